@@ -1,0 +1,46 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Cobrand",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "cobrand", targets: ["CobrandCLI"]),
+        .library(name: "CobrandCore", targets: ["CobrandCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        /// Pure core: model, validation, rendering, bundle assembly. No file system, clock or network.
+        .target(
+            name: "CobrandCore",
+            dependencies: [
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        /// File-system adapter: reads a project folder, writes kits atomically.
+        .target(
+            name: "CobrandFiles",
+            dependencies: ["CobrandCore"]
+        ),
+        /// The `cobrand` command: wires the adapters together.
+        .executableTarget(
+            name: "CobrandCLI",
+            dependencies: [
+                "CobrandCore", "CobrandFiles",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "CobrandCoreTests", dependencies: ["CobrandCore"]),
+        .testTarget(name: "CobrandFilesTests", dependencies: ["CobrandCore", "CobrandFiles"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,112 @@
+import ArgumentParser
+import CobrandCore
+import CobrandFiles
+import Foundation
+
+extension Cobrand {
+    struct Bench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Benchmarks (run them on a release build).",
+            subcommands: [BuildBench.self]
+        )
+    }
+
+    struct BuildBench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "build",
+            abstract: "Time a full build of N synthetic partners x 2 locales, then a rebuild after one roster row changes.",
+            discussion: """
+            Copies the project's templates, catalogs and vendor assets into a temp folder, writes a roster of N \
+            partners with logos, builds, edits one partner's phone number and builds again. Prints key=value lines.
+
+            Example:
+              swift run -c release cobrand bench build --partners 200
+            """
+        )
+
+        @OptionGroup var options: ProjectOptions
+
+        @Option(help: "Synthetic partners.")
+        var partners: Int = 200
+
+        @Option(help: ArgumentHelp("Parallel kit jobs (default: number of cores).", valueName: "n"))
+        var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+        @Flag(help: "Keep the temp project folder and print its path.")
+        var keep = false
+
+        func validate() throws {
+            guard partners >= 1 else { throw ValidationError("--partners must be 1 or more") }
+        }
+
+        func run() async throws {
+            let (source, _) = try options.load()
+            let locales = source.catalogs.keys.sorted()
+            guard let first = locales.first else { throw UserError("the project has no locales") }
+            let pair = [source.config.defaultLocale, locales.first { $0 != source.config.defaultLocale } ?? first]
+
+            let fm = FileManager.default
+            let root = fm.temporaryDirectory.appendingPathComponent("cobrand-bench-\(UUID().uuidString)")
+            defer { if !keep { try? fm.removeItem(at: root) } }
+            try fm.createDirectory(at: root, withIntermediateDirectories: true)
+            for item in ["cobrand.yaml", "Templates", "Locales", "Assets/brand"] {
+                let from = options.projectURL.appendingPathComponent(item)
+                guard fm.fileExists(atPath: from.path) else { continue }
+                let to = root.appendingPathComponent(item)
+                try fm.createDirectory(at: to.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try fm.copyItem(at: from, to: to)
+            }
+            try fm.createDirectory(at: root.appendingPathComponent("Assets/partners"), withIntermediateDirectories: true)
+            var rows = ["id,name,locales,website,primary_color,accent_color,contact_name,contact_email,phone,address,country,timezone"]
+            for index in 0..<partners {
+                let id = String(format: "partner-%05d", index)
+                let color = String(format: "#%02X%02X%02X", (index * 37) % 200, (index * 91) % 200, (index * 53) % 200)
+                rows.append(bench(row: id, index: index, color: color, locales: pair, phone: "+1 555 010 \(index % 10000)"))
+                try Data("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"48\" height=\"48\"><rect width=\"48\" height=\"48\" fill=\"\(color)\"/></svg>\n".utf8)
+                    .write(to: root.appendingPathComponent("Assets/partners/\(id).svg"))
+            }
+            let rosterURL = root.appendingPathComponent("Assets/partners.csv")
+            try Data(rows.joined(separator: "\n").utf8).write(to: rosterURL)
+            let output = root.appendingPathComponent("Output")
+
+            func timedBuild() async throws -> (BuildReport, Double) {
+                let start = ContinuousClock.now
+                let files = try ProjectReader.read(project: root)
+                let (project, diagnostics) = Project.load(files)
+                guard let project else { throw ProjectError(diagnostics.errors) }
+                let report = try await Builder(project: project, output: output, jobs: jobs).build()
+                let elapsed = ContinuousClock.now - start
+                return (report, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            }
+
+            let (full, fullSeconds) = try await timedBuild()
+            rows[1] = rows[1].replacingOccurrences(of: "+1 555 010 0", with: "+1 555 999 0")
+            try Data(rows.joined(separator: "\n").utf8).write(to: rosterURL)
+            let (incremental, incrementalSeconds) = try await timedBuild()
+
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            let filesPerSecond = Double(full.files) / fullSeconds
+            print("partners=\(partners)")
+            print("locales=\(pair.map(\.identifier).joined(separator: ","))")
+            print("kits=\(full.kits)")
+            print("files=\(full.files)")
+            print("files_per_kit=\(full.kits > 0 ? full.files / full.kits : 0)")
+            print("bytes=\(full.bytes)")
+            print("seconds=\(String(format: "%.3f", fullSeconds))")
+            print("files_per_s=\(String(format: "%.0f", filesPerSecond))")
+            print("incremental_kits_rendered=\(incremental.rendered)")
+            print("incremental_seconds=\(String(format: "%.3f", incrementalSeconds))")
+            print("peak_rss_mb=\(usage.ru_maxrss / 1024)")
+            if keep { print("project=\(root.path)") }
+        }
+
+        func bench(row id: String, index: Int, color: String, locales: [LocaleTag], phone: String) -> String {
+            CSV.line([
+                id, "Bench Partner \(index) & Sons", locales.map(\.identifier).joined(separator: ";"),
+                "https://\(id).example", color, color, "Contact \(index)", "contact@\(id).example", phone,
+                "\(index) Bench Street\nSpringfield", "US", "America/New_York",
+            ]).trimmingCharacters(in: .newlines)
+        }
+    }
+}

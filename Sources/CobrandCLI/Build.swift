@@ -1,0 +1,121 @@
+import ArgumentParser
+import CobrandCore
+import CobrandFiles
+import Foundation
+
+extension Cobrand {
+    struct Build: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Render kits and bundles for every partner x locale.",
+            discussion: """
+            Writes Output/kits/<campaign>/<partner>/<locale>/, Output/bundles/.../<campaign>-<partner>-<locale>.zip \
+            and Output/index.json. Kits whose inputs are unchanged are not rewritten. Roster rows with errors are \
+            reported and skipped; the build then exits 1 after building the rest.
+
+            Examples:
+              cobrand build
+              cobrand build --partner acme-cloud --locale de-DE
+              cobrand build --shard 2/4 --out /tmp/shard2
+            """
+        )
+
+        @OptionGroup var options: ProjectOptions
+
+        @Option(help: ArgumentHelp("Output folder (default: <project>/Output).", valueName: "dir"))
+        var out: String?
+
+        @Option(help: ArgumentHelp("Partner roster CSV instead of Assets/partners.csv.", valueName: "file"))
+        var partners: String?
+
+        @Option(name: .customLong("campaign"), help: ArgumentHelp("Build only this campaign (repeatable).", valueName: "id"))
+        var campaigns: [String] = []
+
+        @Option(name: .customLong("partner"), help: ArgumentHelp("Build only this partner (repeatable).", valueName: "id"))
+        var partnerIDs: [String] = []
+
+        @Option(name: .customLong("locale"), help: ArgumentHelp("Build only this locale (repeatable).", valueName: "tag"))
+        var locales: [String] = []
+
+        @Option(help: ArgumentHelp("Parallel kit jobs (default: number of cores).", valueName: "n"))
+        var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+        @Option(help: ArgumentHelp("Build the I-th of N disjoint slices of the partner x locale set.", valueName: "I/N"))
+        var shard: String?
+
+        func validate() throws {
+            guard jobs >= 1 else { throw ValidationError("--jobs must be 1 or more") }
+            if let shard, Shard(shard) == nil {
+                throw ValidationError("--shard '\(shard)' is not I/N with 1 <= I <= N, such as 2/4")
+            }
+            for locale in locales where LocaleTag(locale) == nil {
+                throw ValidationError("--locale '\(locale)' is not a locale tag such as de-DE")
+            }
+        }
+
+        func run() async throws {
+            let (project, diagnostics) = try options.load(roster: partners)
+            // Shared-input errors already stopped the load; what is left are warnings and skipped partners.
+            for diagnostic in diagnostics { printError(diagnostic.description) }
+            let selection = KitSelection(campaigns: Set(campaigns), partners: Set(partnerIDs),
+                                         locales: Set(locales.compactMap { LocaleTag($0) }), shard: shard.flatMap { Shard($0) })
+            let unknown = selection.unknownNames(in: project)
+            guard unknown.isEmpty else { throw UserError(unknown.joined(separator: "\n")) }
+
+            let output = out.map { URL(fileURLWithPath: $0, isDirectory: true).standardizedFileURL }
+                ?? options.projectURL.appendingPathComponent("Output")
+            let bar = ProgressBar()
+            let progress: (@Sendable (Int, Int) -> Void)? = bar.isEnabled ? { @Sendable done, total in bar.update(done, total) } : nil
+            let builder = Builder(project: project, output: output, jobs: jobs)
+            let report = try await builder.build(selection, progress: progress)
+            bar.finish()
+            print(Self.summary(report, output: output))
+            let skipped = diagnostics.errors.count
+            if skipped > 0 {
+                throw UserError("\(skipped) problem(s) in the roster or slot files; those partners were not built (see above)")
+            }
+        }
+
+        static func summary(_ report: BuildReport, output: URL) -> String {
+            let seconds = String(format: "%.2f", report.seconds)
+            let pruned = report.pruned > 0 ? ", \(report.pruned) stale removed" : ""
+            return "Built \(report.kits) kits (\(report.rendered) rendered, \(report.unchanged) unchanged\(pruned)), "
+                + "\(report.files) files, \(ByteSize(report.bytes)) in \(seconds) s -> \(output.path)"
+        }
+    }
+}
+
+/// Bytes as people read them: 1.2 MB.
+struct ByteSize: CustomStringConvertible {
+    let bytes: Int
+    init(_ bytes: Int) { self.bytes = bytes }
+    var description: String {
+        let units = ["B", "KB", "MB", "GB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1000, unit < units.count - 1 { value /= 1000; unit += 1 }
+        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
+    }
+}
+
+/// A one-line progress bar on stderr, drawn only when stderr is a terminal.
+final class ProgressBar: @unchecked Sendable {
+    // Safe: `lock` guards `lastDrawn`, the only mutable state.
+    private let lock = NSLock()
+    private var lastDrawn = -1
+    let isEnabled = isatty(STDERR_FILENO) != 0
+
+    func update(_ done: Int, _ total: Int) {
+        let width = 30
+        let filled = total == 0 ? width : done * width / total
+        lock.lock()
+        defer { lock.unlock() }
+        guard filled != lastDrawn || done == total else { return }
+        lastDrawn = filled
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total) kits".utf8))
+    }
+
+    func finish() {
+        if isEnabled, lastDrawn >= 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}

@@ -1,0 +1,315 @@
+import Crypto
+import Foundation
+import Mustache
+
+/// The raw files of a project, by project-relative path. The file-system adapter fills it;
+/// tests build one in memory.
+public struct ProjectFiles: Sendable {
+    public var files: [String: Data]
+    /// Where the roster is, relative to the project or absolute (`--partners`).
+    public var rosterPath: String
+
+    public init(files: [String: Data], rosterPath: String = Project.defaultRosterPath) {
+        self.files = files
+        self.rosterPath = rosterPath
+    }
+
+    public subscript(path: String) -> Data? { files[path] }
+}
+
+/// Everything a build reads, parsed and checked, with the templates compiled.
+public struct Project: Sendable {
+    public static let defaultRosterPath = "Assets/partners.csv"
+    public static let configPath = "cobrand.yaml"
+
+    public var config: ProjectConfig
+    /// Campaigns sorted by id.
+    public var campaigns: [Campaign]
+    /// Template sources by path under `Templates/` without `.mustache` (`_shared/layouts/email.html`).
+    public var templateSources: [String: String]
+    /// Compiled templates by name: the path with `/` written as `.` (`_shared.layouts.email.html`),
+    /// because Mustache closing tags cannot contain `/`.
+    public var library: MustacheLibrary
+
+    /// The library name of a template path: `_shared/layouts/email.html` is `_shared.layouts.email.html`.
+    public static func templateName(_ path: String) -> String { path.replacingOccurrences(of: "/", with: ".") }
+    public var catalogs: [LocaleTag: Catalog]
+    public var roster: Roster
+    /// Partner logo bytes by file name under `Assets/partners/`.
+    public var partnerLogos: [String: Data]
+    /// Other files under `Assets/` by path relative to `Assets/`.
+    public var assets: [String: Data]
+    /// Partner slot values: partner id, then campaign id, then field.
+    public var slots: [String: [String: [String: String]]]
+    /// SHA-256 of every input file by project-relative path: what a kit's inputs hash is made of.
+    public var digests: [String: String]
+    /// The roster's file name for messages.
+    public var rosterPath: String
+
+    public var partners: [Partner] { roster.partners }
+    public var locales: Set<LocaleTag> { Set(catalogs.keys) }
+
+    /// The catalogs to look a message up in for `locale`.
+    public func strings(for locale: LocaleTag) -> LocalizedStrings {
+        LocalizedStrings(chain: locale.fallbackChain(defaultLocale: config.defaultLocale).compactMap { catalogs[$0] })
+    }
+
+    /// Parses and checks every input. Returns nil with the errors when shared inputs (config, templates,
+    /// manifests, catalogs) are broken; roster rows and slot files with errors only drop their partner.
+    public static func load(_ input: ProjectFiles) -> (project: Project?, diagnostics: [Diagnostic]) {
+        var loader = Loader(input: input)
+        let project = loader.load()
+        return (project, loader.diagnostics.sorted())
+    }
+}
+
+private struct Loader {
+    let input: ProjectFiles
+    var diagnostics: [Diagnostic] = []
+
+    init(input: ProjectFiles) { self.input = input }
+
+    func text(_ path: String) -> String? {
+        input[path].map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    mutating func attempt<T>(_ body: () throws(ProjectError) -> T) -> T? {
+        do { return try body() } catch { diagnostics += error.diagnostics; return nil }
+    }
+
+    mutating func load() -> Project? {
+        let config = text(Project.configPath).flatMap { source in
+            attempt { () throws(ProjectError) in try YAMLInput.decode(ProjectConfig.self, from: source, file: Project.configPath) }
+        } ?? ProjectConfig()
+
+        let (templateSources, library) = loadTemplates()
+        let campaigns = loadCampaigns(templates: templateSources, config: config)
+        let catalogs = loadCatalogs(config: config)
+
+        let partnerLogos = input.files.filter {
+            $0.key.hasPrefix("Assets/partners/") && !$0.key.dropFirst(16).contains("/")
+                && Roster.logoExtensions.contains(($0.key as NSString).pathExtension.lowercased())
+        }
+            .reduce(into: [String: Data]()) { $0[String($1.key.dropFirst(16))] = $1.value }
+        let assets = input.files.filter { $0.key.hasPrefix("Assets/") && !$0.key.hasPrefix("Assets/partners/") && !$0.key.hasPrefix("Assets/slots/") }
+            .reduce(into: [String: Data]()) { $0[String($1.key.dropFirst(7))] = $1.value }
+        checkAssets(config: config, campaigns: campaigns, assets: assets)
+
+        var roster = Roster(partners: [])
+        if let csv = text(input.rosterPath) {
+            roster = Roster(csv: csv, file: input.rosterPath, locales: Set(catalogs.keys),
+                            logoFiles: Set(partnerLogos.keys))
+            diagnostics += roster.diagnostics
+        } else {
+            diagnostics.append(.error(input.rosterPath, "the partner roster is missing; create it with the header id,name,locales"))
+        }
+        let (slots, badPartners) = loadSlots(campaigns: campaigns, partnerIDs: Set(roster.partners.map(\.id)))
+        if !badPartners.isEmpty {
+            roster = Roster(partners: roster.partners.filter { !badPartners.contains($0.id) }, diagnostics: roster.diagnostics)
+        }
+
+        guard !hasSharedErrors else { return nil }
+        let digests = input.files.mapValues { SHA256.hash(data: $0).hex }
+        return Project(config: config, campaigns: campaigns, templateSources: templateSources, library: library,
+                       catalogs: catalogs, roster: roster, partnerLogos: partnerLogos, assets: assets, slots: slots,
+                       digests: digests, rosterPath: input.rosterPath)
+    }
+
+    /// Errors outside the roster and slot files stop every kit.
+    var hasSharedErrors: Bool {
+        diagnostics.errors.contains { $0.file != input.rosterPath && !$0.file.hasPrefix("Assets/slots/") }
+    }
+
+    mutating func loadTemplates() -> ([String: String], MustacheLibrary) {
+        var sources: [String: String] = [:]
+        var library = MustacheLibrary()
+        for (path, data) in input.files where path.hasPrefix("Templates/") && path.hasSuffix(".mustache") {
+            let name = String(path.dropFirst("Templates/".count).dropLast(".mustache".count))
+            var source = String(decoding: data, as: UTF8.self)
+            sources[name] = source
+            // Plain-text outputs must not be HTML-escaped; the pragma sits on line 1 so error lines stay right.
+            if name.hasSuffix(".txt") { source = "{{% CONTENT_TYPE: TEXT}}" + source }
+            do {
+                library.register(try MustacheTemplate(string: source), named: Project.templateName(name))
+            } catch let error as MustacheTemplate.ParserError {
+                diagnostics.append(.error(path, line: error.context.lineNumber,
+                    "template syntax error at column \(error.context.columnNumber): \(error.error); check the tag near `\(error.context.line.trimmingCharacters(in: .whitespaces))`"))
+            } catch {
+                diagnostics.append(.error(path, "template cannot be parsed: \(error)"))
+            }
+        }
+        return (sources, library)
+    }
+
+    mutating func loadCampaigns(templates: [String: String], config: ProjectConfig) -> [Campaign] {
+        var campaigns: [Campaign] = []
+        let manifests = input.files.keys.filter {
+            let parts = $0.split(separator: "/")
+            return parts.count == 3 && parts[0] == "Templates" && parts[2] == "campaign.yaml" && parts[1] != "_shared"
+        }.sorted()
+        if manifests.isEmpty {
+            diagnostics.append(.error("Templates", "no campaign found; add Templates/<campaign>/campaign.yaml"))
+        }
+        for path in manifests {
+            let folder = path.split(separator: "/")[1]
+            guard let source = text(path),
+                  let campaign = attempt({ () throws(ProjectError) in try YAMLInput.decode(Campaign.self, from: source, file: path) })
+            else { continue }
+            var problems: [Diagnostic] = []
+            if campaign.id != folder {
+                problems.append(.error(path, field: "id", "'\(campaign.id)' differs from the folder name '\(folder)'; make them equal"))
+            }
+            if !Partner.isValidID(campaign.id) {
+                problems.append(.error(path, field: "id", "'\(campaign.id)' is not a slug; use lower-case letters, digits and hyphens"))
+            }
+            if campaign.components.isEmpty {
+                problems.append(.error(path, field: "components", "is empty; add an email-sequence or landing-page component"))
+            }
+            var seen = Set<String>()
+            for (index, component) in campaign.components.enumerated() {
+                let field = "components[\(index)]"
+                if !Partner.isValidID(component.id) {
+                    problems.append(.error(path, field: "\(field).id", "'\(component.id)' is not a slug; use lower-case letters, digits and hyphens"))
+                }
+                if !seen.insert(component.id).inserted {
+                    problems.append(.error(path, field: "\(field).id", "'\(component.id)' is used twice; give each component its own id"))
+                }
+                func need(_ template: String, _ key: String) {
+                    if templates["\(campaign.id)/\(template)"] == nil {
+                        problems.append(.error(path, field: key, "template Templates/\(campaign.id)/\(template).mustache does not exist; create it or correct the name"))
+                    }
+                }
+                switch component.kind {
+                case .emailSequence:
+                    if component.emails.isEmpty {
+                        problems.append(.error(path, field: "\(field).emails", "is empty; list the emails of the sequence"))
+                    }
+                    var steps = Set<String>()
+                    for (stepIndex, step) in component.emails.enumerated() {
+                        let stepField = "\(field).emails[\(stepIndex)]"
+                        if !Partner.isValidID(step.id) || !steps.insert(step.id).inserted {
+                            problems.append(.error(path, field: "\(stepField).id", "'\(step.id)' must be a slug unique in the sequence"))
+                        }
+                        if step.day < 0 {
+                            problems.append(.error(path, field: "\(stepField).day", "is \(step.day); a send day is 0 or later"))
+                        }
+                        need("\(step.template).html", "\(stepField).template")
+                        need("\(step.template).txt", "\(stepField).template")
+                    }
+                case .landingPage:
+                    if let template = component.template {
+                        need("\(template).html", "\(field).template")
+                    } else {
+                        problems.append(.error(path, field: "\(field).template", "is required for a landing page; name the template"))
+                    }
+                default:
+                    problems.append(.error(path, field: "\(field).kind",
+                        "component kind '\(component.kind.rawValue)' is not built yet; use email-sequence or landing-page"))
+                }
+            }
+            for (name, url) in campaign.links.sorted(by: { $0.key < $1.key }) {
+                guard let parts = URLComponents(string: url), ["http", "https"].contains(parts.scheme?.lowercased() ?? ""), parts.host?.isEmpty == false else {
+                    problems.append(.error(path, field: "links.\(name)", "'\(url)' is not a web address; write https://..."))
+                    continue
+                }
+            }
+            for (name, field) in campaign.fields.sorted(by: { $0.key < $1.key }) {
+                if let value = field.defaultValue, let problem = field.problem(with: value) {
+                    problems.append(.error(path, field: "fields.\(name).default", problem))
+                }
+            }
+            diagnostics += problems
+            if problems.errors.isEmpty { campaigns.append(campaign) }
+        }
+        return campaigns
+    }
+
+    mutating func loadCatalogs(config: ProjectConfig) -> [LocaleTag: Catalog] {
+        var catalogs: [LocaleTag: Catalog] = [:]
+        for (path, data) in input.files.sorted(by: { $0.key < $1.key }) where path.hasPrefix("Locales/") && path.hasSuffix(".yaml") {
+            let parts = path.split(separator: "/")
+            guard parts.count == 3 else {
+                diagnostics.append(.error(path, "catalogs live directly in Locales/<locale>/; move this file"))
+                continue
+            }
+            guard let tag = LocaleTag(String(parts[1])), tag.identifier == parts[1] else {
+                diagnostics.append(.error(path, "'\(parts[1])' is not a locale folder name; name it like en-US"))
+                continue
+            }
+            var catalog = catalogs[tag] ?? Catalog(locale: tag)
+            _ = attempt { () throws(ProjectError) in try catalog.add(yaml: String(decoding: data, as: UTF8.self), file: path) }
+            catalogs[tag] = catalog
+        }
+        if catalogs[config.defaultLocale] == nil {
+            diagnostics.append(.error("Locales/\(config.defaultLocale)", "the default locale \(config.defaultLocale) has no catalog; add Locales/\(config.defaultLocale)/messages.yaml or change default_locale in cobrand.yaml"))
+        }
+        return catalogs
+    }
+
+    mutating func checkAssets(config: ProjectConfig, campaigns: [Campaign], assets: [String: Data]) {
+        if let logo = config.vendor.logo, assets[logo] == nil {
+            diagnostics.append(.error(Project.configPath, field: "vendor.logo", "Assets/\(logo) does not exist; add the file or correct the path"))
+        }
+        for campaign in campaigns {
+            for (index, asset) in campaign.assets.enumerated() where assets[asset] == nil || asset.contains("..") {
+                diagnostics.append(.error("Templates/\(campaign.id)/campaign.yaml", field: "assets[\(index)]",
+                    "Assets/\(asset) does not exist; add the file or correct the path"))
+            }
+        }
+    }
+
+    /// `Assets/slots/<partner>.yaml`: `campaign: {field: value}`; values are checked against the manifest's limits.
+    mutating func loadSlots(campaigns: [Campaign], partnerIDs: Set<String>) -> ([String: [String: [String: String]]], Set<String>) {
+        var slots: [String: [String: [String: String]]] = [:]
+        var bad = Set<String>()
+        let byID = Dictionary(uniqueKeysWithValues: campaigns.map { ($0.id, $0) })
+        for (path, data) in input.files.sorted(by: { $0.key < $1.key }) where path.hasPrefix("Assets/slots/") && path.hasSuffix(".yaml") {
+            let partner = String(path.dropFirst("Assets/slots/".count).dropLast(".yaml".count))
+            guard partnerIDs.contains(partner) else {
+                diagnostics.append(.warning(path, "no partner '\(partner)' in the roster; the file is ignored"))
+                continue
+            }
+            guard let values = attempt({ () throws(ProjectError) in
+                try YAMLInput.decode([String: [String: String]].self, from: String(decoding: data, as: UTF8.self), file: path)
+            }) else { bad.insert(partner); continue }
+            for (campaignID, fields) in values.sorted(by: { $0.key < $1.key }) {
+                guard let campaign = byID[campaignID] else {
+                    diagnostics.append(.error(path, field: campaignID, "no such campaign; use one of: \(byID.keys.sorted().joined(separator: ", "))"))
+                    bad.insert(partner)
+                    continue
+                }
+                for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
+                    guard let field = campaign.fields[name] else {
+                        diagnostics.append(.error(path, field: "\(campaignID).\(name)",
+                            "campaign \(campaignID) has no customisable field '\(name)'; declared fields: \(campaign.fields.keys.sorted().joined(separator: ", "))"))
+                        bad.insert(partner)
+                        continue
+                    }
+                    if let problem = field.problem(with: value) {
+                        diagnostics.append(.error(path, field: "\(campaignID).\(name)", problem))
+                        bad.insert(partner)
+                    }
+                }
+            }
+            slots[partner] = values
+        }
+        return (slots, bad)
+    }
+}
+
+extension Sequence where Element == UInt8 {
+    /// Lower-case hexadecimal.
+    var hex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes: [UInt8] = []
+        for byte in self {
+            bytes.append(digits[Int(byte >> 4)])
+            bytes.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+extension Digest {
+    var hex: String { Array(self).hex }
+}

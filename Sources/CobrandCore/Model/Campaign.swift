@@ -1,0 +1,145 @@
+import Foundation
+
+/// A campaign manifest, `Templates/<id>/campaign.yaml`.
+public struct Campaign: Sendable, Equatable, Decodable {
+    /// Equals the folder name; a slug like partner ids.
+    public var id: String
+    /// Catalog key of the campaign's title.
+    public var title: String
+    /// Named outbound links; templates use `{{links.NAME}}`, which carries UTM parameters.
+    public var links: [String: String]
+    /// Fields a partner may fill (slots), with their limits.
+    public var fields: [String: SlotField]
+    /// Vendor assets (paths under `Assets/`) copied into every kit's `assets/`.
+    public var assets: [String]
+    public var components: [Component]
+
+    enum CodingKeys: String, CodingKey { case id, title, links, fields, assets, components }
+
+    public init(id: String, title: String, links: [String: String] = [:], fields: [String: SlotField] = [:],
+                assets: [String] = [], components: [Component]) {
+        self.id = id
+        self.title = title
+        self.links = links
+        self.fields = fields
+        self.assets = assets
+        self.components = components
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        title = try c.decode(String.self, forKey: .title)
+        links = try c.decodeIfPresent([String: String].self, forKey: .links) ?? [:]
+        fields = try c.decodeIfPresent([String: SlotField].self, forKey: .fields) ?? [:]
+        assets = try c.decodeIfPresent([String].self, forKey: .assets) ?? []
+        components = try c.decode([Component].self, forKey: .components)
+    }
+}
+
+/// A partner-customisable field. Values are plain text: always escaped, never markup or template syntax.
+public struct SlotField: Sendable, Equatable, Decodable {
+    public var maxLength: Int?
+    /// When set, the value must be one of these.
+    public var allowed: [String]?
+    /// Literal default when the partner gave no value.
+    public var defaultValue: String?
+    /// Catalog key of a localized default; wins over `default`.
+    public var defaultKey: String?
+    /// `text` (default) or `url` (https only).
+    public var type: FieldType
+
+    public enum FieldType: String, Sendable, Equatable, Decodable { case text, url }
+
+    enum CodingKeys: String, CodingKey { case maxLength = "max_length", allowed, defaultValue = "default", defaultKey = "default_key", type }
+
+    public init(maxLength: Int? = nil, allowed: [String]? = nil, defaultValue: String? = nil, defaultKey: String? = nil, type: FieldType = .text) {
+        self.maxLength = maxLength
+        self.allowed = allowed
+        self.defaultValue = defaultValue
+        self.defaultKey = defaultKey
+        self.type = type
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        maxLength = try c.decodeIfPresent(Int.self, forKey: .maxLength)
+        allowed = try c.decodeIfPresent([String].self, forKey: .allowed)
+        defaultValue = try c.decodeIfPresent(String.self, forKey: .defaultValue)
+        defaultKey = try c.decodeIfPresent(String.self, forKey: .defaultKey)
+        type = try c.decodeIfPresent(FieldType.self, forKey: .type) ?? .text
+    }
+
+    /// Why `value` is not acceptable, or nil when it is.
+    public func problem(with value: String) -> String? {
+        if let maxLength, value.count > maxLength {
+            return "is \(value.count) characters long; shorten it to at most \(maxLength)"
+        }
+        if let allowed, !allowed.contains(value) {
+            return "'\(value)' is not allowed; use one of: \(allowed.joined(separator: ", "))"
+        }
+        if type == .url {
+            guard let url = URLComponents(string: value), url.scheme?.lowercased() == "https", url.host?.isEmpty == false else {
+                return "'\(value)' is not an https:// address; write one such as https://example.com/page"
+            }
+        }
+        if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" }) {
+            return "contains control characters; remove them"
+        }
+        return nil
+    }
+}
+
+/// One kind of content in a campaign.
+public struct Component: Sendable, Equatable, Decodable {
+    public enum Kind: String, Sendable, Equatable, Decodable, CaseIterable {
+        case emailSequence = "email-sequence"
+        case landingPage = "landing-page"
+        case social, webinar, syndication, document
+    }
+
+    /// Slug, unique within the campaign; used as `utm_content` and in file names.
+    public var id: String
+    public var kind: Kind
+    /// Template base name inside the campaign folder (landing pages).
+    public var template: String?
+    /// Steps of an email sequence.
+    public var emails: [EmailStep]
+
+    enum CodingKeys: String, CodingKey { case id, kind, template, emails }
+
+    public init(id: String, kind: Kind, template: String? = nil, emails: [EmailStep] = []) {
+        self.id = id
+        self.kind = kind
+        self.template = template
+        self.emails = emails
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        kind = try c.decode(Kind.self, forKey: .kind)
+        template = try c.decodeIfPresent(String.self, forKey: .template)
+        emails = try c.decodeIfPresent([EmailStep].self, forKey: .emails) ?? []
+    }
+}
+
+/// One email of a sequence: sent `day` days after the sequence starts.
+public struct EmailStep: Sendable, Equatable, Decodable {
+    public var id: String
+    public var day: Int
+    /// Template base name: `<campaign>/<template>.html` and `.txt`.
+    public var template: String
+    /// Catalog key of the subject line.
+    public var subject: String
+    /// Catalog key of the preheader (inbox preview text).
+    public var preheader: String?
+
+    public init(id: String, day: Int, template: String, subject: String, preheader: String? = nil) {
+        self.id = id
+        self.day = day
+        self.template = template
+        self.subject = subject
+        self.preheader = preheader
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+
+/// The messages of one locale, from `Locales/<tag>/*.yaml`. Nested YAML keys are joined with dots.
+///
+/// Messages are plain text with named placeholders such as `{partner.name}`; they are inserted
+/// into templates as data, so they are escaped and never parsed as template syntax.
+public struct Catalog: Sendable, Equatable {
+    public let locale: LocaleTag
+    public private(set) var messages: [String: String] = [:]
+    /// The file each key was read from, for messages.
+    public private(set) var origins: [String: String] = [:]
+
+    public init(locale: LocaleTag, messages: [String: String] = [:], file: String = "") {
+        self.locale = locale
+        self.messages = messages
+        self.origins = messages.mapValues { _ in file }
+    }
+
+    /// Adds the messages of one YAML file, reporting non-text values and keys defined twice.
+    mutating func add(yaml: String, file: String) throws(ProjectError) {
+        guard let root = try YAMLInput.load(yaml, file: file) else { return }
+        guard let mapping = root as? [String: Any] else {
+            throw ProjectError([.error(file, "a catalog must be a mapping of keys to messages, such as `email.subject: Hello`")])
+        }
+        var problems: [Diagnostic] = []
+        func walk(_ node: [String: Any], prefix: String) {
+            for (key, value) in node {
+                let path = prefix.isEmpty ? key : "\(prefix).\(key)"
+                switch value {
+                case let nested as [String: Any]:
+                    walk(nested, prefix: path)
+                case let text as String:
+                    if let first = origins[path] {
+                        problems.append(.error(file, field: path, "is also defined in \(first); keep one"))
+                    }
+                    messages[path] = text
+                    origins[path] = file
+                case is Int, is Double, is Bool:
+                    messages[path] = "\(value)"
+                    origins[path] = file
+                default:
+                    problems.append(.error(file, field: path, "is not text; write the message as a string"))
+                }
+            }
+        }
+        walk(mapping, prefix: "")
+        if !problems.isEmpty { throw ProjectError(problems) }
+    }
+
+    /// Placeholder names used in `message`: `{partner.name}` gives `partner.name`.
+    public static func placeholders(in message: String) -> [String] {
+        var names: [String] = []
+        var rest = message[...]
+        while let open = rest.firstIndex(of: "{") {
+            let after = rest[rest.index(after: open)...]
+            guard let close = after.firstIndex(of: "}") else { break }
+            let name = after[..<close]
+            if !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }) {
+                names.append(String(name))
+            }
+            rest = after[after.index(after: close)...]
+        }
+        return names
+    }
+
+    /// Replaces `{name}` placeholders with `values`; unknown names stay as written, so they show in a preview.
+    public static func format(_ message: String, _ values: [String: String]) -> String {
+        guard message.contains("{") else { return message }
+        var result = ""
+        var rest = message[...]
+        while let open = rest.firstIndex(of: "{") {
+            result += rest[..<open]
+            let after = rest[rest.index(after: open)...]
+            guard let close = after.firstIndex(of: "}") else { rest = rest[open...]; break }
+            let name = String(after[..<close])
+            if let value = values[name] {
+                result += value
+            } else {
+                result += "{" + name + "}"
+            }
+            rest = after[after.index(after: close)...]
+        }
+        return result + rest
+    }
+}
+
+/// The catalogs of a locale's fallback chain, looked up in order (`de-AT`, `de`, default).
+public struct LocalizedStrings: Sendable {
+    public let chain: [Catalog]
+
+    public init(chain: [Catalog]) { self.chain = chain }
+
+    /// The message for `key` and the locale it came from.
+    public func lookup(_ key: String) -> (text: String, locale: LocaleTag)? {
+        for catalog in chain {
+            if let text = catalog.messages[key] { return (text, catalog.locale) }
+        }
+        return nil
+    }
+
+    /// Every key any catalog of the chain has.
+    public var keys: Set<String> { chain.reduce(into: Set()) { $0.formUnion($1.messages.keys) } }
+}

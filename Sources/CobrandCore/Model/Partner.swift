@@ -1,0 +1,58 @@
+import Foundation
+
+/// A partner as the roster describes it. Every text field is untrusted: templates escape it.
+public struct Partner: Hashable, Sendable, Codable {
+    /// Slug `[a-z0-9][a-z0-9-]{0,62}`: safe in paths, URLs and file names.
+    public var id: String
+    public var name: String
+    /// The partner's locales in roster order; each has a catalog or a language fallback.
+    public var locales: [LocaleTag]
+    public var website: String?
+    /// File name under `Assets/partners/`, if the partner has a logo.
+    public var logo: String?
+    public var primaryColor: Color?
+    public var accentColor: Color?
+    public var contactName: String?
+    public var contactEmail: String?
+    public var phone: String?
+    /// Postal address; lines separated by newlines.
+    public var address: String?
+    /// ISO 3166-1 alpha-2, upper case.
+    public var country: String?
+    /// IANA time zone identifier.
+    public var timezone: String?
+    public var tier: String?
+    public var region: String?
+    /// Line of the roster row, for messages.
+    public var line: Int
+
+    public init(id: String, name: String, locales: [LocaleTag], website: String? = nil, logo: String? = nil,
+                primaryColor: Color? = nil, accentColor: Color? = nil, contactName: String? = nil,
+                contactEmail: String? = nil, phone: String? = nil, address: String? = nil, country: String? = nil,
+                timezone: String? = nil, tier: String? = nil, region: String? = nil, line: Int = 0) {
+        self.id = id
+        self.name = name
+        self.locales = locales
+        self.website = website
+        self.logo = logo
+        self.primaryColor = primaryColor
+        self.accentColor = accentColor
+        self.contactName = contactName
+        self.contactEmail = contactEmail
+        self.phone = phone
+        self.address = address
+        self.country = country
+        self.timezone = timezone
+        self.tier = tier
+        self.region = region
+        self.line = line
+    }
+
+    /// True when `text` is a valid partner id.
+    public static func isValidID(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard (1...63).contains(bytes.count) else { return false }
+        func isAlnum(_ b: UInt8) -> Bool { (b >= 97 && b <= 122) || (b >= 48 && b <= 57) }
+        return isAlnum(bytes[0]) && bytes.dropFirst().allSatisfy { isAlnum($0) || $0 == UInt8(ascii: "-") }
+    }
+}

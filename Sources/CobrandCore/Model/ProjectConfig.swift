@@ -1,0 +1,76 @@
+import Foundation
+
+/// `cobrand.yaml`: every setting has a working default, so the file is optional.
+public struct ProjectConfig: Sendable, Equatable, Decodable {
+    public struct Vendor: Sendable, Equatable, Decodable {
+        public var name = "Vendor"
+        public var legalName: String?
+        public var website: String?
+        public var address: String?
+        /// Path under `Assets/` of the vendor logo.
+        public var logo: String?
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey { case name, legalName = "legal_name", website, address, logo }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            name = try c.decodeIfPresent(String.self, forKey: .name) ?? name
+            legalName = try c.decodeIfPresent(String.self, forKey: .legalName)
+            website = try c.decodeIfPresent(String.self, forKey: .website)
+            address = try c.decodeIfPresent(String.self, forKey: .address)
+            logo = try c.decodeIfPresent(String.self, forKey: .logo)
+        }
+    }
+
+    /// The vendor's brand colours, and the text/background pairs partner colours are checked against.
+    public struct Colors: Sendable, Equatable, Decodable {
+        /// Vendor brand colour, used where a partner has none.
+        public var primary = Color(red: 0x0B, green: 0x5F, blue: 0xFF)
+        /// Vendor accent (links), used where a partner has none.
+        public var accent = Color(red: 0x0A, green: 0x6E, blue: 0x4F)
+        /// Page background; partner accent colours (link text) must contrast with it.
+        public var background = Color.white
+        /// Body text colour.
+        public var text = Color(red: 0x1A, green: 0x1A, blue: 0x1A)
+        /// Text drawn on the primary colour (buttons, header bands); partner primaries must contrast with it.
+        public var onPrimary = Color.white
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey { case primary, accent, background, text, onPrimary = "on_primary" }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            primary = try c.decodeIfPresent(Color.self, forKey: .primary) ?? primary
+            accent = try c.decodeIfPresent(Color.self, forKey: .accent) ?? accent
+            background = try c.decodeIfPresent(Color.self, forKey: .background) ?? background
+            text = try c.decodeIfPresent(Color.self, forKey: .text) ?? text
+            onPrimary = try c.decodeIfPresent(Color.self, forKey: .onPrimary) ?? onPrimary
+        }
+    }
+
+    public var vendor = Vendor()
+    public var colors = Colors()
+    public var defaultLocale = LocaleTag("en-US") ?? LocaleTag("en")!
+    /// Base of signed click/open/view tracking URLs; nil leaves links direct (UTM-tagged only).
+    public var trackingBaseURL: String?
+    /// Where the portal and lead API live; generated forms post here.
+    public var portalURL = "http://127.0.0.1:8080"
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case vendor, colors, defaultLocale = "default_locale", trackingBaseURL = "tracking_base_url", portalURL = "portal_url"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        vendor = try c.decodeIfPresent(Vendor.self, forKey: .vendor) ?? vendor
+        colors = try c.decodeIfPresent(Colors.self, forKey: .colors) ?? colors
+        defaultLocale = try c.decodeIfPresent(LocaleTag.self, forKey: .defaultLocale) ?? defaultLocale
+        trackingBaseURL = try c.decodeIfPresent(String.self, forKey: .trackingBaseURL)
+        portalURL = try c.decodeIfPresent(String.self, forKey: .portalURL) ?? portalURL
+    }
+}

@@ -1,0 +1,202 @@
+import Foundation
+
+/// Builds the Mustache models of one kit. Partner values go in as data, so Mustache escapes them
+/// in `{{x}}`; templates never see them as template text.
+struct KitContext {
+    let project: Project
+    let campaign: Campaign
+    let partner: Partner
+    let locale: LocaleTag
+    let strings: LocalizedStrings
+    let brand: PartnerBrand
+    /// Values for `{name}` placeholders in catalog messages.
+    let placeholders: [String: String]
+    /// The catalog as nested dictionaries, placeholders filled.
+    let messages: [String: Any]
+
+    init(project: Project, campaign: Campaign, partner: Partner, locale: LocaleTag) {
+        self.project = project
+        self.campaign = campaign
+        self.partner = partner
+        self.locale = locale
+        strings = project.strings(for: locale)
+        brand = PartnerBrand(partner: partner, colors: project.config.colors)
+        var values = Self.placeholderValues(partner: partner, vendor: project.config.vendor)
+        values["campaign.title"] = strings.lookup(campaign.title).map { Catalog.format($0.text, values) } ?? ""
+        placeholders = values
+        var flat: [String: String] = [:]
+        for key in strings.keys {
+            if let found = strings.lookup(key) { flat[key] = Catalog.format(found.text, values) }
+        }
+        messages = Self.nest(flat)
+    }
+
+    /// The placeholder names catalogs may use; `validate` reports any other.
+    static let placeholderNames: Set<String> = Set(placeholderValues(partner: Partner(id: "", name: "", locales: []), vendor: .init()).keys)
+        .union(["campaign.title"])
+
+    static func placeholderValues(partner: Partner, vendor: ProjectConfig.Vendor) -> [String: String] {
+        [
+            "partner.name": partner.name,
+            "partner.contact_name": partner.contactName ?? partner.name,
+            "partner.contact_email": partner.contactEmail ?? "",
+            "partner.phone": partner.phone ?? "",
+            "partner.website": partner.website ?? "",
+            "vendor.name": vendor.name,
+            "vendor.legal_name": vendor.legalName ?? vendor.name,
+        ]
+    }
+
+    /// `a.b.c` keys to nested dictionaries so templates can write `{{t.a.b.c}}`.
+    static func nest(_ flat: [String: String]) -> [String: Any] {
+        var leaves: [String: Any] = [:]
+        var groups: [String: [String: String]] = [:]
+        for (key, value) in flat {
+            if let dot = key.firstIndex(of: ".") {
+                groups[String(key[..<dot]), default: [:]][String(key[key.index(after: dot)...])] = value
+            } else {
+                leaves[key] = value
+            }
+        }
+        for (key, group) in groups where leaves[key] == nil { leaves[key] = nest(group) }
+        return leaves
+    }
+
+    func message(_ key: String?) -> String {
+        guard let key, let found = strings.lookup(key) else { return "" }
+        return Catalog.format(found.text, placeholders)
+    }
+
+    static func medium(for kind: Component.Kind) -> String {
+        switch kind {
+        case .emailSequence: return "email"
+        case .landingPage: return "landing-page"
+        case .social: return "social"
+        case .webinar: return "webinar"
+        case .syndication: return "syndication"
+        case .document: return "document"
+        }
+    }
+
+    var partnerLogoPath: String? {
+        partner.logo.map { "assets/partner-logo.\(($0 as NSString).pathExtension.lowercased())" }
+    }
+
+    var vendorLogoPath: String? {
+        project.config.vendor.logo.map { "assets/vendor-logo.\(($0 as NSString).pathExtension.lowercased())" }
+    }
+
+    /// The partner logo, the vendor logo and the campaign's vendor assets, under `assets/`.
+    func assetFiles() -> [KitFile] {
+        var files: [KitFile] = []
+        if let logo = partner.logo, let path = partnerLogoPath, let data = project.partnerLogos[logo] {
+            files.append(KitFile(path: path, data: data))
+        }
+        if let logo = project.config.vendor.logo, let path = vendorLogoPath, let data = project.assets[logo] {
+            files.append(KitFile(path: path, data: data))
+        }
+        for asset in campaign.assets {
+            if let data = project.assets[asset] {
+                files.append(KitFile(path: "assets/\((asset as NSString).lastPathComponent)", data: data))
+            }
+        }
+        return files
+    }
+
+    /// The model for one output file. `asset` is the UTM content and lead-form asset id.
+    func model(forFileAt path: String, component: Component, asset: String, extra: [String: Any] = [:]) -> [String: Any] {
+        let root = String(repeating: "../", count: path.split(separator: "/").count - 1)
+        let medium = Self.medium(for: component.kind)
+        func tag(_ url: String) -> String {
+            TrackedLink.tagged(url, source: partner.id, medium: medium, campaign: campaign.id, content: asset)
+        }
+        var model = common(root: root)
+        model["links"] = campaign.links.mapValues(tag)
+        var partnerModel = model["partner"] as? [String: Any] ?? [:]
+        partnerModel["website_url"] = partner.website.map(tag)
+        model["partner"] = partnerModel
+        var vendorModel = model["vendor"] as? [String: Any] ?? [:]
+        vendorModel["website_url"] = project.config.vendor.website.map(tag)
+        model["vendor"] = vendorModel
+        model["asset"] = ["id": asset, "component": component.id, "kind": component.kind.rawValue, "path": path]
+        model["lead_form"] = [
+            "action": project.config.portalURL.trimmingSuffix("/") + "/api/leads",
+            "partner": partner.id, "campaign": campaign.id, "asset": asset, "locale": locale.identifier,
+            "source": component.kind == .webinar ? "webinar" : "landing",
+        ]
+        for (key, value) in extra { model[key] = value }
+        return model
+    }
+
+    func emailModel(_ step: EmailStep) -> [String: Any] {
+        ["id": step.id, "day": step.day, "subject": message(step.subject), "preheader": message(step.preheader)]
+    }
+
+    /// What every template sees: locale, vendor, partner, brand colours, campaign, messages and slots.
+    func common(root: String) -> [String: Any] {
+        let vendor = project.config.vendor
+        var partnerModel: [String: Any] = [
+            "id": partner.id, "name": partner.name, "contact_name": partner.contactName ?? partner.name,
+        ]
+        partnerModel["logo"] = partnerLogoPath.map { root + $0 }
+        partnerModel["website"] = partner.website
+        partnerModel["contact_email"] = partner.contactEmail
+        partnerModel["phone"] = partner.phone
+        partnerModel["address"] = partner.address
+        partnerModel["address_lines"] = partner.address.map { $0.split(separator: "\n").map { ["line": String($0)] } }
+        partnerModel["country"] = partner.country
+        partnerModel["timezone"] = partner.timezone
+        partnerModel["tier"] = partner.tier
+        partnerModel["region"] = partner.region
+
+        var vendorModel: [String: Any] = ["name": vendor.name, "legal_name": vendor.legalName ?? vendor.name]
+        vendorModel["logo"] = vendorLogoPath.map { root + $0 }
+        vendorModel["website"] = vendor.website
+        vendorModel["address"] = vendor.address
+
+        var slots: [String: String] = [:]
+        let values = project.slots[partner.id]?[campaign.id] ?? [:]
+        for (name, field) in campaign.fields {
+            slots[name] = values[name] ?? (field.defaultKey.map { message($0) } ?? field.defaultValue ?? "")
+        }
+        return [
+            "root": root,
+            "locale": ["tag": locale.identifier, "language": locale.language, "dir": locale.isRightToLeft ? "rtl" : "ltr"],
+            "vendor": vendorModel,
+            "partner": partnerModel,
+            "brand": [
+                "primary": brand.primary.description, "accent": brand.accent.description,
+                "on_primary": brand.onPrimary.description, "text": brand.text.description,
+                "background": brand.background.description,
+            ],
+            "campaign": ["id": campaign.id, "title": placeholders["campaign.title"] ?? ""],
+            "t": messages,
+            "slots": slots,
+        ]
+    }
+
+    /// The offline preview lists every file; HTML in a sandboxed frame, images inline, text inline.
+    func previewModel(files: [KitFile]) -> [String: Any] {
+        var model = common(root: "")
+        let numbers = Locale(identifier: locale.identifier)
+        model["files"] = files.sorted { $0.path < $1.path }.map { file -> [String: Any] in
+            let type = file.mediaType
+            var entry: [String: Any] = [
+                "path": file.path, "media_type": type,
+                "is_html": type == "text/html" && file.path != "index.html", "is_image": type.hasPrefix("image/"),
+            ]
+            if file.path != "manifest.json" {
+                entry["size"] = file.data.count.formatted(.number.locale(numbers))
+            }
+            if type == "text/plain" || type == "text/csv" { entry["text"] = String(decoding: file.data, as: UTF8.self) }
+            return entry
+        }
+        return model
+    }
+}
+
+extension String {
+    func trimmingSuffix(_ suffix: String) -> String {
+        hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
+    }
+}

@@ -1,0 +1,136 @@
+import Crypto
+import Foundation
+import Mustache
+
+/// Why a kit could not be rendered.
+public enum RenderError: Error, Equatable, CustomStringConvertible {
+    case unknownCampaign(String)
+    case unknownPartner(String)
+    case missingTemplate(name: String, kit: String)
+    case bundle(KitBundle.BundleError)
+
+    public var description: String {
+        switch self {
+        case let .unknownCampaign(id): return "no campaign '\(id)'; check Templates/\(id)/campaign.yaml"
+        case let .unknownPartner(id): return "no partner '\(id)' in the roster"
+        case let .missingTemplate(name, kit): return "\(kit): template Templates/\(name).mustache does not exist; create it"
+        case let .bundle(error): return error.description
+        }
+    }
+}
+
+/// Renders kits from a loaded project. Pure: values in, bytes out; safe to call from many tasks at once.
+public struct KitRenderer: Sendable {
+    /// The kit preview page (`index.html`), under `Templates/`.
+    public static let previewTemplate = "_shared/preview.html"
+
+    public let project: Project
+    private let campaignsByID: [String: Campaign]
+    private let partnersByID: [String: Partner]
+    /// Digest of the inputs every kit of a campaign shares.
+    private let campaignDigests: [String: String]
+    /// Digest of each locale folder.
+    private let localeDigests: [LocaleTag: String]
+
+    public init(project: Project) {
+        self.project = project
+        campaignsByID = Dictionary(uniqueKeysWithValues: project.campaigns.map { ($0.id, $0) })
+        partnersByID = Dictionary(project.partners.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let sorted = project.digests.sorted { $0.key < $1.key }
+        func digest(_ include: (String) -> Bool) -> String {
+            var hasher = SHA256()
+            for (path, hash) in sorted where include(path) { hasher.update(data: Data("\(path)\0\(hash)\n".utf8)) }
+            return hasher.finalize().hex
+        }
+        var campaignDigests: [String: String] = [:]
+        for campaign in project.campaigns {
+            let assets = Set(campaign.assets.map { "Assets/\($0)" } + [project.config.vendor.logo.map { "Assets/\($0)" }].compactMap { $0 })
+            campaignDigests[campaign.id] = digest { path in
+                path == Project.configPath || path.hasPrefix("Templates/_shared/") || path.hasPrefix("Templates/\(campaign.id)/")
+                    || assets.contains(path)
+            }
+        }
+        self.campaignDigests = campaignDigests
+        localeDigests = Dictionary(uniqueKeysWithValues: project.catalogs.keys.map { tag in
+            (tag, digest { $0.hasPrefix("Locales/\(tag.identifier)/") })
+        })
+    }
+
+    /// Every kit the project describes: each campaign for each partner in each of its locales, sorted.
+    public var allKits: [KitID] {
+        project.campaigns.flatMap { campaign in
+            project.partners.flatMap { partner in
+                partner.locales.map { KitID(campaign: campaign.id, partner: partner.id, locale: $0) }
+            }
+        }.sorted()
+    }
+
+    /// SHA-256 over everything the kit is made from: generator, config, templates, manifest, assets,
+    /// catalogs of the fallback chain, the partner's roster row, logo and slot values.
+    public func inputsHash(for id: KitID) -> String {
+        var hasher = SHA256()
+        func add(_ text: String) { hasher.update(data: Data(text.utf8)); hasher.update(data: Data([0])) }
+        add(Generator.name)
+        add(id.description)
+        add(campaignDigests[id.campaign] ?? "")
+        for tag in id.locale.fallbackChain(defaultLocale: project.config.defaultLocale) {
+            add(tag.identifier)
+            add(localeDigests[tag] ?? "")
+        }
+        if let partner = partnersByID[id.partner] {
+            var row = partner
+            row.line = 0 // moving a row in the file changes nothing in its kits
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            add((try? encoder.encode(row)).map { String(decoding: $0, as: UTF8.self) } ?? "")
+            if let logo = partner.logo { add(project.digests["Assets/partners/\(logo)"] ?? "") }
+        }
+        add(project.digests["Assets/slots/\(id.partner).yaml"] ?? "")
+        return hasher.finalize().hex
+    }
+
+    /// Renders the kit's component files, assets, preview and manifest, and zips them.
+    public func render(_ id: KitID) throws(RenderError) -> RenderedKit {
+        guard let campaign = campaignsByID[id.campaign] else { throw .unknownCampaign(id.campaign) }
+        guard let partner = partnersByID[id.partner] else { throw .unknownPartner(id.partner) }
+        let context = KitContext(project: project, campaign: campaign, partner: partner, locale: id.locale)
+        var files = context.assetFiles()
+
+        for component in campaign.components {
+            switch component.kind {
+            case .emailSequence:
+                for step in component.emails {
+                    for ext in ["html", "txt"] {
+                        let path = "\(component.id)/\(step.id).\(ext)"
+                        let model = context.model(forFileAt: path, component: component, asset: step.id, extra: ["email": context.emailModel(step)])
+                        files.append(KitFile(path: path, text: try render("\(campaign.id)/\(step.template).\(ext)", model, id)))
+                    }
+                }
+            case .landingPage:
+                let path = "\(component.id)/index.html"
+                let model = context.model(forFileAt: path, component: component, asset: component.id)
+                files.append(KitFile(path: path, text: try render("\(campaign.id)/\(component.template ?? "").html", model, id)))
+            case .social, .webinar, .syndication, .document:
+                break // refused by the project loader until their builders exist
+            }
+        }
+
+        let inputsHash = inputsHash(for: id)
+        let listed = files + [KitFile(path: "manifest.json", data: Data())]
+        let preview = KitFile(path: "index.html", text: try render(Self.previewTemplate, context.previewModel(files: listed), id))
+        files.append(preview)
+        let manifest = KitBundle.manifest(for: id, inputsHash: inputsHash, files: files)
+        files.append(KitFile(path: "manifest.json", data: manifest.encoded()))
+        files.sort { $0.path < $1.path }
+        let zip: Data
+        do { zip = try KitBundle.zip(files, root: id.slug) } catch { throw .bundle(error) }
+        return RenderedKit(id: id, inputsHash: inputsHash, files: files, zip: zip, zipSHA256: SHA256.hash(data: zip).hex)
+    }
+
+    private func render(_ template: String, _ model: [String: Any], _ id: KitID) throws(RenderError) -> String {
+        guard let text = project.library.render(model, withTemplate: Project.templateName(template)) else {
+            throw .missingTemplate(name: template, kit: id.description)
+        }
+        return text
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+
+/// The checks `cobrand validate` adds to loading: catalog keys and placeholders, required templates,
+/// logo content, and brand guardrails (contrast).
+public enum Validator {
+    public static func check(_ project: Project) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        if project.templateSources[KitRenderer.previewTemplate] == nil {
+            diagnostics.append(.error("Templates/\(KitRenderer.previewTemplate).mustache", "the kit preview template is missing; create it (cobrand init writes one)"))
+        }
+        diagnostics += checkMessages(project)
+        diagnostics += checkBrand(project)
+        diagnostics += checkLogos(project)
+        return diagnostics.sorted()
+    }
+
+    /// Catalog keys a template or manifest uses must exist in the default locale (error) and should exist
+    /// in every locale (warning: the fallback's text is used). Placeholders must be known names.
+    static func checkMessages(_ project: Project) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        var uses: [(key: String, file: String, line: Int?)] = []
+        for (name, source) in project.templateSources.sorted(by: { $0.key < $1.key }) {
+            for (key, line) in catalogReferences(in: source) {
+                uses.append((key, "Templates/\(name).mustache", line))
+            }
+        }
+        for campaign in project.campaigns {
+            let file = "Templates/\(campaign.id)/campaign.yaml"
+            uses.append((campaign.title, file, nil))
+            for component in campaign.components {
+                for step in component.emails {
+                    uses.append((step.subject, file, nil))
+                    if let preheader = step.preheader { uses.append((preheader, file, nil)) }
+                }
+            }
+            for field in campaign.fields.values { if let key = field.defaultKey { uses.append((key, file, nil)) } }
+        }
+        let defaultLocale = project.config.defaultLocale
+        let locales = project.catalogs.keys.sorted()
+        var reported = Set<String>()
+        for use in uses {
+            if project.catalogs[defaultLocale]?.messages[use.key] == nil {
+                if reported.insert("\(use.file)|\(use.key)").inserted {
+                    diagnostics.append(.error(use.file, line: use.line, field: use.key,
+                        "message key is missing in the default locale; add it to Locales/\(defaultLocale)/"))
+                }
+                continue
+            }
+            for locale in locales where locale != defaultLocale {
+                if project.strings(for: locale).chain.first(where: { $0.messages[use.key] != nil })?.locale != locale,
+                   reported.insert("\(locale)|\(use.key)").inserted {
+                    diagnostics.append(.warning("Locales/\(locale)", field: use.key,
+                        "not translated; kits fall back to \(project.strings(for: locale).lookup(use.key)?.locale.identifier ?? "?")"))
+                }
+            }
+        }
+        for locale in locales {
+            guard let catalog = project.catalogs[locale] else { continue }
+            for (key, text) in catalog.messages.sorted(by: { $0.key < $1.key }) {
+                for name in Catalog.placeholders(in: text) where !KitContext.placeholderNames.contains(name) {
+                    diagnostics.append(.error(catalog.origins[key] ?? "Locales/\(locale)", field: key,
+                        "unknown placeholder {\(name)}; use one of: \(KitContext.placeholderNames.sorted().map { "{\($0)}" }.joined(separator: ", "))"))
+                }
+            }
+        }
+        return diagnostics
+    }
+
+    /// `{{t.key}}`, `{{{t.key}}}`, `{{#t.key}}` and `{{^t.key}}` references with their lines.
+    static func catalogReferences(in source: String) -> [(String, Int)] {
+        var result: [(String, Int)] = []
+        for (index, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var rest = line[...]
+            while let open = rest.range(of: "{{") {
+                var after = rest[open.upperBound...]
+                while let first = after.first, "{#^&/ ".contains(first) { after = after.dropFirst() }
+                if after.hasPrefix("t.") {
+                    let key = after.dropFirst(2).prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "-" }
+                    if !key.isEmpty, !line[open.lowerBound...].hasPrefix("{{/") { result.append((String(key), index + 1)) }
+                }
+                rest = after
+            }
+        }
+        return result
+    }
+
+    static func checkBrand(_ project: Project) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        let colors = project.config.colors
+        if colors.text.contrast(with: colors.background) < Color.minimumContrast {
+            diagnostics.append(.error(Project.configPath, field: "colors.text",
+                "\(colors.text) on \(colors.background) fails WCAG AA (4.5:1); choose a darker text or lighter background"))
+        }
+        for partner in project.partners {
+            for adjustment in PartnerBrand(partner: partner, colors: colors).adjustments {
+                diagnostics.append(.warning(project.rosterPath, line: partner.line, field: adjustment.column, adjustment.message))
+            }
+        }
+        return diagnostics
+    }
+
+    /// Logos are checked by content, not by name; SVG logos may not carry scripts.
+    static func checkLogos(_ project: Project) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        for partner in project.partners {
+            guard let logo = partner.logo, let data = project.partnerLogos[logo] else { continue }
+            let file = "Assets/partners/\(logo)"
+            if let problem = LogoCheck.problem(name: logo, data: data) {
+                diagnostics.append(.error(file, problem))
+            }
+        }
+        return diagnostics
+    }
+}
+
+/// Content checks for logo files.
+public enum LogoCheck {
+    public static let maxBytes = 512 * 1024
+
+    public static func problem(name: String, data: Data) -> String? {
+        if data.count > maxBytes { return "is \(data.count) bytes; keep logos under \(maxBytes / 1024) KB" }
+        let bytes = [UInt8](data.prefix(8))
+        switch (name as NSString).pathExtension.lowercased() {
+        case "png":
+            return bytes == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] ? nil : "is not a PNG file; export it as PNG or rename it"
+        case "jpg", "jpeg":
+            return bytes.starts(with: [0xFF, 0xD8, 0xFF]) ? nil : "is not a JPEG file; export it as JPEG or rename it"
+        default:
+            let text = String(decoding: data, as: UTF8.self).lowercased()
+            guard text.contains("<svg") else { return "is not an SVG file; export it as SVG or rename it" }
+            for danger in ["<script", "javascript:", "<foreignobject", " onload=", " onclick=", " onerror="] where text.contains(danger) {
+                return "contains `\(danger.trimmingCharacters(in: .whitespaces))`; logos may not carry scripts, remove it"
+            }
+            return nil
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import CobrandCore
+import Foundation
+
+/// What a build did.
+public struct BuildReport: Sendable, Equatable {
+    /// Kits in the selection.
+    public var kits = 0
+    /// Kits rendered and written because their inputs changed.
+    public var rendered = 0
+    /// Kits left as they were.
+    public var unchanged = 0
+    /// Files in all selected kits.
+    public var files = 0
+    /// Bytes of all selected kit files (folders, not zips).
+    public var bytes = 0
+    /// Bytes written in this build: files and zips of rendered kits.
+    public var bytesWritten = 0
+    /// Stale kits removed (full builds only).
+    public var pruned = 0
+    public var seconds = 0.0
+    public var index = OutputIndex(kits: [])
+}
+
+/// Builds the selected kits into an output folder, in parallel, skipping kits whose inputs are unchanged.
+public struct Builder: Sendable {
+    public let renderer: KitRenderer
+    public let store: KitStore
+    public let jobs: Int
+
+    public init(project: Project, output: URL, jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
+                afterFileWrite: (@Sendable (KitID, String) throws -> Void)? = nil) {
+        renderer = KitRenderer(project: project)
+        store = KitStore(output: output, afterFileWrite: afterFileWrite)
+        self.jobs = max(1, jobs)
+    }
+
+    public func build(_ selection: KitSelection = KitSelection(),
+                      progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) async throws -> BuildReport {
+        let start = ContinuousClock.now
+        let kits = renderer.allKits.filter(selection.includes)
+        try FileManager.default.createDirectory(at: store.output, withIntermediateDirectories: true)
+        try store.removeLeftovers()
+
+        var report = BuildReport()
+        report.kits = kits.count
+        var entries: [OutputIndex.Entry] = []
+        try await withThrowingTaskGroup(of: KitOutcome.self) { group in
+            var next = kits.makeIterator()
+            func addTask() {
+                guard let kit = next.next() else { return }
+                group.addTask { try self.make(kit) }
+            }
+            for _ in 0..<jobs { addTask() }
+            while let outcome = try await group.next() {
+                entries.append(outcome.entry)
+                report.files += outcome.entry.files
+                report.bytes += outcome.bytes
+                if outcome.rendered {
+                    report.rendered += 1
+                    report.bytesWritten += outcome.bytesWritten
+                } else {
+                    report.unchanged += 1
+                }
+                progress?(entries.count, kits.count)
+                addTask()
+            }
+        }
+
+        if selection.isEverything {
+            report.pruned = try store.prune(keeping: Set(kits))
+        } else if let previous = OutputIndex.read(from: store.output) {
+            // A filtered build keeps the other kits already in the index, as long as they are still on disk.
+            let built = Set(entries.map(\.dir))
+            entries += previous.kits.filter {
+                !built.contains($0.dir) && FileManager.default.fileExists(atPath: store.output.appendingPathComponent($0.dir).path)
+            }
+        }
+        report.index = OutputIndex(kits: entries)
+        try report.index.write(to: store.output)
+        report.seconds = (ContinuousClock.now - start).seconds
+        return report
+    }
+
+    struct KitOutcome: Sendable {
+        let entry: OutputIndex.Entry
+        let rendered: Bool
+        let bytes: Int
+        let bytesWritten: Int
+    }
+
+    func make(_ kit: KitID) throws -> KitOutcome {
+        let hash = renderer.inputsHash(for: kit)
+        if let entry = store.existing(kit, inputsHash: hash) {
+            return KitOutcome(entry: entry, rendered: false, bytes: kitBytes(kit), bytesWritten: 0)
+        }
+        let rendered = try renderer.render(kit)
+        let entry = try store.write(rendered)
+        let bytes = rendered.files.reduce(0) { $0 + $1.data.count }
+        return KitOutcome(entry: entry, rendered: true, bytes: bytes, bytesWritten: bytes + rendered.zip.count)
+    }
+
+    /// Size of an unchanged kit's files, from its manifest (plus the manifest itself).
+    func kitBytes(_ kit: KitID) -> Int {
+        let url = store.output.appendingPathComponent(kit.directory).appendingPathComponent("manifest.json")
+        guard let data = FileManager.default.contents(atPath: url.path),
+              let manifest = try? JSONDecoder().decode(KitManifest.self, from: data) else { return 0 }
+        return manifest.files.reduce(data.count) { $0 + $1.size }
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

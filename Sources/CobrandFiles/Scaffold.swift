@@ -1,0 +1,128 @@
+import Foundation
+
+/// The starter project `cobrand init` writes: small, valid, and built without edits.
+public enum Scaffold {
+    public struct ScaffoldError: Error, CustomStringConvertible, Equatable {
+        public let path: String
+        public var description: String { "\(path) exists and is not empty; choose a new folder name" }
+    }
+
+    /// Writes the starter files into `folder`, which must not exist or be empty. Returns the number of files.
+    public static func write(to folder: URL) throws -> Int {
+        let fm = FileManager.default
+        if let contents = try? fm.contentsOfDirectory(atPath: folder.path), !contents.isEmpty {
+            throw ScaffoldError(path: folder.path)
+        }
+        // Write beside, then rename: an interrupted init leaves no half project.
+        let staging = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).cobrand-init-\(UUID().uuidString)")
+        defer { try? fm.removeItem(at: staging) }
+        for (path, text) in files {
+            let url = staging.appendingPathComponent(path)
+            try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: url)
+        }
+        if fm.fileExists(atPath: folder.path) { try fm.removeItem(at: folder) }
+        try fm.moveItem(at: staging, to: folder)
+        return files.count
+    }
+
+    static let files: [String: String] = [
+        ".gitignore": "Output/*\n!Output/.gitkeep\n*.sqlite*\n",
+        "Output/.gitkeep": "",
+        "cobrand.yaml": """
+            vendor:
+              name: Example Vendor
+              legal_name: Example Vendor Ltd.
+              website: https://vendor.example
+            default_locale: en-US
+
+            """,
+        "Assets/partners.csv": """
+            id,name,locales,website,primary_color,contact_name,contact_email,address,country,timezone
+            first-partner,First Partner Ltd,en-US,https://first-partner.example,#204080,Alex Doe,alex@first-partner.example,"1 Main Street
+            Springfield",US,America/New_York
+
+            """,
+        "Assets/partners/first-partner.svg": """
+            <svg xmlns="http://www.w3.org/2000/svg" width="120" height="40" viewBox="0 0 120 40"><rect width="40" height="40" rx="8" fill="#204080"/><text x="48" y="26" font-family="Arial" font-size="14" fill="#204080">First</text></svg>
+
+            """,
+        "Locales/en-US/messages.yaml": """
+            legal:
+              footer: "{partner.name} is an authorized {vendor.name} partner."
+            preview:
+              title: "Kit preview"
+            welcome:
+              title: "Welcome"
+              subject: "Hello from {partner.name}"
+              body: "{partner.name} and {vendor.name} are here to help."
+              cta: "Learn more"
+
+            """,
+        "Templates/_shared/layouts/page.html.mustache": """
+            <!DOCTYPE html>
+            <html lang="{{locale.tag}}" dir="{{locale.dir}}">
+            <head><meta charset="utf-8"><title>{{campaign.title}} | {{partner.name}}</title></head>
+            <body style="font-family:sans-serif;color:{{brand.text}}">
+            <header data-cobrand-locked="header" style="background:{{brand.primary}};color:{{brand.on_primary}};padding:12px">{{#partner.logo}}<img src="{{partner.logo}}" alt="{{partner.name}}" height="40"> {{/partner.logo}}<bdi>{{partner.name}}</bdi></header>
+            <main data-cobrand-slot="main">{{$main}}{{/main}}</main>
+            <footer data-cobrand-locked="legal"><p>{{t.legal.footer}}</p></footer>
+            </body>
+            </html>
+
+            """,
+        "Templates/_shared/preview.html.mustache": """
+            <!DOCTYPE html>
+            <html lang="{{locale.tag}}" dir="{{locale.dir}}">
+            <head><meta charset="utf-8"><title>{{t.preview.title}}: {{campaign.title}} | {{partner.name}}</title></head>
+            <body style="font-family:sans-serif">
+            <h1>{{t.preview.title}}: {{campaign.title}}, <bdi>{{partner.name}}</bdi></h1>
+            {{#files}}<section><h2><a href="{{path}}">{{path}}</a></h2><p>{{media_type}} {{size}}</p>
+            {{#is_html}}<iframe src="{{path}}" title="{{path}}" sandbox style="width:100%;height:400px"></iframe>{{/is_html}}{{#is_image}}<img src="{{path}}" alt="{{path}}">{{/is_image}}{{#text}}<pre>{{text}}</pre>{{/text}}</section>
+            {{/files}}
+            </body>
+            </html>
+
+            """,
+        "Templates/welcome/campaign.yaml": """
+            id: welcome
+            title: welcome.title
+            links:
+              learn: https://vendor.example/learn
+            fields:
+              intro:
+                max_length: 200
+                default: "We would love to show you what is new."
+            components:
+              - id: emails
+                kind: email-sequence
+                emails:
+                  - id: hello
+                    day: 0
+                    template: hello
+                    subject: welcome.subject
+              - id: landing
+                kind: landing-page
+                template: landing
+
+            """,
+        "Templates/welcome/hello.html.mustache": """
+            {{<_shared.layouts.page.html}}{{$main}}<p>{{slots.intro}}</p><p>{{t.welcome.body}}</p><p><a href="{{links.learn}}">{{t.welcome.cta}}</a></p>{{/main}}{{/_shared.layouts.page.html}}
+
+            """,
+        "Templates/welcome/hello.txt.mustache": """
+            {{email.subject}}
+
+            {{slots.intro}}
+            {{t.welcome.body}}
+            {{t.welcome.cta}}: {{links.learn}}
+
+            {{t.legal.footer}}
+
+            """,
+        "Templates/welcome/landing.html.mustache": """
+            {{<_shared.layouts.page.html}}{{$main}}<h1>{{campaign.title}}</h1><p>{{slots.intro}}</p><p><a href="{{links.learn}}">{{t.welcome.cta}}</a></p>{{/main}}{{/_shared.layouts.page.html}}
+
+            """,
+    ]
+}
