@@ -39,8 +39,19 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "CobrandCoreTests", dependencies: ["CobrandCore"]),
-        .testTarget(name: "CobrandFilesTests", dependencies: ["CobrandCore", "CobrandFiles"]),
+        /// Fixture builders shared by the test targets.
+        .target(name: "CobrandTesting", dependencies: ["CobrandCore"]),
+        .testTarget(
+            name: "CobrandCoreTests",
+            dependencies: [
+                "CobrandCore", "CobrandTesting",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"), .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(
+            name: "CobrandFilesTests",
+            dependencies: ["CobrandCore", "CobrandFiles", "CobrandTesting", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -6,6 +6,10 @@ public enum ProjectReader {
     public struct ReadError: Error, Equatable, CustomStringConvertible {
         public let path: String
         public let reason: String
+        public init(path: String, reason: String) {
+            self.path = path
+            self.reason = reason
+        }
         public var description: String { "\(path): \(reason)" }
     }
 

@@ -4,6 +4,7 @@ import Foundation
 public enum Scaffold {
     public struct ScaffoldError: Error, CustomStringConvertible, Equatable {
         public let path: String
+        public init(path: String) { self.path = path }
         public var description: String { "\(path) exists and is not empty; choose a new folder name" }
     }
 

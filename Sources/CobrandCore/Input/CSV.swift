@@ -6,6 +6,11 @@ public enum CSV {
         /// 1-based line of the file where the record starts.
         public let line: Int
         public let fields: [String]
+
+        public init(line: Int, fields: [String]) {
+            self.line = line
+            self.fields = fields
+        }
     }
 
     public enum ParseError: Error, Equatable, CustomStringConvertible {

@@ -132,13 +132,30 @@ private struct Loader {
             do {
                 library.register(try MustacheTemplate(string: source), named: Project.templateName(name))
             } catch let error as MustacheTemplate.ParserError {
+                let near = error.context.line.trimmingCharacters(in: .whitespaces)
                 diagnostics.append(.error(path, line: error.context.lineNumber,
-                    "template syntax error at column \(error.context.columnNumber): \(error.error); check the tag near `\(error.context.line.trimmingCharacters(in: .whitespaces))`"))
+                    "template syntax error at column \(error.context.columnNumber): \(Self.explain(error.error))"
+                        + (near.isEmpty ? "" : " (near `\(near)`)")))
             } catch {
                 diagnostics.append(.error(path, "template cannot be parsed: \(error)"))
             }
         }
         return (sources, library)
+    }
+
+    /// swift-mustache's parser errors in words, with the usual fix.
+    static func explain(_ error: any Error) -> String {
+        guard let error = error as? MustacheTemplate.Error else { return "\(error)" }
+        switch error {
+        case .sectionCloseNameIncorrect: return "a closing tag does not match the open section; close sections in reverse order"
+        case .unfinishedName: return "a tag is not closed or its name has characters tags cannot have (closing tags cannot contain '/': name templates with dots)"
+        case .expectedSectionEnd: return "a section is opened but never closed; add its {{/name}} tag"
+        case .invalidSetDelimiter: return "the set-delimiter tag is malformed; write {{=<% %>=}}"
+        case .transformAppliedToInheritanceSection: return "transforms cannot be applied to {{<parent}} or {{$block}} tags"
+        case .illegalTokenInsideInheritSection, .textInsideInheritSection:
+            return "only {{$block}}...{{/block}} sections may stand directly inside {{<parent}}...{{/parent}}"
+        case .invalidConfigVariableSyntax, .unrecognisedConfigVariable: return "unknown pragma; only {{% CONTENT_TYPE: TEXT}} or HTML is supported"
+        }
     }
 
     mutating func loadCampaigns(templates: [String: String], config: ProjectConfig) -> [Campaign] {

@@ -172,7 +172,8 @@ private struct RowReader {
                 continue
             }
             guard known.contains(tag) || known.contains(where: { $0.identifier == tag.language }) else {
-                fail("locales", "unknown locale '\(part)'; add Locales/\(tag.identifier)/ or use one of: \(available)")
+                let language = tag.language == tag.identifier ? "" : " or Locales/\(tag.language)/"
+                fail("locales", "unknown locale '\(part)'; add Locales/\(tag.identifier)/\(language), or use one of: \(available)")
                 continue
             }
             if !tags.contains(tag) { tags.append(tag) }

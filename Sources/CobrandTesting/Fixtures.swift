@@ -1,0 +1,134 @@
+import CobrandCore
+import Foundation
+
+/// A small, complete project in memory: one campaign with an email and a landing page, two locales,
+/// two partners. Tests change one file and check what follows.
+public enum Fixture {
+    public static let rosterHeader = "id,name,locales,website,logo,primary_color,accent_color,contact_name,contact_email,phone,address,country,timezone"
+
+    public static let roster = """
+        \(rosterHeader)
+        alpha,Alpha Partners,en-US;de-DE,https://alpha.example,,#1F3A93,#C0392B,Ada Alpha,ada@alpha.example,+1 555 0100,"1 Alpha Road
+        Springfield",US,America/New_York
+        beta,Beta GmbH,de-DE,https://beta.example,beta-logo.svg,#00594F,,Bernd Beta,bernd@beta.example,+49 30 1234,Beta-Str. 2,DE,Europe/Berlin
+
+        """
+
+    public static let files: [String: String] = [
+        "cobrand.yaml": """
+            vendor:
+              name: Vendorco
+              legal_name: Vendorco Corporation
+              website: https://vendor.example
+              logo: brand/logo.svg
+            default_locale: en-US
+            portal_url: https://portal.example
+
+            """,
+        "Assets/partners.csv": roster,
+        "Assets/partners/alpha.svg": "<svg xmlns=\"http://www.w3.org/2000/svg\"><rect width=\"4\" height=\"4\"/></svg>\n",
+        "Assets/partners/beta-logo.svg": "<svg xmlns=\"http://www.w3.org/2000/svg\"><circle r=\"4\"/></svg>\n",
+        "Assets/brand/logo.svg": "<svg xmlns=\"http://www.w3.org/2000/svg\"><text>V</text></svg>\n",
+        "Locales/en-US/messages.yaml": """
+            legal:
+              notice: "{partner.name} is a {vendor.name} partner."
+            preview:
+              title: "Preview"
+            launch:
+              title: "Launch"
+              subject: "News from {partner.name}"
+              body: "Hello from {partner.contact_name}."
+              intro: "Default intro."
+              cta: "Read more"
+
+            """,
+        "Locales/de-DE/messages.yaml": """
+            legal:
+              notice: "{partner.name} ist Partner von {vendor.name}."
+            launch:
+              title: "Start"
+              subject: "Neues von {partner.name}"
+              body: "Hallo von {partner.contact_name}."
+              intro: "Standard-Intro."
+              cta: "Mehr lesen"
+
+            """,
+        "Templates/_shared/layouts/page.html.mustache": """
+            <!DOCTYPE html>
+            <html lang="{{locale.tag}}" dir="{{locale.dir}}"><head><meta charset="utf-8"><title>{{campaign.title}} | {{partner.name}}</title></head>
+            <body><header data-cobrand-locked="header" style="background:{{brand.primary}};color:{{brand.on_primary}}">{{#partner.logo}}<img src="{{partner.logo}}" alt="{{partner.name}}">{{/partner.logo}}<a href="{{vendor.website_url}}">{{vendor.name}}</a></header>
+            <main data-cobrand-slot="main">{{$main}}{{/main}}</main>
+            <footer data-cobrand-locked="legal"><p>{{t.legal.notice}}</p><p><a style="color:{{brand.accent}}" href="{{partner.website_url}}">{{partner.name}}</a></p></footer>
+            </body></html>
+
+            """,
+        "Templates/_shared/preview.html.mustache": """
+            <!DOCTYPE html>
+            <html lang="{{locale.tag}}"><head><meta charset="utf-8"><title>{{t.preview.title}} {{partner.name}}</title></head><body>
+            {{#files}}<section><a href="{{path}}">{{path}}</a>{{#is_html}}<iframe src="{{path}}" sandbox></iframe>{{/is_html}}{{#is_image}}<img src="{{path}}" alt="">{{/is_image}}{{#text}}<pre>{{text}}</pre>{{/text}}</section>
+            {{/files}}</body></html>
+
+            """,
+        "Templates/launch/campaign.yaml": """
+            id: launch
+            title: launch.title
+            links:
+              more: https://vendor.example/more?ref=kit#top
+            fields:
+              intro:
+                max_length: 80
+                default_key: launch.intro
+              offer:
+                allowed: [demo, trial]
+                default: demo
+            components:
+              - id: emails
+                kind: email-sequence
+                emails:
+                  - id: hello
+                    day: 0
+                    template: hello
+                    subject: launch.subject
+              - id: landing
+                kind: landing-page
+                template: landing
+
+            """,
+        "Templates/launch/hello.html.mustache": """
+            {{<_shared.layouts.page.html}}{{$main}}<p class="intro">{{slots.intro}}</p><p>{{t.launch.body}}</p><a href="{{links.more}}">{{t.launch.cta}}</a>{{/main}}{{/_shared.layouts.page.html}}
+
+            """,
+        "Templates/launch/hello.txt.mustache": """
+            {{email.subject}}
+            {{slots.intro}}
+            {{t.launch.body}} {{partner.name}}
+            {{links.more}}
+
+            """,
+        "Templates/launch/landing.html.mustache": """
+            {{<_shared.layouts.page.html}}{{$main}}<h1>{{campaign.title}}</h1><p class="intro">{{slots.intro}}</p><form method="post" action="{{lead_form.action}}"><input type="hidden" name="partner" value="{{lead_form.partner}}"><input type="hidden" name="offer" value="{{slots.offer}}"></form>{{/main}}{{/_shared.layouts.page.html}}
+
+            """,
+    ]
+
+    /// The fixture with some files replaced (a nil value removes the file).
+    public static func project(_ changes: [String: String?] = [:]) -> ProjectFiles {
+        var all = files
+        for (path, text) in changes {
+            all[path] = text
+        }
+        return ProjectFiles(files: all.mapValues { Data($0.utf8) })
+    }
+
+    /// The loaded fixture; fails loudly when the changed fixture does not load.
+    public static func loaded(_ changes: [String: String?] = [:]) throws -> Project {
+        let (project, diagnostics) = Project.load(project(changes))
+        guard let project else { throw FixtureError(diagnostics: diagnostics) }
+        return project
+    }
+
+    public struct FixtureError: Error, CustomStringConvertible {
+        public let diagnostics: [Diagnostic]
+        public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+    }
+}

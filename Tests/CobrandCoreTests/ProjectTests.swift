@@ -1,0 +1,118 @@
+import CobrandCore
+import CobrandTesting
+import Testing
+
+@Suite("Loading and validating a project")
+struct ProjectTests {
+    @Test("the fixture loads clean")
+    func clean() throws {
+        let (project, diagnostics) = Project.load(Fixture.project())
+        #expect(diagnostics == [])
+        let loaded = try #require(project)
+        #expect(Validator.check(loaded) == [
+            .warning("Locales/de-DE", field: "preview.title", "not translated; kits fall back to en-US"),
+        ])
+    }
+
+    @Test("a template syntax error names file, line and column, and stops the build")
+    func templateError() {
+        let (project, diagnostics) = Project.load(Fixture.project(["Templates/launch/landing.html.mustache": "line one\n<p>{{#slots.intro}}</p>\n"]))
+        #expect(project == nil)
+        #expect(diagnostics == [.error("Templates/launch/landing.html.mustache", line: 3,
+            "template syntax error at column 1: a section is opened but never closed; add its {{/name}} tag")])
+        let (_, slash) = Project.load(Fixture.project(["Templates/launch/landing.html.mustache": "{{<_shared/layouts/page.html}}{{/_shared/layouts/page.html}}"]))
+        #expect(slash.map(\.message) == ["template syntax error at column 41: a tag is not closed or its name has characters tags cannot have (closing tags cannot contain '/': name templates with dots) (near `{{<_shared/layouts/page.html}}{{/_shared/layouts/page.html}}`)"])
+    }
+
+    @Test("YAML errors carry the line; type errors carry the key path")
+    func yamlErrors() {
+        let (_, syntax) = Project.load(Fixture.project(["cobrand.yaml": "vendor:\n  name: [unclosed\n"]))
+        #expect(syntax.map(\.file) == ["cobrand.yaml"])
+        #expect(syntax.first?.line == 3)
+        let (_, type) = Project.load(Fixture.project(["Templates/launch/campaign.yaml": "id: launch\ntitle: launch.title\ncomponents:\n  - id: e\n    kind: email-sequence\n    emails:\n      - id: a\n        day: soon\n        template: hello\n        subject: launch.subject\n"]))
+        #expect(type == [.error("Templates/launch/campaign.yaml", field: "components[0].emails[0].day", "has the wrong type; expected a whole number")])
+    }
+
+    @Test("manifest mistakes are reported by field")
+    func manifest() {
+        let (project, diagnostics) = Project.load(Fixture.project(["Templates/launch/campaign.yaml": """
+            id: other
+            title: launch.title
+            components:
+              - id: social
+                kind: social
+              - id: page
+                kind: landing-page
+                template: nowhere
+
+            """]))
+        #expect(project == nil)
+        #expect(diagnostics == [
+            .error("Templates/launch/campaign.yaml", field: "components[0].kind", "component kind 'social' is not built yet; use email-sequence or landing-page"),
+            .error("Templates/launch/campaign.yaml", field: "components[1].template", "template Templates/other/nowhere.html.mustache does not exist; create it or correct the name"),
+            .error("Templates/launch/campaign.yaml", field: "id", "'other' differs from the folder name 'launch'; make them equal"),
+        ])
+    }
+
+    @Test("validate: a key missing in the default locale is an error; an unknown placeholder too")
+    func messages() throws {
+        let project = try Fixture.loaded([
+            "Templates/launch/hello.txt.mustache": "{{t.launch.missing}}\n",
+            "Locales/en-US/messages.yaml": Fixture.files["Locales/en-US/messages.yaml"]!.replacingOccurrences(of: "{partner.contact_name}", with: "{partner.nickname}"),
+        ])
+        #expect(Validator.check(project).errors == [
+            .error("Locales/en-US/messages.yaml", field: "launch.body", "unknown placeholder {partner.nickname}; use one of: {campaign.title}, {partner.contact_email}, {partner.contact_name}, {partner.name}, {partner.phone}, {partner.website}, {vendor.legal_name}, {vendor.name}"),
+            .error("Templates/launch/hello.txt.mustache", line: 1, field: "launch.missing", "message key is missing in the default locale; add it to Locales/en-US/"),
+        ])
+    }
+
+    @Test("validate: a logo is checked by content, and scripts in SVG are refused")
+    func logos() throws {
+        let scripted = try Fixture.loaded(["Assets/partners/alpha.svg": "<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>"])
+        #expect(Validator.check(scripted).errors == [.error("Assets/partners/alpha.svg", "contains `onload=`; logos may not carry scripts, remove it")])
+        let fake = try Fixture.loaded(["Assets/partners/alpha.svg": "GIF89a"])
+        #expect(Validator.check(fake).errors == [.error("Assets/partners/alpha.svg", "is not an SVG file; export it as SVG or rename it")])
+    }
+
+    @Test("validate: contrast fallbacks are warnings on the roster row")
+    func contrastWarning() throws {
+        let project = try Fixture.loaded(["Assets/partners.csv": Fixture.rosterHeader + "\nalpha,Alpha,en-US,,,#FFD23F,,,,,,,\n"])
+        #expect(Validator.check(project).filter { $0.file == "Assets/partners.csv" } == [
+            .warning("Assets/partners.csv", line: 2, field: "primary_color", "#FFD23F has contrast 1.44:1 against #FFFFFF (WCAG AA needs 4.5:1); kits use #8C7423 instead. Pick a darker or lighter colour to silence this."),
+        ])
+    }
+}
+
+@Suite("Kit selection and shards")
+struct SelectionTests {
+    let kits: [KitID] = (0..<300).flatMap { index in
+        ["en-US", "de-DE"].map { KitID(campaign: "c", partner: "p\(index)", locale: LocaleTag($0)!) }
+    }
+
+    @Test("shards are disjoint and together cover every kit", arguments: [1, 2, 3, 7])
+    func shards(count: Int) {
+        let slices = (1...count).map { index in kits.filter(KitSelection(shard: Shard("\(index)/\(count)")).includes) }
+        #expect(slices.map(\.count).reduce(0, +) == kits.count)
+        #expect(Set(slices.flatMap { $0 }) == Set(kits))
+        if count > 1 { #expect(slices.allSatisfy { !$0.isEmpty && $0.count < kits.count }) }
+    }
+
+    @Test("a shard's members do not move when partners are added")
+    func stable() {
+        let shard = KitSelection(shard: Shard("2/4"))
+        let before = kits.filter(shard.includes)
+        let more = kits + [KitID(campaign: "c", partner: "new", locale: LocaleTag("en-US")!)]
+        #expect(Array(more.filter(shard.includes).prefix(before.count)) == before)
+    }
+
+    @Test("shard syntax", arguments: [("1/1", true), ("4/4", true), ("0/4", false), ("5/4", false), ("x/2", false), ("2", false)])
+    func syntax(text: String, valid: Bool) {
+        #expect((Shard(text) != nil) == valid)
+    }
+
+    @Test("filters combine")
+    func filters() {
+        let selection = KitSelection(partners: ["p1", "p2"], locales: [LocaleTag("de-DE")!])
+        #expect(kits.filter(selection.includes).map(\.description) == ["c/p1/de-DE", "c/p2/de-DE"])
+    }
+}

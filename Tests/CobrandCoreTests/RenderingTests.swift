@@ -1,0 +1,142 @@
+import CobrandCore
+import CobrandTesting
+import Crypto
+import Foundation
+import Testing
+import ZIPFoundation
+
+@Suite("Kit rendering")
+struct RenderingTests {
+    static let hostileName = "<script>alert(1)</script> & \"Sons\""
+
+    func kit(_ partner: String, _ locale: String, changes: [String: String?] = [:]) throws -> RenderedKit {
+        let project = try Fixture.loaded(changes)
+        return try KitRenderer(project: project).render(KitID(campaign: "launch", partner: partner, locale: LocaleTag(locale)!))
+    }
+
+    func text(_ kit: RenderedKit, _ path: String) throws -> String {
+        String(decoding: try #require(kit.files.first { $0.path == path }).data, as: UTF8.self)
+    }
+
+    @Test("a kit has its component files, assets, preview and manifest")
+    func files() throws {
+        let kit = try kit("alpha", "en-US")
+        #expect(kit.files.map(\.path) == [
+            "assets/partner-logo.svg", "assets/vendor-logo.svg", "emails/hello.html", "emails/hello.txt",
+            "index.html", "landing/index.html", "manifest.json",
+        ])
+        #expect(try text(kit, "emails/hello.txt") == """
+            News from Alpha Partners
+            Default intro.
+            Hello from Ada Alpha. Alpha Partners
+            https://vendor.example/more?ref=kit&utm_source=alpha&utm_medium=email&utm_campaign=launch&utm_content=hello#top
+
+            """)
+    }
+
+    @Test("the German kit uses German messages and falls back for missing keys")
+    func german() throws {
+        let kit = try kit("beta", "de-DE")
+        let html = try text(kit, "landing/index.html")
+        #expect(html.contains("<html lang=\"de-DE\" dir=\"ltr\">"))
+        #expect(html.contains("<h1>Start</h1>"))
+        #expect(html.contains("<p>Beta GmbH ist Partner von Vendorco.</p>"))
+        // preview.title exists only in en-US: the default locale fills the gap.
+        #expect(try text(kit, "index.html").contains("<title>Preview Beta GmbH</title>"))
+    }
+
+    @Test("a hostile partner name is inert in every HTML file, attribute and the text email")
+    func escaping() throws {
+        let roster = Fixture.rosterHeader + "\nalpha,\"\(Self.hostileName.replacingOccurrences(of: "\"", with: "\"\""))\",en-US,https://alpha.example,,,,,,,,,\n"
+        let kit = try kit("alpha", "en-US", changes: ["Assets/partners.csv": roster])
+        let escaped = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Sons&quot;"
+        for file in kit.files where file.mediaType == "text/html" {
+            let html = String(decoding: file.data, as: UTF8.self)
+            #expect(!html.lowercased().contains("<script"), "\(file.path) contains a script tag")
+            #expect(html.contains(escaped), "\(file.path) lacks the escaped name")
+        }
+        #expect(try text(kit, "landing/index.html").contains("alt=\"\(escaped)\""))
+        // Plain text is not HTML: the name appears as written, which is safe there.
+        #expect(try text(kit, "emails/hello.txt").contains("Hello from \(Self.hostileName). \(Self.hostileName)"))
+        let manifest = try JSONDecoder().decode(KitManifest.self, from: try #require(kit.files.last).data)
+        #expect(manifest.partner == "alpha")
+    }
+
+    @Test("slot values are text: markup and template syntax cannot reach a locked region")
+    func lockedRegions() throws {
+        let attack = "</p></main><footer data-cobrand-locked=\"legal\">{{vendor.name}} owned</footer>"
+        let kit = try kit("alpha", "en-US", changes: ["Assets/slots/alpha.yaml": "launch:\n  intro: '\(attack)'\n"])
+        let html = try text(kit, "landing/index.html")
+        #expect(html.components(separatedBy: "data-cobrand-locked=\"legal\"").count == 2)
+        #expect(html.contains("<p class=\"intro\">&lt;/p&gt;&lt;/main&gt;&lt;footer data-cobrand-locked=&quot;legal&quot;&gt;{{vendor.name}} owned&lt;/footer&gt;</p>"))
+        #expect(html.contains("<footer data-cobrand-locked=\"legal\"><p>Alpha Partners is a Vendorco partner.</p>"))
+    }
+
+    @Test("slot values outside the manifest's limits drop the partner with a message")
+    func slotLimits() throws {
+        let (project, diagnostics) = Project.load(Fixture.project(["Assets/slots/alpha.yaml": "launch:\n  offer: free-money\n"]))
+        #expect(diagnostics.errors == [.error("Assets/slots/alpha.yaml", field: "launch.offer", "'free-money' is not allowed; use one of: demo, trial")])
+        #expect(project?.partners.map(\.id) == ["beta"])
+    }
+
+    @Test("a low-contrast partner colour is replaced in the output")
+    func contrast() throws {
+        let roster = Fixture.rosterHeader + "\nalpha,Alpha,en-US,,,#FFD23F,,,,,,,\n"
+        let html = try text(try kit("alpha", "en-US", changes: ["Assets/partners.csv": roster]), "landing/index.html")
+        #expect(html.contains("style=\"background:#8C7423;color:#FFFFFF\""))
+        #expect(!html.contains("#FFD23F"))
+    }
+
+    @Test("the landing form posts to the lead API with the kit's hidden fields")
+    func leadForm() throws {
+        let html = try text(try kit("beta", "de-DE"), "landing/index.html")
+        #expect(html.contains("<form method=\"post\" action=\"https://portal.example/api/leads\"><input type=\"hidden\" name=\"partner\" value=\"beta\"><input type=\"hidden\" name=\"offer\" value=\"demo\"></form>"))
+    }
+
+    @Test("the zip holds exactly the kit's files under one folder, and the manifest checks out")
+    func zip() throws {
+        let kit = try kit("alpha", "de-DE")
+        let archive = try Archive(data: kit.zip, accessMode: .read)
+        var unzipped: [String: Data] = [:]
+        for entry in archive {
+            var data = Data()
+            _ = try archive.extract(entry) { data.append($0) }
+            unzipped[entry.path] = data
+        }
+        #expect(unzipped.keys.sorted() == kit.files.map { "launch-alpha-de-DE/\($0.path)" })
+        let manifest = try JSONDecoder().decode(KitManifest.self, from: try #require(unzipped["launch-alpha-de-DE/manifest.json"]))
+        #expect(manifest.files.map(\.path) == kit.files.map(\.path).filter { $0 != "manifest.json" })
+        for entry in manifest.files {
+            let data = try #require(unzipped["launch-alpha-de-DE/\(entry.path)"])
+            #expect(entry.size == data.count)
+            #expect(entry.sha256 == sha256(data))
+        }
+        #expect(manifest.generator == "cobrand 0.1.0")
+        #expect(manifest.inputsSHA256 == kit.inputsHash)
+    }
+
+    @Test("the same inputs give byte-identical zips, also from a separately loaded project")
+    func determinism() throws {
+        let first = try kit("alpha", "en-US")
+        let second = try kit("alpha", "en-US")
+        #expect(first.zip == second.zip)
+        #expect(first.zipSHA256 == second.zipSHA256)
+        let changed = try kit("alpha", "en-US", changes: ["Locales/en-US/messages.yaml": Fixture.files["Locales/en-US/messages.yaml"]!.replacingOccurrences(of: "Read more", with: "Read on")])
+        #expect(changed.zip != first.zip)
+        #expect(changed.inputsHash != first.inputsHash)
+    }
+
+    @Test("the inputs hash changes with the partner's row but not with another partner's")
+    func inputsHash() throws {
+        let renderer = KitRenderer(project: try Fixture.loaded())
+        let id = KitID(campaign: "launch", partner: "alpha", locale: LocaleTag("en-US")!)
+        let other = Fixture.roster.replacingOccurrences(of: "+49 30 1234", with: "+49 30 9999")
+        let own = Fixture.roster.replacingOccurrences(of: "+1 555 0100", with: "+1 555 0199")
+        #expect(KitRenderer(project: try Fixture.loaded(["Assets/partners.csv": other])).inputsHash(for: id) == renderer.inputsHash(for: id))
+        #expect(KitRenderer(project: try Fixture.loaded(["Assets/partners.csv": own])).inputsHash(for: id) != renderer.inputsHash(for: id))
+    }
+
+    func sha256(_ data: Data) -> String {
+        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,163 @@
+import CobrandCore
+import CobrandFiles
+import CobrandTesting
+import Foundation
+import Testing
+import ZIPFoundation
+
+/// A fresh folder per test, removed afterwards.
+struct TempFolder: ~Copyable {
+    let url: URL
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("cobrand-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+struct Injected: Error, Equatable {}
+
+@Suite("Building into a folder")
+struct BuilderTests {
+    func build(_ project: Project, into output: URL, _ selection: KitSelection = KitSelection(), jobs: Int = 2,
+               afterFileWrite: (@Sendable (KitID, String) throws -> Void)? = nil) async throws -> BuildReport {
+        try await Builder(project: project, output: output, jobs: jobs, afterFileWrite: afterFileWrite).build(selection)
+    }
+
+    func read(_ url: URL) throws -> Data { try Data(contentsOf: url) }
+
+    func index(_ output: URL) throws -> OutputIndex {
+        try JSONDecoder().decode(OutputIndex.self, from: read(output.appendingPathComponent("index.json")))
+    }
+
+    @Test("index.json lists every kit; each folder and zip matches its manifest")
+    func fullBuild() async throws {
+        let temp = try TempFolder()
+        let report = try await build(try Fixture.loaded(), into: temp.url)
+        #expect((report.kits, report.rendered, report.unchanged) == (3, 3, 0))
+        let index = try index(temp.url)
+        #expect(index.kits.map(\.dir) == ["kits/launch/alpha/de-DE", "kits/launch/alpha/en-US", "kits/launch/beta/de-DE"])
+        #expect(index.kits.map(\.bundle) == ["bundles/launch/alpha/launch-alpha-de-DE.zip", "bundles/launch/alpha/launch-alpha-en-US.zip", "bundles/launch/beta/launch-beta-de-DE.zip"])
+        for entry in index.kits {
+            let zip = try read(temp.url.appendingPathComponent(entry.bundle))
+            #expect(entry.sha256 == Hex.sha256(zip))
+            let manifest = try JSONDecoder().decode(KitManifest.self, from: read(temp.url.appendingPathComponent(entry.dir).appendingPathComponent("manifest.json")))
+            #expect(entry.files == manifest.files.count + 1)
+            for file in manifest.files {
+                #expect(Hex.sha256(try read(temp.url.appendingPathComponent(entry.dir).appendingPathComponent(file.path))) == file.sha256)
+            }
+            let archive = try Archive(data: zip, accessMode: .read)
+            #expect(Array(archive).count == entry.files)
+        }
+    }
+
+    @Test("a second build renders nothing; changing one partner's row renders only that partner's kits")
+    func incremental() async throws {
+        let temp = try TempFolder()
+        _ = try await build(try Fixture.loaded(), into: temp.url)
+        let betaZip = temp.url.appendingPathComponent("bundles/launch/beta/launch-beta-de-DE.zip")
+        let before = try FileManager.default.attributesOfItem(atPath: betaZip.path)[.modificationDate] as? Date
+        let again = try await build(try Fixture.loaded(), into: temp.url)
+        #expect((again.rendered, again.unchanged) == (0, 3))
+        let edited = Fixture.roster.replacingOccurrences(of: "+1 555 0100", with: "+1 555 0199")
+        let changed = try await build(try Fixture.loaded(["Assets/partners.csv": edited]), into: temp.url)
+        #expect((changed.rendered, changed.unchanged) == (2, 1))
+        let after = try FileManager.default.attributesOfItem(atPath: betaZip.path)[.modificationDate] as? Date
+        #expect(before == after)
+        let text = String(decoding: try read(temp.url.appendingPathComponent("kits/launch/alpha/en-US/landing/index.html")), as: UTF8.self)
+        #expect(text.contains("Alpha Partners"))
+        #expect(try index(temp.url).kits.count == 3)
+    }
+
+    @Test("builds of the same project into two folders give byte-identical zips")
+    func deterministic() async throws {
+        let first = try TempFolder()
+        let second = try TempFolder()
+        _ = try await build(try Fixture.loaded(), into: first.url, jobs: 1)
+        _ = try await build(try Fixture.loaded(), into: second.url, jobs: 3)
+        #expect(try read(first.url.appendingPathComponent("index.json")) == read(second.url.appendingPathComponent("index.json")))
+        for entry in try index(first.url).kits {
+            #expect(try read(first.url.appendingPathComponent(entry.bundle)) == read(second.url.appendingPathComponent(entry.bundle)))
+        }
+    }
+
+    @Test("a build that fails mid-kit leaves no partial kit, keeps the old one, and writes no index")
+    func atomic() async throws {
+        let temp = try TempFolder()
+        let project = try Fixture.loaded()
+        let target = KitID(campaign: "launch", partner: "beta", locale: LocaleTag("de-DE")!)
+        let error = await #expect(throws: Injected.self) {
+            try await build(project, into: temp.url, jobs: 1) { kit, path in
+                if kit == target, path == "emails/hello.txt" { throw Injected() }
+            }
+        }
+        #expect(error == Injected())
+        let fm = FileManager.default
+        #expect(!fm.fileExists(atPath: temp.url.appendingPathComponent(target.directory).path))
+        #expect(!fm.fileExists(atPath: temp.url.appendingPathComponent(target.bundle).path))
+        #expect(!fm.fileExists(atPath: temp.url.appendingPathComponent("index.json").path))
+        #expect(try fm.contentsOfDirectory(atPath: temp.url.appendingPathComponent(".cobrand-tmp").path) == [])
+
+        // With an old kit in place, a failed rebuild leaves the old kit whole.
+        _ = try await build(project, into: temp.url)
+        let oldManifest = try read(temp.url.appendingPathComponent(target.directory).appendingPathComponent("manifest.json"))
+        let edited = try Fixture.loaded(["Assets/partners.csv": Fixture.roster.replacingOccurrences(of: "Beta GmbH", with: "Beta AG")])
+        await #expect(throws: Injected.self) {
+            try await build(edited, into: temp.url, jobs: 1) { kit, path in
+                if kit == target, path == "bundle.zip" { throw Injected() }
+            }
+        }
+        #expect(try read(temp.url.appendingPathComponent(target.directory).appendingPathComponent("manifest.json")) == oldManifest)
+        let html = String(decoding: try read(temp.url.appendingPathComponent(target.directory).appendingPathComponent("landing/index.html")), as: UTF8.self)
+        #expect(html.contains("Beta GmbH"))
+    }
+
+    @Test("the union of all shards equals the full build, with no overlap")
+    func shards() async throws {
+        let full = try TempFolder()
+        let partners = (0..<12).map { "p\($0),Partner \($0),en-US;de-DE,,,,,,,,,," }
+        let project = try Fixture.loaded(["Assets/partners.csv": ([Fixture.rosterHeader] + partners).joined(separator: "\n")])
+        _ = try await build(project, into: full.url)
+        var union: [OutputIndex.Entry] = []
+        for index in 1...3 {
+            let shard = try TempFolder()
+            _ = try await build(project, into: shard.url, KitSelection(shard: Shard("\(index)/3")))
+            union += try self.index(shard.url).kits
+        }
+        #expect(union.count == 24)
+        #expect(Set(union.map(\.dir)).count == 24)
+        #expect(OutputIndex(kits: union) == (try index(full.url)))
+    }
+
+    @Test("a filtered build keeps the other kits in the index; a full build prunes kits gone from the roster")
+    func filterAndPrune() async throws {
+        let temp = try TempFolder()
+        _ = try await build(try Fixture.loaded(), into: temp.url)
+        let onlyBeta = try await build(try Fixture.loaded(), into: temp.url, KitSelection(partners: ["beta"]))
+        #expect(onlyBeta.kits == 1)
+        #expect(try index(temp.url).kits.count == 3)
+        let withoutAlpha = Fixture.rosterHeader + "\nbeta,Beta GmbH,de-DE,,,,,,,,,,\n"
+        let pruned = try await build(try Fixture.loaded(["Assets/partners.csv": withoutAlpha]), into: temp.url)
+        #expect(pruned.pruned == 4)
+        #expect(try index(temp.url).kits.map(\.partner) == ["beta"])
+        #expect(!FileManager.default.fileExists(atPath: temp.url.appendingPathComponent("kits/launch/alpha/en-US").path))
+    }
+}
+
+enum Hex {
+    static func sha256(_ data: Data) -> String {
+        // SHA-256 through the system's sha256sum: independent of the code under test.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try? process.run()
+        input.fileHandleForWriting.write(data)
+        try? input.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return String(text.prefix(64))
+    }
+}

@@ -1,0 +1,43 @@
+import CobrandCore
+import CobrandFiles
+import Foundation
+import Testing
+
+@Suite("Project folders")
+struct ProjectFolderTests {
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test("the demo project in the repository validates without errors and builds every partner in each locale")
+    func demo() throws {
+        let (project, diagnostics) = Project.load(try ProjectReader.read(project: Self.repoRoot))
+        let loaded = try #require(project, "\(diagnostics)")
+        #expect((diagnostics + Validator.check(loaded)).errors == [])
+        #expect(loaded.partners.count >= 6)
+        #expect(Set(loaded.partners.compactMap(\.country)).isSuperset(of: ["US", "DE", "FR", "JP", "AE", "MX"]))
+        #expect(loaded.catalogs.count >= 2)
+        let kinds = Set(loaded.campaigns.flatMap(\.components).map(\.kind))
+        #expect(kinds.isSuperset(of: [.emailSequence, .landingPage]))
+    }
+
+    @Test("cobrand init writes a project that builds at once, and refuses a non-empty folder")
+    func scaffold() async throws {
+        let temp = try TempFolder()
+        let folder = temp.url.appendingPathComponent("starter")
+        #expect(try Scaffold.write(to: folder) == 12)
+        let (project, diagnostics) = Project.load(try ProjectReader.read(project: folder))
+        let loaded = try #require(project, "\(diagnostics)")
+        #expect((diagnostics + Validator.check(loaded)) == [])
+        let report = try await Builder(project: loaded, output: folder.appendingPathComponent("Output")).build()
+        #expect((report.kits, report.files) == (1, 6))
+        #expect(throws: Scaffold.ScaffoldError(path: folder.path)) { try Scaffold.write(to: folder) }
+    }
+
+    @Test("--partners reads a roster from elsewhere; a missing one is a clear error")
+    func rosterOption() throws {
+        let temp = try TempFolder()
+        let missing = temp.url.appendingPathComponent("nope.csv").path
+        #expect(throws: ProjectReader.ReadError(path: missing, reason: "the partner roster does not exist or cannot be read; check --partners")) {
+            try ProjectReader.read(project: Self.repoRoot, roster: missing)
+        }
+    }
+}
