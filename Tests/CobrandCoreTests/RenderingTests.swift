@@ -72,6 +72,14 @@ struct RenderingTests {
         #expect(html.contains("<footer data-cobrand-locked=\"legal\"><p>Alpha Partners is a Vendorco partner.</p>"))
     }
 
+    @Test("a slot value for one locale wins there; other locales use the general value, then the default")
+    func localizedSlots() throws {
+        let slots = "launch:\n  intro: General\n  locales:\n    de:\n      intro: Deutsch\n"
+        #expect(try text(try kit("alpha", "de-DE", changes: ["Assets/slots/alpha.yaml": slots]), "landing/index.html").contains("<p class=\"intro\">Deutsch</p>"))
+        #expect(try text(try kit("alpha", "en-US", changes: ["Assets/slots/alpha.yaml": slots]), "landing/index.html").contains("<p class=\"intro\">General</p>"))
+        #expect(try text(try kit("beta", "de-DE", changes: ["Assets/slots/alpha.yaml": slots]), "landing/index.html").contains("<p class=\"intro\">Standard-Intro.</p>"))
+    }
+
     @Test("slot values outside the manifest's limits drop the partner with a message")
     func slotLimits() throws {
         let (project, diagnostics) = Project.load(Fixture.project(["Assets/slots/alpha.yaml": "launch:\n  offer: free-money\n"]))

@@ -39,8 +39,8 @@ public struct Project: Sendable {
     public var partnerLogos: [String: Data]
     /// Other files under `Assets/` by path relative to `Assets/`.
     public var assets: [String: Data]
-    /// Partner slot values: partner id, then campaign id, then field.
-    public var slots: [String: [String: [String: String]]]
+    /// Partner slot values: partner id, then campaign id.
+    public var slots: [String: [String: SlotValues]]
     /// SHA-256 of every input file by project-relative path: what a kit's inputs hash is made of.
     public var digests: [String: String]
     /// The roster's file name for messages.
@@ -231,6 +231,9 @@ private struct Loader {
                 }
             }
             for (name, field) in campaign.fields.sorted(by: { $0.key < $1.key }) {
+                if name == SlotValues.localesKey {
+                    problems.append(.error(path, field: "fields.\(name)", "'\(name)' is reserved for per-locale slot values; rename the field"))
+                }
                 if let value = field.defaultValue, let problem = field.problem(with: value) {
                     problems.append(.error(path, field: "fields.\(name).default", problem))
                 }
@@ -275,9 +278,10 @@ private struct Loader {
         }
     }
 
-    /// `Assets/slots/<partner>.yaml`: `campaign: {field: value}`; values are checked against the manifest's limits.
-    mutating func loadSlots(campaigns: [Campaign], partnerIDs: Set<String>) -> ([String: [String: [String: String]]], Set<String>) {
-        var slots: [String: [String: [String: String]]] = [:]
+    /// `Assets/slots/<partner>.yaml`: `campaign: {field: value, locales: {tag: {field: value}}}`;
+    /// values are checked against the manifest's limits.
+    mutating func loadSlots(campaigns: [Campaign], partnerIDs: Set<String>) -> ([String: [String: SlotValues]], Set<String>) {
+        var slots: [String: [String: SlotValues]] = [:]
         var bad = Set<String>()
         let byID = Dictionary(uniqueKeysWithValues: campaigns.map { ($0.id, $0) })
         for (path, data) in input.files.sorted(by: { $0.key < $1.key }) where path.hasPrefix("Assets/slots/") && path.hasSuffix(".yaml") {
@@ -286,29 +290,54 @@ private struct Loader {
                 diagnostics.append(.warning(path, "no partner '\(partner)' in the roster; the file is ignored"))
                 continue
             }
-            guard let values = attempt({ () throws(ProjectError) in
-                try YAMLInput.decode([String: [String: String]].self, from: String(decoding: data, as: UTF8.self), file: path)
-            }) else { bad.insert(partner); continue }
-            for (campaignID, fields) in values.sorted(by: { $0.key < $1.key }) {
+            guard let root = attempt({ () throws(ProjectError) in try YAMLInput.load(String(decoding: data, as: UTF8.self), file: path) }) else {
+                bad.insert(partner)
+                continue
+            }
+            var problems: [Diagnostic] = []
+            var partnerSlots: [String: SlotValues] = [:]
+            for (campaignID, node) in (root as? [String: Any] ?? [:]).sorted(by: { $0.key < $1.key }) {
                 guard let campaign = byID[campaignID] else {
-                    diagnostics.append(.error(path, field: campaignID, "no such campaign; use one of: \(byID.keys.sorted().joined(separator: ", "))"))
-                    bad.insert(partner)
+                    problems.append(.error(path, field: campaignID, "no such campaign; use one of: \(byID.keys.sorted().joined(separator: ", "))"))
                     continue
                 }
-                for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
-                    guard let field = campaign.fields[name] else {
-                        diagnostics.append(.error(path, field: "\(campaignID).\(name)",
-                            "campaign \(campaignID) has no customisable field '\(name)'; declared fields: \(campaign.fields.keys.sorted().joined(separator: ", "))"))
-                        bad.insert(partner)
+                guard let mapping = node as? [String: Any] else {
+                    problems.append(.error(path, field: campaignID, "must be a mapping of field names to text"))
+                    continue
+                }
+                func fields(_ mapping: [String: Any], prefix: String) -> [String: String] {
+                    var values: [String: String] = [:]
+                    for (name, value) in mapping.sorted(by: { $0.key < $1.key }) where !(prefix == campaignID && name == SlotValues.localesKey) {
+                        let key = "\(prefix).\(name)"
+                        guard let field = campaign.fields[name] else {
+                            problems.append(.error(path, field: key,
+                                "campaign \(campaignID) has no customisable field '\(name)'; declared fields: \(campaign.fields.keys.sorted().joined(separator: ", "))"))
+                            continue
+                        }
+                        guard let text = value as? String else {
+                            problems.append(.error(path, field: key, "is not text; write the value in quotes"))
+                            continue
+                        }
+                        if let problem = field.problem(with: text) {
+                            problems.append(.error(path, field: key, problem))
+                        }
+                        values[name] = text
+                    }
+                    return values
+                }
+                var result = SlotValues(values: fields(mapping, prefix: campaignID))
+                for (tagText, node) in (mapping[SlotValues.localesKey] as? [String: Any] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                    guard let tag = LocaleTag(tagText), let localized = node as? [String: Any] else {
+                        problems.append(.error(path, field: "\(campaignID).locales.\(tagText)", "must be a locale tag with a mapping of fields, such as de-DE: {intro: ...}"))
                         continue
                     }
-                    if let problem = field.problem(with: value) {
-                        diagnostics.append(.error(path, field: "\(campaignID).\(name)", problem))
-                        bad.insert(partner)
-                    }
+                    result.byLocale[tag] = fields(localized, prefix: "\(campaignID).locales.\(tagText)")
                 }
+                partnerSlots[campaignID] = result
             }
-            slots[partner] = values
+            diagnostics += problems
+            if !problems.errors.isEmpty { bad.insert(partner) }
+            slots[partner] = partnerSlots
         }
         return (slots, bad)
     }

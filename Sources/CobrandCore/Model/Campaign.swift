@@ -90,6 +90,25 @@ public struct SlotField: Sendable, Equatable, Decodable {
     }
 }
 
+/// A partner's values for one campaign's fields, with optional per-locale values.
+public struct SlotValues: Sendable, Equatable {
+    /// The key under a campaign that holds per-locale values; no field may use this name.
+    public static let localesKey = "locales"
+
+    public var values: [String: String]
+    public var byLocale: [LocaleTag: [String: String]]
+
+    public init(values: [String: String] = [:], byLocale: [LocaleTag: [String: String]] = [:]) {
+        self.values = values
+        self.byLocale = byLocale
+    }
+
+    /// The value for `field` in `locale`: the locale's own, then its language's, then the general one.
+    public func value(_ field: String, locale: LocaleTag) -> String? {
+        byLocale[locale]?[field] ?? LocaleTag(locale.language).flatMap { byLocale[$0]?[field] } ?? values[field]
+    }
+}
+
 /// One kind of content in a campaign.
 public struct Component: Sendable, Equatable, Decodable {
     public enum Kind: String, Sendable, Equatable, Decodable, CaseIterable {

@@ -155,9 +155,9 @@ struct KitContext {
         vendorModel["address"] = vendor.address
 
         var slots: [String: String] = [:]
-        let values = project.slots[partner.id]?[campaign.id] ?? [:]
+        let values = project.slots[partner.id]?[campaign.id] ?? SlotValues()
         for (name, field) in campaign.fields {
-            slots[name] = values[name] ?? (field.defaultKey.map { message($0) } ?? field.defaultValue ?? "")
+            slots[name] = values.value(name, locale: locale) ?? field.defaultKey.map { message($0) } ?? field.defaultValue ?? ""
         }
         return [
             "root": root,
