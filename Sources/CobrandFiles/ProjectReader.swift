@@ -28,12 +28,16 @@ public enum ProjectReader {
         }
         for folder in folders {
             let base = project.appendingPathComponent(folder)
-            guard let walker = fm.enumerator(at: base, includingPropertiesForKeys: [.isRegularFileKey],
-                                             options: [.skipsHiddenFiles]) else { continue }
-            for case let url as URL in walker {
-                guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
-                let relative = folder + "/" + url.path.dropFirst(base.path.count + 1)
-                guard let data = fm.contents(atPath: url.path) else {
+            guard let walker = fm.enumerator(atPath: base.path) else { continue }
+            for case let path as String in walker {
+                // Hidden files (.DS_Store, editor swap files) are not inputs.
+                if path.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { continue }
+                let full = base.path + "/" + path
+                // stat(2) directly: URL resource values look up the owner's name for every file.
+                var info = stat()
+                guard stat(full, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+                let relative = folder + "/" + path
+                guard let data = fm.contents(atPath: full) else {
                     throw ReadError(path: relative, reason: "cannot be read; check its permissions")
                 }
                 files[relative] = data
