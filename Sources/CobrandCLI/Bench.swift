@@ -32,11 +32,15 @@ extension Cobrand {
         @Option(help: ArgumentHelp("Parallel kit jobs (default: number of cores).", valueName: "n"))
         var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
+        @Option(help: "Full builds to time; the best is reported (like hugo-compare).")
+        var runs: Int = 3
+
         @Flag(help: "Keep the temp project folder and print its path.")
         var keep = false
 
         func validate() throws {
             guard partners >= 1 else { throw ValidationError("--partners must be 1 or more") }
+            guard runs >= 1 else { throw ValidationError("--runs must be 1 or more") }
         }
 
         func run() async throws {
@@ -67,8 +71,10 @@ extension Cobrand {
             }
             let rosterURL = root.appendingPathComponent("Assets/partners.csv")
             try Data(rows.joined(separator: "\n").utf8).write(to: rosterURL)
-            let output = root.appendingPathComponent("Output")
+            var output = root.appendingPathComponent("Output")
 
+            // Each timed run writes a fresh folder; nothing is deleted until the end, so one run's deletions
+            // do not slow the next run's file creation (ext4 scans recently freed inodes).
             func timedBuild() async throws -> (BuildReport, Double) {
                 let start = ContinuousClock.now
                 let files = try ProjectReader.read(project: root)
@@ -79,7 +85,14 @@ extension Cobrand {
                 return (report, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
             }
 
-            let (full, fullSeconds) = try await timedBuild()
+            var (full, fullSeconds) = try await timedBuild()
+            var best = output
+            for run in 1..<runs {
+                output = root.appendingPathComponent("Output-\(run)")
+                let (again, seconds) = try await timedBuild()
+                if seconds < fullSeconds { (full, fullSeconds, best) = (again, seconds, output) }
+            }
+            output = best
             rows[1] = rows[1].replacingOccurrences(of: "+1 555 010 0", with: "+1 555 999 0")
             try Data(rows.joined(separator: "\n").utf8).write(to: rosterURL)
             let (incremental, incrementalSeconds) = try await timedBuild()
@@ -88,12 +101,13 @@ extension Cobrand {
             getrusage(RUSAGE_SELF.rawValue, &usage)
             let filesPerSecond = Double(full.files) / fullSeconds
             print("partners=\(partners)")
+            print("runs=\(runs)")
             print("locales=\(pair.map(\.identifier).joined(separator: ","))")
             print("kits=\(full.kits)")
             print("files=\(full.files)")
             print("files_per_kit=\(full.kits > 0 ? full.files / full.kits : 0)")
             print("bytes=\(full.bytes)")
-            print("seconds=\(String(format: "%.3f", fullSeconds))")
+            print("seconds=\(String(format: "%.3f", fullSeconds))  # best full build: read, load, render, write")
             print("files_per_s=\(String(format: "%.0f", filesPerSecond))")
             print("incremental_kits_rendered=\(incremental.rendered)")
             print("incremental_seconds=\(String(format: "%.3f", incrementalSeconds))")
