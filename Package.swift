@@ -49,6 +49,10 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "CobrandCLITests",
+            dependencies: ["CobrandCLI", "CobrandTesting"]
+        ),
+        .testTarget(
             name: "CobrandFilesTests",
             dependencies: ["CobrandCore", "CobrandFiles", "CobrandTesting", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),

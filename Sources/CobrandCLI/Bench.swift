@@ -7,6 +7,10 @@ extension Cobrand {
     struct Bench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Benchmarks (run them on a release build).",
+            discussion: """
+            Example:
+              swift run -c release cobrand bench build --partners 200
+            """,
             subcommands: [BuildBench.self]
         )
     }

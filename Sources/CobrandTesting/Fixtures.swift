@@ -127,6 +127,15 @@ public enum Fixture {
         return project
     }
 
+    /// Writes the fixture (with changes) into `folder` as a project on disk.
+    public static func write(to folder: URL, _ changes: [String: String?] = [:]) throws {
+        for (path, data) in project(changes).files {
+            let url = folder.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try data.write(to: url)
+        }
+    }
+
     public struct FixtureError: Error, CustomStringConvertible {
         public let diagnostics: [Diagnostic]
         public var description: String { diagnostics.map(\.description).joined(separator: "\n") }

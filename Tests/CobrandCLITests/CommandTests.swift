@@ -1,0 +1,130 @@
+import CobrandTesting
+import Foundation
+import Testing
+
+/// Runs the built `cobrand` executable as a user would and checks exit codes and output.
+@Suite("The cobrand command")
+struct CommandTests {
+    struct Run {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    static var executable: URL {
+        // The test bundle sits in the same build folder as the products.
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("cobrand")
+    }
+
+    func cobrand(_ arguments: String...) throws -> Run {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    func temp() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("cobrand-cli-\(UUID().uuidString)")
+    }
+
+    @Test("build prints a summary; a second build renders nothing")
+    func build() throws {
+        let folder = temp()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Fixture.write(to: folder)
+        let first = try cobrand("build", "--project", folder.path)
+        #expect(first.status == 0)
+        #expect(first.stdout.hasPrefix("Built 3 kits (3 rendered, 0 unchanged), 21 files, "))
+        let second = try cobrand("build", "--project", folder.path, "--jobs", "1")
+        #expect(second.stdout.hasPrefix("Built 3 kits (0 rendered, 3 unchanged), 21 files, "))
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("Output/index.json").path))
+    }
+
+    @Test("a bad roster row is reported, the other partners are built, and the exit code is 1")
+    func badRow() throws {
+        let folder = temp()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Fixture.write(to: folder, ["Assets/partners.csv": Fixture.roster + "gamma,Gamma,en-US,,,#12G45Z,,,,,,,\n"])
+        let run = try cobrand("build", "--project", folder.path)
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("Assets/partners.csv:5: error: primary_color: '#12G45Z' is not a colour; write #RRGGBB\n"))
+        #expect(run.stderr.hasSuffix("error: 1 problem(s) in the roster or slot files; those partners were not built (see above)\n"))
+        #expect(run.stdout.hasPrefix("Built 3 kits"))
+    }
+
+    @Test("validate lists every problem and exits 1; a clean project exits 0")
+    func validate() throws {
+        let folder = temp()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Fixture.write(to: folder, ["Templates/launch/hello.txt.mustache": "{{#oops}}\n"])
+        let broken = try cobrand("validate", "--project", folder.path)
+        #expect(broken.status == 1)
+        #expect(broken.stdout == """
+            Templates/launch/hello.txt.mustache:2: error: template syntax error at column 1: a section is opened but never closed; add its {{/name}} tag
+            1 error(s), 0 warning(s)
+
+            """)
+        try Fixture.write(to: folder)
+        let clean = try cobrand("validate", "--project", folder.path)
+        #expect(clean.status == 0)
+        #expect(clean.stdout.hasSuffix("1 campaign(s), 2 partner(s), 2 locale(s): 0 error(s), 1 warning(s)\n"))
+    }
+
+    @Test("argument mistakes exit 1 with the usage", arguments: [
+        ["build", "--shard", "0/2"], ["build", "--jobs", "0"], ["build", "--locale", "german"], ["frobnicate"],
+    ])
+    func usage(arguments: [String]) throws {
+        let process = try cobrandArgs(arguments)
+        #expect(process.status == 1)
+        #expect(process.stderr.contains("Usage: cobrand"))
+    }
+
+    func cobrandArgs(_ arguments: [String]) throws -> Run {
+        switch arguments.count {
+        case 1: return try cobrand(arguments[0])
+        case 3: return try cobrand(arguments[0], arguments[1], arguments[2])
+        default: Issue.record("unexpected arity"); return Run(status: -1, stdout: "", stderr: "")
+        }
+    }
+
+    @Test("an unknown --partner names the roster; a missing project folder says how to make one")
+    func unknownNames() throws {
+        let folder = temp()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Fixture.write(to: folder)
+        let run = try cobrand("build", "--project", folder.path, "--partner", "nobody")
+        #expect(run.status == 1)
+        #expect(run.stderr == "error: --partner nobody: no such partner in Assets/partners.csv (or its row has errors; run cobrand validate)\n")
+        let missing = try cobrand("validate", "--project", folder.appendingPathComponent("nope").path)
+        #expect(missing.status == 1)
+        #expect(missing.stderr == "error: \(folder.appendingPathComponent("nope").path): no such project folder; pass --project DIR or run cobrand init DIR\n")
+    }
+
+    @Test("init scaffolds a project that builds; init again refuses")
+    func initCommand() throws {
+        let folder = temp()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        #expect(try cobrand("init", folder.path).status == 0)
+        let build = try cobrand("build", "--project", folder.path)
+        #expect(build.status == 0)
+        #expect(build.stdout.hasPrefix("Built 1 kits (1 rendered, 0 unchanged), 6 files, "))
+        let again = try cobrand("init", folder.path)
+        #expect(again.status == 1)
+        #expect(again.stderr == "error: \(folder.path) exists and is not empty; choose a new folder name\n")
+    }
+
+    @Test("every command's help has an example", arguments: ["build", "validate", "init", "bench"])
+    func help(command: String) throws {
+        let run = try cobrand(command, "--help")
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("Example"))
+    }
+}
