@@ -84,7 +84,7 @@ struct ProjectOptions: ParsableArguments {
     var projectURL: URL { URL(fileURLWithPath: project, isDirectory: true).standardizedFileURL }
 
     /// Reads and loads the project, printing warnings; throws on errors in shared inputs.
-    func load(roster: String? = nil, printWarnings: Bool = true) throws -> (Project, [Diagnostic]) {
+    func load(roster: String? = nil) throws -> (Project, [Diagnostic]) {
         let files = try ProjectReader.read(project: projectURL, roster: roster)
         let (project, diagnostics) = Project.load(files)
         guard let project else { throw ProjectError(diagnostics.errors) }

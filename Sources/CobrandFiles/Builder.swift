@@ -90,21 +90,13 @@ public struct Builder: Sendable {
 
     func make(_ kit: KitID) throws -> KitOutcome {
         let hash = renderer.inputsHash(for: kit)
-        if let entry = store.existing(kit, inputsHash: hash) {
-            return KitOutcome(entry: entry, rendered: false, bytes: kitBytes(kit), bytesWritten: 0)
+        if let (entry, bytes) = store.existing(kit, inputsHash: hash) {
+            return KitOutcome(entry: entry, rendered: false, bytes: bytes, bytesWritten: 0)
         }
         let rendered = try renderer.render(kit)
         let entry = try store.write(rendered)
         let bytes = rendered.files.reduce(0) { $0 + $1.data.count }
         return KitOutcome(entry: entry, rendered: true, bytes: bytes, bytesWritten: bytes + rendered.zip.count)
-    }
-
-    /// Size of an unchanged kit's files, from its manifest (plus the manifest itself).
-    func kitBytes(_ kit: KitID) -> Int {
-        let url = store.output.appendingPathComponent(kit.directory).appendingPathComponent("manifest.json")
-        guard let data = FileManager.default.contents(atPath: url.path),
-              let manifest = try? JSONDecoder().decode(KitManifest.self, from: data) else { return 0 }
-        return manifest.files.reduce(data.count) { $0 + $1.size }
     }
 }
 

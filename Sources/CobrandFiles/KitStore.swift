@@ -1,5 +1,4 @@
 import CobrandCore
-import Crypto
 import Foundation
 
 /// The output folder: kit folders, zips and `index.json`. Kits appear whole or not at all.
@@ -26,16 +25,17 @@ public struct KitStore: Sendable {
         if FileManager.default.fileExists(atPath: temp.path) { try FileManager.default.removeItem(at: temp) }
     }
 
-    /// The index entry of an existing kit whose inputs hash equals `inputsHash`, or nil if it must be built.
-    public func existing(_ kit: KitID, inputsHash: String) -> OutputIndex.Entry? {
+    /// An existing kit whose inputs hash equals `inputsHash`: its index entry and the bytes of its files.
+    /// Nil when the kit must be built (missing, changed, or its manifest or zip unreadable).
+    public func existing(_ kit: KitID, inputsHash: String) -> (entry: OutputIndex.Entry, bytes: Int)? {
         let folder = output.appendingPathComponent(kit.directory)
         guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent("manifest.json").path),
               let manifest = try? JSONDecoder().decode(KitManifest.self, from: data),
               manifest.inputsSHA256 == inputsHash,
               let zip = FileManager.default.contents(atPath: output.appendingPathComponent(kit.bundle).path)
         else { return nil }
-        return OutputIndex.Entry(kit: kit, sha256: SHA256.hash(data: zip).map { String(format: "%02x", $0) }.joined(),
-                                 files: manifest.files.count + 1)
+        return (OutputIndex.Entry(kit: kit, sha256: Checksum.sha256(zip), files: manifest.files.count + 1),
+                manifest.files.reduce(data.count) { $0 + $1.size })
     }
 
     /// Writes a rendered kit: files and zip beside each other in the temp folder, then both renamed into place.

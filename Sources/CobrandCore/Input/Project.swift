@@ -342,20 +342,3 @@ private struct Loader {
         return (slots, bad)
     }
 }
-
-extension Sequence where Element == UInt8 {
-    /// Lower-case hexadecimal.
-    var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var bytes: [UInt8] = []
-        for byte in self {
-            bytes.append(digits[Int(byte >> 4)])
-            bytes.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-}
-
-extension Digest {
-    var hex: String { Array(self).hex }
-}

@@ -124,7 +124,7 @@ public struct KitRenderer: Sendable {
         files.sort { $0.path < $1.path }
         let zip: Data
         do { zip = try KitBundle.zip(files, root: id.slug) } catch { throw .bundle(error) }
-        return RenderedKit(id: id, inputsHash: inputsHash, files: files, zip: zip, zipSHA256: SHA256.hash(data: zip).hex)
+        return RenderedKit(id: id, inputsHash: inputsHash, files: files, zip: zip, zipSHA256: Checksum.sha256(zip))
     }
 
     private func render(_ template: String, _ model: [String: Any], _ id: KitID) throws(RenderError) -> String {
