@@ -71,7 +71,7 @@ extension Cobrand {
             print(Self.summary(report, output: output))
             let skipped = diagnostics.errors.count
             if skipped > 0 {
-                throw UserError("\(skipped) problem(s) in the roster or slot files; those partners were not built (see above)")
+                throw UserError("\(skipped) problem(s) in the roster, partner logos or slot files; those partners were not built (see above)")
             }
         }
 

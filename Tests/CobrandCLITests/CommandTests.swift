@@ -56,7 +56,7 @@ struct CommandTests {
         let run = try cobrand("build", "--project", folder.path)
         #expect(run.status == 1)
         #expect(run.stderr.contains("Assets/partners.csv:5: error: primary_color: '#12G45Z' is not a colour; write #RRGGBB\n"))
-        #expect(run.stderr.hasSuffix("error: 1 problem(s) in the roster or slot files; those partners were not built (see above)\n"))
+        #expect(run.stderr.hasSuffix("error: 1 problem(s) in the roster, partner logos or slot files; those partners were not built (see above)\n"))
         #expect(run.stdout.hasPrefix("Built 3 kits"))
     }
 

@@ -66,12 +66,15 @@ struct ProjectTests {
         ])
     }
 
-    @Test("validate: a logo is checked by content, and scripts in SVG are refused")
-    func logos() throws {
-        let scripted = try Fixture.loaded(["Assets/partners/alpha.svg": "<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>"])
-        #expect(Validator.check(scripted).errors == [.error("Assets/partners/alpha.svg", "contains `onload=`; logos may not carry scripts, remove it")])
-        let fake = try Fixture.loaded(["Assets/partners/alpha.svg": "GIF89a"])
-        #expect(Validator.check(fake).errors == [.error("Assets/partners/alpha.svg", "is not an SVG file; export it as SVG or rename it")])
+    @Test("a logo is checked by content; a scripted SVG or a fake file drops its partner", arguments: [
+        ("<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>", "contains `onload=`; logos may not carry scripts, remove it"),
+        ("<svg><script>alert(1)</script></svg>", "contains `<script`; logos may not carry scripts, remove it"),
+        ("GIF89a", "is not an SVG file; export it as SVG or rename it"),
+    ])
+    func logos(content: String, message: String) {
+        let (project, diagnostics) = Project.load(Fixture.project(["Assets/partners/alpha.svg": content]))
+        #expect(diagnostics == [.error("Assets/partners/alpha.svg", message)])
+        #expect(project?.partners.map(\.id) == ["beta"])
     }
 
     @Test("validate: contrast fallbacks are warnings on the roster row")

@@ -103,7 +103,13 @@ private struct Loader {
         } else {
             diagnostics.append(.error(input.rosterPath, "the partner roster is missing; create it with the header id,name,locales"))
         }
-        let (slots, badPartners) = loadSlots(campaigns: campaigns, partnerIDs: Set(roster.partners.map(\.id)))
+        var (slots, badPartners) = loadSlots(campaigns: campaigns, partnerIDs: Set(roster.partners.map(\.id)))
+        // Logos are checked by content: a partner whose logo is not what its name says, or carries script, is not built.
+        for partner in roster.partners {
+            guard let logo = partner.logo, let data = partnerLogos[logo], let problem = LogoCheck.problem(name: logo, data: data) else { continue }
+            diagnostics.append(.error("Assets/partners/\(logo)", problem))
+            badPartners.insert(partner.id)
+        }
         if !badPartners.isEmpty {
             roster = Roster(partners: roster.partners.filter { !badPartners.contains($0.id) }, diagnostics: roster.diagnostics)
         }
@@ -115,9 +121,11 @@ private struct Loader {
                        digests: digests, rosterPath: input.rosterPath)
     }
 
-    /// Errors outside the roster and slot files stop every kit.
+    /// Errors outside the roster, partner logos and slot files stop every kit.
     var hasSharedErrors: Bool {
-        diagnostics.errors.contains { $0.file != input.rosterPath && !$0.file.hasPrefix("Assets/slots/") }
+        diagnostics.errors.contains {
+            $0.file != input.rosterPath && !$0.file.hasPrefix("Assets/slots/") && !$0.file.hasPrefix("Assets/partners/")
+        }
     }
 
     mutating func loadTemplates() -> ([String: String], MustacheLibrary) {

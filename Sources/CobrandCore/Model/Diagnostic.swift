@@ -1,7 +1,7 @@
 /// One problem found in a project's inputs, with where it is and how to fix it.
 ///
 /// `validate` prints every diagnostic; `build` refuses to start on errors in shared inputs
-/// (templates, manifests, catalogs) and skips roster rows that carry errors.
+/// (templates, manifests, catalogs) and skips partners whose roster row, logo or slot file has errors.
 public struct Diagnostic: Equatable, Sendable, CustomStringConvertible, Comparable {
     public enum Severity: String, Sendable, Comparable {
         case warning, error

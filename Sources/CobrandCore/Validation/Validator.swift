@@ -1,7 +1,7 @@
 import Foundation
 
 /// The checks `cobrand validate` adds to loading: catalog keys and placeholders, required templates,
-/// logo content, and brand guardrails (contrast).
+/// and brand guardrails (contrast).
 public enum Validator {
     public static func check(_ project: Project) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
@@ -10,7 +10,6 @@ public enum Validator {
         }
         diagnostics += checkMessages(project)
         diagnostics += checkBrand(project)
-        diagnostics += checkLogos(project)
         return diagnostics.sorted()
     }
 
@@ -98,22 +97,9 @@ public enum Validator {
         }
         return diagnostics
     }
-
-    /// Logos are checked by content, not by name; SVG logos may not carry scripts.
-    static func checkLogos(_ project: Project) -> [Diagnostic] {
-        var diagnostics: [Diagnostic] = []
-        for partner in project.partners {
-            guard let logo = partner.logo, let data = project.partnerLogos[logo] else { continue }
-            let file = "Assets/partners/\(logo)"
-            if let problem = LogoCheck.problem(name: logo, data: data) {
-                diagnostics.append(.error(file, problem))
-            }
-        }
-        return diagnostics
-    }
 }
 
-/// Content checks for logo files.
+/// Content checks for logo files: the type by magic bytes, not by name; SVGs without scripts.
 public enum LogoCheck {
     public static let maxBytes = 512 * 1024
 
