@@ -33,6 +33,24 @@ struct ProjectTests {
         #expect(type == [.error("Templates/launch/campaign.yaml", field: "components[0].emails[0].day", "has the wrong type; expected a whole number")])
     }
 
+    @Test("unknown keys in cobrand.yaml and manifests are warnings that name the key path; bad URLs are errors")
+    func unknownKeys() {
+        let manifest = Fixture.files["Templates/launch/campaign.yaml"]!.replacingOccurrences(of: "max_length: 80", with: "max_lenght: 80")
+        let (project, diagnostics) = Project.load(Fixture.project([
+            "Templates/launch/campaign.yaml": manifest,
+            "cobrand.yaml": "vendor:\n  nmae: X\ncolours: {}\n",
+        ]))
+        #expect(project != nil)
+        #expect(diagnostics == [
+            .warning("Templates/launch/campaign.yaml", field: "fields.intro.max_lenght", "unknown key, ignored; known keys here: allowed, default, default_key, max_length, type"),
+            .warning("cobrand.yaml", field: "colours", "unknown key, ignored; known keys here: colors, default_locale, portal_url, tracking_base_url, vendor"),
+            .warning("cobrand.yaml", field: "vendor.nmae", "unknown key, ignored; known keys here: address, legal_name, logo, name, website"),
+        ])
+        let (none, errors) = Project.load(Fixture.project(["cobrand.yaml": "portal_url: javascript:alert(1)\n"]))
+        #expect(none == nil)
+        #expect(errors == [.error("cobrand.yaml", field: "portal_url", "'javascript:alert(1)' is not a web address; write https://...")])
+    }
+
     @Test("manifest mistakes are reported by field")
     func manifest() {
         let (project, diagnostics) = Project.load(Fixture.project(["Templates/launch/campaign.yaml": """

@@ -78,9 +78,15 @@ private struct Loader {
     }
 
     mutating func load() -> Project? {
-        let config = text(Project.configPath).flatMap { source in
-            attempt { () throws(ProjectError) in try YAMLInput.decode(ProjectConfig.self, from: source, file: Project.configPath) }
-        } ?? ProjectConfig()
+        var config = ProjectConfig()
+        if let source = text(Project.configPath), let (decoded, unknown) = attempt({ () throws(ProjectError) in
+            (try YAMLInput.decode(ProjectConfig.self, from: source, file: Project.configPath),
+             KnownKeys.unknown(in: try YAMLInput.load(source, file: Project.configPath), schema: KnownKeys.config, file: Project.configPath))
+        }) {
+            config = decoded
+            diagnostics += unknown
+        }
+        checkURLs(config)
 
         let (templateSources, library) = loadTemplates()
         let campaigns = loadCampaigns(templates: templateSources, config: config)
@@ -178,8 +184,12 @@ private struct Loader {
         for path in manifests {
             let folder = path.split(separator: "/")[1]
             guard let source = text(path),
-                  let campaign = attempt({ () throws(ProjectError) in try YAMLInput.decode(Campaign.self, from: source, file: path) })
+                  let (campaign, unknown) = attempt({ () throws(ProjectError) in
+                      (try YAMLInput.decode(Campaign.self, from: source, file: path),
+                       KnownKeys.unknown(in: try YAMLInput.load(source, file: path), schema: KnownKeys.campaign, file: path))
+                  })
             else { continue }
+            diagnostics += unknown
             var problems: [Diagnostic] = []
             if campaign.id != folder {
                 problems.append(.error(path, field: "id", "'\(campaign.id)' differs from the folder name '\(folder)'; make them equal"))
@@ -272,6 +282,17 @@ private struct Loader {
             diagnostics.append(.error("Locales/\(config.defaultLocale)", "the default locale \(config.defaultLocale) has no catalog; add Locales/\(config.defaultLocale)/messages.yaml or change default_locale in cobrand.yaml"))
         }
         return catalogs
+    }
+
+    /// Addresses that end up in links and form actions must be http(s).
+    mutating func checkURLs(_ config: ProjectConfig) {
+        let urls = [("portal_url", config.portalURL), ("vendor.website", config.vendor.website), ("tracking_base_url", config.trackingBaseURL)]
+        for case let (field, url?) in urls {
+            guard let parts = URLComponents(string: url), ["http", "https"].contains(parts.scheme?.lowercased() ?? ""), parts.host?.isEmpty == false else {
+                diagnostics.append(.error(Project.configPath, field: field, "'\(url)' is not a web address; write https://..."))
+                continue
+            }
+        }
     }
 
     mutating func checkAssets(config: ProjectConfig, campaigns: [Campaign], assets: [String: Data]) {

@@ -1,0 +1,46 @@
+/// The keys each YAML input may have, so a typo (`max_lenght`) is reported instead of silently ignored.
+enum KnownKeys {
+    /// A mapping's allowed keys and, for some of them, the schema of their value.
+    indirect enum Schema: Sendable {
+        case mapping([String: Schema?])
+        /// A mapping whose keys are data (link names, field names), each value with this schema.
+        case entries(Schema)
+        case list(Schema)
+    }
+
+    static let config = Schema.mapping([
+        "vendor": .mapping(["name": nil, "legal_name": nil, "website": nil, "address": nil, "logo": nil]),
+        "colors": .mapping(["primary": nil, "accent": nil, "background": nil, "text": nil, "on_primary": nil]),
+        "default_locale": nil, "tracking_base_url": nil, "portal_url": nil,
+    ])
+
+    static let campaign = Schema.mapping([
+        "id": nil, "title": nil, "links": nil, "assets": nil,
+        "fields": .entries(.mapping(["max_length": nil, "allowed": nil, "default": nil, "default_key": nil, "type": nil])),
+        "components": .list(.mapping([
+            "id": nil, "kind": nil, "template": nil,
+            "emails": .list(.mapping(["id": nil, "day": nil, "template": nil, "subject": nil, "preheader": nil])),
+        ])),
+    ])
+
+    /// Warnings for keys `schema` does not know, with their key paths.
+    static func unknown(in value: Any?, schema: Schema, file: String, path: String = "") -> [Diagnostic] {
+        func join(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+        switch schema {
+        case let .mapping(keys):
+            guard let mapping = value as? [String: Any] else { return [] }
+            return mapping.keys.sorted().flatMap { key -> [Diagnostic] in
+                guard let child = keys[key] else {
+                    return [.warning(file, field: join(key), "unknown key, ignored; known keys here: \(keys.keys.sorted().joined(separator: ", "))")]
+                }
+                return child.map { unknown(in: mapping[key], schema: $0, file: file, path: join(key)) } ?? []
+            }
+        case let .entries(child):
+            guard let mapping = value as? [String: Any] else { return [] }
+            return mapping.keys.sorted().flatMap { unknown(in: mapping[$0], schema: child, file: file, path: join($0)) }
+        case let .list(child):
+            guard let list = value as? [Any] else { return [] }
+            return list.enumerated().flatMap { unknown(in: $1, schema: child, file: file, path: "\(path)[\($0)]") }
+        }
+    }
+}
