@@ -32,7 +32,7 @@ public struct Project: Sendable {
     public var library: MustacheLibrary
 
     /// The library name of a template path: `_shared/layouts/email.html` is `_shared.layouts.email.html`.
-    public static func templateName(_ path: String) -> String { path.replacingOccurrences(of: "/", with: ".") }
+    public static func templateName(_ path: String) -> String { String(path.map { $0 == "/" ? "." : $0 }) }
     public var catalogs: [LocaleTag: Catalog]
     public var roster: Roster
     /// Partner logo bytes by file name under `Assets/partners/`.

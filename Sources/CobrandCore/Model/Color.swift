@@ -22,7 +22,7 @@ public struct Color: Hashable, Sendable, CustomStringConvertible, Codable {
         self.init(red: UInt8(value >> 16), green: UInt8((value >> 8) & 0xFF), blue: UInt8(value & 0xFF))
     }
 
-    public var description: String { String(format: "#%02X%02X%02X", red, green, blue) }
+    public var description: String { "#" + [red, green, blue].hex.uppercased() }
 
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
