@@ -84,7 +84,7 @@ extension Cobrand {
                 let files = try ProjectReader.read(project: root)
                 let (project, diagnostics) = Project.load(files)
                 guard let project else { throw ProjectError(diagnostics.errors) }
-                let report = try await Builder(project: project, output: output, jobs: jobs).build()
+                let report = try await Builder(project: project, output: output, tracking: try ProjectOptions.tracking(for: project), jobs: jobs).build()
                 let elapsed = ContinuousClock.now - start
                 return (report, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
             }

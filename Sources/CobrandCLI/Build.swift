@@ -65,7 +65,7 @@ extension Cobrand {
                 ?? options.projectURL.appendingPathComponent("Output")
             let bar = ProgressBar()
             let progress: (@Sendable (Int, Int) -> Void)? = bar.isEnabled ? { @Sendable done, total in bar.update(done, total) } : nil
-            let builder = Builder(project: project, output: output, jobs: jobs)
+            let builder = Builder(project: project, output: output, tracking: try ProjectOptions.tracking(for: project), jobs: jobs)
             let report = try await builder.build(selection, progress: progress)
             bar.finish()
             print(Self.summary(report, output: output))

@@ -90,4 +90,13 @@ struct ProjectOptions: ParsableArguments {
         guard let project else { throw ProjectError(diagnostics.errors) }
         return (project, diagnostics)
     }
+
+    /// The signer for tracked links when `tracking_base_url` is set; its secret comes from the environment.
+    static func tracking(for project: Project, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> TrackingSigner? {
+        guard let base = project.config.trackingBaseURL else { return nil }
+        guard let secret = environment["COBRAND_TRACKING_SECRET"], secret.utf8.count >= 32 else {
+            throw UserError("cobrand.yaml sets tracking_base_url, so links are signed: set COBRAND_TRACKING_SECRET to the tracking server's secret (32 characters or more), or remove tracking_base_url")
+        }
+        return TrackingSigner(baseURL: base, secret: Data(secret.utf8))
+    }
 }

@@ -27,9 +27,9 @@ public struct Builder: Sendable {
     public let store: KitStore
     public let jobs: Int
 
-    public init(project: Project, output: URL, jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
+    public init(project: Project, output: URL, tracking: TrackingSigner? = nil, jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
                 afterFileWrite: (@Sendable (KitID, String) throws -> Void)? = nil) {
-        renderer = KitRenderer(project: project)
+        renderer = KitRenderer(project: project, tracking: tracking)
         store = KitStore(output: output, afterFileWrite: afterFileWrite)
         self.jobs = max(1, jobs)
     }

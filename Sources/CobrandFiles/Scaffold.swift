@@ -36,6 +36,7 @@ public enum Scaffold {
               legal_name: Example Vendor Ltd.
               website: https://vendor.example
             default_locale: en-US
+            portal_url: https://partners.vendor.example
 
             """,
         "Assets/partners.csv": """

@@ -47,7 +47,7 @@ public enum Fixture {
               notice: "{partner.name} ist Partner von {vendor.name}."
             launch:
               title: "Start"
-              subject: "Neues von {partner.name}"
+              subject: "Neuigkeiten für Sie von {partner.name}"
               body: "Hallo von {partner.contact_name}."
               intro: "Standard-Intro."
               cta: "Mehr lesen"

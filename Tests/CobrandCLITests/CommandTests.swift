@@ -42,9 +42,9 @@ struct CommandTests {
         try Fixture.write(to: folder)
         let first = try cobrand("build", "--project", folder.path)
         #expect(first.status == 0)
-        #expect(first.stdout.hasPrefix("Built 3 kits (3 rendered, 0 unchanged), 21 files, "))
+        #expect(first.stdout.hasPrefix("Built 3 kits (3 rendered, 0 unchanged), 27 files, "))
         let second = try cobrand("build", "--project", folder.path, "--jobs", "1")
-        #expect(second.stdout.hasPrefix("Built 3 kits (0 rendered, 3 unchanged), 21 files, "))
+        #expect(second.stdout.hasPrefix("Built 3 kits (0 rendered, 3 unchanged), 27 files, "))
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("Output/index.json").path))
     }
 
@@ -52,7 +52,7 @@ struct CommandTests {
     func badRow() throws {
         let folder = temp()
         defer { try? FileManager.default.removeItem(at: folder) }
-        try Fixture.write(to: folder, ["Assets/partners.csv": Fixture.roster + "gamma,Gamma,en-US,,,#12G45Z,,,,,,,\n"])
+        try Fixture.write(to: folder, ["Assets/partners.csv": Fixture.roster + "gamma,Gamma,en-US,,,#12G45Z,,,g@gamma.example,,1 Road,,\n"])
         let run = try cobrand("build", "--project", folder.path)
         #expect(run.status == 1)
         #expect(run.stderr.contains("Assets/partners.csv:5: error: primary_color: '#12G45Z' is not a colour; write #RRGGBB\n"))
@@ -115,7 +115,7 @@ struct CommandTests {
         #expect(try cobrand("init", folder.path).status == 0)
         let build = try cobrand("build", "--project", folder.path)
         #expect(build.status == 0)
-        #expect(build.stdout.hasPrefix("Built 1 kits (1 rendered, 0 unchanged), 6 files, "))
+        #expect(build.stdout.hasPrefix("Built 1 kits (1 rendered, 0 unchanged), 8 files, "))
         let again = try cobrand("init", folder.path)
         #expect(again.status == 1)
         #expect(again.stderr == "error: \(folder.path) exists and is not empty; choose a new folder name\n")

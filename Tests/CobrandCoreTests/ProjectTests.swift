@@ -43,7 +43,7 @@ struct ProjectTests {
         #expect(project != nil)
         #expect(diagnostics == [
             .warning("Templates/launch/campaign.yaml", field: "fields.intro.max_lenght", "unknown key, ignored; known keys here: allowed, default, default_key, max_length, type"),
-            .warning("cobrand.yaml", field: "colours", "unknown key, ignored; known keys here: colors, default_locale, portal_url, tracking_base_url, vendor"),
+            .warning("cobrand.yaml", field: "colours", "unknown key, ignored; known keys here: colors, default_locale, email, portal_url, tracking_base_url, vendor"),
             .warning("cobrand.yaml", field: "vendor.nmae", "unknown key, ignored; known keys here: address, legal_name, logo, name, website"),
         ])
         let (none, errors) = Project.load(Fixture.project(["cobrand.yaml": "portal_url: javascript:alert(1)\n"]))
@@ -97,7 +97,7 @@ struct ProjectTests {
 
     @Test("validate: contrast fallbacks are warnings on the roster row")
     func contrastWarning() throws {
-        let project = try Fixture.loaded(["Assets/partners.csv": Fixture.rosterHeader + "\nalpha,Alpha,en-US,,,#FFD23F,,,,,,,\n"])
+        let project = try Fixture.loaded(["Assets/partners.csv": Fixture.rosterHeader + "\nalpha,Alpha,en-US,,,#FFD23F,,,a@alpha.example,,1 Road,,\n"])
         #expect(Validator.check(project).filter { $0.file == "Assets/partners.csv" } == [
             .warning("Assets/partners.csv", line: 2, field: "primary_color", "#FFD23F has contrast 1.44:1 against #FFFFFF (WCAG AA needs 4.5:1); kits use #8C7423 instead. Pick a darker or lighter colour to silence this."),
         ])

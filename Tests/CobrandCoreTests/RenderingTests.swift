@@ -22,8 +22,8 @@ struct RenderingTests {
     func files() throws {
         let kit = try kit("alpha", "en-US")
         #expect(kit.files.map(\.path) == [
-            "assets/partner-logo.svg", "assets/vendor-logo.svg", "emails/hello.html", "emails/hello.txt",
-            "index.html", "landing/index.html", "manifest.json",
+            "assets/partner-logo.svg", "assets/vendor-logo.svg", "emails/hello.eml", "emails/hello.html", "emails/hello.txt",
+            "emails/sequence.csv", "index.html", "landing/index.html", "manifest.json",
         ])
         #expect(try text(kit, "emails/hello.txt") == """
             News from Alpha Partners
@@ -47,7 +47,7 @@ struct RenderingTests {
 
     @Test("a hostile partner name is inert in every HTML file, attribute and the text email")
     func escaping() throws {
-        let roster = Fixture.rosterHeader + "\nalpha,\"\(Self.hostileName.replacingOccurrences(of: "\"", with: "\"\""))\",en-US,https://alpha.example,,,,,,,,,\n"
+        let roster = Fixture.rosterHeader + "\nalpha,\"\(Self.hostileName.replacingOccurrences(of: "\"", with: "\"\""))\",en-US,https://alpha.example,,,,,ada@alpha.example,,1 Road,,\n"
         let kit = try kit("alpha", "en-US", changes: ["Assets/partners.csv": roster])
         let escaped = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Sons&quot;"
         for file in kit.files where file.mediaType == "text/html" {
@@ -89,7 +89,7 @@ struct RenderingTests {
 
     @Test("a low-contrast partner colour is replaced in the output")
     func contrast() throws {
-        let roster = Fixture.rosterHeader + "\nalpha,Alpha,en-US,,,#FFD23F,,,,,,,\n"
+        let roster = Fixture.rosterHeader + "\nalpha,Alpha,en-US,,,#FFD23F,,,a@alpha.example,,1 Road,,\n"
         let html = try text(try kit("alpha", "en-US", changes: ["Assets/partners.csv": roster]), "landing/index.html")
         #expect(html.contains("style=\"background:#8C7423;color:#FFFFFF\""))
         #expect(!html.contains("#FFD23F"))

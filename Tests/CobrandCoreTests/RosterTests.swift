@@ -42,6 +42,7 @@ struct RosterTests {
         ("p1,X,en-US,,,,Mars/Olympus", .error("Assets/partners.csv", line: 2, field: "timezone",
             "'Mars/Olympus' is not an IANA time zone; write one such as Europe/Berlin")),
         ("p1,,en-US,,,,", .error("Assets/partners.csv", line: 2, field: "name", "is empty; write the partner's display name")),
+        ("p1,\"Two\nLines\",en-US,,,,", .error("Assets/partners.csv", line: 2, field: "name", "contains a line break or control character; write it on one line")),
         ("p1,X,,,,,", .error("Assets/partners.csv", line: 2, field: "locales",
             "is empty; list one or more locales separated by ';', such as en-US;de-DE")),
     ])

@@ -115,7 +115,7 @@ struct BuilderTests {
     @Test("the union of all shards equals the full build, with no overlap")
     func shards() async throws {
         let full = try TempFolder()
-        let partners = (0..<12).map { "p\($0),Partner \($0),en-US;de-DE,,,,,,,,,," }
+        let partners = (0..<12).map { "p\($0),Partner \($0),en-US;de-DE,,,,,,p@p\($0).example,,1 Street,," }
         let project = try Fixture.loaded(["Assets/partners.csv": ([Fixture.rosterHeader] + partners).joined(separator: "\n")])
         _ = try await build(project, into: full.url)
         var union: [OutputIndex.Entry] = []
@@ -136,7 +136,7 @@ struct BuilderTests {
         let onlyBeta = try await build(try Fixture.loaded(), into: temp.url, KitSelection(partners: ["beta"]))
         #expect(onlyBeta.kits == 1)
         #expect(try index(temp.url).kits.count == 3)
-        let withoutAlpha = Fixture.rosterHeader + "\nbeta,Beta GmbH,de-DE,,,,,,,,,,\n"
+        let withoutAlpha = Fixture.rosterHeader + "\nbeta,Beta GmbH,de-DE,,,,,,b@beta.example,,Beta-Str. 2,,\n"
         let pruned = try await build(try Fixture.loaded(["Assets/partners.csv": withoutAlpha]), into: temp.url)
         #expect(pruned.pruned == 4)
         #expect(try index(temp.url).kits.map(\.partner) == ["beta"])

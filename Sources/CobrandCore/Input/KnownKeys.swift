@@ -11,6 +11,7 @@ enum KnownKeys {
     static let config = Schema.mapping([
         "vendor": .mapping(["name": nil, "legal_name": nil, "website": nil, "address": nil, "logo": nil]),
         "colors": .mapping(["primary": nil, "accent": nil, "background": nil, "text": nil, "on_primary": nil]),
+        "email": .mapping(["unsubscribe_placeholder": nil, "unsubscribe_url": nil]),
         "default_locale": nil, "tracking_base_url": nil, "portal_url": nil,
     ])
 
@@ -18,7 +19,7 @@ enum KnownKeys {
         "id": nil, "title": nil, "links": nil, "assets": nil,
         "fields": .entries(.mapping(["max_length": nil, "allowed": nil, "default": nil, "default_key": nil, "type": nil])),
         "components": .list(.mapping([
-            "id": nil, "kind": nil, "template": nil,
+            "id": nil, "kind": nil, "template": nil, "start_date": nil, "send_time": nil,
             "emails": .list(.mapping(["id": nil, "day": nil, "template": nil, "subject": nil, "preheader": nil])),
         ])),
     ])

@@ -109,6 +109,17 @@ private struct Loader {
         } else {
             diagnostics.append(.error(input.rosterPath, "the partner roster is missing; create it with the header id,name,locales"))
         }
+        if campaigns.contains(where: { $0.sendsEmail }) {
+            // CAN-SPAM: every commercial email carries the sender's postal address; the From needs an address too.
+            for partner in roster.partners {
+                for (column, value) in [("address", partner.address), ("contact_email", partner.contactEmail)] where value == nil {
+                    diagnostics.append(.error(input.rosterPath, line: partner.line, field: column,
+                        "is required because campaigns send email (CAN-SPAM needs the partner's postal address and a reply address); \(partner.id) is not built until it is filled"))
+                }
+            }
+            let complete = roster.partners.filter { $0.address != nil && $0.contactEmail != nil }
+            if complete.count != roster.partners.count { roster = Roster(partners: complete, diagnostics: roster.diagnostics) }
+        }
         var (slots, badPartners) = loadSlots(campaigns: campaigns, partnerIDs: Set(roster.partners.map(\.id)))
         // Logos are checked by content: a partner whose logo is not what its name says, or carries script, is not built.
         for partner in roster.partners {
@@ -216,6 +227,12 @@ private struct Loader {
                 }
                 switch component.kind {
                 case .emailSequence:
+                    if let start = component.startDate, SendSchedule.day(start) == nil {
+                        problems.append(.error(path, field: "\(field).start_date", "'\(start)' is not a date; write YYYY-MM-DD"))
+                    }
+                    if let time = component.sendTime, SendSchedule.time(time) == nil {
+                        problems.append(.error(path, field: "\(field).send_time", "'\(time)' is not a time; write HH:MM such as 09:30"))
+                    }
                     if component.emails.isEmpty {
                         problems.append(.error(path, field: "\(field).emails", "is empty; list the emails of the sequence"))
                     }

@@ -114,14 +114,14 @@ private struct RowReader {
         return text.isEmpty ? nil : text
     }
 
-    mutating func text(_ column: String, maxLength: Int) -> String? {
+    mutating func text(_ column: String, maxLength: Int, multiline: Bool = false) -> String? {
         guard let text = value(column) else { return nil }
         if text.count > maxLength {
             fail(column, "is \(text.count) characters long; shorten it to at most \(maxLength)")
             return nil
         }
-        if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" }) {
-            fail(column, "contains control characters; remove them")
+        if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && !(multiline && $0 == "\n") }) {
+            fail(column, multiline ? "contains control characters; remove them" : "contains a line break or control character; write it on one line")
             return nil
         }
         return text
@@ -151,7 +151,7 @@ private struct RowReader {
         partner.contactName = text("contact_name", maxLength: 120)
         partner.contactEmail = email()
         partner.phone = phone()
-        partner.address = text("address", maxLength: 300)
+        partner.address = text("address", maxLength: 300, multiline: true)
         partner.country = country()
         partner.timezone = timezone()
         partner.tier = text("tier", maxLength: 40)

@@ -16,6 +16,9 @@ public struct Campaign: Sendable, Equatable, Decodable {
 
     enum CodingKeys: String, CodingKey { case id, title, links, fields, assets, components }
 
+    /// True when a component sends email, which makes postal addresses mandatory.
+    public var sendsEmail: Bool { components.contains { $0.kind == .emailSequence || $0.kind == .webinar } }
+
     public init(id: String, title: String, links: [String: String] = [:], fields: [String: SlotField] = [:],
                 assets: [String] = [], components: [Component]) {
         self.id = id
@@ -124,14 +127,20 @@ public struct Component: Sendable, Equatable, Decodable {
     public var template: String?
     /// Steps of an email sequence.
     public var emails: [EmailStep]
+    /// First send day of an email sequence, `YYYY-MM-DD`; step `day` offsets count from it.
+    public var startDate: String?
+    /// Local send time `HH:MM` in the partner's time zone (default 09:00).
+    public var sendTime: String?
 
-    enum CodingKeys: String, CodingKey { case id, kind, template, emails }
+    enum CodingKeys: String, CodingKey { case id, kind, template, emails, startDate = "start_date", sendTime = "send_time" }
 
-    public init(id: String, kind: Kind, template: String? = nil, emails: [EmailStep] = []) {
+    public init(id: String, kind: Kind, template: String? = nil, emails: [EmailStep] = [], startDate: String? = nil, sendTime: String? = nil) {
         self.id = id
         self.kind = kind
         self.template = template
         self.emails = emails
+        self.startDate = startDate
+        self.sendTime = sendTime
     }
 
     public init(from decoder: any Decoder) throws {
@@ -140,6 +149,8 @@ public struct Component: Sendable, Equatable, Decodable {
         kind = try c.decode(Kind.self, forKey: .kind)
         template = try c.decodeIfPresent(String.self, forKey: .template)
         emails = try c.decodeIfPresent([EmailStep].self, forKey: .emails) ?? []
+        startDate = try c.decodeIfPresent(String.self, forKey: .startDate)
+        sendTime = try c.decodeIfPresent(String.self, forKey: .sendTime)
     }
 }
 

@@ -51,7 +51,29 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
         }
     }
 
+    /// How generated emails handle unsubscribing.
+    public struct Email: Sendable, Equatable, Decodable {
+        /// The merge tag the partner's ESP replaces with its unsubscribe link, used in the HTML and text
+        /// files meant for ESP import. Mailchimp: `*|UNSUB|*`; HubSpot: `{{unsubscribe_link}}`;
+        /// SendGrid: `<%asm_group_unsubscribe_raw_url%>`; Brevo: `{{ unsubscribe }}`.
+        public var unsubscribePlaceholder = "*|UNSUB|*"
+        /// The https unsubscribe address used in `.eml` files and their `List-Unsubscribe` header;
+        /// `{partner}` and `{campaign}` are replaced. Default: `<portal_url>/unsubscribe/{partner}`.
+        public var unsubscribeURL: String?
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey { case unsubscribePlaceholder = "unsubscribe_placeholder", unsubscribeURL = "unsubscribe_url" }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            unsubscribePlaceholder = try c.decodeIfPresent(String.self, forKey: .unsubscribePlaceholder) ?? unsubscribePlaceholder
+            unsubscribeURL = try c.decodeIfPresent(String.self, forKey: .unsubscribeURL)
+        }
+    }
+
     public var vendor = Vendor()
+    public var email = Email()
     public var colors = Colors()
     public var defaultLocale = LocaleTag("en-US") ?? LocaleTag("en")!
     /// Base of signed click/open/view tracking URLs; nil leaves links direct (UTM-tagged only).
@@ -61,14 +83,21 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
 
     public init() {}
 
+    /// The https unsubscribe address for a partner's `.eml` files.
+    public func unsubscribeURL(partner: String, campaign: String) -> String {
+        (email.unsubscribeURL ?? portalURL.trimmingSuffix("/") + "/unsubscribe/{partner}")
+            .replacingOccurrences(of: "{partner}", with: partner).replacingOccurrences(of: "{campaign}", with: campaign)
+    }
+
     enum CodingKeys: String, CodingKey {
-        case vendor, colors, defaultLocale = "default_locale", trackingBaseURL = "tracking_base_url", portalURL = "portal_url"
+        case vendor, colors, email, defaultLocale = "default_locale", trackingBaseURL = "tracking_base_url", portalURL = "portal_url"
     }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         vendor = try c.decodeIfPresent(Vendor.self, forKey: .vendor) ?? vendor
         colors = try c.decodeIfPresent(Colors.self, forKey: .colors) ?? colors
+        email = try c.decodeIfPresent(Email.self, forKey: .email) ?? email
         defaultLocale = try c.decodeIfPresent(LocaleTag.self, forKey: .defaultLocale) ?? defaultLocale
         trackingBaseURL = try c.decodeIfPresent(String.self, forKey: .trackingBaseURL)
         portalURL = try c.decodeIfPresent(String.self, forKey: .portalURL) ?? portalURL

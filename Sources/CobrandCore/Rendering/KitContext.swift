@@ -7,6 +7,7 @@ struct KitContext {
     let campaign: Campaign
     let partner: Partner
     let locale: LocaleTag
+    let tracking: TrackingSigner?
     let strings: LocalizedStrings
     let brand: PartnerBrand
     /// Values for `{name}` placeholders in catalog messages.
@@ -14,11 +15,12 @@ struct KitContext {
     /// The catalog as nested dictionaries, placeholders filled.
     let messages: [String: Any]
 
-    init(project: Project, campaign: Campaign, partner: Partner, locale: LocaleTag) {
+    init(project: Project, campaign: Campaign, partner: Partner, locale: LocaleTag, tracking: TrackingSigner? = nil) {
         self.project = project
         self.campaign = campaign
         self.partner = partner
         self.locale = locale
+        self.tracking = tracking
         strings = project.strings(for: locale)
         brand = PartnerBrand(partner: partner, colors: project.config.colors)
         var values = Self.placeholderValues(partner: partner, vendor: project.config.vendor)
@@ -107,8 +109,10 @@ struct KitContext {
     func model(forFileAt path: String, component: Component, asset: String, extra: [String: Any] = [:]) -> [String: Any] {
         let root = String(repeating: "../", count: path.split(separator: "/").count - 1)
         let medium = Self.medium(for: component.kind)
+        /// UTM-tagged, and through a signed click redirect when tracking is configured.
         func tag(_ url: String) -> String {
-            TrackedLink.tagged(url, source: partner.id, medium: medium, campaign: campaign.id, content: asset)
+            let tagged = TrackedLink.tagged(url, source: partner.id, medium: medium, campaign: campaign.id, content: asset)
+            return tracking.map { $0.clickURL(claims(.click, asset: asset, target: tagged)) } ?? tagged
         }
         var model = common(root: root)
         model["links"] = campaign.links.mapValues(tag)
@@ -118,7 +122,11 @@ struct KitContext {
         var vendorModel = model["vendor"] as? [String: Any] ?? [:]
         vendorModel["website_url"] = project.config.vendor.website.map(tag)
         model["vendor"] = vendorModel
-        model["asset"] = ["id": asset, "component": component.id, "kind": component.kind.rawValue, "path": path]
+        var assetModel: [String: Any] = ["id": asset, "component": component.id, "kind": component.kind.rawValue, "path": path]
+        // Page-view beacon for pages, open pixel for emails; absent without a tracking base URL.
+        assetModel["view_pixel"] = tracking.map { $0.viewURL(claims(.view, asset: asset)) }
+        assetModel["open_pixel"] = tracking.map { $0.openPixelURL(claims(.open, asset: asset)) }
+        model["asset"] = assetModel
         model["lead_form"] = [
             "action": project.config.portalURL.trimmingSuffix("/") + "/api/leads",
             "partner": partner.id, "campaign": campaign.id, "asset": asset, "locale": locale.identifier,
@@ -128,8 +136,17 @@ struct KitContext {
         return model
     }
 
+    func claims(_ kind: TrackingSigner.Kind, asset: String, target: String? = nil) -> TrackingSigner.Claims {
+        TrackingSigner.Claims(kind: kind, partner: partner.id, campaign: campaign.id, asset: asset, locale: locale.identifier, target: target)
+    }
+
     func emailModel(_ step: EmailStep) -> [String: Any] {
-        ["id": step.id, "day": step.day, "subject": message(step.subject), "preheader": message(step.preheader)]
+        var model: [String: Any] = [
+            "id": step.id, "day": step.day, "subject": message(step.subject), "preheader": message(step.preheader),
+            "unsubscribe_url": project.config.email.unsubscribePlaceholder,
+        ]
+        model["open_pixel"] = tracking.map { $0.openPixelURL(claims(.open, asset: step.id)) }
+        return model
     }
 
     /// What every template sees: locale, vendor, partner, brand colours, campaign, messages and slots.

@@ -7,6 +7,8 @@ public enum RenderError: Error, Equatable, CustomStringConvertible {
     case unknownCampaign(String)
     case unknownPartner(String)
     case missingTemplate(name: String, kit: String)
+    /// A rendered file breaks a content rule (size, alt text, untagged link...): a template problem.
+    case contentRule(kit: String, file: String, problems: [String])
     case bundle(KitBundle.BundleError)
 
     public var description: String {
@@ -14,6 +16,8 @@ public enum RenderError: Error, Equatable, CustomStringConvertible {
         case let .unknownCampaign(id): return "no campaign '\(id)'; check Templates/\(id)/campaign.yaml"
         case let .unknownPartner(id): return "no partner '\(id)' in the roster"
         case let .missingTemplate(name, kit): return "\(kit): template Templates/\(name).mustache does not exist; create it"
+        case let .contentRule(kit, file, problems):
+            return problems.map { "\(kit): \(file) \($0)" }.joined(separator: "\n")
         case let .bundle(error): return error.description
         }
     }
@@ -25,6 +29,8 @@ public struct KitRenderer: Sendable {
     public static let previewTemplate = "_shared/preview.html"
 
     public let project: Project
+    /// Signs click, open and view URLs; nil when the project has no tracking base URL.
+    public let tracking: TrackingSigner?
     private let campaignsByID: [String: Campaign]
     private let partnersByID: [String: Partner]
     /// Digest of the inputs every kit of a campaign shares.
@@ -32,8 +38,9 @@ public struct KitRenderer: Sendable {
     /// Digest of each locale folder.
     private let localeDigests: [LocaleTag: String]
 
-    public init(project: Project) {
+    public init(project: Project, tracking: TrackingSigner? = nil) {
         self.project = project
+        self.tracking = tracking
         campaignsByID = Dictionary(uniqueKeysWithValues: project.campaigns.map { ($0.id, $0) })
         partnersByID = Dictionary(project.partners.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let sorted = project.digests.sorted { $0.key < $1.key }
@@ -72,6 +79,7 @@ public struct KitRenderer: Sendable {
         func add(_ text: String) { hasher.update(data: Data(text.utf8)); hasher.update(data: Data([0])) }
         add(Generator.name)
         add(id.description)
+        add(tracking?.fingerprint ?? "untracked")
         add(campaignDigests[id.campaign] ?? "")
         for tag in id.locale.fallbackChain(defaultLocale: project.config.defaultLocale) {
             add(tag.identifier)
@@ -93,23 +101,17 @@ public struct KitRenderer: Sendable {
     public func render(_ id: KitID) throws(RenderError) -> RenderedKit {
         guard let campaign = campaignsByID[id.campaign] else { throw .unknownCampaign(id.campaign) }
         guard let partner = partnersByID[id.partner] else { throw .unknownPartner(id.partner) }
-        let context = KitContext(project: project, campaign: campaign, partner: partner, locale: id.locale)
+        let context = KitContext(project: project, campaign: campaign, partner: partner, locale: id.locale, tracking: tracking)
         var files = context.assetFiles()
 
         for component in campaign.components {
             switch component.kind {
             case .emailSequence:
-                for step in component.emails {
-                    for ext in ["html", "txt"] {
-                        let path = "\(component.id)/\(step.id).\(ext)"
-                        let model = context.model(forFileAt: path, component: component, asset: step.id, extra: ["email": context.emailModel(step)])
-                        files.append(KitFile(path: path, text: try render("\(campaign.id)/\(step.template).\(ext)", model, id)))
-                    }
-                }
+                files += try renderEmails(component, context: context, id: id)
             case .landingPage:
                 let path = "\(component.id)/index.html"
                 let model = context.model(forFileAt: path, component: component, asset: component.id)
-                files.append(KitFile(path: path, text: try render("\(campaign.id)/\(component.template ?? "").html", model, id)))
+                files.append(try checkedPage(path, try render("\(campaign.id)/\(component.template ?? "").html", model, id), id))
             case .social, .webinar, .syndication, .document:
                 break // refused by the project loader until their builders exist
             }
@@ -127,7 +129,14 @@ public struct KitRenderer: Sendable {
         return RenderedKit(id: id, inputsHash: inputsHash, files: files, zip: zip, zipSHA256: Checksum.sha256(zip))
     }
 
-    private func render(_ template: String, _ model: [String: Any], _ id: KitID) throws(RenderError) -> String {
+    /// An HTML page after the content rules (alt texts, tagged links).
+    func checkedPage(_ path: String, _ html: String, _ id: KitID) throws(RenderError) -> KitFile {
+        let problems = ContentRules.pageProblems(html, tracking: tracking)
+        guard problems.isEmpty else { throw .contentRule(kit: id.description, file: path, problems: problems) }
+        return KitFile(path: path, text: html)
+    }
+
+    func render(_ template: String, _ model: [String: Any], _ id: KitID) throws(RenderError) -> String {
         guard let text = project.library.render(model, withTemplate: Project.templateName(template)) else {
             throw .missingTemplate(name: template, kit: id.description)
         }

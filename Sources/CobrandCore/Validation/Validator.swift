@@ -10,6 +10,11 @@ public enum Validator {
         }
         diagnostics += checkMessages(project)
         diagnostics += checkBrand(project)
+        if project.campaigns.contains(where: \.sendsEmail),
+           !project.config.unsubscribeURL(partner: "p", campaign: "c").lowercased().hasPrefix("https://") {
+            diagnostics.append(.warning(Project.configPath, field: "email.unsubscribe_url",
+                "the unsubscribe address is not https, so emails get no one-click List-Unsubscribe-Post (RFC 8058) and Gmail and Yahoo bulk-sender rules fail; set email.unsubscribe_url or an https portal_url"))
+        }
         return diagnostics.sorted()
     }
 

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Check a built Output/ folder with independent parsers: Python's email package for every .eml,
+csv for every .csv, icalendar for every .ics, feedparser for every Atom feed, html5lib for every HTML file.
+
+    python3 .ci/check-kits.py Output
+"""
+import csv, email, email.policy, glob, json, os, sys, zipfile, hashlib
+
+root = sys.argv[1] if len(sys.argv) > 1 else "Output"
+failures = []
+counts = {}
+
+
+def fail(path, message):
+    failures.append(f"{path}: {message}")
+
+
+def count(kind):
+    counts[kind] = counts.get(kind, 0) + 1
+
+
+index = json.load(open(os.path.join(root, "index.json")))
+for kit in index["kits"]:
+    count("kits")
+    folder = os.path.join(root, kit["dir"])
+    manifest = json.load(open(os.path.join(folder, "manifest.json")))
+    for entry in manifest["files"]:
+        data = open(os.path.join(folder, entry["path"]), "rb").read()
+        if hashlib.sha256(data).hexdigest() != entry["sha256"] or len(data) != entry["size"]:
+            fail(entry["path"], "size or sha256 differs from manifest.json")
+    bundle = open(os.path.join(root, kit["bundle"]), "rb").read()
+    if hashlib.sha256(bundle).hexdigest() != kit["sha256"]:
+        fail(kit["bundle"], "sha256 differs from index.json")
+    with zipfile.ZipFile(os.path.join(root, kit["bundle"])) as z:
+        bad = z.testzip()
+        if bad:
+            fail(kit["bundle"], f"corrupt entry {bad}")
+        if len(z.namelist()) != kit["files"]:
+            fail(kit["bundle"], f"{len(z.namelist())} entries, index.json says {kit['files']}")
+
+for path in glob.glob(os.path.join(root, "kits", "**", "*.eml"), recursive=True):
+    count("eml")
+    msg = email.message_from_bytes(open(path, "rb").read(), policy=email.policy.strict)
+    defects = list(msg.defects) + [d for part in msg.walk() for d in part.defects]
+    if defects:
+        fail(path, f"MIME defects {defects}")
+    if msg.get_content_type() != "multipart/alternative":
+        fail(path, f"content type {msg.get_content_type()}")
+    if [p.get_content_type() for p in msg.iter_parts()] != ["text/plain", "text/html"]:
+        fail(path, "parts are not text/plain + text/html")
+    for header in ["From", "Subject", "Date", "Message-ID", "List-Unsubscribe"]:
+        if not msg[header]:
+            fail(path, f"missing {header}")
+    unsubscribe = str(msg["List-Unsubscribe"] or "")
+    if "<https://" not in unsubscribe or "<mailto:" not in unsubscribe:
+        fail(path, "List-Unsubscribe lacks an https URL and a mailto")
+    if msg["List-Unsubscribe-Post"] != "List-Unsubscribe=One-Click":
+        fail(path, "List-Unsubscribe-Post is not List-Unsubscribe=One-Click")
+    html = msg.get_body(("html",)).get_content()
+    if len(html.encode()) > 102 * 1024:
+        fail(path, "HTML part over 102 KB")
+
+for path in glob.glob(os.path.join(root, "kits", "**", "*.csv"), recursive=True):
+    count("csv")
+    rows = list(csv.reader(open(path, newline="", encoding="utf-8")))
+    if len(rows) < 2 or any(len(r) != len(rows[0]) for r in rows):
+        fail(path, "ragged or empty CSV")
+
+try:
+    import icalendar
+    for path in glob.glob(os.path.join(root, "kits", "**", "*.ics"), recursive=True):
+        count("ics")
+        cal = icalendar.Calendar.from_ical(open(path, "rb").read())
+        events = cal.walk("VEVENT")
+        if not events or not cal.walk("VTIMEZONE"):
+            fail(path, "no VEVENT or no VTIMEZONE")
+except ImportError:
+    fail("icalendar", "not installed")
+
+try:
+    import feedparser
+    for path in glob.glob(os.path.join(root, "kits", "**", "*.atom"), recursive=True) + \
+            glob.glob(os.path.join(root, "kits", "**", "feed.xml"), recursive=True):
+        count("feeds")
+        feed = feedparser.parse(open(path, "rb").read())
+        if feed.bozo:
+            fail(path, f"feedparser: {feed.bozo_exception}")
+except ImportError:
+    fail("feedparser", "not installed")
+
+try:
+    import html5lib
+    for path in glob.glob(os.path.join(root, "kits", "**", "*.html"), recursive=True):
+        count("html")
+        parser = html5lib.HTMLParser(strict=False)
+        parser.parse(open(path, "rb").read())
+        errors = [e for e in parser.errors if e[1] not in ("unexpected-end-tag-before-html",)]
+        if errors:
+            fail(path, f"html5lib: {errors[:3]}")
+except ImportError:
+    fail("html5lib", "not installed")
+
+summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+if failures:
+    print("\n".join(failures))
+    print(f"check-kits: {len(failures)} problem(s) in {summary}")
+    sys.exit(1)
+print(f"check-kits: all good ({summary})")

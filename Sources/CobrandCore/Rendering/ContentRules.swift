@@ -1,0 +1,109 @@
+import Foundation
+
+/// Rules generated content must meet, checked on every rendered file so a template cannot ship a
+/// broken kit: emails under Gmail's clipping size, no `<style>` reliance, alt text on every image,
+/// and every outbound link UTM-tagged or click-tracked.
+public enum ContentRules {
+    /// Gmail clips messages whose HTML is larger than this.
+    public static let gmailClipBytes = 102 * 1024
+
+    /// Problems in an HTML email, as messages naming the fix.
+    public static func emailProblems(_ html: String, tracking: TrackingSigner?) -> [String] {
+        var problems: [String] = []
+        let size = html.utf8.count
+        if size > gmailClipBytes {
+            problems.append("is \(size / 1024) KB; Gmail clips HTML emails over 102 KB, so shorten the template or its images' markup")
+        }
+        if HTMLScan.tags(named: "style", in: html).count > 0 {
+            problems.append("has a <style> element; Gmail and Outlook strip them, so put the CSS in style attributes")
+        }
+        return problems + pageProblems(html, tracking: tracking)
+    }
+
+    /// Problems in any HTML file: images without alt text and outbound links without UTM tags.
+    public static func pageProblems(_ html: String, tracking: TrackingSigner?) -> [String] {
+        var problems: [String] = []
+        for image in HTMLScan.tags(named: "img", in: html) where image["alt"] == nil {
+            problems.append("has an image without alt text (\(image["src"] ?? "no src")); add alt=\"...\" (alt=\"\" for decoration)")
+        }
+        for link in HTMLScan.tags(named: "a", in: html) {
+            guard let href = link["href"], isOutbound(href) else { continue }
+            if let tracking, href.hasPrefix(tracking.baseURL + "/t/") { continue }
+            if !href.contains("utm_source=") {
+                problems.append("links to \(href) without UTM parameters; use a {{links.NAME}} from the campaign manifest")
+            }
+        }
+        return problems
+    }
+
+    static func isOutbound(_ href: String) -> Bool {
+        let lower = href.lowercased()
+        return lower.hasPrefix("http://") || lower.hasPrefix("https://")
+    }
+}
+
+/// Finds start tags and their attributes in HTML we generated. Not a general HTML parser: enough for
+/// checking our own well-formed output (quoted attributes, no comments hiding tags).
+public enum HTMLScan {
+    public static func tags(named name: String, in html: String) -> [[String: String]] {
+        var result: [[String: String]] = []
+        let bytes = Array(html.utf8)
+        let target = Array(name.lowercased().utf8)
+        var index = 0
+        while index < bytes.count {
+            guard bytes[index] == UInt8(ascii: "<") else { index += 1; continue }
+            var cursor = index + 1
+            var tagName: [UInt8] = []
+            while cursor < bytes.count, isNameByte(bytes[cursor]) {
+                tagName.append(bytes[cursor] | 0x20)
+                cursor += 1
+            }
+            index = cursor
+            guard tagName == target else { continue }
+            var attributes: [String: String] = [:]
+            while cursor < bytes.count, bytes[cursor] != UInt8(ascii: ">") {
+                if isNameByte(bytes[cursor]) {
+                    var attribute: [UInt8] = []
+                    while cursor < bytes.count, isNameByte(bytes[cursor]) || bytes[cursor] == UInt8(ascii: "-") {
+                        attribute.append(bytes[cursor] | 0x20)
+                        cursor += 1
+                    }
+                    var value = ""
+                    if cursor < bytes.count, bytes[cursor] == UInt8(ascii: "=") {
+                        cursor += 1
+                        let quote = cursor < bytes.count ? bytes[cursor] : 0
+                        if quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "'") {
+                            cursor += 1
+                            let start = cursor
+                            while cursor < bytes.count, bytes[cursor] != quote { cursor += 1 }
+                            value = String(decoding: bytes[start..<min(cursor, bytes.count)], as: UTF8.self)
+                            cursor += 1
+                        } else {
+                            let start = cursor
+                            while cursor < bytes.count, bytes[cursor] != UInt8(ascii: " "), bytes[cursor] != UInt8(ascii: ">") { cursor += 1 }
+                            value = String(decoding: bytes[start..<cursor], as: UTF8.self)
+                        }
+                    }
+                    attributes[String(decoding: attribute, as: UTF8.self)] = unescape(value)
+                } else {
+                    cursor += 1
+                }
+            }
+            result.append(attributes)
+            index = cursor
+        }
+        return result
+    }
+
+    static func isNameByte(_ byte: UInt8) -> Bool {
+        (byte >= 97 && byte <= 122) || (byte >= 65 && byte <= 90) || (byte >= 48 && byte <= 57)
+    }
+
+    /// The entities Mustache writes: `&amp; &lt; &gt; &quot;` (and `&#39;`).
+    static func unescape(_ text: String) -> String {
+        guard text.contains("&") else { return text }
+        return text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
+            .replacingOccurrences(of: "&amp;", with: "&")
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+extension KitRenderer {
+    /// An email sequence: per step an HTML file for ESP import, its plain-text alternative and a ready
+    /// `.eml`; plus `sequence.csv` with the schedule.
+    func renderEmails(_ component: Component, context: KitContext, id: KitID) throws(RenderError) -> [KitFile] {
+        let partner = context.partner
+        let campaign = context.campaign
+        let timeZone = partner.timezone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC") ?? .current
+        let placeholder = project.config.email.unsubscribePlaceholder
+        let unsubscribe = project.config.unsubscribeURL(partner: partner.id, campaign: campaign.id)
+        let host = partner.website.flatMap { URLComponents(string: $0)?.host } ?? "cobrand.invalid"
+        var files: [KitFile] = []
+        var rows = [["step", "send_day", "send_at", "subject", "preheader", "html", "text", "eml"]]
+
+        for (index, step) in component.emails.enumerated() {
+            let email = context.emailModel(step)
+            let base = "\(component.id)/\(step.id)"
+            let extra: [String: Any] = ["email": email]
+            let html = try render("\(campaign.id)/\(step.template).html",
+                                  context.model(forFileAt: base + ".html", component: component, asset: step.id, extra: extra), id)
+            let text = try render("\(campaign.id)/\(step.template).txt",
+                                  context.model(forFileAt: base + ".txt", component: component, asset: step.id, extra: extra), id)
+            let problems = ContentRules.emailProblems(html, tracking: tracking)
+            guard problems.isEmpty else { throw .contentRule(kit: id.description, file: base + ".html", problems: problems) }
+
+            let subject = email["subject"] as? String ?? ""
+            let sendAt = component.startDate.flatMap {
+                SendSchedule.date(start: $0, day: step.day, time: component.sendTime, timeZone: timeZone)
+            } ?? KitBundle.timestamp
+            // The .eml is sent as is, so the ESP merge tag becomes the real unsubscribe address.
+            let message = EmailMessage(
+                from: .init(name: partner.contactName.map { "\($0), \(partner.name)" } ?? partner.name, email: partner.contactEmail ?? ""),
+                subject: subject, date: sendAt, timeZone: timeZone,
+                messageID: "\(id.slug).\(step.id)@\(host)",
+                listUnsubscribe: [unsubscribe, "mailto:\(partner.contactEmail ?? "")?subject=unsubscribe"],
+                text: text.replacingOccurrences(of: placeholder, with: unsubscribe),
+                html: html.replacingOccurrences(of: placeholder, with: unsubscribe.htmlEscaped))
+            files += [
+                KitFile(path: base + ".html", text: html),
+                KitFile(path: base + ".txt", text: text),
+                KitFile(path: base + ".eml", data: message.encoded()),
+            ]
+            rows.append([String(index + 1), String(step.day), SendSchedule.local(sendAt, timeZone), subject,
+                         email["preheader"] as? String ?? "", base + ".html", base + ".txt", base + ".eml"])
+        }
+        files.append(KitFile(path: "\(component.id)/sequence.csv", text: rows.map(CSV.line).joined()))
+        return files
+    }
+}
+
+extension String {
+    /// Escaped for an HTML attribute or text, as Mustache's `{{x}}` does.
+    var htmlEscaped: String {
+        replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}
