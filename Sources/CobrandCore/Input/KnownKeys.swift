@@ -20,6 +20,11 @@ enum KnownKeys {
         "fields": .entries(.mapping(["max_length": nil, "allowed": nil, "default": nil, "default_key": nil, "type": nil])),
         "components": .list(.mapping([
             "id": nil, "kind": nil, "template": nil, "start_date": nil, "send_time": nil,
+            "webinar": .mapping([
+                "title": nil, "description": nil, "date": nil, "time": nil, "duration_minutes": nil, "join_url": nil, "sequence": nil,
+                "slides": .list(.mapping(["title": nil, "points": nil, "notes": nil])),
+                "run_of_show": .list(.mapping(["at": nil, "task": nil])),
+            ]),
             "emails": .list(.mapping(["id": nil, "day": nil, "template": nil, "subject": nil, "preheader": nil])),
         ])),
     ])

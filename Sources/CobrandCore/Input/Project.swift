@@ -201,78 +201,7 @@ private struct Loader {
                   })
             else { continue }
             diagnostics += unknown
-            var problems: [Diagnostic] = []
-            if campaign.id != folder {
-                problems.append(.error(path, field: "id", "'\(campaign.id)' differs from the folder name '\(folder)'; make them equal"))
-            }
-            if !Partner.isValidID(campaign.id) {
-                problems.append(.error(path, field: "id", "'\(campaign.id)' is not a slug; use lower-case letters, digits and hyphens"))
-            }
-            if campaign.components.isEmpty {
-                problems.append(.error(path, field: "components", "is empty; add an email-sequence or landing-page component"))
-            }
-            var seen = Set<String>()
-            for (index, component) in campaign.components.enumerated() {
-                let field = "components[\(index)]"
-                if !Partner.isValidID(component.id) {
-                    problems.append(.error(path, field: "\(field).id", "'\(component.id)' is not a slug; use lower-case letters, digits and hyphens"))
-                }
-                if !seen.insert(component.id).inserted {
-                    problems.append(.error(path, field: "\(field).id", "'\(component.id)' is used twice; give each component its own id"))
-                }
-                func need(_ template: String, _ key: String) {
-                    if templates["\(campaign.id)/\(template)"] == nil {
-                        problems.append(.error(path, field: key, "template Templates/\(campaign.id)/\(template).mustache does not exist; create it or correct the name"))
-                    }
-                }
-                switch component.kind {
-                case .emailSequence:
-                    if let start = component.startDate, SendSchedule.day(start) == nil {
-                        problems.append(.error(path, field: "\(field).start_date", "'\(start)' is not a date; write YYYY-MM-DD"))
-                    }
-                    if let time = component.sendTime, SendSchedule.time(time) == nil {
-                        problems.append(.error(path, field: "\(field).send_time", "'\(time)' is not a time; write HH:MM such as 09:30"))
-                    }
-                    if component.emails.isEmpty {
-                        problems.append(.error(path, field: "\(field).emails", "is empty; list the emails of the sequence"))
-                    }
-                    var steps = Set<String>()
-                    for (stepIndex, step) in component.emails.enumerated() {
-                        let stepField = "\(field).emails[\(stepIndex)]"
-                        if !Partner.isValidID(step.id) || !steps.insert(step.id).inserted {
-                            problems.append(.error(path, field: "\(stepField).id", "'\(step.id)' must be a slug unique in the sequence"))
-                        }
-                        if step.day < 0 {
-                            problems.append(.error(path, field: "\(stepField).day", "is \(step.day); a send day is 0 or later"))
-                        }
-                        need("\(step.template).html", "\(stepField).template")
-                        need("\(step.template).txt", "\(stepField).template")
-                    }
-                case .landingPage:
-                    if let template = component.template {
-                        need("\(template).html", "\(field).template")
-                    } else {
-                        problems.append(.error(path, field: "\(field).template", "is required for a landing page; name the template"))
-                    }
-                default:
-                    problems.append(.error(path, field: "\(field).kind",
-                        "component kind '\(component.kind.rawValue)' is not built yet; use email-sequence or landing-page"))
-                }
-            }
-            for (name, url) in campaign.links.sorted(by: { $0.key < $1.key }) {
-                guard let parts = URLComponents(string: url), ["http", "https"].contains(parts.scheme?.lowercased() ?? ""), parts.host?.isEmpty == false else {
-                    problems.append(.error(path, field: "links.\(name)", "'\(url)' is not a web address; write https://..."))
-                    continue
-                }
-            }
-            for (name, field) in campaign.fields.sorted(by: { $0.key < $1.key }) {
-                if name == SlotValues.localesKey {
-                    problems.append(.error(path, field: "fields.\(name)", "'\(name)' is reserved for per-locale slot values; rename the field"))
-                }
-                if let value = field.defaultValue, let problem = field.problem(with: value) {
-                    problems.append(.error(path, field: "fields.\(name).default", problem))
-                }
-            }
+            let problems = CampaignCheck(campaign: campaign, file: path, folder: String(folder), templates: templates).problems()
             diagnostics += problems
             if problems.errors.isEmpty { campaigns.append(campaign) }
         }

@@ -123,24 +123,30 @@ public struct Component: Sendable, Equatable, Decodable {
     /// Slug, unique within the campaign; used as `utm_content` and in file names.
     public var id: String
     public var kind: Kind
-    /// Template base name inside the campaign folder (landing pages).
+    /// Template base name inside the campaign folder (landing page, webinar registration page).
     public var template: String?
-    /// Steps of an email sequence.
+    /// Steps of an email sequence, or a webinar's emails (days relative to the webinar date).
     public var emails: [EmailStep]
     /// First send day of an email sequence, `YYYY-MM-DD`; step `day` offsets count from it.
     public var startDate: String?
     /// Local send time `HH:MM` in the partner's time zone (default 09:00).
     public var sendTime: String?
+    /// Webinar settings.
+    public var webinar: WebinarSettings?
 
-    enum CodingKeys: String, CodingKey { case id, kind, template, emails, startDate = "start_date", sendTime = "send_time" }
+    enum CodingKeys: String, CodingKey {
+        case id, kind, template, emails, startDate = "start_date", sendTime = "send_time", webinar
+    }
 
-    public init(id: String, kind: Kind, template: String? = nil, emails: [EmailStep] = [], startDate: String? = nil, sendTime: String? = nil) {
+    public init(id: String, kind: Kind, template: String? = nil, emails: [EmailStep] = [], startDate: String? = nil,
+                sendTime: String? = nil, webinar: WebinarSettings? = nil) {
         self.id = id
         self.kind = kind
         self.template = template
         self.emails = emails
         self.startDate = startDate
         self.sendTime = sendTime
+        self.webinar = webinar
     }
 
     public init(from decoder: any Decoder) throws {
@@ -151,6 +157,72 @@ public struct Component: Sendable, Equatable, Decodable {
         emails = try c.decodeIfPresent([EmailStep].self, forKey: .emails) ?? []
         startDate = try c.decodeIfPresent(String.self, forKey: .startDate)
         sendTime = try c.decodeIfPresent(String.self, forKey: .sendTime)
+        webinar = try c.decodeIfPresent(WebinarSettings.self, forKey: .webinar)
+    }
+}
+
+/// A webinar-in-a-box: the partner hosts it at a local date and time in their own time zone.
+///
+/// A partner can override `date`, `time` and `join_url` through slot fields of the same names
+/// (`webinar_date`, `webinar_time`, `join_url`) when the campaign declares them.
+public struct WebinarSettings: Sendable, Equatable, Decodable {
+    /// Catalog keys.
+    public var title: String
+    public var description: String
+    /// `YYYY-MM-DD`, local to the partner.
+    public var date: String
+    /// `HH:MM`, local to the partner.
+    public var time: String
+    public var durationMinutes: Int
+    public var joinURL: String
+    /// RFC 5545 SEQUENCE: bump it when the event is rescheduled so calendars update.
+    public var sequence: Int
+    public var slides: [Slide]
+    public var runOfShow: [RunOfShowItem]
+
+    public struct Slide: Sendable, Equatable, Decodable {
+        /// Catalog keys.
+        public var title: String
+        public var points: [String]
+        public var notes: String?
+
+        enum CodingKeys: String, CodingKey { case title, points, notes }
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            title = try c.decode(String.self, forKey: .title)
+            points = try c.decodeIfPresent([String].self, forKey: .points) ?? []
+            notes = try c.decodeIfPresent(String.self, forKey: .notes)
+        }
+    }
+
+    public struct RunOfShowItem: Sendable, Equatable, Decodable {
+        /// Minutes relative to the start (negative: before).
+        public var at: Int
+        /// Catalog key.
+        public var task: String
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case title, description, date, time, durationMinutes = "duration_minutes", joinURL = "join_url", sequence, slides
+        case runOfShow = "run_of_show"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        title = try c.decode(String.self, forKey: .title)
+        description = try c.decode(String.self, forKey: .description)
+        date = try c.decode(String.self, forKey: .date)
+        time = try c.decode(String.self, forKey: .time)
+        durationMinutes = try c.decodeIfPresent(Int.self, forKey: .durationMinutes) ?? 60
+        joinURL = try c.decode(String.self, forKey: .joinURL)
+        sequence = try c.decodeIfPresent(Int.self, forKey: .sequence) ?? 0
+        slides = try c.decodeIfPresent([Slide].self, forKey: .slides) ?? []
+        runOfShow = try c.decodeIfPresent([RunOfShowItem].self, forKey: .runOfShow) ?? []
+    }
+
+    /// Every catalog key the settings use.
+    public var messageKeys: [String] {
+        [title, description] + slides.flatMap { [$0.title] + $0.points + [$0.notes].compactMap { $0 } } + runOfShow.map(\.task)
     }
 }
 

@@ -1,0 +1,120 @@
+import Foundation
+
+/// Checks a campaign manifest against the rules each component kind needs, naming the field at fault.
+struct CampaignCheck {
+    let campaign: Campaign
+    let file: String
+    let folder: String
+    let templates: [String: String]
+    private var found: [Diagnostic] = []
+
+    /// Shared templates a webinar renders besides its own.
+    static let webinarTemplates = ["_shared/webinar/slides.html", "_shared/webinar/speaker-notes.html", "_shared/webinar/run-of-show.html"]
+
+    init(campaign: Campaign, file: String, folder: String, templates: [String: String]) {
+        self.campaign = campaign
+        self.file = file
+        self.folder = folder
+        self.templates = templates
+    }
+
+    func problems() -> [Diagnostic] {
+        var check = self
+        check.run()
+        return check.found
+    }
+
+    private mutating func error(_ field: String, _ message: String) {
+        found.append(.error(file, field: field, message))
+    }
+
+    private mutating func need(_ template: String, _ field: String) {
+        if templates["\(campaign.id)/\(template)"] == nil {
+            error(field, "template Templates/\(campaign.id)/\(template).mustache does not exist; create it or correct the name")
+        }
+    }
+
+    private mutating func run() {
+        if campaign.id != folder { error("id", "'\(campaign.id)' differs from the folder name '\(folder)'; make them equal") }
+        if !Partner.isValidID(campaign.id) { error("id", "'\(campaign.id)' is not a slug; use lower-case letters, digits and hyphens") }
+        if campaign.components.isEmpty { error("components", "is empty; add an email-sequence or landing-page component") }
+        var seen = Set<String>()
+        for (index, component) in campaign.components.enumerated() {
+            let field = "components[\(index)]"
+            if !Partner.isValidID(component.id) {
+                error("\(field).id", "'\(component.id)' is not a slug; use lower-case letters, digits and hyphens")
+            }
+            if !seen.insert(component.id).inserted { error("\(field).id", "'\(component.id)' is used twice; give each component its own id") }
+            switch component.kind {
+            case .emailSequence:
+                if let start = component.startDate, SendSchedule.day(start) == nil {
+                    error("\(field).start_date", "'\(start)' is not a date; write YYYY-MM-DD")
+                }
+                emails(component, field: field, allowNegativeDays: false)
+            case .landingPage:
+                page(component, field: field)
+            case .webinar:
+                page(component, field: field)
+                emails(component, field: field, allowNegativeDays: true)
+                webinar(component, field: field)
+            default:
+                error("\(field).kind", "component kind '\(component.kind.rawValue)' is not built yet; use email-sequence, landing-page or webinar")
+            }
+        }
+        for (name, url) in campaign.links.sorted(by: { $0.key < $1.key }) where !Self.isWebAddress(url) {
+            error("links.\(name)", "'\(url)' is not a web address; write https://...")
+        }
+        for (name, field) in campaign.fields.sorted(by: { $0.key < $1.key }) {
+            if name == SlotValues.localesKey { error("fields.\(name)", "'\(name)' is reserved for per-locale slot values; rename the field") }
+            if let value = field.defaultValue, let problem = field.problem(with: value) { error("fields.\(name).default", problem) }
+        }
+    }
+
+    private mutating func page(_ component: Component, field: String) {
+        if let template = component.template {
+            need("\(template).html", "\(field).template")
+        } else {
+            error("\(field).template", "is required for a \(component.kind.rawValue) page; name the template")
+        }
+    }
+
+    private mutating func emails(_ component: Component, field: String, allowNegativeDays: Bool) {
+        if let time = component.sendTime, SendSchedule.time(time) == nil {
+            error("\(field).send_time", "'\(time)' is not a time; write HH:MM such as 09:30")
+        }
+        if component.emails.isEmpty, component.kind == .emailSequence { error("\(field).emails", "is empty; list the emails of the sequence") }
+        var steps = Set<String>()
+        for (index, step) in component.emails.enumerated() {
+            let stepField = "\(field).emails[\(index)]"
+            if !Partner.isValidID(step.id) || !steps.insert(step.id).inserted {
+                error("\(stepField).id", "'\(step.id)' must be a slug unique in the sequence")
+            }
+            if step.day < 0, !allowNegativeDays { error("\(stepField).day", "is \(step.day); a send day is 0 or later") }
+            need("\(step.template).html", "\(stepField).template")
+            need("\(step.template).txt", "\(stepField).template")
+        }
+    }
+
+    private mutating func webinar(_ component: Component, field: String) {
+        guard let webinar = component.webinar else {
+            error("\(field).webinar", "is required for a webinar: title, description, date, time, join_url")
+            return
+        }
+        if SendSchedule.day(webinar.date) == nil { error("\(field).webinar.date", "'\(webinar.date)' is not a date; write YYYY-MM-DD") }
+        if SendSchedule.time(webinar.time) == nil { error("\(field).webinar.time", "'\(webinar.time)' is not a time; write HH:MM") }
+        if !(5...1440).contains(webinar.durationMinutes) {
+            error("\(field).webinar.duration_minutes", "is \(webinar.durationMinutes); a webinar lasts 5 to 1440 minutes")
+        }
+        if !webinar.joinURL.lowercased().hasPrefix("https://") || !Self.isWebAddress(webinar.joinURL) {
+            error("\(field).webinar.join_url", "'\(webinar.joinURL)' is not an https:// address")
+        }
+        for template in Self.webinarTemplates where templates[template] == nil {
+            error("\(field).kind", "a webinar needs Templates/\(template).mustache; create it (see README, Webinar)")
+        }
+    }
+
+    static func isWebAddress(_ url: String) -> Bool {
+        guard let parts = URLComponents(string: url), ["http", "https"].contains(parts.scheme?.lowercased() ?? "") else { return false }
+        return parts.host?.isEmpty == false
+    }
+}
