@@ -111,6 +111,72 @@ public enum Fixture {
             """,
     ]
 
+    /// A webinar campaign, `meetup`, to merge into the fixture with `project(Fixture.webinar)`.
+    public static let webinar: [String: String?] = [
+        "Templates/meetup/campaign.yaml": """
+            id: meetup
+            title: meetup.title
+            fields:
+              join_url:
+                type: url
+            components:
+              - id: live
+                kind: webinar
+                template: register
+                webinar:
+                  title: meetup.title
+                  description: meetup.description
+                  date: 2027-04-15
+                  time: "10:00"
+                  duration_minutes: 45
+                  join_url: https://meet.example/room?id=7
+                  sequence: 2
+                  slides:
+                    - title: meetup.slide_one
+                      points: [meetup.point]
+                      notes: meetup.notes
+                    - title: meetup.slide_two
+                  run_of_show:
+                    - {at: 30, task: meetup.questions}
+                    - {at: -15, task: meetup.open}
+                emails:
+                  - {id: invite, day: -14, template: mail, subject: meetup.title, body: meetup.description}
+                  - {id: thanks, day: 1, template: mail, subject: meetup.title}
+
+            """,
+        "Templates/meetup/register.html.mustache": """
+            <!DOCTYPE html><html lang="{{locale.tag}}"><head><meta charset="utf-8"><title>{{webinar.title}}</title></head><body>
+            <h1>{{webinar.title}}</h1><p class="when">{{webinar.date}} {{webinar.time}} {{webinar.time_zone}}</p><a href="{{webinar.ics}}">ics</a> <a href="{{webinar.join_url}}">join</a>
+            </body></html>
+
+            """,
+        "Templates/meetup/mail.html.mustache": """
+            <!DOCTYPE html><html><body><p>{{email.body}}</p><p>{{webinar.date}}</p><a href="{{webinar.join_url}}">join</a><p>{{partner.address}} {{email.unsubscribe_url}}</p></body></html>
+
+            """,
+        "Templates/meetup/mail.txt.mustache": "{{email.body}} {{webinar.join_url}}\n",
+        "Templates/_shared/webinar/slides.html.mustache": """
+            <!DOCTYPE html><html><head><meta charset="utf-8"><title>{{webinar.title}}</title><style>@page{size:297mm 167mm}.slide{break-after:page}</style></head><body>
+            {{#webinar.slides}}<section class="slide"><h2>{{title}}</h2><ul>{{#points}}<li>{{text}}</li>{{/points}}</ul></section>{{/webinar.slides}}
+            <img src="{{webinar.partner_logo_data}}" alt="logo"></body></html>
+
+            """,
+        "Templates/_shared/webinar/speaker-notes.html.mustache": "<!DOCTYPE html><html><body>{{#webinar.slides}}<p>{{number}} {{notes}}</p>{{/webinar.slides}}</body></html>\n",
+        "Templates/_shared/webinar/run-of-show.html.mustache": "<!DOCTYPE html><html><body><ul>{{#webinar.run_of_show}}<li>{{time}} {{task}}</li>{{/webinar.run_of_show}}</ul></body></html>\n",
+        "Locales/en-US/meetup.yaml": """
+            meetup:
+              title: "Meetup with {partner.name}"
+              description: "Live, with questions."
+              slide_one: "Hello"
+              slide_two: "Goodbye"
+              point: "We are {partner.name}"
+              notes: "Smile."
+              questions: "Questions"
+              open: "Open the room"
+
+            """,
+    ]
+
     /// The fixture with some files replaced (a nil value removes the file).
     public static func project(_ changes: [String: String?] = [:]) -> ProjectFiles {
         var all = files

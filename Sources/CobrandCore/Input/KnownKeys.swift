@@ -25,7 +25,7 @@ enum KnownKeys {
                 "slides": .list(.mapping(["title": nil, "points": nil, "notes": nil])),
                 "run_of_show": .list(.mapping(["at": nil, "task": nil])),
             ]),
-            "emails": .list(.mapping(["id": nil, "day": nil, "template": nil, "subject": nil, "preheader": nil])),
+            "emails": .list(.mapping(["id": nil, "day": nil, "template": nil, "subject": nil, "preheader": nil, "body": nil])),
         ])),
     ])
 

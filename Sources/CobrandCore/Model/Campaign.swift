@@ -236,12 +236,15 @@ public struct EmailStep: Sendable, Equatable, Decodable {
     public var subject: String
     /// Catalog key of the preheader (inbox preview text).
     public var preheader: String?
+    /// Catalog key of the main text, as `{{email.body}}`, so several steps can share one template.
+    public var body: String?
 
-    public init(id: String, day: Int, template: String, subject: String, preheader: String? = nil) {
+    public init(id: String, day: Int, template: String, subject: String, preheader: String? = nil, body: String? = nil) {
         self.id = id
         self.day = day
         self.template = template
         self.subject = subject
         self.preheader = preheader
+        self.body = body
     }
 }

@@ -64,6 +64,20 @@ struct KitContext {
         return leaves
     }
 
+    /// The partner's time zone (UTC when the roster has none).
+    var timeZone: TimeZone {
+        partner.timezone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC") ?? .current
+    }
+
+    /// A slot's value (partner's, else the manifest default), or nil when the campaign declares no such field
+    /// or the value is empty.
+    func slot(_ name: String) -> String? {
+        guard let field = campaign.fields[name] else { return nil }
+        let value = (project.slots[partner.id]?[campaign.id] ?? SlotValues()).value(name, locale: locale)
+            ?? field.defaultKey.map { message($0) } ?? field.defaultValue ?? ""
+        return value.isEmpty ? nil : value
+    }
+
     func message(_ key: String?) -> String {
         guard let key, let found = strings.lookup(key) else { return "" }
         return Catalog.format(found.text, placeholders)
@@ -108,12 +122,7 @@ struct KitContext {
     /// The model for one output file. `asset` is the UTM content and lead-form asset id.
     func model(forFileAt path: String, component: Component, asset: String, extra: [String: Any] = [:]) -> [String: Any] {
         let root = String(repeating: "../", count: path.split(separator: "/").count - 1)
-        let medium = Self.medium(for: component.kind)
-        /// UTM-tagged, and through a signed click redirect when tracking is configured.
-        func tag(_ url: String) -> String {
-            let tagged = TrackedLink.tagged(url, source: partner.id, medium: medium, campaign: campaign.id, content: asset)
-            return tracking.map { $0.clickURL(claims(.click, asset: asset, target: tagged)) } ?? tagged
-        }
+        func tag(_ url: String) -> String { link(url, component: component, asset: asset) }
         var model = common(root: root)
         model["links"] = campaign.links.mapValues(tag)
         var partnerModel = model["partner"] as? [String: Any] ?? [:]
@@ -136,6 +145,22 @@ struct KitContext {
         return model
     }
 
+    /// An outbound link: UTM-tagged, and through a signed click redirect when tracking is configured.
+    func link(_ url: String, component: Component, asset: String) -> String {
+        let tagged = TrackedLink.tagged(url, source: partner.id, medium: Self.medium(for: component.kind), campaign: campaign.id, content: asset)
+        return tracking.map { $0.clickURL(claims(.click, asset: asset, target: tagged)) } ?? tagged
+    }
+
+    /// The logos as data: URIs, for files that must open on their own (slide decks).
+    func logoDataURIs() -> (partner: String?, vendor: String?) {
+        func uri(_ data: Data?, _ name: String?) -> String? {
+            guard let data, let name else { return nil }
+            return "data:\(MediaType.of(name));base64,\(data.base64EncodedString())"
+        }
+        return (uri(partner.logo.flatMap { project.partnerLogos[$0] }, partner.logo),
+                uri(project.config.vendor.logo.flatMap { project.assets[$0] }, project.config.vendor.logo))
+    }
+
     func claims(_ kind: TrackingSigner.Kind, asset: String, target: String? = nil) -> TrackingSigner.Claims {
         TrackingSigner.Claims(kind: kind, partner: partner.id, campaign: campaign.id, asset: asset, locale: locale.identifier, target: target)
     }
@@ -143,6 +168,7 @@ struct KitContext {
     func emailModel(_ step: EmailStep) -> [String: Any] {
         var model: [String: Any] = [
             "id": step.id, "day": step.day, "subject": message(step.subject), "preheader": message(step.preheader),
+            "body": message(step.body),
             "unsubscribe_url": project.config.email.unsubscribePlaceholder,
         ]
         model["open_pixel"] = tracking.map { $0.openPixelURL(claims(.open, asset: step.id)) }
@@ -172,10 +198,7 @@ struct KitContext {
         vendorModel["address"] = vendor.address
 
         var slots: [String: String] = [:]
-        let values = project.slots[partner.id]?[campaign.id] ?? SlotValues()
-        for (name, field) in campaign.fields {
-            slots[name] = values.value(name, locale: locale) ?? field.defaultKey.map { message($0) } ?? field.defaultValue ?? ""
-        }
+        for name in campaign.fields.keys { slots[name] = slot(name) ?? "" }
         return [
             "root": root,
             "locale": ["tag": locale.identifier, "language": locale.language, "dir": locale.isRightToLeft ? "rtl" : "ltr"],

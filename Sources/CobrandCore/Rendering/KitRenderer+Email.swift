@@ -3,10 +3,12 @@ import Foundation
 extension KitRenderer {
     /// An email sequence: per step an HTML file for ESP import, its plain-text alternative and a ready
     /// `.eml`; plus `sequence.csv` with the schedule.
-    func renderEmails(_ component: Component, context: KitContext, id: KitID) throws(RenderError) -> [KitFile] {
+    /// - Parameter start: day 0 of the schedule (`YYYY-MM-DD`): a sequence's start date or a webinar's date.
+    func renderEmails(_ component: Component, context: KitContext, id: KitID, start: String?,
+                      extra: [String: Any] = [:]) throws(RenderError) -> [KitFile] {
         let partner = context.partner
         let campaign = context.campaign
-        let timeZone = partner.timezone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC") ?? .current
+        let timeZone = context.timeZone
         let placeholder = project.config.email.unsubscribePlaceholder
         let unsubscribe = project.config.unsubscribeURL(partner: partner.id, campaign: campaign.id)
         let host = partner.website.flatMap { URLComponents(string: $0)?.host } ?? "cobrand.invalid"
@@ -16,7 +18,8 @@ extension KitRenderer {
         for (index, step) in component.emails.enumerated() {
             let email = context.emailModel(step)
             let base = "\(component.id)/\(step.id)"
-            let extra: [String: Any] = ["email": email]
+            var extra = extra
+            extra["email"] = email
             let html = try render("\(campaign.id)/\(step.template).html",
                                   context.model(forFileAt: base + ".html", component: component, asset: step.id, extra: extra), id)
             let text = try render("\(campaign.id)/\(step.template).txt",
@@ -25,7 +28,7 @@ extension KitRenderer {
             guard problems.isEmpty else { throw .contentRule(kit: id.description, file: base + ".html", problems: problems) }
 
             let subject = email["subject"] as? String ?? ""
-            let sendAt = component.startDate.flatMap {
+            let sendAt = start.flatMap {
                 SendSchedule.date(start: $0, day: step.day, time: component.sendTime, timeZone: timeZone)
             } ?? KitBundle.timestamp
             // The .eml is sent as is, so the ESP merge tag becomes the real unsubscribe address.
@@ -44,7 +47,7 @@ extension KitRenderer {
             rows.append([String(index + 1), String(step.day), SendSchedule.local(sendAt, timeZone), subject,
                          email["preheader"] as? String ?? "", base + ".html", base + ".txt", base + ".eml"])
         }
-        files.append(KitFile(path: "\(component.id)/sequence.csv", text: rows.map(CSV.line).joined()))
+        if rows.count > 1 { files.append(KitFile(path: "\(component.id)/sequence.csv", text: rows.map(CSV.line).joined())) }
         return files
     }
 }

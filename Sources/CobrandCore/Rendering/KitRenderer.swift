@@ -107,12 +107,14 @@ public struct KitRenderer: Sendable {
         for component in campaign.components {
             switch component.kind {
             case .emailSequence:
-                files += try renderEmails(component, context: context, id: id)
+                files += try renderEmails(component, context: context, id: id, start: component.startDate)
+            case .webinar:
+                files += try renderWebinar(component, context: context, id: id)
             case .landingPage:
                 let path = "\(component.id)/index.html"
                 let model = context.model(forFileAt: path, component: component, asset: component.id)
                 files.append(try checkedPage(path, try render("\(campaign.id)/\(component.template ?? "").html", model, id), id))
-            case .social, .webinar, .syndication, .document:
+            case .social, .syndication, .document:
                 break // refused by the project loader until their builders exist
             }
         }

@@ -33,9 +33,9 @@ public enum Validator {
             uses.append((campaign.title, file, nil))
             for component in campaign.components {
                 for step in component.emails {
-                    uses.append((step.subject, file, nil))
-                    if let preheader = step.preheader { uses.append((preheader, file, nil)) }
+                    for key in [step.subject, step.preheader, step.body].compactMap({ $0 }) { uses.append((key, file, nil)) }
                 }
+                for key in component.webinar?.messageKeys ?? [] { uses.append((key, file, nil)) }
             }
             for field in campaign.fields.values { if let key = field.defaultKey { uses.append((key, file, nil)) } }
         }

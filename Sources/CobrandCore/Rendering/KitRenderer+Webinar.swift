@@ -1,0 +1,71 @@
+import Foundation
+
+extension KitRenderer {
+    /// Webinar-in-a-box: registration page, invite/reminder/follow-up emails, `event.ics`, a self-contained
+    /// slide deck, speaker notes and a run-of-show checklist, all at the partner's local date and time.
+    func renderWebinar(_ component: Component, context: KitContext, id: KitID) throws(RenderError) -> [KitFile] {
+        guard let settings = component.webinar else { return [] }
+        let partner = context.partner
+        let zone = context.timeZone
+        let date = context.slot("webinar_date") ?? settings.date
+        let time = context.slot("webinar_time") ?? settings.time
+        let joinURL = context.slot("join_url") ?? settings.joinURL
+        let start = SendSchedule.date(start: date, day: 0, time: time, timeZone: zone) ?? KitBundle.timestamp
+        let end = start.addingTimeInterval(TimeInterval(settings.durationMinutes * 60))
+        let locale = Locale(identifier: context.locale.identifier)
+        func format(_ date: Date, _ style: Date.FormatStyle) -> String {
+            var style = style.locale(locale)
+            style.timeZone = zone
+            return date.formatted(style)
+        }
+        let taggedJoin = TrackedLink.tagged(joinURL, source: partner.id, medium: KitContext.medium(for: .webinar),
+                                            campaign: context.campaign.id, content: component.id)
+        let title = context.message(settings.title)
+        let description = context.message(settings.description)
+        let logos = context.logoDataURIs()
+        var webinar: [String: Any] = [
+            "title": title, "description": description,
+            "date": format(start, .init(date: .complete, time: .omitted)),
+            "time": format(start, .init(date: .omitted, time: .shortened)) + "–" + format(end, .init(date: .omitted, time: .shortened)),
+            "time_zone": zone.identifier, "duration_minutes": settings.durationMinutes,
+            "ics": "event.ics",
+            "partner_logo_data": logos.partner ?? "", "vendor_logo_data": logos.vendor ?? "",
+        ]
+        webinar["slides"] = settings.slides.enumerated().map { index, slide -> [String: Any] in
+            ["number": index + 1, "title": context.message(slide.title),
+             "points": slide.points.map { ["text": context.message($0)] }, "notes": context.message(slide.notes)]
+        }
+        webinar["run_of_show"] = settings.runOfShow.sorted { $0.at < $1.at }.map { item -> [String: Any] in
+            let at = start.addingTimeInterval(TimeInterval(item.at * 60))
+            return ["time": format(at, .init(date: .omitted, time: .shortened)), "offset": item.at, "task": context.message(item.task)]
+        }
+
+        func pageModel(_ path: String) -> [String: Any] {
+            var model = context.model(forFileAt: path, component: component, asset: component.id)
+            var entry = webinar
+            // Pages link through the tracked, tagged join URL like every other link.
+            entry["join_url"] = context.link(joinURL, component: component, asset: component.id)
+            model["webinar"] = entry
+            return model
+        }
+        var files: [KitFile] = []
+        let base = component.id
+        files.append(try checkedPage("\(base)/index.html", try render("\(context.campaign.id)/\(component.template ?? "").html", pageModel("\(base)/index.html"), id), id))
+        for (name, template) in [("slides.html", "slides.html"), ("speaker-notes.html", "speaker-notes.html"), ("run-of-show.html", "run-of-show.html")] {
+            let path = "\(base)/\(name)"
+            files.append(try checkedPage(path, try render("_shared/webinar/\(template)", pageModel(path), id), id))
+        }
+        var emailEntry = webinar
+        emailEntry["join_url"] = context.link(joinURL, component: component, asset: component.id)
+        files += try renderEmails(component, context: context, id: id, start: date, extra: ["webinar": emailEntry])
+
+        let event = CalendarEvent(
+            uid: "\(context.campaign.id).\(component.id).\(partner.id)@cobrand",
+            sequence: settings.sequence, stamp: KitBundle.timestamp, start: start, end: end, timeZone: zone,
+            summary: title, description: description + "\n\n" + taggedJoin, url: taggedJoin,
+            organizerName: partner.contactName.map { "\($0), \(partner.name)" } ?? partner.name,
+            organizerEmail: partner.contactEmail ?? "")
+        files.append(KitFile(path: "\(base)/event.ics", data: event.encoded()))
+        return files
+    }
+}
