@@ -29,7 +29,7 @@ public struct Builder: Sendable {
 
     public init(project: Project, output: URL, tracking: TrackingSigner? = nil, jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
                 afterFileWrite: (@Sendable (KitID, String) throws -> Void)? = nil) {
-        renderer = KitRenderer(project: project, tracking: tracking)
+        renderer = KitRenderer(project: project, tracking: tracking, generator: Self.generatorFingerprint)
         store = KitStore(output: output, afterFileWrite: afterFileWrite)
         self.jobs = max(1, jobs)
     }
@@ -98,6 +98,16 @@ public struct Builder: Sendable {
         let bytes = rendered.files.reduce(0) { $0 + $1.data.count }
         return KitOutcome(entry: entry, rendered: true, bytes: bytes, bytesWritten: bytes + rendered.zip.count)
     }
+}
+
+extension Builder {
+    /// The generator's version plus the running executable's size and modification time: a rebuilt
+    /// `cobrand` binary may render differently, so its kits are not "unchanged".
+    static let generatorFingerprint: String = {
+        var info = stat()
+        guard stat("/proc/self/exe", &info) == 0 else { return Generator.name }
+        return "\(Generator.name)+\(info.st_size)-\(info.st_mtim.tv_sec)-\(info.st_mtim.tv_nsec)"
+    }()
 }
 
 extension Duration {

@@ -66,7 +66,7 @@ struct ProjectTests {
             """]))
         #expect(project == nil)
         #expect(diagnostics == [
-            .error("Templates/launch/campaign.yaml", field: "components[0].kind", "component kind 'social' is not built yet; use email-sequence, landing-page or webinar"),
+            .error("Templates/launch/campaign.yaml", field: "components[0].posts", "is empty; add posts with id, text (a catalog key) and link"),
             .error("Templates/launch/campaign.yaml", field: "components[1].template", "template Templates/other/nowhere.html.mustache does not exist; create it or correct the name"),
             .error("Templates/launch/campaign.yaml", field: "id", "'other' differs from the folder name 'launch'; make them equal"),
         ])

@@ -6,16 +6,21 @@ struct CampaignCheck {
     let file: String
     let folder: String
     let templates: [String: String]
+    let articles: [String: String]
     private var found: [Diagnostic] = []
 
     /// Shared templates a webinar renders besides its own.
     static let webinarTemplates = ["_shared/webinar/slides.html", "_shared/webinar/speaker-notes.html", "_shared/webinar/run-of-show.html"]
 
-    init(campaign: Campaign, file: String, folder: String, templates: [String: String]) {
+    /// Shared templates syndication renders besides the article page.
+    static let syndicationTemplates = ["_shared/syndication/embed.html", "_shared/syndication/snippet.html"]
+
+    init(campaign: Campaign, file: String, folder: String, templates: [String: String], articles: [String: String] = [:]) {
         self.campaign = campaign
         self.file = file
         self.folder = folder
         self.templates = templates
+        self.articles = articles
     }
 
     func problems() -> [Diagnostic] {
@@ -57,8 +62,13 @@ struct CampaignCheck {
                 page(component, field: field)
                 emails(component, field: field, allowNegativeDays: true)
                 webinar(component, field: field)
-            default:
-                error("\(field).kind", "component kind '\(component.kind.rawValue)' is not built yet; use email-sequence, landing-page or webinar")
+            case .syndication:
+                page(component, field: field)
+                syndication(component, field: field)
+            case .social:
+                social(component, field: field)
+            case .document:
+                page(component, field: field)
             }
         }
         for (name, url) in campaign.links.sorted(by: { $0.key < $1.key }) where !Self.isWebAddress(url) {
@@ -111,6 +121,55 @@ struct CampaignCheck {
         for template in Self.webinarTemplates where templates[template] == nil {
             error("\(field).kind", "a webinar needs Templates/\(template).mustache; create it (see README, Webinar)")
         }
+    }
+
+    private mutating func syndication(_ component: Component, field: String) {
+        if component.articles.isEmpty { error("\(field).articles", "is empty; list article ids (Templates/\(campaign.id)/articles/<id>.md)") }
+        for template in Self.syndicationTemplates where templates[template] == nil {
+            error("\(field).kind", "syndication needs Templates/\(template).mustache; create it (see README, Syndication)")
+        }
+        let prefix = "\(campaign.id)/articles/"
+        for (index, id) in component.articles.enumerated() {
+            guard Partner.isValidID(id) else {
+                error("\(field).articles[\(index)]", "'\(id)' is not a slug; name articles with lower-case letters, digits and hyphens")
+                continue
+            }
+            let variants = articles.keys.filter { $0.hasPrefix(prefix + id + ".") && $0.hasSuffix(".md") }.sorted()
+            guard articles[prefix + id + ".md"] != nil else {
+                error("\(field).articles[\(index)]", "Templates/\(prefix)\(id).md does not exist; write the article in the default locale there")
+                continue
+            }
+            for path in variants {
+                do {
+                    _ = try Article.parse(id: id, markdown: articles[path] ?? "", file: "Templates/\(path)")
+                } catch {
+                    found.append(.error("Templates/\(path)", field: Self.field(of: error), Self.fix(of: error)))
+                }
+            }
+        }
+    }
+
+    private mutating func social(_ component: Component, field: String) {
+        if component.posts.isEmpty { error("\(field).posts", "is empty; add posts with id, text (a catalog key) and link") }
+        var ids = Set<String>()
+        for (index, post) in component.posts.enumerated() {
+            let postField = "\(field).posts[\(index)]"
+            if !Partner.isValidID(post.id) || !ids.insert(post.id).inserted {
+                error("\(postField).id", "'\(post.id)' must be a slug unique among the posts")
+            }
+            if let link = post.link, campaign.links[link] == nil {
+                error("\(postField).link", "no link '\(link)' in the campaign's links; use one of: \(campaign.links.keys.sorted().joined(separator: ", "))")
+            }
+            if post.networks.isEmpty { error("\(postField).networks", "is empty; list linkedin, x and/or facebook") }
+        }
+    }
+
+    static func field(of error: Article.ArticleError) -> String {
+        switch error { case let .missing(_, field, _): return field }
+    }
+
+    static func fix(of error: Article.ArticleError) -> String {
+        switch error { case let .missing(_, _, fix): return fix }
     }
 
     static func isWebAddress(_ url: String) -> Bool {

@@ -19,7 +19,8 @@ enum KnownKeys {
         "id": nil, "title": nil, "links": nil, "assets": nil,
         "fields": .entries(.mapping(["max_length": nil, "allowed": nil, "default": nil, "default_key": nil, "type": nil])),
         "components": .list(.mapping([
-            "id": nil, "kind": nil, "template": nil, "start_date": nil, "send_time": nil,
+            "id": nil, "kind": nil, "template": nil, "start_date": nil, "send_time": nil, "articles": nil,
+            "posts": .list(.mapping(["id": nil, "text": nil, "link": nil, "image": nil, "image_alt": nil, "networks": nil])),
             "webinar": .mapping([
                 "title": nil, "description": nil, "date": nil, "time": nil, "duration_minutes": nil, "join_url": nil, "sequence": nil,
                 "slides": .list(.mapping(["title": nil, "points": nil, "notes": nil])),

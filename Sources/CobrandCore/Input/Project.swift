@@ -30,6 +30,8 @@ public struct Project: Sendable {
     /// Compiled templates by name: the path with `/` written as `.` (`_shared.layouts.email.html`),
     /// because Mustache closing tags cannot contain `/`.
     public var library: MustacheLibrary
+    /// Markdown articles by path under `Templates/` (`<campaign>/articles/<id>.md`).
+    public var articleSources: [String: String]
 
     /// The library name of a template path: `_shared/layouts/email.html` is `_shared.layouts.email.html`.
     public static func templateName(_ path: String) -> String { String(path.map { $0 == "/" ? "." : $0 }) }
@@ -48,6 +50,15 @@ public struct Project: Sendable {
 
     public var partners: [Partner] { roster.partners }
     public var locales: Set<LocaleTag> { Set(catalogs.keys) }
+
+    /// The Markdown of an article for `locale`: `<id>.<tag>.md` along the fallback chain, else `<id>.md`.
+    public func article(_ id: String, campaign: String, locale: LocaleTag) -> (markdown: String, file: String)? {
+        let base = "\(campaign)/articles/\(id)"
+        for tag in locale.fallbackChain(defaultLocale: config.defaultLocale) {
+            if let text = articleSources["\(base).\(tag).md"] { return (text, "Templates/\(base).\(tag).md") }
+        }
+        return articleSources["\(base).md"].map { ($0, "Templates/\(base).md") }
+    }
 
     /// The catalogs to look a message up in for `locale`.
     public func strings(for locale: LocaleTag) -> LocalizedStrings {
@@ -89,7 +100,9 @@ private struct Loader {
         checkURLs(config)
 
         let (templateSources, library) = loadTemplates()
-        let campaigns = loadCampaigns(templates: templateSources, config: config)
+        let articleSources = input.files.filter { $0.key.hasPrefix("Templates/") && $0.key.hasSuffix(".md") }
+            .reduce(into: [String: String]()) { $0[String($1.key.dropFirst("Templates/".count))] = String(decoding: $1.value, as: UTF8.self) }
+        let campaigns = loadCampaigns(templates: templateSources, articles: articleSources, config: config)
         let catalogs = loadCatalogs(config: config)
 
         let partnerLogos = input.files.filter {
@@ -133,7 +146,7 @@ private struct Loader {
 
         guard !hasSharedErrors else { return nil }
         let digests = input.files.mapValues { SHA256.hash(data: $0).hex }
-        return Project(config: config, campaigns: campaigns, templateSources: templateSources, library: library,
+        return Project(config: config, campaigns: campaigns, templateSources: templateSources, library: library, articleSources: articleSources,
                        catalogs: catalogs, roster: roster, partnerLogos: partnerLogos, assets: assets, slots: slots,
                        digests: digests, rosterPath: input.rosterPath)
     }
@@ -183,7 +196,7 @@ private struct Loader {
         }
     }
 
-    mutating func loadCampaigns(templates: [String: String], config: ProjectConfig) -> [Campaign] {
+    mutating func loadCampaigns(templates: [String: String], articles: [String: String], config: ProjectConfig) -> [Campaign] {
         var campaigns: [Campaign] = []
         let manifests = input.files.keys.filter {
             let parts = $0.split(separator: "/")
@@ -201,7 +214,7 @@ private struct Loader {
                   })
             else { continue }
             diagnostics += unknown
-            let problems = CampaignCheck(campaign: campaign, file: path, folder: String(folder), templates: templates).problems()
+            let problems = CampaignCheck(campaign: campaign, file: path, folder: String(folder), templates: templates, articles: articles).problems()
             diagnostics += problems
             if problems.errors.isEmpty { campaigns.append(campaign) }
         }
@@ -246,9 +259,14 @@ private struct Loader {
             diagnostics.append(.error(Project.configPath, field: "vendor.logo", "Assets/\(logo) does not exist; add the file or correct the path"))
         }
         for campaign in campaigns {
-            for (index, asset) in campaign.assets.enumerated() where assets[asset] == nil || asset.contains("..") {
-                diagnostics.append(.error("Templates/\(campaign.id)/campaign.yaml", field: "assets[\(index)]",
-                    "Assets/\(asset) does not exist; add the file or correct the path"))
+            var used = campaign.assets.enumerated().map { ("assets[\($0)]", $1) }
+            for (index, component) in campaign.components.enumerated() {
+                for (postIndex, post) in component.posts.enumerated() {
+                    if let image = post.image { used.append(("components[\(index)].posts[\(postIndex)].image", image)) }
+                }
+            }
+            for (field, asset) in used where assets[asset] == nil {
+                diagnostics.append(.error("Templates/\(campaign.id)/campaign.yaml", field: field, "Assets/\(asset) does not exist; add the file or correct the path"))
             }
         }
     }

@@ -133,9 +133,13 @@ public struct Component: Sendable, Equatable, Decodable {
     public var sendTime: String?
     /// Webinar settings.
     public var webinar: WebinarSettings?
+    /// Syndication: article ids, each `articles/<id>.md` in the campaign folder (`<id>.<locale>.md` per locale).
+    public var articles: [String]
+    /// Social posts.
+    public var posts: [SocialPost]
 
     enum CodingKeys: String, CodingKey {
-        case id, kind, template, emails, startDate = "start_date", sendTime = "send_time", webinar
+        case id, kind, template, emails, startDate = "start_date", sendTime = "send_time", webinar, articles, posts
     }
 
     public init(id: String, kind: Kind, template: String? = nil, emails: [EmailStep] = [], startDate: String? = nil,
@@ -147,6 +151,8 @@ public struct Component: Sendable, Equatable, Decodable {
         self.startDate = startDate
         self.sendTime = sendTime
         self.webinar = webinar
+        articles = []
+        posts = []
     }
 
     public init(from decoder: any Decoder) throws {
@@ -158,6 +164,34 @@ public struct Component: Sendable, Equatable, Decodable {
         startDate = try c.decodeIfPresent(String.self, forKey: .startDate)
         sendTime = try c.decodeIfPresent(String.self, forKey: .sendTime)
         webinar = try c.decodeIfPresent(WebinarSettings.self, forKey: .webinar)
+        articles = try c.decodeIfPresent([String].self, forKey: .articles) ?? []
+        posts = try c.decodeIfPresent([SocialPost].self, forKey: .posts) ?? []
+    }
+}
+
+/// A social post, written once and published per network.
+public struct SocialPost: Sendable, Equatable, Decodable {
+    public var id: String
+    /// Catalog key of the text (placeholders allowed).
+    public var text: String
+    /// Name of a campaign link, appended UTM-tagged.
+    public var link: String?
+    /// Path under `Assets/` of the image; copied into the kit's `assets/`.
+    public var image: String?
+    /// Catalog key of the image's alt text.
+    public var imageAlt: String?
+    public var networks: [SocialNetwork]
+
+    enum CodingKeys: String, CodingKey { case id, text, link, image, imageAlt = "image_alt", networks }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        text = try c.decode(String.self, forKey: .text)
+        link = try c.decodeIfPresent(String.self, forKey: .link)
+        image = try c.decodeIfPresent(String.self, forKey: .image)
+        imageAlt = try c.decodeIfPresent(String.self, forKey: .imageAlt)
+        networks = try c.decodeIfPresent([SocialNetwork].self, forKey: .networks) ?? SocialNetwork.allCases
     }
 }
 

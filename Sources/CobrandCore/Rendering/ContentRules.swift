@@ -95,6 +95,21 @@ public enum HTMLScan {
         return result
     }
 
+    /// `html` with every `<a href="...">` value passed through `transform` (values unescaped in, escaped out).
+    /// For HTML from Markdown, whose links must be tagged like every other outbound link.
+    public static func rewriteHrefs(in html: String, _ transform: (String) -> String) -> String {
+        var result = ""
+        var rest = html[...]
+        while let anchor = rest.range(of: "<a href=\"") {
+            result += rest[..<anchor.upperBound]
+            let after = rest[anchor.upperBound...]
+            guard let close = after.firstIndex(of: "\"") else { rest = after; break }
+            result += transform(unescape(String(after[..<close]))).htmlEscaped
+            rest = after[close...]
+        }
+        return result + rest
+    }
+
     static func isNameByte(_ byte: UInt8) -> Bool {
         (byte >= 97 && byte <= 122) || (byte >= 65 && byte <= 90) || (byte >= 48 && byte <= 57)
     }

@@ -9,6 +9,8 @@ public enum RenderError: Error, Equatable, CustomStringConvertible {
     case missingTemplate(name: String, kit: String)
     /// A rendered file breaks a content rule (size, alt text, untagged link...): a template problem.
     case contentRule(kit: String, file: String, problems: [String])
+    /// An article's Markdown lacks front matter the feed needs.
+    case article(Article.ArticleError)
     case bundle(KitBundle.BundleError)
 
     public var description: String {
@@ -19,6 +21,7 @@ public enum RenderError: Error, Equatable, CustomStringConvertible {
         case let .contentRule(kit, file, problems):
             return problems.map { "\(kit): \(file) \($0)" }.joined(separator: "\n")
         case let .bundle(error): return error.description
+        case let .article(error): return error.description
         }
     }
 }
@@ -38,9 +41,13 @@ public struct KitRenderer: Sendable {
     /// Digest of each locale folder.
     private let localeDigests: [LocaleTag: String]
 
-    public init(project: Project, tracking: TrackingSigner? = nil) {
+    /// Identifies the generator build in inputs hashes, so a new binary re-renders every kit.
+    public let generator: String
+
+    public init(project: Project, tracking: TrackingSigner? = nil, generator: String = Generator.name) {
         self.project = project
         self.tracking = tracking
+        self.generator = generator
         campaignsByID = Dictionary(uniqueKeysWithValues: project.campaigns.map { ($0.id, $0) })
         partnersByID = Dictionary(project.partners.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let sorted = project.digests.sorted { $0.key < $1.key }
@@ -77,7 +84,7 @@ public struct KitRenderer: Sendable {
     public func inputsHash(for id: KitID) -> String {
         var hasher = SHA256()
         func add(_ text: String) { hasher.update(data: Data(text.utf8)); hasher.update(data: Data([0])) }
-        add(Generator.name)
+        add(generator)
         add(id.description)
         add(tracking?.fingerprint ?? "untracked")
         add(campaignDigests[id.campaign] ?? "")
@@ -114,8 +121,14 @@ public struct KitRenderer: Sendable {
                 let path = "\(component.id)/index.html"
                 let model = context.model(forFileAt: path, component: component, asset: component.id)
                 files.append(try checkedPage(path, try render("\(campaign.id)/\(component.template ?? "").html", model, id), id))
-            case .social, .syndication, .document:
-                break // refused by the project loader until their builders exist
+            case .syndication:
+                files += try renderSyndication(component, context: context, id: id)
+            case .social:
+                for file in try renderSocial(component, context: context, id: id) where !files.contains(where: { $0.path == file.path }) {
+                    files.append(file)
+                }
+            case .document:
+                files += try renderDocument(component, context: context, id: id)
             }
         }
 

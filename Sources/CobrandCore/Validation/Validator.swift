@@ -36,6 +36,9 @@ public enum Validator {
                     for key in [step.subject, step.preheader, step.body].compactMap({ $0 }) { uses.append((key, file, nil)) }
                 }
                 for key in component.webinar?.messageKeys ?? [] { uses.append((key, file, nil)) }
+                for post in component.posts {
+                    for key in [post.text, post.imageAlt].compactMap({ $0 }) { uses.append((key, file, nil)) }
+                }
             }
             for field in campaign.fields.values { if let key = field.defaultKey { uses.append((key, file, nil)) } }
         }

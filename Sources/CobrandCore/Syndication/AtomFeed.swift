@@ -1,0 +1,80 @@
+import Foundation
+
+/// An Atom 1.0 feed (RFC 4287) of a partner's syndicated articles.
+public struct AtomFeed: Sendable, Equatable {
+    public struct Entry: Sendable, Equatable {
+        public let id: String
+        public let title: String
+        public let link: String
+        public let published: Date
+        public let updated: Date
+        public let author: String
+        public let summary: String
+        public let contentHTML: String
+    }
+
+    public let id: String
+    public let title: String
+    public let language: String
+    /// The page the feed belongs to.
+    public let alternate: String
+    public let author: String
+    public let entries: [Entry]
+
+    public func encoded() -> Data {
+        let updated = entries.map(\.updated).max() ?? KitBundle.timestamp
+        var xml = """
+            <?xml version="1.0" encoding="utf-8"?>
+            <feed xmlns="http://www.w3.org/2005/Atom" xml:lang="\(Self.escape(language))">
+              <id>\(Self.escape(id))</id>
+              <title>\(Self.escape(title))</title>
+              <updated>\(Self.date(updated))</updated>
+              <link rel="alternate" type="text/html" href="\(Self.escape(alternate))"/>
+              <author><name>\(Self.escape(author))</name></author>
+              <generator version="\(Generator.version)">Cobrand</generator>
+
+            """
+        for entry in entries.sorted(by: { ($0.published, $0.id) > ($1.published, $1.id) }) {
+            xml += """
+                  <entry>
+                    <id>\(Self.escape(entry.id))</id>
+                    <title>\(Self.escape(entry.title))</title>
+                    <link rel="alternate" type="text/html" href="\(Self.escape(entry.link))"/>
+                    <published>\(Self.date(entry.published))</published>
+                    <updated>\(Self.date(entry.updated))</updated>
+                    <author><name>\(Self.escape(entry.author))</name></author>
+                    <summary>\(Self.escape(entry.summary))</summary>
+                    <content type="html">\(Self.escape(entry.contentHTML))</content>
+                  </entry>
+
+                """
+        }
+        return Data((xml + "</feed>\n").utf8)
+    }
+
+    /// RFC 3339 in UTC.
+    static func date(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
+    }
+
+    /// XML text and attribute escaping; characters XML 1.0 forbids are dropped.
+    static func escape(_ text: String) -> String {
+        var result = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "\"": result += "&quot;"
+            case "'": result += "&apos;"
+            default:
+                let v = scalar.value
+                if v == 0x9 || v == 0xA || v == 0xD || (v >= 0x20 && v != 0xFFFE && v != 0xFFFF) { result.unicodeScalars.append(scalar) }
+            }
+        }
+        return result
+    }
+}
