@@ -177,6 +177,83 @@ public enum Fixture {
             """,
     ]
 
+    /// An always-on campaign, `always`, with syndication, social and a document, to merge into the fixture.
+    public static let alwaysOn: [String: String?] = [
+        "Templates/always/campaign.yaml": """
+            id: always
+            title: always.title
+            links:
+              guide: https://vendor.example/guide
+            components:
+              - id: news
+                kind: syndication
+                template: article
+                articles: [first, second]
+              - id: social
+                kind: social
+                posts:
+                  - {id: hello, text: always.post, link: guide, image: brand/logo.svg, image_alt: always.alt}
+                  - {id: short, text: always.short, networks: [x]}
+              - id: sheet
+                kind: document
+                template: sheet
+
+            """,
+        "Templates/always/article.html.mustache": """
+            <!DOCTYPE html><html><head><meta charset="utf-8"><title>{{article.title}}</title><link rel="canonical" href="{{article.canonical}}"></head>
+            <body><h1>{{article.title}}</h1><p class="date">{{article.published}}</p>{{{article.html}}}</body></html>
+
+            """,
+        "Templates/always/articles/first.md": """
+            ---
+            canonical: https://vendor.example/blog/first
+            published: 2027-02-10
+            updated: 2027-02-12
+            author: Mira Chen
+            summary: First summary.
+            ---
+            # First article
+            Hello from {partner.name}. Read the [guide](https://vendor.example/guide?x=1#part) or [mail us](mailto:a@b.example).
+
+            """,
+        "Templates/always/articles/first.de-DE.md": """
+            ---
+            canonical: https://vendor.example/de/blog/first
+            published: 2027-02-10
+            summary: Erste Zusammenfassung.
+            ---
+            # Erster Artikel
+            Hallo von {partner.name}.
+
+            """,
+        "Templates/always/articles/second.md": """
+            ---
+            canonical: https://vendor.example/blog/second
+            published: 2027-03-01
+            ---
+            # Second article
+            Two.
+
+            """,
+        "Templates/_shared/syndication/embed.html.mustache": """
+            <!DOCTYPE html><html><head><meta charset="utf-8"><title>{{campaign.title}}</title></head><body><ul>{{#articles}}<li><a href="{{url}}" target="_top">{{title}}</a> {{date}}</li>{{/articles}}</ul></body></html>
+
+            """,
+        "Templates/_shared/syndication/snippet.html.mustache": "<ul>{{#articles}}<li><a href=\"{{url}}\">{{title}}</a></li>{{/articles}}</ul>\n",
+        "Templates/always/sheet.html.mustache": """
+            <!DOCTYPE html><html><head><meta charset="utf-8"><title>{{page.label}}</title><style>@page{size:{{page.size}};margin:14mm}</style></head><body><h1>{{partner.name}}</h1></body></html>
+
+            """,
+        "Locales/en-US/always.yaml": """
+            always:
+              title: "Always on"
+              post: "News from {partner.name}: read our guide."
+              short: "Short."
+              alt: "Vendor logo"
+
+            """,
+    ]
+
     /// The fixture with some files replaced (a nil value removes the file).
     public static func project(_ changes: [String: String?] = [:]) -> ProjectFiles {
         var all = files

@@ -1,0 +1,106 @@
+import CobrandCore
+import CobrandTesting
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+
+@Suite("Syndication, social and documents")
+struct AlwaysOnTests {
+    func kit(_ partner: String = "alpha", _ locale: String = "en-US", _ changes: [String: String?] = [:]) throws -> RenderedKit {
+        let project = try Fixture.loaded(Fixture.alwaysOn.merging(changes) { $1 })
+        return try KitRenderer(project: project).render(KitID(campaign: "always", partner: partner, locale: LocaleTag(locale)!))
+    }
+
+    func text(_ kit: RenderedKit, _ path: String) throws -> String {
+        String(decoding: try #require(kit.files.first { $0.path == path }).data, as: UTF8.self)
+    }
+
+    static let hostile = Fixture.rosterHeader + "\nalpha,\"<script>alert(1)</script> & \"\"Sons\"\"\",en-US;de-DE,,,,,,a@alpha.example,,1 Road,,\n"
+
+    @Test("X counts URLs as 23, CJK and emoji as 2, Latin as 1", arguments: [
+        ("hello", 5), ("日本語", 6), ("a https://example.com/a/very/long/path/that/goes/on b", 27),
+        ("👍", 2), ("👨‍👩‍👧", 2), ("e\u{301}", 1), ("“quoted”", 8), ("Привет", 6),
+    ])
+    func xLength(text: String, length: Int) {
+        #expect(XText.weightedLength(text) == length)
+    }
+
+    @Test("posts.csv has a row per post and network, links tagged per network, the image copied into the kit")
+    func posts() throws {
+        let kit = try kit()
+        let rows = try CSV.parse(try text(kit, "social/posts.csv"), file: "posts.csv").map(\.fields)
+        #expect(rows == [
+            ["network", "text", "link", "image", "image_alt"],
+            ["linkedin", "News from Alpha Partners: read our guide.", "https://vendor.example/guide?utm_source=alpha&utm_medium=social&utm_campaign=always&utm_content=hello-linkedin", "assets/logo.svg", "Vendor logo"],
+            ["x", "News from Alpha Partners: read our guide.", "https://vendor.example/guide?utm_source=alpha&utm_medium=social&utm_campaign=always&utm_content=hello-x", "assets/logo.svg", "Vendor logo"],
+            ["facebook", "News from Alpha Partners: read our guide.", "https://vendor.example/guide?utm_source=alpha&utm_medium=social&utm_campaign=always&utm_content=hello-facebook", "assets/logo.svg", "Vendor logo"],
+            ["x", "Short.", "", "", ""],
+        ])
+        #expect(kit.files.contains { $0.path == "assets/logo.svg" })
+    }
+
+    @Test("a post over X's limit for one partner fails the build naming the kit, post and count")
+    func tooLong() throws {
+        let name = String(repeating: "日本", count: 60)
+        let roster = Fixture.rosterHeader + "\nalpha,\(name),en-US,,,,,,a@alpha.example,,1 Road,,\n"
+        let error = try #require(throws: RenderError.self) { try kit("alpha", "en-US", ["Assets/partners.csv": roster]) }
+        #expect(error == .contentRule(kit: "always/alpha/en-US", file: "social/posts.csv", problems: [
+            "post 'hello' is 291 characters on x, over its limit of 280 (links count 23, CJK and emoji 2); shorten always.post or the partner name",
+        ]))
+    }
+
+    @Test("article pages carry rel=canonical, tagged links, and the locale's variant of the article")
+    func articles() throws {
+        let english = try text(try kit(), "news/first.html")
+        #expect(english.contains("<link rel=\"canonical\" href=\"https://vendor.example/blog/first\">"))
+        #expect(english.contains("<a href=\"https://vendor.example/guide?x=1&amp;utm_source=alpha&amp;utm_medium=syndication&amp;utm_campaign=always&amp;utm_content=first#part\">guide</a>"))
+        #expect(english.contains("<a href=\"mailto:a@b.example\">mail us</a>"))
+        #expect(!english.contains("<h1>First article</h1><p>"))
+        let german = try text(try kit("alpha", "de-DE"), "news/first.html")
+        #expect(german.contains("<link rel=\"canonical\" href=\"https://vendor.example/de/blog/first\">"))
+        #expect(german.contains("<p>Hallo von Alpha Partners.</p>"))
+        // No German variant of the second article: the default one is used.
+        #expect(try text(try kit("alpha", "de-DE"), "news/second.html").contains("<h1>Second article</h1>"))
+    }
+
+    @Test("the Atom feed parses as XML, newest first, with RFC 3339 dates, and escapes a hostile partner name")
+    func feed() throws {
+        let kit = try kit("alpha", "en-US", ["Assets/partners.csv": Self.hostile])
+        let document = try XMLDocument(data: Data(try text(kit, "news/feed.xml").utf8))
+        let root = try #require(document.rootElement())
+        #expect(root.name == "feed")
+        #expect(root.uri == "http://www.w3.org/2005/Atom")
+        #expect(try root.nodes(forXPath: "./*[local-name()='title']").first?.stringValue == "Always on | <script>alert(1)</script> & \"Sons\"")
+        let entries = try root.nodes(forXPath: "./*[local-name()='entry']")
+        #expect(entries.count == 2)
+        let titles = try entries.map { try $0.nodes(forXPath: "./*[local-name()='title']").first?.stringValue }
+        #expect(titles == ["Second article", "First article"])
+        let updated = try entries[1].nodes(forXPath: "./*[local-name()='updated']").first?.stringValue
+        #expect(updated == "2027-02-12T00:00:00Z")
+        let content = try entries[1].nodes(forXPath: "./*[local-name()='content']").first?.stringValue ?? ""
+        #expect(content.contains("Hello from &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Sons&quot;."))
+        #expect(!(try text(kit, "news/first.html")).contains("<script>"))
+    }
+
+    @Test("the embed page and snippet list the articles, newest first, linking to the tagged originals")
+    func listings() throws {
+        let kit = try kit()
+        #expect(try text(kit, "news/snippet.html") == "<ul><li><a href=\"https://vendor.example/blog/second?utm_source=alpha&amp;utm_medium=syndication&amp;utm_campaign=always&amp;utm_content=second\">Second article</a></li><li><a href=\"https://vendor.example/blog/first?utm_source=alpha&amp;utm_medium=syndication&amp;utm_campaign=always&amp;utm_content=first\">First article</a></li></ul>\n")
+        #expect(try text(kit, "news/embed.html").contains("target=\"_top\">Second article</a> March 1, 2027</li>"))
+    }
+
+    @Test("an article without canonical or date is refused at load, naming the file")
+    func articleFrontMatter() throws {
+        let (_, diagnostics) = Project.load(Fixture.project(Fixture.alwaysOn.merging(["Templates/always/articles/second.md": "# Second\nNo front matter.\n"]) { $1 }))
+        #expect(diagnostics.errors == [.error("Templates/always/articles/second.md", field: "canonical", "add 'canonical: https://...' (the vendor original) to the front matter")])
+    }
+
+    @Test("the document comes in A4 and US Letter with the matching @page size")
+    func document() throws {
+        let kit = try kit()
+        #expect(try text(kit, "sheet/a4.html").contains("<title>A4</title><style>@page{size:A4;margin:14mm}</style>"))
+        #expect(try text(kit, "sheet/letter.html").contains("<title>US Letter</title><style>@page{size:letter;margin:14mm}</style>"))
+    }
+}
