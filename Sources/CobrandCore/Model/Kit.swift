@@ -70,7 +70,7 @@ enum MediaType {
         case "jpg", "jpeg": return "image/jpeg"
         case "ics": return "text/calendar"
         case "eml": return "message/rfc822"
-        case "xml": return "application/xml"
+        case "xml": return path.hasSuffix("feed.xml") ? "application/atom+xml" : "application/xml"
         case "md": return "text/markdown"
         case "css": return "text/css"
         default: return "application/octet-stream"

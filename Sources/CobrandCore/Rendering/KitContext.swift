@@ -228,7 +228,16 @@ struct KitContext {
             if file.path != "manifest.json" {
                 entry["size"] = file.data.count.formatted(.number.locale(numbers))
             }
-            if type == "text/plain" || type == "text/csv" { entry["text"] = String(decoding: file.data, as: UTF8.self) }
+            let text = String(decoding: file.data, as: UTF8.self)
+            if type == "text/csv", let records = try? CSV.parse(text, file: file.path), let header = records.first {
+                // Tables for CSV (sequence, social posts), so each text can be copied on its own.
+                entry["table"] = [
+                    "header": header.fields.map { ["cell": $0] },
+                    "rows": records.dropFirst().map { ["cells": $0.fields.map { ["cell": $0, "copy": $0.count > 30] }] },
+                ]
+            } else if ["text/plain", "text/calendar", "application/xml", "application/atom+xml"].contains(type) || file.path.hasSuffix("snippet.html") {
+                entry["text"] = text
+            }
             return entry
         }
         return model
