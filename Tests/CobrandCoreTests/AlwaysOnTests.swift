@@ -41,6 +41,13 @@ struct AlwaysOnTests {
         #expect(kit.files.contains { $0.path == "assets/logo.svg" })
     }
 
+    @Test("a hostile partner name survives posts.csv exactly as text")
+    func csvEscaping() throws {
+        let rows = try CSV.parse(try text(try kit("alpha", "en-US", ["Assets/partners.csv": Self.hostile]), "social/posts.csv"), file: "posts.csv")
+        #expect(rows[1].fields[1] == "News from <script>alert(1)</script> & \"Sons\": read our guide.")
+        #expect(rows.allSatisfy { $0.fields.count == 5 })
+    }
+
     @Test("a post over X's limit for one partner fails the build naming the kit, post and count")
     func tooLong() throws {
         let name = String(repeating: "日本", count: 60)

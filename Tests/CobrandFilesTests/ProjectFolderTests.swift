@@ -19,6 +19,19 @@ struct ProjectFolderTests {
         #expect(kinds.isSuperset(of: [.emailSequence, .landingPage]))
     }
 
+    @Test("the demo's kit preview shows CSV as a table with copy buttons, texts with copy buttons, and HTML in frames")
+    func demoPreview() throws {
+        let (project, diagnostics) = Project.load(try ProjectReader.read(project: Self.repoRoot))
+        let loaded = try #require(project, "\(diagnostics)")
+        let kit = try KitRenderer(project: loaded).render(KitID(campaign: "realtime-playbook", partner: "rheinwerk", locale: LocaleTag("de-DE")!))
+        let preview = String(decoding: try #require(kit.files.first { $0.path == "index.html" }).data, as: UTF8.self)
+        #expect(preview.contains("<html lang=\"de-DE\" dir=\"ltr\">"))
+        #expect(preview.contains("<thead><tr><th>network</th><th>text</th><th>link</th><th>image</th><th>image_alt</th></tr></thead>"))
+        #expect(preview.contains("<button type=\"button\" class=\"copy\" data-copy-target=\"cell\">Kopieren</button>"))
+        #expect(preview.contains("<iframe src=\"articles/embed.html\" title=\"articles/embed.html\" sandbox=\"allow-same-origin\" loading=\"lazy\"></iframe>"))
+        #expect(preview.components(separatedBy: "<section>").count - 1 == kit.files.count - 1)
+    }
+
     @Test("cobrand init writes a project that builds at once, and refuses a non-empty folder")
     func scaffold() async throws {
         let temp = try TempFolder()
