@@ -68,7 +68,7 @@ public enum Scaffold {
             <body style="font-family:sans-serif;color:{{brand.text}}">
             <header data-cobrand-locked="header" style="background:{{brand.primary}};color:{{brand.on_primary}};padding:12px">{{#partner.logo}}<img src="{{partner.logo}}" alt="{{partner.name}}" height="40"> {{/partner.logo}}<bdi>{{partner.name}}</bdi></header>
             <main data-cobrand-slot="main">{{$main}}{{/main}}</main>
-            <footer data-cobrand-locked="legal"><p>{{t.legal.footer}}</p></footer>
+            <footer data-cobrand-locked="legal"><p>{{t.legal.footer}}</p><p>{{#partner.address_lines}}{{line}}<br>{{/partner.address_lines}}{{#email.unsubscribe_url}}<a href="{{email.unsubscribe_url}}">Unsubscribe</a>{{/email.unsubscribe_url}}</p></footer>
             </body>
             </html>
 
@@ -120,6 +120,8 @@ public enum Scaffold {
             {{t.welcome.cta}}: {{links.learn}}
 
             {{t.legal.footer}}
+            {{partner.address}}
+            Unsubscribe: {{email.unsubscribe_url}}
 
             """,
         "Templates/welcome/landing.html.mustache": """

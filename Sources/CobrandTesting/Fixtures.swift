@@ -58,7 +58,7 @@ public enum Fixture {
             <html lang="{{locale.tag}}" dir="{{locale.dir}}"><head><meta charset="utf-8"><title>{{campaign.title}} | {{partner.name}}</title></head>
             <body><header data-cobrand-locked="header" style="background:{{brand.primary}};color:{{brand.on_primary}}">{{#partner.logo}}<img src="{{partner.logo}}" alt="{{partner.name}}">{{/partner.logo}}<a href="{{vendor.website_url}}">{{vendor.name}}</a></header>
             <main data-cobrand-slot="main">{{$main}}{{/main}}</main>
-            <footer data-cobrand-locked="legal"><p>{{t.legal.notice}}</p><p><a style="color:{{brand.accent}}" href="{{partner.website_url}}">{{partner.name}}</a></p></footer>
+            <footer data-cobrand-locked="legal"><p>{{t.legal.notice}}</p><p>{{#partner.address_lines}}{{line}} {{/partner.address_lines}}{{#email.unsubscribe_url}}<a href="{{email.unsubscribe_url}}">unsubscribe</a>{{/email.unsubscribe_url}}</p><p><a style="color:{{brand.accent}}" href="{{partner.website_url}}">{{partner.name}}</a></p></footer>
             </body></html>
 
             """,
@@ -103,6 +103,8 @@ public enum Fixture {
             {{slots.intro}}
             {{t.launch.body}} {{partner.name}}
             {{links.more}}
+            {{partner.address}}
+            {{email.unsubscribe_url}}
 
             """,
         "Templates/launch/landing.html.mustache": """
@@ -154,7 +156,7 @@ public enum Fixture {
             <!DOCTYPE html><html><body><p>{{email.body}}</p><p>{{webinar.date}}</p><a href="{{webinar.join_url}}">join</a><p>{{partner.address}} {{email.unsubscribe_url}}</p></body></html>
 
             """,
-        "Templates/meetup/mail.txt.mustache": "{{email.body}} {{webinar.join_url}}\n",
+        "Templates/meetup/mail.txt.mustache": "{{email.body}} {{webinar.join_url}}\n{{partner.address}}\n{{email.unsubscribe_url}}\n",
         "Templates/_shared/webinar/slides.html.mustache": """
             <!DOCTYPE html><html><head><meta charset="utf-8"><title>{{webinar.title}}</title><style>@page{size:297mm 167mm}.slide{break-after:page}</style></head><body>
             {{#webinar.slides}}<section class="slide"><h2>{{title}}</h2><ul>{{#points}}<li>{{text}}</li>{{/points}}</ul></section>{{/webinar.slides}}

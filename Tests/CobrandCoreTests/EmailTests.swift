@@ -60,7 +60,7 @@ struct EmailTests {
 
     @Test("the .eml is multipart/alternative with both bodies, unsubscribe headers and the partner as sender")
     func eml() throws {
-        let kit = try render(["Templates/launch/hello.txt.mustache": "{{email.subject}}\nBye: {{email.unsubscribe_url}}\n"])
+        let kit = try render(["Templates/launch/hello.txt.mustache": "{{email.subject}}\n{{partner.address}}\nBye: {{email.unsubscribe_url}}\n"])
         let message = try ParsedMessage(try file(kit, "emails/hello.eml"))
         #expect(message.header("From") == "\"Ada Alpha, Alpha Partners\" <ada@alpha.example>")
         #expect(message.header("Subject") == "News from Alpha Partners")
@@ -70,9 +70,11 @@ struct EmailTests {
         #expect(message.header("Message-ID") == "<launch-alpha-en-US.hello@alpha.example>")
         #expect(message.parts.map(\.contentType) == ["text/plain; charset=UTF-8", "text/html; charset=UTF-8"])
         // The ESP files keep the merge tag; the ready-to-send message has the real address.
-        #expect(String(decoding: try file(kit, "emails/hello.txt"), as: UTF8.self) == "News from Alpha Partners\nBye: *|UNSUB|*\n")
-        #expect(message.parts[0].body == "News from Alpha Partners\nBye: https://portal.example/unsubscribe/alpha\n")
-        #expect(message.parts[1].body == String(decoding: try file(kit, "emails/hello.html"), as: UTF8.self))
+        #expect(String(decoding: try file(kit, "emails/hello.txt"), as: UTF8.self) == "News from Alpha Partners\n1 Alpha Road\nSpringfield\nBye: *|UNSUB|*\n")
+        #expect(message.parts[0].body == "News from Alpha Partners\n1 Alpha Road\nSpringfield\nBye: https://portal.example/unsubscribe/alpha\n")
+        let html = String(decoding: try file(kit, "emails/hello.html"), as: UTF8.self)
+        #expect(html.contains("<a href=\"*|UNSUB|*\">unsubscribe</a>"))
+        #expect(message.parts[1].body == html.replacingOccurrences(of: "*|UNSUB|*", with: "https://portal.example/unsubscribe/alpha"))
     }
 
     @Test("a non-ASCII subject and sender are RFC 2047 encoded and decode back; the Date is the scheduled send in the partner's zone")
@@ -129,6 +131,16 @@ struct EmailTests {
         (String(repeating: "<p>padding text</p>", count: 6_000), "is 111 KB; Gmail clips HTML emails over 102 KB, so shorten the template or its images' markup"),
     ])
     func rules(template: String, problem: String) throws {
+        let compliant = template + "{{#partner.address_lines}}{{line}}{{/partner.address_lines}}{{email.unsubscribe_url}}"
+        let error = try #require(throws: RenderError.self) { try render(["Templates/launch/hello.html.mustache": compliant]) }
+        #expect(error == .contentRule(kit: "launch/alpha/en-US", file: "emails/hello.html", problems: [problem]))
+    }
+
+    @Test("an email template without the postal address or the unsubscribe link fails the build", arguments: [
+        ("<p>{{email.unsubscribe_url}}</p>", "does not show the partner's postal address (CAN-SPAM); add {{#partner.address_lines}}{{line}}{{/partner.address_lines}} to the template"),
+        ("<p>{{partner.address}}</p>", "has no unsubscribe link; add {{email.unsubscribe_url}} to the template"),
+    ])
+    func compliance(template: String, problem: String) throws {
         let error = try #require(throws: RenderError.self) { try render(["Templates/launch/hello.html.mustache": template]) }
         #expect(error == .contentRule(kit: "launch/alpha/en-US", file: "emails/hello.html", problems: [problem]))
     }

@@ -30,6 +30,9 @@ struct RenderingTests {
             Default intro.
             Hello from Ada Alpha. Alpha Partners
             https://vendor.example/more?ref=kit&utm_source=alpha&utm_medium=email&utm_campaign=launch&utm_content=hello#top
+            1 Alpha Road
+            Springfield
+            *|UNSUB|*
 
             """)
     }

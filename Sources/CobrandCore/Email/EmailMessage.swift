@@ -131,11 +131,16 @@ public struct EmailMessage: Sendable, Equatable {
         data.base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
     }
 
+    /// `Tue, 02 Mar 2027 09:30:00 +0100`, built from calendar fields (no locale-dependent formatter).
     static func rfc5322Date(_ date: Date, _ timeZone: TimeZone) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = timeZone
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
-        return formatter.string(from: date)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let offset = timeZone.secondsFromGMT(for: date) / 60
+        return String(format: "%@, %02d %@ %04d %02d:%02d:%02d %@%02d%02d",
+                      days[((c.weekday ?? 1) - 1) % 7], c.day ?? 1, months[((c.month ?? 1) - 1) % 12], c.year ?? 0,
+                      c.hour ?? 0, c.minute ?? 0, c.second ?? 0, offset < 0 ? "-" : "+", abs(offset) / 60, abs(offset) % 60)
     }
 }

@@ -20,6 +20,18 @@ public enum ContentRules {
         return problems + pageProblems(html, tracking: tracking)
     }
 
+    /// CAN-SPAM and list hygiene: every email shows the sender's postal address and an unsubscribe link.
+    public static func complianceProblems(_ body: String, addressLines: [String], unsubscribe: String) -> [String] {
+        var problems: [String] = []
+        if !addressLines.allSatisfy({ body.contains($0) }) {
+            problems.append("does not show the partner's postal address (CAN-SPAM); add {{#partner.address_lines}}{{line}}{{/partner.address_lines}} to the template")
+        }
+        if !body.contains(unsubscribe) {
+            problems.append("has no unsubscribe link; add {{email.unsubscribe_url}} to the template")
+        }
+        return problems
+    }
+
     /// Problems in any HTML file: images without alt text and outbound links without UTM tags.
     public static func pageProblems(_ html: String, tracking: TrackingSigner?) -> [String] {
         var problems: [String] = []
@@ -114,11 +126,23 @@ public enum HTMLScan {
         (byte >= 97 && byte <= 122) || (byte >= 65 && byte <= 90) || (byte >= 48 && byte <= 57)
     }
 
-    /// The entities Mustache writes: `&amp; &lt; &gt; &quot;` (and `&#39;`).
+    /// The entities Mustache writes: `&amp; &lt; &gt; &quot;` (and `&#39;`), in one pass.
     static func unescape(_ text: String) -> String {
         guard text.contains("&") else { return text }
-        return text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
-            .replacingOccurrences(of: "&amp;", with: "&")
+        let entities = ["&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": "\"", "&#39;": "'"]
+        var result = ""
+        var rest = text[...]
+        while let amp = rest.firstIndex(of: "&") {
+            result += rest[..<amp]
+            let tail = rest[amp...]
+            if let (entity, character) = entities.first(where: { tail.hasPrefix($0.key) }) {
+                result += character
+                rest = tail.dropFirst(entity.count)
+            } else {
+                result += "&"
+                rest = tail.dropFirst()
+            }
+        }
+        return result + rest
     }
 }

@@ -24,8 +24,12 @@ extension KitRenderer {
                                   context.model(forFileAt: base + ".html", component: component, asset: step.id, extra: extra), id)
             let text = try render("\(campaign.id)/\(step.template).txt",
                                   context.model(forFileAt: base + ".txt", component: component, asset: step.id, extra: extra), id)
+            let lines = partner.address.map { $0.split(separator: "\n").map(String.init) } ?? []
             let problems = ContentRules.emailProblems(html, tracking: tracking)
+                + ContentRules.complianceProblems(html, addressLines: lines.map(\.htmlEscaped), unsubscribe: placeholder.htmlEscaped)
             guard problems.isEmpty else { throw .contentRule(kit: id.description, file: base + ".html", problems: problems) }
+            let textProblems = ContentRules.complianceProblems(text, addressLines: lines, unsubscribe: placeholder)
+            guard textProblems.isEmpty else { throw .contentRule(kit: id.description, file: base + ".txt", problems: textProblems) }
 
             let subject = email["subject"] as? String ?? ""
             let sendAt = start.flatMap {
