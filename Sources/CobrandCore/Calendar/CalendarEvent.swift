@@ -103,12 +103,7 @@ public struct CalendarEvent: Sendable, Equatable {
     }
 
     /// `YYYYMMDDTHHMMSS` of a date read as UTC (callers shift it first for local times).
-    static func floating(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return String(format: "%04d%02d%02dT%02d%02d%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
-    }
+    static func floating(_ date: Date) -> String { Timestamp.format(date, "%04d%02d%02dT%02d%02d%02d") }
 
     /// TEXT value escaping (RFC 5545 3.3.11): backslash, semicolon, comma and newlines.
     static func text(_ value: String) -> String {

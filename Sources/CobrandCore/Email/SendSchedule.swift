@@ -29,9 +29,6 @@ public enum SendSchedule {
 
     /// `YYYY-MM-DD HH:MM` in `timeZone`, for sequence.csv.
     public static func local(_ date: Date, _ timeZone: TimeZone) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        return String(format: "%04d-%02d-%02d %02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0)
+        Timestamp.format(date, in: timeZone, "%04d-%02d-%02d %02d:%02d")
     }
 }

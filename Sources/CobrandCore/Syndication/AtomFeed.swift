@@ -53,12 +53,7 @@ public struct AtomFeed: Sendable, Equatable {
     }
 
     /// RFC 3339 in UTC.
-    static func date(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
-    }
+    static func date(_ date: Date) -> String { Timestamp.format(date, "%04d-%02d-%02dT%02d:%02d:%02dZ") }
 
     /// XML text and attribute escaping; characters XML 1.0 forbids are dropped.
     static func escape(_ text: String) -> String {

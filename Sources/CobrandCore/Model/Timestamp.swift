@@ -1,0 +1,15 @@
+import Foundation
+
+/// Fixed-pattern date texts (iCalendar, RFC 3339, schedules): built from Gregorian calendar fields in a
+/// given zone, never from locale-dependent formatters, so they are the same on every machine.
+enum Timestamp {
+    static let utc = TimeZone(identifier: "UTC") ?? .current
+
+    /// `pattern` gets year, month, day, hour, minute and second as six `%d` arguments in that order.
+    static func format(_ date: Date, in zone: TimeZone = utc, _ pattern: String) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return String(format: pattern, c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
+    }
+}
