@@ -17,10 +17,13 @@ let package = Package(
         .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
     ],
     targets: [
+        /// CLDR plural rules from Debian's ICU (apt: libicu-dev), behind a C interface without ICU types.
+        .target(name: "CPluralRules", linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc")]),
         /// Pure core: model, validation, rendering, bundle assembly. No file system, clock or network.
         .target(
             name: "CobrandCore",
             dependencies: [
+                "CPluralRules",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
