@@ -1,4 +1,5 @@
 import CobrandCore
+import CobrandTesting
 import Testing
 
 /// CLDR's published examples (plurals.xml, "@integer" samples), checked against ICU's rules.
@@ -27,5 +28,51 @@ struct PluralRulesTests {
     ])
     func categories(locale: String, expected: [PluralCategory]) throws {
         #expect(try #require(PluralRules(locale: locale)).categories == expected)
+    }
+}
+
+@Suite("Plural messages in catalogs")
+struct PluralMessageTests {
+    static let arabic = """
+        webinar:
+          duration:
+            zero: "{count} دقيقة"
+            one: "دقيقة واحدة"
+            two: "دقيقتان"
+            few: "{count} دقائق"
+            many: "{count} دقيقة"
+            other: "{count} دقيقة"
+
+        """
+
+    func duration(_ minutes: Int, locale: String) throws -> String {
+        let roster = Fixture.rosterHeader + "\nalpha,Alpha,en-US;ar-AE;de-DE,,,,,,a@alpha.example,,1 Road,AE,Asia/Dubai\n"
+        let manifest = try #require(Fixture.webinar["Templates/meetup/campaign.yaml"] ?? nil)
+            .replacingOccurrences(of: "duration_minutes: 45", with: "duration_minutes: \(minutes)")
+        let changes: [String: String?] = [
+            "Assets/partners.csv": roster, "Templates/meetup/campaign.yaml": manifest,
+            "Templates/meetup/register.html.mustache": "<p>{{webinar.duration}}</p>\n",
+            "Locales/ar-AE/meetup.yaml": Self.arabic,
+            "Locales/en-US/plural.yaml": "webinar:\n  duration:\n    one: \"{count} minute\"\n    other: \"{count} minutes\"\n",
+        ]
+        let project = try Fixture.loaded(Fixture.webinar.merging(changes) { $1 })
+        let kit = try KitRenderer(project: project).render(KitID(campaign: "meetup", partner: "alpha", locale: LocaleTag(locale)!))
+        return String(decoding: try #require(kit.files.first { $0.path == "live/index.html" }).data, as: UTF8.self)
+    }
+
+    @Test("the form is chosen by the kit locale's CLDR rules", arguments: [
+        (10, "ar-AE", "<p>10 دقائق</p>\n"), (11, "ar-AE", "<p>11 دقيقة</p>\n"), (100, "ar-AE", "<p>100 دقيقة</p>\n"),
+        (1_000, "en-US", "<p>1,000 minutes</p>\n"), (1_000, "de-DE", "<p>1.000 minutes</p>\n"),
+    ])
+    func forms(minutes: Int, locale: String, expected: String) throws {
+        #expect(try duration(minutes, locale: locale) == expected)
+    }
+
+    @Test("validate warns when a locale lacks plural forms its rules need")
+    func missingForms() throws {
+        let project = try Fixture.loaded(["Locales/de-DE/plural.yaml": "apples:\n  other: \"{count} Äpfel\"\n"])
+        #expect(Validator.check(project).filter { $0.field == "apples" } == [
+            .warning("Locales/de-DE/plural.yaml", field: "apples", "de-DE needs the plural forms one (CLDR); those counts use 'other'"),
+        ])
     }
 }

@@ -7,6 +7,8 @@ import Foundation
 public struct Catalog: Sendable, Equatable {
     public let locale: LocaleTag
     public private(set) var messages: [String: String] = [:]
+    /// Plural messages: a mapping of CLDR categories (`one`, `few`, `other`, ...) whose text has `{count}`.
+    public private(set) var plurals: [String: [PluralCategory: String]] = [:]
     /// The file each key was read from, for messages.
     public private(set) var origins: [String: String] = [:]
 
@@ -27,6 +29,17 @@ public struct Catalog: Sendable, Equatable {
             for (key, value) in node {
                 let path = prefix.isEmpty ? key : "\(prefix).\(key)"
                 switch value {
+                case let forms as [String: Any] where Self.isPlural(forms):
+                    var plural: [PluralCategory: String] = [:]
+                    for (category, text) in forms {
+                        guard let category = PluralCategory(rawValue: category), let text = text as? String else {
+                            problems.append(.error(file, field: "\(path).\(category)", "a plural form must be text"))
+                            continue
+                        }
+                        plural[category] = text
+                    }
+                    plurals[path] = plural
+                    origins[path] = file
                 case let nested as [String: Any]:
                     walk(nested, prefix: path)
                 case let text as String:
@@ -46,6 +59,14 @@ public struct Catalog: Sendable, Equatable {
         walk(mapping, prefix: "")
         if !problems.isEmpty { throw ProjectError(problems) }
     }
+
+    /// A mapping is a plural message when all its keys are CLDR categories and `other` is among them.
+    static func isPlural(_ mapping: [String: Any]) -> Bool {
+        mapping["other"] != nil && mapping.keys.allSatisfy { PluralCategory(rawValue: $0) != nil }
+    }
+
+    /// Every key, plain and plural.
+    public var allKeys: Set<String> { Set(messages.keys).union(plurals.keys) }
 
     /// Placeholder names used in `message`: `{partner.name}` gives `partner.name`.
     public static func placeholders(in message: String) -> [String] {
@@ -94,6 +115,14 @@ public struct LocalizedStrings: Sendable {
     public func lookup(_ key: String) -> (text: String, locale: LocaleTag)? {
         for catalog in chain {
             if let text = catalog.messages[key] { return (text, catalog.locale) }
+        }
+        return nil
+    }
+
+    /// The plural forms of `key` and the locale they came from.
+    public func plural(_ key: String) -> (forms: [PluralCategory: String], locale: LocaleTag)? {
+        for catalog in chain {
+            if let forms = catalog.plurals[key] { return (forms, catalog.locale) }
         }
         return nil
     }

@@ -78,6 +78,18 @@ struct KitContext {
         return value.isEmpty ? nil : value
     }
 
+    /// A plural message for `count`: the form CLDR's rules pick for the kit's locale, with `{count}`
+    /// written as a localized number. Falls back to a plain message of the same key.
+    func message(_ key: String, count: Int) -> String {
+        guard let (forms, locale) = strings.plural(key) else { return message(key) }
+        // The forms belong to the language they are written in (the fallback's, if the kit's has none);
+        // the number is written the kit's way.
+        let category = PluralRules.forLocale(locale)?.category(for: Double(count)) ?? .other
+        var values = placeholders
+        values["count"] = count.formatted(.number.locale(Locale(identifier: self.locale.identifier)))
+        return Catalog.format(forms[category] ?? forms[.other] ?? "", values)
+    }
+
     func message(_ key: String?) -> String {
         guard let key, let found = strings.lookup(key) else { return "" }
         return Catalog.format(found.text, placeholders)

@@ -28,6 +28,7 @@ extension KitRenderer {
             "date": format(start, .init(date: .complete, time: .omitted)),
             "time": format(start, .init(date: .omitted, time: .shortened)) + "–" + format(end, .init(date: .omitted, time: .shortened)),
             "time_zone": zone.identifier, "duration_minutes": settings.durationMinutes,
+            "duration": context.message("webinar.duration", count: settings.durationMinutes),
             "ics": "event.ics",
             "partner_logo_data": logos.partner ?? "", "vendor_logo_data": logos.vendor ?? "",
         ]

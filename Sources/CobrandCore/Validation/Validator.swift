@@ -36,6 +36,7 @@ public enum Validator {
                     for key in [step.subject, step.preheader, step.body].compactMap({ $0 }) { uses.append((key, file, nil)) }
                 }
                 for key in component.webinar?.messageKeys ?? [] { uses.append((key, file, nil)) }
+                if component.kind == .webinar { uses.append(("webinar.duration", file, nil)) }
                 for post in component.posts {
                     for key in [post.text, post.imageAlt].compactMap({ $0 }) { uses.append((key, file, nil)) }
                 }
@@ -46,7 +47,7 @@ public enum Validator {
         let locales = project.catalogs.keys.sorted()
         var reported = Set<String>()
         for use in uses {
-            if project.catalogs[defaultLocale]?.messages[use.key] == nil {
+            if project.catalogs[defaultLocale]?.allKeys.contains(use.key) != true {
                 if reported.insert("\(use.file)|\(use.key)").inserted {
                     diagnostics.append(.error(use.file, line: use.line, field: use.key,
                         "message key is missing in the default locale; add it to Locales/\(defaultLocale)/"))
@@ -54,7 +55,7 @@ public enum Validator {
                 continue
             }
             for locale in locales where locale != defaultLocale {
-                if project.strings(for: locale).chain.first(where: { $0.messages[use.key] != nil })?.locale != locale,
+                if project.strings(for: locale).chain.first(where: { $0.allKeys.contains(use.key) })?.locale != locale,
                    reported.insert("\(locale)|\(use.key)").inserted {
                     diagnostics.append(.warning("Locales/\(locale)", field: use.key,
                         "not translated; kits fall back to \(project.strings(for: locale).lookup(use.key)?.locale.identifier ?? "?")"))
@@ -63,10 +64,22 @@ public enum Validator {
         }
         for locale in locales {
             guard let catalog = project.catalogs[locale] else { continue }
-            for (key, text) in catalog.messages.sorted(by: { $0.key < $1.key }) {
-                for name in Catalog.placeholders(in: text) where !KitContext.placeholderNames.contains(name) {
+            let texts = catalog.messages.map { ($0.key, $0.value, false) }
+                + catalog.plurals.flatMap { key, forms in forms.values.map { (key, $0, true) } }
+            for (key, text, isPlural) in texts.sorted(by: { ($0.0, $0.1) < ($1.0, $1.1) }) {
+                let known = isPlural ? KitContext.placeholderNames.union(["count"]) : KitContext.placeholderNames
+                for name in Catalog.placeholders(in: text) where !known.contains(name) {
                     diagnostics.append(.error(catalog.origins[key] ?? "Locales/\(locale)", field: key,
-                        "unknown placeholder {\(name)}; use one of: \(KitContext.placeholderNames.sorted().map { "{\($0)}" }.joined(separator: ", "))"))
+                        "unknown placeholder {\(name)}; use one of: \(known.sorted().map { "{\($0)}" }.joined(separator: ", "))"))
+                }
+            }
+            // Every category the locale's CLDR rules use needs a form, or some counts read wrongly.
+            let needed = PluralRules.forLocale(locale)?.categories ?? [.other]
+            for (key, forms) in catalog.plurals.sorted(by: { $0.key < $1.key }) {
+                let missing = needed.filter { forms[$0] == nil }
+                if !missing.isEmpty {
+                    diagnostics.append(.warning(catalog.origins[key] ?? "Locales/\(locale)", field: key,
+                        "\(locale) needs the plural forms \(missing.map(\.rawValue).joined(separator: ", ")) (CLDR); those counts use 'other'"))
                 }
             }
         }
