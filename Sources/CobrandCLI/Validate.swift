@@ -29,7 +29,7 @@ extension Cobrand {
             let errors = diagnostics.errors.count
             let warnings = diagnostics.warnings.count
             if let project {
-                print("\(project.campaigns.count) campaign(s), \(project.partners.count) partner(s), \(project.catalogs.count) locale(s): \(errors) error(s), \(warnings) warning(s)")
+                print("\(project.campaigns.count) campaign(s), \(project.partners.count) partner(s), \(project.catalogs.values.filter { !$0.isGenerated }.count) locale(s): \(errors) error(s), \(warnings) warning(s)")
             } else {
                 print("\(errors) error(s), \(warnings) warning(s)")
             }

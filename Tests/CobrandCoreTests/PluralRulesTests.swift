@@ -68,11 +68,40 @@ struct PluralMessageTests {
         #expect(try duration(minutes, locale: locale) == expected)
     }
 
+    @Test("without a count, {{t.KEY}} of a plural message shows the other form")
+    func otherForm() throws {
+        let project = try Fixture.loaded(["Locales/en-US/plural.yaml": "launch:\n  things:\n    one: \"one thing\"\n    other: \"{count} things for {partner.name}\"\n",
+                                          "Templates/launch/landing.html.mustache": "<p>{{t.launch.things}}</p>\n"])
+        let kit = try KitRenderer(project: project).render(KitID(campaign: "launch", partner: "alpha", locale: LocaleTag("en-US")!))
+        #expect(String(decoding: try #require(kit.files.first { $0.path == "landing/index.html" }).data, as: UTF8.self) == "<p>{count} things for Alpha Partners</p>\n")
+    }
+
     @Test("validate warns when a locale lacks plural forms its rules need")
     func missingForms() throws {
         let project = try Fixture.loaded(["Locales/de-DE/plural.yaml": "apples:\n  other: \"{count} Äpfel\"\n"])
         #expect(Validator.check(project).filter { $0.field == "apples" } == [
             .warning("Locales/de-DE/plural.yaml", field: "apples", "de-DE needs the plural forms one (CLDR); those counts use 'other'"),
         ])
+    }
+}
+
+@Suite("Pseudo-locale en-XA")
+struct PseudoLocaleTests {
+    @Test("messages are accented, bracketed and about 40% longer; placeholders survive")
+    func transform() {
+        #expect(PseudoLocale.transform("Launch") == "[Ļáüñçĥ ···]")
+        #expect(PseudoLocale.transform("{partner.name} is a {vendor.name} partner.") == "[{partner.name} íš á {vendor.name} þáŕţñéŕ. ······]")
+    }
+
+    @Test("a kit in en-XA is pseudo-localized throughout, with no plain English left from the catalog")
+    func kit() throws {
+        let roster = Fixture.rosterHeader + "\nalpha,Alpha Partners,en-XA,,,,,,a@alpha.example,,1 Road,,\n"
+        let project = try Fixture.loaded(["Assets/partners.csv": roster])
+        let kit = try KitRenderer(project: project).render(KitID(campaign: "launch", partner: "alpha", locale: LocaleTag("en-XA")!))
+        let html = String(decoding: try #require(kit.files.first { $0.path == "landing/index.html" }).data, as: UTF8.self)
+        #expect(html.contains("<h1>[Ļáüñçĥ ···]</h1>"))
+        #expect(html.contains("<p>[Alpha Partners íš á Vendorco þáŕţñéŕ. ······]</p>"))
+        #expect(html.contains("<html lang=\"en-XA\" dir=\"ltr\">"))
+        for english in ["Launch", "is a Vendorco partner", "Default intro."] { #expect(!html.contains(english)) }
     }
 }

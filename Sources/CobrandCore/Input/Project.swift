@@ -237,6 +237,10 @@ private struct Loader {
             _ = attempt { () throws(ProjectError) in try catalog.add(yaml: String(decoding: data, as: UTF8.self), file: path) }
             catalogs[tag] = catalog
         }
+        // en-XA is always available, made from the default locale unless the project ships its own.
+        if catalogs[PseudoLocale.tag] == nil, let source = catalogs[config.defaultLocale] {
+            catalogs[PseudoLocale.tag] = PseudoLocale.catalog(from: source)
+        }
         if catalogs[config.defaultLocale] == nil {
             diagnostics.append(.error("Locales/\(config.defaultLocale)", "the default locale \(config.defaultLocale) has no catalog; add Locales/\(config.defaultLocale)/messages.yaml or change default_locale in cobrand.yaml"))
         }

@@ -6,6 +6,8 @@ import Foundation
 /// into templates as data, so they are escaped and never parsed as template syntax.
 public struct Catalog: Sendable, Equatable {
     public let locale: LocaleTag
+    /// True for catalogs Cobrand makes (the pseudo-locale); checks report problems at their source instead.
+    public var isGenerated = false
     public private(set) var messages: [String: String] = [:]
     /// Plural messages: a mapping of CLDR categories (`one`, `few`, `other`, ...) whose text has `{count}`.
     public private(set) var plurals: [String: [PluralCategory: String]] = [:]
@@ -58,6 +60,11 @@ public struct Catalog: Sendable, Equatable {
         }
         walk(mapping, prefix: "")
         if !problems.isEmpty { throw ProjectError(problems) }
+    }
+
+    mutating func setPlurals(_ plurals: [String: [PluralCategory: String]]) {
+        self.plurals = plurals
+        for key in plurals.keys where origins[key] == nil { origins[key] = origins.values.first ?? "" }
     }
 
     /// A mapping is a plural message when all its keys are CLDR categories and `other` is among them.

@@ -30,6 +30,12 @@ struct KitContext {
         for key in strings.keys {
             if let found = strings.lookup(key) { flat[key] = Catalog.format(found.text, values) }
         }
+        // Without a count, a plural message shows its `other` form.
+        for catalog in strings.chain {
+            for (key, forms) in catalog.plurals where flat[key] == nil {
+                flat[key] = Catalog.format(forms[.other] ?? "", values)
+            }
+        }
         messages = Self.nest(flat)
     }
 

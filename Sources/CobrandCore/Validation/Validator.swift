@@ -44,7 +44,7 @@ public enum Validator {
             for field in campaign.fields.values { if let key = field.defaultKey { uses.append((key, file, nil)) } }
         }
         let defaultLocale = project.config.defaultLocale
-        let locales = project.catalogs.keys.sorted()
+        let locales = project.catalogs.filter { !$0.value.isGenerated }.keys.sorted()
         var reported = Set<String>()
         for use in uses {
             if project.catalogs[defaultLocale]?.allKeys.contains(use.key) != true {
