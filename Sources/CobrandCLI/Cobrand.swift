@@ -16,7 +16,7 @@ struct Cobrand: AsyncParsableCommand {
           cobrand build --partner acme-cloud --locale de-DE
         """,
         version: Generator.version,
-        subcommands: [Build.self, Validate.self, Init.self, Bench.self]
+        subcommands: [Build.self, Validate.self, Locales.self, Init.self, Bench.self]
     )
 
     static func main() async {

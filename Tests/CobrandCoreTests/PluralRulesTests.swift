@@ -105,3 +105,34 @@ struct PseudoLocaleTests {
         for english in ["Launch", "is a Vendorco partner", "Default intro."] { #expect(!html.contains(english)) }
     }
 }
+
+@Suite("cobrand locales check")
+struct LocaleCheckTests {
+    @Test("missing, untranslated, unused and placeholder-mismatched keys per locale; mismatches are errors")
+    func report() throws {
+        let german = """
+            legal:
+              notice: "{partner.name} ist Partner."
+            launch:
+              title: "Start"
+              subject: "Neuigkeiten von {partner.name}"
+              body: "Hallo von {partner.contact_name}."
+              intro: "Default intro."
+              cta: "Mehr lesen"
+              old: "Nicht mehr verwendet"
+
+            """
+        let project = try Fixture.loaded(["Locales/de-DE/messages.yaml": german])
+        let check = LocaleCheck(project: project)
+        #expect(check.rows.map(\.locale.identifier) == ["de-DE", "en-US"])
+        let de = try #require(check.rows.first)
+        #expect(de.missing == ["preview.title"])
+        #expect(de.untranslated == ["launch.intro"])
+        #expect(de.unused == ["launch.old"])
+        #expect(de.mismatched == ["legal.notice"])
+        #expect(check.diagnostics.errors == [
+            .error("Locales/de-DE/messages.yaml", field: "legal.notice", "placeholders differ from en-US: lacks {vendor.name}; use the same placeholders"),
+        ])
+        #expect(check.table.split(separator: "\n").first == "locale           keys      missing untranslated       unused placeholders")
+    }
+}

@@ -20,9 +20,15 @@ public enum Validator {
 
     /// Catalog keys a template or manifest uses must exist in the default locale (error) and should exist
     /// in every locale (warning: the fallback's text is used). Placeholders must be known names.
-    static func checkMessages(_ project: Project) -> [Diagnostic] {
-        var diagnostics: [Diagnostic] = []
-        var uses: [(key: String, file: String, line: Int?)] = []
+    static func checkMessages(_ project: Project) -> [Diagnostic] { checkMessages(project, uses: messageUses(project)) }
+
+    /// A catalog key a template, manifest or component uses, and where.
+    public typealias MessageUse = (key: String, file: String, line: Int?)
+
+    /// Every catalog key the project uses: `{{t.KEY}}` in templates, keys in manifests, and keys components
+    /// fill themselves (`webinar.duration`).
+    public static func messageUses(_ project: Project) -> [MessageUse] {
+        var uses: [MessageUse] = []
         for (name, source) in project.templateSources.sorted(by: { $0.key < $1.key }) {
             for (key, line) in catalogReferences(in: source) {
                 uses.append((key, "Templates/\(name).mustache", line))
@@ -43,6 +49,11 @@ public enum Validator {
             }
             for field in campaign.fields.values { if let key = field.defaultKey { uses.append((key, file, nil)) } }
         }
+        return uses
+    }
+
+    static func checkMessages(_ project: Project, uses: [MessageUse]) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
         let defaultLocale = project.config.defaultLocale
         let locales = project.catalogs.filter { !$0.value.isGenerated }.keys.sorted()
         var reported = Set<String>()
