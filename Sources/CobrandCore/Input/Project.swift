@@ -47,6 +47,12 @@ public struct Project: Sendable {
     public var digests: [String: String]
     /// The roster's file name for messages.
     public var rosterPath: String
+    /// Review states of imported translations (`Locales/<locale>/review-states.csv`): unit id to state.
+    public var reviewStates: [LocaleTag: [String: XLIFF.State]] = [:]
+    /// Translator notes: comments above keys in the default locale's catalogs.
+    public var notes: [String: String] = [:]
+
+    public static let reviewStatesFile = "review-states.csv"
 
     public var partners: [Partner] { roster.partners }
     public var locales: Set<LocaleTag> { Set(catalogs.keys) }
@@ -146,9 +152,24 @@ private struct Loader {
 
         guard !hasSharedErrors else { return nil }
         let digests = input.files.mapValues { SHA256.hash(data: $0).hex }
-        return Project(config: config, campaigns: campaigns, templateSources: templateSources, library: library, articleSources: articleSources,
+var project =         Project(config: config, campaigns: campaigns, templateSources: templateSources, library: library, articleSources: articleSources,
                        catalogs: catalogs, roster: roster, partnerLogos: partnerLogos, assets: assets, slots: slots,
                        digests: digests, rosterPath: input.rosterPath)
+        for (path, data) in input.files where path.hasPrefix("Locales/") && path.hasSuffix("/" + Project.reviewStatesFile) {
+            guard let tag = LocaleTag(String(path.split(separator: "/")[1])) else { continue }
+            let rows: [CSV.Record]
+            do { rows = try CSV.parse(String(decoding: data, as: UTF8.self), file: path) } catch {
+                diagnostics.append(.warning(path, "\(error.reasonOnly); review states are ignored until it is fixed"))
+                continue
+            }
+            for row in rows.dropFirst() where row.fields.count == 2 {
+                project.reviewStates[tag, default: [:]][row.fields[0]] = XLIFF.State(rawValue: row.fields[1])
+            }
+        }
+        for (path, data) in input.files where path.hasPrefix("Locales/\(config.defaultLocale)/") && path.hasSuffix(".yaml") {
+            project.notes.merge(CatalogComments.notes(in: String(decoding: data, as: UTF8.self))) { first, _ in first }
+        }
+        return project
     }
 
     /// Errors outside the roster, partner logos and slot files stop every kit.

@@ -76,6 +76,11 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
     public var email = Email()
     public var colors = Colors()
     public var defaultLocale = LocaleTag("en-US") ?? LocaleTag("en")!
+    /// Terms translators must not translate (XLIFF `translate="no"`), besides the vendor name.
+    public var extraBrandTerms: [String] = []
+
+    /// The vendor name and `brand_terms`, longest first so longer terms win where they overlap.
+    public var brandTerms: [String] { Array(Set([vendor.name] + extraBrandTerms)).sorted { ($0.count, $0) > ($1.count, $1) } }
     /// Base of signed click/open/view tracking URLs; nil leaves links direct (UTM-tagged only).
     public var trackingBaseURL: String?
     /// Where the portal and lead API live; generated forms post here.
@@ -90,7 +95,7 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case vendor, colors, email, defaultLocale = "default_locale", trackingBaseURL = "tracking_base_url", portalURL = "portal_url"
+        case vendor, colors, email, extraBrandTerms = "brand_terms", defaultLocale = "default_locale", trackingBaseURL = "tracking_base_url", portalURL = "portal_url"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -98,6 +103,7 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
         vendor = try c.decodeIfPresent(Vendor.self, forKey: .vendor) ?? vendor
         colors = try c.decodeIfPresent(Colors.self, forKey: .colors) ?? colors
         email = try c.decodeIfPresent(Email.self, forKey: .email) ?? email
+        extraBrandTerms = try c.decodeIfPresent([String].self, forKey: .extraBrandTerms) ?? []
         defaultLocale = try c.decodeIfPresent(LocaleTag.self, forKey: .defaultLocale) ?? defaultLocale
         trackingBaseURL = try c.decodeIfPresent(String.self, forKey: .trackingBaseURL)
         portalURL = try c.decodeIfPresent(String.self, forKey: .portalURL) ?? portalURL
