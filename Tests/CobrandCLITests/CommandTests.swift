@@ -121,9 +121,33 @@ struct CommandTests {
         #expect(again.stderr == "error: \(folder.path) exists and is not empty; choose a new folder name\n")
     }
 
-    @Test("every command's help has an example", arguments: ["build", "validate", "init", "bench"])
+    @Test("locales export then import round-trips; a malformed file changes nothing and exits 1")
+    func xliff() throws {
+        let folder = temp()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Fixture.write(to: folder)
+        let file = folder.appendingPathComponent("de.xlf").path
+        let export = try cobrand("locales", "export", "--project", folder.path, "--locale", "de-DE", "--out", file)
+        #expect(export.status == 0)
+        #expect(export.stdout == "Wrote 7 units (1 untranslated) in 2 files to \(file)\n")
+        let catalog = folder.appendingPathComponent("Locales/de-DE/messages.yaml")
+        let before = try Data(contentsOf: catalog)
+        try Data("<xliff version=\"2.0\"><file>".utf8).write(to: URL(fileURLWithPath: file + ".bad"))
+        let bad = try cobrand("locales", "import", "--project", folder.path, file + ".bad")
+        #expect(bad.status == 1)
+        #expect(bad.stderr.hasPrefix("error: \(file).bad: not well-formed XML"))
+        #expect(try Data(contentsOf: catalog) == before)
+        let good = try cobrand("locales", "import", "--project", folder.path, file)
+        #expect(good.status == 0)
+        #expect(good.stdout == "Imported 6 translations for de-DE into Locales/de-DE/messages.yaml\n")
+        let check = try cobrand("locales", "check", "--project", folder.path)
+        #expect(check.status == 0)
+    }
+
+    @Test("every command's help has an example", arguments: ["build", "validate", "init", "bench", "locales", "locales check", "locales export", "locales import"])
     func help(command: String) throws {
-        let run = try cobrand(command, "--help")
+        let words = command.split(separator: " ").map(String.init)
+        let run = words.count == 1 ? try cobrand(words[0], "--help") : try cobrand(words[0], words[1], "--help")
         #expect(run.status == 0)
         #expect(run.stdout.contains("Example"))
     }

@@ -22,7 +22,7 @@ struct XLIFFTests {
     func roundTrip() throws {
         let plurals: [String: String?] = [
             "Locales/en-US/plural.yaml": "# Shown under the webinar title.\nlaunch:\n  # Minutes of the session.\n  minutes:\n    one: \"{count} minute\"\n    other: \"{count} minutes with {vendor.name}\"\n",
-            "Locales/de-DE/plural.yaml": "launch:\n  minutes:\n    one: \"{count} Minute\"\n    other: \"{count} Minuten mit {vendor.name}\"\n",
+            "Locales/de-DE/plural.yaml": "launch:\n  minutes:\n    one: \"eine Minute\"\n    other: \"{count} Minuten mit {vendor.name}\"\n",
             "Locales/de-DE/review-states.csv": "unit,state\r\nlaunch.title,final\r\n",
         ]
         let project = try Fixture.loaded(plurals)

@@ -37,8 +37,10 @@ public struct LocaleCheck: Sendable, Equatable {
                     let texts = Self.texts(catalog, key)
                     let originals = Self.texts(source, key)
                     if texts == originals, texts.contains(where: { $0.contains(where: \.isLetter) }) { untranslated.append(key) }
-                    let names = Set(texts.flatMap(Catalog.placeholders))
-                    let expected = Set(originals.flatMap(Catalog.placeholders))
+                    // A plural form may spell its number out, so {count} is optional there.
+                    let optional: Set<String> = catalog.plurals[key] != nil ? ["count"] : []
+                    let names = Set(texts.flatMap(Catalog.placeholders)).subtracting(optional)
+                    let expected = Set(originals.flatMap(Catalog.placeholders)).subtracting(optional)
                     if names != expected {
                         mismatched.append(key)
                         let extra = names.subtracting(expected).sorted().map { "{\($0)}" }
