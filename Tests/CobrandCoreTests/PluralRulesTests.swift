@@ -136,3 +136,31 @@ struct LocaleCheckTests {
         #expect(check.table.split(separator: "\n").first == "locale           keys      missing untranslated       unused placeholders")
     }
 }
+
+@Suite("Right-to-left kits")
+struct RightToLeftTests {
+    @Test("an ar-AE kit has lang and dir=rtl on every HTML root, and partner names isolated with bdi")
+    func arabic() throws {
+        let roster = Fixture.rosterHeader + "\nalpha,Alpha Partners,ar-AE,,,,,,a@alpha.example,,1 Road,AE,Asia/Dubai\n"
+        let layout = try #require(Fixture.files["Templates/_shared/layouts/page.html.mustache"]).replacingOccurrences(of: "<a style=\"color:{{brand.accent}}\" href=\"{{partner.website_url}}\">{{partner.name}}</a>", with: "<bdi>{{partner.name}}</bdi>")
+        let project = try Fixture.loaded(["Assets/partners.csv": roster, "Locales/ar-AE/messages.yaml": "legal:\n  notice: \"{partner.name} شريك لدى {vendor.name}.\"\n",
+                                          "Templates/_shared/layouts/page.html.mustache": layout])
+        let kit = try KitRenderer(project: project).render(KitID(campaign: "launch", partner: "alpha", locale: LocaleTag("ar-AE")!))
+        for file in kit.files where file.mediaType == "text/html" {
+            let html = String(decoding: file.data, as: UTF8.self)
+            #expect(html.contains("<html lang=\"ar-AE\" dir=\"rtl\">") || file.path == "index.html" && html.contains("<html lang=\"ar-AE\""), "\(file.path)")
+        }
+        let landing = String(decoding: try #require(kit.files.first { $0.path == "landing/index.html" }).data, as: UTF8.self)
+        #expect(landing.contains("<p>Alpha Partners شريك لدى Vendorco.</p><p>1 Road"))
+        #expect(landing.contains("<bdi>Alpha Partners</bdi>"))
+    }
+
+    @Test("dates in the pseudo-locale are accented too")
+    func pseudoDates() throws {
+        let roster = Fixture.rosterHeader + "\nalpha,Alpha,en-XA,,,,,,a@alpha.example,,1 Road,,Europe/Berlin\n"
+        let project = try Fixture.loaded(Fixture.webinar.merging(["Assets/partners.csv": roster]) { $1 })
+        let kit = try KitRenderer(project: project).render(KitID(campaign: "meetup", partner: "alpha", locale: PseudoLocale.tag))
+        let html = String(decoding: try #require(kit.files.first { $0.path == "live/index.html" }).data, as: UTF8.self)
+        #expect(html.contains("<p class=\"when\">Ţĥüŕšðáý, Åþŕíļ 15, 2027 10:00–10:45 Europe/Berlin</p>"))
+    }
+}

@@ -31,6 +31,9 @@ public enum PseudoLocale {
         return "[" + result + " " + padding + "]"
     }
 
+    /// Accents only, for values formatted by Foundation (dates) so they too show as localized.
+    public static func accented(_ text: String) -> String { String(text.map { accents[$0] ?? $0 }) }
+
     /// The pseudo catalog made from the default locale's catalog.
     public static func catalog(from source: Catalog) -> Catalog {
         var catalog = Catalog(locale: tag, messages: source.messages.mapValues(transform), file: "(pseudo-locale from \(source.locale))")

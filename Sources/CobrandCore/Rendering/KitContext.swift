@@ -70,6 +70,14 @@ struct KitContext {
         return leaves
     }
 
+    /// A date in the kit's locale and `zone`; accented in the pseudo-locale so nothing reads as unlocalized.
+    func format(_ date: Date, _ style: Date.FormatStyle, in zone: TimeZone) -> String {
+        var style = style.locale(Locale(identifier: locale.identifier))
+        style.timeZone = zone
+        let text = date.formatted(style)
+        return locale == PseudoLocale.tag ? PseudoLocale.accented(text) : text
+    }
+
     /// The partner's time zone (UTC when the roster has none).
     var timeZone: TimeZone {
         partner.timezone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC") ?? .current

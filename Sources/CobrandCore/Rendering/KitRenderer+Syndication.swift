@@ -5,15 +5,10 @@ extension KitRenderer {
     /// feed, a script-free embeddable page for an iframe, and an HTML snippet to paste into a site.
     func renderSyndication(_ component: Component, context: KitContext, id: KitID) throws(RenderError) -> [KitFile] {
         let campaign = context.campaign
-        let locale = Locale(identifier: context.locale.identifier)
         // Placeholders in Markdown become HTML: fill them with escaped values.
         let values = context.placeholders.mapValues(\.htmlEscaped)
         func tag(_ url: String, _ asset: String) -> String { context.link(url, component: component, asset: asset) }
-        func day(_ date: Date) -> String {
-            var style = Date.FormatStyle(date: .long, time: .omitted).locale(locale)
-            style.timeZone = TimeZone(identifier: "UTC") ?? .current
-            return date.formatted(style)
-        }
+        func day(_ date: Date) -> String { context.format(date, .init(date: .long, time: .omitted), in: Timestamp.utc) }
 
         var articles: [Article] = []
         var files: [KitFile] = []

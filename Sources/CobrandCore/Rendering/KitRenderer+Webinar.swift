@@ -12,12 +12,7 @@ extension KitRenderer {
         let joinURL = context.slot("join_url") ?? settings.joinURL
         let start = SendSchedule.date(start: date, day: 0, time: time, timeZone: zone) ?? KitBundle.timestamp
         let end = start.addingTimeInterval(TimeInterval(settings.durationMinutes * 60))
-        let locale = Locale(identifier: context.locale.identifier)
-        func format(_ date: Date, _ style: Date.FormatStyle) -> String {
-            var style = style.locale(locale)
-            style.timeZone = zone
-            return date.formatted(style)
-        }
+        func format(_ date: Date, _ style: Date.FormatStyle) -> String { context.format(date, style, in: zone) }
         let taggedJoin = TrackedLink.tagged(joinURL, source: partner.id, medium: KitContext.medium(for: .webinar),
                                             campaign: context.campaign.id, content: component.id)
         let title = context.message(settings.title)
