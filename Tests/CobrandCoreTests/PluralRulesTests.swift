@@ -1,5 +1,6 @@
 import CobrandCore
 import CobrandTesting
+import Foundation
 import Testing
 
 /// CLDR's published examples (plurals.xml, "@integer" samples), checked against ICU's rules.
@@ -162,5 +163,30 @@ struct RightToLeftTests {
         let kit = try KitRenderer(project: project).render(KitID(campaign: "meetup", partner: "alpha", locale: PseudoLocale.tag))
         let html = String(decoding: try #require(kit.files.first { $0.path == "live/index.html" }).data, as: UTF8.self)
         #expect(html.contains("<p class=\"when\">Ţĥüŕšðáý, Åþŕíļ 15, 2027 10:00–10:45 Europe/Berlin</p>"))
+    }
+}
+
+@Suite("Money in messages")
+struct MoneyTests {
+    @Test("minor units are formatted by locale and currency exponent", arguments: [
+        (Money(amountMinor: 49_000, currency: "USD"), "en-US", "$490.00"),
+        (Money(amountMinor: 49_000, currency: "USD"), "de-DE", "490,00\u{00A0}$"),
+        (Money(amountMinor: 4_900, currency: "JPY"), "en-US", "¥4,900"),
+        (Money(amountMinor: 1_234_567, currency: "KWD"), "en-US", "KWD\u{00A0}1,234.567"),
+    ])
+    func format(money: Money, locale: String, expected: String) {
+        #expect(money.formatted(Locale(identifier: locale)) == expected)
+    }
+
+    @Test("{price.NAME} in a message shows the campaign's price in the kit's locale")
+    func placeholder() throws {
+        let manifest = try #require(Fixture.files["Templates/launch/campaign.yaml"]).replacingOccurrences(of: "links:", with: "prices:\n  pro: {amount_minor: 1999, currency: EUR}\nlinks:")
+        let project = try Fixture.loaded(["Templates/launch/campaign.yaml": manifest,
+                                          "Locales/de-DE/price.yaml": "launch:\n  price: \"Ab {price.pro} im Monat\"\n",
+                                          "Locales/en-US/price.yaml": "launch:\n  price: \"From {price.pro} a month\"\n",
+                                          "Templates/launch/landing.html.mustache": "<p>{{t.launch.price}}</p>\n"])
+        let kit = try KitRenderer(project: project).render(KitID(campaign: "launch", partner: "beta", locale: LocaleTag("de-DE")!))
+        #expect(String(decoding: try #require(kit.files.first { $0.path == "landing/index.html" }).data, as: UTF8.self) == "<p>Ab 19,99\u{00A0}€ im Monat</p>\n")
+        #expect(Validator.check(project).errors == [])
     }
 }

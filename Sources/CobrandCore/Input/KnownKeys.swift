@@ -17,6 +17,7 @@ enum KnownKeys {
 
     static let campaign = Schema.mapping([
         "id": nil, "title": nil, "links": nil, "assets": nil,
+        "prices": .entries(.mapping(["amount_minor": nil, "currency": nil])),
         "fields": .entries(.mapping(["max_length": nil, "allowed": nil, "default": nil, "default_key": nil, "type": nil])),
         "components": .list(.mapping([
             "id": nil, "kind": nil, "template": nil, "start_date": nil, "send_time": nil, "articles": nil,

@@ -13,8 +13,10 @@ public struct Campaign: Sendable, Equatable, Decodable {
     /// Vendor assets (paths under `Assets/`) copied into every kit's `assets/`.
     public var assets: [String]
     public var components: [Component]
+    /// Prices messages can show as `{price.NAME}`, written in each kit's locale.
+    public var prices: [String: Money]
 
-    enum CodingKeys: String, CodingKey { case id, title, links, fields, assets, components }
+    enum CodingKeys: String, CodingKey { case id, title, links, fields, assets, components, prices }
 
     /// True when a component sends email, which makes postal addresses mandatory.
     public var sendsEmail: Bool { components.contains { $0.kind == .emailSequence || $0.kind == .webinar } }
@@ -27,6 +29,7 @@ public struct Campaign: Sendable, Equatable, Decodable {
         self.fields = fields
         self.assets = assets
         self.components = components
+        prices = [:]
     }
 
     public init(from decoder: any Decoder) throws {
@@ -37,6 +40,7 @@ public struct Campaign: Sendable, Equatable, Decodable {
         fields = try c.decodeIfPresent([String: SlotField].self, forKey: .fields) ?? [:]
         assets = try c.decodeIfPresent([String].self, forKey: .assets) ?? []
         components = try c.decode([Component].self, forKey: .components)
+        prices = try c.decodeIfPresent([String: Money].self, forKey: .prices) ?? [:]
     }
 }
 

@@ -24,6 +24,7 @@ struct KitContext {
         strings = project.strings(for: locale)
         brand = PartnerBrand(partner: partner, colors: project.config.colors)
         var values = Self.placeholderValues(partner: partner, vendor: project.config.vendor)
+        for (name, price) in campaign.prices { values["price.\(name)"] = price.formatted(Locale(identifier: locale.identifier)) }
         values["campaign.title"] = strings.lookup(campaign.title).map { Catalog.format($0.text, values) } ?? ""
         placeholders = values
         var flat: [String: String] = [:]

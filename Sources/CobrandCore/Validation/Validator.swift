@@ -78,7 +78,8 @@ public enum Validator {
             let texts = catalog.messages.map { ($0.key, $0.value, false) }
                 + catalog.plurals.flatMap { key, forms in forms.values.map { (key, $0, true) } }
             for (key, text, isPlural) in texts.sorted(by: { ($0.0, $0.1) < ($1.0, $1.1) }) {
-                let known = isPlural ? KitContext.placeholderNames.union(["count"]) : KitContext.placeholderNames
+                let prices = Set(project.campaigns.flatMap { $0.prices.keys.map { "price.\($0)" } })
+                let known = KitContext.placeholderNames.union(prices).union(isPlural ? ["count"] : [])
                 for name in Catalog.placeholders(in: text) where !known.contains(name) {
                     diagnostics.append(.error(catalog.origins[key] ?? "Locales/\(locale)", field: key,
                         "unknown placeholder {\(name)}; use one of: \(known.sorted().map { "{\($0)}" }.joined(separator: ", "))"))
