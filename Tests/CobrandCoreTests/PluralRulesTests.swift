@@ -162,7 +162,7 @@ struct RightToLeftTests {
         let project = try Fixture.loaded(Fixture.webinar.merging(["Assets/partners.csv": roster]) { $1 })
         let kit = try KitRenderer(project: project).render(KitID(campaign: "meetup", partner: "alpha", locale: PseudoLocale.tag))
         let html = String(decoding: try #require(kit.files.first { $0.path == "live/index.html" }).data, as: UTF8.self)
-        #expect(html.contains("<p class=\"when\">Ţĥüŕšðáý, Åþŕíļ 15, 2027 10:00–10:45 Europe/Berlin</p>"))
+        #expect(html.contains("<p class=\"when\">Ţĥüŕšðáý, Åþŕíļ 15, 2027 10:00\u{2009}–\u{2009}10:45 Europe/Berlin</p>"))
     }
 }
 

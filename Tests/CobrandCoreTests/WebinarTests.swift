@@ -89,7 +89,7 @@ struct WebinarTests {
         let kit = try kit("beta", "de-DE")
         let csv = try CSV.parse(try text(kit, "live/sequence.csv"), file: "sequence.csv")
         #expect(csv.dropFirst().map { Array($0.fields[1...2]) } == [["-14", "2027-04-01 09:00"], ["1", "2027-04-16 09:00"]])
-        #expect(try text(kit, "live/index.html").contains("<p class=\"when\">Donnerstag, 15. April 2027 10:00–10:45 Europe/Berlin</p>"))
+        #expect(try text(kit, "live/index.html").contains("<p class=\"when\">Donnerstag, 15. April 2027 10:00–10:45 Uhr Europe/Berlin</p>"))
         #expect(try text(kit, "live/run-of-show.html").contains("<li>9:45 Open the room</li><li>10:30 Questions</li>"))
     }
 

@@ -79,6 +79,13 @@ struct KitContext {
         return locale == PseudoLocale.tag ? PseudoLocale.accented(text) : text
     }
 
+    /// A time range (`10:00–11:00`, `10:00 AM – 11:00 AM`) the way the kit's locale writes intervals.
+    func format(_ range: Range<Date>, in zone: TimeZone) -> String {
+        let style = Date.IntervalFormatStyle(date: .omitted, time: .shortened, locale: Locale(identifier: locale.identifier), timeZone: zone)
+        let text = range.formatted(style)
+        return locale == PseudoLocale.tag ? PseudoLocale.accented(text) : text
+    }
+
     /// The partner's time zone (UTC when the roster has none).
     var timeZone: TimeZone {
         partner.timezone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC") ?? .current

@@ -21,7 +21,7 @@ extension KitRenderer {
         var webinar: [String: Any] = [
             "title": title, "description": description,
             "date": format(start, .init(date: .complete, time: .omitted)),
-            "time": format(start, .init(date: .omitted, time: .shortened)) + "–" + format(end, .init(date: .omitted, time: .shortened)),
+            "time": context.format(start..<end, in: zone),
             "time_zone": zone.identifier, "duration_minutes": settings.durationMinutes,
             "duration": context.message("webinar.duration", count: settings.durationMinutes),
             "ics": "event.ics",
