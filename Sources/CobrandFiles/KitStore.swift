@@ -29,6 +29,7 @@ public struct KitStore: Sendable {
     /// Nil when the kit must be built (missing, changed, or its manifest or zip unreadable).
     public func existing(_ kit: KitID, inputsHash: String) -> (entry: OutputIndex.Entry, bytes: Int)? {
         let folder = output.appendingPathComponent(kit.directory)
+        // Anything missing or unreadable just means the kit is built again.
         guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent("manifest.json").path),
               let manifest = try? JSONDecoder().decode(KitManifest.self, from: data),
               manifest.inputsSHA256 == inputsHash,

@@ -33,6 +33,7 @@ public struct OutputIndex: Codable, Equatable, Sendable {
 
     public static let fileName = "index.json"
 
+    /// The current index; nil when there is none or it cannot be read (a filtered build then lists only its own kits).
     public static func read(from output: URL) -> OutputIndex? {
         guard let data = FileManager.default.contents(atPath: output.appendingPathComponent(fileName).path) else { return nil }
         return try? JSONDecoder().decode(OutputIndex.self, from: data)

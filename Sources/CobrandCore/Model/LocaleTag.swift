@@ -26,6 +26,9 @@ public struct LocaleTag: Hashable, Sendable, Comparable, CustomStringConvertible
         identifier = normalised.joined(separator: "-")
     }
 
+    /// For tags written in the source, known to be valid.
+    init(literal identifier: String) { self.identifier = identifier }
+
     /// The language subtag: `de` for `de-AT`.
     public var language: String { String(identifier.prefix { $0 != "-" }) }
 

@@ -75,7 +75,7 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
     public var vendor = Vendor()
     public var email = Email()
     public var colors = Colors()
-    public var defaultLocale = LocaleTag("en-US") ?? LocaleTag("en")!
+    public var defaultLocale = LocaleTag(literal: "en-US")
     /// Terms translators must not translate (XLIFF `translate="no"`), besides the vendor name.
     public var extraBrandTerms: [String] = []
 

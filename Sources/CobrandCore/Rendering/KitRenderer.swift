@@ -97,6 +97,7 @@ public struct KitRenderer: Sendable {
             row.line = 0 // moving a row in the file changes nothing in its kits
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
+            // Encoding a struct of strings and numbers cannot fail.
             add((try? encoder.encode(row)).map { String(decoding: $0, as: UTF8.self) } ?? "")
             if let logo = partner.logo { add(project.digests["Assets/partners/\(logo)"] ?? "") }
         }
