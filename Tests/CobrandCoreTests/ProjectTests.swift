@@ -75,7 +75,7 @@ struct ProjectTests {
     @Test("validate: a key missing in the default locale is an error; an unknown placeholder too")
     func messages() throws {
         let project = try Fixture.loaded([
-            "Templates/launch/hello.txt.mustache": "{{t.launch.missing}}\n",
+            "Templates/launch/hello.txt.mustache": "{{t.launch.missing}}\n{{partner.address}}\n{{email.unsubscribe_url}}\n",
             "Locales/en-US/messages.yaml": Fixture.files["Locales/en-US/messages.yaml"]!.replacingOccurrences(of: "{partner.contact_name}", with: "{partner.nickname}"),
         ])
         #expect(Validator.check(project).errors == [
@@ -135,5 +135,16 @@ struct SelectionTests {
     func filters() {
         let selection = KitSelection(partners: ["p1", "p2"], locales: [LocaleTag("de-DE")!])
         #expect(kits.filter(selection.includes).map(\.description) == ["c/p1/de-DE", "c/p2/de-DE"])
+    }
+}
+
+@Suite("validate renders")
+struct ValidateRenderTests {
+    @Test("a template that breaks a content rule is reported by validate, before any build")
+    func contentRule() throws {
+        let project = try Fixture.loaded(["Templates/launch/landing.html.mustache": "<img src=\"x.png\">\n"])
+        #expect(Validator.check(project).errors == [
+            .error("Templates/launch", field: "landing/index.html", "has an image without alt text (x.png); add alt=\"...\" (alt=\"\" for decoration) (seen in kit launch/alpha/de-DE)"),
+        ])
     }
 }

@@ -10,6 +10,7 @@ public enum Validator {
         }
         diagnostics += checkMessages(project)
         diagnostics += checkBrand(project)
+        diagnostics += checkRendering(project)
         if project.campaigns.contains(where: \.sendsEmail),
            !project.config.unsubscribeURL(partner: "p", campaign: "c").lowercased().hasPrefix("https://") {
             diagnostics.append(.warning(Project.configPath, field: "email.unsubscribe_url",
@@ -114,6 +115,28 @@ public enum Validator {
             }
         }
         return result
+    }
+
+    /// Renders each campaign once per locale in use, for the first partner with that locale, so content
+    /// rules (email size, alt texts, UTM tags, postal address, social lengths) fail here, not mid-build.
+    static func checkRendering(_ project: Project) -> [Diagnostic] {
+        guard project.templateSources[KitRenderer.previewTemplate] != nil else { return [] }
+        let renderer = KitRenderer(project: project)
+        var diagnostics: [Diagnostic] = []
+        var seen = Set<String>()
+        for kit in renderer.allKits where seen.insert("\(kit.campaign)|\(kit.locale)").inserted {
+            do {
+                _ = try renderer.render(kit)
+            } catch let .contentRule(name, file, problems) {
+                // Once per problem, not once per locale.
+                for problem in problems where seen.insert("\(kit.campaign)|\(file)|\(problem)").inserted {
+                    diagnostics.append(.error("Templates/\(kit.campaign)", field: file, "\(problem) (seen in kit \(name))"))
+                }
+            } catch {
+                diagnostics.append(.error("Templates/\(kit.campaign)", "\(error)"))
+            }
+        }
+        return diagnostics
     }
 
     static func checkBrand(_ project: Project) -> [Diagnostic] {
