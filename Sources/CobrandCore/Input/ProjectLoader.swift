@@ -1,0 +1,284 @@
+import Foundation
+import Mustache
+
+/// Reads a `ProjectFiles` into a `Project`, collecting every problem instead of stopping at the first.
+struct Loader {
+    let input: ProjectFiles
+    var diagnostics: [Diagnostic] = []
+
+    init(input: ProjectFiles) { self.input = input }
+
+    func text(_ path: String) -> String? {
+        input[path].map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    mutating func attempt<T>(_ body: () throws(ProjectError) -> T) -> T? {
+        do { return try body() } catch { diagnostics += error.diagnostics; return nil }
+    }
+
+    mutating func load() -> Project? {
+        var config = ProjectConfig()
+        if let source = text(Project.configPath), let (decoded, unknown) = attempt({ () throws(ProjectError) in
+            (try YAMLInput.decode(ProjectConfig.self, from: source, file: Project.configPath),
+             KnownKeys.unknown(in: try YAMLInput.load(source, file: Project.configPath), schema: KnownKeys.config, file: Project.configPath))
+        }) {
+            config = decoded
+            diagnostics += unknown
+        }
+        checkURLs(config)
+
+        let (templateSources, library) = loadTemplates()
+        let articleSources = input.files.filter { $0.key.hasPrefix("Templates/") && $0.key.hasSuffix(".md") }
+            .reduce(into: [String: String]()) { $0[String($1.key.dropFirst("Templates/".count))] = String(decoding: $1.value, as: UTF8.self) }
+        let campaigns = loadCampaigns(templates: templateSources, articles: articleSources, config: config)
+        let catalogs = loadCatalogs(config: config)
+
+        let partnerLogos = input.files.filter {
+            $0.key.hasPrefix("Assets/partners/") && !$0.key.dropFirst(16).contains("/")
+                && Roster.logoExtensions.contains(($0.key as NSString).pathExtension.lowercased())
+        }
+            .reduce(into: [String: Data]()) { $0[String($1.key.dropFirst(16))] = $1.value }
+        let assets = input.files.filter { $0.key.hasPrefix("Assets/") && !$0.key.hasPrefix("Assets/partners/") && !$0.key.hasPrefix("Assets/slots/") }
+            .reduce(into: [String: Data]()) { $0[String($1.key.dropFirst(7))] = $1.value }
+        checkAssets(config: config, campaigns: campaigns, assets: assets)
+
+        var roster = Roster(partners: [])
+        if let csv = text(input.rosterPath) {
+            roster = Roster(csv: csv, file: input.rosterPath, locales: Set(catalogs.keys),
+                            logoFiles: Set(partnerLogos.keys))
+            diagnostics += roster.diagnostics
+        } else {
+            diagnostics.append(.error(input.rosterPath, "the partner roster is missing; create it with the header id,name,locales"))
+        }
+        if campaigns.contains(where: { $0.sendsEmail }) {
+            // CAN-SPAM: every commercial email carries the sender's postal address; the From needs an address too.
+            for partner in roster.partners {
+                for (column, value) in [("address", partner.address), ("contact_email", partner.contactEmail)] where value == nil {
+                    diagnostics.append(.error(input.rosterPath, line: partner.line, field: column,
+                        "is required because campaigns send email (CAN-SPAM needs the partner's postal address and a reply address); \(partner.id) is not built until it is filled"))
+                }
+            }
+            let complete = roster.partners.filter { $0.address != nil && $0.contactEmail != nil }
+            if complete.count != roster.partners.count { roster = Roster(partners: complete, diagnostics: roster.diagnostics) }
+        }
+        var (slots, badPartners) = loadSlots(campaigns: campaigns, partnerIDs: Set(roster.partners.map(\.id)))
+        // Logos are checked by content: a partner whose logo is not what its name says, or carries script, is not built.
+        for partner in roster.partners {
+            guard let logo = partner.logo, let data = partnerLogos[logo], let problem = LogoCheck.problem(name: logo, data: data) else { continue }
+            diagnostics.append(.error("Assets/partners/\(logo)", problem))
+            badPartners.insert(partner.id)
+        }
+        if !badPartners.isEmpty {
+            roster = Roster(partners: roster.partners.filter { !badPartners.contains($0.id) }, diagnostics: roster.diagnostics)
+        }
+
+        guard !hasSharedErrors else { return nil }
+        let digests = input.files.mapValues(Checksum.sha256)
+var project =         Project(config: config, campaigns: campaigns, templateSources: templateSources, library: library, articleSources: articleSources,
+                       catalogs: catalogs, roster: roster, partnerLogos: partnerLogos, assets: assets, slots: slots,
+                       digests: digests, rosterPath: input.rosterPath)
+        for (path, data) in input.files where path.hasPrefix("Locales/") && path.hasSuffix("/" + Project.reviewStatesFile) {
+            guard let tag = LocaleTag(String(path.split(separator: "/")[1])) else { continue }
+            let rows: [CSV.Record]
+            do { rows = try CSV.parse(String(decoding: data, as: UTF8.self), file: path) } catch {
+                diagnostics.append(.warning(path, "\(error.reasonOnly); review states are ignored until it is fixed"))
+                continue
+            }
+            for row in rows.dropFirst() where row.fields.count == 2 {
+                project.reviewStates[tag, default: [:]][row.fields[0]] = XLIFF.State(rawValue: row.fields[1])
+            }
+        }
+        for (path, data) in input.files where path.hasPrefix("Locales/\(config.defaultLocale)/") && path.hasSuffix(".yaml") {
+            project.notes.merge(CatalogComments.notes(in: String(decoding: data, as: UTF8.self))) { first, _ in first }
+        }
+        return project
+    }
+
+    /// Errors outside the roster, partner logos and slot files stop every kit.
+    var hasSharedErrors: Bool {
+        diagnostics.errors.contains {
+            $0.file != input.rosterPath && !$0.file.hasPrefix("Assets/slots/") && !$0.file.hasPrefix("Assets/partners/")
+        }
+    }
+
+    mutating func loadTemplates() -> ([String: String], MustacheLibrary) {
+        var sources: [String: String] = [:]
+        var library = MustacheLibrary()
+        for (path, data) in input.files where path.hasPrefix("Templates/") && path.hasSuffix(".mustache") {
+            let name = String(path.dropFirst("Templates/".count).dropLast(".mustache".count))
+            var source = String(decoding: data, as: UTF8.self)
+            sources[name] = source
+            // Plain-text outputs must not be HTML-escaped; the pragma sits on line 1 so error lines stay right.
+            if name.hasSuffix(".txt") { source = "{{% CONTENT_TYPE: TEXT}}" + source }
+            do {
+                library.register(try MustacheTemplate(string: source), named: Project.templateName(name))
+            } catch let error as MustacheTemplate.ParserError {
+                let near = error.context.line.trimmingCharacters(in: .whitespaces)
+                diagnostics.append(.error(path, line: error.context.lineNumber,
+                    "template syntax error at column \(error.context.columnNumber): \(Self.explain(error.error))"
+                        + (near.isEmpty ? "" : " (near `\(near)`)")))
+            } catch {
+                diagnostics.append(.error(path, "template cannot be parsed: \(error)"))
+            }
+        }
+        return (sources, library)
+    }
+
+    /// swift-mustache's parser errors in words, with the usual fix.
+    static func explain(_ error: any Error) -> String {
+        guard let error = error as? MustacheTemplate.Error else { return "\(error)" }
+        switch error {
+        case .sectionCloseNameIncorrect: return "a closing tag does not match the open section; close sections in reverse order"
+        case .unfinishedName: return "a tag is not closed or its name has characters tags cannot have (closing tags cannot contain '/': name templates with dots)"
+        case .expectedSectionEnd: return "a section is opened but never closed; add its {{/name}} tag"
+        case .invalidSetDelimiter: return "the set-delimiter tag is malformed; write {{=<% %>=}}"
+        case .transformAppliedToInheritanceSection: return "transforms cannot be applied to {{<parent}} or {{$block}} tags"
+        case .illegalTokenInsideInheritSection, .textInsideInheritSection:
+            return "only {{$block}}...{{/block}} sections may stand directly inside {{<parent}}...{{/parent}}"
+        case .invalidConfigVariableSyntax, .unrecognisedConfigVariable: return "unknown pragma; only {{% CONTENT_TYPE: TEXT}} or HTML is supported"
+        }
+    }
+
+    mutating func loadCampaigns(templates: [String: String], articles: [String: String], config: ProjectConfig) -> [Campaign] {
+        var campaigns: [Campaign] = []
+        let manifests = input.files.keys.filter {
+            let parts = $0.split(separator: "/")
+            return parts.count == 3 && parts[0] == "Templates" && parts[2] == "campaign.yaml" && parts[1] != "_shared"
+        }.sorted()
+        if manifests.isEmpty {
+            diagnostics.append(.error("Templates", "no campaign found; add Templates/<campaign>/campaign.yaml"))
+        }
+        for path in manifests {
+            let folder = path.split(separator: "/")[1]
+            guard let source = text(path),
+                  let (campaign, unknown) = attempt({ () throws(ProjectError) in
+                      (try YAMLInput.decode(Campaign.self, from: source, file: path),
+                       KnownKeys.unknown(in: try YAMLInput.load(source, file: path), schema: KnownKeys.campaign, file: path))
+                  })
+            else { continue }
+            diagnostics += unknown
+            let problems = CampaignCheck(campaign: campaign, file: path, folder: String(folder), templates: templates, articles: articles).problems()
+            diagnostics += problems
+            if problems.errors.isEmpty { campaigns.append(campaign) }
+        }
+        return campaigns
+    }
+
+    mutating func loadCatalogs(config: ProjectConfig) -> [LocaleTag: Catalog] {
+        var catalogs: [LocaleTag: Catalog] = [:]
+        for (path, data) in input.files.sorted(by: { $0.key < $1.key }) where path.hasPrefix("Locales/") && path.hasSuffix(".yaml") {
+            let parts = path.split(separator: "/")
+            guard parts.count == 3 else {
+                diagnostics.append(.error(path, "catalogs live directly in Locales/<locale>/; move this file"))
+                continue
+            }
+            guard let tag = LocaleTag(String(parts[1])), tag.identifier == parts[1] else {
+                diagnostics.append(.error(path, "'\(parts[1])' is not a locale folder name; name it like en-US"))
+                continue
+            }
+            var catalog = catalogs[tag] ?? Catalog(locale: tag)
+            _ = attempt { () throws(ProjectError) in try catalog.add(yaml: String(decoding: data, as: UTF8.self), file: path) }
+            catalogs[tag] = catalog
+        }
+        // en-XA is always available, made from the default locale unless the project ships its own.
+        if catalogs[PseudoLocale.tag] == nil, let source = catalogs[config.defaultLocale] {
+            catalogs[PseudoLocale.tag] = PseudoLocale.catalog(from: source)
+        }
+        if catalogs[config.defaultLocale] == nil {
+            diagnostics.append(.error("Locales/\(config.defaultLocale)", "the default locale \(config.defaultLocale) has no catalog; add Locales/\(config.defaultLocale)/messages.yaml or change default_locale in cobrand.yaml"))
+        }
+        return catalogs
+    }
+
+    /// Addresses that end up in links and form actions must be http(s).
+    mutating func checkURLs(_ config: ProjectConfig) {
+        let urls = [("portal_url", config.portalURL), ("vendor.website", config.vendor.website), ("tracking_base_url", config.trackingBaseURL)]
+        for case let (field, url?) in urls {
+            guard let parts = URLComponents(string: url), ["http", "https"].contains(parts.scheme?.lowercased() ?? ""), parts.host?.isEmpty == false else {
+                diagnostics.append(.error(Project.configPath, field: field, "'\(url)' is not a web address; write https://..."))
+                continue
+            }
+        }
+    }
+
+    mutating func checkAssets(config: ProjectConfig, campaigns: [Campaign], assets: [String: Data]) {
+        if let logo = config.vendor.logo, assets[logo] == nil {
+            diagnostics.append(.error(Project.configPath, field: "vendor.logo", "Assets/\(logo) does not exist; add the file or correct the path"))
+        }
+        for campaign in campaigns {
+            var used = campaign.assets.enumerated().map { ("assets[\($0)]", $1) }
+            for (index, component) in campaign.components.enumerated() {
+                for (postIndex, post) in component.posts.enumerated() {
+                    if let image = post.image { used.append(("components[\(index)].posts[\(postIndex)].image", image)) }
+                }
+            }
+            for (field, asset) in used where assets[asset] == nil {
+                diagnostics.append(.error("Templates/\(campaign.id)/campaign.yaml", field: field, "Assets/\(asset) does not exist; add the file or correct the path"))
+            }
+        }
+    }
+
+    /// `Assets/slots/<partner>.yaml`: `campaign: {field: value, locales: {tag: {field: value}}}`;
+    /// values are checked against the manifest's limits.
+    mutating func loadSlots(campaigns: [Campaign], partnerIDs: Set<String>) -> ([String: [String: SlotValues]], Set<String>) {
+        var slots: [String: [String: SlotValues]] = [:]
+        var bad = Set<String>()
+        let byID = Dictionary(uniqueKeysWithValues: campaigns.map { ($0.id, $0) })
+        for (path, data) in input.files.sorted(by: { $0.key < $1.key }) where path.hasPrefix("Assets/slots/") && path.hasSuffix(".yaml") {
+            let partner = String(path.dropFirst("Assets/slots/".count).dropLast(".yaml".count))
+            guard partnerIDs.contains(partner) else {
+                diagnostics.append(.warning(path, "no partner '\(partner)' in the roster; the file is ignored"))
+                continue
+            }
+            guard let root = attempt({ () throws(ProjectError) in try YAMLInput.load(String(decoding: data, as: UTF8.self), file: path) }) else {
+                bad.insert(partner)
+                continue
+            }
+            var problems: [Diagnostic] = []
+            var partnerSlots: [String: SlotValues] = [:]
+            for (campaignID, node) in (root as? [String: Any] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                guard let campaign = byID[campaignID] else {
+                    problems.append(.error(path, field: campaignID, "no such campaign; use one of: \(byID.keys.sorted().joined(separator: ", "))"))
+                    continue
+                }
+                guard let mapping = node as? [String: Any] else {
+                    problems.append(.error(path, field: campaignID, "must be a mapping of field names to text"))
+                    continue
+                }
+                func fields(_ mapping: [String: Any], prefix: String) -> [String: String] {
+                    var values: [String: String] = [:]
+                    for (name, value) in mapping.sorted(by: { $0.key < $1.key }) where !(prefix == campaignID && name == SlotValues.localesKey) {
+                        let key = "\(prefix).\(name)"
+                        guard let field = campaign.fields[name] else {
+                            problems.append(.error(path, field: key,
+                                "campaign \(campaignID) has no customisable field '\(name)'; declared fields: \(campaign.fields.keys.sorted().joined(separator: ", "))"))
+                            continue
+                        }
+                        guard let text = value as? String else {
+                            problems.append(.error(path, field: key, "is not text; write the value in quotes"))
+                            continue
+                        }
+                        if let problem = field.problem(with: text) {
+                            problems.append(.error(path, field: key, problem))
+                        }
+                        values[name] = text
+                    }
+                    return values
+                }
+                var result = SlotValues(values: fields(mapping, prefix: campaignID))
+                for (tagText, node) in (mapping[SlotValues.localesKey] as? [String: Any] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                    guard let tag = LocaleTag(tagText), let localized = node as? [String: Any] else {
+                        problems.append(.error(path, field: "\(campaignID).locales.\(tagText)", "must be a locale tag with a mapping of fields, such as de-DE: {intro: ...}"))
+                        continue
+                    }
+                    result.byLocale[tag] = fields(localized, prefix: "\(campaignID).locales.\(tagText)")
+                }
+                partnerSlots[campaignID] = result
+            }
+            diagnostics += problems
+            if !problems.errors.isEmpty { bad.insert(partner) }
+            slots[partner] = partnerSlots
+        }
+        return (slots, bad)
+    }
+}
