@@ -1,0 +1,115 @@
+import Foundation
+
+/// A social post, written once and published per network.
+public struct SocialPost: Sendable, Equatable, Decodable {
+    public var id: String
+    /// Catalog key of the text (placeholders allowed).
+    public var text: String
+    /// Name of a campaign link, appended UTM-tagged.
+    public var link: String?
+    /// Path under `Assets/` of the image; copied into the kit's `assets/`.
+    public var image: String?
+    /// Catalog key of the image's alt text.
+    public var imageAlt: String?
+    public var networks: [SocialNetwork]
+
+    enum CodingKeys: String, CodingKey { case id, text, link, image, imageAlt = "image_alt", networks }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        text = try c.decode(String.self, forKey: .text)
+        link = try c.decodeIfPresent(String.self, forKey: .link)
+        image = try c.decodeIfPresent(String.self, forKey: .image)
+        imageAlt = try c.decodeIfPresent(String.self, forKey: .imageAlt)
+        networks = try c.decodeIfPresent([SocialNetwork].self, forKey: .networks) ?? SocialNetwork.allCases
+    }
+}
+
+/// A webinar-in-a-box: the partner hosts it at a local date and time in their own time zone.
+///
+/// A partner can override `date`, `time` and `join_url` through slot fields of the same names
+/// (`webinar_date`, `webinar_time`, `join_url`) when the campaign declares them.
+public struct WebinarSettings: Sendable, Equatable, Decodable {
+    /// Catalog keys.
+    public var title: String
+    public var description: String
+    /// `YYYY-MM-DD`, local to the partner.
+    public var date: String
+    /// `HH:MM`, local to the partner.
+    public var time: String
+    public var durationMinutes: Int
+    public var joinURL: String
+    /// RFC 5545 SEQUENCE: bump it when the event is rescheduled so calendars update.
+    public var sequence: Int
+    public var slides: [Slide]
+    public var runOfShow: [RunOfShowItem]
+
+    public struct Slide: Sendable, Equatable, Decodable {
+        /// Catalog keys.
+        public var title: String
+        public var points: [String]
+        public var notes: String?
+
+        enum CodingKeys: String, CodingKey { case title, points, notes }
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            title = try c.decode(String.self, forKey: .title)
+            points = try c.decodeIfPresent([String].self, forKey: .points) ?? []
+            notes = try c.decodeIfPresent(String.self, forKey: .notes)
+        }
+    }
+
+    public struct RunOfShowItem: Sendable, Equatable, Decodable {
+        /// Minutes relative to the start (negative: before).
+        public var at: Int
+        /// Catalog key.
+        public var task: String
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case title, description, date, time, durationMinutes = "duration_minutes", joinURL = "join_url", sequence, slides
+        case runOfShow = "run_of_show"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        title = try c.decode(String.self, forKey: .title)
+        description = try c.decode(String.self, forKey: .description)
+        date = try c.decode(String.self, forKey: .date)
+        time = try c.decode(String.self, forKey: .time)
+        durationMinutes = try c.decodeIfPresent(Int.self, forKey: .durationMinutes) ?? 60
+        joinURL = try c.decode(String.self, forKey: .joinURL)
+        sequence = try c.decodeIfPresent(Int.self, forKey: .sequence) ?? 0
+        slides = try c.decodeIfPresent([Slide].self, forKey: .slides) ?? []
+        runOfShow = try c.decodeIfPresent([RunOfShowItem].self, forKey: .runOfShow) ?? []
+    }
+
+    /// Every catalog key the settings use.
+    public var messageKeys: [String] {
+        [title, description] + slides.flatMap { [$0.title] + $0.points + [$0.notes].compactMap { $0 } } + runOfShow.map(\.task)
+    }
+}
+
+/// One email of a sequence: sent `day` days after the sequence starts.
+public struct EmailStep: Sendable, Equatable, Decodable {
+    public var id: String
+    public var day: Int
+    /// Template base name: `<campaign>/<template>.html` and `.txt`.
+    public var template: String
+    /// Catalog key of the subject line.
+    public var subject: String
+    /// Catalog key of the preheader (inbox preview text).
+    public var preheader: String?
+    /// Catalog key of the main text, as `{{email.body}}`, so several steps can share one template.
+    public var body: String?
+
+    public init(id: String, day: Int, template: String, subject: String, preheader: String? = nil, body: String? = nil) {
+        self.id = id
+        self.day = day
+        self.template = template
+        self.subject = subject
+        self.preheader = preheader
+        self.body = body
+    }
+}
