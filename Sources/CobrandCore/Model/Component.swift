@@ -1,5 +1,62 @@
 import Foundation
 
+/// One kind of content in a campaign.
+public struct Component: Sendable, Equatable, Decodable {
+    public enum Kind: String, Sendable, Equatable, Decodable, CaseIterable {
+        case emailSequence = "email-sequence"
+        case landingPage = "landing-page"
+        case social, webinar, syndication, document
+    }
+
+    /// Slug, unique within the campaign; used as `utm_content` and in file names.
+    public var id: String
+    public var kind: Kind
+    /// Template base name inside the campaign folder (landing page, webinar registration page).
+    public var template: String?
+    /// Steps of an email sequence, or a webinar's emails (days relative to the webinar date).
+    public var emails: [EmailStep]
+    /// First send day of an email sequence, `YYYY-MM-DD`; step `day` offsets count from it.
+    public var startDate: String?
+    /// Local send time `HH:MM` in the partner's time zone (default 09:00).
+    public var sendTime: String?
+    /// Webinar settings.
+    public var webinar: WebinarSettings?
+    /// Syndication: article ids, each `articles/<id>.md` in the campaign folder (`<id>.<locale>.md` per locale).
+    public var articles: [String]
+    /// Social posts.
+    public var posts: [SocialPost]
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, template, emails, startDate = "start_date", sendTime = "send_time", webinar, articles, posts
+    }
+
+    public init(id: String, kind: Kind, template: String? = nil, emails: [EmailStep] = [], startDate: String? = nil,
+                sendTime: String? = nil, webinar: WebinarSettings? = nil) {
+        self.id = id
+        self.kind = kind
+        self.template = template
+        self.emails = emails
+        self.startDate = startDate
+        self.sendTime = sendTime
+        self.webinar = webinar
+        articles = []
+        posts = []
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        kind = try c.decode(Kind.self, forKey: .kind)
+        template = try c.decodeIfPresent(String.self, forKey: .template)
+        emails = try c.decodeIfPresent([EmailStep].self, forKey: .emails) ?? []
+        startDate = try c.decodeIfPresent(String.self, forKey: .startDate)
+        sendTime = try c.decodeIfPresent(String.self, forKey: .sendTime)
+        webinar = try c.decodeIfPresent(WebinarSettings.self, forKey: .webinar)
+        articles = try c.decodeIfPresent([String].self, forKey: .articles) ?? []
+        posts = try c.decodeIfPresent([SocialPost].self, forKey: .posts) ?? []
+    }
+}
+
 /// A social post, written once and published per network.
 public struct SocialPost: Sendable, Equatable, Decodable {
     public var id: String
