@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         /// CLDR plural rules from Debian's ICU (apt: libicu-dev), behind a C interface without ICU types.
@@ -36,6 +37,11 @@ let package = Package(
             name: "CobrandFiles",
             dependencies: ["CobrandCore"]
         ),
+        /// SQLite adapter (GRDB): partners, kits, asset-use events, access tokens, secrets.
+        .target(
+            name: "CobrandStore",
+            dependencies: ["CobrandCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         /// The `cobrand` command: wires the adapters together.
         .executableTarget(
             name: "CobrandCLI",
@@ -53,6 +59,7 @@ let package = Package(
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .testTarget(name: "CobrandStoreTests", dependencies: ["CobrandStore", "CobrandCore"]),
         .testTarget(
             name: "CobrandCLITests",
             dependencies: ["CobrandCLI", "CobrandTesting"]

@@ -1,0 +1,51 @@
+import CobrandCore
+import Foundation
+import GRDB
+
+/// Access tokens for the portal (a partner) and the admin API. Only a SHA-256 of each token is stored,
+/// so a copy of the database does not let anyone sign in.
+extension AppDatabase {
+    public enum Role: String, Sendable, Equatable { case partner, admin }
+
+    public struct Grant: Sendable, Equatable {
+        public let role: Role
+        /// The partner a partner token belongs to.
+        public let partner: String?
+
+        public init(role: Role, partner: String?) {
+            self.role = role
+            self.partner = partner
+        }
+    }
+
+    /// Issues a new token and returns it; it is shown once and cannot be recovered.
+    public func issueToken<R: RandomNumberGenerator>(role: Role, partner: String?, now: Date, using random: inout R) throws -> String {
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &random) }
+        let token = Base64URL.encode(Data(bytes))
+        try writer.write { db in
+            try db.execute(sql: "INSERT INTO accessToken (role, partner, tokenHash, createdAt) VALUES (?, ?, ?, ?)",
+                           arguments: [role.rawValue, partner, Checksum.sha256(Data(token.utf8)), now])
+        }
+        return token
+    }
+
+    /// Who a token grants access to; nil for an unknown or revoked token.
+    public func grant(for token: String) throws -> Grant? {
+        try writer.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT role, partner FROM accessToken WHERE tokenHash = ? AND revokedAt IS NULL",
+                                             arguments: [Checksum.sha256(Data(token.utf8))]),
+                  let role = Role(rawValue: row["role"]) else { return nil }
+            return Grant(role: role, partner: row["partner"])
+        }
+    }
+
+    /// Revokes every live token of a partner (or every admin token when `partner` is nil); returns how many.
+    @discardableResult
+    public func revokeTokens(role: Role, partner: String?, now: Date) throws -> Int {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE accessToken SET revokedAt = ? WHERE role = ? AND partner IS ? AND revokedAt IS NULL",
+                           arguments: [now, role.rawValue, partner])
+            return db.changesCount
+        }
+    }
+}

@@ -1,0 +1,176 @@
+import CobrandCore
+import Foundation
+import GRDB
+
+/// The database: schema, migrations and the queries Cobrand needs. Takes any `DatabaseWriter`:
+/// a WAL `DatabasePool` on disk (`open(path:)`), an in-memory `DatabaseQueue` in tests.
+public struct AppDatabase: Sendable {
+    public let writer: any DatabaseWriter
+
+    public enum StoreError: Error, Equatable, CustomStringConvertible {
+        /// The file was migrated by a newer Cobrand than this one.
+        case newerSchema(path: String, unknown: [String])
+
+        public var description: String {
+            switch self {
+            case let .newerSchema(path, unknown):
+                return "\(path) was written by a newer cobrand (schema \(unknown.joined(separator: ", ")) is unknown here); upgrade cobrand, or use another --db"
+            }
+        }
+    }
+
+    /// Opens (creating if needed) and migrates `writer`; refuses a database from a newer version.
+    public init(_ writer: any DatabaseWriter, path: String = ":memory:") throws {
+        self.writer = writer
+        let migrator = Self.migrator
+        let unknown = try writer.read { db in try migrator.appliedIdentifiers(db).subtracting(migrator.migrations) }
+        guard unknown.isEmpty else { throw StoreError.newerSchema(path: path, unknown: unknown.sorted()) }
+        try migrator.migrate(writer)
+    }
+
+    /// A file database in WAL mode, so readers never wait for the event writer.
+    public static func open(path: String) throws -> AppDatabase {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        return try AppDatabase(DatabasePool(path: path, configuration: configuration), path: path)
+    }
+
+    /// Versioned migrations, applied in order on open. Never edit a shipped one: add the next.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "setting") { t in
+                t.primaryKey("key", .text)
+                t.column("value", .blob).notNull()
+            }
+            try db.create(table: "partner") { t in
+                t.primaryKey("id", .text)
+                t.column("name", .text).notNull()
+                t.column("locales", .text).notNull()
+            }
+            try db.create(table: "kit") { t in
+                t.primaryKey("dir", .text)
+                t.column("campaign", .text).notNull()
+                t.column("partner", .text).notNull().indexed()
+                t.column("locale", .text).notNull()
+                t.column("bundle", .text).notNull()
+                t.column("sha256", .text).notNull()
+                t.column("files", .integer).notNull()
+                t.column("bytes", .integer).notNull()
+                t.column("builtAt", .datetime).notNull()
+            }
+            try db.create(table: "event") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("kind", .text).notNull().check { ["open", "click", "view", "download"].contains($0) }
+                t.column("partner", .text).notNull()
+                t.column("campaign", .text).notNull()
+                t.column("asset", .text).notNull()
+                t.column("locale", .text).notNull()
+                t.column("target", .text)
+                t.column("occurredAt", .datetime).notNull()
+                t.column("ipHash", .text).notNull()
+                t.column("agentClass", .text).notNull()
+            }
+            try db.create(index: "event_partner_time", on: "event", columns: ["partner", "occurredAt"])
+            try db.create(table: "accessToken") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("role", .text).notNull().check { ["partner", "admin"].contains($0) }
+                t.column("partner", .text)
+                t.column("tokenHash", .text).notNull().unique()
+                t.column("createdAt", .datetime).notNull()
+                t.column("revokedAt", .datetime)
+            }
+        }
+        return migrator
+    }
+}
+
+// MARK: Secrets
+
+extension AppDatabase {
+    /// A secret kept in the database, created from `generate` on first use (tracking key, IP salt).
+    public func secret(_ name: String, generate: () -> Data) throws -> Data {
+        try writer.write { db in
+            if let value = try Data.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [name]) { return value }
+            let value = generate()
+            try db.execute(sql: "INSERT INTO setting (key, value) VALUES (?, ?)", arguments: [name, value])
+            return value
+        }
+    }
+
+    public static let trackingSecretName = "tracking.secret"
+    public static let ipSaltName = "ip.salt"
+}
+
+// MARK: Roster and kits
+
+extension AppDatabase {
+    /// Makes the partner table equal to the roster (the roster is the source of truth).
+    public func sync(partners: [Partner]) throws {
+        try writer.write { db in
+            let ids = partners.map(\.id)
+            try db.execute(sql: "DELETE FROM partner WHERE id NOT IN (SELECT value FROM json_each(?))", arguments: [Self.json(ids)])
+            for partner in partners {
+                try db.execute(sql: """
+                    INSERT INTO partner (id, name, locales) VALUES (?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET name = excluded.name, locales = excluded.locales
+                    """, arguments: [partner.id, partner.name, partner.locales.map(\.identifier).joined(separator: ";")])
+            }
+        }
+    }
+
+    /// A built kit as the portal lists it.
+    public struct Kit: Codable, FetchableRecord, Equatable, Sendable {
+        public let dir: String
+        public let campaign: String
+        public let partner: String
+        public let locale: String
+        public let bundle: String
+        public let sha256: String
+        public let files: Int
+        public let bytes: Int
+        public let builtAt: Date
+
+        public init(dir: String, campaign: String, partner: String, locale: String, bundle: String, sha256: String,
+                    files: Int, bytes: Int, builtAt: Date) {
+            self.dir = dir
+            self.campaign = campaign
+            self.partner = partner
+            self.locale = locale
+            self.bundle = bundle
+            self.sha256 = sha256
+            self.files = files
+            self.bytes = bytes
+            self.builtAt = builtAt
+        }
+    }
+
+    /// Makes the kit table equal to `kits` (what `Output/index.json` lists). A kit whose zip is unchanged
+    /// keeps its `builtAt`.
+    public func sync(kits: [Kit]) throws {
+        try writer.write { db in
+            try db.execute(sql: "DELETE FROM kit WHERE dir NOT IN (SELECT value FROM json_each(?))", arguments: [Self.json(kits.map(\.dir))])
+            for kit in kits {
+                try db.execute(sql: """
+                    INSERT INTO kit (dir, campaign, partner, locale, bundle, sha256, files, bytes, builtAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(dir) DO UPDATE SET campaign = excluded.campaign, partner = excluded.partner,
+                      locale = excluded.locale, bundle = excluded.bundle, files = excluded.files, bytes = excluded.bytes,
+                      builtAt = CASE WHEN kit.sha256 = excluded.sha256 THEN kit.builtAt ELSE excluded.builtAt END,
+                      sha256 = excluded.sha256
+                    """, arguments: [kit.dir, kit.campaign, kit.partner, kit.locale, kit.bundle, kit.sha256, kit.files, kit.bytes, kit.builtAt])
+            }
+        }
+    }
+
+    /// One partner's kits, by campaign and locale: a partner never sees another's.
+    public func kits(partner: String) throws -> [Kit] {
+        try writer.read { db in
+            try Kit.fetchAll(db, sql: "SELECT * FROM kit WHERE partner = ? ORDER BY campaign, locale", arguments: [partner])
+        }
+    }
+
+    static func json(_ values: [String]) -> String {
+        (try? String(decoding: JSONEncoder().encode(values), as: UTF8.self)) ?? "[]"
+    }
+}

@@ -1,0 +1,140 @@
+import CobrandCore
+import CobrandStore
+import Foundation
+import GRDB
+import Testing
+
+/// A seeded generator so token tests are repeatable (SplitMix64).
+struct SeededRandom: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+struct TempDatabase: ~Copyable {
+    let path: String
+    init() { path = FileManager.default.temporaryDirectory.appendingPathComponent("cobrand-\(UUID().uuidString).sqlite").path }
+    deinit {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+}
+
+@Suite("SQLite store")
+struct AppDatabaseTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    @Test("a new file is created in WAL mode with the v1 schema; reopening migrates nothing twice")
+    func open() throws {
+        let file = TempDatabase()
+        let database = try AppDatabase.open(path: file.path)
+        let (mode, tables) = try database.writer.read { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode"),
+             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"))
+        }
+        #expect(mode == "wal")
+        #expect(tables == ["accessToken", "event", "grdb_migrations", "kit", "partner", "setting"])
+        _ = try AppDatabase.open(path: file.path)
+    }
+
+    @Test("a database from a newer cobrand is refused with a clear message")
+    func newer() throws {
+        let file = TempDatabase()
+        let database = try AppDatabase.open(path: file.path)
+        try database.writer.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99')") }
+        let error = try #require(throws: AppDatabase.StoreError.self) { try AppDatabase.open(path: file.path) }
+        #expect(error == .newerSchema(path: file.path, unknown: ["v99"]))
+        #expect(error.description == "\(file.path) was written by a newer cobrand (schema v99 is unknown here); upgrade cobrand, or use another --db")
+    }
+
+    @Test("a secret is generated once and then read back")
+    func secret() throws {
+        let database = try AppDatabase(DatabaseQueue())
+        let first = try database.secret(AppDatabase.trackingSecretName) { Data(repeating: 1, count: 32) }
+        let second = try database.secret(AppDatabase.trackingSecretName) { Data(repeating: 2, count: 32) }
+        #expect(first == Data(repeating: 1, count: 32))
+        #expect(second == first)
+    }
+
+    @Test("partners and kits follow the roster and index; each partner sees only its own kits")
+    func sync() throws {
+        let database = try AppDatabase(DatabaseQueue())
+        let de = LocaleTag("de-DE")!
+        try database.sync(partners: [Partner(id: "a", name: "A", locales: [de]), Partner(id: "b", name: "B", locales: [de])])
+        func kit(_ partner: String, _ sha: String, _ at: Date) -> AppDatabase.Kit {
+            .init(dir: "kits/c/\(partner)/de-DE", campaign: "c", partner: partner, locale: "de-DE", bundle: "bundles/c/\(partner)/c-\(partner)-de-DE.zip",
+                  sha256: sha, files: 9, bytes: 1000, builtAt: at)
+        }
+        try database.sync(kits: [kit("a", "1", now), kit("b", "2", now)])
+        try database.sync(kits: [kit("a", "1", now.addingTimeInterval(60)), kit("b", "3", now.addingTimeInterval(60))])
+        #expect(try database.kits(partner: "a") == [kit("a", "1", now)])
+        #expect(try database.kits(partner: "b") == [kit("b", "3", now.addingTimeInterval(60))])
+        try database.sync(partners: [Partner(id: "a", name: "A2", locales: [de])])
+        #expect(try database.writer.read { db in try String.fetchAll(db, sql: "SELECT name FROM partner") } == ["A2"])
+    }
+
+    @Test("events recorded from many tasks are all written by one flush, in one transaction")
+    func writer() async throws {
+        let database = try AppDatabase(DatabaseQueue())
+        let writer = EventWriter(database: database)
+        await withTaskGroup(of: Void.self) { group in
+            for task in 0..<8 {
+                group.addTask {
+                    for index in 0..<250 {
+                        writer.record(AssetEvent(kind: .open, partner: "p\(task)", campaign: "c", asset: "a\(index)", locale: "en-US",
+                                                 occurredAt: now, ipHash: "h", agentClass: "desktop"))
+                    }
+                }
+            }
+        }
+        #expect(try database.eventCount() == 0)
+        #expect(try writer.flush() == 2_000)
+        #expect(try database.eventCount() == 2_000)
+        #expect(try writer.flush() == 0)
+    }
+
+    @Test("the schema refuses an unknown event kind")
+    func eventKind() throws {
+        let database = try AppDatabase(DatabaseQueue())
+        #expect(throws: DatabaseError.self) {
+            try database.writer.write { db in
+                try db.execute(sql: "INSERT INTO event (kind, partner, campaign, asset, locale, occurredAt, ipHash, agentClass) VALUES ('like', 'p', 'c', 'a', 'l', 0, 'h', 'x')")
+            }
+        }
+    }
+
+    @Test("tokens grant their role and partner, are stored only as hashes, and stop working when revoked")
+    func tokens() throws {
+        let database = try AppDatabase(DatabaseQueue())
+        var random = SeededRandom(state: 42)
+        let token = try database.issueToken(role: .partner, partner: "a", now: now, using: &random)
+        let admin = try database.issueToken(role: .admin, partner: nil, now: now, using: &random)
+        #expect(token.count == 43)
+        #expect(try database.grant(for: token) == .init(role: .partner, partner: "a"))
+        #expect(try database.grant(for: admin) == .init(role: .admin, partner: nil))
+        #expect(try database.grant(for: token + "x") == nil)
+        let stored = try database.writer.read { db in try String.fetchAll(db, sql: "SELECT tokenHash FROM accessToken") }
+        #expect(!stored.contains(token) && stored.count == 2)
+        #expect(try database.revokeTokens(role: .partner, partner: "a", now: now) == 1)
+        #expect(try database.grant(for: token) == nil)
+        #expect(try database.grant(for: admin) != nil)
+    }
+
+    @Test("visitors are kept as a salted hash and a coarse agent class", arguments: [
+        ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36", Visitor.AgentClass.desktop),
+        ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)", .mobile),
+        ("Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)", .mailProxy),
+        ("curl/8.0.1", .bot),
+        ("", .other),
+    ])
+    func visitor(agent: String, expected: Visitor.AgentClass) {
+        #expect(Visitor.agentClass(agent) == expected)
+        let salt = Data("salt".utf8)
+        #expect(Visitor.ipHash("203.0.113.7", salt: salt) != Visitor.ipHash("203.0.113.7", salt: Data("other".utf8)))
+        #expect(!Visitor.ipHash("203.0.113.7", salt: salt).contains("203"))
+    }
+}
