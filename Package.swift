@@ -46,7 +46,7 @@ let package = Package(
         .executableTarget(
             name: "CobrandCLI",
             dependencies: [
-                "CobrandCore", "CobrandFiles",
+                "CobrandCore", "CobrandFiles", "CobrandStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "CobrandStoreTests", dependencies: ["CobrandStore", "CobrandCore"]),
         .testTarget(
             name: "CobrandCLITests",
-            dependencies: ["CobrandCLI", "CobrandTesting"]
+            dependencies: ["CobrandCLI", "CobrandTesting", "CobrandCore", "CobrandStore"]
         ),
         .testTarget(
             name: "CobrandFilesTests",

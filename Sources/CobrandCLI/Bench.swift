@@ -1,6 +1,7 @@
 import ArgumentParser
 import CobrandCore
 import CobrandFiles
+import CobrandStore
 import Foundation
 
 extension Cobrand {
@@ -84,7 +85,9 @@ extension Cobrand {
                 let files = try ProjectReader.read(project: root)
                 let (project, diagnostics) = Project.load(files)
                 guard let project else { throw ProjectError(diagnostics.errors) }
-                let report = try await Builder(project: project, output: output, tracking: try ProjectOptions.tracking(for: project), jobs: jobs).build()
+                let database = try AppDatabase.open(path: root.appendingPathComponent("cobrand.sqlite").path)
+                let tracking = try ProjectOptions.tracking(for: project, database: database)
+                let report = try await Builder(project: project, output: output, tracking: tracking, jobs: jobs).build()
                 let elapsed = ContinuousClock.now - start
                 return (report, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
             }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CobrandCore
 import CobrandFiles
+import CobrandStore
 import Foundation
 
 extension Cobrand {
@@ -42,6 +43,9 @@ extension Cobrand {
         @Option(help: ArgumentHelp("Build the I-th of N disjoint slices of the partner x locale set.", valueName: "I/N"))
         var shard: String?
 
+        @Option(help: ArgumentHelp("Database to sync partners and kits into (default: <project>/cobrand.sqlite).", valueName: "file"))
+        var db: String?
+
         func validate() throws {
             guard jobs >= 1 else { throw ValidationError("--jobs must be 1 or more") }
             if let shard, Shard(shard) == nil {
@@ -65,9 +69,18 @@ extension Cobrand {
                 ?? options.projectURL.appendingPathComponent("Output")
             let bar = ProgressBar()
             let progress: (@Sendable (Int, Int) -> Void)? = bar.isEnabled ? { @Sendable done, total in bar.update(done, total) } : nil
-            let builder = Builder(project: project, output: output, tracking: try ProjectOptions.tracking(for: project), jobs: jobs)
+            let database = try options.openDatabase(db)
+            let builder = Builder(project: project, output: output, tracking: try ProjectOptions.tracking(for: project, database: database), jobs: jobs)
             let report = try await builder.build(selection, progress: progress)
             bar.finish()
+            // The portal lists what index.json lists, for the partners the roster has.
+            try database.sync(partners: project.partners)
+            let now = Date()
+            try database.sync(kits: report.index.kits.map { entry in
+                let size = (try? FileManager.default.attributesOfItem(atPath: output.appendingPathComponent(entry.bundle).path)[.size] as? Int) ?? 0
+                return AppDatabase.Kit(dir: entry.dir, campaign: entry.campaign, partner: entry.partner, locale: entry.locale, bundle: entry.bundle,
+                                       sha256: entry.sha256, files: entry.files, bytes: size, builtAt: now)
+            })
             print(Self.summary(report, output: output))
             let skipped = diagnostics.errors.count
             if skipped > 0 {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CobrandCore
 import CobrandFiles
+import CobrandStore
 import Foundation
 
 /// The `cobrand` command. Exit codes: 0 success, 1 user error (bad input or arguments), 2 internal error.
@@ -16,7 +17,7 @@ struct Cobrand: AsyncParsableCommand {
           cobrand build --partner acme-cloud --locale de-DE
         """,
         version: Generator.version,
-        subcommands: [Build.self, Validate.self, Locales.self, Init.self, Bench.self]
+        subcommands: [Build.self, Validate.self, Locales.self, Partners.self, Admin.self, Init.self, Bench.self]
     )
 
     static func main() async {
@@ -91,12 +92,34 @@ struct ProjectOptions: ParsableArguments {
         return (project, diagnostics)
     }
 
-    /// The signer for tracked links when `tracking_base_url` is set; its secret comes from the environment.
-    static func tracking(for project: Project, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> TrackingSigner? {
+    /// The signer for tracked links when `tracking_base_url` is set. The key is the database's tracking
+    /// secret (made on first use), so `cobrand serve` on the same database verifies what `build` signed;
+    /// `COBRAND_TRACKING_SECRET` overrides it where the build runs without the server's database.
+    static func tracking(for project: Project, database: @autoclosure () throws -> AppDatabase,
+                         environment: [String: String] = ProcessInfo.processInfo.environment) throws -> TrackingSigner? {
         guard let base = project.config.trackingBaseURL else { return nil }
-        guard let secret = environment["COBRAND_TRACKING_SECRET"], secret.utf8.count >= 32 else {
-            throw UserError("cobrand.yaml sets tracking_base_url, so links are signed: set COBRAND_TRACKING_SECRET to the tracking server's secret (32 characters or more), or remove tracking_base_url")
+        if let secret = environment["COBRAND_TRACKING_SECRET"] {
+            guard secret.utf8.count >= 32 else {
+                throw UserError("COBRAND_TRACKING_SECRET is shorter than 32 characters; use a long random value or unset it to use the database's secret")
+            }
+            return TrackingSigner(baseURL: base, secret: Data(secret.utf8))
         }
-        return TrackingSigner(baseURL: base, secret: Data(secret.utf8))
+        let key = try database().secret(AppDatabase.trackingSecretName) {
+            var random = SystemRandomNumberGenerator()
+            return Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &random) })
+        }
+        return TrackingSigner(baseURL: base, secret: key)
+    }
+
+    /// `--db`, default `cobrand.sqlite` in the project folder.
+    func databasePath(_ db: String?) -> String {
+        db ?? projectURL.appendingPathComponent("cobrand.sqlite").path
+    }
+
+    func openDatabase(_ db: String?) throws -> AppDatabase {
+        let path = databasePath(db)
+        do { return try AppDatabase.open(path: path) } catch let error as AppDatabase.StoreError {
+            throw UserError(error.description)
+        }
     }
 }

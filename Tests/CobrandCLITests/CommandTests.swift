@@ -1,3 +1,5 @@
+import CobrandCore
+import CobrandStore
 import CobrandTesting
 import Foundation
 import Testing
@@ -144,7 +146,28 @@ struct CommandTests {
         #expect(check.status == 0)
     }
 
-    @Test("every command's help has an example", arguments: ["build", "validate", "init", "bench", "locales", "locales check", "locales export", "locales import"])
+    @Test("with tracking_base_url, build signs links with the database's secret and syncs partners and kits")
+    func trackedBuild() throws {
+        let folder = temp()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = try #require(Fixture.files["cobrand.yaml"]) + "tracking_base_url: https://t.example\n"
+        try Fixture.write(to: folder, ["cobrand.yaml": config])
+        let run = try cobrand("build", "--project", folder.path)
+        #expect(run.status == 0, "\(run.stderr)")
+        let database = try AppDatabase.open(path: folder.appendingPathComponent("cobrand.sqlite").path)
+        let secret = try database.secret(AppDatabase.trackingSecretName) { Data() }
+        #expect(secret.count == 32)
+        let html = try String(contentsOf: folder.appendingPathComponent("Output/kits/launch/alpha/en-US/landing/index.html"), encoding: .utf8)
+        let token = try #require(html.components(separatedBy: "href=\"https://t.example/t/c/").dropFirst().first?.components(separatedBy: "\"").first)
+        #expect(TrackingSigner(baseURL: "https://t.example", secret: secret).verify(token)?.partner == "alpha")
+        #expect(try database.kits(partner: "beta").map(\.dir) == ["kits/launch/beta/de-DE"])
+        let issued = try cobrand("partners", "token", "alpha", "--project", folder.path)
+        #expect(issued.status == 0)
+        #expect(try database.grant(for: issued.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) == .init(role: .partner, partner: "alpha"))
+    }
+
+    @Test("every command's help has an example", arguments: ["build", "validate", "init", "bench", "locales", "locales check", "locales export", "locales import",
+                                                                   "partners token", "admin token"])
     func help(command: String) throws {
         let words = command.split(separator: " ").map(String.init)
         let run = words.count == 1 ? try cobrand(words[0], "--help") : try cobrand(words[0], words[1], "--help")
