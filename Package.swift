@@ -16,6 +16,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         /// CLDR plural rules from Debian's ICU (apt: libicu-dev), behind a C interface without ICU types.
@@ -42,12 +45,22 @@ let package = Package(
             name: "CobrandStore",
             dependencies: ["CobrandCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        /// HTTP adapter (Hummingbird): tracking endpoints, later the portal and APIs.
+        .target(
+            name: "CobrandServer",
+            dependencies: [
+                "CobrandCore", "CobrandStore", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         /// The `cobrand` command: wires the adapters together.
         .executableTarget(
             name: "CobrandCLI",
             dependencies: [
-                "CobrandCore", "CobrandFiles", "CobrandStore",
+                "CobrandCore", "CobrandFiles", "CobrandStore", "CobrandServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         /// Fixture builders shared by the test targets.
@@ -60,6 +73,13 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CobrandStoreTests", dependencies: ["CobrandStore", "CobrandCore"]),
+        .testTarget(
+            name: "CobrandServerTests",
+            dependencies: [
+                "CobrandServer", "CobrandStore", "CobrandCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         .testTarget(
             name: "CobrandCLITests",
             dependencies: ["CobrandCLI", "CobrandTesting", "CobrandCore", "CobrandStore"]

@@ -172,8 +172,5 @@ struct CampaignCheck {
         switch error { case let .missing(_, _, fix): return fix }
     }
 
-    static func isWebAddress(_ url: String) -> Bool {
-        guard let parts = URLComponents(string: url), ["http", "https"].contains(parts.scheme?.lowercased() ?? "") else { return false }
-        return parts.host?.isEmpty == false
-    }
+    static func isWebAddress(_ url: String) -> Bool { WebAddress.isValid(url) }
 }

@@ -16,3 +16,11 @@ public enum TrackedLink {
         return parts.string ?? url
     }
 }
+
+/// http(s) addresses with a host: the only links Cobrand writes or redirects to.
+public enum WebAddress {
+    public static func isValid(_ url: String) -> Bool {
+        guard let parts = URLComponents(string: url), ["http", "https"].contains(parts.scheme?.lowercased() ?? "") else { return false }
+        return parts.host?.isEmpty == false
+    }
+}

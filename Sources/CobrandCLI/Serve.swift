@@ -1,0 +1,59 @@
+import ArgumentParser
+import CobrandCore
+import CobrandServer
+import CobrandStore
+import Foundation
+import Hummingbird
+import Logging
+
+extension Cobrand {
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the HTTP server: tracking endpoints and health check (the portal and APIs come next).",
+            discussion: """
+            Events are queued in memory and written every 50 ms in one transaction; SIGINT or SIGTERM stops the
+            server gracefully and writes what is queued, so a normal stop loses nothing.
+
+            Example:
+              cobrand serve --port 8080 --db cobrand.sqlite
+            """
+        )
+
+        @OptionGroup var options: ProjectOptions
+
+        @Option(help: "Port to listen on.")
+        var port: Int = 8080
+
+        @Option(help: ArgumentHelp("Address to listen on.", valueName: "addr"))
+        var host: String = "127.0.0.1"
+
+        @Option(help: ArgumentHelp("Database (default: <project>/cobrand.sqlite).", valueName: "file"))
+        var db: String?
+
+        func validate() throws {
+            guard (1...65535).contains(port) else { throw ValidationError("--port must be 1 to 65535") }
+        }
+
+        func run() async throws {
+            var logger = Logger(label: "cobrand")
+            logger.logLevel = .info
+            let (project, _) = try options.load()
+            let database = try options.openDatabase(db)
+            // The build signs with the same secret (see `build`), so its links verify here.
+            let base = project.config.trackingBaseURL ?? "http://\(host):\(port)"
+            let projectWithBase = { () -> Project in var copy = project; copy.config.trackingBaseURL = base; return copy }()
+            guard let signer = try ProjectOptions.tracking(for: projectWithBase, database: database) else { return }
+            let salt = try database.secret(AppDatabase.ipSaltName) {
+                var random = SystemRandomNumberGenerator()
+                return Data((0..<16).map { _ in UInt8.random(in: .min ... .max, using: &random) })
+            }
+            try database.sync(partners: project.partners)
+            let writer = EventWriter(database: database)
+            let routes = TrackingRoutes(signer: signer, writer: writer, salt: salt)
+            let app = CobrandServer.application(tracking: routes, host: host, port: port, logger: logger)
+            logger.info("serving", metadata: ["address": "\(host):\(port)", "db": "\(options.databasePath(db))"])
+            try await app.runService()
+            try writer.flush()
+        }
+    }
+}

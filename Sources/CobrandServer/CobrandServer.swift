@@ -1,0 +1,41 @@
+import CobrandCore
+import CobrandStore
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// Writes queued events every `interval`; on graceful shutdown it stops and flushes what is left.
+public struct EventFlushService: Service {
+    public let writer: EventWriter
+    public let interval: Duration
+
+    public init(writer: EventWriter, interval: Duration = .milliseconds(50)) {
+        self.writer = writer
+        self.interval = interval
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await writer.run(every: interval, clock: ContinuousClock())
+        }
+    }
+}
+
+/// The HTTP server: routes over the store, with the event writer as a service of the same lifecycle.
+public enum CobrandServer {
+    public static func router(tracking: TrackingRoutes) -> Router<ServerContext> {
+        let router = Router(context: ServerContext.self)
+        router.get("/healthz") { _, _ in "ok\n" }
+        tracking.add(to: router)
+        return router
+    }
+
+    public static func application(tracking: TrackingRoutes, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+        Application(
+            router: router(tracking: tracking),
+            configuration: .init(address: .hostname(host, port: port), serverName: "cobrand"),
+            services: [EventFlushService(writer: tracking.writer)],
+            logger: logger)
+    }
+}
