@@ -49,7 +49,7 @@ extension Cobrand {
             }
             try database.sync(partners: project.partners)
             let writer = EventWriter(database: database)
-            let routes = TrackingRoutes(signer: signer, writer: writer, salt: salt)
+            let routes = TrackingRoutes(signer: signer, writer: writer, salt: salt, now: { Date() })
             let app = CobrandServer.application(tracking: routes, host: host, port: port, logger: logger)
             logger.info("serving", metadata: ["address": "\(host):\(port)", "db": "\(options.databasePath(db))"])
             try await app.runService()

@@ -31,7 +31,7 @@ public struct TrackingRoutes: Sendable {
     /// The clock events are stamped with; tests pass a fixed one.
     public let now: @Sendable () -> Date
 
-    public init(signer: TrackingSigner, writer: EventWriter, salt: Data, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(signer: TrackingSigner, writer: EventWriter, salt: Data, now: @escaping @Sendable () -> Date) {
         self.signer = signer
         self.writer = writer
         self.salt = salt
