@@ -81,6 +81,14 @@ public struct AppDatabase: Sendable {
                 t.column("revokedAt", .datetime)
             }
         }
+        migrator.registerMigration("v2-sessions") { db in
+            // Portal sign-ins: like tokens, only a hash of the session id is stored.
+            try db.create(table: "session") { t in
+                t.primaryKey("idHash", .text)
+                t.column("partner", .text).notNull()
+                t.column("expiresAt", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }

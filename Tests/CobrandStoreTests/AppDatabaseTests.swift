@@ -37,8 +37,39 @@ struct AppDatabaseTests {
              try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"))
         }
         #expect(mode == "wal")
-        #expect(tables == ["accessToken", "event", "grdb_migrations", "kit", "partner", "setting"])
+        #expect(tables == ["accessToken", "event", "grdb_migrations", "kit", "partner", "session", "setting"])
         _ = try AppDatabase.open(path: file.path)
+    }
+
+    @Test("a v1 database (the previous version) upgrades in place and keeps its data")
+    func upgrade() throws {
+        let file = TempDatabase()
+        // Build a v1 database by hand: run only the first migration.
+        let pool = try DatabasePool(path: file.path)
+        var v1 = DatabaseMigrator()
+        v1.registerMigration("v1") { db in
+            try db.execute(sql: "CREATE TABLE setting (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
+            try db.execute(sql: "INSERT INTO setting VALUES ('tracking.secret', x'0102')")
+        }
+        try v1.migrate(pool)
+        try pool.close()
+        let database = try AppDatabase.open(path: file.path)
+        let applied = try database.writer.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
+        #expect(applied == ["v1", "v2-sessions"])
+        #expect(try database.secret(AppDatabase.trackingSecretName) { Data() } == Data([1, 2]))
+    }
+
+    @Test("sessions identify their partner until they expire or end; only hashes are stored")
+    func sessions() throws {
+        let database = try AppDatabase(DatabaseQueue())
+        var random = SeededRandom(state: 7)
+        let id = try database.startSession(partner: "a", now: now, lifetime: 60, using: &random)
+        #expect(try database.sessionPartner(id, now: now.addingTimeInterval(59)) == "a")
+        #expect(try database.sessionPartner(id, now: now.addingTimeInterval(60)) == nil)
+        #expect(try database.sessionPartner(id + "x", now: now) == nil)
+        #expect(try database.writer.read { db in try String.fetchAll(db, sql: "SELECT idHash FROM session") }.contains(id) == false)
+        try database.endSession(id)
+        #expect(try database.sessionPartner(id, now: now) == nil)
     }
 
     @Test("a database from a newer cobrand is refused with a clear message")

@@ -1,0 +1,46 @@
+import CobrandCore
+import Foundation
+import GRDB
+
+/// Portal sessions: a random id in an HttpOnly cookie, its hash in the database, a fixed lifetime.
+extension AppDatabase {
+    /// Starts a session for a partner and returns its id (the cookie value).
+    public func startSession<R: RandomNumberGenerator>(partner: String, now: Date, lifetime: TimeInterval = 8 * 3600,
+                                                        using random: inout R) throws -> String {
+        let id = Base64URL.encode(Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &random) }))
+        try writer.write { db in
+            try db.execute(sql: "DELETE FROM session WHERE expiresAt <= ?", arguments: [now])
+            try db.execute(sql: "INSERT INTO session (idHash, partner, expiresAt) VALUES (?, ?, ?)",
+                           arguments: [Checksum.sha256(Data(id.utf8)), partner, now.addingTimeInterval(lifetime)])
+        }
+        return id
+    }
+
+    /// The partner of a live session; nil when unknown or expired.
+    public func sessionPartner(_ id: String, now: Date) throws -> String? {
+        try writer.read { db in
+            try String.fetchOne(db, sql: "SELECT partner FROM session WHERE idHash = ? AND expiresAt > ?",
+                                arguments: [Checksum.sha256(Data(id.utf8)), now])
+        }
+    }
+
+    public func endSession(_ id: String) throws {
+        try writer.write { db in try db.execute(sql: "DELETE FROM session WHERE idHash = ?", arguments: [Checksum.sha256(Data(id.utf8))]) }
+    }
+
+    /// A partner's kit by campaign and locale; nil when that partner has no such kit.
+    public func kit(partner: String, campaign: String, locale: String) throws -> Kit? {
+        try writer.read { db in
+            try Kit.fetchOne(db, sql: "SELECT * FROM kit WHERE partner = ? AND campaign = ? AND locale = ?", arguments: [partner, campaign, locale])
+        }
+    }
+
+    /// A partner's display name and locales, for the portal.
+    public func partner(_ id: String) throws -> (name: String, locales: [String])? {
+        try writer.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT name, locales FROM partner WHERE id = ?", arguments: [id]) else { return nil }
+            let locales: String = row["locales"]
+            return (row["name"], locales.split(separator: ";").map(String.init))
+        }
+    }
+}
