@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(
             name: "CobrandServerTests",
             dependencies: [
-                "CobrandServer", "CobrandStore", "CobrandCore",
+                "CobrandServer", "CobrandStore", "CobrandCore", "CobrandTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

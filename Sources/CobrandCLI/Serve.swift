@@ -9,7 +9,7 @@ import Logging
 extension Cobrand {
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run the HTTP server: tracking endpoints and health check (the portal and APIs come next).",
+            abstract: "Run the HTTP server: partner portal, tracking endpoints and health check.",
             discussion: """
             Events are queued in memory and written every 50 ms in one transaction; SIGINT or SIGTERM stops the
             server gracefully and writes what is queued, so a normal stop loses nothing.
@@ -29,6 +29,9 @@ extension Cobrand {
 
         @Option(help: ArgumentHelp("Database (default: <project>/cobrand.sqlite).", valueName: "file"))
         var db: String?
+
+        @Option(help: ArgumentHelp("The build's output folder, where bundles are (default: <project>/Output).", valueName: "dir"))
+        var out: String?
 
         func validate() throws {
             guard (1...65535).contains(port) else { throw ValidationError("--port must be 1 to 65535") }
@@ -50,7 +53,9 @@ extension Cobrand {
             try database.sync(partners: project.partners)
             let writer = EventWriter(database: database)
             let routes = TrackingRoutes(signer: signer, writer: writer, salt: salt, now: { Date() })
-            let app = CobrandServer.application(tracking: routes, host: host, port: port, logger: logger)
+            let portal = PortalRoutes(project: project, database: database, output: out.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? options.projectURL.appendingPathComponent("Output"),
+                                      writer: writer, salt: salt, now: { Date() })
+            let app = CobrandServer.application(tracking: routes, portal: portal, host: host, port: port, logger: logger)
             logger.info("serving", metadata: ["address": "\(host):\(port)", "db": "\(options.databasePath(db))"])
             try await app.runService()
             try writer.flush()

@@ -24,16 +24,17 @@ public struct EventFlushService: Service {
 
 /// The HTTP server: routes over the store, with the event writer as a service of the same lifecycle.
 public enum CobrandServer {
-    public static func router(tracking: TrackingRoutes) -> Router<ServerContext> {
+    public static func router(tracking: TrackingRoutes, portal: PortalRoutes? = nil) -> Router<ServerContext> {
         let router = Router(context: ServerContext.self)
         router.get("/healthz") { _, _ in "ok\n" }
         tracking.add(to: router)
+        portal?.add(to: router)
         return router
     }
 
-    public static func application(tracking: TrackingRoutes, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+    public static func application(tracking: TrackingRoutes, portal: PortalRoutes, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
         Application(
-            router: router(tracking: tracking),
+            router: router(tracking: tracking, portal: portal),
             configuration: .init(address: .hostname(host, port: port), serverName: "cobrand"),
             services: [EventFlushService(writer: tracking.writer)],
             logger: logger)

@@ -2,8 +2,8 @@ import Foundation
 
 /// Fixed-pattern date texts (iCalendar, RFC 3339, schedules): built from Gregorian calendar fields in a
 /// given zone, never from locale-dependent formatters, so they are the same on every machine.
-enum Timestamp {
-    static let utc = TimeZone(identifier: "UTC") ?? .current
+public enum Timestamp {
+    public static let utc = TimeZone(identifier: "UTC") ?? .current
 
     /// `pattern` gets year, month, day, hour, minute and second as six `%d` arguments in that order.
     static func format(_ date: Date, in zone: TimeZone = utc, _ pattern: String) -> String {

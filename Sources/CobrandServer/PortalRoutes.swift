@@ -1,0 +1,138 @@
+import CobrandCore
+import CobrandStore
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// The partner portal: sign in with an access token, see your own kits, download your own bundles.
+///
+/// The partner always comes from the session, never from the URL: a download names only campaign and
+/// locale, and the file path comes from that partner's kit row, so no path can reach another partner's
+/// bundle. Pages are rendered from the project's `Templates/_shared/portal/` in the partner's locale.
+public struct PortalRoutes: Sendable {
+    public static let cookieName = "cobrand_session"
+    public static let signInTemplate = "_shared/portal/sign-in.html"
+    public static let kitsTemplate = "_shared/portal/kits.html"
+
+    public let project: Project
+    public let database: AppDatabase
+    /// The build's output folder, where bundles are.
+    public let output: URL
+    public let writer: EventWriter
+    public let salt: Data
+    public let now: @Sendable () -> Date
+
+    public init(project: Project, database: AppDatabase, output: URL, writer: EventWriter, salt: Data, now: @escaping @Sendable () -> Date) {
+        self.project = project
+        self.database = database
+        self.output = output.standardizedFileURL
+        self.writer = writer
+        self.salt = salt
+        self.now = now
+    }
+
+    public func add(to router: Router<ServerContext>) {
+        router.get("/portal") { request, _ in
+            guard let partner = try self.partner(request) else { return try self.page(Self.signInTemplate, locale: self.project.config.defaultLocale, model: [:]) }
+            return try self.kitsPage(partner)
+        }
+        router.post("/portal/sign-in") { request, _ in
+            let form = try await Self.form(request)
+            guard let token = form["token"], let grant = try self.database.grant(for: token), grant.role == .partner, let partner = grant.partner else {
+                var response = try self.page(Self.signInTemplate, locale: self.project.config.defaultLocale, model: ["error": true])
+                response.status = .unauthorized
+                return response
+            }
+            var random = SystemRandomNumberGenerator()
+            let session = try self.database.startSession(partner: partner, now: self.now(), using: &random)
+            var response = Response(status: .seeOther, headers: [.location: "/portal"])
+            response.setCookie(Cookie(name: Self.cookieName, value: session, maxAge: 8 * 3600, path: "/portal", secure: true, httpOnly: true, sameSite: .strict))
+            return response
+        }
+        router.post("/portal/sign-out") { request, _ in
+            if let session = request.cookies[Self.cookieName]?.value { try self.database.endSession(session) }
+            var response = Response(status: .seeOther, headers: [.location: "/portal"])
+            response.setCookie(Cookie(name: Self.cookieName, value: "", maxAge: 0, path: "/portal", secure: true, httpOnly: true, sameSite: .strict))
+            return response
+        }
+        router.get("/portal/bundles/{campaign}/{locale}") { request, context in
+            guard let partner = try self.partner(request) else { return Response(status: .seeOther, headers: [.location: "/portal"]) }
+            let campaign = context.parameters.get("campaign")?.removingPercentEncoding ?? ""
+            let locale = context.parameters.get("locale")?.removingPercentEncoding ?? ""
+            guard Partner.isValidID(campaign), LocaleTag(locale)?.identifier == locale,
+                  let kit = try self.database.kit(partner: partner, campaign: campaign, locale: locale),
+                  let data = self.bundle(kit.bundle)
+            else { throw HTTPError(.notFound) }
+            self.writer.record(AssetEvent(
+                kind: .download, partner: partner, campaign: campaign, asset: "bundle", locale: locale, occurredAt: self.now(),
+                ipHash: Visitor.ipHash(context.remoteAddress?.ipAddress ?? "unknown", salt: self.salt),
+                agentClass: Visitor.agentClass(request.headers[.userAgent]).rawValue))
+            let name = (kit.bundle as NSString).lastPathComponent
+            return Response(status: .ok, headers: [.contentType: "application/zip", .contentDisposition: "attachment; filename=\"\(name)\"",
+                                                   .cacheControl: "private, no-store"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+    }
+
+    func partner(_ request: Request) throws -> String? {
+        guard let session = request.cookies[Self.cookieName]?.value, !session.isEmpty else { return nil }
+        return try database.sessionPartner(session, now: now())
+    }
+
+    /// The bundle's bytes, only if the path stays inside the output folder and is a regular file (no symlink).
+    func bundle(_ relative: String) -> Data? {
+        let url = output.appendingPathComponent(relative).standardizedFileURL
+        guard url.path.hasPrefix(output.path + "/") else { return nil }
+        var info = stat()
+        guard lstat(url.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return FileManager.default.contents(atPath: url.path)
+    }
+
+    func kitsPage(_ partner: String) throws -> Response {
+        let kits = try database.kits(partner: partner)
+        let profile = try database.partner(partner)
+        let locale = profile?.locales.first.flatMap(LocaleTag.init) ?? project.config.defaultLocale
+        let numbers = Locale(identifier: locale.identifier)
+        var style = Date.FormatStyle(date: .abbreviated, time: .shortened).locale(numbers)
+        style.timeZone = project.partners.first { $0.id == partner }?.timezone.flatMap(TimeZone.init(identifier:)) ?? Timestamp.utc
+        let titles = Dictionary(uniqueKeysWithValues: project.campaigns.map { campaign in
+            (campaign.id, project.strings(for: locale).lookup(campaign.title)?.text ?? campaign.id)
+        })
+        let campaigns = Dictionary(grouping: kits, by: \.campaign).keys.sorted().map { id -> [String: Any] in
+            [
+                "title": titles[id] ?? id,
+                "kits": kits.filter { $0.campaign == id }.map { kit -> [String: Any] in
+                    [
+                        "locale": kit.locale, "files": kit.files, "size": ByteCountFormatter.string(fromByteCount: Int64(kit.bytes), countStyle: .file),
+                        "built": kit.builtAt.formatted(style), "href": "/portal/bundles/\(kit.campaign)/\(kit.locale)",
+                    ]
+                },
+            ]
+        }
+        return try page(Self.kitsTemplate, locale: locale, model: ["partner": ["id": partner, "name": profile?.name ?? partner],
+                                                                     "campaigns": campaigns, "empty": kits.isEmpty])
+    }
+
+    func page(_ template: String, locale: LocaleTag, model: [String: Any]) throws -> Response {
+        var model = model
+        let strings = project.strings(for: locale)
+        var messages: [String: String] = [:]
+        for key in strings.keys where key.hasPrefix("portal.") { messages[String(key.dropFirst("portal.".count))] = strings.lookup(key)?.text }
+        model["t"] = ["portal": messages]
+        model["locale"] = ["tag": locale.identifier, "dir": locale.isRightToLeft ? "rtl" : "ltr"]
+        model["vendor"] = ["name": project.config.vendor.name]
+        guard let html = project.library.render(model, withTemplate: Project.templateName(template)) else {
+            throw HTTPError(.internalServerError, message: "Templates/\(template).mustache is missing; cobrand validate names it")
+        }
+        return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "private, no-store"],
+                        body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// An `application/x-www-form-urlencoded` body, at most 16 KB.
+    static func form(_ request: Request) async throws -> [String: String] {
+        let buffer = try await request.body.collect(upTo: 16_384)
+        var parts = URLComponents()
+        parts.percentEncodedQuery = String(buffer: buffer).replacingOccurrences(of: "+", with: "%20")
+        return Dictionary((parts.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { first, _ in first })
+    }
+}
