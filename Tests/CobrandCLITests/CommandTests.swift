@@ -167,7 +167,7 @@ struct CommandTests {
     }
 
     @Test("every command's help has an example", arguments: ["build", "validate", "init", "bench", "locales", "locales check", "locales export", "locales import",
-                                                                   "partners token", "admin token"])
+                                                                   "partners token", "admin token", "usage report"])
     func help(command: String) throws {
         let words = command.split(separator: " ").map(String.init)
         let run = words.count == 1 ? try cobrand(words[0], "--help") : try cobrand(words[0], words[1], "--help")

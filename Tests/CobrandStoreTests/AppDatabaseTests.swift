@@ -169,3 +169,25 @@ struct AppDatabaseTests {
         #expect(!Visitor.ipHash("203.0.113.7", salt: salt).contains("203"))
     }
 }
+
+@Suite("Usage reports")
+struct UsageTests {
+    @Test("events are counted per partner, campaign, asset and locale inside the range only")
+    func usage() throws {
+        let database = try AppDatabase(DatabaseQueue())
+        let day = Date(timeIntervalSince1970: 1_800_000_000)
+        func event(_ kind: AssetEvent.Kind, _ partner: String, _ at: TimeInterval, ip: String = "h1") -> AssetEvent {
+            AssetEvent(kind: kind, partner: partner, campaign: "launch", asset: "hello", locale: "en-US", occurredAt: day.addingTimeInterval(at), ipHash: ip, agentClass: "desktop")
+        }
+        try database.insert([
+            event(.open, "a", 0), event(.open, "a", 10, ip: "h2"), event(.click, "a", 20), event(.download, "a", 30),
+            event(.view, "b", 40), event(.open, "a", 86_400), event(.open, "a", -1),
+        ])
+        let rows = try database.usage(from: day, until: day.addingTimeInterval(86_400))
+        #expect(rows == [
+            .init(partner: "a", campaign: "launch", asset: "hello", locale: "en-US", opens: 2, clicks: 1, views: 0, downloads: 1, visitors: 2),
+            .init(partner: "b", campaign: "launch", asset: "hello", locale: "en-US", opens: 0, clicks: 0, views: 1, downloads: 0, visitors: 1),
+        ])
+        #expect(try database.usage(from: day, until: day.addingTimeInterval(86_400), partner: "b").map(\.partner) == ["b"])
+    }
+}
