@@ -55,7 +55,8 @@ extension Cobrand {
             let routes = TrackingRoutes(signer: signer, writer: writer, salt: salt, now: { Date() })
             let portal = PortalRoutes(project: project, database: database, output: out.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? options.projectURL.appendingPathComponent("Output"),
                                       writer: writer, salt: salt, now: { Date() })
-            let app = CobrandServer.application(tracking: routes, portal: portal, host: host, port: port, logger: logger)
+            let admin = AdminRoutes(database: database, now: { Date() })
+            let app = CobrandServer.application(tracking: routes, portal: portal, admin: admin, host: host, port: port, logger: logger)
             logger.info("serving", metadata: ["address": "\(host):\(port)", "db": "\(options.databasePath(db))"])
             try await app.runService()
             try writer.flush()

@@ -48,7 +48,7 @@ extension Cobrand.Usage {
         var db: String?
 
         static func day(_ text: String, option: String) throws -> Date {
-            guard let components = SendSchedule.day(text), let date = Calendar.utc.date(from: components) else {
+            guard let components = SendSchedule.day(text), let date = Calendar.utcGregorian.date(from: components) else {
                 throw ValidationError("--\(option) '\(text)' is not a day; write YYYY-MM-DD")
             }
             return date
@@ -60,7 +60,7 @@ extension Cobrand.Usage {
         }
 
         func run() async throws {
-            let today = Calendar.utc.startOfDay(for: Date())
+            let today = Calendar.utcGregorian.startOfDay(for: Date())
             let until = try to.map { try Self.day($0, option: "to") }.map { $0.addingTimeInterval(86_400) } ?? today.addingTimeInterval(86_400)
             let start = try from.map { try Self.day($0, option: "from") } ?? until.addingTimeInterval(-30 * 86_400)
             guard start < until else { throw UserError("--from must not be after --to") }
@@ -71,24 +71,12 @@ extension Cobrand.Usage {
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 print(String(decoding: try encoder.encode(rows), as: UTF8.self))
             case .csv:
-                let header = ["partner", "campaign", "asset", "locale", "opens", "clicks", "views", "downloads", "visitors"]
-                print(([header] + rows.map(Self.fields)).map(CSV.line).joined(), terminator: "")
+                let header = AppDatabase.usageColumns
+                print(([header] + rows.map(\.fields)).map(CSV.line).joined(), terminator: "")
             case .table:
-                for row in rows { print(Self.fields(row).joined(separator: "\t")) }
+                for row in rows { print(row.fields.joined(separator: "\t")) }
                 print("\(rows.count) row(s), \(rows.reduce(0) { $0 + $1.opens + $1.clicks + $1.views + $1.downloads }) event(s)")
             }
         }
-
-        static func fields(_ row: AppDatabase.UsageRow) -> [String] {
-            [row.partner, row.campaign, row.asset, row.locale, String(row.opens), String(row.clicks), String(row.views), String(row.downloads), String(row.visitors)]
-        }
-    }
-}
-
-extension Calendar {
-    static var utc: Calendar {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = Timestamp.utc
-        return calendar
     }
 }

@@ -24,17 +24,19 @@ public struct EventFlushService: Service {
 
 /// The HTTP server: routes over the store, with the event writer as a service of the same lifecycle.
 public enum CobrandServer {
-    public static func router(tracking: TrackingRoutes, portal: PortalRoutes? = nil) -> Router<ServerContext> {
+    public static func router(tracking: TrackingRoutes, portal: PortalRoutes? = nil, admin: AdminRoutes? = nil) -> Router<ServerContext> {
         let router = Router(context: ServerContext.self)
         router.get("/healthz") { _, _ in "ok\n" }
         tracking.add(to: router)
         portal?.add(to: router)
+        admin?.add(to: router)
         return router
     }
 
-    public static func application(tracking: TrackingRoutes, portal: PortalRoutes, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+    public static func application(tracking: TrackingRoutes, portal: PortalRoutes, admin: AdminRoutes, host: String, port: Int,
+                                   logger: Logger) -> some ApplicationProtocol {
         Application(
-            router: router(tracking: tracking, portal: portal),
+            router: router(tracking: tracking, portal: portal, admin: admin),
             configuration: .init(address: .hostname(host, port: port), serverName: "cobrand"),
             services: [EventFlushService(writer: tracking.writer)],
             logger: logger)

@@ -28,7 +28,15 @@ extension AppDatabase {
             self.downloads = downloads
             self.visitors = visitors
         }
+
+        /// The row as text, in `usageColumns` order.
+        public var fields: [String] {
+            [partner, campaign, asset, locale, String(opens), String(clicks), String(views), String(downloads), String(visitors)]
+        }
     }
+
+    /// Columns of usage CSV and tables.
+    public static let usageColumns = ["partner", "campaign", "asset", "locale", "opens", "clicks", "views", "downloads", "visitors"]
 
     /// Usage in `[from, until)`, optionally for one partner, sorted by partner, campaign, asset, locale.
     public func usage(from: Date, until: Date, partner: String? = nil) throws -> [UsageRow] {

@@ -13,3 +13,12 @@ public enum Timestamp {
         return String(format: pattern, c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
     }
 }
+
+extension Calendar {
+    /// The Gregorian calendar in UTC, for day ranges in reports.
+    public static var utcGregorian: Calendar {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = Timestamp.utc
+        return calendar
+    }
+}

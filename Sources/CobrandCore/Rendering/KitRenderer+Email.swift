@@ -58,7 +58,7 @@ extension KitRenderer {
 
 extension String {
     /// Escaped for an HTML attribute or text, as Mustache's `{{x}}` does.
-    var htmlEscaped: String {
+    public var htmlEscaped: String {
         replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
