@@ -63,7 +63,8 @@ public struct TrackingRoutes: Sendable {
 
     /// Route parameters arrive percent-encoded: decode, strip the `.gif` of pixels, then verify.
     func claims(_ raw: String?, kind: TrackingSigner.Kind, suffix: String?) -> TrackingSigner.Claims? {
-        guard var token = raw?.removingPercentEncoding else { return nil }
+        // Tokens are URL-safe already; decode only when a client percent-encoded something.
+        guard let raw, var token = raw.contains("%") ? raw.removingPercentEncoding : raw else { return nil }
         if let suffix {
             guard token.hasSuffix(suffix) else { return nil }
             token.removeLast(suffix.count)

@@ -180,6 +180,16 @@ struct TrackingTokenTests {
         #expect(signer.token(claims) == token)
     }
 
+    @Test("base64url matches Foundation's base64 with the URL alphabet and no padding, and decodes back", arguments: Array(0...20))
+    func base64(length: Int) {
+        let data = Data((0..<length).map { UInt8(($0 * 97 + 13) % 256) })
+        let expected = data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+        #expect(Base64URL.encode(data) == expected)
+        #expect(Base64URL.decode(expected) == data)
+        #expect(Base64URL.decode(expected + "=") == nil)
+    }
+
     @Test("altered, truncated, foreign-key and garbage tokens are rejected")
     func tampering() {
         let token = signer.token(claims)
