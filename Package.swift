@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         /// CLDR plural rules from Debian's ICU (apt: libicu-dev), behind a C interface without ICU types.
@@ -45,13 +47,15 @@ let package = Package(
             name: "CobrandStore",
             dependencies: ["CobrandCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        /// HTTP adapter (Hummingbird): tracking endpoints, later the portal and APIs.
+        /// HTTP adapter (Hummingbird): tracking endpoints, the partner portal and the admin API.
         .target(
             name: "CobrandServer",
             dependencies: [
                 "CobrandCore", "CobrandStore", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"), .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         /// The `cobrand` command: wires the adapters together.

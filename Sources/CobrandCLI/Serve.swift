@@ -6,6 +6,8 @@ import Foundation
 import Hummingbird
 import Logging
 
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
 extension Cobrand {
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -33,13 +35,28 @@ extension Cobrand {
         @Option(help: ArgumentHelp("The build's output folder, where bundles are (default: <project>/Output).", valueName: "dir"))
         var out: String?
 
+        @Option(help: ArgumentHelp("Event loop threads answering requests (default: number of cores).", valueName: "n"))
+        var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+        @Option(help: ArgumentHelp("Least severe log level: trace, debug, info, notice, warning, error, critical. Tracking hits log at debug.", valueName: "level"))
+        var logLevel: Logger.Level = .info
+
+        @Option(help: ArgumentHelp("Log lines as text or json (one object per line, on standard error).", valueName: "format"))
+        var logFormat: LogFormat = .text
+
+        enum LogFormat: String, ExpressibleByArgument { case text, json }
+
         func validate() throws {
             guard (1...65535).contains(port) else { throw ValidationError("--port must be 1 to 65535") }
+            guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1 to 64") }
         }
 
         func run() async throws {
-            var logger = Logger(label: "cobrand")
-            logger.logLevel = .info
+            var logger = switch logFormat {
+            case .text: Logger(label: "cobrand")
+            case .json: Logger(label: "cobrand") { JSONLogHandler(label: $0) }
+            }
+            logger.logLevel = logLevel
             let (project, _) = try options.load()
             let database = try options.openDatabase(db)
             // The build signs with the same secret (see `build`), so its links verify here.
@@ -56,7 +73,8 @@ extension Cobrand {
             let portal = PortalRoutes(project: project, database: database, output: out.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? options.projectURL.appendingPathComponent("Output"),
                                       writer: writer, salt: salt, now: { Date() })
             let admin = AdminRoutes(database: database, now: { Date() })
-            let app = CobrandServer.application(tracking: routes, portal: portal, admin: admin, host: host, port: port, logger: logger)
+            let app = CobrandServer.application(tracking: routes, portal: portal, admin: admin, host: host, port: port,
+                                                threads: threads, logger: logger)
             logger.info("serving", metadata: ["address": "\(host):\(port)", "db": "\(options.databasePath(db))"])
             try await app.runService()
             try writer.flush()

@@ -2,7 +2,10 @@ import CobrandCore
 import CobrandStore
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
+import NIOCore
+import NIOPosix
 import ServiceLifecycle
 
 /// Writes queued events every `interval`; on graceful shutdown it stops and flushes what is left.
@@ -26,6 +29,7 @@ public struct EventFlushService: Service {
 public enum CobrandServer {
     public static func router(tracking: TrackingRoutes, portal: PortalRoutes? = nil, admin: AdminRoutes? = nil) -> Router<ServerContext> {
         let router = Router(context: ServerContext.self)
+        router.add(middleware: RequestLogMiddleware())
         router.get("/healthz") { _, _ in "ok\n" }
         tracking.add(to: router)
         portal?.add(to: router)
@@ -33,12 +37,20 @@ public enum CobrandServer {
         return router
     }
 
+    /// HTTP/1.1 with tracking hits answered on the event loop, before the router (`TrackingFastPath`).
+    public static func http1(tracking: TrackingRoutes, logger: Logger) -> HTTPServerBuilder {
+        .http1(configuration: .init(additionalChannelHandlers: [TrackingFastPath(routes: tracking, logger: logger)]))
+    }
+
+    /// `threads` event loops answer requests; tracking hits are answered on them directly (`TrackingFastPath`).
     public static func application(tracking: TrackingRoutes, portal: PortalRoutes, admin: AdminRoutes, host: String, port: Int,
-                                   logger: Logger) -> some ApplicationProtocol {
+                                   threads: Int = System.coreCount, logger: Logger) -> some ApplicationProtocol {
         Application(
             router: router(tracking: tracking, portal: portal, admin: admin),
+            server: http1(tracking: tracking, logger: logger),
             configuration: .init(address: .hostname(host, port: port), serverName: "cobrand"),
             services: [EventFlushService(writer: tracking.writer)],
+            eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup(numberOfThreads: threads)),
             logger: logger)
     }
 }

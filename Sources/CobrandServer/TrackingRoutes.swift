@@ -28,6 +28,7 @@ public struct TrackingRoutes: Sendable {
     public let signer: TrackingSigner
     public let writer: EventWriter
     public let salt: Data
+    let visitors: Visitor.Hasher
     /// The clock events are stamped with; tests pass a fixed one.
     public let now: @Sendable () -> Date
 
@@ -35,49 +36,76 @@ public struct TrackingRoutes: Sendable {
         self.signer = signer
         self.writer = writer
         self.salt = salt
+        visitors = Visitor.Hasher(salt: salt)
         self.now = now
     }
 
-    public func add(to router: Router<ServerContext>) {
-        router.get("/t/o/{token}") { request, context in
-            try self.image(.open, token: context.parameters.get("token"), suffix: ".gif", request: request, context: context)
-        }
-        router.get("/t/v/{token}") { request, context in
-            try self.image(.view, token: context.parameters.get("token"), suffix: nil, request: request, context: context)
-        }
-        router.get("/t/c/{token}") { request, context in
-            guard let claims = self.claims(context.parameters.get("token"), kind: .click, suffix: nil), let target = claims.target,
-                  WebAddress.isValid(target)
-            else { throw HTTPError(.badRequest, message: "This link is not valid.") }
-            self.record(claims, kind: .click, request: request, context: context)
-            return Response(status: .found, headers: [.location: target, .cacheControl: "no-store"])
+    /// What a tracking request gets: the pixel, a redirect to the signed target, or a refusal.
+    public enum Answer: Equatable, Sendable {
+        case pixel
+        case redirect(String)
+        case notFound
+        case badRequest
+
+        static let invalidLink = "This link is not valid."
+    }
+
+    /// Verifies the token of `/t/<kind>/<token>` and records the event when it is valid. Shared by the
+    /// router and the event-loop fast path (`TrackingFastPath`), so both answer alike.
+    public func answer(kind: Substring, token: Substring, userAgent: String?, address: String?) -> Answer {
+        switch kind {
+        case "o":
+            guard let claims = claims(token, kind: .open, suffix: ".gif") else { return .notFound }
+            record(claims, kind: .open, userAgent: userAgent, address: address)
+            return .pixel
+        case "v":
+            guard let claims = claims(token, kind: .view, suffix: nil) else { return .notFound }
+            record(claims, kind: .view, userAgent: userAgent, address: address)
+            return .pixel
+        case "c":
+            guard let claims = claims(token, kind: .click, suffix: nil), let target = claims.target, WebAddress.isValid(target)
+            else { return .badRequest }
+            record(claims, kind: .click, userAgent: userAgent, address: address)
+            return .redirect(target)
+        default:
+            return .notFound
         }
     }
 
-    func image(_ kind: AssetEvent.Kind, token: String?, suffix: String?, request: Request, context: ServerContext) throws -> Response {
-        guard let claims = claims(token, kind: kind == .open ? .open : .view, suffix: suffix) else { throw HTTPError(.notFound) }
-        record(claims, kind: kind, request: request, context: context)
-        return Response(status: .ok, headers: [.contentType: "image/gif", .cacheControl: "no-store, max-age=0"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: Self.pixel)))
+    public func add(to router: Router<ServerContext>) {
+        for kind in ["o", "v", "c"] {
+            router.get("/t/\(kind)/{token}") { request, context in
+                let answer = self.answer(kind: Substring(kind), token: Substring(context.parameters.get("token") ?? ""),
+                                         userAgent: request.headers[.userAgent], address: context.remoteAddress?.ipAddress)
+                switch answer {
+                case .pixel: return Self.pixelResponse
+                case let .redirect(target): return Response(status: .found, headers: [.location: target, .cacheControl: "no-store"])
+                case .notFound: throw HTTPError(.notFound)
+                case .badRequest: throw HTTPError(.badRequest, message: Answer.invalidLink)
+                }
+            }
+        }
     }
+
+    static let pixelHeaders: HTTPFields = [.contentType: "image/gif", .cacheControl: "no-store, max-age=0"]
+    static var pixelResponse: Response { Response(status: .ok, headers: pixelHeaders, body: .init(byteBuffer: ByteBuffer(bytes: pixel))) }
 
     /// Route parameters arrive percent-encoded: decode, strip the `.gif` of pixels, then verify.
-    func claims(_ raw: String?, kind: TrackingSigner.Kind, suffix: String?) -> TrackingSigner.Claims? {
+    func claims(_ raw: Substring, kind: TrackingSigner.Kind, suffix: String?) -> TrackingSigner.Claims? {
         // Tokens are URL-safe already; decode only when a client percent-encoded something.
-        guard let raw, var token = raw.contains("%") ? raw.removingPercentEncoding : raw else { return nil }
+        guard var token = raw.utf8.contains(UInt8(ascii: "%")) ? raw.removingPercentEncoding.map({ Substring($0) }) : raw else { return nil }
         if let suffix {
-            guard token.hasSuffix(suffix) else { return nil }
-            token.removeLast(suffix.count)
+            guard token.utf8.reversed().starts(with: suffix.utf8.reversed()) else { return nil }
+            token = token.dropLast(suffix.count)
         }
         guard let claims = signer.verify(token), claims.kind == kind else { return nil }
         return claims
     }
 
-    func record(_ claims: TrackingSigner.Claims, kind: AssetEvent.Kind, request: Request, context: ServerContext) {
-        let address = context.remoteAddress?.ipAddress ?? "unknown"
+    func record(_ claims: TrackingSigner.Claims, kind: AssetEvent.Kind, userAgent: String?, address: String?) {
         writer.record(AssetEvent(
             kind: kind, partner: claims.partner, campaign: claims.campaign, asset: claims.asset, locale: claims.locale,
-            target: claims.target, occurredAt: now(), ipHash: Visitor.ipHash(address, salt: salt),
-            agentClass: Visitor.agentClass(request.headers[.userAgent]).rawValue))
+            target: claims.target, occurredAt: now(), ipHash: visitors.hash(address ?? "unknown"),
+            agentClass: Visitor.agentClass(userAgent).rawValue))
     }
 }

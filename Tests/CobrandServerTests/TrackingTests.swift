@@ -6,6 +6,7 @@ import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Testing
 
 @Suite("Tracking endpoints")
@@ -17,22 +18,34 @@ struct TrackingTests {
         .init(kind: kind, partner: "acme", campaign: "launch", asset: "hello", locale: "de-DE", target: target)
     }
 
-    /// Runs `body` against the router with a fresh in-memory store; returns the events written afterwards.
-    func withServer(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws -> [Row] {
+    /// The two ways a hit is answered: by the router, or on the event loop before it (a live server).
+    enum Path: String, CaseIterable, CustomTestStringConvertible {
+        case router, fastPath
+        var testDescription: String { rawValue }
+    }
+
+    /// Runs `body` against a server with a fresh in-memory store; returns the events written afterwards.
+    func withServer(_ path: Path, _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws -> [Row] {
         let database = try AppDatabase(DatabaseQueue())
         let writer = EventWriter(database: database)
         let stamp = self.stamp
         let routes = TrackingRoutes(signer: signer, writer: writer, salt: Data("salt".utf8), now: { stamp })
-        let app = Application(router: CobrandServer.router(tracking: routes))
-        try await app.test(.router) { client in try await body(client) }
+        let router = CobrandServer.router(tracking: routes)
+        switch path {
+        case .router:
+            try await Application(router: router).test(.router) { client in try await body(client) }
+        case .fastPath:
+            let app = Application(router: router, server: CobrandServer.http1(tracking: routes, logger: Logger(label: "test")))
+            try await app.test(.live) { client in try await body(client) }
+        }
         try writer.flush()
         return try database.writer.read { db in try Row.fetchAll(db, sql: "SELECT kind, partner, campaign, asset, locale, target, ipHash, agentClass FROM event") }
     }
 
-    @Test("a signed open pixel answers a 42-byte GIF and records one open")
-    func pixel() async throws {
+    @Test("a signed open pixel answers a 42-byte GIF and records one open", arguments: Path.allCases)
+    func pixel(path: Path) async throws {
         let token = signer.token(claims(.open))
-        let rows = try await withServer { client in
+        let rows = try await withServer(path) { client in
             try await client.execute(uri: "/t/o/\(token).gif", method: .get, headers: [.userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0)"]) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "image/gif")
@@ -47,11 +60,11 @@ struct TrackingTests {
         #expect((rows.first?["ipHash"] as String?)?.count == 32)
     }
 
-    @Test("a click redirects to exactly the signed target and records it")
-    func click() async throws {
+    @Test("a click redirects to exactly the signed target and records it", arguments: Path.allCases)
+    func click(path: Path) async throws {
         let target = "https://vendor.example/page?utm_source=acme&x=1#top"
         let token = signer.token(claims(.click, target: target))
-        let rows = try await withServer { client in
+        let rows = try await withServer(path) { client in
             try await client.execute(uri: "/t/c/\(token)", method: .get) { response in
                 #expect(response.status == .found)
                 #expect(response.headers[.location] == target)
@@ -62,8 +75,9 @@ struct TrackingTests {
 
     @Test("tampered, foreign, wrong-kind and garbage tokens record nothing and never redirect", arguments: [
         ("/t/c/", 400), ("/t/o/", 404), ("/t/v/", 404),
-    ])
-    func tampered(prefix: String, status: Int) async throws {
+    ], Path.allCases)
+    func tampered(route: (prefix: String, status: Int), path: Path) async throws {
+        let (prefix, status) = route
         let other = TrackingSigner(baseURL: "https://t.example", secret: Data(repeating: 1, count: 32))
         let evil = other.token(claims(.click, target: "https://evil.example/"))
         let genuine = signer.token(claims(.click, target: "https://vendor.example/"))
@@ -71,10 +85,11 @@ struct TrackingTests {
         let spliced = evil.split(separator: ".")[0] + "." + genuine.split(separator: ".")[1]
         let wrongKind = signer.token(claims(prefix == "/t/c/" ? .open : .click, target: prefix == "/t/c/" ? nil : "https://vendor.example/"))
         let suffix = prefix == "/t/o/" ? ".gif" : ""
-        let rows = try await withServer { client in
-            for token in [evil, String(spliced), wrongKind, "not-a-token", "%2e%2e%2fetc"] {
+        let rows = try await withServer(path) { client in
+            for token in [evil, String(spliced), wrongKind, "not-a-token", "%2e%2e%2fetc", "\(genuine)/extra"] {
                 try await client.execute(uri: "\(prefix)\(token)\(suffix)", method: .get) { response in
-                    #expect(response.status.code == status, "\(token)")
+                    // A second path segment is no tracking route at all.
+                    #expect(response.status.code == (token.contains("/") ? 404 : status), "\(token)")
                     #expect(response.headers[.location] == nil)
                 }
             }
@@ -82,15 +97,78 @@ struct TrackingTests {
         #expect(rows.isEmpty)
     }
 
-    @Test("a page-view beacon records a view; healthz answers ok")
-    func view() async throws {
+    @Test("a page-view beacon records a view; healthz answers ok", arguments: Path.allCases)
+    func view(path: Path) async throws {
         let token = signer.token(claims(.view))
-        let rows = try await withServer { client in
+        let rows = try await withServer(path) { client in
             try await client.execute(uri: "/t/v/\(token)", method: .get) { response in #expect(response.status == .ok) }
             try await client.execute(uri: "/healthz", method: .get) { response in
                 #expect(String(buffer: response.body) == "ok\n")
             }
         }
         #expect(rows.map { $0["kind"] as String? } == ["view"])
+    }
+
+    @Test("one keep-alive connection mixes routed requests and tracking hits; Connection: close is honoured")
+    func keepAlive() async throws {
+        let pixel = signer.token(claims(.open))
+        let rows = try await withServer(.fastPath) { client in
+            let connection = try RawHTTP(port: try #require(client.port))
+            #expect(try connection.exchange("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").hasSuffix("\r\n\r\nok\n"))
+            #expect(try connection.exchange("GET /t/o/\(pixel).gif HTTP/1.1\r\nHost: x\r\n\r\n").hasPrefix("HTTP/1.1 200 OK"))
+            #expect(try connection.exchange("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").hasPrefix("HTTP/1.1 200 OK"))
+            let last = try connection.exchange("GET /t/o/nope.gif HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            #expect(last.hasPrefix("HTTP/1.1 404 Not Found"))
+            #expect(try connection.isClosed())
+        }
+        #expect(rows.count == 1)
+    }
+}
+
+/// A raw HTTP/1.1 connection over a POSIX socket, to see exactly what goes over one TCP connection.
+final class RawHTTP {
+    let fd: Int32
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EIO) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { close(fd); throw POSIXError(.ECONNREFUSED) }
+    }
+
+    deinit { close(fd) }
+
+    /// Sends one request and reads one response: headers, then Content-Length bytes of body.
+    func exchange(_ request: String) throws -> String {
+        let bytes = Array(request.utf8)
+        guard send(fd, bytes, bytes.count, 0) == bytes.count else { throw POSIXError(.EIO) }
+        var reply: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let text = String(decoding: reply, as: UTF8.self)
+            if let end = text.range(of: "\r\n\r\n") {
+                let length = text[..<end.lowerBound].split(separator: "\r\n")
+                    .first { $0.lowercased().hasPrefix("content-length:") }
+                    .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
+                if text.utf8.count - text[..<end.upperBound].utf8.count >= length { return text }
+            }
+            let count = recv(fd, &buffer, buffer.count, 0)
+            guard count > 0 else { throw POSIXError(.ECONNRESET) }
+            reply += buffer[..<count]
+        }
+    }
+
+    /// True when the server has closed its side.
+    func isClosed() throws -> Bool {
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, 0) == 0
     }
 }

@@ -128,6 +128,19 @@ struct AppDatabaseTests {
         #expect(try writer.flush() == 0)
     }
 
+    @Test("event times are stored exactly as GRDB stores dates, and read back as the same instant",
+          arguments: [0, 1_800_000_000.123, 1_800_000_000.9994, 951_782_400.5, 4_102_444_799.999])
+    func eventTime(seconds: Double) throws {
+        let database = try AppDatabase(DatabaseQueue())
+        let date = Date(timeIntervalSince1970: seconds)
+        try database.insert([AssetEvent(kind: .open, partner: "p", campaign: "c", asset: "a", locale: "en-US", occurredAt: date,
+                                        ipHash: "h", agentClass: "other")])
+        let stored = try database.writer.read { db in try String.fetchOne(db, sql: "SELECT occurredAt FROM event") }
+        #expect(stored == String.fromDatabaseValue(date.databaseValue))
+        let back = try #require(try database.writer.read { db in try Date.fetchOne(db, sql: "SELECT occurredAt FROM event") })
+        #expect(abs(back.timeIntervalSince(date)) < 0.001)
+    }
+
     @Test("the schema refuses an unknown event kind")
     func eventKind() throws {
         let database = try AppDatabase(DatabaseQueue())

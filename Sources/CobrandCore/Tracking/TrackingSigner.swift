@@ -31,7 +31,8 @@ public struct TrackingSigner: Sendable {
 
     /// Where the tracking endpoints live, without a trailing slash.
     public let baseURL: String
-    private let key: SymmetricKey
+    /// An HMAC already keyed: copying it skips hashing the key pads on every verification.
+    private let keyed: HMAC<SHA256>
     /// Identifies the key without revealing it; part of every kit's inputs hash.
     public let fingerprint: String
 
@@ -40,23 +41,28 @@ public struct TrackingSigner: Sendable {
 
     public init(baseURL: String, secret: Data) {
         self.baseURL = baseURL.trimmingSuffix("/")
-        key = SymmetricKey(data: secret)
+        keyed = HMAC(key: SymmetricKey(data: secret))
         fingerprint = Checksum.sha256(Data("cobrand-tracking-key\n".utf8) + secret) + "@" + self.baseURL
     }
 
     public func token(_ claims: Claims) -> String {
         let payload = Data([Self.version, claims.kind.rawValue, claims.partner, claims.campaign, claims.asset, claims.locale,
                             claims.target ?? ""].joined(separator: "\n").utf8)
-        return Base64URL.encode(payload) + "." + Base64URL.encode(tag(payload))
+        return Base64URL.encode(payload) + "." + Base64URL.encode(tag(Array(payload)))
     }
 
-    /// The claims of a valid token; nil for anything forged, altered or malformed.
-    public func verify(_ token: String) -> Claims? {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, let payload = Base64URL.decode(String(parts[0])), let mac = Base64URL.decode(String(parts[1])),
-              mac.count == Self.tagBytes, constantTimeEqual(mac, tag(payload))
+    /// The claims of a valid token; nil for anything forged, altered or malformed. Works on bytes: it runs
+    /// on every tracked hit.
+    public func verify(_ token: String) -> Claims? { verify(token[...]) }
+
+    public func verify(_ token: Substring) -> Claims? {
+        let bytes = Array(token.utf8)
+        guard let dot = bytes.firstIndex(of: UInt8(ascii: ".")), let payload = Base64URL.decode(bytes[..<dot]),
+              let mac = Base64URL.decode(bytes[(dot + 1)...]), mac.count == Self.tagBytes,
+              constantTimeEqual(mac, tag(payload))
         else { return nil }
-        let fields = String(decoding: payload, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let fields = payload.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            .map { String(decoding: $0, as: UTF8.self) }
         guard fields.count == 7, fields[0] == Self.version, let kind = Kind(rawValue: fields[1]) else { return nil }
         return Claims(kind: kind, partner: fields[2], campaign: fields[3], asset: fields[4], locale: fields[5],
                       target: kind == .click ? fields[6] : nil)
@@ -66,11 +72,13 @@ public struct TrackingSigner: Sendable {
     public func openPixelURL(_ claims: Claims) -> String { "\(baseURL)/t/o/\(token(claims)).gif" }
     public func viewURL(_ claims: Claims) -> String { "\(baseURL)/t/v/\(token(claims))" }
 
-    private func tag(_ payload: Data) -> Data {
-        Data(HMAC<SHA256>.authenticationCode(for: payload, using: key).prefix(Self.tagBytes))
+    private func tag(_ payload: [UInt8]) -> [UInt8] {
+        var hmac = keyed
+        hmac.update(data: payload)
+        return Array(hmac.finalize().prefix(Self.tagBytes))
     }
 
-    private func constantTimeEqual(_ a: Data, _ b: Data) -> Bool {
+    private func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }
         return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
@@ -85,9 +93,9 @@ public enum Base64URL {
         return table
     }()
 
-    public static func encode(_ data: Data) -> String {
+    public static func encode(_ data: some Sequence<UInt8>) -> String {
         var out: [UInt8] = []
-        out.reserveCapacity((data.count * 4 + 2) / 3)
+        out.reserveCapacity(data.underestimatedCount * 4 / 3 + 2)
         var bits: UInt32 = 0
         var count = 0
         for byte in data {
@@ -103,12 +111,14 @@ public enum Base64URL {
     }
 
     /// Nil for any character outside the URL-safe alphabet or an impossible length.
-    public static func decode(_ text: String) -> Data? {
-        var out = Data()
-        out.reserveCapacity(text.utf8.count * 3 / 4)
+    public static func decode(_ text: String) -> Data? { decode(text.utf8).map { Data($0) } }
+
+    public static func decode(_ text: some Collection<UInt8>) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count * 3 / 4)
         var bits: UInt32 = 0
         var count = 0
-        for byte in text.utf8 {
+        for byte in text {
             let value = values[Int(byte)]
             guard value != 0xFF else { return nil }
             bits = bits << 6 | UInt32(value)

@@ -5,8 +5,23 @@ import Foundation
 /// and a coarse class of user agent.
 public enum Visitor {
     /// SHA-256 of salt and address, shortened: enough to count distinct visitors, useless to recover the IP.
-    public static func ipHash(_ address: String, salt: Data) -> String {
-        String(Checksum.sha256(salt + Data(address.utf8)).prefix(32))
+    public static func ipHash(_ address: String, salt: Data) -> String { Hasher(salt: salt).hash(address) }
+
+    /// `ipHash` with the salt hashed once, for the server's hot path.
+    public struct Hasher: Sendable {
+        private let salted: SHA256
+
+        public init(salt: Data) {
+            var hash = SHA256()
+            hash.update(data: salt)
+            salted = hash
+        }
+
+        public func hash(_ address: String) -> String {
+            var hash = salted
+            hash.update(data: Array(address.utf8))
+            return String(hash.finalize().prefix(16).hex)
+        }
     }
 
     public enum AgentClass: String, Sendable, CaseIterable {
@@ -16,12 +31,14 @@ public enum Visitor {
     }
 
     public static func agentClass(_ userAgent: String?) -> AgentClass {
-        guard let agent = userAgent?.lowercased(), !agent.isEmpty else { return .other }
-        if agent.contains("googleimageproxy") || agent.contains("yahoomailproxy") || agent.contains("outlook")
-            || agent == "mozilla/5.0" { return .mailProxy }
-        if ["bot", "crawler", "spider", "curl", "wget", "python", "go-http-client", "headless"].contains(where: agent.contains) { return .bot }
-        if ["iphone", "android", "mobile", "ipad"].contains(where: agent.contains) { return .mobile }
-        if ["windows", "macintosh", "x11", "linux", "cros"].contains(where: agent.contains) { return .desktop }
+        guard let userAgent, !userAgent.isEmpty else { return .other }
+        // ASCII lower-casing and a byte search: Foundation's `contains` goes through CFString on Linux.
+        let agent = userAgent.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        func has(_ word: String) -> Bool { agent.firstRange(of: Array(word.utf8)) != nil }
+        if has("googleimageproxy") || has("yahoomailproxy") || has("outlook") || agent == Array("mozilla/5.0".utf8) { return .mailProxy }
+        if ["bot", "crawler", "spider", "curl", "wget", "python", "go-http-client", "headless"].contains(where: has) { return .bot }
+        if ["iphone", "android", "mobile", "ipad"].contains(where: has) { return .mobile }
+        if ["windows", "macintosh", "x11", "linux", "cros"].contains(where: has) { return .desktop }
         return .other
     }
 }

@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""Headless Chromium against a real `cobrand serve`: sign in to the portal, see the kit list, follow a
+download link, and open the demo landing page. Fails on a JavaScript error, a failed resource load, or a
+missing element.
+
+    python3 .ci/check-browser.py path/to/cobrand
+
+Needs Debian's chromium and chromium-driver, and PyPI's selenium (.ci/run installs them).
+"""
+import http.cookiejar
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import zipfile
+from io import BytesIO
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+failures = []
+
+
+def check(condition, message):
+    print(("ok   " if condition else "FAIL ") + message)
+    if not condition:
+        failures.append(message)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def browser(javascript=True):
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(flag)
+    if not javascript:
+        options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+    driver.set_page_load_timeout(30)
+    return driver
+
+
+def console_errors(driver, page):
+    errors = [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+    check(not errors, f"{page}: no JavaScript errors or failed loads" + (f" (got {errors})" if errors else ""))
+
+
+def main():
+    cobrand = os.path.abspath(sys.argv[1])
+    work = tempfile.mkdtemp(prefix="cobrand-browser-")
+    server = None
+    driver = None
+    try:
+        project = os.path.join(work, "project")
+        os.mkdir(project)
+        for name in ("Templates", "Locales", "Assets"):
+            shutil.copytree(os.path.join(ROOT, name), os.path.join(project, name))
+        shutil.copy(os.path.join(ROOT, "cobrand.yaml"), project)
+        port = free_port()
+        subprocess.run([cobrand, "build", "--project", project, "--partner", "acme-cloud", "--partner", "rheinwerk"],
+                       check=True, stdout=subprocess.DEVNULL)
+        token = subprocess.run([cobrand, "partners", "token", "acme-cloud", "--project", project],
+                               check=True, capture_output=True, text=True).stdout.strip()
+        log = open(os.path.join(work, "serve.log"), "w")
+        server = subprocess.Popen([cobrand, "serve", "--project", project, "--port", str(port)], stdout=log, stderr=log)
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+
+        driver = browser()
+        driver.get(base + "/portal")
+        check(driver.find_elements(By.CSS_SELECTOR, "form[action='/portal/sign-in'] input[name=token]") != [],
+              "portal: sign-in form with a token field")
+        driver.find_element(By.NAME, "token").send_keys("not-a-token")
+        driver.find_element(By.CSS_SELECTOR, "form[action='/portal/sign-in'] button").click()
+        check(driver.find_elements(By.CSS_SELECTOR, "[role=alert]") != [], "portal: a wrong token shows an error")
+        driver.get_log("browser")  # the 401 above is expected; only what follows must be clean
+
+        driver.find_element(By.NAME, "token").send_keys(token)
+        driver.find_element(By.CSS_SELECTOR, "form[action='/portal/sign-in'] button").click()
+        links = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "a.download")]
+        check(len(links) >= 2, f"portal: the kit list shows download links ({len(links)})")
+        check(all("/portal/bundles/" in link for link in links), "portal: every link is a portal bundle link")
+        check("Acme" in driver.title, f"portal: the title names the signed-in partner ({driver.title!r})")
+        check(driver.find_elements(By.CSS_SELECTOR, "form[action='/portal/sign-out'] button") != [], "portal: a sign-out button")
+        console_errors(driver, "portal")
+
+        # Download with the browser's own session cookie: a zip of acme-cloud's kit.
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        cookie = "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
+        check("cobrand_session=" in cookie, "portal: the session cookie is set")
+        secure = [c for c in driver.get_cookies() if c["name"] == "cobrand_session"]
+        check(bool(secure) and secure[0].get("httpOnly") and secure[0].get("secure"), "portal: the cookie is HttpOnly and Secure")
+        response = opener.open(urllib.request.Request(links[0], headers={"Cookie": cookie}))
+        body = response.read()
+        names = zipfile.ZipFile(BytesIO(body)).namelist() if body[:2] == b"PK" else []
+        check("manifest.json" in names, f"portal: the download link returns a bundle zip ({len(body)} bytes)")
+
+        driver.find_element(By.CSS_SELECTOR, "form[action='/portal/sign-out'] button").click()
+        check(driver.find_elements(By.NAME, "token") != [], "portal: signing out returns to the sign-in form")
+
+        # The demo landing page, straight from the kit folder as a partner would preview it.
+        landing = os.path.join(project, "Output", "kits", "cloud-migration", "acme-cloud", "en-US", "landing", "index.html")
+        driver.get("file://" + landing)
+        check(driver.find_elements(By.CSS_SELECTOR, "form input[type=email]") != [], "landing: the lead form has an email field")
+        check(driver.find_elements(By.CSS_SELECTOR, "form [type=submit]") != [], "landing: the lead form has a submit button")
+        images = driver.find_elements(By.TAG_NAME, "img")
+        broken = [img.get_attribute("src") for img in images
+                  if not driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", img)]
+        check(images and not broken, f"landing: {len(images)} images all load" + (f" (broken: {broken})" if broken else ""))
+        console_errors(driver, "landing")
+    finally:
+        if driver:
+            driver.quit()
+        if server:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(f"check-browser: {'all passed' if not failures else f'{len(failures)} failed'}")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
