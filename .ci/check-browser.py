@@ -23,6 +23,8 @@ from io import BytesIO
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 failures = []
@@ -53,9 +55,53 @@ def browser(javascript=True):
     return driver
 
 
+def submit(driver, selector):
+    """Clicks a form's button and waits until the next page has replaced this one."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.CSS_SELECTOR, selector).click()
+    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(page))
+    WebDriverWait(driver, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
 def console_errors(driver, page):
     errors = [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
     check(not errors, f"{page}: no JavaScript errors or failed loads" + (f" (got {errors})" if errors else ""))
+
+
+def portal(driver, base, token, page):
+    """Sign in with a wrong token, then the right one; list kits, download one, sign out."""
+    driver.get(base + "/portal")
+    check(driver.find_elements(By.CSS_SELECTOR, "form[action='/portal/sign-in'] input[name=token]") != [],
+          f"{page}: sign-in form with a token field")
+    driver.find_element(By.NAME, "token").send_keys("not-a-token")
+    submit(driver, "form[action='/portal/sign-in'] button")
+    check(driver.find_elements(By.CSS_SELECTOR, "[role=alert]") != [], f"{page}: a wrong token shows an error")
+    driver.get_log("browser")  # the 401 above is expected; only what follows must be clean
+
+    driver.find_element(By.NAME, "token").send_keys(token)
+    submit(driver, "form[action='/portal/sign-in'] button")
+    links = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "a.download")]
+    check(len(links) >= 2, f"{page}: the kit list shows download links ({len(links)})")
+    check(all("/portal/bundles/" in link for link in links), f"{page}: every link is a portal bundle link")
+    check(driver.title.endswith("| Acme Cloud Services"), f"{page}: the title names the signed-in partner ({driver.title!r})")
+    check(driver.find_elements(By.CSS_SELECTOR, "form[action='/portal/sign-out'] button") != [], f"{page}: a sign-out button")
+    console_errors(driver, page)
+
+    # Download with the browser's own session cookie: a zip of acme-cloud's kit.
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    cookie = "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
+    check("cobrand_session=" in cookie, f"{page}: the session cookie is set")
+    secure = [c for c in driver.get_cookies() if c["name"] == "cobrand_session"]
+    check(bool(secure) and secure[0].get("httpOnly") and secure[0].get("secure"), f"{page}: the cookie is HttpOnly and Secure")
+    response = opener.open(urllib.request.Request(links[0], headers={"Cookie": cookie}))
+    body = response.read()
+    names = zipfile.ZipFile(BytesIO(body)).namelist() if body[:2] == b"PK" else []
+    check(any(name.endswith("/manifest.json") and "acme-cloud" in name for name in names),
+          f"{page}: the download link returns acme-cloud's bundle zip ({len(body)} bytes)")
+
+    submit(driver, "form[action='/portal/sign-out'] button")
+    check(driver.find_elements(By.NAME, "token") != [], f"{page}: signing out returns to the sign-in form")
 
 
 def main():
@@ -84,38 +130,11 @@ def main():
             except OSError:
                 time.sleep(0.1)
 
-        driver = browser()
-        driver.get(base + "/portal")
-        check(driver.find_elements(By.CSS_SELECTOR, "form[action='/portal/sign-in'] input[name=token]") != [],
-              "portal: sign-in form with a token field")
-        driver.find_element(By.NAME, "token").send_keys("not-a-token")
-        driver.find_element(By.CSS_SELECTOR, "form[action='/portal/sign-in'] button").click()
-        check(driver.find_elements(By.CSS_SELECTOR, "[role=alert]") != [], "portal: a wrong token shows an error")
-        driver.get_log("browser")  # the 401 above is expected; only what follows must be clean
-
-        driver.find_element(By.NAME, "token").send_keys(token)
-        driver.find_element(By.CSS_SELECTOR, "form[action='/portal/sign-in'] button").click()
-        links = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "a.download")]
-        check(len(links) >= 2, f"portal: the kit list shows download links ({len(links)})")
-        check(all("/portal/bundles/" in link for link in links), "portal: every link is a portal bundle link")
-        check("Acme" in driver.title, f"portal: the title names the signed-in partner ({driver.title!r})")
-        check(driver.find_elements(By.CSS_SELECTOR, "form[action='/portal/sign-out'] button") != [], "portal: a sign-out button")
-        console_errors(driver, "portal")
-
-        # Download with the browser's own session cookie: a zip of acme-cloud's kit.
-        jar = http.cookiejar.CookieJar()
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        cookie = "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
-        check("cobrand_session=" in cookie, "portal: the session cookie is set")
-        secure = [c for c in driver.get_cookies() if c["name"] == "cobrand_session"]
-        check(bool(secure) and secure[0].get("httpOnly") and secure[0].get("secure"), "portal: the cookie is HttpOnly and Secure")
-        response = opener.open(urllib.request.Request(links[0], headers={"Cookie": cookie}))
-        body = response.read()
-        names = zipfile.ZipFile(BytesIO(body)).namelist() if body[:2] == b"PK" else []
-        check("manifest.json" in names, f"portal: the download link returns a bundle zip ({len(body)} bytes)")
-
-        driver.find_element(By.CSS_SELECTOR, "form[action='/portal/sign-out'] button").click()
-        check(driver.find_elements(By.NAME, "token") != [], "portal: signing out returns to the sign-in form")
+        for javascript in (False, True):
+            if driver:
+                driver.quit()
+            driver = browser(javascript)
+            portal(driver, base, token, "portal" if javascript else "portal (JavaScript off)")
 
         # The demo landing page, straight from the kit folder as a partner would preview it.
         landing = os.path.join(project, "Output", "kits", "cloud-migration", "acme-cloud", "en-US", "landing", "index.html")
