@@ -120,6 +120,8 @@ def main():
                        check=True, stdout=subprocess.DEVNULL)
         token = subprocess.run([cobrand, "partners", "token", "acme-cloud", "--project", project],
                                check=True, capture_output=True, text=True).stdout.strip()
+        admin = subprocess.run([cobrand, "admin", "token", "--project", project],
+                               check=True, capture_output=True, text=True).stdout.strip()
         log = open(os.path.join(work, "serve.log"), "w")
         server = subprocess.Popen([cobrand, "serve", "--project", project, "--port", str(port)], stdout=log, stderr=log)
         base = f"http://127.0.0.1:{port}"
@@ -135,6 +137,17 @@ def main():
                 driver.quit()
             driver = browser(javascript)
             portal(driver, base, token, "portal" if javascript else "portal (JavaScript off)")
+
+        # The admin usage page shows the downloads just made, with CSV and JSON links.
+        driver.get(base + "/admin")
+        driver.find_element(By.NAME, "token").send_keys(admin)
+        submit(driver, "form[action='/admin/sign-in'] button")
+        cells = [td.text for td in driver.find_elements(By.CSS_SELECTOR, "tbody td")]
+        check("acme-cloud" in cells and "bundle" in cells, f"admin: the usage table lists acme-cloud's bundle downloads ({cells[:9]})")
+        check("rheinwerk" not in cells, "admin: no usage for a partner who did nothing")
+        formats = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "a[href^='/admin/usage?']")]
+        check(formats == ["CSV", "JSON"], f"admin: CSV and JSON links ({formats})")
+        console_errors(driver, "admin")
 
         # The demo landing page, straight from the kit folder as a partner would preview it.
         landing = os.path.join(project, "Output", "kits", "cloud-migration", "acme-cloud", "en-US", "landing", "index.html")

@@ -4,9 +4,12 @@ import Foundation
 import Hummingbird
 import NIOCore
 
-/// The admin API: usage over a day range as JSON, CSV or HTML, for an admin token
-/// (`Authorization: Bearer <token>`, from `cobrand admin token`).
+/// The admin API and pages: usage over a day range as JSON, CSV or HTML. The API takes an admin token
+/// (`Authorization: Bearer <token>`, from `cobrand admin token`); a browser signs in once at `/admin` with
+/// the same token and gets a session cookie, like the portal's, scoped to `/admin`.
 public struct AdminRoutes: Sendable {
+    public static let cookieName = "cobrand_admin"
+
     public let database: AppDatabase
     public let now: @Sendable () -> Date
 
@@ -16,15 +19,40 @@ public struct AdminRoutes: Sendable {
     }
 
     public func add(to router: Router<ServerContext>) {
-        router.get("/admin/usage") { request, _ in
-            let header = request.headers[.authorization] ?? ""
-            guard header.hasPrefix("Bearer "), let grant = try self.database.grant(for: String(header.dropFirst(7))), grant.role == .admin else {
-                throw HTTPError(.unauthorized, message: "An admin token is required: Authorization: Bearer <token>.")
+        router.get("/admin") { request, _ in
+            guard try self.isAdmin(request) else { return AdminPage.signIn(error: false) }
+            return Response(status: .seeOther, headers: [.location: "/admin/usage?format=html"])
+        }
+        router.post("/admin/sign-in") { request, _ in
+            let form = try await request.urlEncodedForm()
+            guard let token = form["token"], let grant = try self.database.grant(for: token), grant.role == .admin else {
+                var response = AdminPage.signIn(error: true)
+                response.status = .unauthorized
+                return response
             }
+            var random = SystemRandomNumberGenerator()
+            let session = try self.database.startSession(for: grant, now: self.now(), using: &random)
+            var response = Response(status: .seeOther, headers: [.location: "/admin/usage?format=html"])
+            response.setCookie(Self.cookie(session, maxAge: 8 * 3600))
+            return response
+        }
+        router.post("/admin/sign-out") { request, _ in
+            if let session = request.cookies[Self.cookieName]?.value { try self.database.endSession(session) }
+            var response = Response(status: .seeOther, headers: [.location: "/admin"])
+            response.setCookie(Self.cookie("", maxAge: 0))
+            return response
+        }
+        router.get("/admin/usage") { request, _ in
             let query = request.uri.queryParameters
-            let today = self.startOfDay(self.now())
+            let format = query.get("format") ?? "json"
+            guard try self.isAdmin(request) else {
+                // A browser is sent to sign in; an API client gets the reason.
+                if format == "html" { return Response(status: .seeOther, headers: [.location: "/admin"]) }
+                throw APIError(status: .unauthorized, code: "unauthorized", message: "An admin token is required: Authorization: Bearer <token>.")
+            }
+            let today = Self.utc.startOfDay(for: self.now())
             func day(_ name: String) throws -> Date? {
-                guard let text = query.get(name) else { return nil }
+                guard let text = query.get(name), !text.isEmpty else { return nil }
                 guard let components = SendSchedule.day(text), let date = Self.utc.date(from: components) else {
                     throw APIError(status: .badRequest, code: "bad_date", message: "\(name) must be a day such as 2027-03-01", field: name)
                 }
@@ -32,23 +60,19 @@ public struct AdminRoutes: Sendable {
             }
             let until = try (day("to") ?? today).addingTimeInterval(86_400)
             let from = try day("from") ?? until.addingTimeInterval(-30 * 86_400)
-            let rows = try self.database.usage(from: from, until: until, partner: query.get("partner"))
-            switch query.get("format") ?? "json" {
+            guard from < until else {
+                throw APIError(status: .badRequest, code: "bad_range", message: "from must not be after to", field: "from")
+            }
+            let partner = query.get("partner").flatMap { $0.isEmpty ? nil : $0 }
+            let rows = try self.database.usage(from: from, until: until, partner: partner)
+            switch format {
             case "csv":
-                let header = AppDatabase.usageColumns
-                let text = ([header] + rows.map(\.fields)).map(CSV.line).joined()
-                return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+                let text = ([AppDatabase.usageColumns] + rows.map(\.fields)).map(CSV.line).joined()
+                return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"usage.csv\""],
+                                body: .init(byteBuffer: ByteBuffer(string: text)))
             case "html":
-                let cells = rows.map { "<tr>" + $0.fields.map { "<td>\($0.htmlEscaped)</td>" }.joined() + "</tr>" }.joined(separator: "\n")
-                let html = """
-                    <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Usage</title></head><body>
-                    <h1>Usage</h1><table><thead><tr>\(AppDatabase.usageColumns.map { "<th>\($0)</th>" }.joined())</tr></thead>
-                    <tbody>
-                    \(cells)
-                    </tbody></table></body></html>
-
-                    """
-                return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+                let range = AdminPage.Range(from: from, to: until.addingTimeInterval(-86_400), partner: partner)
+                return AdminPage.usage(rows, range: range)
             case "json":
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
@@ -59,9 +83,21 @@ public struct AdminRoutes: Sendable {
         }
     }
 
-    static var utc: Calendar { .utcGregorian }
+    /// An admin token in the Authorization header, or a live admin session cookie.
+    func isAdmin(_ request: Request) throws -> Bool {
+        if let header = request.headers[.authorization] {
+            guard header.hasPrefix("Bearer ") else { return false }
+            return try database.grant(for: String(header.dropFirst(7)))?.role == .admin
+        }
+        guard let session = request.cookies[Self.cookieName]?.value, !session.isEmpty else { return false }
+        return try database.session(session, now: now())?.role == .admin
+    }
 
-    func startOfDay(_ date: Date) -> Date { Self.utc.startOfDay(for: date) }
+    static func cookie(_ value: String, maxAge: Int) -> Cookie {
+        Cookie(name: cookieName, value: value, maxAge: maxAge, path: "/admin", secure: true, httpOnly: true, sameSite: .strict)
+    }
+
+    static var utc: Calendar { .utcGregorian }
 }
 
 /// A JSON error as PRODUCT.md specifies: `{"error": {"code", "message", "field"}}` with a 4xx status.

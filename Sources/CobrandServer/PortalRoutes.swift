@@ -37,7 +37,7 @@ public struct PortalRoutes: Sendable {
             return try self.kitsPage(partner)
         }
         router.post("/portal/sign-in") { request, _ in
-            let form = try await Self.form(request)
+            let form = try await request.urlEncodedForm()
             guard let token = form["token"], let grant = try self.database.grant(for: token), grant.role == .partner, let partner = grant.partner else {
                 var response = try self.page(Self.signInTemplate, locale: self.project.config.defaultLocale, model: ["error": true])
                 response.status = .unauthorized
@@ -126,13 +126,5 @@ public struct PortalRoutes: Sendable {
         }
         return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "private, no-store"],
                         body: .init(byteBuffer: ByteBuffer(string: html)))
-    }
-
-    /// An `application/x-www-form-urlencoded` body, at most 16 KB.
-    static func form(_ request: Request) async throws -> [String: String] {
-        let buffer = try await request.body.collect(upTo: 16_384)
-        var parts = URLComponents()
-        parts.percentEncodedQuery = String(buffer: buffer).replacingOccurrences(of: "+", with: "%20")
-        return Dictionary((parts.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { first, _ in first })
     }
 }

@@ -2,26 +2,41 @@ import CobrandCore
 import Foundation
 import GRDB
 
-/// Portal sessions: a random id in an HttpOnly cookie, its hash in the database, a fixed lifetime.
+/// Portal and admin sessions: a random id in an HttpOnly cookie, its hash in the database, a fixed lifetime.
 extension AppDatabase {
-    /// Starts a session for a partner and returns its id (the cookie value).
-    public func startSession<R: RandomNumberGenerator>(partner: String, now: Date, lifetime: TimeInterval = 8 * 3600,
+    /// Starts a session for what `grant` allows (a partner, or an admin) and returns its id (the cookie value).
+    public func startSession<R: RandomNumberGenerator>(for grant: Grant, now: Date, lifetime: TimeInterval = 8 * 3600,
                                                         using random: inout R) throws -> String {
         let id = Base64URL.encode(Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &random) }))
         try writer.write { db in
             try db.execute(sql: "DELETE FROM session WHERE expiresAt <= ?", arguments: [now])
-            try db.execute(sql: "INSERT INTO session (idHash, partner, expiresAt) VALUES (?, ?, ?)",
-                           arguments: [Checksum.sha256(Data(id.utf8)), partner, now.addingTimeInterval(lifetime)])
+            try db.execute(sql: "INSERT INTO session (idHash, role, partner, expiresAt) VALUES (?, ?, ?, ?)",
+                           arguments: [Checksum.sha256(Data(id.utf8)), grant.role.rawValue, grant.partner ?? "",
+                                       now.addingTimeInterval(lifetime)])
         }
         return id
     }
 
-    /// The partner of a live session; nil when unknown or expired.
-    public func sessionPartner(_ id: String, now: Date) throws -> String? {
+    /// Starts a partner's portal session.
+    public func startSession<R: RandomNumberGenerator>(partner: String, now: Date, lifetime: TimeInterval = 8 * 3600,
+                                                        using random: inout R) throws -> String {
+        try startSession(for: Grant(role: .partner, partner: partner), now: now, lifetime: lifetime, using: &random)
+    }
+
+    /// What a live session grants; nil when unknown or expired.
+    public func session(_ id: String, now: Date) throws -> Grant? {
         try writer.read { db in
-            try String.fetchOne(db, sql: "SELECT partner FROM session WHERE idHash = ? AND expiresAt > ?",
-                                arguments: [Checksum.sha256(Data(id.utf8)), now])
+            guard let row = try Row.fetchOne(db, sql: "SELECT role, partner FROM session WHERE idHash = ? AND expiresAt > ?",
+                                             arguments: [Checksum.sha256(Data(id.utf8)), now]),
+                  let role = Role(rawValue: row["role"]) else { return nil }
+            return Grant(role: role, partner: role == .partner ? row["partner"] : nil)
         }
+    }
+
+    /// The partner of a live partner session; nil when unknown, expired, or an admin's.
+    public func sessionPartner(_ id: String, now: Date) throws -> String? {
+        guard let grant = try session(id, now: now), grant.role == .partner else { return nil }
+        return grant.partner
     }
 
     public func endSession(_ id: String) throws {

@@ -89,6 +89,12 @@ public struct AppDatabase: Sendable {
                 t.column("expiresAt", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v3-session-roles") { db in
+            // Admin pages sign in like the portal; an admin session has no partner ('').
+            try db.alter(table: "session") { t in
+                t.add(column: "role", .text).notNull().defaults(to: "partner")
+            }
+        }
         return migrator
     }
 }

@@ -41,12 +41,74 @@ struct AdminTests {
                 let rows = try JSONDecoder().decode([AppDatabase.UsageRow].self, from: Data(buffer: response.body))
                 #expect(rows.map(\.clicks) == [1])
             }
-            try await client.execute(uri: "/admin/usage?from=2027-01-16&format=html", method: .get, headers: auth) { response in
+            try await client.execute(uri: "/admin/usage?from=2027-01-16&to=2027-01-16&format=html", method: .get, headers: auth) { response in
                 #expect(String(buffer: response.body).contains("<tbody>\n\n</tbody>"))
             }
             try await client.execute(uri: "/admin/usage?from=yesterday", method: .get, headers: auth) { response in
                 #expect(response.status == .badRequest)
                 #expect(String(buffer: response.body) == #"{"error":{"code":"bad_date","field":"from","message":"from must be a day such as 2027-03-01"}}"#)
+            }
+        }
+    }
+
+    @Test("a browser signs in at /admin with an admin token; the page filters, escapes, and links CSV and JSON")
+    func pages() async throws {
+        let database = try AppDatabase(DatabaseQueue())
+        try database.insert([
+            AssetEvent(kind: .download, partner: "a<b", campaign: "launch", asset: "bundle", locale: "en-US", occurredAt: day, ipHash: "h", agentClass: "desktop"),
+        ])
+        var random = SystemRandomNumberGenerator()
+        let admin = try database.issueToken(role: .admin, partner: nil, now: day, using: &random)
+        let partnerToken = try database.issueToken(role: .partner, partner: "a<b", now: day, using: &random)
+        let partnerSession = try database.startSession(partner: "a<b", now: day, using: &random)
+        let signer = TrackingSigner(baseURL: "http://t", secret: Data(repeating: 1, count: 32))
+        let day = self.day
+        let app = Application(router: CobrandServer.router(tracking: TrackingRoutes(signer: signer, writer: EventWriter(database: database), salt: Data(), now: { day }),
+                                                           admin: AdminRoutes(database: database, now: { day })))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/admin", method: .get) { response in
+                #expect(String(buffer: response.body).contains(#"<form method="post" action="/admin/sign-in">"#))
+            }
+            try await client.execute(uri: "/admin/usage?format=html", method: .get) { response in
+                #expect(response.status == .seeOther)
+                #expect(response.headers[.location] == "/admin")
+            }
+            // A partner's token or portal session is no admin.
+            try await client.execute(uri: "/admin/sign-in", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                     body: ByteBuffer(string: "token=\(partnerToken)")) { response in
+                #expect(response.status == .unauthorized)
+                #expect(response.headers[.setCookie] == nil)
+            }
+            try await client.execute(uri: "/admin/usage", method: .get, headers: [.cookie: "\(AdminRoutes.cookieName)=\(partnerSession)"]) { response in
+                #expect(response.status == .unauthorized)
+            }
+            let cookie = try await client.execute(uri: "/admin/sign-in", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                  body: ByteBuffer(string: "token=\(admin)")) { response in
+                #expect(response.status == .seeOther)
+                let cookie = response.headers[.setCookie] ?? ""
+                #expect(cookie.contains("HttpOnly") && cookie.contains("Secure") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/admin"))
+                return String(cookie.prefix { $0 != ";" })
+            }
+            try await client.execute(uri: "/admin/usage?format=html&from=2027-01-15&to=2027-01-15&partner=a%3Cb", method: .get, headers: [.cookie: cookie]) { response in
+                let html = String(buffer: response.body)
+                #expect(response.status == .ok)
+                #expect(html.contains("<td>a&lt;b</td>"))
+                #expect(!html.contains("a<b"))
+                #expect(html.contains(#"value="a&lt;b""#))
+                #expect(html.contains(#"href="/admin/usage?from=2027-01-15&amp;to=2027-01-15&amp;partner=a%3Cb&amp;format=csv""#))
+                #expect(html.contains("<tfoot><tr><th colspan=\"4\">Total (1 rows)</th><th>0</th><th>0</th><th>0</th><th>1</th>"))
+            }
+            try await client.execute(uri: "/admin/usage?from=2027-01-15&to=2027-01-15&format=csv", method: .get, headers: [.cookie: cookie]) { response in
+                #expect(String(buffer: response.body).hasSuffix("a<b,launch,bundle,en-US,0,0,0,1,1\r\n"))
+            }
+            try await client.execute(uri: "/admin/usage?from=2027-01-16&to=2027-01-15", method: .get, headers: [.cookie: cookie]) { response in
+                #expect(response.status == .badRequest)
+            }
+            try await client.execute(uri: "/admin/sign-out", method: .post, headers: [.cookie: cookie]) { response in
+                #expect(response.headers[.location] == "/admin")
+            }
+            try await client.execute(uri: "/admin/usage", method: .get, headers: [.cookie: cookie]) { response in
+                #expect(response.status == .unauthorized)
             }
         }
     }

@@ -55,8 +55,25 @@ struct AppDatabaseTests {
         try pool.close()
         let database = try AppDatabase.open(path: file.path)
         let applied = try database.writer.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
-        #expect(applied == ["v1", "v2-sessions"])
+        #expect(applied == ["v1", "v2-sessions", "v3-session-roles"])
         #expect(try database.secret(AppDatabase.trackingSecretName) { Data() } == Data([1, 2]))
+    }
+
+    @Test("a v2 database upgrades in place: its signed-in partners stay signed in")
+    func upgradeSessions() throws {
+        let file = TempDatabase()
+        let pool = try DatabasePool(path: file.path)
+        var v2 = DatabaseMigrator()
+        v2.registerMigration("v1") { _ in }
+        v2.registerMigration("v2-sessions") { db in
+            try db.execute(sql: "CREATE TABLE session (idHash TEXT PRIMARY KEY, partner TEXT NOT NULL, expiresAt DATETIME NOT NULL)")
+            try db.execute(sql: "INSERT INTO session VALUES (?, 'acme', ?)", arguments: [Checksum.sha256(Data("cookie".utf8)), now.addingTimeInterval(60)])
+        }
+        try v2.migrate(pool)
+        try pool.close()
+        let database = try AppDatabase.open(path: file.path)
+        #expect(try database.sessionPartner("cookie", now: now) == "acme")
+        #expect(try database.session("cookie", now: now) == AppDatabase.Grant(role: .partner, partner: "acme"))
     }
 
     @Test("sessions identify their partner until they expire or end; only hashes are stored")
@@ -69,6 +86,15 @@ struct AppDatabaseTests {
         #expect(try database.sessionPartner(id + "x", now: now) == nil)
         #expect(try database.writer.read { db in try String.fetchAll(db, sql: "SELECT idHash FROM session") }.contains(id) == false)
         try database.endSession(id)
+        #expect(try database.sessionPartner(id, now: now) == nil)
+    }
+
+    @Test("an admin session grants admin and never a partner's portal")
+    func adminSessions() throws {
+        let database = try AppDatabase(DatabaseQueue())
+        var random = SeededRandom(state: 8)
+        let id = try database.startSession(for: .init(role: .admin, partner: nil), now: now, using: &random)
+        #expect(try database.session(id, now: now) == AppDatabase.Grant(role: .admin, partner: nil))
         #expect(try database.sessionPartner(id, now: now) == nil)
     }
 

@@ -1,0 +1,114 @@
+import CobrandCore
+import CobrandStore
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// The admin pages: plain server-rendered HTML for the vendor's own staff, usable without JavaScript.
+/// Every value from the database is escaped.
+enum AdminPage {
+    struct Range {
+        let from: Date
+        /// The last day included.
+        let to: Date
+        let partner: String?
+
+        /// The query string of this range in `format`.
+        func query(_ format: String) -> String {
+            var items = [URLQueryItem(name: "from", value: Self.day(from)), URLQueryItem(name: "to", value: Self.day(to))]
+            if let partner { items.append(URLQueryItem(name: "partner", value: partner)) }
+            items.append(URLQueryItem(name: "format", value: format))
+            var components = URLComponents()
+            components.queryItems = items
+            return components.percentEncodedQuery ?? ""
+        }
+
+        static func day(_ date: Date) -> String {
+            let parts = Calendar.utcGregorian.dateComponents([.year, .month, .day], from: date)
+            return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+        }
+    }
+
+    static func signIn(error: Bool) -> Response {
+        html(title: "Admin sign-in", body: """
+            <main class="narrow">
+            <h1>Admin sign-in</h1>
+            \(error ? #"<p class="error" role="alert">That is not a valid admin token.</p>"# : "")
+            <form method="post" action="/admin/sign-in">
+            <label for="token">Admin token</label>
+            <input type="password" id="token" name="token" required autocomplete="off">
+            <button type="submit">Sign in</button>
+            </form>
+            <p>An admin token comes from <code>cobrand admin token</code> on the server.</p>
+            </main>
+            """)
+    }
+
+    static func usage(_ rows: [AppDatabase.UsageRow], range: Range) -> Response {
+        let cells = rows.map { "<tr>" + $0.fields.map { "<td>\($0.htmlEscaped)</td>" }.joined() + "</tr>" }.joined(separator: "\n")
+        let totals = [rows.map(\.opens), rows.map(\.clicks), rows.map(\.views), rows.map(\.downloads)].map { String($0.reduce(0, +)) }
+        return html(title: "Usage", body: """
+            <header><strong>Cobrand admin</strong>
+            <form method="post" action="/admin/sign-out"><button type="submit">Sign out</button></form></header>
+            <main>
+            <h1>Usage</h1>
+            <form class="filters" method="get" action="/admin/usage">
+            <input type="hidden" name="format" value="html">
+            <label>From <input type="date" name="from" value="\(Range.day(range.from))"></label>
+            <label>To <input type="date" name="to" value="\(Range.day(range.to))"></label>
+            <label>Partner <input type="text" name="partner" value="\((range.partner ?? "").htmlEscaped)" placeholder="all"></label>
+            <button type="submit">Show</button>
+            </form>
+            <p>Download: <a href="/admin/usage?\(range.query("csv").htmlEscaped)">CSV</a> · <a href="/admin/usage?\(range.query("json").htmlEscaped)">JSON</a></p>
+            <table>
+            <thead><tr>\(AppDatabase.usageColumns.map { "<th>\($0)</th>" }.joined())</tr></thead>
+            <tbody>
+            \(cells)
+            </tbody>
+            <tfoot><tr><th colspan="4">Total (\(rows.count) rows)</th>\(totals.map { "<th>\($0)</th>" }.joined())<th></th></tr></tfoot>
+            </table>
+            </main>
+            """)
+    }
+
+    static func html(title: String, body: String) -> Response {
+        let page = """
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(title) | Cobrand admin</title>
+            <style>
+            body{margin:0;font-family:Arial,Helvetica,sans-serif;color:#1A1A1A;background:#F3F5F8}
+            header{display:flex;justify-content:space-between;align-items:center;background:#1A1A1A;color:#FFFFFF;padding:12px 24px}
+            header form{margin:0}
+            main{max-width:1100px;margin:0 auto;padding:16px 24px}
+            main.narrow{max-width:420px;margin:10vh auto;background:#FFFFFF;border-radius:6px}
+            table{border-collapse:collapse;width:100%;background:#FFFFFF}
+            th,td{text-align:start;padding:6px 8px;border-bottom:1px solid #E1E4E8}
+            .filters label{margin-inline-end:12px}
+            .error{color:#B00020}
+            a{color:#0A58CA}
+            </style>
+            </head>
+            <body>
+            \(body)
+            </body>
+            </html>
+
+            """
+        return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "private, no-store"],
+                        body: .init(byteBuffer: ByteBuffer(string: page)))
+    }
+}
+
+extension Request {
+    /// An `application/x-www-form-urlencoded` body, at most 16 KB; the first value of a repeated name wins.
+    func urlEncodedForm() async throws -> [String: String] {
+        let buffer = try await body.collect(upTo: 16_384)
+        var parts = URLComponents()
+        parts.percentEncodedQuery = String(buffer: buffer).replacingOccurrences(of: "+", with: "%20")
+        return Dictionary((parts.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { first, _ in first })
+    }
+}
