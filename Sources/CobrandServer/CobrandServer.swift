@@ -39,7 +39,9 @@ public enum CobrandServer {
 
     /// HTTP/1.1 with tracking hits answered on the event loop, before the router (`TrackingFastPath`).
     public static func http1(tracking: TrackingRoutes, logger: Logger) -> HTTPServerBuilder {
-        .http1(configuration: .init(additionalChannelHandlers: [TrackingFastPath(routes: tracking, logger: logger)]))
+        HTTPServerBuilder { responder in
+            TrackingHTTP1Channel(base: HTTP1Channel(responder: responder), routes: tracking, logger: logger)
+        }
     }
 
     /// `threads` event loops answer requests; tracking hits are answered on them directly (`TrackingFastPath`).

@@ -1,28 +1,30 @@
-import HTTPTypes
+import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
 
 /// Answers `GET /t/o|v|c/<token>` on the event loop, in the channel pipeline in front of Hummingbird's
-/// router, and hands every other request on untouched.
+/// HTTP-types codec and router, and hands every other request on untouched.
 ///
 /// Tracking hits are most of the traffic and need no async work: the token is verified and the event
-/// queued in memory. Skipping the hop into Swift concurrency and back roughly doubles the requests per
-/// second the server holds (README, "Load"). The answers are those of `TrackingRoutes.answer`, which the
-/// router also serves, so the two paths cannot drift apart.
+/// queued in memory. Answering them here skips the conversion to HTTP types, the hop into Swift
+/// concurrency and back, and the router (README, `scripts/bench-track`). The answers are those of
+/// `TrackingRoutes.answer`, which the router also serves, so the two paths cannot drift apart.
 ///
-/// While a request handed to the router is still unanswered on this connection (HTTP pipelining), later
-/// tracking requests go to the router too, so responses keep their order.
+/// While a request handed to the router is still unanswered on this connection, later tracking requests
+/// go to the router too, so responses keep their order.
 final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
 
     let routes: TrackingRoutes
     let logger: Logger
     /// The tracking request being answered here, between its head and its end.
-    private var current: HTTPRequest?
+    private var current: HTTPRequestHead?
     /// Requests handed to the router whose response has not ended yet.
     private var routed = 0
 
@@ -33,9 +35,9 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case let .head(request):
-            if routed == 0, request.method == .get, let path = request.path, path.hasPrefix("/t/") {
-                current = request
+        case let .head(head):
+            if routed == 0, head.method == .GET, head.uri.utf8.starts(with: "/t/".utf8) {
+                current = head
             } else {
                 routed += 1
                 context.fireChannelRead(data)
@@ -43,9 +45,9 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         case .body:
             if current == nil { context.fireChannelRead(data) }
         case .end:
-            guard let request = current else { return context.fireChannelRead(data) }
+            guard let head = current else { return context.fireChannelRead(data) }
             current = nil
-            respond(to: request, context: context)
+            respond(to: head, context: context)
         }
     }
 
@@ -54,38 +56,45 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(data, promise: promise)
     }
 
-    private func respond(to request: HTTPRequest, context: ChannelHandlerContext) {
-        let answer = Self.route(request.path ?? "").map { kind, token in
-            routes.answer(kind: kind, token: token, userAgent: request.headerFields[.userAgent],
+    private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let answer = Self.route(head.uri).map { kind, token in
+            routes.answer(kind: kind, token: token, userAgent: head.headers.first(name: "user-agent"),
                           address: context.channel.remoteAddress?.ipAddress)
         } ?? .notFound
-        var response = HTTPResponse(status: .ok)
+        var response = HTTPResponseHead(version: head.version, status: .ok)
         var body: ByteBuffer?
         switch answer {
         case .pixel:
-            response.headerFields = TrackingRoutes.pixelHeaders
+            response.headers = Self.pixelHeaders
             body = context.channel.allocator.buffer(bytes: TrackingRoutes.pixel)
         case let .redirect(target):
             response.status = .found
-            response.headerFields = [.location: target, .cacheControl: "no-store"]
+            response.headers = ["location": target, "cache-control": "no-store"]
         case .notFound:
             response.status = .notFound
         case .badRequest:
             response.status = .badRequest
-            response.headerFields[.contentType] = "text/plain; charset=utf-8"
+            response.headers = ["content-type": "text/plain; charset=utf-8"]
             body = context.channel.allocator.buffer(string: TrackingRoutes.Answer.invalidLink + "\n")
         }
-        response.headerFields[.contentLength] = String(body?.readableBytes ?? 0)
-        let close = request.headerFields[.connection]?.lowercased().contains("close") == true
-        if close { response.headerFields[.connection] = "close" }
+        response.headers.replaceOrAdd(name: "content-length", value: String(body?.readableBytes ?? 0))
+        let keepAlive = head.isKeepAlive
+        if !keepAlive { response.headers.replaceOrAdd(name: "connection", value: "close") }
         context.write(wrapOutboundOut(.head(response)), promise: nil)
-        if let body { context.write(wrapOutboundOut(.body(body)), promise: nil) }
-        let done = context.writeAndFlushPromise(wrapOutboundOut(.end(nil)))
-        if close { done.futureResult.whenComplete { [channel = context.channel] _ in channel.close(promise: nil) } }
+        if let body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+        if keepAlive {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        } else {
+            let done = context.eventLoop.makePromise(of: Void.self)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: done)
+            done.futureResult.whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
+        }
         if logger.logLevel <= .debug {
-            logger.debug("request", metadata: ["method": "GET", "path": .string(request.path ?? ""), "status": .stringConvertible(response.status.code)])
+            logger.debug("request", metadata: ["method": "GET", "path": .string(head.uri), "status": .stringConvertible(response.status.code)])
         }
     }
+
+    static let pixelHeaders: HTTPHeaders = ["content-type": "image/gif", "cache-control": "no-store, max-age=0"]
 
     /// `/t/<kind>/<token>[?query]` split into kind and token; nil for any other shape. On UTF-8 bytes:
     /// splitting a `String` by `Character` costs more than verifying the token.
@@ -101,10 +110,22 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 }
 
-extension ChannelHandlerContext {
-    fileprivate func writeAndFlushPromise(_ data: NIOAny) -> EventLoopPromise<Void> {
-        let promise = eventLoop.makePromise(of: Void.self)
-        writeAndFlush(data, promise: promise)
-        return promise
+/// Hummingbird's HTTP/1.1 channel with `TrackingFastPath` inserted before its HTTP-types codec.
+struct TrackingHTTP1Channel: ServerChildChannel {
+    let base: HTTP1Channel
+    let routes: TrackingRoutes
+    let logger: Logger
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
+        base.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            let pipeline = channel.pipeline.syncOperations
+            let codec = try pipeline.handler(type: HTTP1ToHTTPServerCodec.self)
+            try pipeline.addHandler(TrackingFastPath(routes: routes, logger: self.logger), position: .before(codec))
+            return value
+        }
+    }
+
+    func handle(value: HTTP1Channel.Value, logger: Logger) async {
+        await base.handle(value: value, logger: logger)
     }
 }

@@ -109,7 +109,7 @@ struct TrackingTests {
         #expect(rows.map { $0["kind"] as String? } == ["view"])
     }
 
-    @Test("one keep-alive connection mixes routed requests and tracking hits; Connection: close is honoured")
+    @Test("one keep-alive connection mixes routed requests and tracking hits; Connection: close and HTTP/1.0 are honoured")
     func keepAlive() async throws {
         let pixel = signer.token(claims(.open))
         let rows = try await withServer(.fastPath) { client in
@@ -120,8 +120,12 @@ struct TrackingTests {
             let last = try connection.exchange("GET /t/o/nope.gif HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             #expect(last.hasPrefix("HTTP/1.1 404 Not Found"))
             #expect(try connection.isClosed())
+            // HTTP/1.0 without keep-alive: answered in 1.0 and closed.
+            let old = try RawHTTP(port: try #require(client.port))
+            #expect(try old.exchange("GET /t/o/\(pixel).gif HTTP/1.0\r\n\r\n").hasPrefix("HTTP/1.0 200 OK"))
+            #expect(try old.isClosed())
         }
-        #expect(rows.count == 1)
+        #expect(rows.count == 2)
     }
 }
 
