@@ -73,7 +73,8 @@ extension Cobrand {
             let portal = PortalRoutes(project: project, database: database, output: out.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? options.projectURL.appendingPathComponent("Output"),
                                       writer: writer, salt: salt, now: { Date() })
             let admin = AdminRoutes(database: database, now: { Date() })
-            let app = CobrandServer.application(tracking: routes, portal: portal, admin: admin, host: host, port: port,
+            let leads = LeadRoutes(project: project, database: database, salt: salt, now: { Date() })
+            let app = CobrandServer.application(tracking: routes, portal: portal, admin: admin, leads: leads, host: host, port: port,
                                                 threads: threads, logger: logger)
             logger.info("serving", metadata: ["address": "\(host):\(port)", "db": "\(options.databasePath(db))"])
             try await app.runService()

@@ -27,13 +27,15 @@ public struct EventFlushService: Service {
 
 /// The HTTP server: routes over the store, with the event writer as a service of the same lifecycle.
 public enum CobrandServer {
-    public static func router(tracking: TrackingRoutes, portal: PortalRoutes? = nil, admin: AdminRoutes? = nil) -> Router<ServerContext> {
+    public static func router(tracking: TrackingRoutes, portal: PortalRoutes? = nil, admin: AdminRoutes? = nil,
+                              leads: LeadRoutes? = nil) -> Router<ServerContext> {
         let router = Router(context: ServerContext.self)
         router.add(middleware: RequestLogMiddleware())
         router.get("/healthz") { _, _ in "ok\n" }
         tracking.add(to: router)
         portal?.add(to: router)
         admin?.add(to: router)
+        leads?.add(to: router)
         return router
     }
 
@@ -45,10 +47,10 @@ public enum CobrandServer {
     }
 
     /// `threads` event loops answer requests; tracking hits are answered on them directly (`TrackingFastPath`).
-    public static func application(tracking: TrackingRoutes, portal: PortalRoutes, admin: AdminRoutes, host: String, port: Int,
+    public static func application(tracking: TrackingRoutes, portal: PortalRoutes, admin: AdminRoutes, leads: LeadRoutes, host: String, port: Int,
                                    threads: Int = System.coreCount, logger: Logger) -> some ApplicationProtocol {
         Application(
-            router: router(tracking: tracking, portal: portal, admin: admin),
+            router: router(tracking: tracking, portal: portal, admin: admin, leads: leads),
             server: http1(tracking: tracking, logger: logger),
             configuration: .init(address: .hostname(host, port: port), serverName: "cobrand"),
             services: [EventFlushService(writer: tracking.writer)],

@@ -114,6 +114,11 @@ public struct PortalRoutes: Sendable {
     }
 
     func page(_ template: String, locale: LocaleTag, model: [String: Any]) throws -> Response {
+        try Self.page(template, project: project, locale: locale, model: model)
+    }
+
+    /// A page from the project's templates with the `portal.*` messages of `locale`.
+    static func page(_ template: String, project: Project, locale: LocaleTag, model: [String: Any]) throws -> Response {
         var model = model
         let strings = project.strings(for: locale)
         var messages: [String: String] = [:]

@@ -95,6 +95,55 @@ public struct AppDatabase: Sendable {
                 t.add(column: "role", .text).notNull().defaults(to: "partner")
             }
         }
+        migrator.registerMigration("v4-leads") { db in
+            try db.create(table: "lead") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("partner", .text).notNull()
+                t.column("email", .text).notNull()  // normalised: one lead per person per partner
+                t.column("firstName", .text)
+                t.column("lastName", .text)
+                t.column("company", .text)
+                t.column("companyDomain", .text)
+                t.column("country", .text)
+                t.column("phone", .text)
+                t.column("website", .text)
+                t.column("consent", .boolean).notNull()
+                t.column("consentVersion", .text)
+                t.column("consentAt", .datetime)
+                t.column("campaign", .text).notNull()  // of the latest submission
+                t.column("source", .text).notNull()
+                t.column("locale", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+                t.uniqueKey(["partner", "email"])
+            }
+            try db.create(index: "lead_domain", on: "lead", columns: ["companyDomain"])
+            try db.create(table: "leadSubmission") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("leadId", .integer).notNull().references("lead")
+                t.column("partner", .text).notNull()
+                t.column("campaign", .text).notNull()
+                t.column("asset", .text)
+                t.column("locale", .text).notNull()
+                t.column("source", .text).notNull()
+                t.column("ipHash", .text).notNull()
+                t.column("submittedAt", .datetime).notNull()
+            }
+            try db.create(index: "leadSubmission_campaign", on: "leadSubmission", columns: ["partner", "campaign", "submittedAt"])
+            try db.create(table: "outbox") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("eventKey", .text).notNull().unique()
+                t.column("type", .text).notNull()
+                t.column("payload", .text).notNull()
+                t.column("status", .text).notNull().check { ["pending", "delivered", "dead"].contains($0) }
+                t.column("attempts", .integer).notNull()
+                t.column("nextAttemptAt", .datetime).notNull()
+                t.column("lastError", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.column("deliveredAt", .datetime)
+            }
+            try db.create(index: "outbox_due", on: "outbox", columns: ["status", "nextAttemptAt"])
+        }
         return migrator
     }
 }

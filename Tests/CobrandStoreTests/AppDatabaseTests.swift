@@ -37,7 +37,7 @@ struct AppDatabaseTests {
              try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"))
         }
         #expect(mode == "wal")
-        #expect(tables == ["accessToken", "event", "grdb_migrations", "kit", "partner", "session", "setting"])
+        #expect(tables == ["accessToken", "event", "grdb_migrations", "kit", "lead", "leadSubmission", "outbox", "partner", "session", "setting"])
         _ = try AppDatabase.open(path: file.path)
     }
 
@@ -55,7 +55,7 @@ struct AppDatabaseTests {
         try pool.close()
         let database = try AppDatabase.open(path: file.path)
         let applied = try database.writer.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
-        #expect(applied == ["v1", "v2-sessions", "v3-session-roles"])
+        #expect(applied == ["v1", "v2-sessions", "v3-session-roles", "v4-leads"])
         #expect(try database.secret(AppDatabase.trackingSecretName) { Data() } == Data([1, 2]))
     }
 
@@ -228,5 +228,61 @@ struct UsageTests {
             .init(partner: "b", campaign: "launch", asset: "hello", locale: "en-US", opens: 0, clicks: 0, views: 1, downloads: 0, visitors: 1),
         ])
         #expect(try database.usage(from: day, until: day.addingTimeInterval(86_400), partner: "b").map(\.partner) == ["b"])
+    }
+}
+
+@Suite("Leads store")
+struct LeadStoreTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func lead(_ email: String, campaign: String = "launch", source: String = "landing", consent: Bool = false,
+              firstName: String? = nil, phone: String? = nil) -> Lead {
+        Lead(partner: "alpha", campaign: campaign, asset: "landing", locale: "en-US", source: source, email: EmailAddress(email)!,
+             firstName: firstName, lastName: nil, company: nil, country: nil, phone: phone, website: nil, companyDomain: "acme.com",
+             consent: consent, consentVersion: consent ? "v1" : nil)
+    }
+
+    @Test("the same person at the same partner is one lead: later fields win, consent once given stays, every submission counts")
+    func dedupe() throws {
+        let database = try AppDatabase(DatabaseQueue())
+        let first = try database.record(lead("Jane@Acme.com", consent: true, firstName: "Jane"), ipHash: "h", now: now)
+        let second = try database.record(lead("jane@acme.com", campaign: "summit", source: "webinar", phone: "+1 555"), ipHash: "h",
+                                         now: now.addingTimeInterval(60))
+        #expect(first.created && !second.created && first.id == second.id)
+        let stored = try #require(try database.leads().first)
+        #expect(try database.leads().count == 1)
+        #expect(stored.firstName == "Jane" && stored.phone == "+1 555")
+        #expect(stored.consent && stored.consentVersion == "v1" && stored.consentAt == now)
+        #expect(stored.campaign == "summit" && stored.source == "webinar" && stored.submissions == 2)
+        let sources = try database.writer.read { db in try String.fetchAll(db, sql: "SELECT campaign || '/' || source FROM leadSubmission ORDER BY id") }
+        #expect(sources == ["launch/landing", "summit/webinar"])
+    }
+
+    @Test("every lead change writes an outbox row in the same transaction, with a unique key and the lead as JSON")
+    func outbox() throws {
+        let database = try AppDatabase(DatabaseQueue())
+        try database.record(lead("jane@acme.com"), ipHash: "h", now: now)
+        try database.record(lead("jane@acme.com"), ipHash: "h", now: now)
+        try database.record(lead("joe@acme.com"), ipHash: "h", now: now)
+        let rows = try database.outbox()
+        #expect(rows.map(\.type) == ["lead.created", "lead.updated", "lead.created"])
+        #expect(Set(rows.map(\.eventKey)).count == 3)
+        #expect(rows.allSatisfy { $0.status == .pending && $0.attempts == 0 })
+        let payload = try #require(try JSONSerialization.jsonObject(with: Data(rows[1].payload.utf8)) as? [String: Any])
+        #expect(payload["id"] as? String == rows[1].eventKey)
+        #expect(payload["occurred_at"] as? String == "2027-01-15T08:00:00Z")
+        let lead = try #require(payload["lead"] as? [String: Any])
+        #expect(lead["email"] as? String == "jane@acme.com")
+        #expect(lead["submissions"] as? Int == 2)
+        #expect(lead["company_domain"] as? String == "acme.com")
+    }
+
+    @Test("a lead that cannot be stored leaves no outbox row behind")
+    func atomic() throws {
+        let database = try AppDatabase(DatabaseQueue())
+        try database.writer.write { db in try db.execute(sql: "CREATE TRIGGER fail BEFORE INSERT ON leadSubmission BEGIN SELECT RAISE(ABORT, 'disk full'); END") }
+        #expect(throws: DatabaseError.self) { try database.record(lead("jane@acme.com"), ipHash: "h", now: now) }
+        #expect(try database.leads().isEmpty)
+        #expect(try database.outbox().isEmpty)
     }
 }

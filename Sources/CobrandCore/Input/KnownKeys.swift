@@ -12,6 +12,7 @@ enum KnownKeys {
         "vendor": .mapping(["name": nil, "legal_name": nil, "website": nil, "address": nil, "logo": nil]),
         "colors": .mapping(["primary": nil, "accent": nil, "background": nil, "text": nil, "on_primary": nil]),
         "email": .mapping(["unsubscribe_placeholder": nil, "unsubscribe_url": nil]),
+        "leads": .mapping(["opt_in_countries": nil, "rate_limit_per_minute": nil]),
         "default_locale": nil, "tracking_base_url": nil, "portal_url": nil, "brand_terms": nil,
     ])
 

@@ -256,15 +256,3 @@ private struct RowReader {
         return text
     }
 }
-
-/// Email syntax as partner-marketing data needs it: one `@`, a dotted domain, no spaces, at most 254 characters.
-public enum EmailAddress {
-    public static func isValid(_ text: String) -> Bool {
-        guard text.count <= 254, !text.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" || $0 == "," }) else { return false }
-        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[0].count <= 64 else { return false }
-        let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
-        return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty && !$0.hasPrefix("-") && !$0.hasSuffix("-") }
-            && labels.last.map { $0.count >= 2 && $0.allSatisfy(\.isLetter) } == true
-    }
-}

@@ -72,8 +72,32 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
         }
     }
 
+    /// Lead intake (`POST /api/leads`).
+    public struct Leads: Sendable, Equatable, Decodable {
+        /// Countries (ISO 3166-1 alpha-2) whose partners' leads need the consent box ticked.
+        public var optInCountries = LeadIntake.defaultOptInCountries
+        /// Submissions per visitor (IP hash) per minute; more get 429.
+        public var rateLimitPerMinute = 10
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey { case optInCountries = "opt_in_countries", rateLimitPerMinute = "rate_limit_per_minute" }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            if let countries = try c.decodeIfPresent([String].self, forKey: .optInCountries) {
+                optInCountries = Set(countries.map { $0.uppercased() })
+            }
+            rateLimitPerMinute = try c.decodeIfPresent(Int.self, forKey: .rateLimitPerMinute) ?? rateLimitPerMinute
+            guard rateLimitPerMinute >= 1 else {
+                throw DecodingError.dataCorruptedError(forKey: .rateLimitPerMinute, in: c, debugDescription: "must be 1 or more")
+            }
+        }
+    }
+
     public var vendor = Vendor()
     public var email = Email()
+    public var leads = Leads()
     public var colors = Colors()
     public var defaultLocale = LocaleTag(literal: "en-US")
     /// Terms translators must not translate (XLIFF `translate="no"`), besides the vendor name.
@@ -95,7 +119,7 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case vendor, colors, email, extraBrandTerms = "brand_terms", defaultLocale = "default_locale", trackingBaseURL = "tracking_base_url", portalURL = "portal_url"
+        case vendor, colors, email, leads, extraBrandTerms = "brand_terms", defaultLocale = "default_locale", trackingBaseURL = "tracking_base_url", portalURL = "portal_url"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -103,6 +127,7 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
         vendor = try c.decodeIfPresent(Vendor.self, forKey: .vendor) ?? vendor
         colors = try c.decodeIfPresent(Colors.self, forKey: .colors) ?? colors
         email = try c.decodeIfPresent(Email.self, forKey: .email) ?? email
+        leads = try c.decodeIfPresent(Leads.self, forKey: .leads) ?? leads
         extraBrandTerms = try c.decodeIfPresent([String].self, forKey: .extraBrandTerms) ?? []
         defaultLocale = try c.decodeIfPresent(LocaleTag.self, forKey: .defaultLocale) ?? defaultLocale
         trackingBaseURL = try c.decodeIfPresent(String.self, forKey: .trackingBaseURL)

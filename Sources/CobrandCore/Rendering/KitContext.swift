@@ -14,6 +14,8 @@ struct KitContext {
     let placeholders: [String: String]
     /// The catalog as nested dictionaries, placeholders filled.
     let messages: [String: Any]
+    /// Identifies the consent text this partner and locale show next to lead forms; stored with each lead.
+    let consentVersion: String
 
     init(project: Project, campaign: Campaign, partner: Partner, locale: LocaleTag, tracking: TrackingSigner? = nil) {
         self.project = project
@@ -38,6 +40,7 @@ struct KitContext {
             }
         }
         messages = Self.nest(flat)
+        consentVersion = String(Checksum.sha256(Data((locale.identifier + "\n" + (flat["form.consent"] ?? "")).utf8)).prefix(12))
     }
 
     /// The placeholder names catalogs may use; `validate` reports any other.
@@ -174,6 +177,7 @@ struct KitContext {
             "action": project.config.portalURL.trimmingSuffix("/") + "/api/leads",
             "partner": partner.id, "campaign": campaign.id, "asset": asset, "locale": locale.identifier,
             "source": component.kind == .webinar ? "webinar" : "landing",
+            "consent_version": consentVersion,
         ]
         for (key, value) in extra { model[key] = value }
         return model

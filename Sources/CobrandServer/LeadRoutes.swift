@@ -1,0 +1,126 @@
+import CobrandCore
+import CobrandStore
+import Foundation
+import Hummingbird
+import NIOCore
+import NIOConcurrencyHelpers
+
+/// Lead intake: `POST /api/leads` from generated landing and webinar pages (form-encoded, answered with a
+/// 303 to a localized thank-you page) or as JSON (201 with the lead id). Nothing is acknowledged before the
+/// lead and its outbox row are committed.
+public struct LeadRoutes: Sendable {
+    public static let thanksTemplate = "_shared/portal/lead.html"
+
+    public let project: Project
+    public let database: AppDatabase
+    public let intake: LeadIntake
+    let visitors: Visitor.Hasher
+    let limiter: NIOLockedValueBox<RateLimiter>
+    public let now: @Sendable () -> Date
+
+    public init(project: Project, database: AppDatabase, salt: Data, now: @escaping @Sendable () -> Date) {
+        self.project = project
+        self.database = database
+        intake = LeadIntake(partners: project.partners,
+                            campaigns: Dictionary(uniqueKeysWithValues: project.campaigns.map { ($0.id, Set($0.components.map(\.id))) }),
+                            optInCountries: project.config.leads.optInCountries)
+        visitors = Visitor.Hasher(salt: salt)
+        limiter = NIOLockedValueBox(RateLimiter(limit: project.config.leads.rateLimitPerMinute))
+        self.now = now
+    }
+
+    public func add(to router: Router<ServerContext>) {
+        router.post("/api/leads") { request, context in
+            let isJSON = request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true
+            let fields = try await isJSON ? Self.jsonFields(request) : request.urlEncodedForm()
+            let locale = self.locale(partner: fields["partner"], requested: fields["locale"])
+            let visitor = self.visitors.hash(context.remoteAddress?.ipAddress ?? "unknown")
+            guard self.limiter.withLockedValue({ $0.allow(visitor, now: self.now()) }) else {
+                let message = self.project.strings(for: locale).lookup("portal.rate_limited")?.text ?? "Too many submissions; try again in a minute."
+                if isJSON { throw APIError(status: .tooManyRequests, code: "rate_limited", message: message) }
+                return try self.page(locale: locale, partner: nil, error: message, status: .tooManyRequests)
+            }
+            let outcome: LeadIntake.Outcome
+            do {
+                outcome = try self.intake.validate(fields)
+            } catch let error as FieldError {
+                if isJSON { throw APIError(status: .badRequest, code: error.code, message: error.message, field: error.field) }
+                return try self.page(locale: locale, partner: nil, error: error.message, status: .badRequest)
+            }
+            switch outcome {
+            case .spam:
+                // Answer like a success so the bot learns nothing; keep nothing.
+                if isJSON { return Self.json(["status": "received"], status: .created) }
+                return Self.thanks(partner: fields["partner"], locale: locale)
+            case let .lead(lead):
+                let (id, created) = try self.database.record(lead, ipHash: visitor, now: self.now())
+                if isJSON { return Self.json(["id": id, "status": created ? "created" : "updated"], status: created ? .created : .ok) }
+                return Self.thanks(partner: lead.partner, locale: LocaleTag(lead.locale) ?? locale)
+            }
+        }
+        router.get("/leads/thanks") { request, _ in
+            let query = request.uri.queryParameters
+            let partner = query.get("partner").flatMap { id in self.project.partners.first { $0.id == id } }
+            return try self.page(locale: self.locale(partner: partner?.id, requested: query.get("locale")), partner: partner, error: nil, status: .ok)
+        }
+    }
+
+    /// The locale to answer in: the requested one if the partner has it, else the partner's first, else the default.
+    func locale(partner id: String?, requested: String?) -> LocaleTag {
+        let partner = id.flatMap { id in project.partners.first { $0.id == id } }
+        let locales = partner?.locales ?? []
+        return locales.first { $0.identifier == requested } ?? locales.first ?? project.config.defaultLocale
+    }
+
+    func page(locale: LocaleTag, partner: Partner?, error: String?, status: HTTPResponse.Status) throws -> Response {
+        var model: [String: Any] = ["partner": ["name": partner?.name as Any]]
+        if let error { model["error"] = ["message": error] }
+        var response = try PortalRoutes.page(Self.thanksTemplate, project: project, locale: locale, model: model)
+        response.status = status
+        return response
+    }
+
+    /// A 303 to the thank-you page: built from the partner id and locale only, never from a submitted URL.
+    static func thanks(partner: String?, locale: LocaleTag) -> Response {
+        var query = URLComponents()
+        query.queryItems = [URLQueryItem(name: "partner", value: partner.flatMap { Partner.isValidID($0) ? $0 : nil } ?? ""),
+                            URLQueryItem(name: "locale", value: locale.identifier)]
+        return Response(status: .seeOther, headers: [.location: "/leads/thanks?" + (query.percentEncodedQuery ?? "")])
+    }
+
+    /// A JSON object body with scalar values, as text fields (`true` and numbers become their text).
+    static func jsonFields(_ request: Request) async throws -> [String: String] {
+        let buffer = try await request.body.collect(upTo: 16_384)
+        let object: [String: Scalar]
+        do {
+            object = try JSONDecoder().decode([String: Scalar].self, from: Data(buffer: buffer))
+        } catch let DecodingError.typeMismatch(_, context) where !context.codingPath.isEmpty {
+            let key = context.codingPath[0].stringValue
+            throw APIError(status: .badRequest, code: "invalid", message: "\(key) must be a string, number, boolean or null", field: key)
+        } catch {
+            throw APIError(status: .badRequest, code: "bad_json", message: "the body must be a JSON object of fields")
+        }
+        return object.compactMapValues(\.text)
+    }
+
+    /// A JSON field value: text, a boolean, a number or null.
+    enum Scalar: Decodable {
+        case text(String?)
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if container.decodeNil() { self = .text(nil) }
+            else if let text = try? container.decode(String.self) { self = .text(text) }
+            else if let flag = try? container.decode(Bool.self) { self = .text(flag ? "true" : "false") }
+            else if let number = try? container.decode(Int64.self) { self = .text(String(number)) }
+            else { self = .text(String(try container.decode(Double.self))) }
+        }
+
+        var text: String? { if case let .text(value) = self { value } else { nil } }
+    }
+
+    static func json(_ object: [String: Any], status: HTTPResponse.Status) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
