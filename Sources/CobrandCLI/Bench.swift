@@ -12,7 +12,7 @@ extension Cobrand {
             Example:
               swift run -c release cobrand bench build --partners 200
             """,
-            subcommands: [BuildBench.self]
+            subcommands: [BuildBench.self, EventsBench.self]
         )
     }
 
@@ -128,6 +128,64 @@ extension Cobrand {
                 "https://\(id).example", color, color, "Contact \(index)", "contact@\(id).example", phone,
                 "\(index) Bench Street\nSpringfield", "US", "America/New_York",
             ]).trimmingCharacters(in: .newlines)
+        }
+    }
+}
+
+extension Cobrand {
+    struct EventsBench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "events",
+            abstract: "Time the event write path: N tracked hits queued and flushed in batches into a fresh database file.",
+            discussion: """
+            The server flushes every 50 ms; this writes the same batches back to back and reports the cost per event
+            that the flushing thread takes from the event loops. Prints key=value lines.
+
+            Example:
+              swift run -c release cobrand bench events --events 200000
+            """
+        )
+
+        @Option(help: "Events to write.")
+        var events: Int = 200_000
+
+        @Option(help: "Events per flush (one transaction each).")
+        var batch: Int = 2_000
+
+        func run() async throws {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cobrand-bench-events-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let database = try AppDatabase.open(path: folder.appendingPathComponent("bench.sqlite").path)
+            let writer = EventWriter(database: database)
+            let hasher = Visitor.Hasher(salt: Data("bench".utf8))
+            let start = Date()
+            var elapsed: TimeInterval = 0
+            var cpu: TimeInterval = 0
+            func threadCPU() -> TimeInterval {
+                var usage = rusage()
+                getrusage(__rusage_who_t(1), &usage)  // RUSAGE_THREAD: the flush runs on this thread
+                return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+            }
+            for index in 0..<events {
+                writer.record(AssetEvent(kind: .open, partner: "partner-\(index % 1_000)", campaign: "cloud-migration", asset: "invite",
+                                         locale: "en-US", occurredAt: start.addingTimeInterval(Double(index) / 1_000),
+                                         ipHash: hasher.hash("10.0.\(index % 250).\(index % 200)"), agentClass: "desktop"))
+                if (index + 1) % batch == 0 || index == events - 1 {
+                    let clock = ContinuousClock.now
+                    let before = threadCPU()
+                    try writer.flush()
+                    cpu += threadCPU() - before
+                    let spent = ContinuousClock.now - clock
+                    elapsed += Double(spent.components.seconds) + Double(spent.components.attoseconds) / 1e18
+                }
+            }
+            let stored = try database.eventCount()
+            guard stored == events else { throw UserError("stored \(stored) of \(events) events") }
+            print("events=\(events)")
+            print("flush_seconds=\(String(format: "%.3f", elapsed))")
+            print("microseconds_per_event=\(String(format: "%.2f", elapsed * 1e6 / Double(events)))")
+            print("cpu_microseconds_per_event=\(String(format: "%.2f", cpu * 1e6 / Double(events)))")
         }
     }
 }
