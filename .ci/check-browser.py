@@ -8,7 +8,9 @@ missing element.
 Needs Debian's chromium and chromium-driver, and PyPI's selenium (.ci/run installs them).
 """
 import http.cookiejar
+import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -114,8 +116,11 @@ def main():
         os.mkdir(project)
         for name in ("Templates", "Locales", "Assets"):
             shutil.copytree(os.path.join(ROOT, name), os.path.join(project, name))
-        shutil.copy(os.path.join(ROOT, "cobrand.yaml"), project)
         port = free_port()
+        # Lead forms post to <portal_url>/api/leads: point them at this server.
+        config = open(os.path.join(ROOT, "cobrand.yaml"), encoding="utf-8").read()
+        config = re.sub(r"(?m)^portal_url:.*$", f"portal_url: http://127.0.0.1:{port}", config)
+        open(os.path.join(project, "cobrand.yaml"), "w", encoding="utf-8").write(config)
         subprocess.run([cobrand, "build", "--project", project, "--partner", "acme-cloud", "--partner", "rheinwerk"],
                        check=True, stdout=subprocess.DEVNULL)
         token = subprocess.run([cobrand, "partners", "token", "acme-cloud", "--project", project],
@@ -159,6 +164,24 @@ def main():
                   if not driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", img)]
         check(images and not broken, f"landing: {len(images)} images all load" + (f" (broken: {broken})" if broken else ""))
         console_errors(driver, "landing")
+
+        # Submit the landing page's lead form to the server: a thank-you page, and the lead in the database.
+        driver.find_element(By.NAME, "first_name").send_keys("Jane")
+        driver.find_element(By.NAME, "last_name").send_keys("Doe")
+        driver.find_element(By.NAME, "email").send_keys("Jane.Doe@Example-Corp.com")
+        driver.find_element(By.NAME, "company").send_keys("Example Corp")
+        driver.find_element(By.NAME, "consent").click()
+        submit(driver, "form [type=submit]")
+        check(driver.current_url.startswith(f"http://127.0.0.1:{port}/leads/thanks?partner=acme-cloud&locale=en-US"),
+              f"landing: the form leads to the thank-you page ({driver.current_url})")
+        check(driver.find_elements(By.TAG_NAME, "h1") != [] and "Acme Cloud Services" in driver.page_source,
+              "landing: the thank-you page names the partner")
+        console_errors(driver, "thank-you page")
+        leads = json.loads(subprocess.run([cobrand, "leads", "list", "--format", "json", "--project", project],
+                                          check=True, capture_output=True, text=True).stdout)
+        check(len(leads) == 1 and leads[0]["email"] == "jane.doe@example-corp.com" and leads[0]["company_domain"] == "example-corp.com"
+              and leads[0]["consent"]["given"] and len(leads[0]["consent"]["version"] or "") == 12,
+              f"landing: the lead is stored with its consent version ({leads})")
     finally:
         if driver:
             driver.quit()
