@@ -74,7 +74,8 @@ extension Cobrand {
                                       writer: writer, salt: salt, now: { Date() })
             let admin = AdminRoutes(database: database, now: { Date() })
             let leads = LeadRoutes(project: project, database: database, salt: salt, now: { Date() })
-            let app = CobrandServer.application(tracking: routes, portal: portal, admin: admin, leads: leads, host: host, port: port,
+            let deals = DealRoutes(database: database, rules: project.config.deals.rules, now: { Date() })
+            let app = CobrandServer.application(tracking: routes, portal: portal, admin: admin, leads: leads, deals: deals, host: host, port: port,
                                                 threads: threads, logger: logger)
             logger.info("serving", metadata: ["address": "\(host):\(port)", "db": "\(options.databasePath(db))"])
             try await app.runService()

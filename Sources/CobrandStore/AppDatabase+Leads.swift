@@ -71,7 +71,7 @@ extension AppDatabase {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [id, lead.partner, lead.campaign, lead.asset, lead.locale, lead.source, ipHash, now])
             let stored = try Self.lead(id, db)
-            try enqueue(type: existing == nil ? "lead.created" : "lead.updated",
+            try Self.enqueue(type: existing == nil ? "lead.created" : "lead.updated",
                         object: ["lead": Self.payload(stored, asset: lead.asset)], now: now, db)
             return (id, existing == nil)
         }

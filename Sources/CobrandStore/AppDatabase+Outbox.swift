@@ -22,7 +22,7 @@ extension AppDatabase {
     }
 
     /// Writes an outbox row inside the caller's transaction: `{"id", "type", "occurred_at", ...object}`.
-    func enqueue(type: String, object: [String: Any], now: Date, _ db: Database) throws {
+    static func enqueue(type: String, object: [String: Any], now: Date, _ db: Database) throws {
         let key = UUID().uuidString.lowercased()
         var event = object
         event["id"] = key

@@ -149,6 +149,37 @@ public struct AppDatabase: Sendable {
             }
             try db.create(index: "outbox_due", on: "outbox", columns: ["status", "nextAttemptAt"])
         }
+        migrator.registerMigration("v5-deals") { db in
+            try db.create(table: "deal") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("partner", .text).notNull()
+                t.column("domain", .text).notNull()  // registrable: emea.acme.com is acme.com
+                t.column("accountName", .text).notNull()
+                t.column("valueMinor", .integer).notNull()
+                t.column("currency", .text).notNull()
+                t.column("products", .text).notNull()
+                t.column("expectedClose", .text).notNull()
+                t.column("leadId", .integer)
+                t.column("status", .text).notNull().check { ["pending", "approved", "rejected", "expired", "conflict"].contains($0) }
+                t.column("rule", .text).notNull()
+                t.column("note", .text)
+                t.column("idempotencyKey", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.column("decidedAt", .datetime).notNull()
+                t.column("expiresAt", .datetime)
+                t.uniqueKey(["partner", "idempotencyKey"])
+            }
+            try db.create(index: "deal_domain", on: "deal", columns: ["domain", "status"])
+            try db.create(table: "dealDecision") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("dealId", .integer).notNull().references("deal")
+                t.column("status", .text).notNull()
+                t.column("rule", .text).notNull()
+                t.column("actor", .text).notNull()
+                t.column("note", .text)
+                t.column("decidedAt", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -13,6 +13,7 @@ enum KnownKeys {
         "colors": .mapping(["primary": nil, "accent": nil, "background": nil, "text": nil, "on_primary": nil]),
         "email": .mapping(["unsubscribe_placeholder": nil, "unsubscribe_url": nil]),
         "leads": .mapping(["opt_in_countries": nil, "rate_limit_per_minute": nil]),
+        "deals": .mapping(["expiry_days": nil, "auto_approve_below": nil]),
         "default_locale": nil, "tracking_base_url": nil, "portal_url": nil, "brand_terms": nil,
     ])
 

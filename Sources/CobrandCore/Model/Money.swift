@@ -28,6 +28,35 @@ public struct Money: Sendable, Equatable, Decodable {
         "BHD": 3, "JOD": 3, "KWD": 3, "OMR": 3, "TND": 3, "LYD": 3, "IQD": 3,
     ]
 
+    /// Parses a major-unit amount written with a dot (`12500`, `12500.5`, `12500.50`): nil for anything
+    /// else, a negative amount, or more decimals than the currency has.
+    public init?(major text: String, currency: String) {
+        let code = currency.uppercased()
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        let exponent = Self.exponents[code] ?? 2
+        guard code.count == 3, code.allSatisfy({ $0.isASCII && $0.isLetter }), (1...2).contains(parts.count),
+              !parts[0].isEmpty, parts[0].count <= 15, parts[0].allSatisfy({ $0.isASCII && $0.isNumber }),
+              parts.count == 1 || (!parts[1].isEmpty && parts[1].count <= exponent && parts[1].allSatisfy({ $0.isASCII && $0.isNumber })),
+              var minor = Int64(parts[0])
+        else { return nil }
+        let fraction = parts.count == 2 ? String(parts[1]) : ""
+        for index in 0..<exponent {
+            let digits = Array(fraction)
+            minor = minor * 10 + (index < digits.count ? Int64(String(digits[index]))! : 0)
+        }
+        self.init(amountMinor: minor, currency: code)
+    }
+
+    /// The major-unit amount with the currency's decimals and a dot (`12500.50`), for JSON and CSV.
+    public var majorText: String {
+        let exponent = Self.exponents[currency] ?? 2
+        guard exponent > 0 else { return String(amountMinor) }
+        var divisor: Int64 = 1
+        for _ in 0..<exponent { divisor *= 10 }
+        let fraction = String(amountMinor % divisor)
+        return "\(amountMinor / divisor)." + String(repeating: "0", count: exponent - fraction.count) + fraction
+    }
+
     /// The amount as a `Decimal` in major units (4900 USD cents is 49).
     public var decimal: Decimal {
         var value = Decimal(amountMinor)

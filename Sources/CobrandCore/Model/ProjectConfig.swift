@@ -95,9 +95,36 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
         }
     }
 
+    /// Deal registration rules (`POST /api/deals`).
+    public struct Deals: Sendable, Equatable, Decodable {
+        public var rules = DealRules()
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey { case expiryDays = "expiry_days", autoApproveBelow = "auto_approve_below" }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            if let days = try c.decodeIfPresent(Int.self, forKey: .expiryDays) {
+                guard days >= 1 else { throw DecodingError.dataCorruptedError(forKey: .expiryDays, in: c, debugDescription: "must be 1 or more days") }
+                rules.expiryDays = days
+            }
+            if let thresholds = try c.decodeIfPresent([String: String].self, forKey: .autoApproveBelow) {
+                rules.autoApproveBelow = try Dictionary(uniqueKeysWithValues: thresholds.map { code, text in
+                    guard let money = Money(major: text, currency: code) else {
+                        throw DecodingError.dataCorruptedError(forKey: .autoApproveBelow, in: c,
+                                                               debugDescription: "\(code): \(text) is not an amount in a currency such as USD: 25000")
+                    }
+                    return (money.currency, money.amountMinor)
+                })
+            }
+        }
+    }
+
     public var vendor = Vendor()
     public var email = Email()
     public var leads = Leads()
+    public var deals = Deals()
     public var colors = Colors()
     public var defaultLocale = LocaleTag(literal: "en-US")
     /// Terms translators must not translate (XLIFF `translate="no"`), besides the vendor name.
@@ -119,7 +146,7 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case vendor, colors, email, leads, extraBrandTerms = "brand_terms", defaultLocale = "default_locale", trackingBaseURL = "tracking_base_url", portalURL = "portal_url"
+        case vendor, colors, email, leads, deals, extraBrandTerms = "brand_terms", defaultLocale = "default_locale", trackingBaseURL = "tracking_base_url", portalURL = "portal_url"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -128,6 +155,7 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
         colors = try c.decodeIfPresent(Colors.self, forKey: .colors) ?? colors
         email = try c.decodeIfPresent(Email.self, forKey: .email) ?? email
         leads = try c.decodeIfPresent(Leads.self, forKey: .leads) ?? leads
+        deals = try c.decodeIfPresent(Deals.self, forKey: .deals) ?? deals
         extraBrandTerms = try c.decodeIfPresent([String].self, forKey: .extraBrandTerms) ?? []
         defaultLocale = try c.decodeIfPresent(LocaleTag.self, forKey: .defaultLocale) ?? defaultLocale
         trackingBaseURL = try c.decodeIfPresent(String.self, forKey: .trackingBaseURL)

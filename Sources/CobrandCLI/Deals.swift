@@ -1,0 +1,201 @@
+import ArgumentParser
+import CobrandCore
+import CobrandStore
+import Foundation
+
+extension Cobrand {
+    struct Deals: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Deal registrations: register, list, show, and the channel team's decisions.",
+            discussion: """
+            Example:
+              cobrand deals register --partner rheinwerk --domain emea.acme.com --name "Acme" --value 18000 --currency EUR \\
+                --product "Helioscale Stream" --close 2027-03-31
+              cobrand deals approve 12 --note "checked with the account manager"
+            """,
+            subcommands: [Register.self, List.self, Show.self, Approve.self, Reject.self, Extend.self, Expire.self]
+        )
+    }
+}
+
+/// Options every `deals` subcommand shares: the project (for its rules) and the database.
+struct DealOptions: ParsableArguments {
+    @OptionGroup var project: ProjectOptions
+
+    @Option(help: ArgumentHelp("Database (default: <project>/cobrand.sqlite).", valueName: "file"))
+    var db: String?
+
+    func open() throws -> (AppDatabase, DealRules) {
+        let (project, _) = try project.load()
+        return (try self.project.openDatabase(db), project.config.deals.rules)
+    }
+}
+
+extension Cobrand.Deals {
+    static func describe(_ deal: AppDatabase.Deal) -> String {
+        var lines = [
+            "deal \(deal.id): \(deal.status.rawValue) (\(deal.rule))",
+            "  partner \(deal.partner), account \(deal.accountName) <\(deal.domain)>",
+            "  \(deal.value.majorText) \(deal.currency), \(deal.productList.joined(separator: ", ")), closes \(deal.expectedClose)",
+            "  \(DealRules.Rule(rawValue: deal.rule)?.explanation ?? "")",
+        ]
+        if let expires = deal.expiresAt { lines.append("  protected until \(Timestamp.iso8601(expires))") }
+        if let note = deal.note { lines.append("  note: \(note)") }
+        return lines.joined(separator: "\n")
+    }
+
+    static func userError(_ error: any Error) -> any Error {
+        switch error {
+        case let error as AppDatabase.DealError: UserError(error.description)
+        case let error as FieldError: UserError("--\(error.field.replacingOccurrences(of: "_", with: "-")): \(error.message)")
+        default: error
+        }
+    }
+
+    struct Register: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Register a deal for a partner, decided by the same rules as POST /api/deals.")
+
+        @OptionGroup var options: DealOptions
+        @Option(help: ArgumentHelp("Partner id.", valueName: "id")) var partner: String
+        @Option(help: ArgumentHelp("Account domain (a subdomain counts as its registrable domain).", valueName: "domain")) var domain: String?
+        @Option(help: ArgumentHelp("A lead of the partner whose company domain is the account.", valueName: "id")) var lead: Int64?
+        @Option(help: ArgumentHelp("Account name.", valueName: "text")) var name: String
+        @Option(help: ArgumentHelp("Estimated value in major units, such as 18000 or 18000.50.", valueName: "amount")) var value: String
+        @Option(help: ArgumentHelp("ISO 4217 currency.", valueName: "code")) var currency: String
+        @Option(name: .customLong("product"), help: ArgumentHelp("Product (repeatable).", valueName: "name")) var products: [String] = []
+        @Option(help: ArgumentHelp("Expected close date, YYYY-MM-DD.", valueName: "day")) var close: String
+
+        func run() async throws {
+            let (database, rules) = try options.open()
+            do {
+                let domain = try domain ?? lead.map { try database.leadDomain($0, partner: partner) }
+                let request = try DealRequest.validated(partner: partner, domain: domain, accountName: name, value: value, currency: currency,
+                                                        products: products, expectedClose: close, leadID: lead)
+                let registration = try database.register(request, rules: rules, idempotencyKey: nil, now: Date())
+                print(Cobrand.Deals.describe(registration.deal))
+            } catch {
+                throw Cobrand.Deals.userError(error)
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List deals, newest first, as a table, CSV or JSON (for CRMs without a webhook).")
+
+        enum Format: String, ExpressibleByArgument, CaseIterable { case table, csv, json }
+
+        @OptionGroup var options: DealOptions
+        @Option(help: ArgumentHelp("Only this partner.", valueName: "id")) var partner: String?
+        @Option(help: "Only this status: pending, approved, rejected, expired or conflict.") var status: String?
+        @Option(help: "Output format: table, csv or json.") var format: Format = .table
+        @Option(help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "file")) var out: String?
+
+        func run() async throws {
+            let filter = try status.map { text -> AppDatabase.Deal.Status in
+                guard let status = AppDatabase.Deal.Status(rawValue: text) else {
+                    throw UserError("--status '\(text)' is not one of \(AppDatabase.Deal.Status.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return status
+            }
+            let deals = try options.open().0.deals(partner: partner, status: filter)
+            let text: String
+            switch format {
+            case .json:
+                let objects = deals.map { deal -> [String: Any] in
+                    var object = AppDatabase.payload(deal)
+                    object["partner"] = deal.partner
+                    return object
+                }
+                text = String(decoding: try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]),
+                              as: UTF8.self) + "\n"
+            case .csv:
+                let header = ["id", "partner", "account_domain", "account_name", "value", "currency", "products", "expected_close", "lead_id",
+                              "status", "rule", "note", "created_at", "decided_at", "expires_at"]
+                let rows = deals.map { deal in
+                    [String(deal.id), deal.partner, deal.domain, deal.accountName, deal.value.majorText, deal.currency,
+                     deal.productList.joined(separator: ";"), deal.expectedClose, deal.leadId.map(String.init) ?? "", deal.status.rawValue, deal.rule,
+                     deal.note ?? "", Timestamp.iso8601(deal.createdAt), Timestamp.iso8601(deal.decidedAt), deal.expiresAt.map(Timestamp.iso8601) ?? ""]
+                }
+                text = ([header] + rows).map(CSV.line).joined()
+            case .table:
+                text = deals.map { deal in
+                    [String(deal.id), deal.partner, deal.domain, "\(deal.value.majorText) \(deal.currency)", deal.status.rawValue, deal.rule,
+                     deal.expiresAt.map(Timestamp.iso8601) ?? "-"].joined(separator: "\t") + "\n"
+                }.joined() + "\(deals.count) deal(s)\n"
+            }
+            guard let out else { return print(text, terminator: "") }
+            do {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+            } catch {
+                throw UserError("cannot write \(out): \(error.localizedDescription)")
+            }
+            printError("Wrote \(deals.count) deal(s) to \(out).")
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One deal and every decision on it, with the rule that made it.")
+
+        @OptionGroup var options: DealOptions
+        @Argument(help: "Deal id.") var id: Int64
+
+        func run() async throws {
+            let database = try options.open().0
+            do {
+                print(Cobrand.Deals.describe(try database.deal(id)))
+                for decision in try database.decisions(deal: id) {
+                    print("  \(Timestamp.iso8601(decision.at)) \(decision.status) by \(decision.actor): \(decision.rule)"
+                          + (decision.note.map { " (\($0))" } ?? ""))
+                }
+            } catch {
+                throw Cobrand.Deals.userError(error)
+            }
+        }
+    }
+
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Approve a pending deal; it is protected for deals.expiry_days from now.")
+        @OptionGroup var options: DealOptions
+        @Argument(help: "Deal id.") var id: Int64
+        @Option(help: "Why, for the record.") var note: String?
+        func run() async throws { try Cobrand.Deals.apply(.approve, id: id, note: note, options: options) }
+    }
+
+    struct Reject: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Reject a pending or approved deal; the account is free again.")
+        @OptionGroup var options: DealOptions
+        @Argument(help: "Deal id.") var id: Int64
+        @Option(help: "Why, for the record.") var note: String?
+        func run() async throws { try Cobrand.Deals.apply(.reject, id: id, note: note, options: options) }
+    }
+
+    struct Extend: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Extend an approved deal's protection by N days (from its expiry, or from now if later).")
+        @OptionGroup var options: DealOptions
+        @Argument(help: "Deal id.") var id: Int64
+        @Option(help: "Days to add.") var days: Int = 30
+        @Option(help: "Why, for the record.") var note: String?
+        func validate() throws { guard (1...3650).contains(days) else { throw ValidationError("--days must be 1 to 3650") } }
+        func run() async throws { try Cobrand.Deals.apply(.extend(days: days), id: id, note: note, options: options) }
+    }
+
+    struct Expire: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Mark approved deals whose protection ended as expired (run daily from cron; serve does it too).")
+        @OptionGroup var options: DealOptions
+        func run() async throws {
+            let expired = try options.open().0.expireDeals(now: Date())
+            for deal in expired { print("deal \(deal.id) (\(deal.partner), \(deal.domain)) expired") }
+            print("\(expired.count) deal(s) expired")
+        }
+    }
+
+    static func apply(_ action: AppDatabase.Action, id: Int64, note: String?, options: DealOptions) throws {
+        let (database, rules) = try options.open()
+        do {
+            print(describe(try database.decide(id, action, note: note, rules: rules, now: Date())))
+        } catch {
+            throw userError(error)
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+
+/// A partner's request to register a deal, validated.
+public struct DealRequest: Sendable, Equatable {
+    public var partner: String
+    /// Registrable domain of the account (`acme.com`).
+    public var domain: String
+    public var accountName: String
+    public var value: Money
+    public var products: [String]
+    /// `YYYY-MM-DD`.
+    public var expectedClose: String
+    /// The Cobrand lead it came from, when the partner named one.
+    public var leadID: Int64?
+
+    public init(partner: String, domain: String, accountName: String, value: Money, products: [String], expectedClose: String,
+                leadID: Int64? = nil) {
+        self.partner = partner
+        self.domain = domain
+        self.accountName = accountName
+        self.value = value
+        self.products = products
+        self.expectedClose = expectedClose
+        self.leadID = leadID
+    }
+}
+
+/// The published deal-registration rules. Pure: the store gives it what the database holds for the
+/// account, inside the transaction that records the outcome, so two partners racing for one account
+/// cannot both win.
+public struct DealRules: Sendable, Equatable {
+    /// Auto-approval thresholds in minor units per currency; a currency missing here always goes to review.
+    public var autoApproveBelow: [String: Int64]
+    /// Days an approved registration protects the account.
+    public var expiryDays: Int
+
+    public static let defaultAutoApproveBelow: [String: Int64] = ["USD": 2_500_000, "EUR": 2_500_000, "GBP": 2_000_000]
+
+    public init(autoApproveBelow: [String: Int64] = Self.defaultAutoApproveBelow, expiryDays: Int = 90) {
+        self.autoApproveBelow = autoApproveBelow
+        self.expiryDays = expiryDays
+    }
+
+    /// What the rules decide, and which rule decided.
+    public enum Decision: Equatable, Sendable {
+        /// The partner already holds an active registration for the account: that one stands.
+        case existing(id: Int64)
+        case conflict(Rule)
+        case approved(Rule)
+        case pending(Rule)
+    }
+
+    /// Every rule a decision can cite, with the sentence partners read.
+    public enum Rule: String, Sendable, CaseIterable {
+        case samePartnerActive = "same-partner-active"
+        case heldByAnotherPartner = "held-by-another-partner"
+        case autoApproved = "auto-approved"
+        case reviewNoTrackedLead = "review-no-tracked-lead"
+        case reviewValue = "review-value"
+        case reviewCurrency = "review-currency"
+        case manualApproval = "approved-by-channel-team"
+        case manualRejection = "rejected-by-channel-team"
+        case extended = "extended-by-channel-team"
+        case expired = "expired"
+
+        public var explanation: String {
+            switch self {
+            case .samePartnerActive: "You already hold an active registration for this account; it is returned unchanged."
+            case .heldByAnotherPartner: "Another partner holds an active registration for this account (or a parent domain of it); the earlier registration keeps it."
+            case .autoApproved: "Approved automatically: no other partner holds the account, the value is under the auto-approval threshold, and the account came from one of your tracked Cobrand leads."
+            case .reviewNoTrackedLead: "Waiting for review: the account did not come from one of your tracked Cobrand leads."
+            case .reviewValue: "Waiting for review: the value is at or above the auto-approval threshold."
+            case .reviewCurrency: "Waiting for review: there is no auto-approval threshold for this currency."
+            case .manualApproval: "Approved by the channel team."
+            case .manualRejection: "Rejected by the channel team."
+            case .extended: "Extended by the channel team."
+            case .expired: "Expired: the protection period ended, and the account is free again."
+            }
+        }
+    }
+
+    /// What the database knows about the account when the request arrives.
+    public struct Account: Sendable, Equatable {
+        /// The requesting partner's active registration for the domain, if any.
+        public var ownActive: Int64?
+        /// Whether another partner holds an active registration for the domain.
+        public var heldByOther: Bool
+        /// Whether the requesting partner has a tracked lead with this company domain.
+        public var trackedLead: Bool
+
+        public init(ownActive: Int64? = nil, heldByOther: Bool = false, trackedLead: Bool = false) {
+            self.ownActive = ownActive
+            self.heldByOther = heldByOther
+            self.trackedLead = trackedLead
+        }
+    }
+
+    public func decide(_ request: DealRequest, account: Account) -> Decision {
+        if let id = account.ownActive { return .existing(id: id) }
+        if account.heldByOther { return .conflict(.heldByAnotherPartner) }
+        guard account.trackedLead else { return .pending(.reviewNoTrackedLead) }
+        guard let threshold = autoApproveBelow[request.value.currency] else { return .pending(.reviewCurrency) }
+        guard request.value.amountMinor < threshold else { return .pending(.reviewValue) }
+        return .approved(.autoApproved)
+    }
+
+    /// When an approval at `date` stops protecting the account.
+    public func expiry(from date: Date) -> Date { date.addingTimeInterval(Double(expiryDays) * 86_400) }
+}
+
+extension DealRequest {
+    /// Checks every field of a registration as submitted (API or CLI) and normalises the domain to its
+    /// registrable form. `domain` may be nil when the caller resolved a lead instead (`leadDomain`).
+    public static func validated(partner: String, domain: String?, accountName: String?, value: String?, currency: String?,
+                                 products: [String]?, expectedClose: String?, leadID: Int64?) throws(FieldError) -> DealRequest {
+        guard let domain, !domain.isEmpty else {
+            throw FieldError(field: "account_domain", code: "required", message: "account_domain (or lead_id) is required")
+        }
+        guard let registrable = Domains.ofWebsite(domain) else {
+            throw FieldError(field: "account_domain", code: "invalid", message: "'\(domain)' is not a domain such as acme.com")
+        }
+        guard let name = accountName?.trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty else {
+            throw FieldError(field: "account_name", code: "required", message: "account_name is required")
+        }
+        guard name.count <= 200 else { throw FieldError(field: "account_name", code: "too_long", message: "account_name is longer than 200 characters") }
+        guard let currency, !currency.isEmpty else { throw FieldError(field: "currency", code: "required", message: "currency is required, such as USD") }
+        guard let value, !value.isEmpty else { throw FieldError(field: "value", code: "required", message: "value is required, such as \"25000.00\"") }
+        guard let money = Money(major: value, currency: currency) else {
+            let code = currency.uppercased()
+            let valid = code.count == 3 && code.allSatisfy { $0.isASCII && $0.isLetter }
+            throw valid
+                ? FieldError(field: "value", code: "invalid", message: "'\(value)' is not an amount in \(code) such as \"25000.00\" (digits, a dot, at most the currency's decimals)")
+                : FieldError(field: "currency", code: "invalid", message: "'\(currency)' is not an ISO 4217 code such as USD")
+        }
+        let products = (products ?? []).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !products.isEmpty, products.allSatisfy({ !$0.isEmpty && $0.count <= 100 }), products.count <= 50 else {
+            throw FieldError(field: "products", code: "invalid", message: "products must list 1 to 50 product names of at most 100 characters")
+        }
+        guard let expectedClose, SendSchedule.day(expectedClose) != nil else {
+            throw FieldError(field: "expected_close", code: expectedClose == nil ? "required" : "invalid",
+                             message: "expected_close must be a day such as 2027-03-31")
+        }
+        return DealRequest(partner: partner, domain: registrable, accountName: name, value: money, products: products,
+                           expectedClose: expectedClose, leadID: leadID)
+    }
+}

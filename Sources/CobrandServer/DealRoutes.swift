@@ -1,0 +1,102 @@
+import CobrandCore
+import CobrandStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Deal registration for partners: `POST /api/deals` and `GET /api/deals/<id>`, with a partner access token
+/// (`Authorization: Bearer <token>`). Retries with the same `Idempotency-Key` get the same registration.
+public struct DealRoutes: Sendable {
+    public let database: AppDatabase
+    public let rules: DealRules
+    public let now: @Sendable () -> Date
+
+    public init(database: AppDatabase, rules: DealRules, now: @escaping @Sendable () -> Date) {
+        self.database = database
+        self.rules = rules
+        self.now = now
+    }
+
+    /// The JSON body of a registration; `value` may be a string ("25000.00") or a whole number.
+    struct Body: Decodable {
+        let account_domain: String?
+        let lead_id: Int64?
+        let account_name: String?
+        let value: Amount?
+        let currency: String?
+        let products: [String]?
+        let expected_close: String?
+
+        struct Amount: Decodable {
+            let text: String
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.singleValueContainer()
+                if let text = try? container.decode(String.self) { self.text = text }
+                else if let whole = try? container.decode(Int64.self) { text = String(whole) }
+                else {
+                    throw DecodingError.dataCorruptedError(in: container, debugDescription: "write the value as a string such as \"12500.50\"")
+                }
+            }
+        }
+    }
+
+    public func add(to router: Router<ServerContext>) {
+        router.post("/api/deals") { request, _ in
+            let partner = try self.partner(request)
+            let key = request.headers[HTTPField.Name("Idempotency-Key")!]
+            if let key, key.isEmpty || key.count > 200 {
+                throw APIError(status: .badRequest, code: "invalid", message: "Idempotency-Key must be 1 to 200 characters", field: "Idempotency-Key")
+            }
+            let buffer = try await request.body.collect(upTo: 16_384)
+            let body: Body
+            do {
+                body = try JSONDecoder().decode(Body.self, from: Data(buffer: buffer))
+            } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+                throw APIError(status: .badRequest, code: "invalid", message: context.debugDescription, field: context.codingPath[0].stringValue)
+            } catch let DecodingError.typeMismatch(_, context) where !context.codingPath.isEmpty {
+                let field = context.codingPath[0].stringValue
+                throw APIError(status: .badRequest, code: "invalid", message: "\(field) has the wrong type", field: field)
+            } catch {
+                throw APIError(status: .badRequest, code: "bad_json", message: "the body must be a JSON object of fields")
+            }
+            let registration: AppDatabase.Registration
+            do {
+                var domain = body.account_domain
+                if domain == nil, let lead = body.lead_id { domain = try self.database.leadDomain(lead, partner: partner) }
+                let deal = try DealRequest.validated(partner: partner, domain: domain, accountName: body.account_name, value: body.value?.text,
+                                                     currency: body.currency, products: body.products, expectedClose: body.expected_close,
+                                                     leadID: body.lead_id)
+                registration = try self.database.register(deal, rules: self.rules, idempotencyKey: key, now: self.now())
+            } catch let error as FieldError {
+                throw APIError(status: .badRequest, code: error.code, message: error.message, field: error.field)
+            } catch let error as AppDatabase.DealError {
+                throw APIError(status: .badRequest, code: "invalid", message: error.description, field: "lead_id")
+            }
+            let status: HTTPResponse.Status = registration.deal.status == .conflict ? .conflict : registration.created ? .created : .ok
+            return Self.json(AppDatabase.payload(registration.deal), status: status)
+        }
+        router.get("/api/deals/{id}") { request, context in
+            let partner = try self.partner(request)
+            // Another partner's deal is indistinguishable from a missing one.
+            guard let id = context.parameters.get("id").flatMap(Int64.init), let deal = try? self.database.deal(id), deal.partner == partner else {
+                throw APIError(status: .notFound, code: "not_found", message: "no such deal")
+            }
+            return Self.json(AppDatabase.payload(deal), status: .ok)
+        }
+    }
+
+    /// The partner of the request's bearer token.
+    func partner(_ request: Request) throws -> String {
+        let header = request.headers[.authorization] ?? ""
+        guard header.hasPrefix("Bearer "), let grant = try database.grant(for: String(header.dropFirst(7))), grant.role == .partner,
+              let partner = grant.partner
+        else { throw APIError(status: .unauthorized, code: "unauthorized", message: "A partner token is required: Authorization: Bearer <token>.") }
+        return partner
+    }
+
+    static func json(_ object: [String: Any], status: HTTPResponse.Status) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,116 @@
+import CobrandCore
+import CobrandStore
+import Foundation
+import GRDB
+import Testing
+
+@Suite("Deal registration store")
+struct DealStoreTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+    let rules = DealRules(autoApproveBelow: ["USD": 2_500_000], expiryDays: 90)
+
+    func request(_ partner: String, domain: String = "acme.com", value: String = "18000") -> DealRequest {
+        DealRequest(partner: partner, domain: domain, accountName: "Acme", value: Money(major: value, currency: "USD")!,
+                    products: ["Stream"], expectedClose: "2027-03-31")
+    }
+
+    func withLead(_ database: AppDatabase, partner: String, domain: String = "acme.com") throws {
+        try database.record(Lead(partner: partner, campaign: "launch", asset: nil, locale: "en-US", source: "landing",
+                                 email: EmailAddress("jane@\(domain)")!, companyDomain: domain), ipHash: "h", now: now)
+    }
+
+    @Test("a tracked lead under the threshold is approved for 90 days; the same partner again gets the same deal")
+    func approveAndIdempotent() throws {
+        let database = try AppDatabase(DatabaseQueue())
+        try withLead(database, partner: "alpha")
+        let first = try database.register(request("alpha"), rules: rules, idempotencyKey: nil, now: now)
+        #expect(first.created && first.deal.status == .approved && first.deal.rule == "auto-approved")
+        #expect(first.deal.expiresAt == now.addingTimeInterval(90 * 86_400))
+        let again = try database.register(request("alpha"), rules: rules, idempotencyKey: nil, now: now.addingTimeInterval(60))
+        #expect(!again.created && again.deal.id == first.deal.id)
+        #expect(try database.deals().count == 1)
+    }
+
+    @Test("another partner's active registration means conflict, stored with its rule; the first keeps the account")
+    func conflict() throws {
+        let database = try AppDatabase(DatabaseQueue())
+        let held = try database.register(request("alpha"), rules: rules, idempotencyKey: nil, now: now)
+        #expect(held.deal.status == .pending && held.deal.rule == "review-no-tracked-lead")
+        let second = try database.register(request("beta"), rules: rules, idempotencyKey: nil, now: now)
+        #expect(second.created && second.deal.status == .conflict && second.deal.rule == "held-by-another-partner")
+        #expect(!(AppDatabase.payload(second.deal).description.contains("alpha")))
+        #expect(try database.deal(held.deal.id).status == .pending)
+    }
+
+    @Test("expiry frees the account at the expiry time, before and after cobrand deals expire marks it")
+    func expiry() throws {
+        let database = try AppDatabase(DatabaseQueue())
+        try withLead(database, partner: "alpha")
+        let approved = try database.register(request("alpha"), rules: rules, idempotencyKey: nil, now: now).deal
+        let later = now.addingTimeInterval(90 * 86_400)
+        #expect(try database.register(request("beta"), rules: rules, idempotencyKey: nil, now: later.addingTimeInterval(-1)).deal.status == .conflict)
+        #expect(try database.register(request("beta"), rules: rules, idempotencyKey: nil, now: later).deal.status == .pending)
+        #expect(try database.expireDeals(now: later).map(\.id) == [approved.id])
+        #expect(try database.deal(approved.id).status == .expired)
+        #expect(try database.expireDeals(now: later).isEmpty)
+    }
+
+    @Test("two partners racing for one account concurrently: exactly one holds it")
+    func race() async throws {
+        let file = TempDatabase()
+        let database = try AppDatabase.open(path: file.path)
+        let now = self.now, rules = self.rules
+        for round in 0..<20 {
+            let domain = "race\(round).com"
+            let outcomes = try await withThrowingTaskGroup(of: AppDatabase.Deal.Status.self) { group in
+                for partner in ["alpha", "beta", "gamma", "delta"] {
+                    group.addTask {
+                        try database.register(DealRequest(partner: partner, domain: domain, accountName: "R", value: Money(amountMinor: 100, currency: "USD"),
+                                                          products: ["P"], expectedClose: "2027-01-01"), rules: rules, idempotencyKey: nil, now: now).deal.status
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 == .pending }.count == 1, "round \(round): \(outcomes)")
+            #expect(outcomes.filter { $0 == .conflict }.count == 3)
+        }
+    }
+
+    @Test("an Idempotency-Key retry returns the first registration, even with a different body")
+    func idempotencyKey() throws {
+        let database = try AppDatabase(DatabaseQueue())
+        let first = try database.register(request("alpha"), rules: rules, idempotencyKey: "k1", now: now)
+        let retry = try database.register(request("alpha", domain: "other.com"), rules: rules, idempotencyKey: "k1", now: now)
+        #expect(!retry.created && retry.deal == first.deal)
+        let otherPartner = try database.register(request("beta", domain: "beta-only.com"), rules: rules, idempotencyKey: "k1", now: now)
+        #expect(otherPartner.created)
+    }
+
+    @Test("the channel team approves, extends and rejects; each decision is logged and sent to the outbox")
+    func decisions() throws {
+        let database = try AppDatabase(DatabaseQueue())
+        let deal = try database.register(request("alpha", value: "90000"), rules: rules, idempotencyKey: nil, now: now).deal
+        #expect(throws: AppDatabase.DealError.self) { try database.decide(deal.id, .extend(days: 30), note: nil, rules: rules, now: now) }
+        let approved = try database.decide(deal.id, .approve, note: "ok", rules: rules, now: now)
+        #expect(approved.status == .approved && approved.expiresAt == now.addingTimeInterval(90 * 86_400))
+        let extended = try database.decide(deal.id, .extend(days: 30), note: nil, rules: rules, now: now)
+        #expect(extended.expiresAt == now.addingTimeInterval(120 * 86_400))
+        let rejected = try database.decide(deal.id, .reject, note: "duplicate", rules: rules, now: now)
+        #expect(rejected.status == .rejected && rejected.expiresAt == nil)
+        #expect(throws: AppDatabase.DealError.self) { try database.decide(deal.id, .approve, note: nil, rules: rules, now: now) }
+        #expect(try database.decisions(deal: deal.id).map(\.rule) == ["review-no-tracked-lead", "approved-by-channel-team", "extended-by-channel-team", "rejected-by-channel-team"])
+        #expect(try database.outbox().map(\.type) == ["deal.registered", "deal.approved", "deal.extended", "deal.rejected"])
+    }
+
+    @Test("approving a pending deal whose account another partner now holds is refused")
+    func approveTaken() throws {
+        let database = try AppDatabase(DatabaseQueue())
+        let pending = try database.register(request("alpha"), rules: rules, idempotencyKey: nil, now: now).deal
+        _ = try database.decide(pending.id, .reject, note: nil, rules: rules, now: now)
+        try withLead(database, partner: "beta")
+        #expect(try database.register(request("beta"), rules: rules, idempotencyKey: nil, now: now).deal.status == .approved)
+        let again = try database.register(request("alpha"), rules: rules, idempotencyKey: nil, now: now).deal
+        #expect(again.status == .conflict)
+        #expect(throws: AppDatabase.DealError.self) { try database.decide(again.id, .approve, note: nil, rules: rules, now: now) }
+    }
+}
