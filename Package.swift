@@ -82,7 +82,7 @@ let package = Package(
             name: "CobrandServerTests",
             dependencies: [
                 "CobrandServer", "CobrandStore", "CobrandCore", "CobrandTesting",
-                .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "GRDB", package: "GRDB.swift"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .testTarget(

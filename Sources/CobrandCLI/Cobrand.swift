@@ -1,6 +1,7 @@
 import ArgumentParser
 import CobrandCore
 import CobrandFiles
+import CobrandServer
 import CobrandStore
 import Foundation
 
@@ -17,7 +18,7 @@ struct Cobrand: AsyncParsableCommand {
           cobrand build --partner acme-cloud --locale de-DE
         """,
         version: Generator.version,
-        subcommands: [Build.self, Validate.self, Serve.self, Locales.self, Partners.self, Admin.self, Usage.self, Leads.self, Deals.self, Init.self, Bench.self]
+        subcommands: [Build.self, Validate.self, Serve.self, Locales.self, Partners.self, Admin.self, Usage.self, Leads.self, Deals.self, Outbox.self, Init.self, Bench.self]
     )
 
     static func main() async {
@@ -109,6 +110,26 @@ struct ProjectOptions: ParsableArguments {
             return Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &random) })
         }
         return TrackingSigner(baseURL: base, secret: key)
+    }
+
+    /// The CRM webhook deliverer, or nil without `crm.webhook_url`. The signing secret is
+    /// `COBRAND_WEBHOOK_SECRET`, else one kept in the database (`cobrand outbox secret` prints it).
+    static func deliverer(for project: Project, database: AppDatabase,
+                          environment: [String: String] = ProcessInfo.processInfo.environment) throws -> OutboxDeliverer? {
+        guard let address = project.config.crm.webhookURL, let url = URL(string: address) else { return nil }
+        return OutboxDeliverer(database: database, url: url, secret: try webhookSecret(database: database, environment: environment),
+                               policy: project.config.crm.retry)
+    }
+
+    static func webhookSecret(database: AppDatabase, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Data {
+        if let secret = environment["COBRAND_WEBHOOK_SECRET"] {
+            guard secret.utf8.count >= 16 else { throw UserError("COBRAND_WEBHOOK_SECRET is shorter than 16 characters; use a long random value") }
+            return Data(secret.utf8)
+        }
+        return try database.secret(AppDatabase.webhookSecretName) {
+            var random = SystemRandomNumberGenerator()
+            return Data(Base64URL.encode(Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &random) })).utf8)
+        }
     }
 
     /// `--db`, default `cobrand.sqlite` in the project folder.

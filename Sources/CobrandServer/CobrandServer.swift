@@ -48,13 +48,14 @@ public enum CobrandServer {
     }
 
     /// `threads` event loops answer requests; tracking hits are answered on them directly (`TrackingFastPath`).
-    public static func application(tracking: TrackingRoutes, portal: PortalRoutes, admin: AdminRoutes, leads: LeadRoutes, deals: DealRoutes, host: String, port: Int,
+    public static func application(tracking: TrackingRoutes, portal: PortalRoutes, admin: AdminRoutes, leads: LeadRoutes, deals: DealRoutes,
+                                   outbox: OutboxService, host: String, port: Int,
                                    threads: Int = System.coreCount, logger: Logger) -> some ApplicationProtocol {
         Application(
             router: router(tracking: tracking, portal: portal, admin: admin, leads: leads, deals: deals),
             server: http1(tracking: tracking, logger: logger),
             configuration: .init(address: .hostname(host, port: port), serverName: "cobrand"),
-            services: [EventFlushService(writer: tracking.writer)],
+            services: [EventFlushService(writer: tracking.writer), outbox],
             eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup(numberOfThreads: threads)),
             logger: logger)
     }

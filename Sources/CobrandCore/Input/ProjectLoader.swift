@@ -192,7 +192,8 @@ var project =         Project(config: config, campaigns: campaigns, templateSour
 
     /// Addresses that end up in links and form actions must be http(s).
     mutating func checkURLs(_ config: ProjectConfig) {
-        let urls = [("portal_url", config.portalURL), ("vendor.website", config.vendor.website), ("tracking_base_url", config.trackingBaseURL)]
+        let urls = [("portal_url", config.portalURL), ("vendor.website", config.vendor.website), ("tracking_base_url", config.trackingBaseURL),
+                    ("crm.webhook_url", config.crm.webhookURL)]
         for case let (field, url?) in urls {
             guard let parts = URLComponents(string: url), ["http", "https"].contains(parts.scheme?.lowercased() ?? ""), parts.host?.isEmpty == false else {
                 diagnostics.append(.error(Project.configPath, field: field, "'\(url)' is not a web address; write https://..."))

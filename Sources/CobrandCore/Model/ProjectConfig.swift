@@ -121,10 +121,36 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
         }
     }
 
+    /// Where leads and deal decisions go (`cobrand serve`, `cobrand outbox deliver`).
+    public struct CRM: Sendable, Equatable, Decodable {
+        /// The webhook; without it the outbox only fills (export with `cobrand leads list` / `deals list`).
+        public var webhookURL: String?
+        public var retry = Webhook.RetryPolicy()
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case webhookURL = "webhook_url", maxAttempts = "max_attempts", backoffBase = "backoff_base_seconds", backoffMax = "backoff_max_seconds"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            webhookURL = try c.decodeIfPresent(String.self, forKey: .webhookURL)
+            retry.maxAttempts = try c.decodeIfPresent(Int.self, forKey: .maxAttempts) ?? retry.maxAttempts
+            retry.base = try c.decodeIfPresent(Double.self, forKey: .backoffBase) ?? retry.base
+            retry.cap = try c.decodeIfPresent(Double.self, forKey: .backoffMax) ?? retry.cap
+            guard retry.maxAttempts >= 1 else { throw DecodingError.dataCorruptedError(forKey: .maxAttempts, in: c, debugDescription: "must be 1 or more") }
+            guard retry.base > 0, retry.cap >= retry.base else {
+                throw DecodingError.dataCorruptedError(forKey: .backoffBase, in: c, debugDescription: "backoff_base_seconds must be above 0 and at most backoff_max_seconds")
+            }
+        }
+    }
+
     public var vendor = Vendor()
     public var email = Email()
     public var leads = Leads()
     public var deals = Deals()
+    public var crm = CRM()
     public var colors = Colors()
     public var defaultLocale = LocaleTag(literal: "en-US")
     /// Terms translators must not translate (XLIFF `translate="no"`), besides the vendor name.
@@ -146,7 +172,7 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case vendor, colors, email, leads, deals, extraBrandTerms = "brand_terms", defaultLocale = "default_locale", trackingBaseURL = "tracking_base_url", portalURL = "portal_url"
+        case vendor, colors, email, leads, deals, crm, extraBrandTerms = "brand_terms", defaultLocale = "default_locale", trackingBaseURL = "tracking_base_url", portalURL = "portal_url"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -156,6 +182,7 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
         email = try c.decodeIfPresent(Email.self, forKey: .email) ?? email
         leads = try c.decodeIfPresent(Leads.self, forKey: .leads) ?? leads
         deals = try c.decodeIfPresent(Deals.self, forKey: .deals) ?? deals
+        crm = try c.decodeIfPresent(CRM.self, forKey: .crm) ?? crm
         extraBrandTerms = try c.decodeIfPresent([String].self, forKey: .extraBrandTerms) ?? []
         defaultLocale = try c.decodeIfPresent(LocaleTag.self, forKey: .defaultLocale) ?? defaultLocale
         trackingBaseURL = try c.decodeIfPresent(String.self, forKey: .trackingBaseURL)
