@@ -87,7 +87,11 @@ let package = Package(
         ),
         .testTarget(
             name: "CobrandCLITests",
-            dependencies: ["CobrandCLI", "CobrandTesting", "CobrandCore", "CobrandStore"]
+            dependencies: [
+                "CobrandCLI", "CobrandTesting", "CobrandCore", "CobrandStore", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "CobrandFilesTests",

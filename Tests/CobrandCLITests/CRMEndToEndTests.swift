@@ -1,0 +1,214 @@
+import CobrandCore
+import CobrandTesting
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOConcurrencyHelpers
+import ServiceLifecycle
+import Testing
+
+/// `cobrand serve` as a subprocess, a CRM receiver in process: leads through a generated landing page's form,
+/// deals through the API, and the webhook's promise that nothing is lost or processed twice, across a
+/// receiver outage and a SIGKILL of the server mid-delivery.
+@Suite("CRM delivery end to end", .serialized)
+struct CRMEndToEndTests {
+    static let secret = "end-to-end-webhook-secret"
+
+    /// A CRM: verifies signatures, processes each Idempotency-Key once, can be slow, stops and restarts.
+    final class CRM: Sendable {
+        struct State { var processed: [String: String] = [:]; var received = 0; var badSignatures = 0; var repeats = 0 }
+        let port: Int
+        let state = NIOLockedValueBox(State())
+        let delay = NIOLockedValueBox<Duration>(.zero)
+        let group = NIOLockedValueBox<ServiceGroup?>(nil)
+        let task = NIOLockedValueBox<Task<Void, any Error>?>(nil)
+
+        init(port: Int) { self.port = port }
+
+        func start() async throws {
+            let router = Router()
+            router.post("/hook") { request, _ -> HTTPResponse.Status in
+                let body = Data(buffer: try await request.body.collect(upTo: 1 << 20))
+                let key = request.headers[HTTPField.Name("Idempotency-Key")!] ?? ""
+                let timestamp = Int64(request.headers[HTTPField.Name("Cobrand-Timestamp")!] ?? "") ?? 0
+                let signed = Webhook.verify(header: request.headers[HTTPField.Name("Cobrand-Signature")!] ?? "", body: body, timestamp: timestamp,
+                                            secret: Data(CRMEndToEndTests.secret.utf8))
+                let wait = self.delay.withLockedValue { $0 }
+                if wait > .zero { try await Task.sleep(for: wait) }
+                self.state.withLockedValue { state in
+                    state.received += 1
+                    guard signed else { state.badSignatures += 1; return }
+                    if state.processed[key] == nil { state.processed[key] = String(decoding: body, as: UTF8.self) } else { state.repeats += 1 }
+                }
+                return signed ? .ok : .unauthorized
+            }
+            var logger = Logger(label: "crm")
+            logger.logLevel = .critical
+            let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
+            let group = ServiceGroup(services: [app], logger: logger)
+            self.group.withLockedValue { $0 = group }
+            task.withLockedValue { $0 = Task { try await group.run() } }
+            try await CRMEndToEndTests.waitUntil("the CRM listens") { (try? await CRMEndToEndTests.get("http://127.0.0.1:\(self.port)/")) != nil }
+        }
+
+        func stop() async {
+            await group.withLockedValue { $0 }?.triggerGracefulShutdown()
+            _ = try? await task.withLockedValue { $0 }?.value
+        }
+    }
+
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func waitUntil(_ what: String, timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("timed out waiting until \(what)")
+        throw CancellationError()
+    }
+
+    @discardableResult
+    static func get(_ url: String) async throws -> (Int, Data) {
+        let (data, response) = try await URLSession.shared.data(from: URL(string: url)!)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+    }
+
+    static func post(_ url: String, body: String, headers: [String: String]) async throws -> (Int, Data) {
+        var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = "POST"
+        request.httpBody = Data(body.utf8)
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+    }
+
+    /// A running `cobrand serve`.
+    final class Server {
+        let process = Process()
+        init(project: URL, port: Int) throws {
+            process.executableURL = CommandTests.executable
+            process.arguments = ["serve", "--project", project.path, "--port", String(port)]
+            process.environment = ProcessInfo.processInfo.environment.merging(["COBRAND_WEBHOOK_SECRET": CRMEndToEndTests.secret]) { _, new in new }
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+        }
+        func kill() { Foundation.kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+        func stop() { process.terminate(); process.waitUntilExit() }
+    }
+
+    /// The generated landing page's form: its action and fields, filled in like a visitor would.
+    static func landingForm(_ project: URL, email: String) throws -> (action: String, body: String) {
+        let html = try String(contentsOf: project.appendingPathComponent("Output/kits/launch/alpha/en-US/landing/index.html"), encoding: .utf8)
+        let action = try #require(html.firstMatch(of: /<form method="post" action="([^"]+)"/)?.1)
+        var fields: [(String, String)] = html.matches(of: /<input type="hidden" name="([a-z_]+)" value="([^"]*)">/).map { (String($0.1), String($0.2)) }
+        fields += [("email", email), ("first_name", "Test"), ("consent", "yes"), ("website_url", "")]
+        let body = fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+        return (String(action), body)
+    }
+
+    @Test("leads and deals reach the CRM signed, each processed once, through a CRM outage and a SIGKILL of serve")
+    func endToEnd() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cobrand-e2e-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (servePort, crmPort) = (try Self.freePort(), try Self.freePort())
+        try Fixture.write(to: folder, [
+            "cobrand.yaml": Fixture.files["cobrand.yaml"]!.replacingOccurrences(of: "portal_url: https://portal.example", with: """
+                portal_url: http://127.0.0.1:\(servePort)
+                crm:
+                  webhook_url: http://127.0.0.1:\(crmPort)/hook
+                  backoff_base_seconds: 0.1
+                  backoff_max_seconds: 0.3
+                  max_attempts: 1000
+                """),
+            "Templates/_shared/portal/lead.html.mustache": "<html>{{#error}}{{message}}{{/error}}{{^error}}Thanks{{/error}}</html>\n",
+            "Templates/launch/landing.html.mustache": """
+                {{<_shared.layouts.page.html}}{{$main}}<form method="post" action="{{lead_form.action}}"><input type="hidden" name="partner" value="{{lead_form.partner}}"><input type="hidden" name="campaign" value="{{lead_form.campaign}}"><input type="hidden" name="asset" value="{{lead_form.asset}}"><input type="hidden" name="locale" value="{{lead_form.locale}}"><input type="hidden" name="source" value="{{lead_form.source}}"><input type="hidden" name="consent_version" value="{{lead_form.consent_version}}"><input type="email" name="email"></form>{{/main}}{{/_shared.layouts.page.html}}
+
+                """,
+        ])
+        let cli = CommandTests()
+        #expect(try cli.cobrand("build", "--project", folder.path).status == 0)
+        let token = try cli.cobrand("partners", "token", "alpha", "--project", folder.path).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+
+        let crm = CRM(port: crmPort)
+        try await crm.start()
+        var server = try Server(project: folder, port: servePort)
+        defer { server.stop() }
+        let base = "http://127.0.0.1:\(servePort)"
+        try await Self.waitUntil("serve answers") { (try? await Self.get(base + "/healthz"))?.0 == 200 }
+
+        var expected = 0
+        func submitLeads(_ range: Range<Int>) async throws {
+            for index in range {
+                let form = try Self.landingForm(folder, email: "person\(index)@corp\(index).example")
+                #expect(form.action == base + "/api/leads")
+                let (status, _) = try await Self.post(form.action, body: form.body, headers: ["Content-Type": "application/x-www-form-urlencoded"])
+                #expect(status == 200)  // URLSession followed the 303 to the thank-you page
+                expected += 1
+            }
+        }
+        func registerDeal(_ index: Int) async throws {
+            let body = #"{"account_domain":"corp\#(index).example","account_name":"Corp","value":"1000","currency":"USD","products":["P"],"expected_close":"2027-06-30"}"#
+            let (status, _) = try await Self.post(base + "/api/deals", body: body,
+                                                  headers: ["Content-Type": "application/json", "Authorization": "Bearer \(token)"])
+            #expect(status == 201)
+            expected += 1
+        }
+        func processed() -> Int { crm.state.withLockedValue { $0.processed.count } }
+
+        // 1. Everything arrives, signed, once.
+        try await submitLeads(0..<3)
+        try await registerDeal(0)
+        try await Self.waitUntil("the CRM has the first 4 events") { processed() == expected }
+        #expect(crm.state.withLockedValue { $0.repeats == 0 && $0.badSignatures == 0 && $0.received == 4 })
+
+        // 2. The CRM is down: more events queue, and arrive once it is back.
+        await crm.stop()
+        try await submitLeads(3..<6)
+        try await registerDeal(3)
+        try await Task.sleep(for: .seconds(1.5))
+        #expect(processed() == 4)
+        try await crm.start()
+        try await Self.waitUntil("the CRM has caught up after its outage") { processed() == expected }
+
+        // 3. serve dies with SIGKILL while the CRM is slowly answering; after a restart nothing is missing.
+        crm.delay.withLockedValue { $0 = .milliseconds(400) }
+        let before = crm.state.withLockedValue { $0.received }
+        try await submitLeads(6..<10)
+        try await Self.waitUntil("a delivery is in flight") { crm.state.withLockedValue { $0.received } > before || processed() > 8 }
+        server.kill()
+        crm.delay.withLockedValue { $0 = .zero }
+        server = try Server(project: folder, port: servePort)
+        try await Self.waitUntil("the CRM has every event after the restart") { processed() == expected }
+        try await Task.sleep(for: .seconds(1.5))
+
+        let state = crm.state.withLockedValue { $0 }
+        #expect(state.processed.count == expected)
+        #expect(state.badSignatures == 0)
+        // At-least-once: only a delivery cut off by the SIGKILL may arrive again, with the same key and body.
+        #expect(state.repeats <= 1)
+        let types = state.processed.values.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }.compactMap { $0["type"] as? String }
+        #expect(types.filter { $0 == "lead.created" }.count == 10)
+        #expect(types.filter { $0 == "deal.registered" }.count == 2)
+        let status = try cli.cobrand("outbox", "status", "--project", folder.path)
+        #expect(status.stdout.hasPrefix("pending 0, delivered \(expected), dead 0"))
+        await crm.stop()
+    }
+}
