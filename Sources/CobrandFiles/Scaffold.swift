@@ -59,6 +59,59 @@ public enum Scaffold {
               subject: "Hello from {partner.name}"
               body: "{partner.name} and {vendor.name} are here to help."
               cta: "Learn more"
+            form:
+              email: "Work email"
+              consent: "I agree that {partner.name} may contact me about this offer."
+              submit: "Send"
+
+            """,
+        "Locales/en-US/portal.yaml": """
+            portal:
+              title: "Partner portal"
+              bad_token: "That access token is not valid."
+              token: "Access token"
+              sign_in: "Sign in"
+              token_help: "Your channel manager sends you a personal access token."
+              sign_out: "Sign out"
+              your_kits: "Your kits"
+              locale: "Language"
+              files: "Files"
+              size: "Size"
+              built: "Built"
+              download: "Download"
+              empty: "No kits have been built for you yet."
+              thanks_title: "Thank you"
+              thanks_text: "We have received your details and will be in touch shortly."
+              check_entry: "Please check your entry"
+              rate_limited: "Too many submissions from your connection. Please try again in a minute."
+
+            """,
+        "Templates/_shared/portal/sign-in.html.mustache": """
+            <!DOCTYPE html>
+            <html lang="{{locale.tag}}" dir="{{locale.dir}}"><head><meta charset="utf-8"><title>{{t.portal.title}} | {{vendor.name}}</title></head>
+            <body><main><h1>{{t.portal.title}}</h1>{{#error}}<p role="alert">{{t.portal.bad_token}}</p>{{/error}}
+            <form method="post" action="/portal/sign-in"><label for="token">{{t.portal.token}}</label>
+            <input type="password" id="token" name="token" required autocomplete="off"><button type="submit">{{t.portal.sign_in}}</button></form>
+            <p>{{t.portal.token_help}}</p></main></body></html>
+
+            """,
+        "Templates/_shared/portal/kits.html.mustache": """
+            <!DOCTYPE html>
+            <html lang="{{locale.tag}}" dir="{{locale.dir}}"><head><meta charset="utf-8"><title>{{t.portal.your_kits}} | {{partner.name}}</title></head>
+            <body><header><strong><bdi>{{partner.name}}</bdi></strong>
+            <form method="post" action="/portal/sign-out"><button type="submit">{{t.portal.sign_out}}</button></form></header>
+            <main><h1>{{t.portal.your_kits}}</h1>{{#empty}}<p>{{t.portal.empty}}</p>{{/empty}}
+            {{#campaigns}}<h2>{{title}}</h2><table><tr><th>{{t.portal.locale}}</th><th>{{t.portal.files}}</th><th>{{t.portal.size}}</th><th>{{t.portal.built}}</th><th></th></tr>
+            {{#kits}}<tr><td>{{locale}}</td><td>{{files}}</td><td>{{size}}</td><td>{{built}}</td><td><a class="download" href="{{href}}">{{t.portal.download}}</a></td></tr>
+            {{/kits}}</table>{{/campaigns}}</main></body></html>
+
+            """,
+        "Templates/_shared/portal/lead.html.mustache": """
+            <!DOCTYPE html>
+            <html lang="{{locale.tag}}" dir="{{locale.dir}}"><head><meta charset="utf-8">
+            <title>{{#error}}{{t.portal.check_entry}}{{/error}}{{^error}}{{t.portal.thanks_title}}{{/error}}</title></head>
+            <body><main>{{#error}}<h1>{{t.portal.check_entry}}</h1><p role="alert">{{message}}</p>{{/error}}
+            {{^error}}<h1>{{t.portal.thanks_title}}</h1><p>{{t.portal.thanks_text}}</p>{{#partner.name}}<p><bdi>{{partner.name}}</bdi></p>{{/partner.name}}{{/error}}</main></body></html>
 
             """,
         "Templates/_shared/layouts/page.html.mustache": """
@@ -125,7 +178,16 @@ public enum Scaffold {
 
             """,
         "Templates/welcome/landing.html.mustache": """
-            {{<_shared.layouts.page.html}}{{$main}}<h1>{{campaign.title}}</h1><p>{{slots.intro}}</p><p><a href="{{links.learn}}">{{t.welcome.cta}}</a></p>{{/main}}{{/_shared.layouts.page.html}}
+            {{<_shared.layouts.page.html}}{{$main}}<h1>{{campaign.title}}</h1><p>{{slots.intro}}</p><p><a href="{{links.learn}}">{{t.welcome.cta}}</a></p>
+            <form method="post" action="{{lead_form.action}}">
+            <input type="hidden" name="partner" value="{{lead_form.partner}}"><input type="hidden" name="campaign" value="{{lead_form.campaign}}">
+            <input type="hidden" name="asset" value="{{lead_form.asset}}"><input type="hidden" name="locale" value="{{lead_form.locale}}">
+            <input type="hidden" name="source" value="{{lead_form.source}}"><input type="hidden" name="consent_version" value="{{lead_form.consent_version}}">
+            <label for="email">{{t.form.email}}</label><input type="email" id="email" name="email" required>
+            <div hidden><input type="text" name="website_url" tabindex="-1" autocomplete="off"></div>
+            <label><input type="checkbox" name="consent" value="yes" required> {{t.form.consent}}</label>
+            <button type="submit">{{t.form.submit}}</button>
+            </form>{{/main}}{{/_shared.layouts.page.html}}
 
             """,
     ]

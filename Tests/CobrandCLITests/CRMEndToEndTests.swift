@@ -211,4 +211,35 @@ struct CRMEndToEndTests {
         #expect(status.stdout.hasPrefix("pending 0, delivered \(expected), dead 0"))
         await crm.stop()
     }
+
+    @Test("a project from cobrand init serves its portal, and its landing page's lead form reaches the thank-you page")
+    func initProjectServes() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cobrand-init-serve-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let cli = CommandTests()
+        #expect(try cli.cobrand("init", folder.path).status == 0)
+        let port = try Self.freePort()
+        let config = folder.appendingPathComponent("cobrand.yaml")
+        let text = try String(contentsOf: config, encoding: .utf8)
+        try text.replacingOccurrences(of: "portal_url: https://partners.vendor.example", with: "portal_url: http://127.0.0.1:\(port)")
+            .write(to: config, atomically: true, encoding: .utf8)
+        #expect(try cli.cobrand("build", "--project", folder.path).status == 0)
+        let server = try Server(project: folder, port: port)
+        defer { server.stop() }
+        let base = "http://127.0.0.1:\(port)"
+        try await Self.waitUntil("serve answers") { (try? await Self.get(base + "/healthz"))?.0 == 200 }
+        let (status, page) = try await Self.get(base + "/portal")
+        #expect(status == 200)
+        #expect(String(decoding: page, as: UTF8.self).contains(#"<form method="post" action="/portal/sign-in">"#))
+
+        let html = try String(contentsOf: folder.appendingPathComponent("Output/kits/welcome/first-partner/en-US/landing/index.html"), encoding: .utf8)
+        let action = try #require(html.firstMatch(of: /<form method="post" action="([^"]+)"/)?.1)
+        var fields = html.matches(of: /<input type="hidden" name="([a-z_]+)" value="([^"]*)">/).map { "\($0.1)=\($0.2)" }
+        fields += ["email=ann%40buyer.example", "consent=yes", "website_url="]
+        let (answer, thanks) = try await Self.post(String(action), body: fields.joined(separator: "&"),
+                                                   headers: ["Content-Type": "application/x-www-form-urlencoded"])
+        #expect(answer == 200)
+        #expect(String(decoding: thanks, as: UTF8.self).contains("Thank you"))
+        #expect(try cli.cobrand("leads", "list", "--project", folder.path, "--format", "csv").stdout.contains(",ann@buyer.example,"))
+    }
 }
