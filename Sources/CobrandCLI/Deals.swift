@@ -123,13 +123,7 @@ extension Cobrand.Deals {
                      deal.expiresAt.map(Timestamp.iso8601) ?? "-"].joined(separator: "\t") + "\n"
                 }.joined() + "\(deals.count) deal(s)\n"
             }
-            guard let out else { return print(text, terminator: "") }
-            do {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
-            } catch {
-                throw UserError("cannot write \(out): \(error.localizedDescription)")
-            }
-            printError("Wrote \(deals.count) deal(s) to \(out).")
+            try emit(text, to: out, summary: "\(deals.count) deal(s)")
         }
     }
 

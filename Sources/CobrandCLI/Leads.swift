@@ -60,13 +60,18 @@ extension Cobrand.Leads {
                      Timestamp.iso8601(lead.createdAt)].joined(separator: "\t") + "\n"
                 }.joined() + "\(leads.count) lead(s)\n"
             }
-            guard let out else { return print(text, terminator: "") }
-            do {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
-            } catch {
-                throw UserError("cannot write \(out): \(error.localizedDescription)")
-            }
-            printError("Wrote \(leads.count) lead(s) to \(out).")
+            try emit(text, to: out, summary: "\(leads.count) lead(s)")
         }
     }
+}
+
+/// Prints `text`, or writes it atomically to `out` and says so on standard error.
+func emit(_ text: String, to out: String?, summary: String) throws {
+    guard let out else { return print(text, terminator: "") }
+    do {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+    } catch {
+        throw UserError("cannot write \(out): \(error.localizedDescription)")
+    }
+    printError("Wrote \(summary) to \(out).")
 }

@@ -74,7 +74,7 @@ public struct DealRoutes: Sendable {
                 throw APIError(status: .badRequest, code: "invalid", message: error.description, field: "lead_id")
             }
             let status: HTTPResponse.Status = registration.deal.status == .conflict ? .conflict : registration.created ? .created : .ok
-            return Self.json(AppDatabase.payload(registration.deal), status: status)
+            return Response.json(AppDatabase.payload(registration.deal), status: status)
         }
         router.get("/api/deals/{id}") { request, context in
             let partner = try self.partner(request)
@@ -82,7 +82,7 @@ public struct DealRoutes: Sendable {
             guard let id = context.parameters.get("id").flatMap(Int64.init), let deal = try? self.database.deal(id), deal.partner == partner else {
                 throw APIError(status: .notFound, code: "not_found", message: "no such deal")
             }
-            return Self.json(AppDatabase.payload(deal), status: .ok)
+            return Response.json(AppDatabase.payload(deal), status: .ok)
         }
     }
 
@@ -93,10 +93,5 @@ public struct DealRoutes: Sendable {
               let partner = grant.partner
         else { throw APIError(status: .unauthorized, code: "unauthorized", message: "A partner token is required: Authorization: Bearer <token>.") }
         return partner
-    }
-
-    static func json(_ object: [String: Any], status: HTTPResponse.Status) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

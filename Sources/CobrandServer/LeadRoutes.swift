@@ -50,11 +50,11 @@ public struct LeadRoutes: Sendable {
             switch outcome {
             case .spam:
                 // Answer like a success so the bot learns nothing; keep nothing.
-                if isJSON { return Self.json(["status": "received"], status: .created) }
+                if isJSON { return Response.json(["status": "received"], status: .created) }
                 return Self.thanks(partner: fields["partner"], locale: locale)
             case let .lead(lead):
                 let (id, created) = try self.database.record(lead, ipHash: visitor, now: self.now())
-                if isJSON { return Self.json(["id": id, "status": created ? "created" : "updated"], status: created ? .created : .ok) }
+                if isJSON { return Response.json(["id": id, "status": created ? "created" : "updated"], status: created ? .created : .ok) }
                 return Self.thanks(partner: lead.partner, locale: LocaleTag(lead.locale) ?? locale)
             }
         }
@@ -117,10 +117,5 @@ public struct LeadRoutes: Sendable {
         }
 
         var text: String? { if case let .text(value) = self { value } else { nil } }
-    }
-
-    static func json(_ object: [String: Any], status: HTTPResponse.Status) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
