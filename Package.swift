@@ -89,6 +89,7 @@ let package = Package(
             name: "CobrandCLITests",
             dependencies: [
                 "CobrandCLI", "CobrandTesting", "CobrandCore", "CobrandStore", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]

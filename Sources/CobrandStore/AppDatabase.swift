@@ -180,6 +180,31 @@ public struct AppDatabase: Sendable {
                 t.column("decidedAt", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v6-mdf-allocations") { db in
+            try db.create(table: "mdfAllocation") { t in
+                t.column("partner", .text).notNull()
+                t.column("period", .text).notNull()
+                t.column("start", .text).notNull()
+                t.column("end", .text).notNull()
+                t.column("amountMinor", .integer).notNull().check { $0 >= 0 }
+                t.column("currency", .text).notNull()
+                t.column("deadline", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+                t.primaryKey(["partner", "period"])
+            }
+            // Append-only and hash-chained (AuditChain); ids are assigned by the writer so they are in the hash.
+            try db.create(table: "mdfAudit") { t in
+                t.primaryKey("id", .integer)
+                t.column("at", .text).notNull()
+                t.column("actor", .text).notNull()
+                t.column("action", .text).notNull()
+                t.column("subject", .text).notNull()
+                t.column("detail", .text).notNull()
+                t.column("previous", .text).notNull()
+                t.column("hash", .text).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -2,6 +2,7 @@ import CobrandCore
 import CobrandStore
 import CobrandTesting
 import Foundation
+import GRDB
 import Testing
 
 /// Runs the built `cobrand` executable as a user would and checks exit codes and output.
@@ -18,7 +19,9 @@ struct CommandTests {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("cobrand")
     }
 
-    func cobrand(_ arguments: String...) throws -> Run {
+    func cobrand(_ arguments: String...) throws -> Run { try cobrand(arguments: arguments) }
+
+    func cobrand(arguments: [String]) throws -> Run {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments
@@ -173,5 +176,37 @@ struct CommandTests {
         let run = words.count == 1 ? try cobrand(words[0], "--help") : try cobrand(words[0], words[1], "--help")
         #expect(run.status == 0)
         #expect(run.stdout.contains("Example"))
+    }
+
+    @Test("mdf: allocate, import a period all or nothing, balances, and an audit log that names an edited row")
+    func mdf() throws {
+        let folder = temp()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Fixture.write(to: folder)
+        let project = ["--project", folder.path]
+        #expect(try cobrand(arguments: ["mdf", "allocate", "--partner", "alpha", "--period", "2026-Q4", "--amount", "5000", "--currency", "EUR"] + project)
+            .stdout == "alpha 2026-Q4 (2026-10-01 to 2026-12-31): 5000.00 EUR, claims until 2027-03-01\n")
+        let bad = folder.appendingPathComponent("bad.csv")
+        try "partner,amount,currency\nbeta,12.345,EUR\n".write(to: bad, atomically: true, encoding: .utf8)
+        let refused = try cobrand(arguments: ["mdf", "import", "--period", "2026-Q4", bad.path] + project)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("bad.csv:2: error: amount: '12.345 EUR'"))
+        let good = folder.appendingPathComponent("q4.csv")
+        try "partner,amount,currency,deadline\nalpha,6000,EUR,\nbeta,2500.50,EUR,2027-01-31\n".write(to: good, atomically: true, encoding: .utf8)
+        #expect(try cobrand(arguments: ["mdf", "import", "--period", "2026-q4", good.path] + project).stdout == "Imported 2 allocation(s) for 2026-Q4.\n")
+        #expect(try cobrand(arguments: ["mdf", "balances", "--period", "2026-Q4", "--format", "csv"] + project).stdout == """
+            partner,period,currency,allocated,claimed,approved,paid,remaining,deadline\r
+            alpha,2026-Q4,EUR,6000.00,0.00,0.00,0.00,6000.00,2027-03-01\r
+            beta,2026-Q4,EUR,2500.50,0.00,0.00,0.00,2500.50,2027-01-31\r
+
+            """)
+        #expect(try cobrand(arguments: ["mdf", "audit", "verify"] + project).stdout == "audit log intact: 3 row(s)\n")
+        // Edit one row behind cobrand's back, as someone with the sqlite3 CLI would.
+        let file = try DatabaseQueue(path: folder.appendingPathComponent("cobrand.sqlite").path)
+        try file.write { db in try db.execute(sql: #"UPDATE mdfAudit SET detail = replace(detail, '"2500.50"', '"25000.50"') WHERE id = 3"#) }
+        try file.close()
+        let tampered = try cobrand(arguments: ["mdf", "audit", "verify"] + project)
+        #expect(tampered.status == 1)
+        #expect(tampered.stderr == "error: audit row 3 fails: its content does not match its hash (the row was edited)\n")
     }
 }

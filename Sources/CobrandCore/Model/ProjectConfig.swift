@@ -146,8 +146,27 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
         }
     }
 
+    /// Market development funds.
+    public struct MDF: Sendable, Equatable, Decodable {
+        /// Days after a period's end that claims are accepted, unless an allocation says otherwise.
+        public var claimDeadlineDays = 60
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey { case claimDeadlineDays = "claim_deadline_days" }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            claimDeadlineDays = try c.decodeIfPresent(Int.self, forKey: .claimDeadlineDays) ?? claimDeadlineDays
+            guard claimDeadlineDays >= 0 else {
+                throw DecodingError.dataCorruptedError(forKey: .claimDeadlineDays, in: c, debugDescription: "must be 0 or more days")
+            }
+        }
+    }
+
     public var vendor = Vendor()
     public var email = Email()
+    public var mdf = MDF()
     public var leads = Leads()
     public var deals = Deals()
     public var crm = CRM()
@@ -172,7 +191,7 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case vendor, colors, email, leads, deals, crm, extraBrandTerms = "brand_terms", defaultLocale = "default_locale", trackingBaseURL = "tracking_base_url", portalURL = "portal_url"
+        case vendor, colors, email, leads, deals, crm, mdf, extraBrandTerms = "brand_terms", defaultLocale = "default_locale", trackingBaseURL = "tracking_base_url", portalURL = "portal_url"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -183,6 +202,7 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
         leads = try c.decodeIfPresent(Leads.self, forKey: .leads) ?? leads
         deals = try c.decodeIfPresent(Deals.self, forKey: .deals) ?? deals
         crm = try c.decodeIfPresent(CRM.self, forKey: .crm) ?? crm
+        mdf = try c.decodeIfPresent(MDF.self, forKey: .mdf) ?? mdf
         extraBrandTerms = try c.decodeIfPresent([String].self, forKey: .extraBrandTerms) ?? []
         defaultLocale = try c.decodeIfPresent(LocaleTag.self, forKey: .defaultLocale) ?? defaultLocale
         trackingBaseURL = try c.decodeIfPresent(String.self, forKey: .trackingBaseURL)

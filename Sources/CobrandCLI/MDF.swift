@@ -1,0 +1,176 @@
+import ArgumentParser
+import CobrandCore
+import CobrandStore
+import Foundation
+
+extension Cobrand {
+    struct MDF: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "mdf",
+            abstract: "Market development funds: allocations, balances and the audit log.",
+            discussion: """
+            Periods are quarters (2026-Q4), halves (2026-H1), months (2026-11), years (2026) or days (2026-10-01..2026-12-31).
+
+            Example:
+              cobrand mdf import --period 2026-Q4 allocations.csv
+              cobrand mdf balances --period 2026-Q4
+              cobrand mdf audit verify
+            """,
+            subcommands: [Allocate.self, Import.self, Extend.self, Balances.self, Audit.self]
+        )
+    }
+}
+
+extension Cobrand.MDF {
+    static func period(_ text: String) throws -> Period {
+        guard let period = Period(text) else {
+            throw ValidationError("--period '\(text)' is not a period; write 2026-Q4, 2026-H1, 2026-11, 2026 or 2026-10-01..2026-12-31")
+        }
+        return period
+    }
+
+    /// Who did it, for the audit log: `$COBRAND_ACTOR`, else the login name.
+    static var actor: String {
+        let environment = ProcessInfo.processInfo.environment
+        return "cli:" + (environment["COBRAND_ACTOR"] ?? environment["USER"] ?? "unknown")
+    }
+
+    struct Allocate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set one partner's allocation for a period (a new amount replaces the old).")
+
+        @OptionGroup var options: DealOptions
+        @Option(help: ArgumentHelp("Partner id.", valueName: "id")) var partner: String
+        @Option(help: ArgumentHelp("Period.", valueName: "period")) var period: String
+        @Option(help: ArgumentHelp("Amount in major units, such as 5000 or 5000.50.", valueName: "amount")) var amount: String
+        @Option(help: ArgumentHelp("ISO 4217 currency.", valueName: "code")) var currency: String
+        @Option(help: ArgumentHelp("Claim deadline, YYYY-MM-DD (default: period end + mdf.claim_deadline_days).", valueName: "day"))
+        var deadline: String?
+
+        func validate() throws {
+            _ = try Cobrand.MDF.period(period)
+            guard Money(major: amount, currency: currency) != nil else {
+                throw ValidationError("--amount '\(amount)' --currency '\(currency)' is not an amount such as 5000.50 with a code such as EUR")
+            }
+            if let deadline, Period.day(deadline) == nil { throw ValidationError("--deadline '\(deadline)' is not a day; write YYYY-MM-DD") }
+        }
+
+        func run() async throws {
+            let (project, _) = try options.project.load()
+            guard project.partners.contains(where: { $0.id == partner }) else {
+                throw UserError("no partner '\(partner)' in \(project.rosterPath) (or its row has errors; run cobrand validate)")
+            }
+            let period = try Cobrand.MDF.period(period)
+            let database = try options.project.openDatabase(options.db)
+            do {
+                try database.allocate([.init(partner: partner, amount: Money(major: amount, currency: currency)!, deadline: deadline)],
+                                      period: period, deadlineDays: project.config.mdf.claimDeadlineDays, actor: Cobrand.MDF.actor, now: Date())
+            } catch let error as AppDatabase.MDFError {
+                throw UserError(error.description)
+            }
+            let allocation = try database.allocations(period: period.id, partner: partner)[0]
+            print("\(partner) \(period.id) (\(period.start) to \(period.end)): \(allocation.amount.majorText) \(allocation.currency), claims until \(allocation.deadline)")
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set a whole period's allocations from a CSV (partner,amount,currency[,deadline]); all rows or none.")
+
+        @OptionGroup var options: DealOptions
+        @Option(help: ArgumentHelp("Period.", valueName: "period")) var period: String
+        @Argument(help: ArgumentHelp("The CSV file.", valueName: "file")) var file: String
+
+        func validate() throws { _ = try Cobrand.MDF.period(period) }
+
+        func run() async throws {
+            let (project, _) = try options.project.load()
+            let period = try Cobrand.MDF.period(period)
+            guard let data = FileManager.default.contents(atPath: file) else { throw UserError("cannot read \(file)") }
+            let rows: [AllocationSheet.Row]
+            do {
+                rows = try AllocationSheet.parse(String(decoding: data, as: UTF8.self), file: file, partners: Set(project.partners.map(\.id)))
+            } catch let problems as AllocationSheet.Problems {
+                printError(problems.description)
+                throw UserError("\(problems.messages.count) problem(s) in \(file); nothing was imported")
+            }
+            do {
+                try options.project.openDatabase(options.db).allocate(
+                    rows.map { .init(partner: $0.partner, amount: $0.amount, deadline: $0.deadline) }, period: period,
+                    deadlineDays: project.config.mdf.claimDeadlineDays, actor: Cobrand.MDF.actor, now: Date())
+            } catch let error as AppDatabase.MDFError {
+                throw UserError("\(error.description); nothing was imported")
+            }
+            print("Imported \(rows.count) allocation(s) for \(period.id).")
+        }
+    }
+
+    struct Extend: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Move one partner's claim deadline for a period.")
+
+        @OptionGroup var options: DealOptions
+        @Option(help: ArgumentHelp("Partner id.", valueName: "id")) var partner: String
+        @Option(help: ArgumentHelp("Period.", valueName: "period")) var period: String
+        @Option(help: ArgumentHelp("New deadline, YYYY-MM-DD.", valueName: "day")) var deadline: String
+
+        func validate() throws {
+            _ = try Cobrand.MDF.period(period)
+            guard Period.day(deadline) != nil else { throw ValidationError("--deadline '\(deadline)' is not a day; write YYYY-MM-DD") }
+        }
+
+        func run() async throws {
+            do {
+                try options.project.openDatabase(options.db).extendDeadline(partner: partner, period: try Cobrand.MDF.period(period), to: deadline,
+                                                                             actor: Cobrand.MDF.actor, now: Date())
+            } catch let error as AppDatabase.MDFError {
+                throw UserError(error.description)
+            }
+            print("\(partner) \(period): claims until \(deadline)")
+        }
+    }
+
+    struct Balances: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Allocated, claimed, approved, paid and remaining per partner for a period.")
+
+        enum Format: String, ExpressibleByArgument, CaseIterable { case table, csv, json }
+
+        @OptionGroup var options: DealOptions
+        @Option(help: ArgumentHelp("Period.", valueName: "period")) var period: String
+        @Option(help: "Output format: table, csv or json.") var format: Format = .table
+
+        func validate() throws { _ = try Cobrand.MDF.period(period) }
+
+        func run() async throws {
+            let balances = try options.project.openDatabase(options.db).balances(period: try Cobrand.MDF.period(period).id)
+            switch format {
+            case .json:
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(balances), as: UTF8.self))
+            case .csv:
+                print(([AppDatabase.balanceColumns] + balances.map(\.fields)).map(CSV.line).joined(), terminator: "")
+            case .table:
+                for balance in balances { print(balance.fields.joined(separator: "\t")) }
+                print("\(balances.count) allocation(s)")
+            }
+        }
+    }
+
+    struct Audit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The hash-chained MDF audit log.", subcommands: [Verify.self])
+
+        struct Verify: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Recompute the chain; exit 1 and name the first row that was edited, removed or reordered.")
+
+            @OptionGroup var options: DealOptions
+
+            func run() async throws {
+                let database = try options.project.openDatabase(options.db)
+                if let broken = try database.verifyAudit() {
+                    throw UserError("audit row \(broken.id) fails: \(broken.reason)")
+                }
+                print("audit log intact: \(try database.auditCount()) row(s)")
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import CobrandCore
+import Foundation
+import Testing
+
+@Suite("MDF periods, allocation sheets and the audit chain")
+struct MDFTests {
+    @Test("periods are quarters, halves, months, years or explicit days", arguments: [
+        ("2026-Q4", "2026-Q4", "2026-10-01", "2026-12-31"), ("2026-q1", "2026-Q1", "2026-01-01", "2026-03-31"),
+        ("2028-02", "2028-02", "2028-02-01", "2028-02-29"), ("2027-02", "2027-02", "2027-02-01", "2027-02-28"),
+        ("2026-H2", "2026-H2", "2026-07-01", "2026-12-31"), ("2026", "2026", "2026-01-01", "2026-12-31"),
+        ("2026-10-15..2026-11-14", "2026-10-15..2026-11-14", "2026-10-15", "2026-11-14"),
+    ])
+    func period(text: String, id: String, start: String, end: String) throws {
+        let period = try #require(Period(text))
+        #expect(period.id == id && period.start == start && period.end == end)
+    }
+
+    @Test("nonsense is no period", arguments: ["2026-Q5", "2026-13", "Q4", "26-Q4", "2026-11-31..2026-12-01", "2026-12-01..2026-11-01", "", "2026-H3"])
+    func notPeriod(text: String) {
+        #expect(Period(text) == nil)
+    }
+
+    @Test("the default claim deadline counts days after the period's end")
+    func deadline() {
+        #expect(Period("2026-Q4")!.dayAfterEnd(adding: 60) == "2027-03-01")
+        #expect(Period("2026-Q4")!.contains("2026-11-30") && !Period("2026-Q4")!.contains("2027-01-01"))
+    }
+
+    @Test("an allocation sheet is read whole, and every bad row named with its line and fix")
+    func sheet() throws {
+        let rows = try AllocationSheet.parse("partner,amount,currency,deadline\nalpha,5000,EUR,\nbeta,1200.50,usd,2027-03-31\n",
+                                             file: "q4.csv", partners: ["alpha", "beta"])
+        #expect(rows.map(\.amount) == [Money(amountMinor: 500_000, currency: "EUR"), Money(amountMinor: 120_050, currency: "USD")])
+        #expect(rows.map(\.deadline) == [nil, "2027-03-31"])
+        #expect(throws: AllocationSheet.Problems(messages: [
+            "q4.csv:2: error: partner: 'gamma' is not in the roster; correct the id or add the partner first",
+            "q4.csv:3: error: amount: '12,5 EUR' is not an amount such as 5000 or 5000.50 with a currency code such as EUR",
+            "q4.csv:5: error: partner: 'alpha' appears again (first on line 4); keep one row per partner",
+            "q4.csv:6: error: deadline: '31.03.2027' is not a day; write YYYY-MM-DD or leave it empty",
+        ])) {
+            try AllocationSheet.parse("partner,amount,currency,deadline\ngamma,1,EUR,\nbeta,\"12,5\",EUR,\nalpha,1,EUR,\nalpha,2,EUR,\ndelta,1,EUR,31.03.2027\n",
+                                      file: "q4.csv", partners: ["alpha", "beta", "delta"])
+        }
+        #expect(throws: AllocationSheet.Problems.self) { try AllocationSheet.parse("who,what\n", file: "x.csv", partners: []) }
+    }
+
+    @Test("the audit chain detects an edited, removed or reordered entry and names it")
+    func chain() {
+        var rows: [(entry: AuditChain.Entry, previous: String, hash: String)] = []
+        var previous = AuditChain.genesis
+        for id in 1...4 as ClosedRange<Int64> {
+            let entry = AuditChain.Entry(id: id, at: "2027-01-15T08:00:0\(id)Z", actor: "cli:ann", action: "allocate",
+                                         subject: "allocation:p\(id)/2026-Q4", detail: #"{"amount":"\#(id)000.00"}"#)
+            let hash = AuditChain.hash(entry, previous: previous)
+            rows.append((entry, previous, hash))
+            previous = hash
+        }
+        #expect(AuditChain.firstBroken(rows) == nil)
+        var edited = rows
+        edited[2].entry = AuditChain.Entry(id: 3, at: rows[2].entry.at, actor: "cli:ann", action: "allocate", subject: rows[2].entry.subject,
+                                           detail: #"{"amount":"9000.00"}"#)
+        #expect(AuditChain.firstBroken(edited)?.id == 3)
+        var removed = rows
+        removed.remove(at: 1)
+        #expect(AuditChain.firstBroken(removed)?.id == 3)
+        #expect(AuditChain.firstBroken([rows[1], rows[0]])?.id == 2)
+    }
+}
