@@ -137,6 +137,11 @@ struct ProjectOptions: ParsableArguments {
         db ?? projectURL.appendingPathComponent("cobrand.sqlite").path
     }
 
+    /// MDF proofs, beside the database: `<db folder>/mdf-proofs/<sha256>`.
+    func proofFolder(_ db: String?) -> URL {
+        URL(fileURLWithPath: databasePath(db)).deletingLastPathComponent().appendingPathComponent("mdf-proofs", isDirectory: true)
+    }
+
     func openDatabase(_ db: String?) throws -> AppDatabase {
         let path = databasePath(db)
         do { return try AppDatabase.open(path: path) } catch let error as AppDatabase.StoreError {

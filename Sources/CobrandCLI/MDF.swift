@@ -16,7 +16,7 @@ extension Cobrand {
               cobrand mdf balances --period 2026-Q4
               cobrand mdf audit verify
             """,
-            subcommands: [Allocate.self, Import.self, Extend.self, Balances.self, Audit.self]
+            subcommands: [Allocate.self, Import.self, Extend.self, Balances.self, Claim.self, Claims.self, Audit.self]
         )
     }
 }
@@ -151,6 +151,89 @@ extension Cobrand.MDF {
             case .table:
                 for balance in balances { print(balance.fields.joined(separator: "\t")) }
                 print("\(balances.count) allocation(s)")
+            }
+        }
+    }
+
+    struct Claim: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Submit a claim for a partner (as the channel team), with the same checks as POST /api/mdf/claims.",
+            discussion: """
+            Example:
+              cobrand mdf claim --partner rheinwerk --campaign cloud-migration --activity email --start 2026-11-02 --end 2026-11-20 \\
+                --amount 2400 --currency EUR --invoice RW-2026-114 --result emails_sent=5000 --proof invoice.pdf
+            """
+        )
+
+        @OptionGroup var options: DealOptions
+        @Option(help: ArgumentHelp("Partner id.", valueName: "id")) var partner: String
+        @Option(help: ArgumentHelp("Campaign id.", valueName: "id")) var campaign: String
+        @Option(help: "email, webinar, event, syndication, paid-social or other.") var activity: String
+        @Option(help: ArgumentHelp("First day of the activity, YYYY-MM-DD.", valueName: "day")) var start: String
+        @Option(help: ArgumentHelp("Last day of the activity, YYYY-MM-DD.", valueName: "day")) var end: String
+        @Option(help: ArgumentHelp("Amount requested, such as 2400 or 2400.50.", valueName: "amount")) var amount: String
+        @Option(help: ArgumentHelp("ISO 4217 currency.", valueName: "code")) var currency: String
+        @Option(help: ArgumentHelp("Invoice reference.", valueName: "text")) var invoice: String
+        @Option(name: .customLong("result"), help: ArgumentHelp("A claimed result, name=count (repeatable).", valueName: "name=n"))
+        var results: [String] = []
+        @Option(name: .customLong("proof"), help: ArgumentHelp("A proof file (repeatable).", valueName: "file")) var proofs: [String] = []
+
+        func run() async throws {
+            let (project, _) = try options.project.load()
+            guard project.partners.contains(where: { $0.id == partner }) else {
+                throw UserError("no partner '\(partner)' in \(project.rosterPath) (or its row has errors; run cobrand validate)")
+            }
+            var counts: [String: Int] = [:]
+            for result in results {
+                let parts = result.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, let count = Int(parts[1]) else { throw UserError("--result '\(result)' is not name=count, such as attendees=120") }
+                counts[parts[0]] = count
+            }
+            let database = try options.project.openDatabase(options.db)
+            do {
+                let request = try ClaimRequest.validated(partner: partner, campaign: campaign, activity: activity, start: start, end: end,
+                                                         amount: amount, currency: currency, invoice: invoice, results: counts,
+                                                         campaigns: Set(project.campaigns.map(\.id)))
+                let files = try proofs.map { path throws -> ClaimProof in
+                    guard let data = FileManager.default.contents(atPath: path) else { throw UserError("cannot read proof \(path)") }
+                    return try ClaimProof(name: path, data: data)
+                }
+                let (claim, _) = try database.submit(request, proofs: files, proofFolder: options.project.proofFolder(options.db), idempotencyKey: nil,
+                                                     actor: Cobrand.MDF.actor, now: Date())
+                print("claim \(claim.id): \(claim.amount.majorText) \(claim.currency) for \(claim.period), \(claim.status.rawValue)")
+            } catch let error as FieldError {
+                throw UserError("--\(error.field.replacingOccurrences(of: "activity_", with: "").replacingOccurrences(of: "_", with: "-")): \(error.message)")
+            } catch let error as AppDatabase.ClaimError {
+                throw UserError(error.description)
+            }
+        }
+    }
+
+    struct Claims: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List claims, optionally of one period and partner, as a table or JSON.")
+
+        @OptionGroup var options: DealOptions
+        @Option(help: ArgumentHelp("Period.", valueName: "period")) var period: String?
+        @Option(help: ArgumentHelp("Partner id.", valueName: "id")) var partner: String?
+        @Flag(help: "JSON instead of a table.") var json = false
+
+        func run() async throws {
+            let database = try options.project.openDatabase(options.db)
+            let claims = try database.claims(period: try period.map { try Cobrand.MDF.period($0).id }, partner: partner)
+            if json {
+                let objects = try claims.map { claim -> [String: Any] in
+                    var object = AppDatabase.payload(claim, proofs: try database.proofs(claim: claim.id))
+                    object["partner"] = claim.partner
+                    return object
+                }
+                print(String(decoding: try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]),
+                             as: UTF8.self))
+            } else {
+                for claim in claims {
+                    print([String(claim.id), claim.partner, claim.period, claim.campaign, claim.activity, "\(claim.activityStart)..\(claim.activityEnd)",
+                           "\(claim.amount.majorText) \(claim.currency)", claim.status.rawValue].joined(separator: "\t"))
+                }
+                print("\(claims.count) claim(s)")
             }
         }
     }

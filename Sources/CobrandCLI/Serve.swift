@@ -75,8 +75,10 @@ extension Cobrand {
             let admin = AdminRoutes(database: database, now: { Date() })
             let leads = LeadRoutes(project: project, database: database, salt: salt, now: { Date() })
             let deals = DealRoutes(database: database, rules: project.config.deals.rules, now: { Date() })
+            let claims = ClaimRoutes(database: database, campaigns: Set(project.campaigns.map(\.id)),
+                                     proofFolder: options.proofFolder(db), now: { Date() })
             let outbox = OutboxService(database: database, deliverer: try ProjectOptions.deliverer(for: project, database: database), logger: logger)
-            let app = CobrandServer.application(tracking: routes, portal: portal, admin: admin, leads: leads, deals: deals, outbox: outbox, host: host, port: port,
+            let app = CobrandServer.application(tracking: routes, portal: portal, admin: admin, leads: leads, deals: deals, claims: claims, outbox: outbox, host: host, port: port,
                                                 threads: threads, logger: logger)
             logger.info("serving", metadata: ["address": "\(host):\(port)", "db": "\(options.databasePath(db))"])
             try await app.runService()

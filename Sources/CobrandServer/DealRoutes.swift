@@ -86,8 +86,10 @@ public struct DealRoutes: Sendable {
         }
     }
 
-    /// The partner of the request's bearer token.
-    func partner(_ request: Request) throws -> String {
+    func partner(_ request: Request) throws -> String { try Self.partner(request, database: database) }
+
+    /// The partner of the request's bearer token (a partner access token from `cobrand partners token`).
+    static func partner(_ request: Request, database: AppDatabase) throws -> String {
         let header = request.headers[.authorization] ?? ""
         guard header.hasPrefix("Bearer "), let grant = try database.grant(for: String(header.dropFirst(7))), grant.role == .partner,
               let partner = grant.partner

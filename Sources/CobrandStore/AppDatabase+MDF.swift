@@ -20,7 +20,7 @@ extension AppDatabase {
         public var amount: Money { Money(amountMinor: amountMinor, currency: currency) }
     }
 
-    /// A partner's money in a period. Claims arrive with the next slice; until then only allocations count.
+    /// A partner's money in a period.
     public struct Balance: Codable, Equatable, Sendable {
         public let partner: String
         public let period: String
@@ -108,12 +108,25 @@ extension AppDatabase {
         }
     }
 
+    /// Per allocation: claimed (every claim not rejected), approved (approved and partial amounts), paid
+    /// (none are paid yet: payment arrives with reconciliation), remaining (allocated minus approved).
     public func balances(period: String) throws -> [Balance] {
-        try allocations(period: period).map { allocation in
-            let zero = Money(amountMinor: 0, currency: allocation.currency).majorText
-            return Balance(partner: allocation.partner, period: allocation.period, currency: allocation.currency,
-                           allocated: allocation.amount.majorText, claimed: zero, approved: zero, paid: zero,
-                           remaining: allocation.amount.majorText, deadline: allocation.deadline)
+        try writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT a.partner, a.period, a.currency, a.amountMinor, a.deadline,
+                  COALESCE((SELECT SUM(amountMinor) FROM mdfClaim c WHERE c.partner = a.partner AND c.period = a.period
+                            AND c.currency = a.currency AND c.status <> 'rejected'), 0) AS claimed,
+                  COALESCE((SELECT SUM(approvedMinor) FROM mdfClaim c WHERE c.partner = a.partner AND c.period = a.period
+                            AND c.currency = a.currency AND c.status IN ('approved', 'partial')), 0) AS approved
+                FROM mdfAllocation a WHERE a.period = ? ORDER BY a.partner
+                """, arguments: [period]).map { row in
+                let currency: String = row["currency"]
+                func text(_ minor: Int64) -> String { Money(amountMinor: minor, currency: currency).majorText }
+                let allocated: Int64 = row["amountMinor"], approved: Int64 = row["approved"]
+                return Balance(partner: row["partner"], period: row["period"], currency: currency, allocated: text(allocated),
+                               claimed: text(row["claimed"]), approved: text(approved), paid: text(0), remaining: text(allocated - approved),
+                               deadline: row["deadline"])
+            }
         }
     }
 

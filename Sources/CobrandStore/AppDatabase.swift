@@ -205,6 +205,36 @@ public struct AppDatabase: Sendable {
                 t.column("hash", .text).notNull()
             }
         }
+        migrator.registerMigration("v7-mdf-claims") { db in
+            try db.create(table: "mdfClaim") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("partner", .text).notNull()
+                t.column("period", .text).notNull()
+                t.column("campaign", .text).notNull()
+                t.column("activity", .text).notNull()
+                t.column("activityStart", .text).notNull()
+                t.column("activityEnd", .text).notNull()
+                t.column("amountMinor", .integer).notNull().check { $0 > 0 }
+                t.column("currency", .text).notNull()
+                t.column("invoice", .text).notNull()
+                t.column("results", .text).notNull()  // JSON object of counts
+                t.column("status", .text).notNull().check { ["submitted", "approved", "partial", "review", "rejected"].contains($0) }
+                t.column("approvedMinor", .integer)
+                t.column("reasons", .text)  // JSON array of the decision's reasons
+                t.column("overrideNote", .text)
+                t.column("idempotencyKey", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.column("decidedAt", .datetime)
+                t.uniqueKey(["partner", "idempotencyKey"])
+            }
+            try db.create(index: "mdfClaim_period", on: "mdfClaim", columns: ["period", "partner"])
+            try db.create(table: "mdfProof") { t in
+                t.column("claimId", .integer).notNull().references("mdfClaim")
+                t.column("name", .text).notNull()
+                t.column("sha256", .text).notNull()
+                t.column("size", .integer).notNull()
+            }
+        }
         return migrator
     }
 }

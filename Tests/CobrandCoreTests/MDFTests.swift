@@ -66,3 +66,39 @@ struct MDFTests {
         #expect(AuditChain.firstBroken([rows[1], rows[0]])?.id == 2)
     }
 }
+
+@Suite("MDF claims")
+struct ClaimValidationTests {
+    func field(campaign: String? = "launch", activity: String? = "email", start: String? = "2026-11-02", end: String? = "2026-11-20",
+               amount: String? = "2400", currency: String? = "EUR", invoice: String? = "INV-1", results: [String: Int]? = ["emails_sent": 5000]) -> String? {
+        do {
+            _ = try ClaimRequest.validated(partner: "alpha", campaign: campaign, activity: activity, start: start, end: end, amount: amount,
+                                           currency: currency, invoice: invoice, results: results, campaigns: ["launch"])
+            return nil
+        } catch {
+            return error.field
+        }
+    }
+
+    @Test("a claim's fields are checked, each bad one named")
+    func fields() {
+        #expect(field() == nil)
+        #expect(field(campaign: "other") == "campaign")
+        #expect(field(activity: "billboard") == "activity")
+        #expect(field(start: "2026-11-31") == "activity_start")
+        #expect(field(end: "2026-11-01") == "activity_end")
+        #expect(field(amount: "0") == "amount")
+        #expect(field(amount: "24.001") == "amount")
+        #expect(field(invoice: " ") == "invoice")
+        #expect(field(results: ["likes": 3]) == "results")
+        #expect(field(results: ["attendees": -1]) == "results")
+    }
+
+    @Test("a proof keeps only a clean display name and is addressed by its content")
+    func proof() throws {
+        let proof = try ClaimProof(name: "../../etc/passwd\u{0}\n", data: Data("x".utf8))
+        #expect(proof.name == "passwd")
+        #expect(proof.sha256 == "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881")
+        #expect(throws: FieldError.self) { try ClaimProof(name: "empty.pdf", data: Data()) }
+    }
+}

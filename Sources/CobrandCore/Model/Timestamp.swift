@@ -13,6 +13,9 @@ public enum Timestamp {
         return String(format: pattern, c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
     }
 
+    /// The UTC day of `date`, `YYYY-MM-DD`.
+    public static func day(_ date: Date) -> String { format(date, "%04d-%02d-%02d") }
+
     /// RFC 3339 in UTC with whole seconds (`2027-01-15T08:00:00Z`), for JSON payloads and exports.
     public static func iso8601(_ date: Date) -> String { format(date, "%04d-%02d-%02dT%02d:%02d:%02dZ") }
 }

@@ -1,0 +1,81 @@
+import CobrandCore
+import CobrandStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// MDF claims for partners: `POST /api/mdf/claims` and `GET /api/mdf/claims/<id>` with a partner token.
+public struct ClaimRoutes: Sendable {
+    public let database: AppDatabase
+    public let campaigns: Set<String>
+    /// Where proofs are kept, beside the database.
+    public let proofFolder: URL
+    public let now: @Sendable () -> Date
+
+    public init(database: AppDatabase, campaigns: Set<String>, proofFolder: URL, now: @escaping @Sendable () -> Date) {
+        self.database = database
+        self.campaigns = campaigns
+        self.proofFolder = proofFolder
+        self.now = now
+    }
+
+    struct Body: Decodable {
+        let campaign: String?
+        let activity: String?
+        let activity_start: String?
+        let activity_end: String?
+        let amount: DealRoutes.Body.Amount?
+        let currency: String?
+        let invoice: String?
+        let results: [String: Int]?
+        let proofs: [Proof]?
+
+        struct Proof: Decodable {
+            let name: String
+            let content_base64: String
+        }
+    }
+
+    public func add(to router: Router<ServerContext>) {
+        router.post("/api/mdf/claims") { request, _ in
+            let partner = try DealRoutes.partner(request, database: self.database)
+            let key = request.headers[HTTPField.Name("Idempotency-Key")!]
+            let buffer = try await request.body.collect(upTo: 16 << 20)
+            let body: Body
+            do {
+                body = try JSONDecoder().decode(Body.self, from: Data(buffer: buffer))
+            } catch let DecodingError.typeMismatch(_, context) where !context.codingPath.isEmpty {
+                let field = context.codingPath[0].stringValue
+                throw APIError(status: .badRequest, code: "invalid", message: "\(field) has the wrong type", field: field)
+            } catch {
+                throw APIError(status: .badRequest, code: "bad_json", message: "the body must be a JSON object of fields")
+            }
+            do {
+                let claim = try ClaimRequest.validated(partner: partner, campaign: body.campaign, activity: body.activity, start: body.activity_start,
+                                                       end: body.activity_end, amount: body.amount?.text, currency: body.currency,
+                                                       invoice: body.invoice, results: body.results, campaigns: self.campaigns)
+                let proofs = try (body.proofs ?? []).map { proof throws(FieldError) -> ClaimProof in
+                    guard let data = Data(base64Encoded: proof.content_base64) else {
+                        throw FieldError(field: "proofs", code: "invalid", message: "content_base64 of '\(proof.name)' is not base64")
+                    }
+                    return try ClaimProof(name: proof.name, data: data)
+                }
+                let (stored, created) = try self.database.submit(claim, proofs: proofs, proofFolder: self.proofFolder, idempotencyKey: key,
+                                                                 actor: "partner:\(partner)", now: self.now())
+                return Response.json(AppDatabase.payload(stored, proofs: try self.database.proofs(claim: stored.id)), status: created ? .created : .ok)
+            } catch let error as FieldError {
+                throw APIError(status: .badRequest, code: error.code, message: error.message, field: error.field)
+            } catch let error as AppDatabase.ClaimError {
+                throw APIError(status: .unprocessableContent, code: "not_claimable", message: error.description, field: error.field)
+            }
+        }
+        router.get("/api/mdf/claims/{id}") { request, context in
+            let partner = try DealRoutes.partner(request, database: self.database)
+            guard let id = context.parameters.get("id").flatMap(Int64.init), let claim = try? self.database.claim(id), claim.partner == partner else {
+                throw APIError(status: .notFound, code: "not_found", message: "no such claim")
+            }
+            return Response.json(AppDatabase.payload(claim, proofs: try self.database.proofs(claim: id)), status: .ok)
+        }
+    }
+}
