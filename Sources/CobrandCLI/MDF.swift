@@ -16,7 +16,7 @@ extension Cobrand {
               cobrand mdf balances --period 2026-Q4
               cobrand mdf audit verify
             """,
-            subcommands: [Allocate.self, Import.self, Extend.self, Balances.self, Claim.self, Claims.self, Audit.self]
+            subcommands: [Allocate.self, Import.self, Extend.self, Balances.self, Claim.self, Claims.self, Reconcile.self, Override.self, Audit.self]
         )
     }
 }
@@ -234,6 +234,75 @@ extension Cobrand.MDF {
                            "\(claim.amount.majorText) \(claim.currency)", claim.status.rawValue].joined(separator: "\t"))
                 }
                 print("\(claims.count) claim(s)")
+            }
+        }
+    }
+
+    struct Reconcile: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Decide every claim of a period against tracked activity: approved, partial, review or rejected, with reasons.",
+            discussion: "Deterministic and re-runnable: the same data gives the same decisions; admin overrides are kept.")
+
+        @OptionGroup var options: DealOptions
+        @Option(help: ArgumentHelp("Period.", valueName: "period")) var period: String
+        @Flag(help: "JSON instead of text.") var json = false
+
+        func validate() throws { _ = try Cobrand.MDF.period(period) }
+
+        func run() async throws {
+            let (project, _) = try options.project.load()
+            let database = try options.project.openDatabase(options.db)
+            let period = try Cobrand.MDF.period(period)
+            let decisions = try database.reconcile(period: period.id, rules: project.config.mdf.reconciliation, actor: Cobrand.MDF.actor, now: Date())
+            let claims = Dictionary(uniqueKeysWithValues: try database.claims(period: period.id).map { ($0.id, $0) })
+            if json {
+                let objects = decisions.map { decision -> [String: Any] in
+                    let claim = claims[decision.claim]
+                    return ["claim": decision.claim, "partner": claim?.partner ?? "", "status": decision.status.rawValue,
+                            "approved_amount": Money(amountMinor: decision.approvedMinor, currency: claim?.currency ?? "XXX").majorText,
+                            "currency": claim?.currency ?? "", "reasons": decision.reasons]
+                }
+                print(String(decoding: try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]),
+                             as: UTF8.self))
+                return
+            }
+            for decision in decisions {
+                let claim = claims[decision.claim]
+                let approved = Money(amountMinor: decision.approvedMinor, currency: claim?.currency ?? "XXX").majorText
+                print("claim \(decision.claim) \(claim?.partner ?? "") \(decision.status.rawValue) \(approved) of \(claim?.amount.majorText ?? "") \(claim?.currency ?? "")")
+                for reason in decision.reasons { print("  - \(reason)") }
+            }
+            let counts = Dictionary(grouping: decisions, by: \.status).mapValues(\.count)
+            print(Reconciler.Decision.Status.allCases.map { "\(counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", "))
+        }
+    }
+
+    struct Override: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "An admin's decision on a claim, with a note; reconciliation keeps it.")
+
+        @OptionGroup var options: DealOptions
+        @Argument(help: "Claim id.") var id: Int64
+        @Option(help: "approved, partial, review or rejected.") var status: String
+        @Option(help: ArgumentHelp("Approved amount (partial; default for approved: the claim).", valueName: "amount")) var amount: String?
+        @Option(help: "Why, for the audit log.") var note: String
+
+        func run() async throws {
+            guard let decision = Reconciler.Decision.Status(rawValue: status) else {
+                throw UserError("--status '\(status)' is not approved, partial, review or rejected")
+            }
+            let database = try options.project.openDatabase(options.db)
+            do {
+                let claim = try database.claim(id)
+                let minor = try amount.map { text -> Int64 in
+                    guard let money = Money(major: text, currency: claim.currency) else { throw UserError("--amount '\(text)' is not an amount in \(claim.currency)") }
+                    return money.amountMinor
+                }
+                let updated = try database.override(claim: id, status: decision, approvedMinor: minor, note: note, actor: Cobrand.MDF.actor, now: Date())
+                print("claim \(id): \(updated.status.rawValue), \(Money(amountMinor: updated.approvedMinor ?? 0, currency: updated.currency).majorText) \(updated.currency) approved")
+            } catch let error as AppDatabase.ClaimError {
+                throw UserError(error.description)
+            } catch let error as AppDatabase.ClaimOverrideError {
+                throw UserError(error.description)
             }
         }
     }

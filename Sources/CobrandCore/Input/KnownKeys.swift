@@ -14,7 +14,7 @@ enum KnownKeys {
         "email": .mapping(["unsubscribe_placeholder": nil, "unsubscribe_url": nil]),
         "leads": .mapping(["opt_in_countries": nil, "rate_limit_per_minute": nil]),
         "deals": .mapping(["expiry_days": nil, "auto_approve_below": nil]),
-        "mdf": .mapping(["claim_deadline_days": nil]),
+        "mdf": .mapping(["claim_deadline_days": nil, "results_ratio_max": nil, "cost_per_lead_max": nil]),
         "crm": .mapping(["webhook_url": nil, "max_attempts": nil, "backoff_base_seconds": nil, "backoff_max_seconds": nil]),
         "default_locale": nil, "tracking_base_url": nil, "portal_url": nil, "brand_terms": nil,
     ])

@@ -150,14 +150,31 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
     public struct MDF: Sendable, Equatable, Decodable {
         /// Days after a period's end that claims are accepted, unless an allocation says otherwise.
         public var claimDeadlineDays = 60
+        /// Thresholds of the reconciliation rules.
+        public var reconciliation = Reconciler.Rules()
 
         public init() {}
 
-        enum CodingKeys: String, CodingKey { case claimDeadlineDays = "claim_deadline_days" }
+        enum CodingKeys: String, CodingKey {
+            case claimDeadlineDays = "claim_deadline_days", resultsRatioMax = "results_ratio_max", costPerLeadMax = "cost_per_lead_max"
+        }
 
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             claimDeadlineDays = try c.decodeIfPresent(Int.self, forKey: .claimDeadlineDays) ?? claimDeadlineDays
+            if let ratio = try c.decodeIfPresent(Int.self, forKey: .resultsRatioMax) {
+                guard ratio >= 1 else { throw DecodingError.dataCorruptedError(forKey: .resultsRatioMax, in: c, debugDescription: "must be 1 or more") }
+                reconciliation.resultsRatioMax = ratio
+            }
+            if let caps = try c.decodeIfPresent([String: String].self, forKey: .costPerLeadMax) {
+                reconciliation.costPerLeadMax = try Dictionary(uniqueKeysWithValues: caps.map { code, text in
+                    guard let money = Money(major: text, currency: code) else {
+                        throw DecodingError.dataCorruptedError(forKey: .costPerLeadMax, in: c,
+                                                               debugDescription: "\(code): \(text) is not an amount in a currency such as EUR: 500")
+                    }
+                    return (money.currency, money.amountMinor)
+                })
+            }
             guard claimDeadlineDays >= 0 else {
                 throw DecodingError.dataCorruptedError(forKey: .claimDeadlineDays, in: c, debugDescription: "must be 0 or more days")
             }

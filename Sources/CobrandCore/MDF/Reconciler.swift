@@ -1,0 +1,208 @@
+import Foundation
+
+/// Decides MDF claims against tracked activity. Pure and deterministic: claims are taken in id order, each
+/// sees the balance the earlier ones left, and the same data always gives the same decisions.
+public struct Reconciler: Sendable {
+    public struct Rules: Sendable, Equatable {
+        /// Claimed results above this many times the tracked figure go to review.
+        public var resultsRatioMax: Int
+        /// Cost per lead caps in minor units per currency; above it, review.
+        public var costPerLeadMax: [String: Int64]
+
+        public init(resultsRatioMax: Int = 10, costPerLeadMax: [String: Int64] = ["USD": 50_000, "EUR": 50_000, "GBP": 40_000]) {
+            self.resultsRatioMax = resultsRatioMax
+            self.costPerLeadMax = costPerLeadMax
+        }
+    }
+
+    /// What was tracked for a claim's partner and campaign inside its activity window.
+    public struct Evidence: Sendable, Equatable {
+        /// Day of the first kit download of the campaign, if any (any time before reconciliation).
+        public var firstDownload: String?
+        public var downloads = 0
+        public var opens = 0
+        public var clicks = 0
+        public var views = 0
+        /// Lead submissions with source `webinar`.
+        public var webinarRegistrations = 0
+        public var leads = 0
+        /// Deals registered for accounts of the campaign's leads, and their total value (claim currency, minor units).
+        public var deals = 0
+        public var pipelineMinor: Int64 = 0
+
+        public init(firstDownload: String? = nil, downloads: Int = 0, opens: Int = 0, clicks: Int = 0, views: Int = 0,
+                    webinarRegistrations: Int = 0, leads: Int = 0, deals: Int = 0, pipelineMinor: Int64 = 0) {
+            self.firstDownload = firstDownload
+            self.downloads = downloads
+            self.opens = opens
+            self.clicks = clicks
+            self.views = views
+            self.webinarRegistrations = webinarRegistrations
+            self.leads = leads
+            self.deals = deals
+            self.pipelineMinor = pipelineMinor
+        }
+    }
+
+    public struct Claim: Sendable, Equatable {
+        public let id: Int64
+        public let partner: String
+        public let campaign: String
+        public let activity: ClaimRequest.Activity
+        public let start: String
+        public let end: String
+        public let amount: Money
+        public let invoice: String
+        public let results: [String: Int]
+        public let evidence: Evidence
+        /// An admin's decision, kept as it is and counted against the balance.
+        public let override: (status: Decision.Status, approvedMinor: Int64)?
+
+        public init(id: Int64, partner: String, campaign: String, activity: ClaimRequest.Activity, start: String, end: String, amount: Money,
+                    invoice: String, results: [String: Int], evidence: Evidence, override: (status: Decision.Status, approvedMinor: Int64)? = nil) {
+            self.id = id
+            self.partner = partner
+            self.campaign = campaign
+            self.activity = activity
+            self.start = start
+            self.end = end
+            self.amount = amount
+            self.invoice = invoice
+            self.results = results
+            self.evidence = evidence
+            self.override = override
+        }
+
+        public static func == (a: Claim, b: Claim) -> Bool { a.id == b.id }
+    }
+
+    public struct Decision: Sendable, Equatable {
+        public enum Status: String, Sendable, CaseIterable { case approved, partial, review, rejected }
+
+        public let claim: Int64
+        public let status: Status
+        public let approvedMinor: Int64
+        /// Why, each citing its evidence; the failing ones first.
+        public let reasons: [String]
+    }
+
+    public let rules: Rules
+
+    public init(rules: Rules = Rules()) { self.rules = rules }
+
+    /// Decides every claim; `allocations` maps partner to its allocation for the period.
+    public func reconcile(_ claims: [Claim], allocations: [String: Money]) -> [Decision] {
+        var used: [String: Int64] = [:]
+        var accepted: [Claim] = []  // earlier claims that were not rejected, for the duplicate rule
+        var decisions: [Decision] = []
+        for claim in claims.sorted(by: { $0.id < $1.id }) {
+            if let override = claim.override {
+                used[claim.partner, default: 0] += override.approvedMinor
+                if override.status != .rejected { accepted.append(claim) }
+                decisions.append(Decision(claim: claim.id, status: override.status, approvedMinor: override.approvedMinor,
+                                          reasons: ["overridden by an admin"]))
+                continue
+            }
+            let decision = decide(claim, allocation: allocations[claim.partner], used: used[claim.partner, default: 0], earlier: accepted)
+            used[claim.partner, default: 0] += decision.approvedMinor
+            if decision.status != .rejected { accepted.append(claim) }
+            decisions.append(decision)
+        }
+        return decisions
+    }
+
+    func decide(_ claim: Claim, allocation: Money?, used: Int64, earlier: [Claim]) -> Decision {
+        var rejections: [String] = [], reviews: [String] = [], passes: [String] = []
+        let evidence = claim.evidence
+        let window = "\(claim.start)..\(claim.end)"
+        func money(_ minor: Int64) -> String { "\(Money(amountMinor: minor, currency: claim.amount.currency).majorText) \(claim.amount.currency)" }
+
+        // Allocation and currency.
+        guard let allocation else {
+            return Decision(claim: claim.id, status: .rejected, approvedMinor: 0, reasons: ["no allocation for this partner in the period"])
+        }
+        if allocation.currency != claim.amount.currency {
+            rejections.append("claimed in \(claim.amount.currency) but the allocation is in \(allocation.currency)")
+        }
+        // Duplicates.
+        if let twin = earlier.first(where: { $0.partner == claim.partner && $0.invoice == claim.invoice }) {
+            rejections.append("duplicate: invoice \(claim.invoice) is already claimed in claim \(twin.id)")
+        } else if let twin = earlier.first(where: {
+            $0.partner == claim.partner && $0.campaign == claim.campaign && $0.activity == claim.activity && $0.start <= claim.end && claim.start <= $0.end
+        }) {
+            rejections.append("duplicate: claim \(twin.id) covers the same campaign and activity in an overlapping window (\(twin.start)..\(twin.end))")
+        }
+        // The kit was downloaded before the activity started.
+        if let first = evidence.firstDownload, first <= claim.start {
+            passes.append("kit downloaded on \(first), before the activity started on \(claim.start)")
+        } else if let first = evidence.firstDownload {
+            reviews.append("kit first downloaded on \(first), after the activity started on \(claim.start)")
+        } else {
+            reviews.append("the campaign's kit was never downloaded by this partner")
+        }
+        // Activity evidence inside the window.
+        switch claim.activity {
+        case .email:
+            if evidence.opens + evidence.clicks > 0 {
+                passes.append("\(evidence.opens) tracked open(s) and \(evidence.clicks) click(s) in \(window)")
+            } else {
+                reviews.append("no tracked open or click of the campaign's emails in \(window)")
+            }
+        case .webinar:
+            if evidence.webinarRegistrations > 0 {
+                passes.append("\(evidence.webinarRegistrations) webinar registration(s) and \(evidence.downloads) kit download(s) in \(window)")
+            } else {
+                reviews.append("no webinar registration tracked in \(window)")
+            }
+        case .syndication:
+            if evidence.views > 0 {
+                passes.append("\(evidence.views) tracked page view(s) in \(window)")
+            } else {
+                reviews.append("no tracked page view of the syndicated content in \(window)")
+            }
+        case .event, .paidSocial, .other:
+            reviews.append("\(claim.activity.rawValue) has no tracked evidence; a person checks the proofs")
+        }
+        // Claimed results against tracked ones.
+        let tracked: [String: Int] = [
+            "opens": evidence.opens, "clicks": evidence.clicks, "page_views": evidence.views, "registrations": evidence.webinarRegistrations,
+            "attendees": evidence.webinarRegistrations, "leads": evidence.leads,
+        ]
+        for (name, claimed) in claim.results.sorted(by: { $0.key < $1.key }) {
+            guard let seen = tracked[name] else { continue }
+            if claimed > max(seen, 1) * rules.resultsRatioMax {
+                reviews.append("claims \(claimed) \(name) but \(seen) were tracked (more than \(rules.resultsRatioMax)x)")
+            }
+        }
+        // Leads, deals and cost per lead.
+        if evidence.leads > 0 {
+            let costPerLead = claim.amount.amountMinor / Int64(evidence.leads)
+            let summary = "\(evidence.leads) lead(s) in \(window), \(money(costPerLead)) per lead"
+            if let cap = rules.costPerLeadMax[claim.amount.currency], costPerLead > cap {
+                reviews.append("\(summary), above the cap of \(money(cap))")
+            } else {
+                passes.append(summary)
+            }
+        } else {
+            passes.append("no leads attributed in \(window)")
+        }
+        if evidence.deals > 0 {
+            passes.append("\(evidence.deals) registered deal(s) from the campaign's leads, \(money(evidence.pipelineMinor)) pipeline")
+        }
+        // The balance decides how much of a claim that passes is paid.
+        let remaining = max(0, allocation.amountMinor - used)
+        let reasons = rejections + reviews + passes
+        if !rejections.isEmpty { return Decision(claim: claim.id, status: .rejected, approvedMinor: 0, reasons: reasons) }
+        if !reviews.isEmpty { return Decision(claim: claim.id, status: .review, approvedMinor: 0, reasons: reasons) }
+        if remaining == 0 {
+            return Decision(claim: claim.id, status: .rejected, approvedMinor: 0,
+                            reasons: ["the allocation of \(money(allocation.amountMinor)) is used up"] + reasons)
+        }
+        if claim.amount.amountMinor > remaining {
+            return Decision(claim: claim.id, status: .partial, approvedMinor: remaining,
+                            reasons: ["partial: \(money(remaining)) left of the \(money(allocation.amountMinor)) allocation"] + reasons)
+        }
+        return Decision(claim: claim.id, status: .approved, approvedMinor: claim.amount.amountMinor,
+                        reasons: ["within the remaining \(money(remaining))"] + reasons)
+    }
+}

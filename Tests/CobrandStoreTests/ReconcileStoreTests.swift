@@ -1,0 +1,77 @@
+import CobrandCore
+import CobrandStore
+import Foundation
+import GRDB
+import Testing
+
+@Suite("MDF reconciliation against the database")
+struct ReconcileStoreTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)  // 2027-01-15
+    let q4 = Period("2026-Q4")!
+
+    func at(_ day: String, _ time: TimeInterval = 3_600) -> Date { Period.day(day)!.addingTimeInterval(time) }
+
+    func event(_ kind: AssetEvent.Kind, _ partner: String, _ campaign: String, _ day: String) -> AssetEvent {
+        AssetEvent(kind: kind, partner: partner, campaign: campaign, asset: "a", locale: "en-US", occurredAt: at(day), ipHash: "h", agentClass: "desktop")
+    }
+
+    func claim(_ partner: String, _ campaign: String, _ activity: String, _ start: String, _ end: String, _ amount: String, invoice: String,
+               results: [String: Int] = [:]) throws -> ClaimRequest {
+        try ClaimRequest.validated(partner: partner, campaign: campaign, activity: activity, start: start, end: end, amount: amount, currency: "EUR",
+                                   invoice: invoice, results: results, campaigns: ["launch", "summit", "articles"])
+    }
+
+    @Test("a scenario of events, leads, deals and claims gets the decisions and reasons the rules give; re-running changes nothing")
+    func scenario() throws {
+        let database = try AppDatabase(DatabaseQueue())
+        try database.allocate([.init(partner: "alpha", amount: Money(amountMinor: 500_000, currency: "EUR")),
+                               .init(partner: "beta", amount: Money(amountMinor: 100_000, currency: "EUR"))],
+                              period: q4, deadlineDays: 60, actor: "test", now: now)
+        try database.insert([
+            event(.download, "alpha", "launch", "2026-10-20"), event(.open, "alpha", "launch", "2026-11-03"), event(.click, "alpha", "launch", "2026-11-04"),
+            event(.open, "alpha", "launch", "2026-12-24"),  // outside the window
+            event(.download, "alpha", "summit", "2026-11-01"), event(.download, "alpha", "articles", "2026-11-10"),
+            event(.view, "alpha", "articles", "2026-11-12"), event(.download, "beta", "launch", "2026-11-05"), event(.open, "beta", "launch", "2026-11-06"),
+        ])
+        for (index, source, campaign, day) in [(1, "landing", "launch", "2026-11-05"), (2, "webinar", "summit", "2026-11-08"), (3, "webinar", "summit", "2026-11-09")] {
+            let lead = Lead(partner: "alpha", campaign: campaign, asset: nil, locale: "en-US", source: source,
+                            email: EmailAddress("p\(index)@corp\(index).example")!, companyDomain: "corp\(index).example")
+            try database.record(lead, ipHash: "h", now: at(day))
+        }
+        try database.register(DealRequest(partner: "alpha", domain: "corp1.example", accountName: "Corp", value: Money(amountMinor: 4_000_000, currency: "EUR"),
+                                          products: ["P"], expectedClose: "2027-03-01"), rules: DealRules(), idempotencyKey: nil, now: at("2026-11-10"))
+        let folder = FileManager.default.temporaryDirectory
+        func submit(_ request: ClaimRequest) throws -> Int64 {
+            try database.submit(request, proofs: [], proofFolder: folder, idempotencyKey: nil, actor: "test", now: at("2026-12-30")).claim.id
+        }
+        let email = try submit(claim("alpha", "launch", "email", "2026-11-02", "2026-11-20", "2400", invoice: "A-1", results: ["opens": 2]))
+        let webinar = try submit(claim("alpha", "summit", "webinar", "2026-11-02", "2026-11-20", "1000", invoice: "A-2", results: ["attendees": 500]))
+        let articles = try submit(claim("alpha", "articles", "syndication", "2026-11-11", "2026-11-30", "1000", invoice: "A-3"))
+        let twin = try submit(claim("alpha", "launch", "email", "2026-11-15", "2026-11-25", "500", invoice: "A-4"))
+        let beta = try submit(claim("beta", "launch", "email", "2026-11-01", "2026-11-20", "1500", invoice: "B-1"))
+        let decisions = try database.reconcile(period: "2026-Q4", rules: .init(resultsRatioMax: 10, costPerLeadMax: ["EUR": 500_000]), actor: "test", now: now)
+        let byClaim = Dictionary(uniqueKeysWithValues: decisions.map { ($0.claim, $0) })
+        #expect(byClaim[email]?.status == .approved)
+        #expect(byClaim[email]?.reasons.contains("1 tracked open(s) and 1 click(s) in 2026-11-02..2026-11-20") == true)
+        #expect(byClaim[email]?.reasons.contains("1 registered deal(s) from the campaign's leads, 40000.00 EUR pipeline") == true)
+        #expect(byClaim[webinar]?.status == .review)
+        #expect(byClaim[webinar]?.reasons.first == "claims 500 attendees but 2 were tracked (more than 10x)")
+        #expect(byClaim[articles]?.status == .approved)
+        #expect(byClaim[articles]?.reasons.contains("1 tracked page view(s) in 2026-11-11..2026-11-30") == true)
+        #expect(byClaim[twin]?.status == .rejected)
+        #expect(byClaim[beta]?.status == .review)  // beta's kit came after its activity started
+        #expect(byClaim[beta]?.reasons.first == "kit first downloaded on 2026-11-05, after the activity started on 2026-11-01")
+
+        let audited = try database.auditCount()
+        let again = try database.reconcile(period: "2026-Q4", rules: .init(resultsRatioMax: 10, costPerLeadMax: ["EUR": 500_000]), actor: "test", now: now)
+        #expect(again == decisions)
+        #expect(try database.auditCount() == audited)
+
+        try database.override(claim: webinar, status: .partial, approvedMinor: 50_000, note: "attendance list checked", actor: "test", now: now)
+        let third = try database.reconcile(period: "2026-Q4", rules: .init(resultsRatioMax: 10, costPerLeadMax: ["EUR": 500_000]), actor: "test", now: now)
+        #expect(third.first { $0.claim == webinar }?.status == .partial)
+        let alpha = try #require(try database.balances(period: "2026-Q4").first)
+        #expect(alpha.fields == ["alpha", "2026-Q4", "EUR", "5000.00", "4400.00", "3900.00", "0.00", "1100.00", "2027-03-01"])
+        #expect(try database.verifyAudit() == nil)
+    }
+}
