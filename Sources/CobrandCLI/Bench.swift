@@ -12,7 +12,7 @@ extension Cobrand {
             Example:
               swift run -c release cobrand bench build --partners 200
             """,
-            subcommands: [BuildBench.self, EventsBench.self]
+            subcommands: [BuildBench.self, EventsBench.self, MDFBench.self]
         )
     }
 
@@ -186,6 +186,53 @@ extension Cobrand {
             print("flush_seconds=\(String(format: "%.3f", elapsed))")
             print("microseconds_per_event=\(String(format: "%.2f", elapsed * 1e6 / Double(events)))")
             print("cpu_microseconds_per_event=\(String(format: "%.2f", cpu * 1e6 / Double(events)))")
+        }
+    }
+}
+
+extension Cobrand {
+    struct MDFBench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "mdf",
+            abstract: "Seed tracked events, partners, leads, allocations and claims into a fresh database, then time reconciling a period.",
+            discussion: """
+            Seeding is done inside SQLite and is not timed; the reconciliation is: evidence queries for every claim, the rules, \
+            and writing every decision with its audit row. Prints key=value lines.
+
+            Example:
+              swift run -c release cobrand bench mdf --events 1000000 --partners 10000 --claims 20000
+            """
+        )
+
+        @Option(help: "Tracked events.") var events: Int = 1_000_000
+        @Option(help: "Partners with an allocation.") var partners: Int = 10_000
+        @Option(help: "Claims.") var claims: Int = 20_000
+
+        func run() async throws {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cobrand-bench-mdf-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let database = try AppDatabase.open(path: folder.appendingPathComponent("bench.sqlite").path)
+            let seedStart = ContinuousClock.now
+            try database.seedForBenchmark(events: events, partners: partners, claims: claims)
+            let period = Period("2026-Q4")!
+            try database.allocate((0..<partners).map { .init(partner: "p\($0)", amount: Money(amountMinor: 1_000_000, currency: "EUR")) },
+                                  period: period, deadlineDays: 60, actor: "bench", now: Date())
+            let seeded = ContinuousClock.now - seedStart
+            let start = ContinuousClock.now
+            let decisions = try database.reconcile(period: period.id, rules: Reconciler.Rules(), actor: "bench", now: Date())
+            let elapsed = ContinuousClock.now - start
+            guard decisions.count == claims else { throw UserError("reconciled \(decisions.count) of \(claims) claims") }
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            let counts = Dictionary(grouping: decisions, by: \.status).mapValues(\.count)
+            print("events=\(events)")
+            print("partners=\(partners)")
+            print("claims=\(claims)")
+            print("seed_seconds=\(String(format: "%.2f", Double(seeded.components.seconds) + Double(seeded.components.attoseconds) / 1e18))")
+            print("reconcile_seconds=\(String(format: "%.2f", Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))")
+            for status in Reconciler.Decision.Status.allCases { print("\(status.rawValue)=\(counts[status] ?? 0)") }
+            print("peak_rss_mb=\(usage.ru_maxrss / 1024)")
         }
     }
 }

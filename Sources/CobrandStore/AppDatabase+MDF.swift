@@ -67,6 +67,7 @@ extension AppDatabase {
     /// one gets the new amount. The deadline defaults to the period's end plus `deadlineDays`.
     public func allocate(_ inputs: [AllocationInput], period: Period, deadlineDays: Int, actor: String, now: Date) throws {
         try writer.write { db in
+            var audit = try AuditAppender(db, now: now)
             for input in inputs {
                 if let existing = try String.fetchOne(db, sql: "SELECT currency FROM mdfAllocation WHERE partner = ? AND period = ?",
                                                       arguments: [input.partner, period.id]),
@@ -81,10 +82,10 @@ extension AppDatabase {
                       updatedAt = excluded.updatedAt
                     """, arguments: [input.partner, period.id, period.start, period.end, input.amount.amountMinor, input.amount.currency,
                                      deadline, now, now])
-                try Self.audit(actor: actor, action: "allocate", subject: "allocation:\(input.partner)/\(period.id)", detail: [
+                try audit.append(actor: actor, action: "allocate", subject: "allocation:\(input.partner)/\(period.id)", detail: [
                     "partner": input.partner, "period": period.id, "start": period.start, "end": period.end,
                     "amount": input.amount.majorText, "currency": input.amount.currency, "deadline": deadline,
-                ], now: now, db)
+                ], db)
             }
         }
     }
@@ -134,13 +135,32 @@ extension AppDatabase {
 
     /// Appends an entry chained to the last one, inside the caller's transaction.
     static func audit(actor: String, action: String, subject: String, detail: [String: Any], now: Date, _ db: Database) throws {
-        let last = try Row.fetchOne(db, sql: "SELECT id, hash FROM mdfAudit ORDER BY id DESC LIMIT 1")
-        let id: Int64 = (last?["id"] ?? 0) + 1
-        let previous: String = last?["hash"] ?? AuditChain.genesis
-        let json = String(decoding: try JSONSerialization.data(withJSONObject: detail, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
-        let entry = AuditChain.Entry(id: id, at: Timestamp.iso8601(now), actor: actor, action: action, subject: subject, detail: json)
-        try db.execute(sql: "INSERT INTO mdfAudit (id, at, actor, action, subject, detail, previous, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       arguments: [id, entry.at, actor, action, subject, json, previous, AuditChain.hash(entry, previous: previous)])
+        var appender = try AuditAppender(db, now: now)
+        try appender.append(actor: actor, action: action, subject: subject, detail: detail, db)
+    }
+
+    /// Appends many audit entries in one transaction: reads the chain's end once and keeps it.
+    struct AuditAppender {
+        var lastID: Int64
+        var lastHash: String
+        let at: String
+
+        init(_ db: Database, now: Date) throws {
+            let last = try Row.fetchOne(db, sql: "SELECT id, hash FROM mdfAudit ORDER BY id DESC LIMIT 1")
+            lastID = last?["id"] ?? 0
+            lastHash = last?["hash"] ?? AuditChain.genesis
+            at = Timestamp.iso8601(now)
+        }
+
+        mutating func append(actor: String, action: String, subject: String, detail: [String: Any], _ db: Database) throws {
+            let json = String(decoding: try JSONSerialization.data(withJSONObject: detail, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+            let entry = AuditChain.Entry(id: lastID + 1, at: at, actor: actor, action: action, subject: subject, detail: json)
+            let hash = AuditChain.hash(entry, previous: lastHash)
+            try db.cachedStatement(sql: "INSERT INTO mdfAudit (id, at, actor, action, subject, detail, previous, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                .execute(arguments: [entry.id, at, actor, action, subject, json, lastHash, hash])
+            lastID = entry.id
+            lastHash = hash
+        }
     }
 
     /// Checks the whole chain; nil when intact, else the first row that breaks it and why.

@@ -20,15 +20,16 @@ extension AppDatabase {
                     override: claim.overrideNote == nil ? nil : (Reconciler.Decision.Status(rawValue: claim.status.rawValue) ?? .review, claim.approvedMinor ?? 0))
             }
             let decisions = Reconciler(rules: rules).reconcile(inputs, allocations: allocations)
+            var audit = try AuditAppender(db, now: now)
+            let update = try db.cachedStatement(sql: "UPDATE mdfClaim SET status = ?, approvedMinor = ?, reasons = ?, decidedAt = ? WHERE id = ?")
             for (claim, decision) in zip(claims, decisions) where claim.overrideNote == nil {
                 let reasons = String(decoding: try JSONSerialization.data(withJSONObject: decision.reasons, options: [.withoutEscapingSlashes]), as: UTF8.self)
                 guard claim.status.rawValue != decision.status.rawValue || claim.approvedMinor != decision.approvedMinor || claim.reasons != reasons else { continue }
-                try db.execute(sql: "UPDATE mdfClaim SET status = ?, approvedMinor = ?, reasons = ?, decidedAt = ? WHERE id = ?",
-                               arguments: [decision.status.rawValue, decision.approvedMinor, reasons, now, claim.id])
-                try Self.audit(actor: actor, action: "decide", subject: "claim:\(claim.id)", detail: [
+                try update.execute(arguments: [decision.status.rawValue, decision.approvedMinor, reasons, now, claim.id])
+                try audit.append(actor: actor, action: "decide", subject: "claim:\(claim.id)", detail: [
                     "status": decision.status.rawValue, "approved": Money(amountMinor: decision.approvedMinor, currency: claim.currency).majorText,
                     "currency": claim.currency, "reasons": decision.reasons,
-                ], now: now, db)
+                ], db)
             }
             return decisions
         }
@@ -67,12 +68,12 @@ extension AppDatabase {
     static func evidence(for claim: Claim, _ db: Database) throws -> Reconciler.Evidence {
         let from = claim.activityStart, until = Period.add(1, to: claim.activityEnd)
         var evidence = Reconciler.Evidence()
-        let first = try String.fetchOne(db, sql: "SELECT MIN(occurredAt) FROM event WHERE partner = ? AND campaign = ? AND kind = 'download'",
+        let first = try String.fetchOne(db.cachedStatement(sql: "SELECT MIN(occurredAt) FROM event WHERE partner = ? AND campaign = ? AND kind = 'download'"),
                                         arguments: [claim.partner, claim.campaign])
         evidence.firstDownload = first.map { String($0.prefix(10)) }
-        for row in try Row.fetchAll(db, sql: """
+        for row in try Row.fetchAll(db.cachedStatement(sql: """
             SELECT kind, COUNT(*) AS n FROM event WHERE partner = ? AND occurredAt >= ? AND occurredAt < ? AND campaign = ? GROUP BY kind
-            """, arguments: [claim.partner, from, until, claim.campaign]) {
+            """), arguments: [claim.partner, from, until, claim.campaign]) {
             let count: Int = row["n"]
             switch row["kind"] as String {
             case "download": evidence.downloads = count
@@ -82,19 +83,64 @@ extension AppDatabase {
             default: break
             }
         }
-        let leads = try Row.fetchOne(db, sql: """
+        let leads = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT COUNT(DISTINCT leadId) AS leads, SUM(source = 'webinar') AS webinar FROM leadSubmission
             WHERE partner = ? AND campaign = ? AND submittedAt >= ? AND submittedAt < ?
-            """, arguments: [claim.partner, claim.campaign, from, until])
+            """), arguments: [claim.partner, claim.campaign, from, until])
         evidence.leads = leads?["leads"] ?? 0
         evidence.webinarRegistrations = leads?["webinar"] ?? 0
-        let deals = try Row.fetchOne(db, sql: """
+        let deals = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT COUNT(*) AS n, COALESCE(SUM(valueMinor), 0) AS value FROM deal
             WHERE partner = ? AND currency = ? AND status IN ('pending', 'approved', 'expired') AND domain IN (
               SELECT companyDomain FROM lead WHERE partner = ? AND id IN (SELECT leadId FROM leadSubmission WHERE partner = ? AND campaign = ?))
-            """, arguments: [claim.partner, claim.currency, claim.partner, claim.partner, claim.campaign])
+            """), arguments: [claim.partner, claim.currency, claim.partner, claim.partner, claim.campaign])
         evidence.deals = deals?["n"] ?? 0
         evidence.pipelineMinor = deals?["value"] ?? 0
         return evidence
+    }
+}
+
+extension AppDatabase {
+    /// Fills a fresh database for `cobrand bench mdf`, inside SQLite: `events` tracked events (a kit download
+    /// per partner and campaign before 2026-Q4, the rest spread over the quarter) for partners `p0..`, one
+    /// lead submission per 20 events, and `claims` claims spread over the partners, campaigns and activities.
+    public func seedForBenchmark(events: Int, partners: Int, claims: Int) throws {
+        try writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO event (kind, partner, campaign, asset, locale, target, occurredAt, ipHash, agentClass)
+                WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ? - 1)
+                SELECT CASE i % 4 WHEN 0 THEN 'open' WHEN 1 THEN 'click' WHEN 2 THEN 'view' ELSE 'download' END,
+                  'p' || (i % ?), 'c' || (i % 3), 'a', 'en-US', NULL,
+                  date('2026-10-01', '+' || (i % 92) || ' days') || ' 10:00:00.000', 'h' || (i % 5000), 'desktop'
+                FROM n
+                """, arguments: [max(0, events - partners * 3), partners])
+            // Each partner downloads each campaign's kit before the quarter, as most do.
+            try db.execute(sql: """
+                INSERT INTO event (kind, partner, campaign, asset, locale, target, occurredAt, ipHash, agentClass)
+                WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ? - 1)
+                SELECT 'download', 'p' || (i / 3), 'c' || (i % 3), 'bundle', 'en-US', NULL, '2026-09-30 09:00:00.000', 'h', 'desktop' FROM n
+                """, arguments: [min(events, partners * 3)])
+            try db.execute(sql: """
+                INSERT INTO lead (partner, email, consent, campaign, source, locale, companyDomain, createdAt, updatedAt)
+                WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ? - 1)
+                SELECT 'p' || (i % ?), 'person' || i || '@corp' || i || '.example', 1, 'c' || (i % 3),
+                  CASE i % 2 WHEN 0 THEN 'landing' ELSE 'webinar' END, 'en-US', 'corp' || i || '.example',
+                  '2026-11-01 10:00:00.000', '2026-11-01 10:00:00.000'
+                FROM n
+                """, arguments: [max(1, events / 20), partners])
+            try db.execute(sql: """
+                INSERT INTO leadSubmission (leadId, partner, campaign, asset, locale, source, ipHash, submittedAt)
+                SELECT id, partner, campaign, NULL, locale, source, 'h', date('2026-10-01', '+' || (id % 92) || ' days') || ' 11:00:00.000' FROM lead
+                """)
+            try db.execute(sql: """
+                INSERT INTO mdfClaim (partner, period, campaign, activity, activityStart, activityEnd, amountMinor, currency, invoice, results,
+                  status, createdAt)
+                WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ? - 1)
+                SELECT 'p' || (i % ?), '2026-Q4', 'c' || (i % 3), CASE i % 3 WHEN 0 THEN 'email' WHEN 1 THEN 'webinar' ELSE 'syndication' END,
+                  date('2026-10-05', '+' || (i % 60) || ' days'), date('2026-10-05', '+' || (i % 60 + 14) || ' days'),
+                  50000 + (i % 7) * 25000, 'EUR', 'INV-' || i, '{"leads":' || (i % 9) || '}', 'submitted', '2026-12-30 10:00:00.000'
+                FROM n
+                """, arguments: [claims, partners])
+        }
     }
 }
