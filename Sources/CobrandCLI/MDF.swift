@@ -1,5 +1,6 @@
 import ArgumentParser
 import CobrandCore
+import CobrandServer
 import CobrandStore
 import Foundation
 
@@ -16,7 +17,7 @@ extension Cobrand {
               cobrand mdf balances --period 2026-Q4
               cobrand mdf audit verify
             """,
-            subcommands: [Allocate.self, Import.self, Extend.self, Balances.self, Claim.self, Claims.self, Reconcile.self, Override.self, Audit.self]
+            subcommands: [Allocate.self, Import.self, Extend.self, Balances.self, Claim.self, Claims.self, Reconcile.self, Override.self, Report.self, Audit.self]
         )
     }
 }
@@ -304,6 +305,36 @@ extension Cobrand.MDF {
             } catch let error as AppDatabase.ClaimOverrideError {
                 throw UserError(error.description)
             }
+        }
+    }
+
+    struct Report: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Per partner: allocated, claimed, approved, remaining, leads, cost per lead, pipeline, approved deals and ROI.")
+
+        enum Format: String, ExpressibleByArgument, CaseIterable { case table, csv, json, html }
+
+        @OptionGroup var options: DealOptions
+        @Option(help: ArgumentHelp("Period.", valueName: "period")) var period: String
+        @Option(help: "Output format: table, csv, json or html (with an SVG chart).") var format: Format = .table
+        @Option(help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "file")) var out: String?
+
+        func validate() throws { _ = try Cobrand.MDF.period(period) }
+
+        func run() async throws {
+            let period = try Cobrand.MDF.period(period)
+            let rows = try options.project.openDatabase(options.db).mdfReport(period: period.id)
+            let text: String
+            switch format {
+            case .table: text = rows.map { $0.fields.joined(separator: "\t") + "\n" }.joined() + "\(rows.count) partner(s)\n"
+            case .csv: text = ([AppDatabase.mdfReportColumns] + rows.map(\.fields)).map(CSV.line).joined()
+            case .json:
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                text = String(decoding: try encoder.encode(rows), as: UTF8.self) + "\n"
+            case .html: text = MDFReportPage.html(rows, period: period.id)
+            }
+            try emit(text, to: out, summary: "the \(period.id) report")
         }
     }
 

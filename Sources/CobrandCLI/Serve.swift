@@ -78,7 +78,8 @@ extension Cobrand {
             let claims = ClaimRoutes(database: database, campaigns: Set(project.campaigns.map(\.id)),
                                      proofFolder: options.proofFolder(db), now: { Date() })
             let outbox = OutboxService(database: database, deliverer: try ProjectOptions.deliverer(for: project, database: database), logger: logger)
-            let app = CobrandServer.application(tracking: routes, portal: portal, admin: admin, leads: leads, deals: deals, claims: claims, outbox: outbox, host: host, port: port,
+            let app = CobrandServer.application(tracking: routes, portal: portal, admin: admin, leads: leads, deals: deals, claims: claims,
+                                                mdfRules: project.config.mdf.reconciliation, outbox: outbox, host: host, port: port,
                                                 threads: threads, logger: logger)
             logger.info("serving", metadata: ["address": "\(host):\(port)", "db": "\(options.databasePath(db))"])
             try await app.runService()

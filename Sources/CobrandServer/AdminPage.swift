@@ -71,6 +71,34 @@ enum AdminPage {
             """)
     }
 
+    /// A period's claims with their decisions and reasons, and a button that reconciles the period again.
+    static func claims(_ claims: [AppDatabase.Claim], period: String) -> Response {
+        let rows = claims.map { claim -> String in
+            let reasons = (claim.reasons.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String] } ?? [])
+                .map { "<li>\($0.htmlEscaped)</li>" }.joined()
+            let approved = claim.approvedMinor.map { Money(amountMinor: $0, currency: claim.currency).majorText } ?? ""
+            let cells = [String(claim.id), claim.partner, claim.campaign, claim.activity, "\(claim.activityStart)..\(claim.activityEnd)",
+                         "\(claim.amount.majorText) \(claim.currency)", claim.status.rawValue, approved].map { "<td>\($0.htmlEscaped)</td>" }.joined()
+            return "<tr>\(cells)<td><ul>\(reasons)</ul></td></tr>"
+        }.joined(separator: "\n")
+        return html(title: "MDF claims", body: """
+            <header><strong>Cobrand admin</strong>
+            <form method="post" action="/admin/sign-out"><button type="submit">Sign out</button></form></header>
+            <main>
+            <h1>MDF claims \(period.htmlEscaped)</h1>
+            <form method="post" action="/admin/mdf/reconcile"><input type="hidden" name="period" value="\(period.htmlEscaped)">
+            <button type="submit">Reconcile \(period.htmlEscaped)</button></form>
+            <p><a href="/admin/mdf/report?period=\(period.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")">Report</a></p>
+            <table>
+            <thead><tr><th>claim</th><th>partner</th><th>campaign</th><th>activity</th><th>window</th><th>claimed</th><th>decision</th><th>approved</th><th>reasons</th></tr></thead>
+            <tbody>
+            \(rows)
+            </tbody>
+            </table>
+            </main>
+            """)
+    }
+
     static func html(title: String, body: String) -> Response {
         let page = """
             <!DOCTYPE html>

@@ -83,6 +83,53 @@ public struct AdminRoutes: Sendable {
         }
     }
 
+    /// The MDF report and claims for a period: `GET /admin/mdf/report?period=P&format=html|csv|json`,
+    /// `GET /admin/mdf/claims?period=P` (decisions and reasons), `POST /admin/mdf/reconcile` (form field `period`).
+    public func addMDF(to router: Router<ServerContext>, rules: Reconciler.Rules) {
+        @Sendable func period(_ request: Request) throws -> Period {
+            let text = request.uri.queryParameters.get("period") ?? ""
+            guard let period = Period(text) else {
+                throw APIError(status: .badRequest, code: "bad_period", message: "period must be such as 2026-Q4, 2026-11 or 2026-10-01..2026-12-31", field: "period")
+            }
+            return period
+        }
+        router.get("/admin/mdf/report") { request, _ in
+            guard try self.isAdmin(request) else { throw APIError(status: .unauthorized, code: "unauthorized", message: "An admin token or session is required.") }
+            let period = try period(request)
+            let rows = try self.database.mdfReport(period: period.id)
+            switch request.uri.queryParameters.get("format") ?? "html" {
+            case "csv":
+                let text = ([AppDatabase.mdfReportColumns] + rows.map(\.fields)).map(CSV.line).joined()
+                return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+            case "json":
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(rows))))
+            case "html":
+                return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "private, no-store"],
+                                body: .init(byteBuffer: ByteBuffer(string: MDFReportPage.html(rows, period: period.id))))
+            default:
+                throw APIError(status: .badRequest, code: "bad_format", message: "format must be html, csv or json", field: "format")
+            }
+        }
+        router.get("/admin/mdf/claims") { request, _ in
+            guard try self.isAdmin(request) else { return Response(status: .seeOther, headers: [.location: "/admin"]) }
+            let period = try period(request)
+            return AdminPage.claims(try self.database.claims(period: period.id), period: period.id)
+        }
+        router.post("/admin/mdf/reconcile") { request, _ in
+            guard try self.isAdmin(request) else { return Response(status: .seeOther, headers: [.location: "/admin"]) }
+            let form = try await request.urlEncodedForm()
+            guard let period = Period(form["period"] ?? "") else {
+                throw APIError(status: .badRequest, code: "bad_period", message: "period must be such as 2026-Q4", field: "period")
+            }
+            try self.database.reconcile(period: period.id, rules: rules, actor: "admin", now: self.now())
+            var query = URLComponents()
+            query.queryItems = [URLQueryItem(name: "period", value: period.id)]
+            return Response(status: .seeOther, headers: [.location: "/admin/mdf/claims?" + (query.percentEncodedQuery ?? "")])
+        }
+    }
+
     /// An admin token in the Authorization header, or a live admin session cookie.
     func isAdmin(_ request: Request) throws -> Bool {
         if let header = request.headers[.authorization] {

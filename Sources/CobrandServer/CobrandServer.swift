@@ -28,13 +28,15 @@ public struct EventFlushService: Service {
 /// The HTTP server: routes over the store, with the event writer as a service of the same lifecycle.
 public enum CobrandServer {
     public static func router(tracking: TrackingRoutes, portal: PortalRoutes? = nil, admin: AdminRoutes? = nil,
-                              leads: LeadRoutes? = nil, deals: DealRoutes? = nil, claims: ClaimRoutes? = nil) -> Router<ServerContext> {
+                              leads: LeadRoutes? = nil, deals: DealRoutes? = nil, claims: ClaimRoutes? = nil,
+                              mdfRules: Reconciler.Rules? = nil) -> Router<ServerContext> {
         let router = Router(context: ServerContext.self)
         router.add(middleware: RequestLogMiddleware())
         router.get("/healthz") { _, _ in "ok\n" }
         tracking.add(to: router)
         portal?.add(to: router)
         admin?.add(to: router)
+        if let admin, let mdfRules { admin.addMDF(to: router, rules: mdfRules) }
         leads?.add(to: router)
         deals?.add(to: router)
         claims?.add(to: router)
@@ -50,10 +52,10 @@ public enum CobrandServer {
 
     /// `threads` event loops answer requests; tracking hits are answered on them directly (`TrackingFastPath`).
     public static func application(tracking: TrackingRoutes, portal: PortalRoutes, admin: AdminRoutes, leads: LeadRoutes, deals: DealRoutes,
-                                   claims: ClaimRoutes, outbox: OutboxService, host: String, port: Int,
+                                   claims: ClaimRoutes, mdfRules: Reconciler.Rules, outbox: OutboxService, host: String, port: Int,
                                    threads: Int = System.coreCount, logger: Logger) -> some ApplicationProtocol {
         Application(
-            router: router(tracking: tracking, portal: portal, admin: admin, leads: leads, deals: deals, claims: claims),
+            router: router(tracking: tracking, portal: portal, admin: admin, leads: leads, deals: deals, claims: claims, mdfRules: mdfRules),
             server: http1(tracking: tracking, logger: logger),
             configuration: .init(address: .hostname(host, port: port), serverName: "cobrand"),
             services: [EventFlushService(writer: tracking.writer), outbox],

@@ -113,3 +113,52 @@ struct AdminTests {
         }
     }
 }
+
+@Suite("Admin MDF pages")
+struct AdminMDFTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    @Test("the report as HTML with an SVG chart, CSV and JSON; claims page and reconcile button; admins only")
+    func report() async throws {
+        let database = try AppDatabase(DatabaseQueue())
+        try database.allocate([.init(partner: "a<b", amount: Money(amountMinor: 500_000, currency: "EUR"))], period: Period("2026-Q4")!,
+                              deadlineDays: 60, actor: "t", now: now)
+        let request = try ClaimRequest.validated(partner: "a<b", campaign: "launch", activity: "event", start: "2026-11-02", end: "2026-11-03",
+                                                 amount: "100", currency: "EUR", invoice: "I-1", results: nil, campaigns: ["launch"])
+        _ = try database.submit(request, proofs: [], proofFolder: FileManager.default.temporaryDirectory, idempotencyKey: nil, actor: "t", now: now)
+        var random = SystemRandomNumberGenerator()
+        let admin = try database.issueToken(role: .admin, partner: nil, now: now, using: &random)
+        let partner = try database.issueToken(role: .partner, partner: "a<b", now: now, using: &random)
+        let signer = TrackingSigner(baseURL: "http://t", secret: Data(repeating: 1, count: 32))
+        let now = self.now
+        let router = CobrandServer.router(tracking: TrackingRoutes(signer: signer, writer: EventWriter(database: database), salt: Data(), now: { now }),
+                                          admin: AdminRoutes(database: database, now: { now }), mdfRules: Reconciler.Rules())
+        try await Application(router: router).test(.router) { client in
+            try await client.execute(uri: "/admin/mdf/report?period=2026-Q4", method: .get, headers: [.authorization: "Bearer \(partner)"]) { response in
+                #expect(response.status == .unauthorized)
+            }
+            let auth: HTTPFields = [.authorization: "Bearer \(admin)"]
+            try await client.execute(uri: "/admin/mdf/report?period=2026-q4", method: .get, headers: auth) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("<svg") && html.contains("<rect") && html.contains("a&lt;b"))
+                #expect(!html.contains("a<b"))
+            }
+            try await client.execute(uri: "/admin/mdf/report?period=2026-Q4&format=csv", method: .get, headers: auth) { response in
+                #expect(String(buffer: response.body).hasPrefix("partner,period,currency,allocated,claimed,approved,remaining,leads,cost_per_lead"))
+            }
+            try await client.execute(uri: "/admin/mdf/report?period=soon", method: .get, headers: auth) { response in
+                #expect(response.status == .badRequest)
+            }
+            try await client.execute(uri: "/admin/mdf/reconcile", method: .post, headers: [.authorization: "Bearer \(admin)", .contentType: "application/x-www-form-urlencoded"],
+                                     body: ByteBuffer(string: "period=2026-Q4")) { response in
+                #expect(response.status == .seeOther)
+                #expect(response.headers[.location] == "/admin/mdf/claims?period=2026-Q4")
+            }
+            try await client.execute(uri: "/admin/mdf/claims?period=2026-Q4", method: .get, headers: auth) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("<td>review</td>"))
+                #expect(html.contains("<li>event has no tracked evidence; a person checks the proofs</li>"))
+            }
+        }
+    }
+}

@@ -73,5 +73,14 @@ struct ReconcileStoreTests {
         let alpha = try #require(try database.balances(period: "2026-Q4").first)
         #expect(alpha.fields == ["alpha", "2026-Q4", "EUR", "5000.00", "4400.00", "3900.00", "0.00", "1100.00", "2027-03-01"])
         #expect(try database.verifyAudit() == nil)
+
+        // The report: 3 leads of claimed campaigns, 3900 approved, one pending deal of 40000 from them.
+        let report = try database.mdfReport(period: "2026-Q4")
+        #expect(report.map(\.fields) == [
+            ["alpha", "2026-Q4", "EUR", "5000.00", "4400.00", "3900.00", "1100.00", "3", "1300.00", "40000.00", "0.00", "0.00"],
+            ["beta", "2026-Q4", "EUR", "1000.00", "1500.00", "0.00", "1000.00", "0", "", "0.00", "0.00", ""],
+        ])
+        try database.decide(1, .approve, note: nil, rules: DealRules(), now: now)
+        #expect(try database.mdfReport(period: "2026-Q4").first?.roi == "10.26")
     }
 }
