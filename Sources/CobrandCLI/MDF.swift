@@ -17,7 +17,7 @@ extension Cobrand {
               cobrand mdf balances --period 2026-Q4
               cobrand mdf audit verify
             """,
-            subcommands: [Allocate.self, Import.self, Extend.self, Balances.self, Claim.self, Claims.self, Reconcile.self, Override.self, Report.self, Audit.self]
+            subcommands: [Allocate.self, Import.self, Extend.self, Balances.self, Claim.self, Claims.self, Reconcile.self, Override.self, Pay.self, Report.self, Audit.self]
         )
     }
 }
@@ -300,6 +300,26 @@ extension Cobrand.MDF {
                 }
                 let updated = try database.override(claim: id, status: decision, approvedMinor: minor, note: note, actor: Cobrand.MDF.actor, now: Date())
                 print("claim \(id): \(updated.status.rawValue), \(Money(amountMinor: updated.approvedMinor ?? 0, currency: updated.currency).majorText) \(updated.currency) approved")
+            } catch let error as AppDatabase.ClaimError {
+                throw UserError(error.description)
+            } catch let error as AppDatabase.ClaimOverrideError {
+                throw UserError(error.description)
+            }
+        }
+    }
+
+    struct Pay: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record that an approved or partial claim was paid; its decision is final from then on.")
+
+        @OptionGroup var options: DealOptions
+        @Argument(help: "Claim id.") var id: Int64
+        @Option(help: ArgumentHelp("Payment reference (transfer id, credit note).", valueName: "text")) var reference: String
+
+        func run() async throws {
+            do {
+                let claim = try options.project.openDatabase(options.db).markPaid(claim: id, reference: reference, actor: Cobrand.MDF.actor, now: Date())
+                print("claim \(id): \(Money(amountMinor: claim.approvedMinor ?? 0, currency: claim.currency).majorText) \(claim.currency) paid (\(reference))")
             } catch let error as AppDatabase.ClaimError {
                 throw UserError(error.description)
             } catch let error as AppDatabase.ClaimOverrideError {

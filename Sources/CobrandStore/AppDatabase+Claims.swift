@@ -26,6 +26,8 @@ extension AppDatabase {
         public let idempotencyKey: String?
         public let createdAt: Date
         public let decidedAt: Date?
+        public let paidAt: Date?
+        public let paymentReference: String?
 
         public var amount: Money { Money(amountMinor: amountMinor, currency: currency) }
         public var resultCounts: [String: Int] { (try? JSONDecoder().decode([String: Int].self, from: Data(results.utf8))) ?? [:] }
@@ -104,6 +106,24 @@ extension AppDatabase {
 
     public func claim(_ id: Int64) throws -> Claim { try writer.read { db in try Self.claim(id, db) } }
 
+    /// Records the payment of an approved or partial claim's approved amount.
+    public func markPaid(claim id: Int64, reference: String, actor: String, now: Date) throws -> Claim {
+        try writer.write { db in
+            let claim = try Self.claim(id, db)
+            guard claim.status == .approved || claim.status == .partial, claim.paidAt == nil else {
+                throw ClaimOverrideError(message: claim.paidAt == nil
+                    ? "claim \(id) is \(claim.status.rawValue); only approved or partial claims are paid"
+                    : "claim \(id) was already paid (\(claim.paymentReference ?? ""))")
+            }
+            try db.execute(sql: "UPDATE mdfClaim SET paidAt = ?, paymentReference = ? WHERE id = ?", arguments: [now, reference, id])
+            try Self.audit(actor: actor, action: "pay", subject: "claim:\(id)", detail: [
+                "amount": Money(amountMinor: claim.approvedMinor ?? 0, currency: claim.currency).majorText, "currency": claim.currency,
+                "reference": reference,
+            ], now: now, db)
+            return try Self.claim(id, db)
+        }
+    }
+
     public func claims(period: String? = nil, partner: String? = nil) throws -> [Claim] {
         try writer.read { db in
             try Claim.fetchAll(db, sql: "SELECT * FROM mdfClaim WHERE (? IS NULL OR period = ?) AND (? IS NULL OR partner = ?) ORDER BY id",
@@ -129,7 +149,7 @@ extension AppDatabase {
             "approved_amount": claim.approvedMinor.map { Money(amountMinor: $0, currency: claim.currency).majorText } as Any? ?? NSNull(),
             "reasons": claim.reasons.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } ?? [],
             "proofs": proofs.map { ["name": $0.name, "sha256": $0.sha256, "size": $0.size] },
-            "created_at": Timestamp.iso8601(claim.createdAt),
+            "created_at": Timestamp.iso8601(claim.createdAt), "paid_at": claim.paidAt.map(Timestamp.iso8601) as Any? ?? NSNull(),
         ]
     }
 }

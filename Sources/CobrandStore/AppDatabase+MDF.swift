@@ -110,7 +110,7 @@ extension AppDatabase {
     }
 
     /// Per allocation: claimed (every claim not rejected), approved (approved and partial amounts), paid
-    /// (none are paid yet: payment arrives with reconciliation), remaining (allocated minus approved).
+    /// (approved amounts marked paid), remaining (allocated minus approved).
     public func balances(period: String) throws -> [Balance] {
         try writer.read { db in
             try Row.fetchAll(db, sql: """
@@ -118,14 +118,16 @@ extension AppDatabase {
                   COALESCE((SELECT SUM(amountMinor) FROM mdfClaim c WHERE c.partner = a.partner AND c.period = a.period
                             AND c.currency = a.currency AND c.status <> 'rejected'), 0) AS claimed,
                   COALESCE((SELECT SUM(approvedMinor) FROM mdfClaim c WHERE c.partner = a.partner AND c.period = a.period
-                            AND c.currency = a.currency AND c.status IN ('approved', 'partial')), 0) AS approved
+                            AND c.currency = a.currency AND c.status IN ('approved', 'partial')), 0) AS approved,
+                  COALESCE((SELECT SUM(approvedMinor) FROM mdfClaim c WHERE c.partner = a.partner AND c.period = a.period
+                            AND c.currency = a.currency AND c.paidAt IS NOT NULL), 0) AS paid
                 FROM mdfAllocation a WHERE a.period = ? ORDER BY a.partner
                 """, arguments: [period]).map { row in
                 let currency: String = row["currency"]
                 func text(_ minor: Int64) -> String { Money(amountMinor: minor, currency: currency).majorText }
                 let allocated: Int64 = row["amountMinor"], approved: Int64 = row["approved"]
                 return Balance(partner: row["partner"], period: row["period"], currency: currency, allocated: text(allocated),
-                               claimed: text(row["claimed"]), approved: text(approved), paid: text(0), remaining: text(allocated - approved),
+                               claimed: text(row["claimed"]), approved: text(approved), paid: text(row["paid"]), remaining: text(allocated - approved),
                                deadline: row["deadline"])
             }
         }

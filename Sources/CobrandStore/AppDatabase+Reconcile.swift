@@ -17,12 +17,13 @@ extension AppDatabase {
                     id: claim.id, partner: claim.partner, campaign: claim.campaign,
                     activity: ClaimRequest.Activity(rawValue: claim.activity) ?? .other, start: claim.activityStart, end: claim.activityEnd,
                     amount: claim.amount, invoice: claim.invoice, results: claim.resultCounts, evidence: try Self.evidence(for: claim, db),
-                    override: claim.overrideNote == nil ? nil : (Reconciler.Decision.Status(rawValue: claim.status.rawValue) ?? .review, claim.approvedMinor ?? 0))
+                    override: claim.overrideNote == nil && claim.paidAt == nil ? nil
+                        : (Reconciler.Decision.Status(rawValue: claim.status.rawValue) ?? .review, claim.approvedMinor ?? 0))
             }
             let decisions = Reconciler(rules: rules).reconcile(inputs, allocations: allocations)
             var audit = try AuditAppender(db, now: now)
             let update = try db.cachedStatement(sql: "UPDATE mdfClaim SET status = ?, approvedMinor = ?, reasons = ?, decidedAt = ? WHERE id = ?")
-            for (claim, decision) in zip(claims, decisions) where claim.overrideNote == nil {
+            for (claim, decision) in zip(claims, decisions) where claim.overrideNote == nil && claim.paidAt == nil {
                 let reasons = String(decoding: try JSONSerialization.data(withJSONObject: decision.reasons, options: [.withoutEscapingSlashes]), as: UTF8.self)
                 guard claim.status.rawValue != decision.status.rawValue || claim.approvedMinor != decision.approvedMinor || claim.reasons != reasons else { continue }
                 try update.execute(arguments: [decision.status.rawValue, decision.approvedMinor, reasons, now, claim.id])

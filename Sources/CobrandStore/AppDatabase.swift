@@ -235,6 +235,12 @@ public struct AppDatabase: Sendable {
                 t.column("size", .integer).notNull()
             }
         }
+        migrator.registerMigration("v8-mdf-payments") { db in
+            try db.alter(table: "mdfClaim") { t in
+                t.add(column: "paidAt", .datetime)
+                t.add(column: "paymentReference", .text)
+            }
+        }
         return migrator
     }
 }

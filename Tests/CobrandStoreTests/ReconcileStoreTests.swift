@@ -82,5 +82,15 @@ struct ReconcileStoreTests {
         ])
         try database.decide(1, .approve, note: nil, rules: DealRules(), now: now)
         #expect(try database.mdfReport(period: "2026-Q4").first?.roi == "10.26")
+
+        // Paying a claim freezes its decision; a review claim cannot be paid, nor one paid twice.
+        try database.markPaid(claim: email, reference: "SEPA-1", actor: "test", now: now)
+        #expect(throws: AppDatabase.ClaimOverrideError.self) { try database.markPaid(claim: email, reference: "SEPA-2", actor: "test", now: now) }
+        #expect(throws: AppDatabase.ClaimOverrideError.self) { try database.markPaid(claim: beta, reference: "SEPA-3", actor: "test", now: now) }
+        #expect(try database.balances(period: "2026-Q4").first?.paid == "2400.00")
+        try database.writer.write { db in try db.execute(sql: "DELETE FROM event WHERE partner = 'alpha' AND campaign = 'launch'") }
+        try database.reconcile(period: "2026-Q4", rules: .init(), actor: "test", now: now)
+        #expect(try database.claim(email).status == .approved)
+        #expect(try database.verifyAudit() == nil)
     }
 }
