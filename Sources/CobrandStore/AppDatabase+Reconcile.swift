@@ -40,6 +40,7 @@ extension AppDatabase {
     public func override(claim id: Int64, status: Reconciler.Decision.Status, approvedMinor: Int64?, note: String, actor: String, now: Date) throws -> Claim {
         try writer.write { db in
             let claim = try Self.claim(id, db)
+            guard claim.paidAt == nil else { throw ClaimOverrideError(message: "claim \(id) was paid (\(claim.paymentReference ?? "")); its decision is final") }
             let approved: Int64 = switch status {
             case .approved: approvedMinor ?? claim.amountMinor
             case .partial: approvedMinor ?? 0

@@ -91,6 +91,9 @@ struct ReconcileStoreTests {
         try database.writer.write { db in try db.execute(sql: "DELETE FROM event WHERE partner = 'alpha' AND campaign = 'launch'") }
         try database.reconcile(period: "2026-Q4", rules: .init(), actor: "test", now: now)
         #expect(try database.claim(email).status == .approved)
+        #expect(throws: AppDatabase.ClaimOverrideError.self) {
+            try database.override(claim: email, status: .rejected, approvedMinor: nil, note: "too late", actor: "test", now: now)
+        }
         #expect(try database.verifyAudit() == nil)
     }
 }
