@@ -18,8 +18,8 @@ extension Cobrand {
     }
 }
 
-/// Options every `deals` subcommand shares: the project (for its rules) and the database.
-struct DealOptions: ParsableArguments {
+/// The project (for its rules and roster) and the database: what the deals, outbox and mdf commands share.
+struct DatabaseOptions: ParsableArguments {
     @OptionGroup var project: ProjectOptions
 
     @Option(help: ArgumentHelp("Database (default: <project>/cobrand.sqlite).", valueName: "file"))
@@ -55,7 +55,7 @@ extension Cobrand.Deals {
     struct Register: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register a deal for a partner, decided by the same rules as POST /api/deals.")
 
-        @OptionGroup var options: DealOptions
+        @OptionGroup var options: DatabaseOptions
         @Option(help: ArgumentHelp("Partner id.", valueName: "id")) var partner: String
         @Option(help: ArgumentHelp("Account domain (a subdomain counts as its registrable domain).", valueName: "domain")) var domain: String?
         @Option(help: ArgumentHelp("A lead of the partner whose company domain is the account.", valueName: "id")) var lead: Int64?
@@ -84,7 +84,7 @@ extension Cobrand.Deals {
 
         enum Format: String, ExpressibleByArgument, CaseIterable { case table, csv, json }
 
-        @OptionGroup var options: DealOptions
+        @OptionGroup var options: DatabaseOptions
         @Option(help: ArgumentHelp("Only this partner.", valueName: "id")) var partner: String?
         @Option(help: "Only this status: pending, approved, rejected, expired or conflict.") var status: String?
         @Option(help: "Output format: table, csv or json.") var format: Format = .table
@@ -130,7 +130,7 @@ extension Cobrand.Deals {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "One deal and every decision on it, with the rule that made it.")
 
-        @OptionGroup var options: DealOptions
+        @OptionGroup var options: DatabaseOptions
         @Argument(help: "Deal id.") var id: Int64
 
         func run() async throws {
@@ -149,7 +149,7 @@ extension Cobrand.Deals {
 
     struct Approve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Approve a pending deal; it is protected for deals.expiry_days from now.")
-        @OptionGroup var options: DealOptions
+        @OptionGroup var options: DatabaseOptions
         @Argument(help: "Deal id.") var id: Int64
         @Option(help: "Why, for the record.") var note: String?
         func run() async throws { try Cobrand.Deals.apply(.approve, id: id, note: note, options: options) }
@@ -157,7 +157,7 @@ extension Cobrand.Deals {
 
     struct Reject: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Reject a pending or approved deal; the account is free again.")
-        @OptionGroup var options: DealOptions
+        @OptionGroup var options: DatabaseOptions
         @Argument(help: "Deal id.") var id: Int64
         @Option(help: "Why, for the record.") var note: String?
         func run() async throws { try Cobrand.Deals.apply(.reject, id: id, note: note, options: options) }
@@ -165,7 +165,7 @@ extension Cobrand.Deals {
 
     struct Extend: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Extend an approved deal's protection by N days (from its expiry, or from now if later).")
-        @OptionGroup var options: DealOptions
+        @OptionGroup var options: DatabaseOptions
         @Argument(help: "Deal id.") var id: Int64
         @Option(help: "Days to add.") var days: Int = 30
         @Option(help: "Why, for the record.") var note: String?
@@ -176,7 +176,7 @@ extension Cobrand.Deals {
     struct Expire: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Mark approved deals whose protection ended as expired (run daily from cron; serve does it too).")
-        @OptionGroup var options: DealOptions
+        @OptionGroup var options: DatabaseOptions
         func run() async throws {
             let expired = try options.open().0.expireDeals(now: Date())
             for deal in expired { print("deal \(deal.id) (\(deal.partner), \(deal.domain)) expired") }
@@ -184,7 +184,7 @@ extension Cobrand.Deals {
         }
     }
 
-    static func apply(_ action: AppDatabase.Action, id: Int64, note: String?, options: DealOptions) throws {
+    static func apply(_ action: AppDatabase.Action, id: Int64, note: String?, options: DatabaseOptions) throws {
         let (database, rules) = try options.open()
         do {
             print(describe(try database.decide(id, action, note: note, rules: rules, now: Date())))

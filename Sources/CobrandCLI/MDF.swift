@@ -39,7 +39,7 @@ extension Cobrand.MDF {
     struct Allocate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Set one partner's allocation for a period (a new amount replaces the old).")
 
-        @OptionGroup var options: DealOptions
+        @OptionGroup var options: DatabaseOptions
         @Option(help: ArgumentHelp("Partner id.", valueName: "id")) var partner: String
         @Option(help: ArgumentHelp("Period.", valueName: "period")) var period: String
         @Option(help: ArgumentHelp("Amount in major units, such as 5000 or 5000.50.", valueName: "amount")) var amount: String
@@ -77,7 +77,7 @@ extension Cobrand.MDF {
         static let configuration = CommandConfiguration(
             abstract: "Set a whole period's allocations from a CSV (partner,amount,currency[,deadline]); all rows or none.")
 
-        @OptionGroup var options: DealOptions
+        @OptionGroup var options: DatabaseOptions
         @Option(help: ArgumentHelp("Period.", valueName: "period")) var period: String
         @Argument(help: ArgumentHelp("The CSV file.", valueName: "file")) var file: String
 
@@ -108,7 +108,7 @@ extension Cobrand.MDF {
     struct Extend: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Move one partner's claim deadline for a period.")
 
-        @OptionGroup var options: DealOptions
+        @OptionGroup var options: DatabaseOptions
         @Option(help: ArgumentHelp("Partner id.", valueName: "id")) var partner: String
         @Option(help: ArgumentHelp("Period.", valueName: "period")) var period: String
         @Option(help: ArgumentHelp("New deadline, YYYY-MM-DD.", valueName: "day")) var deadline: String
@@ -134,7 +134,7 @@ extension Cobrand.MDF {
 
         enum Format: String, ExpressibleByArgument, CaseIterable { case table, csv, json }
 
-        @OptionGroup var options: DealOptions
+        @OptionGroup var options: DatabaseOptions
         @Option(help: ArgumentHelp("Period.", valueName: "period")) var period: String
         @Option(help: "Output format: table, csv or json.") var format: Format = .table
 
@@ -166,7 +166,7 @@ extension Cobrand.MDF {
             """
         )
 
-        @OptionGroup var options: DealOptions
+        @OptionGroup var options: DatabaseOptions
         @Option(help: ArgumentHelp("Partner id.", valueName: "id")) var partner: String
         @Option(help: ArgumentHelp("Campaign id.", valueName: "id")) var campaign: String
         @Option(help: "email, webinar, event, syndication, paid-social or other.") var activity: String
@@ -213,7 +213,7 @@ extension Cobrand.MDF {
     struct Claims: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List claims, optionally of one period and partner, as a table or JSON.")
 
-        @OptionGroup var options: DealOptions
+        @OptionGroup var options: DatabaseOptions
         @Option(help: ArgumentHelp("Period.", valueName: "period")) var period: String?
         @Option(help: ArgumentHelp("Partner id.", valueName: "id")) var partner: String?
         @Flag(help: "JSON instead of a table.") var json = false
@@ -244,7 +244,7 @@ extension Cobrand.MDF {
             abstract: "Decide every claim of a period against tracked activity: approved, partial, review or rejected, with reasons.",
             discussion: "Deterministic and re-runnable: the same data gives the same decisions; admin overrides are kept.")
 
-        @OptionGroup var options: DealOptions
+        @OptionGroup var options: DatabaseOptions
         @Option(help: ArgumentHelp("Period.", valueName: "period")) var period: String
         @Flag(help: "JSON instead of text.") var json = false
 
@@ -281,7 +281,7 @@ extension Cobrand.MDF {
     struct Override: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "An admin's decision on a claim, with a note; reconciliation keeps it.")
 
-        @OptionGroup var options: DealOptions
+        @OptionGroup var options: DatabaseOptions
         @Argument(help: "Claim id.") var id: Int64
         @Option(help: "approved, partial, review or rejected.") var status: String
         @Option(help: ArgumentHelp("Approved amount (partial; default for approved: the claim).", valueName: "amount")) var amount: String?
@@ -312,7 +312,7 @@ extension Cobrand.MDF {
         static let configuration = CommandConfiguration(
             abstract: "Record that an approved or partial claim was paid; its decision is final from then on.")
 
-        @OptionGroup var options: DealOptions
+        @OptionGroup var options: DatabaseOptions
         @Argument(help: "Claim id.") var id: Int64
         @Option(help: ArgumentHelp("Payment reference (transfer id, credit note).", valueName: "text")) var reference: String
 
@@ -334,7 +334,7 @@ extension Cobrand.MDF {
 
         enum Format: String, ExpressibleByArgument, CaseIterable { case table, csv, json, html }
 
-        @OptionGroup var options: DealOptions
+        @OptionGroup var options: DatabaseOptions
         @Option(help: ArgumentHelp("Period.", valueName: "period")) var period: String
         @Option(help: "Output format: table, csv, json or html (with an SVG chart).") var format: Format = .table
         @Option(help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "file")) var out: String?
@@ -365,7 +365,7 @@ extension Cobrand.MDF {
             static let configuration = CommandConfiguration(
                 abstract: "Recompute the chain; exit 1 and name the first row that was edited, removed or reordered.")
 
-            @OptionGroup var options: DealOptions
+            @OptionGroup var options: DatabaseOptions
 
             func run() async throws {
                 let database = try options.project.openDatabase(options.db)

@@ -24,7 +24,7 @@ extension Cobrand.Outbox {
         static let configuration = CommandConfiguration(
             abstract: "Deliver what is due now, oldest first; stops at the first failure (it is retried after its backoff).")
 
-        @OptionGroup var options: DealOptions
+        @OptionGroup var options: DatabaseOptions
 
         func run() async throws {
             let (project, _) = try options.project.load()
@@ -44,7 +44,7 @@ extension Cobrand.Outbox {
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Counts per status, and every dead row with its last error.")
 
-        @OptionGroup var options: DealOptions
+        @OptionGroup var options: DatabaseOptions
 
         func run() async throws {
             let database = try options.project.openDatabase(options.db)
@@ -62,7 +62,7 @@ extension Cobrand.Outbox {
     struct Retry: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Put dead rows back in the queue with fresh attempts.")
 
-        @OptionGroup var options: DealOptions
+        @OptionGroup var options: DatabaseOptions
         @Argument(help: "Outbox row ids (see cobrand outbox status).") var ids: [Int64] = []
         @Flag(help: "Every dead row.") var all = false
 
@@ -80,7 +80,7 @@ extension Cobrand.Outbox {
         static let configuration = CommandConfiguration(
             abstract: "Print the webhook signing secret (COBRAND_WEBHOOK_SECRET, else the database's), for the CRM side.")
 
-        @OptionGroup var options: DealOptions
+        @OptionGroup var options: DatabaseOptions
 
         func run() async throws {
             print(String(decoding: try ProjectOptions.webhookSecret(database: options.project.openDatabase(options.db)), as: UTF8.self))
