@@ -25,7 +25,7 @@ public struct ClaimRoutes: Sendable {
         let activity: String?
         let activity_start: String?
         let activity_end: String?
-        let amount: DealRoutes.Body.Amount?
+        let amount: AmountText?
         let currency: String?
         let invoice: String?
         let results: [String: Int]?
@@ -39,18 +39,9 @@ public struct ClaimRoutes: Sendable {
 
     public func add(to router: Router<ServerContext>) {
         router.post("/api/mdf/claims") { request, _ in
-            let partner = try DealRoutes.partner(request, database: self.database)
+            let partner = try request.partner(in: self.database)
             let key = request.headers[HTTPField.Name("Idempotency-Key")!]
-            let buffer = try await request.body.collect(upTo: 16 << 20)
-            let body: Body
-            do {
-                body = try JSONDecoder().decode(Body.self, from: Data(buffer: buffer))
-            } catch let DecodingError.typeMismatch(_, context) where !context.codingPath.isEmpty {
-                let field = context.codingPath[0].stringValue
-                throw APIError(status: .badRequest, code: "invalid", message: "\(field) has the wrong type", field: field)
-            } catch {
-                throw APIError(status: .badRequest, code: "bad_json", message: "the body must be a JSON object of fields")
-            }
+            let body = try await request.decodeJSON(Body.self, upTo: 16 << 20)
             do {
                 let claim = try ClaimRequest.validated(partner: partner, campaign: body.campaign, activity: body.activity, start: body.activity_start,
                                                        end: body.activity_end, amount: body.amount?.text, currency: body.currency,
@@ -71,7 +62,7 @@ public struct ClaimRoutes: Sendable {
             }
         }
         router.get("/api/mdf/claims/{id}") { request, context in
-            let partner = try DealRoutes.partner(request, database: self.database)
+            let partner = try request.partner(in: self.database)
             guard let id = context.parameters.get("id").flatMap(Int64.init), let claim = try? self.database.claim(id), claim.partner == partner else {
                 throw APIError(status: .notFound, code: "not_found", message: "no such claim")
             }

@@ -18,48 +18,25 @@ public struct DealRoutes: Sendable {
         self.now = now
     }
 
-    /// The JSON body of a registration; `value` may be a string ("25000.00") or a whole number.
+    /// The JSON body of a registration.
     struct Body: Decodable {
         let account_domain: String?
         let lead_id: Int64?
         let account_name: String?
-        let value: Amount?
+        let value: AmountText?
         let currency: String?
         let products: [String]?
         let expected_close: String?
-
-        struct Amount: Decodable {
-            let text: String
-            init(from decoder: any Decoder) throws {
-                let container = try decoder.singleValueContainer()
-                if let text = try? container.decode(String.self) { self.text = text }
-                else if let whole = try? container.decode(Int64.self) { text = String(whole) }
-                else {
-                    throw DecodingError.dataCorruptedError(in: container, debugDescription: "write the value as a string such as \"12500.50\"")
-                }
-            }
-        }
     }
 
     public func add(to router: Router<ServerContext>) {
         router.post("/api/deals") { request, _ in
-            let partner = try self.partner(request)
+            let partner = try request.partner(in: self.database)
             let key = request.headers[HTTPField.Name("Idempotency-Key")!]
             if let key, key.isEmpty || key.count > 200 {
                 throw APIError(status: .badRequest, code: "invalid", message: "Idempotency-Key must be 1 to 200 characters", field: "Idempotency-Key")
             }
-            let buffer = try await request.body.collect(upTo: 16_384)
-            let body: Body
-            do {
-                body = try JSONDecoder().decode(Body.self, from: Data(buffer: buffer))
-            } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
-                throw APIError(status: .badRequest, code: "invalid", message: context.debugDescription, field: context.codingPath[0].stringValue)
-            } catch let DecodingError.typeMismatch(_, context) where !context.codingPath.isEmpty {
-                let field = context.codingPath[0].stringValue
-                throw APIError(status: .badRequest, code: "invalid", message: "\(field) has the wrong type", field: field)
-            } catch {
-                throw APIError(status: .badRequest, code: "bad_json", message: "the body must be a JSON object of fields")
-            }
+            let body = try await request.decodeJSON(Body.self, upTo: 16_384)
             let registration: AppDatabase.Registration
             do {
                 var domain = body.account_domain
@@ -77,23 +54,12 @@ public struct DealRoutes: Sendable {
             return Response.json(AppDatabase.payload(registration.deal), status: status)
         }
         router.get("/api/deals/{id}") { request, context in
-            let partner = try self.partner(request)
+            let partner = try request.partner(in: self.database)
             // Another partner's deal is indistinguishable from a missing one.
             guard let id = context.parameters.get("id").flatMap(Int64.init), let deal = try? self.database.deal(id), deal.partner == partner else {
                 throw APIError(status: .notFound, code: "not_found", message: "no such deal")
             }
             return Response.json(AppDatabase.payload(deal), status: .ok)
         }
-    }
-
-    func partner(_ request: Request) throws -> String { try Self.partner(request, database: database) }
-
-    /// The partner of the request's bearer token (a partner access token from `cobrand partners token`).
-    static func partner(_ request: Request, database: AppDatabase) throws -> String {
-        let header = request.headers[.authorization] ?? ""
-        guard header.hasPrefix("Bearer "), let grant = try database.grant(for: String(header.dropFirst(7))), grant.role == .partner,
-              let partner = grant.partner
-        else { throw APIError(status: .unauthorized, code: "unauthorized", message: "A partner token is required: Authorization: Bearer <token>.") }
-        return partner
     }
 }

@@ -90,32 +90,20 @@ public struct LeadRoutes: Sendable {
 
     /// A JSON object body with scalar values, as text fields (`true` and numbers become their text).
     static func jsonFields(_ request: Request) async throws -> [String: String] {
-        let buffer = try await request.body.collect(upTo: 16_384)
-        let object: [String: Scalar]
-        do {
-            object = try JSONDecoder().decode([String: Scalar].self, from: Data(buffer: buffer))
-        } catch let DecodingError.typeMismatch(_, context) where !context.codingPath.isEmpty {
-            let key = context.codingPath[0].stringValue
-            throw APIError(status: .badRequest, code: "invalid", message: "\(key) must be a string, number, boolean or null", field: key)
-        } catch {
-            throw APIError(status: .badRequest, code: "bad_json", message: "the body must be a JSON object of fields")
-        }
-        return object.compactMapValues(\.text)
+        try await request.decodeJSON([String: Scalar].self, upTo: 16_384).compactMapValues(\.text)
     }
 
-    /// A JSON field value: text, a boolean, a number or null.
-    enum Scalar: Decodable {
-        case text(String?)
+    /// A JSON field value as text: a string, a boolean, a number, or nil for null.
+    struct Scalar: Decodable {
+        let text: String?
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
-            if container.decodeNil() { self = .text(nil) }
-            else if let text = try? container.decode(String.self) { self = .text(text) }
-            else if let flag = try? container.decode(Bool.self) { self = .text(flag ? "true" : "false") }
-            else if let number = try? container.decode(Int64.self) { self = .text(String(number)) }
-            else { self = .text(String(try container.decode(Double.self))) }
+            if container.decodeNil() { text = nil }
+            else if let string = try? container.decode(String.self) { text = string }
+            else if let flag = try? container.decode(Bool.self) { text = flag ? "true" : "false" }
+            else if let number = try? container.decode(Int64.self) { text = String(number) }
+            else { text = String(try container.decode(Double.self)) }
         }
-
-        var text: String? { if case let .text(value) = self { value } else { nil } }
     }
 }

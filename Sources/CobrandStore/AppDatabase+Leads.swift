@@ -86,18 +86,17 @@ extension AppDatabase {
     /// Leads, newest first, optionally of one partner.
     public func leads(partner: String? = nil) throws -> [StoredLead] {
         try writer.read { db in
-            try StoredLead.fetchAll(db, sql: """
-                SELECT lead.*, (SELECT COUNT(*) FROM leadSubmission WHERE leadId = lead.id) AS submissions
-                FROM lead WHERE (? IS NULL OR partner = ?) ORDER BY createdAt DESC, id DESC
-                """, arguments: [partner, partner])
+            try StoredLead.fetchAll(db, sql: Self.storedLead + " WHERE (? IS NULL OR partner = ?) ORDER BY createdAt DESC, id DESC",
+                                    arguments: [partner, partner])
         }
     }
 
     static func lead(_ id: Int64, _ db: Database) throws -> StoredLead {
-        try StoredLead.fetchOne(db, sql: """
-            SELECT lead.*, (SELECT COUNT(*) FROM leadSubmission WHERE leadId = lead.id) AS submissions FROM lead WHERE id = ?
-            """, arguments: [id])!
+        try StoredLead.fetchOne(db, sql: storedLead + " WHERE id = ?", arguments: [id])!
     }
+
+    /// A lead with its count of submissions.
+    static let storedLead = "SELECT lead.*, (SELECT COUNT(*) FROM leadSubmission WHERE leadId = lead.id) AS submissions FROM lead"
 
     /// The lead as the CRM webhook and the JSON export carry it.
     public static func payload(_ lead: StoredLead, asset: String? = nil) -> [String: Any] {

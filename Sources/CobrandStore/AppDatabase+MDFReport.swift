@@ -39,21 +39,22 @@ extension AppDatabase {
     public func mdfReport(period: String) throws -> [MDFReportRow] {
         let balances = try balances(period: period)
         return try writer.read { db in
-            try balances.map { balance in
-                let allocation = try Allocation.fetchOne(db, sql: "SELECT * FROM mdfAllocation WHERE partner = ? AND period = ?",
-                                                         arguments: [balance.partner, period])!
-                let until = Period.add(1, to: allocation.end)
+            // Every allocation of a period has the period's days.
+            guard let days = try Row.fetchOne(db, sql: "SELECT start, end FROM mdfAllocation WHERE period = ? LIMIT 1", arguments: [period])
+            else { return [] }
+            let start: String = days["start"], until = Period.add(1, to: days["end"])
+            return try balances.map { balance in
                 let campaigns = "SELECT campaign FROM mdfClaim WHERE partner = ? AND period = ? AND status <> 'rejected'"
                 let leads = try Int.fetchOne(db, sql: """
                     SELECT COUNT(DISTINCT leadId) FROM leadSubmission
                     WHERE partner = ? AND submittedAt >= ? AND submittedAt < ? AND campaign IN (\(campaigns))
-                    """, arguments: [balance.partner, allocation.start, until, balance.partner, period]) ?? 0
+                    """, arguments: [balance.partner, start, until, balance.partner, period]) ?? 0
                 let deals = try Row.fetchOne(db, sql: """
                     SELECT COALESCE(SUM(valueMinor), 0) AS pipeline, COALESCE(SUM(CASE WHEN status = 'approved' THEN valueMinor END), 0) AS approved
                     FROM deal WHERE partner = ? AND currency = ? AND status IN ('pending', 'approved') AND domain IN (
                       SELECT companyDomain FROM lead WHERE partner = ? AND id IN (
                         SELECT leadId FROM leadSubmission WHERE partner = ? AND submittedAt >= ? AND submittedAt < ? AND campaign IN (\(campaigns))))
-                    """, arguments: [balance.partner, balance.currency, balance.partner, balance.partner, allocation.start, until, balance.partner, period])
+                    """, arguments: [balance.partner, balance.currency, balance.partner, balance.partner, start, until, balance.partner, period])
                 let approvedMinor = Money(major: balance.approved, currency: balance.currency)?.amountMinor ?? 0
                 let approvedDeals: Int64 = deals?["approved"] ?? 0
                 func text(_ minor: Int64) -> String { Money(amountMinor: minor, currency: balance.currency).majorText }

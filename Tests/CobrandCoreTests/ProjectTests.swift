@@ -33,6 +33,17 @@ struct ProjectTests {
         #expect(type == [.error("Templates/launch/campaign.yaml", field: "components[0].emails[0].day", "has the wrong type; expected a whole number")])
     }
 
+    @Test("money thresholds in cobrand.yaml are exact minor units; a bad amount or a currency given twice is an error")
+    func thresholds() throws {
+        let (project, _) = Project.load(Fixture.project(["cobrand.yaml": "deals:\n  auto_approve_below: {usd: 100, EUR: 99.5}\nmdf:\n  cost_per_lead_max: {GBP: 40}\n"]))
+        #expect(project?.config.deals.rules.autoApproveBelow == ["USD": 10_000, "EUR": 9_950])
+        #expect(project?.config.mdf.reconciliation.costPerLeadMax == ["GBP": 4_000])
+        let (_, twice) = Project.load(Fixture.project(["cobrand.yaml": "deals:\n  auto_approve_below: {usd: 100, USD: 200}\n"]))
+        #expect(twice == [.error("cobrand.yaml", field: "deals.auto_approve_below", "USD is given twice")])
+        let (_, bad) = Project.load(Fixture.project(["cobrand.yaml": "mdf:\n  cost_per_lead_max: {EUR: 1.005}\n"]))
+        #expect(bad == [.error("cobrand.yaml", field: "mdf.cost_per_lead_max", "EUR: 1.005 is not an amount in a currency such as EUR: 500")])
+    }
+
     @Test("unknown keys in cobrand.yaml and manifests are warnings that name the key path; bad URLs are errors")
     func unknownKeys() {
         let manifest = Fixture.files["Templates/launch/campaign.yaml"]!.replacingOccurrences(of: "max_length: 80", with: "max_lenght: 80")

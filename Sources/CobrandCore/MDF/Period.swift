@@ -56,7 +56,7 @@ public struct Period: Sendable, Equatable, Hashable, CustomStringConvertible {
     /// A valid `YYYY-MM-DD` day, as a date at 00:00 UTC.
     public static func day(_ text: String) -> Date? {
         guard text.count == 10, let parts = SendSchedule.day(text), let date = Calendar.utcGregorian.date(from: parts),
-              Timestamp.format(date, "%04d-%02d-%02d") == text  // no 2027-02-31
+              Timestamp.day(date) == text  // no 2027-02-31
         else { return nil }
         return date
     }
@@ -64,7 +64,7 @@ public struct Period: Sendable, Equatable, Hashable, CustomStringConvertible {
     /// `YYYY-MM-DD` plus `days`.
     public static func add(_ days: Int, to text: String) -> String {
         guard let date = day(text) else { return text }
-        return Timestamp.format(date.addingTimeInterval(Double(days) * 86_400), "%04d-%02d-%02d")
+        return Timestamp.day(date.addingTimeInterval(Double(days) * 86_400))
     }
 
     static func daysIn(year: Int, month: Int) -> Int {

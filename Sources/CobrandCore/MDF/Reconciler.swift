@@ -44,7 +44,7 @@ public struct Reconciler: Sendable {
         }
     }
 
-    public struct Claim: Sendable, Equatable {
+    public struct Claim: Sendable {
         public let id: Int64
         public let partner: String
         public let campaign: String
@@ -72,8 +72,6 @@ public struct Reconciler: Sendable {
             self.evidence = evidence
             self.override = override
         }
-
-        public static func == (a: Claim, b: Claim) -> Bool { a.id == b.id }
     }
 
     public struct Decision: Sendable, Equatable {

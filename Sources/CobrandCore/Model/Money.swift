@@ -39,11 +39,8 @@ public struct Money: Sendable, Equatable, Decodable {
               parts.count == 1 || (!parts[1].isEmpty && parts[1].count <= exponent && parts[1].allSatisfy({ $0.isASCII && $0.isNumber })),
               var minor = Int64(parts[0])
         else { return nil }
-        let fraction = parts.count == 2 ? String(parts[1]) : ""
-        for index in 0..<exponent {
-            let digits = Array(fraction)
-            minor = minor * 10 + (index < digits.count ? Int64(String(digits[index]))! : 0)
-        }
+        let digits = parts.count == 2 ? parts[1].compactMap(\.wholeNumberValue) : []
+        for index in 0..<exponent { minor = minor * 10 + Int64(index < digits.count ? digits[index] : 0) }
         self.init(amountMinor: minor, currency: code)
     }
 

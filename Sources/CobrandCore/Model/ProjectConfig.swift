@@ -109,14 +109,8 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
                 guard days >= 1 else { throw DecodingError.dataCorruptedError(forKey: .expiryDays, in: c, debugDescription: "must be 1 or more days") }
                 rules.expiryDays = days
             }
-            if let thresholds = try c.decodeIfPresent([String: String].self, forKey: .autoApproveBelow) {
-                rules.autoApproveBelow = try Dictionary(uniqueKeysWithValues: thresholds.map { code, text in
-                    guard let money = Money(major: text, currency: code) else {
-                        throw DecodingError.dataCorruptedError(forKey: .autoApproveBelow, in: c,
-                                                               debugDescription: "\(code): \(text) is not an amount in a currency such as USD: 25000")
-                    }
-                    return (money.currency, money.amountMinor)
-                })
+            if let thresholds = try c.decodeAmountsIfPresent(forKey: .autoApproveBelow, example: "USD: 25000") {
+                rules.autoApproveBelow = thresholds
             }
         }
     }
@@ -166,14 +160,8 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
                 guard ratio >= 1 else { throw DecodingError.dataCorruptedError(forKey: .resultsRatioMax, in: c, debugDescription: "must be 1 or more") }
                 reconciliation.resultsRatioMax = ratio
             }
-            if let caps = try c.decodeIfPresent([String: String].self, forKey: .costPerLeadMax) {
-                reconciliation.costPerLeadMax = try Dictionary(uniqueKeysWithValues: caps.map { code, text in
-                    guard let money = Money(major: text, currency: code) else {
-                        throw DecodingError.dataCorruptedError(forKey: .costPerLeadMax, in: c,
-                                                               debugDescription: "\(code): \(text) is not an amount in a currency such as EUR: 500")
-                    }
-                    return (money.currency, money.amountMinor)
-                })
+            if let caps = try c.decodeAmountsIfPresent(forKey: .costPerLeadMax, example: "EUR: 500") {
+                reconciliation.costPerLeadMax = caps
             }
             guard claimDeadlineDays >= 0 else {
                 throw DecodingError.dataCorruptedError(forKey: .claimDeadlineDays, in: c, debugDescription: "must be 0 or more days")
@@ -224,5 +212,24 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
         defaultLocale = try c.decodeIfPresent(LocaleTag.self, forKey: .defaultLocale) ?? defaultLocale
         trackingBaseURL = try c.decodeIfPresent(String.self, forKey: .trackingBaseURL)
         portalURL = try c.decodeIfPresent(String.self, forKey: .portalURL) ?? portalURL
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// A map of currency code to a major-unit amount (`{USD: 25000, EUR: 25000.50}`) as minor units per
+    /// upper-case code; a bad amount or a currency given twice is an error naming the key.
+    func decodeAmountsIfPresent(forKey key: Key, example: String) throws -> [String: Int64]? {
+        guard let texts = try decodeIfPresent([String: String].self, forKey: key) else { return nil }
+        var amounts: [String: Int64] = [:]
+        for (code, text) in texts.sorted(by: { $0.key < $1.key }) {
+            guard let money = Money(major: text, currency: code) else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "\(code): \(text) is not an amount in a currency such as \(example)")
+            }
+            guard amounts[money.currency] == nil else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "\(money.currency) is given twice")
+            }
+            amounts[money.currency] = money.amountMinor
+        }
+        return amounts
     }
 }

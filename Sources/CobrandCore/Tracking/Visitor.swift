@@ -34,11 +34,20 @@ public enum Visitor {
         guard let userAgent, !userAgent.isEmpty else { return .other }
         // ASCII lower-casing and a byte search: Foundation's `contains` goes through CFString on Linux.
         let agent = userAgent.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
-        func has(_ word: String) -> Bool { agent.firstRange(of: Array(word.utf8)) != nil }
-        if has("googleimageproxy") || has("yahoomailproxy") || has("outlook") || agent == Array("mozilla/5.0".utf8) { return .mailProxy }
-        if ["bot", "crawler", "spider", "curl", "wget", "python", "go-http-client", "headless"].contains(where: has) { return .bot }
-        if ["iphone", "android", "mobile", "ipad"].contains(where: has) { return .mobile }
-        if ["windows", "macintosh", "x11", "linux", "cros"].contains(where: has) { return .desktop }
-        return .other
+        if agent == bareMozilla { return .mailProxy }
+        return signatures.first { _, words in words.contains { agent.firstRange(of: $0) != nil } }?.class ?? .other
     }
+
+    /// Lower-case words that mark each class, checked in this order; as bytes once, not per hit.
+    static let signatures: [(class: AgentClass, words: [[UInt8]])] = {
+        let words: [(AgentClass, [String])] = [
+            (.mailProxy, ["googleimageproxy", "yahoomailproxy", "outlook"]),
+            (.bot, ["bot", "crawler", "spider", "curl", "wget", "python", "go-http-client", "headless"]),
+            (.mobile, ["iphone", "android", "mobile", "ipad"]),
+            (.desktop, ["windows", "macintosh", "x11", "linux", "cros"]),
+        ]
+        return words.map { ($0.0, $0.1.map { Array($0.utf8) }) }
+    }()
+    /// Apple Mail's privacy proxy sends exactly this.
+    static let bareMozilla = Array("mozilla/5.0".utf8)
 }
