@@ -20,13 +20,14 @@ import tempfile
 import time
 import urllib.request
 import zipfile
+from datetime import date
 from io import BytesIO
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 failures = []
@@ -55,6 +56,11 @@ def browser(javascript=True):
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
     driver.set_page_load_timeout(30)
     return driver
+
+
+TODAY = date.today()
+QUARTER_START = date(TODAY.year, 3 * ((TODAY.month - 1) // 3) + 1, 1)
+QUARTER = f"{TODAY.year}-Q{(TODAY.month - 1) // 3 + 1}"
 
 
 def submit(driver, selector):
@@ -112,8 +118,41 @@ def portal(driver, base, token, page):
     check(any(name.endswith("/manifest.json") and "acme-cloud" in name for name in names),
           f"{page}: the download link returns acme-cloud's bundle zip ({len(body)} bytes)")
 
+    mdf_claim(driver, page)
+
     submit(driver, "form[action='/portal/sign-out'] button")
     check(driver.find_elements(By.NAME, "token") != [], f"{page}: signing out returns to the sign-in form")
+
+
+def mdf_claim(driver, page):
+    """From the kit list to the MDF page: the balance, then a claim with a proof file through the form."""
+    driver.find_element(By.CSS_SELECTOR, "nav a[href='/portal/mdf']").click()
+    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, "table.balances, form[action='/portal/mdf/claims']"))
+    rows = [tr.text for tr in driver.find_elements(By.CSS_SELECTOR, "table.balances tbody tr")]
+    check(any(QUARTER in row and "$5,000.00" in row for row in rows), f"{page}: the MDF page shows this quarter's allocation ({rows})")
+    before = len(driver.find_elements(By.CSS_SELECTOR, "table.claims tbody tr"))
+    Select(driver.find_element(By.NAME, "campaign")).select_by_value("cloud-migration")
+    Select(driver.find_element(By.NAME, "activity")).select_by_value("email")
+    for name, day in (("activity_start", QUARTER_START), ("activity_end", TODAY)):
+        driver.find_element(By.NAME, name).send_keys(day.strftime("%m%d%Y"))  # Chromium's en-US date field: mm/dd/yyyy
+    driver.find_element(By.NAME, "amount").send_keys("1250.00")
+    driver.find_element(By.NAME, "invoice").send_keys(f"INV-{page}")
+    driver.find_element(By.NAME, "results.emails_sent").send_keys("4000")
+    proof = os.path.join(tempfile.mkdtemp(prefix="cobrand-proof-"), "invoice <1>.pdf")
+    with open(proof, "wb") as file:
+        file.write(b"%PDF-1.4 proof of " + page.encode())
+    driver.find_element(By.NAME, "proofs").send_keys(proof)
+    submit(driver, "form[action='/portal/mdf/claims'] button[type=submit]")
+    notice = driver.find_elements(By.CSS_SELECTOR, "[role=status]")
+    check(notice != [] and "#" in notice[0].text and "/portal/mdf?submitted=" in driver.current_url,
+          f"{page}: the claim is received and the page says so ({driver.current_url})")
+    rows = driver.find_elements(By.CSS_SELECTOR, "table.claims tbody tr")
+    newest = rows[0].text if rows else ""
+    check(len(rows) == before + 1 and f"INV-{page}" in newest and "$1,250.00" in newest and "invoice <1>.pdf" in newest,
+          f"{page}: the claim is listed with its amount and proof ({newest!r})")
+    check(rows != [] and rows[0].find_element(By.CSS_SELECTOR, "[data-status]").get_attribute("data-status") == "submitted",
+          f"{page}: the new claim's status is submitted")
+    console_errors(driver, page + " MDF")
 
 
 def main():
@@ -137,6 +176,8 @@ def main():
                                check=True, capture_output=True, text=True).stdout.strip()
         admin = subprocess.run([cobrand, "admin", "token", "--project", project],
                                check=True, capture_output=True, text=True).stdout.strip()
+        subprocess.run([cobrand, "mdf", "allocate", "--project", project, "--partner", "acme-cloud", "--period", QUARTER,
+                        "--amount", "5000", "--currency", "USD"], check=True, stdout=subprocess.DEVNULL)
         log = open(os.path.join(work, "serve.log"), "w")
         server = subprocess.Popen([cobrand, "serve", "--project", project, "--port", str(port)], stdout=log, stderr=log)
         base = f"http://127.0.0.1:{port}"

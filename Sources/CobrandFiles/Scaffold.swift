@@ -84,6 +84,54 @@ public enum Scaffold {
               thanks_text: "We have received your details and will be in touch shortly."
               check_entry: "Please check your entry"
               rate_limited: "Too many submissions from your connection. Please try again in a minute."
+              mdf_title: "Marketing funds"
+              claim_submitted: "Your claim was received:"
+              mdf_balances: "Your funds"
+              no_allocation: "No marketing funds have been allocated to you yet."
+              period: "Period"
+              allocated: "Allocated"
+              claimed: "Claimed"
+              approved: "Approved"
+              paid: "Paid"
+              remaining: "Remaining"
+              deadline: "Claim by"
+              closed: "closed"
+              your_claims: "Your claims"
+              no_claims: "You have not claimed any funds yet."
+              campaign: "Campaign"
+              activity: "Activity"
+              window: "Dates"
+              amount: "Amount"
+              status: "Status"
+              reasons: "Reasons"
+              new_claim: "Claim funds"
+              activity_start: "First day of the activity"
+              activity_end: "Last day of the activity"
+              currency: "Currency"
+              invoice: "Invoice reference"
+              results: "Results you achieved"
+              proofs: "Proof (invoice, screenshots)"
+              proofs_help: "PDF or images, up to 10 MB each."
+              submit_claim: "Submit claim"
+              status_submitted: "Submitted"
+              status_approved: "Approved"
+              status_partial: "Partly approved"
+              status_review: "In review"
+              status_rejected: "Rejected"
+              activity_email: "Email"
+              activity_webinar: "Webinar"
+              activity_event: "Event"
+              activity_syndication: "Syndication"
+              activity_paid_social: "Paid social"
+              activity_other: "Other"
+              result_emails_sent: "Emails sent"
+              result_opens: "Opens"
+              result_clicks: "Clicks"
+              result_attendees: "Attendees"
+              result_registrations: "Registrations"
+              result_page_views: "Page views"
+              result_leads: "Leads"
+              result_impressions: "Impressions"
 
             """,
         "Templates/_shared/portal/sign-in.html.mustache": """
@@ -99,11 +147,40 @@ public enum Scaffold {
             <!DOCTYPE html>
             <html lang="{{locale.tag}}" dir="{{locale.dir}}"><head><meta charset="utf-8"><title>{{t.portal.your_kits}} | {{partner.name}}</title></head>
             <body><header><strong><bdi>{{partner.name}}</bdi></strong>
-            <form method="post" action="/portal/sign-out"><button type="submit">{{t.portal.sign_out}}</button></form></header>
+            <nav><a href="/portal">{{t.portal.your_kits}}</a> <a href="/portal/mdf">{{t.portal.mdf_title}}</a></nav>
+            <form method="post" action="/portal/sign-out"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">{{t.portal.sign_out}}</button></form></header>
             <main><h1>{{t.portal.your_kits}}</h1>{{#empty}}<p>{{t.portal.empty}}</p>{{/empty}}
             {{#campaigns}}<h2>{{title}}</h2><table><tr><th>{{t.portal.locale}}</th><th>{{t.portal.files}}</th><th>{{t.portal.size}}</th><th>{{t.portal.built}}</th><th></th></tr>
             {{#kits}}<tr><td>{{locale}}</td><td>{{files}}</td><td>{{size}}</td><td>{{built}}</td><td><a class="download" href="{{href}}">{{t.portal.download}}</a></td></tr>
             {{/kits}}</table>{{/campaigns}}</main></body></html>
+
+            """,
+        "Templates/_shared/portal/mdf.html.mustache": """
+            <!DOCTYPE html>
+            <html lang="{{locale.tag}}" dir="{{locale.dir}}"><head><meta charset="utf-8"><title>{{t.portal.mdf_title}} | {{partner.name}}</title></head>
+            <body><header><strong><bdi>{{partner.name}}</bdi></strong>
+            <nav><a href="/portal">{{t.portal.your_kits}}</a> <a href="/portal/mdf">{{t.portal.mdf_title}}</a></nav>
+            <form method="post" action="/portal/sign-out"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">{{t.portal.sign_out}}</button></form></header>
+            <main><h1>{{t.portal.mdf_title}}</h1>{{#notice}}<p role="status">{{t.portal.claim_submitted}} #{{id}}</p>{{/notice}}
+            <h2>{{t.portal.mdf_balances}}</h2>{{#no_allocation}}<p>{{t.portal.no_allocation}}</p>{{/no_allocation}}
+            {{^no_allocation}}<table><tr><th>{{t.portal.period}}</th><th>{{t.portal.allocated}}</th><th>{{t.portal.claimed}}</th><th>{{t.portal.approved}}</th><th>{{t.portal.paid}}</th><th>{{t.portal.remaining}}</th><th>{{t.portal.deadline}}</th></tr>
+            {{#allocations}}<tr><td>{{period}}</td><td>{{allocated}}</td><td>{{claimed}}</td><td>{{approved}}</td><td>{{paid}}</td><td>{{remaining}}</td><td>{{deadline}}</td></tr>{{/allocations}}</table>{{/no_allocation}}
+            <h2>{{t.portal.your_claims}}</h2>{{#no_claims}}<p>{{t.portal.no_claims}}</p>{{/no_claims}}
+            {{^no_claims}}<table><tr><th>#</th><th>{{t.portal.campaign}}</th><th>{{t.portal.activity}}</th><th>{{t.portal.window}}</th><th>{{t.portal.amount}}</th><th>{{t.portal.status}}</th><th>{{t.portal.reasons}}</th></tr>
+            {{#claims}}<tr id="claim-{{id}}"><td>{{id}}</td><td>{{campaign}}</td><td>{{activity}}</td><td>{{start}} – {{end}}</td><td>{{amount}}</td><td data-status="{{status}}">{{status_label}} {{approved}}</td>
+            <td>{{#reasons}}<p>{{.}}</p>{{/reasons}}</td></tr>{{/claims}}</table>{{/no_claims}}
+            {{^no_allocation}}{{#form}}<h2>{{t.portal.new_claim}}</h2>{{#error}}<p role="alert">{{t.portal.check_entry}}</p>{{/error}}
+            <form method="post" action="/portal/mdf/claims" enctype="multipart/form-data">
+            <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="idempotency_key" value="{{idempotency_key}}">
+            <label>{{t.portal.campaign}} <select name="campaign">{{#campaigns}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{title}}</option>{{/campaigns}}</select></label>{{#errors.campaign}}<p>{{.}}</p>{{/errors.campaign}}
+            <label>{{t.portal.activity}} <select name="activity">{{#activities}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/activities}}</select></label>{{#errors.activity}}<p>{{.}}</p>{{/errors.activity}}
+            <label>{{t.portal.activity_start}} <input type="date" name="activity_start" value="{{activity_start}}"></label>{{#errors.activity_start}}<p>{{.}}</p>{{/errors.activity_start}}
+            <label>{{t.portal.activity_end}} <input type="date" name="activity_end" value="{{activity_end}}"></label>{{#errors.activity_end}}<p>{{.}}</p>{{/errors.activity_end}}
+            <label>{{t.portal.amount}} <input name="amount" value="{{amount}}"></label> <select name="currency" aria-label="{{t.portal.currency}}">{{#currencies}}<option{{#selected}} selected{{/selected}}>{{code}}</option>{{/currencies}}</select>{{#errors.amount}}<p>{{.}}</p>{{/errors.amount}}
+            <label>{{t.portal.invoice}} <input name="invoice" value="{{invoice}}"></label>{{#errors.invoice}}<p>{{.}}</p>{{/errors.invoice}}
+            <fieldset><legend>{{t.portal.results}}</legend>{{#results}}<label>{{label}} <input type="number" min="0" name="results.{{name}}" value="{{value}}"></label> {{/results}}{{#errors.results}}<p>{{.}}</p>{{/errors.results}}</fieldset>
+            <label>{{t.portal.proofs}} <input type="file" name="proofs" multiple></label>{{#errors.proofs}}<p>{{.}}</p>{{/errors.proofs}}
+            <button type="submit">{{t.portal.submit_claim}}</button></form>{{/form}}{{/no_allocation}}</main></body></html>
 
             """,
         "Templates/_shared/portal/lead.html.mustache": """

@@ -37,23 +37,39 @@ public struct ClaimRoutes: Sendable {
         }
     }
 
+    /// A claim's fields as sent, before validation.
+    struct ClaimFields {
+        var campaign, activity, start, end, amount, currency, invoice: String?
+        var results: [String: Int]?
+    }
+
+    /// Validates and stores a claim from the API or the portal form: a `FieldError` names what to fix, an
+    /// `AppDatabase.ClaimError` says why nothing can be claimed.
+    func submit(partner: String, fields: ClaimFields, proofs: [(name: String, data: Data)], idempotencyKey: String?) throws -> (AppDatabase.Claim, Bool) {
+        let claim = try ClaimRequest.validated(partner: partner, campaign: fields.campaign, activity: fields.activity, start: fields.start,
+                                               end: fields.end, amount: fields.amount, currency: fields.currency, invoice: fields.invoice,
+                                               results: fields.results, campaigns: campaigns)
+        let proofs = try proofs.map { proof throws(FieldError) in try ClaimProof(name: proof.name, data: proof.data) }
+        return try database.submit(claim, proofs: proofs, proofFolder: proofFolder, idempotencyKey: idempotencyKey, actor: "partner:\(partner)", now: now())
+    }
+
     public func add(to router: Router<ServerContext>) {
         router.post("/api/mdf/claims") { request, _ in
             let partner = try request.partner(in: self.database)
             let key = request.headers[HTTPField.Name("Idempotency-Key")!]
             let body = try await request.decodeJSON(Body.self, upTo: 16 << 20)
             do {
-                let claim = try ClaimRequest.validated(partner: partner, campaign: body.campaign, activity: body.activity, start: body.activity_start,
-                                                       end: body.activity_end, amount: body.amount?.text, currency: body.currency,
-                                                       invoice: body.invoice, results: body.results, campaigns: self.campaigns)
-                let proofs = try (body.proofs ?? []).map { proof throws(FieldError) -> ClaimProof in
+                let proofs = try (body.proofs ?? []).map { proof throws(FieldError) -> (String, Data) in
                     guard let data = Data(base64Encoded: proof.content_base64) else {
                         throw FieldError(field: "proofs", code: "invalid", message: "content_base64 of '\(proof.name)' is not base64")
                     }
-                    return try ClaimProof(name: proof.name, data: data)
+                    return (proof.name, data)
                 }
-                let (stored, created) = try self.database.submit(claim, proofs: proofs, proofFolder: self.proofFolder, idempotencyKey: key,
-                                                                 actor: "partner:\(partner)", now: self.now())
+                let (stored, created) = try self.submit(
+                    partner: partner, fields: ClaimFields(campaign: body.campaign, activity: body.activity, start: body.activity_start,
+                                                          end: body.activity_end, amount: body.amount?.text, currency: body.currency,
+                                                          invoice: body.invoice, results: body.results),
+                    proofs: proofs, idempotencyKey: key)
                 return Response.json(AppDatabase.payload(stored, proofs: try self.database.proofs(claim: stored.id)), status: created ? .created : .ok)
             } catch let error as FieldError {
                 throw APIError(status: .badRequest, code: error.code, message: error.message, field: error.field)

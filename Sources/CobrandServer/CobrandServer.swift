@@ -40,6 +40,7 @@ public enum CobrandServer {
         leads?.add(to: router)
         deals?.add(to: router)
         claims?.add(to: router)
+        if let portal, let claims { PortalMDFRoutes(portal: portal, claims: claims).add(to: router) }
         return router
     }
 

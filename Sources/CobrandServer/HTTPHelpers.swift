@@ -1,6 +1,7 @@
 import CobrandStore
 import Foundation
 import Hummingbird
+import MultipartKit
 import NIOCore
 
 extension Request {
@@ -36,6 +37,98 @@ extension Request {
         parts.percentEncodedQuery = String(buffer: buffer).replacingOccurrences(of: "+", with: "%20")
         return Dictionary((parts.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { first, _ in first })
     }
+}
+
+/// A `multipart/form-data` body: text fields by name, and the files chosen in file inputs.
+struct MultipartForm {
+    struct File {
+        let field: String
+        /// The name the browser sent: untrusted, for display only.
+        let filename: String
+        let data: Data
+    }
+
+    var fields: [String: String] = [:]
+    var files: [File] = []
+}
+
+extension Request {
+    /// A `multipart/form-data` body of at most `limit` bytes (MultipartKit parses it). The first value of a
+    /// repeated text field wins; a file input left empty (no filename, no bytes) is skipped.
+    func multipartForm(upTo limit: Int) async throws -> MultipartForm {
+        guard let type = headers[.contentType], type.lowercased().hasPrefix("multipart/form-data"),
+              let boundary = HeaderParameters(type)["boundary"], !boundary.isEmpty
+        else { throw HTTPError(.unsupportedMediaType, message: "send the form as multipart/form-data") }
+        let buffer: ByteBuffer
+        do { buffer = try await body.collect(upTo: limit) } catch {
+            throw HTTPError(.contentTooLarge, message: "the form is larger than \(limit >> 20) MB")
+        }
+        let parts: [MultipartPart]
+        do { parts = try MultipartParser.parts(of: buffer, boundary: boundary) } catch {
+            throw HTTPError(.badRequest, message: "the multipart form could not be read")
+        }
+        var form = MultipartForm()
+        for part in parts {
+            let disposition = HeaderParameters(part.headers.first(name: "Content-Disposition") ?? "")
+            guard let name = disposition["name"] else { continue }
+            if let filename = disposition["filename"] {
+                if !filename.isEmpty || part.body.readableBytes > 0 { form.files.append(.init(field: name, filename: filename, data: Data(buffer: part.body))) }
+            } else if form.fields[name] == nil {
+                form.fields[name] = String(buffer: part.body)
+            }
+        }
+        return form
+    }
+}
+
+extension MultipartParser {
+    /// Every part of a complete body.
+    static func parts(of buffer: ByteBuffer, boundary: String) throws -> [MultipartPart] {
+        let parser = MultipartParser(boundary: boundary)
+        var parts: [MultipartPart] = []
+        var current = MultipartPart(body: ByteBuffer())
+        parser.onHeader = { name, value in current.headers.add(name: name, value: value) }
+        parser.onBody = { current.body.writeBuffer(&$0) }
+        parser.onPartComplete = {
+            parts.append(current)
+            current = MultipartPart(body: ByteBuffer())
+        }
+        try parser.execute(buffer)
+        return parts
+    }
+}
+
+/// The `key=value` parameters of a header such as `Content-Disposition: form-data; name="a"; filename="b;c.pdf"`,
+/// with quoted values unquoted (a `;` or `=` inside quotes stays part of the value). Keys are lowercased.
+struct HeaderParameters {
+    private var values: [String: String] = [:]
+
+    init(_ header: String) {
+        var scalars = Substring(header)
+        while let semicolon = scalars.firstIndex(of: ";") {
+            scalars = scalars[scalars.index(after: semicolon)...].drop { $0 == " " || $0 == "\t" }
+            guard let equals = scalars.firstIndex(of: "=") else { break }
+            let key = scalars[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
+            scalars = scalars[scalars.index(after: equals)...]
+            var value = ""
+            if scalars.first == "\"" {
+                scalars = scalars.dropFirst()
+                while let character = scalars.first, character != "\"" {
+                    scalars = scalars.dropFirst()
+                    if character == "\\", let escaped = scalars.first { value.append(escaped); scalars = scalars.dropFirst() } else { value.append(character) }
+                }
+                scalars = scalars.dropFirst()
+                if let next = scalars.firstIndex(of: ";") { scalars = scalars[next...] } else { scalars = "" }
+            } else {
+                let end = scalars.firstIndex(of: ";") ?? scalars.endIndex
+                value = scalars[..<end].trimmingCharacters(in: .whitespaces)
+                scalars = scalars[end...]
+            }
+            if values[key] == nil { values[key] = value }
+        }
+    }
+
+    subscript(key: String) -> String? { values[key] }
 }
 
 extension Response {

@@ -9,7 +9,6 @@ import NIOConcurrencyHelpers
 /// 303 to a localized thank-you page) or as JSON (201 with the lead id). Nothing is acknowledged before the
 /// lead and its outbox row are committed.
 public struct LeadRoutes: Sendable {
-    public static let thanksTemplate = "_shared/portal/lead.html"
 
     public let project: Project
     public let database: AppDatabase
@@ -36,7 +35,7 @@ public struct LeadRoutes: Sendable {
             let locale = self.locale(partner: fields["partner"], requested: fields["locale"])
             let visitor = self.visitors.hash(context.remoteAddress?.ipAddress ?? "unknown")
             guard self.limiter.withLockedValue({ $0.allow(visitor, now: self.now()) }) else {
-                let message = self.project.strings(for: locale).lookup("portal.rate_limited")?.text ?? "Too many submissions; try again in a minute."
+                let message = self.project.strings(for: locale).lookup(PortalTemplates.rateLimitedKey)?.text ?? "Too many submissions; try again in a minute."
                 if isJSON { throw APIError(status: .tooManyRequests, code: "rate_limited", message: message) }
                 return try self.page(locale: locale, partner: nil, error: message, status: .tooManyRequests)
             }
@@ -75,7 +74,7 @@ public struct LeadRoutes: Sendable {
     func page(locale: LocaleTag, partner: Partner?, error: String?, status: HTTPResponse.Status) throws -> Response {
         var model: [String: Any] = ["partner": ["name": partner?.name as Any]]
         if let error { model["error"] = ["message": error] }
-        var response = try PortalRoutes.page(Self.thanksTemplate, project: project, locale: locale, model: model)
+        var response = try PortalRoutes.page(PortalTemplates.lead, project: project, locale: locale, model: model)
         response.status = status
         return response
     }

@@ -120,7 +120,7 @@ public struct OutboxService: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
                     let expired = try database.expireDeals(now: Date())

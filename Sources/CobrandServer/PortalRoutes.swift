@@ -11,8 +11,6 @@ import NIOCore
 /// bundle. Pages are rendered from the project's `Templates/_shared/portal/` in the partner's locale.
 public struct PortalRoutes: Sendable {
     public static let cookieName = "cobrand_session"
-    public static let signInTemplate = "_shared/portal/sign-in.html"
-    public static let kitsTemplate = "_shared/portal/kits.html"
 
     public let project: Project
     public let database: AppDatabase
@@ -21,8 +19,10 @@ public struct PortalRoutes: Sendable {
     public let writer: EventWriter
     public let salt: Data
     public let now: @Sendable () -> Date
+    let formToken: FormToken
 
     public init(project: Project, database: AppDatabase, output: URL, writer: EventWriter, salt: Data, now: @escaping @Sendable () -> Date) {
+        formToken = FormToken(secret: salt)
         self.project = project
         self.database = database
         self.output = output.standardizedFileURL
@@ -33,13 +33,15 @@ public struct PortalRoutes: Sendable {
 
     public func add(to router: Router<ServerContext>) {
         router.get("/portal") { request, _ in
-            guard let partner = try self.partner(request) else { return try self.page(Self.signInTemplate, locale: self.project.config.defaultLocale, model: [:]) }
-            return try self.kitsPage(partner)
+            guard let (partner, session) = try self.signedIn(request) else {
+                return try self.page(PortalTemplates.signIn, locale: self.project.config.defaultLocale, model: [:])
+            }
+            return try self.kitsPage(partner, session: session)
         }
         router.post("/portal/sign-in") { request, _ in
             let form = try await request.urlEncodedForm()
             guard let token = form["token"], let grant = try self.database.grant(for: token), grant.role == .partner, let partner = grant.partner else {
-                var response = try self.page(Self.signInTemplate, locale: self.project.config.defaultLocale, model: ["error": true])
+                var response = try self.page(PortalTemplates.signIn, locale: self.project.config.defaultLocale, model: ["error": true])
                 response.status = .unauthorized
                 return response
             }
@@ -50,7 +52,10 @@ public struct PortalRoutes: Sendable {
             return response
         }
         router.post("/portal/sign-out") { request, _ in
-            if let session = request.cookies[Self.cookieName]?.value { try self.database.endSession(session) }
+            if let session = request.cookies[Self.cookieName]?.value {
+                try self.checkFormToken(try await request.urlEncodedForm()[FormToken.field], session: session)
+                try self.database.endSession(session)
+            }
             var response = Response(status: .seeOther, headers: [.location: "/portal"])
             response.setCookie(Cookie(name: Self.cookieName, value: "", maxAge: 0, path: "/portal", secure: true, httpOnly: true, sameSite: .strict))
             return response
@@ -74,9 +79,26 @@ public struct PortalRoutes: Sendable {
         }
     }
 
-    func partner(_ request: Request) throws -> String? {
-        guard let session = request.cookies[Self.cookieName]?.value, !session.isEmpty else { return nil }
-        return try database.sessionPartner(session, now: now())
+    func partner(_ request: Request) throws -> String? { try signedIn(request)?.partner }
+
+    /// The partner of the request's session cookie, with the session id (which form tokens are made from).
+    func signedIn(_ request: Request) throws -> (partner: String, session: String)? {
+        guard let session = request.cookies[Self.cookieName]?.value, !session.isEmpty,
+              let partner = try database.sessionPartner(session, now: now())
+        else { return nil }
+        return (partner, session)
+    }
+
+    /// Refuses a form posted without this session's token: it came from another site, or from a page older than the session.
+    func checkFormToken(_ token: String?, session: String) throws {
+        guard formToken.isValid(token, session: session) else {
+            throw HTTPError(.forbidden, message: "This form has expired or did not come from the portal. Reload the page and try again.")
+        }
+    }
+
+    /// The locale the portal speaks to a partner: their first locale, else the project's default.
+    func locale(of partner: String) throws -> LocaleTag {
+        try database.partner(partner)?.locales.first.flatMap(LocaleTag.init) ?? project.config.defaultLocale
     }
 
     /// The bundle's bytes, only if the path stays inside the output folder and is a regular file (no symlink).
@@ -88,10 +110,10 @@ public struct PortalRoutes: Sendable {
         return FileManager.default.contents(atPath: url.path)
     }
 
-    func kitsPage(_ partner: String) throws -> Response {
+    func kitsPage(_ partner: String, session: String) throws -> Response {
         let kits = try database.kits(partner: partner)
         let profile = try database.partner(partner)
-        let locale = profile?.locales.first.flatMap(LocaleTag.init) ?? project.config.defaultLocale
+        let locale = try locale(of: partner)
         let numbers = Locale(identifier: locale.identifier)
         var style = Date.FormatStyle(date: .abbreviated, time: .shortened).locale(numbers)
         style.timeZone = project.partners.first { $0.id == partner }?.timezone.flatMap(TimeZone.init(identifier:)) ?? Timestamp.utc
@@ -109,21 +131,27 @@ public struct PortalRoutes: Sendable {
                 },
             ]
         }
-        return try page(Self.kitsTemplate, locale: locale, model: ["partner": ["id": partner, "name": profile?.name ?? partner],
-                                                                     "campaigns": campaigns, "empty": kits.isEmpty])
+        return try page(PortalTemplates.kits, locale: locale, model: ["partner": ["id": partner, "name": profile?.name ?? partner],
+                                                                     "campaigns": campaigns, "empty": kits.isEmpty,
+                                                                     "csrf": formToken.token(session: session)])
     }
 
     func page(_ template: String, locale: LocaleTag, model: [String: Any]) throws -> Response {
         try Self.page(template, project: project, locale: locale, model: model)
     }
 
-    /// A page from the project's templates with the `portal.*` messages of `locale`.
-    static func page(_ template: String, project: Project, locale: LocaleTag, model: [String: Any]) throws -> Response {
-        var model = model
+    /// The `portal.*` messages of `locale`, without the prefix.
+    static func messages(_ project: Project, _ locale: LocaleTag) -> [String: String] {
         let strings = project.strings(for: locale)
         var messages: [String: String] = [:]
         for key in strings.keys where key.hasPrefix("portal.") { messages[String(key.dropFirst("portal.".count))] = strings.lookup(key)?.text }
-        model["t"] = ["portal": messages]
+        return messages
+    }
+
+    /// A page from the project's templates with the `portal.*` messages of `locale`.
+    static func page(_ template: String, project: Project, locale: LocaleTag, model: [String: Any]) throws -> Response {
+        var model = model
+        model["t"] = ["portal": messages(project, locale)]
         model["locale"] = ["tag": locale.identifier, "dir": locale.isRightToLeft ? "rtl" : "ltr"]
         model["vendor"] = ["name": project.config.vendor.name]
         guard let html = project.library.render(model, withTemplate: Project.templateName(template)) else {

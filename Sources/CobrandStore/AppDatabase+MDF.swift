@@ -111,7 +111,7 @@ extension AppDatabase {
 
     /// Per allocation: claimed (every claim not rejected), approved (approved and partial amounts), paid
     /// (approved amounts marked paid), remaining (allocated minus approved).
-    public func balances(period: String) throws -> [Balance] {
+    public func balances(period: String? = nil, partner: String? = nil) throws -> [Balance] {
         try writer.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT a.partner, a.period, a.currency, a.amountMinor, a.deadline,
@@ -121,8 +121,8 @@ extension AppDatabase {
                             AND c.currency = a.currency AND c.status IN ('approved', 'partial')), 0) AS approved,
                   COALESCE((SELECT SUM(approvedMinor) FROM mdfClaim c WHERE c.partner = a.partner AND c.period = a.period
                             AND c.currency = a.currency AND c.paidAt IS NOT NULL), 0) AS paid
-                FROM mdfAllocation a WHERE a.period = ? ORDER BY a.partner
-                """, arguments: [period]).map { row in
+                FROM mdfAllocation a WHERE (? IS NULL OR a.period = ?) AND (? IS NULL OR a.partner = ?) ORDER BY a.partner, a.start
+                """, arguments: [period, period, partner, partner]).map { row in
                 let currency: String = row["currency"]
                 func text(_ minor: Int64) -> String { Money(amountMinor: minor, currency: currency).majorText }
                 let allocated: Int64 = row["amountMinor"], approved: Int64 = row["approved"]

@@ -158,4 +158,20 @@ struct ValidateRenderTests {
             .error("Templates/launch", field: "landing/index.html", "has an image without alt text (x.png); add alt=\"...\" (alt=\"\" for decoration) (seen in kit launch/alpha/de-DE)"),
         ])
     }
+
+    @Test("a project with some portal pages is told which one is missing; keys the server looks up itself must exist")
+    func portalTemplates() throws {
+        let project = try Fixture.loaded([
+            "Templates/_shared/portal/kits.html.mustache": "<p>{{partner.name}}</p>\n",
+            "Templates/_shared/portal/mdf.html.mustache": "<p>{{partner.name}}</p>\n",
+            "Locales/en-US/portal.yaml": "portal:\n  status_submitted: Submitted\n",
+        ])
+        let diagnostics = Validator.check(project)
+        #expect(diagnostics.filter { $0.file.hasPrefix("Templates/_shared/portal/") && $0.field == nil }.map(\.file) == [
+            "Templates/_shared/portal/lead.html.mustache", "Templates/_shared/portal/sign-in.html.mustache",
+        ])
+        let missing = diagnostics.filter { $0.file == "Templates/_shared/portal/mdf.html.mustache" && $0.severity == .error }.compactMap(\.field)
+        #expect(missing.contains("portal.activity_paid_social") && missing.contains("portal.result_emails_sent") && missing.contains("portal.status_partial"))
+        #expect(!missing.contains("portal.status_submitted"))
+    }
 }

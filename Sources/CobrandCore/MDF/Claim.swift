@@ -15,7 +15,8 @@ public struct ClaimRequest: Sendable, Equatable {
     /// What the partner says the activity achieved: `emails_sent`, `attendees`, `leads`, ...
     public var results: [String: Int]
 
-    public static let resultNames: Set<String> = ["emails_sent", "opens", "clicks", "attendees", "registrations", "page_views", "leads", "impressions"]
+    /// In the order a form lists them.
+    public static let resultNames = ["emails_sent", "opens", "clicks", "attendees", "registrations", "page_views", "leads", "impressions"]
 
     /// Checks every field; `campaigns` are the project's campaign ids.
     public static func validated(partner: String, campaign: String?, activity: String?, start: String?, end: String?, amount: String?,

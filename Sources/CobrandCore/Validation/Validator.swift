@@ -8,6 +8,11 @@ public enum Validator {
         if project.templateSources[KitRenderer.previewTemplate] == nil {
             diagnostics.append(.error("Templates/\(KitRenderer.previewTemplate).mustache", "the kit preview template is missing; create it (cobrand init writes one)"))
         }
+        // A project with portal pages should have them all (one from before a page was added lacks it).
+        let portal = PortalTemplates.all.filter { project.templateSources[$0] != nil }
+        for template in PortalTemplates.all where !portal.isEmpty && project.templateSources[template] == nil {
+            diagnostics.append(.warning("Templates/\(template).mustache", "cobrand serve renders a portal page from this template and answers 500 without it; create it (cobrand init writes one)"))
+        }
         diagnostics += checkMessages(project)
         diagnostics += checkBrand(project)
         diagnostics += checkRendering(project)
@@ -49,6 +54,9 @@ public enum Validator {
                 }
             }
             for field in campaign.fields.values { if let key = field.defaultKey { uses.append((key, file, nil)) } }
+        }
+        for (template, key) in PortalTemplates.messageKeys where project.templateSources[template] != nil {
+            uses.append((key, "Templates/\(template).mustache", nil))
         }
         return uses
     }

@@ -1,0 +1,27 @@
+/// The templates `cobrand serve` renders its partner-facing pages from, under `Templates/` without `.mustache`,
+/// and the `portal.*` messages the server looks up itself (so `cobrand validate` counts them as used).
+public enum PortalTemplates {
+    public static let signIn = "_shared/portal/sign-in.html"
+    public static let kits = "_shared/portal/kits.html"
+    public static let mdf = "_shared/portal/mdf.html"
+    /// The page after a lead form: thanks, or what to fix.
+    public static let lead = "_shared/portal/lead.html"
+
+    public static let all = [signIn, kits, mdf, lead]
+
+    public static let rateLimitedKey = "portal.rate_limited"
+
+    /// The label of a claim status (`submitted` or a reconciliation decision), an activity or a result name.
+    public static func statusKey(_ status: String) -> String { "portal.status_\(status)" }
+    public static func activityKey(_ activity: String) -> String { "portal.activity_\(activity.replacingOccurrences(of: "-", with: "_"))" }
+    public static func resultKey(_ result: String) -> String { "portal.result_\(result)" }
+
+    /// Every key above, by the template whose page shows it.
+    public static var messageKeys: [(template: String, key: String)] {
+        let statuses = ["submitted"] + Reconciler.Decision.Status.allCases.map(\.rawValue)
+        return [(lead, rateLimitedKey)]
+            + statuses.map { (mdf, statusKey($0)) }
+            + ClaimRequest.Activity.allCases.map { (mdf, activityKey($0.rawValue)) }
+            + ClaimRequest.resultNames.map { (mdf, resultKey($0)) }
+    }
+}
