@@ -70,7 +70,10 @@ extension Cobrand {
             let bar = ProgressBar()
             let progress: (@Sendable (Int, Int) -> Void)? = bar.isEnabled ? { @Sendable done, total in bar.update(done, total) } : nil
             let database = try options.openDatabase(db)
-            let builder = Builder(project: project, output: output, tracking: try ProjectOptions.tracking(for: project, database: database), jobs: jobs)
+            // Partners' changes from the portal are an input like the roster: a publish and this build agree.
+            let (applied, stale) = try database.applyingOverrides(to: project, logoFolder: options.logoFolder(db))
+            for diagnostic in stale { printError(diagnostic.description) }
+            let builder = Builder(project: applied, output: output, tracking: try ProjectOptions.tracking(for: project, database: database), jobs: jobs)
             let report = try await builder.build(selection, progress: progress)
             bar.finish()
             // The portal lists what index.json lists, for the partners the roster has.

@@ -142,6 +142,11 @@ struct ProjectOptions: ParsableArguments {
         URL(fileURLWithPath: databasePath(db)).deletingLastPathComponent().appendingPathComponent("mdf-proofs", isDirectory: true)
     }
 
+    /// Where partners' uploaded logos are kept, by content: beside the database.
+    func logoFolder(_ db: String?) -> URL {
+        URL(fileURLWithPath: databasePath(db)).deletingLastPathComponent().appendingPathComponent("partner-logos", isDirectory: true)
+    }
+
     func openDatabase(_ db: String?) throws -> AppDatabase {
         let path = databasePath(db)
         do { return try AppDatabase.open(path: path) } catch let error as AppDatabase.StoreError {

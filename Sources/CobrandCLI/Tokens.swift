@@ -7,12 +7,15 @@ import Foundation
 extension Cobrand {
     struct Partners: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Partner access to the portal.",
+            abstract: "Partner access to the portal, and the changes partners make there.",
             discussion: """
-            Example:
+            Examples:
               cobrand partners token rheinwerk
+              cobrand partners changes --pending
+              cobrand partners approve rheinwerk
+              cobrand partners overrides --export roster-updates.csv
             """,
-            subcommands: [PartnerToken.self]
+            subcommands: [PartnerToken.self, Overrides.self, Changes.self, Approve.self, Reject.self]
         )
     }
 

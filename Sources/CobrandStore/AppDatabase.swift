@@ -241,6 +241,25 @@ public struct AppDatabase: Sendable {
                 t.add(column: "paymentReference", .text)
             }
         }
+        migrator.registerMigration("v9-partner-overrides") { db in
+            // campaign '' is the partner's profile (roster columns); locale '' means every locale.
+            try db.execute(sql: """
+                CREATE TABLE partnerOverride (
+                  partner TEXT NOT NULL, campaign TEXT NOT NULL, locale TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL,
+                  changeId INTEGER NOT NULL, updatedAt DATETIME NOT NULL,
+                  PRIMARY KEY (partner, campaign, locale, field)
+                ) WITHOUT ROWID;
+                CREATE TABLE partnerChange (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT,
+                  partner TEXT NOT NULL, campaign TEXT NOT NULL, locale TEXT NOT NULL, field TEXT NOT NULL,
+                  oldValue TEXT, newValue TEXT NOT NULL,
+                  status TEXT NOT NULL CHECK (status IN ('applied', 'pending', 'approved', 'rejected', 'withdrawn')),
+                  actor TEXT NOT NULL, createdAt DATETIME NOT NULL, decidedBy TEXT, decidedAt DATETIME, note TEXT
+                );
+                CREATE INDEX partnerChange_partner ON partnerChange (partner, status);
+                CREATE INDEX partnerChange_status ON partnerChange (status);
+                """)
+        }
         return migrator
     }
 }

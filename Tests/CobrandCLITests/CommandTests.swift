@@ -169,8 +169,61 @@ struct CommandTests {
         #expect(try database.grant(for: issued.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) == .init(role: .partner, partner: "alpha"))
     }
 
+    @Test("partners' portal changes: build applies them (the other partner's kit keeps its bytes), approve lets a waiting one in, export gives roster rows")
+    func overrides() throws {
+        let folder = temp()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = try #require(Fixture.files["cobrand.yaml"]) + "self_service:\n  fields:\n    phone: {}\n    logo: {approval: required}\n"
+        try Fixture.write(to: folder, ["cobrand.yaml": config])
+        let project = ["--project", folder.path]
+        #expect(try cobrand(arguments: ["build"] + project).status == 0)
+        let betaZip = folder.appendingPathComponent("Output/bundles/launch/beta/launch-beta-de-DE.zip")
+        let betaBefore = try Data(contentsOf: betaZip)
+
+        let database = try AppDatabase.open(path: folder.appendingPathComponent("cobrand.sqlite").path)
+        let logo = try LogoUpload(filename: "mine.svg", data: Data("<svg xmlns=\"http://www.w3.org/2000/svg\"><rect width=\"2\" height=\"2\"/></svg>".utf8),
+                                  maxBytes: 10_000, maxPixels: 1)
+        try AppDatabase.store(logo, in: folder.appendingPathComponent("partner-logos"))
+        try database.saveChanges(partner: "alpha", [
+            .init(field: "phone", oldValue: "+1 555 0100", newValue: "+1 555 0199", needsApproval: false),
+            .init(campaign: "launch", locale: "en-US", field: "intro", oldValue: nil, newValue: "Our intro", needsApproval: false),
+            .init(field: "logo", oldValue: "alpha.svg", newValue: logo.storedName, needsApproval: true),
+        ], actor: "partner:alpha", now: Date())
+        let built = try cobrand(arguments: ["build"] + project)
+        #expect(built.stdout.hasPrefix("Built 3 kits (2 rendered, 1 unchanged)"), "\(built.stdout)\(built.stderr)")
+        #expect(try Data(contentsOf: betaZip) == betaBefore)
+        let landing = try String(contentsOf: folder.appendingPathComponent("Output/kits/launch/alpha/en-US/landing/index.html"), encoding: .utf8)
+        #expect(landing.contains("<p class=\"intro\">Our intro</p>"))
+        let pendingLogo = try Data(contentsOf: folder.appendingPathComponent("Output/kits/launch/alpha/en-US/assets/partner-logo.svg"))
+        #expect(String(decoding: pendingLogo, as: UTF8.self).contains("<rect width=\"4\""), "the waiting logo is not in the kit yet")
+
+        let pending = try cobrand(arguments: ["partners", "changes", "--pending"] + project)
+        #expect(pending.stdout.hasPrefix("#3 pending  alpha  logo: \"alpha.svg\" -> \"\(logo.storedName)\"  by partner:alpha at "))
+        let approved = try cobrand(arguments: ["partners", "approve", "alpha"] + project)
+        #expect(approved.status == 0 && approved.stdout.contains("#3 approved"), "\(approved.stderr)")
+        #expect(try cobrand(arguments: ["partners", "approve", "alpha"] + project).stderr.contains("alpha has no change waiting for approval"))
+        #expect(try cobrand(arguments: ["build"] + project).stdout.hasPrefix("Built 3 kits (2 rendered, 1 unchanged)"))
+        let approvedLogo = try Data(contentsOf: folder.appendingPathComponent("Output/kits/launch/alpha/en-US/assets/partner-logo.svg"))
+        #expect(approvedLogo == logo.data)
+
+        let listed = try cobrand(arguments: ["partners", "overrides"] + project)
+        #expect(listed.stdout.contains("alpha  phone: \"+1 555 0100\" -> \"+1 555 0199\"\n") && listed.stdout.contains("alpha  launch.intro (en-US): \"Our intro\"\n"))
+        let export = folder.appendingPathComponent("updates/roster.csv")
+        try FileManager.default.createDirectory(at: export.deletingLastPathComponent(), withIntermediateDirectories: true)
+        #expect(try cobrand(arguments: ["partners", "overrides", "--export", export.path] + project).status == 0)
+        let rows = try CSV.parse(String(contentsOf: export, encoding: .utf8), file: "roster.csv")
+        #expect(rows.count == 2)
+        let row = Dictionary(uniqueKeysWithValues: zip(rows[0].fields, rows[1].fields))
+        #expect(row["id"] == "alpha" && row["phone"] == "+1 555 0199" && row["logo"] == "alpha.svg" && row["name"] == "Alpha Partners")
+        #expect(try Data(contentsOf: folder.appendingPathComponent("updates/partners/alpha.svg")) == logo.data)
+        // The exported rows check clean as a roster.
+        let roster = Roster(csv: try String(contentsOf: export, encoding: .utf8), file: "roster.csv", locales: [LocaleTag("en-US")!, LocaleTag("de-DE")!],
+                            logoFiles: ["alpha.svg"])
+        #expect(roster.diagnostics.errors.isEmpty && roster.partners.first?.phone == "+1 555 0199")
+    }
+
     @Test("every command's help has an example", arguments: ["build", "validate", "init", "bench", "locales", "locales check", "locales export", "locales import",
-                                                                   "partners token", "admin token", "usage report"])
+                                                                   "partners token", "partners overrides", "partners changes", "partners approve", "admin token", "usage report"])
     func help(command: String) throws {
         let words = command.split(separator: " ").map(String.init)
         let run = words.count == 1 ? try cobrand(words[0], "--help") : try cobrand(words[0], words[1], "--help")

@@ -53,8 +53,8 @@ struct ProjectTests {
         ]))
         #expect(project != nil)
         #expect(diagnostics == [
-            .warning("Templates/launch/campaign.yaml", field: "fields.intro.max_lenght", "unknown key, ignored; known keys here: allowed, default, default_key, max_length, type"),
-            .warning("cobrand.yaml", field: "colours", "unknown key, ignored; known keys here: brand_terms, colors, crm, deals, default_locale, email, leads, mdf, portal_url, tracking_base_url, vendor"),
+            .warning("Templates/launch/campaign.yaml", field: "fields.intro.max_lenght", "unknown key, ignored; known keys here: allowed, approval, default, default_key, label, max_length, type"),
+            .warning("cobrand.yaml", field: "colours", "unknown key, ignored; known keys here: brand_terms, colors, crm, deals, default_locale, email, leads, mdf, portal_url, self_service, tracking_base_url, vendor"),
             .warning("cobrand.yaml", field: "vendor.nmae", "unknown key, ignored; known keys here: address, legal_name, logo, name, website"),
         ])
         let (none, errors) = Project.load(Fixture.project(["cobrand.yaml": "portal_url: javascript:alert(1)\n"]))

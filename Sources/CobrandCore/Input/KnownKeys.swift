@@ -16,13 +16,14 @@ enum KnownKeys {
         "deals": .mapping(["expiry_days": nil, "auto_approve_below": nil]),
         "mdf": .mapping(["claim_deadline_days": nil, "results_ratio_max": nil, "cost_per_lead_max": nil]),
         "crm": .mapping(["webhook_url": nil, "max_attempts": nil, "backoff_base_seconds": nil, "backoff_max_seconds": nil]),
+        "self_service": .mapping(["fields": nil, "logo_max_bytes": nil, "logo_max_pixels": nil, "uploads_per_hour": nil, "publishes_per_hour": nil]),
         "default_locale": nil, "tracking_base_url": nil, "portal_url": nil, "brand_terms": nil,
     ])
 
     static let campaign = Schema.mapping([
         "id": nil, "title": nil, "links": nil, "assets": nil,
         "prices": .entries(.mapping(["amount_minor": nil, "currency": nil])),
-        "fields": .entries(.mapping(["max_length": nil, "allowed": nil, "default": nil, "default_key": nil, "type": nil])),
+        "fields": .entries(.mapping(["max_length": nil, "allowed": nil, "default": nil, "default_key": nil, "type": nil, "approval": nil, "label": nil])),
         "components": .list(.mapping([
             "id": nil, "kind": nil, "template": nil, "start_date": nil, "send_time": nil, "articles": nil,
             "posts": .list(.mapping(["id": nil, "text": nil, "link": nil, "image": nil, "image_alt": nil, "networks": nil])),

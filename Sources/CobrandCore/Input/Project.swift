@@ -44,6 +44,8 @@ public struct Project: Sendable {
     public var slots: [String: [String: SlotValues]]
     /// SHA-256 of every input file by project-relative path: what a kit's inputs hash is made of.
     public var digests: [String: String]
+    /// Digest of each partner's applied portal changes (`applying(_:logos:)`), also in the inputs hash.
+    public var overrideDigests: [String: String] = [:]
     /// The roster's file name for messages.
     public var rosterPath: String
     /// Review states of imported translations (`Locales/<locale>/review-states.csv`): unit id to state.

@@ -75,6 +75,17 @@ public struct Roster: Sendable, Equatable {
         self.init(partners: partners, diagnostics: diagnostics)
     }
 
+    /// Checks one partner's row given as column values, by the same rules and with the same messages as a
+    /// roster file: how the portal checks a partner's own changes.
+    public static func check(row: [String: String], line: Int, file: String, locales: Set<LocaleTag>,
+                             logoFiles: Set<String>) -> (partner: Partner?, diagnostics: [Diagnostic]) {
+        let names = requiredColumns + optionalColumns
+        let columns = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+        var reader = RowReader(record: CSV.Record(line: line, fields: names.map { row[$0] ?? "" }), columns: columns, file: file)
+        let partner = reader.partner(locales: locales, logoFiles: logoFiles)
+        return (reader.diagnostics.errors.isEmpty ? partner : nil, reader.diagnostics)
+    }
+
     private static func line(of error: CSV.ParseError) -> Int {
         switch error {
         case let .unterminatedQuote(_, line), let .quoteInUnquotedField(_, line): return line

@@ -55,10 +55,16 @@ public struct SlotField: Sendable, Equatable, Decodable {
     public var defaultKey: String?
     /// `text` (default) or `url` (https only).
     public var type: FieldType
+    /// Whether a partner's change in the portal waits for the vendor.
+    public var approval: SelfServiceConfig.Approval = .none
+    /// Catalog key of the field's name in the portal's form; without it the form shows the field's id.
+    public var label: String?
 
     public enum FieldType: String, Sendable, Equatable, Decodable { case text, url }
 
-    enum CodingKeys: String, CodingKey { case maxLength = "max_length", allowed, defaultValue = "default", defaultKey = "default_key", type }
+    enum CodingKeys: String, CodingKey {
+        case maxLength = "max_length", allowed, defaultValue = "default", defaultKey = "default_key", type, approval, label
+    }
 
     public init(maxLength: Int? = nil, allowed: [String]? = nil, defaultValue: String? = nil, defaultKey: String? = nil, type: FieldType = .text) {
         self.maxLength = maxLength
@@ -75,6 +81,8 @@ public struct SlotField: Sendable, Equatable, Decodable {
         defaultValue = try c.decodeIfPresent(String.self, forKey: .defaultValue)
         defaultKey = try c.decodeIfPresent(String.self, forKey: .defaultKey)
         type = try c.decodeIfPresent(FieldType.self, forKey: .type) ?? .text
+        approval = try c.decodeIfPresent(SelfServiceConfig.Approval.self, forKey: .approval) ?? .none
+        label = try c.decodeIfPresent(String.self, forKey: .label)
     }
 
     /// Why `value` is not acceptable, or nil when it is.

@@ -48,6 +48,17 @@ public struct Partner: Hashable, Sendable, Codable {
         self.line = line
     }
 
+    /// The partner as roster columns (`Roster.requiredColumns` and `optionalColumns`); absent values are left out.
+    public var rosterRow: [String: String] {
+        let values: [String: String?] = [
+            "id": id, "name": name, "locales": locales.map(\.identifier).joined(separator: ";"), "website": website, "logo": logo,
+            "primary_color": primaryColor?.description, "accent_color": accentColor?.description, "contact_name": contactName,
+            "contact_email": contactEmail, "phone": phone, "address": address, "country": country, "timezone": timezone, "tier": tier,
+            "region": region,
+        ]
+        return values.compactMapValues { $0 }
+    }
+
     /// True when `text` is a valid partner id.
     public static func isValidID(_ text: String) -> Bool {
         let bytes = Array(text.utf8)

@@ -175,6 +175,7 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
     public var leads = Leads()
     public var deals = Deals()
     public var crm = CRM()
+    public var selfService = SelfServiceConfig()
     public var colors = Colors()
     public var defaultLocale = LocaleTag(literal: "en-US")
     /// Terms translators must not translate (XLIFF `translate="no"`), besides the vendor name.
@@ -196,7 +197,7 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case vendor, colors, email, leads, deals, crm, mdf, extraBrandTerms = "brand_terms", defaultLocale = "default_locale", trackingBaseURL = "tracking_base_url", portalURL = "portal_url"
+        case vendor, colors, email, leads, deals, crm, mdf, selfService = "self_service", extraBrandTerms = "brand_terms", defaultLocale = "default_locale", trackingBaseURL = "tracking_base_url", portalURL = "portal_url"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -208,6 +209,7 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
         deals = try c.decodeIfPresent(Deals.self, forKey: .deals) ?? deals
         crm = try c.decodeIfPresent(CRM.self, forKey: .crm) ?? crm
         mdf = try c.decodeIfPresent(MDF.self, forKey: .mdf) ?? mdf
+        selfService = try c.decodeIfPresent(SelfServiceConfig.self, forKey: .selfService) ?? selfService
         extraBrandTerms = try c.decodeIfPresent([String].self, forKey: .extraBrandTerms) ?? []
         defaultLocale = try c.decodeIfPresent(LocaleTag.self, forKey: .defaultLocale) ?? defaultLocale
         trackingBaseURL = try c.decodeIfPresent(String.self, forKey: .trackingBaseURL)

@@ -80,7 +80,7 @@ public struct KitRenderer: Sendable {
     }
 
     /// SHA-256 over everything the kit is made from: generator, config, templates, manifest, assets,
-    /// catalogs of the fallback chain, the partner's roster row, logo and slot values.
+    /// catalogs of the fallback chain, the partner's roster row, logo, slot values and portal changes.
     public func inputsHash(for id: KitID) -> String {
         var hasher = SHA256()
         func add(_ text: String) { hasher.update(data: Data(text.utf8)); hasher.update(data: Data([0])) }
@@ -102,6 +102,7 @@ public struct KitRenderer: Sendable {
             if let logo = partner.logo { add(project.digests["Assets/partners/\(logo)"] ?? "") }
         }
         add(project.digests["Assets/slots/\(id.partner).yaml"] ?? "")
+        add(project.overrideDigests[id.partner] ?? "")
         return hasher.finalize().hex
     }
 

@@ -53,7 +53,9 @@ public enum Validator {
                     for key in [post.text, post.imageAlt].compactMap({ $0 }) { uses.append((key, file, nil)) }
                 }
             }
-            for field in campaign.fields.values { if let key = field.defaultKey { uses.append((key, file, nil)) } }
+            for field in campaign.fields.values {
+                for key in [field.defaultKey, field.label].compactMap({ $0 }) { uses.append((key, file, nil)) }
+            }
         }
         for (template, key) in PortalTemplates.messageKeys where project.templateSources[template] != nil {
             uses.append((key, "Templates/\(template).mustache", nil))

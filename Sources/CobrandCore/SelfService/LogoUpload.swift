@@ -1,0 +1,195 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// A partner's uploaded logo, checked by content: PNG and JPEG by their signature and pixel size, SVG
+/// parsed and cleaned of anything that runs or fetches (scripts, event handlers, `foreignObject`, external
+/// references). Stored under its SHA-256, never under the name the browser sent.
+public struct LogoUpload: Sendable, Equatable {
+    public enum Kind: String, Sendable { case png, jpg, svg }
+
+    public let kind: Kind
+    /// The bytes to store: for SVG, the cleaned document.
+    public let data: Data
+    /// What cleaning removed from an SVG, for the partner to read.
+    public let removed: [String]
+
+    /// The stored file name: content-addressed.
+    public var storedName: String { "\(Checksum.sha256(data)).\(kind.rawValue)" }
+
+    public struct Refusal: Error, Equatable, CustomStringConvertible {
+        public let message: String
+        public var description: String { message }
+        public init(message: String) { self.message = message }
+    }
+
+    /// Checks an upload; `filename` is only compared with the content, never used to store it.
+    public init(filename: String, data: Data, maxBytes: Int, maxPixels: Int) throws(Refusal) {
+        guard !data.isEmpty else { throw Refusal(message: "the file is empty; choose a PNG, JPEG or SVG logo") }
+        guard data.count <= maxBytes else {
+            throw Refusal(message: "the file is \(data.count / 1024) KB; logos may be at most \(maxBytes / 1024) KB")
+        }
+        guard let kind = Self.sniff(data) else { throw Refusal(message: "the file is not a PNG, JPEG or SVG image") }
+        let named = (filename as NSString).pathExtension.lowercased()
+        let expected: Set<String> = switch kind {
+        case .png: ["png"]
+        case .jpg: ["jpg", "jpeg"]
+        case .svg: ["svg"]
+        }
+        if !named.isEmpty, !expected.contains(named) {
+            throw Refusal(message: "the file is named .\(named) but is \(kind.article) image; rename it .\(kind.rawValue) or upload the right file")
+        }
+        self.kind = kind
+        switch kind {
+        case .png, .jpg:
+            guard let (width, height) = kind == .png ? Self.pngSize(data) : Self.jpegSize(data) else {
+                throw Refusal(message: "the \(kind.rawValue.uppercased()) image is damaged; export it again")
+            }
+            guard width * height <= maxPixels else {
+                throw Refusal(message: "the image is \(width) x \(height) pixels; logos may have at most \(maxPixels) pixels (such as 2000 x 2000)")
+            }
+            self.data = data
+            removed = []
+        case .svg:
+            (self.data, removed) = try SVGCleaner.clean(data)
+        }
+    }
+
+    static func sniff(_ data: Data) -> Kind? {
+        let head = [UInt8](data.prefix(512))
+        if head.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
+        if head.starts(with: [0xFF, 0xD8, 0xFF]) { return .jpg }
+        let text = String(decoding: head.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(head.dropFirst(3)) : head, as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        return (text.hasPrefix("<?xml") || text.hasPrefix("<svg") || text.hasPrefix("<!--")) && text.contains("<svg") ? .svg : nil
+    }
+
+    /// Width and height from the PNG header (IHDR).
+    static func pngSize(_ data: Data) -> (Int, Int)? {
+        let bytes = [UInt8](data.prefix(24))
+        guard bytes.count == 24, Array(bytes[12..<16]) == Array("IHDR".utf8) else { return nil }
+        func int(_ at: Int) -> Int { bytes[at..<at + 4].reduce(0) { $0 << 8 | Int($1) } }
+        let (width, height) = (int(16), int(20))
+        return width > 0 && height > 0 ? (width, height) : nil
+    }
+
+    /// Width and height from the first start-of-frame marker of a JPEG.
+    static func jpegSize(_ data: Data) -> (Int, Int)? {
+        let bytes = [UInt8](data)
+        var index = 2
+        while index + 9 < bytes.count {
+            guard bytes[index] == 0xFF else { return nil }
+            let marker = bytes[index + 1]
+            if marker == 0xFF { index += 1; continue }
+            let length = Int(bytes[index + 2]) << 8 | Int(bytes[index + 3])
+            if (0xC0...0xCF).contains(marker), ![0xC4, 0xC8, 0xCC].contains(marker) {
+                let height = Int(bytes[index + 5]) << 8 | Int(bytes[index + 6])
+                let width = Int(bytes[index + 7]) << 8 | Int(bytes[index + 8])
+                return width > 0 && height > 0 ? (width, height) : nil
+            }
+            guard length >= 2 else { return nil }
+            index += 2 + length
+        }
+        return nil
+    }
+}
+
+extension LogoUpload.Kind {
+    var article: String {
+        switch self {
+        case .png: "a PNG"
+        case .jpg: "a JPEG"
+        case .svg: "an SVG"
+        }
+    }
+}
+
+/// Removes from an SVG what could run code or fetch from elsewhere. Documents with a DOCTYPE (entities can
+/// expand without bound or read files) or that are not well-formed SVG are refused.
+enum SVGCleaner {
+    static let forbiddenElements: Set<String> = ["script", "foreignobject", "iframe", "embed", "object", "handler", "listener", "set", "animate"]
+
+    static func clean(_ data: Data) throws(LogoUpload.Refusal) -> (Data, [String]) {
+        let text = String(decoding: data, as: UTF8.self)
+        if text.range(of: "<!DOCTYPE", options: .caseInsensitive) != nil || text.range(of: "<!ENTITY", options: .caseInsensitive) != nil {
+            throw LogoUpload.Refusal(message: "the SVG has a DOCTYPE or entity declarations, which logos may not have; export it again without them")
+        }
+        // XMLDocument repairs broken markup; the strict parser says whether it was well-formed.
+        let document: XMLDocument
+        do {
+            let parser = XMLParser(data: data)
+            // On Linux parse() can answer true for a broken document; parserError tells.
+            guard parser.parse(), parser.parserError == nil else { throw LogoUpload.Refusal(message: "") }
+            document = try XMLDocument(data: data, options: [.nodeLoadExternalEntitiesNever])
+        } catch {
+            throw LogoUpload.Refusal(message: "the SVG is not well-formed XML; export it again")
+        }
+        guard let root = document.rootElement(), root.localName?.lowercased() == "svg" else {
+            throw LogoUpload.Refusal(message: "the file's root element is not <svg>")
+        }
+        var removed: [String] = []
+        for node in document.children ?? [] where node.kind == .processingInstruction {
+            removed.append("the <?\(node.name ?? "")?> instruction")
+            node.detach()
+        }
+        clean(root, removed: &removed)
+        var output = document.xmlData(options: [])
+        if output.isEmpty { output = data }
+        return (output, removed)
+    }
+
+    static func clean(_ element: XMLElement, removed: inout [String]) {
+        for attribute in element.attributes ?? [] {
+            let name = (attribute.name ?? "").lowercased()
+            let value = attribute.stringValue ?? ""
+            let local = name.split(separator: ":").last.map(String.init) ?? name
+            if local.hasPrefix("on") {
+                removed.append("the \(name) attribute")
+            } else if local == "href" || local == "src", !isInternal(value) {
+                removed.append("the external reference \(name)=\"\(value.prefix(80))\"")
+            } else if value.range(of: "javascript:", options: .caseInsensitive) != nil || (local == "style" && hasExternalURL(value)) {
+                removed.append("the \(name) attribute")
+            } else if name == "xml:base" {
+                removed.append("the xml:base attribute")
+            } else {
+                continue
+            }
+            attribute.detach()
+        }
+        for child in element.children ?? [] {
+            if child.kind == .processingInstruction {
+                child.detach()
+                continue
+            }
+            guard let child = child as? XMLElement else { continue }
+            let name = child.localName?.lowercased() ?? ""
+            if forbiddenElements.contains(name) {
+                removed.append("a <\(child.localName ?? name)> element")
+                child.detach()
+            } else if name == "style", let css = child.stringValue, hasExternalURL(css) || css.range(of: "@import", options: .caseInsensitive) != nil {
+                removed.append("a <style> element that loads from elsewhere")
+                child.detach()
+            } else {
+                clean(child, removed: &removed)
+            }
+        }
+    }
+
+    /// A reference inside the document (`#id`) or an embedded raster image.
+    static func isInternal(_ value: String) -> Bool {
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        return trimmed.hasPrefix("#") || trimmed.hasPrefix("data:image/png;") || trimmed.hasPrefix("data:image/jpeg;")
+    }
+
+    /// CSS `url(...)` pointing anywhere but inside the document.
+    static func hasExternalURL(_ css: String) -> Bool {
+        var rest = Substring(css.lowercased())
+        while let range = rest.range(of: "url(") {
+            let target = rest[range.upperBound...].drop { $0 == " " || $0 == "\"" || $0 == "'" }
+            if !target.hasPrefix("#") { return true }
+            rest = rest[range.upperBound...]
+        }
+        return false
+    }
+}
