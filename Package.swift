@@ -48,11 +48,12 @@ let package = Package(
             name: "CobrandStore",
             dependencies: ["CobrandCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        /// HTTP adapter (Hummingbird): tracking endpoints, the partner portal and the admin API.
+        /// HTTP adapter (Hummingbird): tracking endpoints, the partner portal (with publishing through the
+        /// builder) and the admin API.
         .target(
             name: "CobrandServer",
             dependencies: [
-                "CobrandCore", "CobrandStore", .product(name: "Hummingbird", package: "hummingbird"),
+                "CobrandCore", "CobrandFiles", "CobrandStore", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
@@ -83,8 +84,9 @@ let package = Package(
         .testTarget(
             name: "CobrandServerTests",
             dependencies: [
-                "CobrandServer", "CobrandStore", "CobrandCore", "CobrandTesting",
+                "CobrandServer", "CobrandStore", "CobrandCore", "CobrandFiles", "CobrandTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "GRDB", package: "GRDB.swift"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CobrandCore
 import CobrandFiles
+import CobrandServer
 import CobrandStore
 import Foundation
 
@@ -78,12 +79,7 @@ extension Cobrand {
             bar.finish()
             // The portal lists what index.json lists, for the partners the roster has.
             try database.sync(partners: project.partners)
-            let now = Date()
-            try database.sync(kits: report.index.kits.map { entry in
-                let size = (try? FileManager.default.attributesOfItem(atPath: output.appendingPathComponent(entry.bundle).path)[.size] as? Int) ?? 0
-                return AppDatabase.Kit(dir: entry.dir, campaign: entry.campaign, partner: entry.partner, locale: entry.locale, bundle: entry.bundle,
-                                       sha256: entry.sha256, files: entry.files, bytes: size, builtAt: now)
-            })
+            try database.sync(kits: Publisher.kitRows(report.index, output: output, builtAt: Date()))
             print(Self.summary(report, output: output))
             let skipped = diagnostics.errors.count
             if skipped > 0 {

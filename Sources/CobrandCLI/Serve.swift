@@ -70,8 +70,11 @@ extension Cobrand {
             try database.sync(partners: project.partners)
             let writer = EventWriter(database: database)
             let routes = TrackingRoutes(signer: signer, writer: writer, salt: salt, now: { Date() })
-            let portal = PortalRoutes(project: project, database: database, output: out.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? options.projectURL.appendingPathComponent("Output"),
-                                      writer: writer, salt: salt, now: { Date() })
+            let output = out.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? options.projectURL.appendingPathComponent("Output")
+            let portal = PortalRoutes(project: project, database: database, output: output, writer: writer, salt: salt, now: { Date() })
+            // Publishing signs links as `cobrand build` does: with the configured tracking base only.
+            let publisher = Publisher(project: project, database: database, output: output, logoFolder: options.logoFolder(db),
+                                      tracking: try ProjectOptions.tracking(for: project, database: database))
             let admin = AdminRoutes(database: database, now: { Date() })
             let leads = LeadRoutes(project: project, database: database, salt: salt, now: { Date() })
             let deals = DealRoutes(database: database, rules: project.config.deals.rules, now: { Date() })
@@ -79,7 +82,7 @@ extension Cobrand {
                                      proofFolder: options.proofFolder(db), now: { Date() })
             let outbox = OutboxService(database: database, deliverer: try ProjectOptions.deliverer(for: project, database: database), logger: logger)
             let app = CobrandServer.application(tracking: routes, portal: portal, admin: admin, leads: leads, deals: deals, claims: claims,
-                                                mdfRules: project.config.mdf.reconciliation, outbox: outbox, host: host, port: port,
+                                                mdfRules: project.config.mdf.reconciliation, publisher: publisher, outbox: outbox, host: host, port: port,
                                                 threads: threads, logger: logger)
             logger.info("serving", metadata: ["address": "\(host):\(port)", "db": "\(options.databasePath(db))"])
             try await app.runService()

@@ -132,6 +132,49 @@ public enum Scaffold {
               result_page_views: "Page views"
               result_leads: "Leads"
               result_impressions: "Impressions"
+              customise_title: "Customise"
+              customise_help: "Change your details, logo and campaign texts. Saving shows a preview; publishing rebuilds your kits."
+              nothing_to_customise: "There is nothing you can customise yet."
+              profile_section: "Your details"
+              needs_approval: "Changes to this field are checked by our team first."
+              waiting_approval: "Waiting for approval:"
+              field_contact_name: "Contact name"
+              field_contact_email: "Contact email"
+              field_phone: "Phone"
+              field_address: "Postal address"
+              field_website: "Website"
+              field_primary_color: "Primary colour (#RRGGBB)"
+              field_accent_color: "Accent colour (#RRGGBB)"
+              field_timezone: "Time zone (such as Europe/Berlin)"
+              field_logo: "Logo"
+              logo_current: "Your current logo"
+              logo_pending: "Your new logo"
+              logo_help: "PNG, JPEG or SVG. SVG files are cleaned of scripts and links."
+              default_choice: "Default"
+              save_preview: "Save and preview"
+              history: "Your changes"
+              changed: "Changed"
+              old_value: "Before"
+              new_value: "After"
+              when: "When"
+              status_applied: "Applied"
+              status_pending: "Waiting for approval"
+              status_withdrawn: "Replaced"
+              preview_title: "Preview and publish"
+              saved: "Your changes are saved."
+              waiting_count: "Waiting for approval:"
+              logo_cleaned: "We removed scripts or links from your SVG logo."
+              too_many: "Too many uploads or rebuilds. Please try again later."
+              preview_kits: "Your kits with your changes"
+              preview_with_pending: "This preview includes changes that are still waiting for approval."
+              preview_without_pending: "Show only the changes in effect"
+              preview_help: "The preview shows your changes in effect, exactly as publishing will build them."
+              preview_show_pending: "Include changes waiting for approval"
+              publish_title: "Publish"
+              publish_help: "Publishing rebuilds all your kits with your changes in effect. It takes a few seconds."
+              publish: "Publish my kits"
+              back_to_customise: "Back to Customise"
+              published: "Your kits are rebuilt with your changes."
 
             """,
         "Templates/_shared/portal/sign-in.html.mustache": """
@@ -147,9 +190,9 @@ public enum Scaffold {
             <!DOCTYPE html>
             <html lang="{{locale.tag}}" dir="{{locale.dir}}"><head><meta charset="utf-8"><title>{{t.portal.your_kits}} | {{partner.name}}</title></head>
             <body><header><strong><bdi>{{partner.name}}</bdi></strong>
-            <nav><a href="/portal">{{t.portal.your_kits}}</a> <a href="/portal/mdf">{{t.portal.mdf_title}}</a></nav>
+            <nav><a href="/portal">{{t.portal.your_kits}}</a> <a href="/portal/customise">{{t.portal.customise_title}}</a> <a href="/portal/mdf">{{t.portal.mdf_title}}</a></nav>
             <form method="post" action="/portal/sign-out"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">{{t.portal.sign_out}}</button></form></header>
-            <main><h1>{{t.portal.your_kits}}</h1>{{#empty}}<p>{{t.portal.empty}}</p>{{/empty}}
+            <main><h1>{{t.portal.your_kits}}</h1>{{#published}}<p role="status">{{t.portal.published}}</p>{{/published}}{{#empty}}<p>{{t.portal.empty}}</p>{{/empty}}
             {{#campaigns}}<h2>{{title}}</h2><table><tr><th>{{t.portal.locale}}</th><th>{{t.portal.files}}</th><th>{{t.portal.size}}</th><th>{{t.portal.built}}</th><th></th></tr>
             {{#kits}}<tr><td>{{locale}}</td><td>{{files}}</td><td>{{size}}</td><td>{{built}}</td><td><a class="download" href="{{href}}">{{t.portal.download}}</a></td></tr>
             {{/kits}}</table>{{/campaigns}}</main></body></html>
@@ -159,7 +202,7 @@ public enum Scaffold {
             <!DOCTYPE html>
             <html lang="{{locale.tag}}" dir="{{locale.dir}}"><head><meta charset="utf-8"><title>{{t.portal.mdf_title}} | {{partner.name}}</title></head>
             <body><header><strong><bdi>{{partner.name}}</bdi></strong>
-            <nav><a href="/portal">{{t.portal.your_kits}}</a> <a href="/portal/mdf">{{t.portal.mdf_title}}</a></nav>
+            <nav><a href="/portal">{{t.portal.your_kits}}</a> <a href="/portal/customise">{{t.portal.customise_title}}</a> <a href="/portal/mdf">{{t.portal.mdf_title}}</a></nav>
             <form method="post" action="/portal/sign-out"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">{{t.portal.sign_out}}</button></form></header>
             <main><h1>{{t.portal.mdf_title}}</h1>{{#notice}}<p role="status">{{t.portal.claim_submitted}} #{{id}}</p>{{/notice}}
             <h2>{{t.portal.mdf_balances}}</h2>{{#no_allocation}}<p>{{t.portal.no_allocation}}</p>{{/no_allocation}}
@@ -181,6 +224,35 @@ public enum Scaffold {
             <fieldset><legend>{{t.portal.results}}</legend>{{#results}}<label>{{label}} <input type="number" min="0" name="results.{{name}}" value="{{value}}"></label> {{/results}}{{#errors.results}}<p>{{.}}</p>{{/errors.results}}</fieldset>
             <label>{{t.portal.proofs}} <input type="file" name="proofs" multiple></label>{{#errors.proofs}}<p>{{.}}</p>{{/errors.proofs}}
             <button type="submit">{{t.portal.submit_claim}}</button></form>{{/form}}{{/no_allocation}}</main></body></html>
+
+            """,
+        "Templates/_shared/portal/customise.html.mustache": """
+            <!DOCTYPE html>
+            <html lang="{{locale.tag}}" dir="{{locale.dir}}"><head><meta charset="utf-8"><title>{{t.portal.customise_title}} | {{partner.name}}</title></head>
+            <body><header><strong><bdi>{{partner.name}}</bdi></strong>
+            <nav><a href="/portal">{{t.portal.your_kits}}</a> <a href="/portal/customise">{{t.portal.customise_title}}</a> <a href="/portal/mdf">{{t.portal.mdf_title}}</a></nav>
+            <form method="post" action="/portal/sign-out"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">{{t.portal.sign_out}}</button></form></header>
+            <main><h1>{{t.portal.customise_title}}</h1>{{#error}}<p role="alert">{{t.portal.check_entry}}</p>{{/error}}{{#nothing}}<p>{{t.portal.nothing_to_customise}}</p>{{/nothing}}
+            {{^nothing}}<form method="post" action="/portal/customise" enctype="multipart/form-data"><input type="hidden" name="csrf" value="{{csrf}}">
+            <h2>{{t.portal.profile_section}}</h2>{{#profile}}<label>{{label}} {{#textarea}}<textarea name="{{name}}">{{value}}</textarea>{{/textarea}}{{#input}}<input type="{{type}}" name="{{name}}" value="{{value}}">{{/input}}</label>
+            {{#pending}}<p>{{t.portal.waiting_approval}} {{.}}</p>{{/pending}}{{#note}}<p>{{.}}</p>{{/note}}{{#error}}<p>{{.}}</p>{{/error}}{{/profile}}
+            {{#logo}}<label>{{t.portal.field_logo}} <input type="file" name="logo" accept="image/png,image/jpeg,image/svg+xml"></label>{{#error}}<p>{{.}}</p>{{/error}}{{/logo}}
+            {{#campaigns}}<h2>{{title}}</h2>{{#fields}}<label>{{label}} {{#select}}<select name="{{name}}"><option value="">{{t.portal.default_choice}}</option>{{#choices}}<option{{#selected}} selected{{/selected}}>{{value}}</option>{{/choices}}</select>{{/select}}{{#textarea}}<textarea name="{{name}}" placeholder="{{placeholder}}">{{value}}</textarea>{{/textarea}}{{#input}}<input type="{{type}}" name="{{name}}" value="{{value}}" placeholder="{{placeholder}}">{{/input}}</label>
+            {{#pending}}<p>{{t.portal.waiting_approval}} {{.}}</p>{{/pending}}{{#error}}<p>{{.}}</p>{{/error}}{{/fields}}{{/campaigns}}
+            <button type="submit">{{t.portal.save_preview}}</button></form>{{/nothing}}
+            {{#has_history}}<h2>{{t.portal.history}}</h2><table>{{#history}}<tr><td>{{subject}}</td><td>{{old}}</td><td>{{new}}</td><td data-status="{{status}}">{{status_label}}</td><td>{{at}}</td></tr>{{/history}}</table>{{/has_history}}</main></body></html>
+
+            """,
+        "Templates/_shared/portal/preview.html.mustache": """
+            <!DOCTYPE html>
+            <html lang="{{locale.tag}}" dir="{{locale.dir}}"><head><meta charset="utf-8"><title>{{t.portal.preview_title}} | {{partner.name}}</title></head>
+            <body><header><strong><bdi>{{partner.name}}</bdi></strong>
+            <nav><a href="/portal">{{t.portal.your_kits}}</a> <a href="/portal/customise">{{t.portal.customise_title}}</a> <a href="/portal/mdf">{{t.portal.mdf_title}}</a></nav>
+            <form method="post" action="/portal/sign-out"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">{{t.portal.sign_out}}</button></form></header>
+            <main><h1>{{t.portal.preview_title}}</h1>{{#saved}}<p role="status">{{t.portal.saved}}</p>{{/saved}}{{#limited}}<p role="alert">{{t.portal.too_many}}</p>{{/limited}}
+            <p>{{t.portal.preview_help}}{{#has_pending}} <a href="/portal/preview?pending=1">{{t.portal.preview_show_pending}}</a>{{/has_pending}}</p>
+            <ul>{{#kits}}<li><a class="preview" href="{{href}}">{{title}} · {{locale}}</a></li>{{/kits}}</ul>
+            <form method="post" action="/portal/publish"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">{{t.portal.publish}}</button></form></main></body></html>
 
             """,
         "Templates/_shared/portal/lead.html.mustache": """

@@ -29,7 +29,7 @@ public struct EventFlushService: Service {
 public enum CobrandServer {
     public static func router(tracking: TrackingRoutes, portal: PortalRoutes? = nil, admin: AdminRoutes? = nil,
                               leads: LeadRoutes? = nil, deals: DealRoutes? = nil, claims: ClaimRoutes? = nil,
-                              mdfRules: Reconciler.Rules? = nil) -> Router<ServerContext> {
+                              mdfRules: Reconciler.Rules? = nil, publisher: Publisher? = nil) -> Router<ServerContext> {
         let router = Router(context: ServerContext.self)
         router.add(middleware: RequestLogMiddleware())
         router.get("/healthz") { _, _ in "ok\n" }
@@ -41,6 +41,7 @@ public enum CobrandServer {
         deals?.add(to: router)
         claims?.add(to: router)
         if let portal, let claims { PortalMDFRoutes(portal: portal, claims: claims).add(to: router) }
+        if let portal, let publisher { PortalSelfServiceRoutes(portal: portal, publisher: publisher).add(to: router) }
         return router
     }
 
@@ -53,10 +54,11 @@ public enum CobrandServer {
 
     /// `threads` event loops answer requests; tracking hits are answered on them directly (`TrackingFastPath`).
     public static func application(tracking: TrackingRoutes, portal: PortalRoutes, admin: AdminRoutes, leads: LeadRoutes, deals: DealRoutes,
-                                   claims: ClaimRoutes, mdfRules: Reconciler.Rules, outbox: OutboxService, host: String, port: Int,
+                                   claims: ClaimRoutes, mdfRules: Reconciler.Rules, publisher: Publisher, outbox: OutboxService, host: String, port: Int,
                                    threads: Int = System.coreCount, logger: Logger) -> some ApplicationProtocol {
         Application(
-            router: router(tracking: tracking, portal: portal, admin: admin, leads: leads, deals: deals, claims: claims, mdfRules: mdfRules),
+            router: router(tracking: tracking, portal: portal, admin: admin, leads: leads, deals: deals, claims: claims, mdfRules: mdfRules,
+                           publisher: publisher),
             server: http1(tracking: tracking, logger: logger),
             configuration: .init(address: .hostname(host, port: port), serverName: "cobrand"),
             services: [EventFlushService(writer: tracking.writer), outbox],

@@ -36,7 +36,9 @@ public struct PortalRoutes: Sendable {
             guard let (partner, session) = try self.signedIn(request) else {
                 return try self.page(PortalTemplates.signIn, locale: self.project.config.defaultLocale, model: [:])
             }
-            return try self.kitsPage(partner, session: session)
+            let query = request.uri.queryParameters
+            let published = query.get("published").flatMap(Int.init).map { ["rendered": $0, "kits": query.get("kits").flatMap(Int.init) ?? 0] }
+            return try self.kitsPage(partner, session: session, published: published)
         }
         router.post("/portal/sign-in") { request, _ in
             let form = try await request.urlEncodedForm()
@@ -110,7 +112,7 @@ public struct PortalRoutes: Sendable {
         return FileManager.default.contents(atPath: url.path)
     }
 
-    func kitsPage(_ partner: String, session: String) throws -> Response {
+    func kitsPage(_ partner: String, session: String, published: [String: Int]? = nil) throws -> Response {
         let kits = try database.kits(partner: partner)
         let profile = try database.partner(partner)
         let locale = try locale(of: partner)
@@ -133,7 +135,8 @@ public struct PortalRoutes: Sendable {
         }
         return try page(PortalTemplates.kits, locale: locale, model: ["partner": ["id": partner, "name": profile?.name ?? partner],
                                                                      "campaigns": campaigns, "empty": kits.isEmpty,
-                                                                     "csrf": formToken.token(session: session)])
+                                                                     "csrf": formToken.token(session: session),
+                                                                     "published": published.map { $0 as Any } ?? false])
     }
 
     func page(_ template: String, locale: LocaleTag, model: [String: Any]) throws -> Response {
@@ -152,6 +155,8 @@ public struct PortalRoutes: Sendable {
     static func page(_ template: String, project: Project, locale: LocaleTag, model: [String: Any]) throws -> Response {
         var model = model
         model["t"] = ["portal": messages(project, locale)]
+        // The header partial marks the page it is on: `nav.kits`, `nav.mdf`, `nav.customise`...
+        model["nav"] = [String(template.split(separator: "/").last?.split(separator: ".").first ?? ""): true]
         model["locale"] = ["tag": locale.identifier, "dir": locale.isRightToLeft ? "rtl" : "ltr"]
         model["vendor"] = ["name": project.config.vendor.name]
         guard let html = project.library.render(model, withTemplate: Project.templateName(template)) else {

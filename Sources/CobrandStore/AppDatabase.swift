@@ -324,11 +324,13 @@ extension AppDatabase {
         }
     }
 
-    /// Makes the kit table equal to `kits` (what `Output/index.json` lists). A kit whose zip is unchanged
-    /// keeps its `builtAt`.
-    public func sync(kits: [Kit]) throws {
+    /// Makes the kit table equal to `kits` (what `Output/index.json` lists); with `partner`, only that
+    /// partner's rows are touched (a publish). A kit whose zip is unchanged keeps its `builtAt`.
+    public func sync(kits: [Kit], partner: String? = nil) throws {
+        let kits = partner.map { id in kits.filter { $0.partner == id } } ?? kits
         try writer.write { db in
-            try db.execute(sql: "DELETE FROM kit WHERE dir NOT IN (SELECT value FROM json_each(?))", arguments: [Self.json(kits.map(\.dir))])
+            try db.execute(sql: "DELETE FROM kit WHERE (? IS NULL OR partner = ?) AND dir NOT IN (SELECT value FROM json_each(?))",
+                           arguments: [partner, partner, Self.json(kits.map(\.dir))])
             for kit in kits {
                 try db.execute(sql: """
                     INSERT INTO kit (dir, campaign, partner, locale, bundle, sha256, files, bytes, builtAt)

@@ -168,7 +168,8 @@ struct ValidateRenderTests {
         ])
         let diagnostics = Validator.check(project)
         #expect(diagnostics.filter { $0.file.hasPrefix("Templates/_shared/portal/") && $0.field == nil }.map(\.file) == [
-            "Templates/_shared/portal/lead.html.mustache", "Templates/_shared/portal/sign-in.html.mustache",
+            "Templates/_shared/portal/customise.html.mustache", "Templates/_shared/portal/lead.html.mustache",
+            "Templates/_shared/portal/preview.html.mustache", "Templates/_shared/portal/sign-in.html.mustache",
         ])
         let missing = diagnostics.filter { $0.file == "Templates/_shared/portal/mdf.html.mustache" && $0.severity == .error }.compactMap(\.field)
         #expect(missing.contains("portal.activity_paid_social") && missing.contains("portal.result_emails_sent") && missing.contains("portal.status_partial"))

@@ -58,8 +58,9 @@ public struct RenderedKit: Sendable {
     public let zipSHA256: String
 }
 
-enum MediaType {
-    static func of(_ path: String) -> String {
+/// The media type of a kit file by its extension.
+public enum MediaType {
+    public static func of(_ path: String) -> String {
         switch (path as NSString).pathExtension.lowercased() {
         case "html": return "text/html"
         case "txt": return "text/plain"

@@ -4,10 +4,14 @@ public enum PortalTemplates {
     public static let signIn = "_shared/portal/sign-in.html"
     public static let kits = "_shared/portal/kits.html"
     public static let mdf = "_shared/portal/mdf.html"
+    /// The partner's own profile fields, logo and campaign texts.
+    public static let customise = "_shared/portal/customise.html"
+    /// Links to preview each kit with the saved changes, and the publish button.
+    public static let preview = "_shared/portal/preview.html"
     /// The page after a lead form: thanks, or what to fix.
     public static let lead = "_shared/portal/lead.html"
 
-    public static let all = [signIn, kits, mdf, lead]
+    public static let all = [signIn, kits, mdf, customise, preview, lead]
 
     public static let rateLimitedKey = "portal.rate_limited"
 
@@ -15,6 +19,8 @@ public enum PortalTemplates {
     public static func statusKey(_ status: String) -> String { "portal.status_\(status)" }
     public static func activityKey(_ activity: String) -> String { "portal.activity_\(activity.replacingOccurrences(of: "-", with: "_"))" }
     public static func resultKey(_ result: String) -> String { "portal.result_\(result)" }
+    /// The label of an editable roster column.
+    public static func fieldKey(_ column: String) -> String { "portal.field_\(column)" }
 
     /// Every key above, by the template whose page shows it.
     public static var messageKeys: [(template: String, key: String)] {
@@ -23,5 +29,7 @@ public enum PortalTemplates {
             + statuses.map { (mdf, statusKey($0)) }
             + ClaimRequest.Activity.allCases.map { (mdf, activityKey($0.rawValue)) }
             + ClaimRequest.resultNames.map { (mdf, resultKey($0)) }
+            + SelfServiceConfig.editableColumns.map { (customise, fieldKey($0)) }
+            + ["applied", "pending", "approved", "rejected", "withdrawn"].map { (customise, statusKey($0)) }
     }
 }

@@ -1,0 +1,237 @@
+import CobrandCore
+import CobrandFiles
+import CobrandStore
+import Foundation
+import Hummingbird
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Partner self-service in the portal: change the profile fields and campaign texts the vendor opened,
+/// upload a logo, preview the kits through the real renderer, and publish (rebuild) them.
+///
+/// Every form works without JavaScript and carries the session's form token. Changes are checked by the
+/// roster's and manifests' own rules before anything is stored; a logo is stored by content only.
+struct PortalSelfServiceRoutes: Sendable {
+    let portal: PortalRoutes
+    let publisher: Publisher
+    let uploads: NIOLockedValueBox<RateLimiter>
+    let publishes: NIOLockedValueBox<RateLimiter>
+
+    var project: Project { portal.project }
+    var database: AppDatabase { portal.database }
+    var settings: SelfServiceConfig { project.config.selfService }
+    var logoFolder: URL { publisher.logoFolder }
+
+    init(portal: PortalRoutes, publisher: Publisher) {
+        self.portal = portal
+        self.publisher = publisher
+        let settings = portal.project.config.selfService
+        uploads = NIOLockedValueBox(RateLimiter(limit: settings.uploadsPerHour, period: 3600))
+        publishes = NIOLockedValueBox(RateLimiter(limit: settings.publishesPerHour, period: 3600))
+    }
+
+    func add(to router: Router<ServerContext>) {
+        router.get("/portal/customise") { request, _ in
+            guard let (partner, session) = try portal.signedIn(request) else { return Self.toSignIn }
+            return try customisePage(partner: partner, session: session, submitted: [:], errors: [:], removed: [])
+        }
+        router.post("/portal/customise") { request, _ in
+            guard let (partner, session) = try portal.signedIn(request) else { return Self.toSignIn }
+            let form = try await request.multipartForm(upTo: settings.logoMaxBytes + (1 << 20))
+            try portal.checkFormToken(form.fields[FormToken.field], session: session)
+            return try save(partner: partner, session: session, form: form)
+        }
+        router.get("/portal/preview") { request, _ in
+            guard let (partner, session) = try portal.signedIn(request) else { return Self.toSignIn }
+            let query = Dictionary(request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { first, _ in first })
+            return try previewPage(partner: partner, session: session, query: query)
+        }
+        router.get("/portal/preview/{mode}/{campaign}/{locale}/**") { request, context in
+            guard let (partner, _) = try portal.signedIn(request) else { return Self.toSignIn }
+            let mode = context.parameters.get("mode") ?? ""
+            guard mode == "current" || mode == "pending", let campaign = context.parameters.get("campaign"),
+                  let locale = context.parameters.get("locale").flatMap(LocaleTag.init)
+            else { throw HTTPError(.notFound) }
+            let path = context.parameters.getCatchAll().joined(separator: "/")
+            return try previewFile(partner: partner, campaign: campaign, locale: locale, path: path.isEmpty ? "index.html" : path,
+                                   pending: mode == "pending")
+        }
+        router.post("/portal/publish") { request, _ in
+            guard let (partner, session) = try portal.signedIn(request) else { return Self.toSignIn }
+            try portal.checkFormToken(try await request.urlEncodedForm()[FormToken.field], session: session)
+            guard publishes.withLockedValue({ $0.allow(partner, now: portal.now()) }) else {
+                return try previewPage(partner: partner, session: session, query: [:], limited: true, status: .tooManyRequests)
+            }
+            let report = try await publisher.publish(partner: partner, now: portal.now())
+            return Response(status: .seeOther, headers: [.location: "/portal?published=\(report.rendered)&kits=\(report.kits)"])
+        }
+        router.get("/portal/logo") { request, _ in
+            guard let (partner, _) = try portal.signedIn(request) else { return Self.toSignIn }
+            let pending = request.uri.queryParameters.get("pending") == "1"
+            let (applied, _) = try database.applyingOverrides(to: project, logoFolder: logoFolder, partner: partner, pending: pending)
+            guard let name = applied.partners.first(where: { $0.id == partner })?.logo, let data = applied.partnerLogos[name] else {
+                throw HTTPError(.notFound)
+            }
+            return Self.file(data, type: MediaType.of(name))
+        }
+    }
+
+    static var toSignIn: Response { Response(status: .seeOther, headers: [.location: "/portal"]) }
+
+    /// A file of ours for the browser: never sniffed, and an SVG cannot run anything even if opened directly.
+    static func file(_ data: Data, type: String) -> Response {
+        Response(status: .ok, headers: [
+            .contentType: type.hasPrefix("text/") ? type + "; charset=utf-8" : type, .cacheControl: "private, no-store",
+            .init("X-Content-Type-Options")!: "nosniff",
+            .contentSecurityPolicy: "default-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; frame-ancestors 'self'",
+        ], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    // MARK: Saving
+
+    /// The project as the partner's changes in effect make it, the form over it, and the waiting values.
+    func state(partner: String) throws -> (project: Project, form: SelfServiceForm, pending: [AppDatabase.FieldChange]) {
+        let (applied, _) = try database.applyingOverrides(to: project, logoFolder: logoFolder, partner: partner)
+        let pending = try database.changes(partner: partner, status: .pending)
+        let byName = Dictionary(pending.map { (SelfServiceForm.name(campaign: $0.campaign, locale: $0.locale, field: $0.field), $0.newValue) },
+                                uniquingKeysWith: { _, last in last })
+        return (applied, SelfServiceForm(project: applied, partnerID: partner, pending: byName), pending)
+    }
+
+    func save(partner: String, session: String, form: MultipartForm) throws -> Response {
+        let (applied, selfForm, _) = try state(partner: partner)
+        guard let current = applied.partners.first(where: { $0.id == partner }) else { throw HTTPError(.notFound) }
+        let outcome = selfForm.check(form.fields, partner: current, project: applied)
+        var errors = outcome.errors
+        var changes = outcome.changes.map { change in
+            AppDatabase.ChangeRequest(campaign: change.field.campaign, locale: change.field.locale, field: change.field.field,
+                                      oldValue: change.field.current, newValue: change.value, needsApproval: change.field.needsApproval)
+        }
+        var logo: LogoUpload?
+        var removed: [String] = []
+        if settings.fields["logo"] != nil, let file = form.files.first(where: { $0.field == "logo" && !$0.data.isEmpty }) {
+            if !uploads.withLockedValue({ $0.allow(partner, now: portal.now()) }) {
+                errors["profile.logo"] = PortalRoutes.messages(project, try portal.locale(of: partner))["too_many"] ?? "too many uploads; try again later"
+            } else {
+                do {
+                    let upload = try LogoUpload(filename: file.filename, data: file.data, maxBytes: settings.logoMaxBytes, maxPixels: settings.logoMaxPixels)
+                    logo = upload
+                    removed = upload.removed
+                    changes.append(.init(field: "logo", oldValue: current.logo, newValue: upload.storedName, needsApproval: settings.fields["logo"] == .required))
+                } catch {
+                    errors["profile.logo"] = error.message
+                }
+            }
+        }
+        guard errors.isEmpty else {
+            var response = try customisePage(partner: partner, session: session, submitted: form.fields, errors: errors, removed: [])
+            response.status = .badRequest
+            return response
+        }
+        if let logo { try AppDatabase.store(logo, in: logoFolder) }
+        let saved = try database.saveChanges(partner: partner, changes, actor: "partner:\(partner)", now: portal.now())
+        let waiting = saved.filter { $0.status == .pending }.count
+        var location = "/portal/preview?saved=\(saved.count - waiting)&waiting=\(waiting)"
+        if !removed.isEmpty { location += "&cleaned=\(removed.count)" }
+        return Response(status: .seeOther, headers: [.location: location])
+    }
+
+    // MARK: Pages
+
+    func customisePage(partner: String, session: String, submitted: [String: String], errors: [String: String], removed: [String]) throws -> Response {
+        let (applied, form, pending) = try state(partner: partner)
+        guard let current = applied.partners.first(where: { $0.id == partner }) else { throw HTTPError(.notFound) }
+        let locale = try portal.locale(of: partner)
+        let strings = project.strings(for: locale)
+        let notes = SelfServiceForm.colorNotes(partner: current, project: applied)
+        func model(_ field: SelfServiceForm.Field, label: String) -> [String: Any] {
+            let value = submitted[field.name] ?? field.pending ?? field.current
+            return [
+                "name": field.name, "id": field.name.replacingOccurrences(of: ".", with: "-"), "label": label, "value": value,
+                "placeholder": field.placeholder, "pending": field.pending.map { $0 as Any } ?? false, "needs_approval": field.needsApproval,
+                "error": errors[field.name].map { $0 as Any } ?? false, "note": notes[field.name].map { $0 as Any } ?? false,
+                "select": field.choices != nil, "textarea": field.choices == nil && field.multiline, "input": field.choices == nil && !field.multiline,
+                "type": Self.inputType(field), "max_length": field.maxLength.map { $0 as Any } ?? false,
+                "choices": (field.choices ?? []).map { ["value": $0, "selected": $0 == value] },
+            ]
+        }
+        let profile = form.fields.filter { $0.campaign.isEmpty }.map { model($0, label: strings.lookup(PortalTemplates.fieldKey($0.field))?.text ?? $0.field) }
+        let campaigns = applied.campaigns.compactMap { campaign -> [String: Any]? in
+            let fields = form.fields.filter { $0.campaign == campaign.id }
+            guard !fields.isEmpty else { return nil }
+            return [
+                "title": strings.lookup(campaign.title)?.text ?? campaign.id,
+                "fields": fields.map { field in
+                    let name = campaign.fields[field.field]?.label.flatMap { strings.lookup($0)?.text } ?? field.field
+                    return model(field, label: field.locale.isEmpty ? name : "\(name) (\(field.locale))")
+                },
+            ]
+        }
+        let history = try database.changes(partner: partner).suffix(20).reversed().map { change -> [String: Any] in
+            [
+                "subject": change.subject, "old": change.oldValue ?? "", "new": change.newValue, "status": change.status.rawValue,
+                "status_label": strings.lookup(PortalTemplates.statusKey(change.status.rawValue))?.text ?? change.status.rawValue,
+                "at": Timestamp.iso8601(change.createdAt), "note": change.note.map { $0 as Any } ?? false,
+            ]
+        }
+        let editsLogo = settings.fields["logo"] != nil
+        let model: [String: Any] = [
+            "partner": ["id": partner, "name": current.name], "csrf": portal.formToken.token(session: session),
+            "profile": profile, "campaigns": campaigns, "nothing": profile.isEmpty && campaigns.isEmpty && !editsLogo,
+            "logo": editsLogo ? [
+                "current": current.logo != nil, "pending": pending.contains { $0.field == "logo" && $0.campaign.isEmpty },
+                "needs_approval": settings.fields["logo"] == .required, "error": errors["profile.logo"].map { $0 as Any } ?? false,
+                "max_kb": settings.logoMaxBytes / 1024,
+            ] as [String: Any] : false,
+            "error": !errors.isEmpty, "history": history, "has_history": !history.isEmpty,
+        ]
+        return try portal.page(PortalTemplates.customise, locale: locale, model: model)
+    }
+
+    static func inputType(_ field: SelfServiceForm.Field) -> String {
+        if field.isURL { return "url" }
+        switch field.field {
+        case "contact_email": return "email"
+        case "phone": return "tel"
+        default: return "text"
+        }
+    }
+
+    func previewPage(partner: String, session: String, query: [String: String], limited: Bool = false,
+                     status: HTTPResponse.Status = .ok) throws -> Response {
+        let locale = try portal.locale(of: partner)
+        let strings = project.strings(for: locale)
+        let pendingCount = try database.changes(partner: partner, status: .pending).count
+        let withPending = query["pending"] == "1" && pendingCount > 0
+        let mode = withPending ? "pending" : "current"
+        guard let current = project.partners.first(where: { $0.id == partner }) else { throw HTTPError(.notFound) }
+        let kits = project.campaigns.flatMap { campaign in
+            current.locales.map { tag -> [String: Any] in
+                ["title": strings.lookup(campaign.title)?.text ?? campaign.id, "locale": tag.identifier,
+                 "href": "/portal/preview/\(mode)/\(campaign.id)/\(tag.identifier)/index.html"]
+            }
+        }
+        func number(_ name: String) -> Int { query[name].flatMap(Int.init) ?? 0 }
+        let model: [String: Any] = [
+            "partner": ["id": partner, "name": current.name], "csrf": portal.formToken.token(session: session), "kits": kits,
+            "saved": query["saved"] != nil ? ["applied": number("saved"), "waiting": number("waiting")] as [String: Any] : false,
+            "cleaned": number("cleaned") > 0, "pending_count": pendingCount, "has_pending": pendingCount > 0, "with_pending": withPending,
+            "limited": limited,
+        ]
+        var response = try portal.page(PortalTemplates.preview, locale: locale, model: model)
+        response.status = status
+        return response
+    }
+
+    /// One file of a kit rendered now for this partner, with their changes (and with `pending`, the waiting
+    /// ones), untracked so previews count as no use. Only paths the kit has are answered.
+    func previewFile(partner: String, campaign: String, locale: LocaleTag, path: String, pending: Bool) throws -> Response {
+        guard project.partners.first(where: { $0.id == partner })?.locales.contains(locale) == true,
+              project.campaigns.contains(where: { $0.id == campaign })
+        else { throw HTTPError(.notFound) }
+        let (applied, _) = try database.applyingOverrides(to: project, logoFolder: logoFolder, partner: partner, pending: pending)
+        let kit = try KitRenderer(project: applied).render(KitID(campaign: campaign, partner: partner, locale: locale))
+        guard let file = kit.files.first(where: { $0.path == path }) else { throw HTTPError(.notFound) }
+        return Self.file(file.data, type: MediaType.of(path))
+    }
+}
