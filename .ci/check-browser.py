@@ -201,7 +201,7 @@ def main():
         cells = [td.text for td in driver.find_elements(By.CSS_SELECTOR, "tbody td")]
         check("acme-cloud" in cells and "bundle" in cells, f"admin: the usage table lists acme-cloud's bundle downloads ({cells[:9]})")
         check("rheinwerk" not in cells, "admin: no usage for a partner who did nothing")
-        formats = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "a[href^='/admin/usage?']")]
+        formats = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "main a[href^='/admin/usage?']")]
         check(formats == ["CSV", "JSON"], f"admin: CSV and JSON links ({formats})")
         console_errors(driver, "admin")
 

@@ -132,6 +132,7 @@ public enum Scaffold {
               result_page_views: "Page views"
               result_leads: "Leads"
               result_impressions: "Impressions"
+              form_expired: "This form has expired. Please sign in again."
               customise_title: "Customise"
               customise_help: "Change your details, logo and campaign texts. Saving shows a preview; publishing rebuilds your kits."
               nothing_to_customise: "There is nothing you can customise yet."
@@ -180,8 +181,8 @@ public enum Scaffold {
         "Templates/_shared/portal/sign-in.html.mustache": """
             <!DOCTYPE html>
             <html lang="{{locale.tag}}" dir="{{locale.dir}}"><head><meta charset="utf-8"><title>{{t.portal.title}} | {{vendor.name}}</title></head>
-            <body><main><h1>{{t.portal.title}}</h1>{{#error}}<p role="alert">{{t.portal.bad_token}}</p>{{/error}}
-            <form method="post" action="/portal/sign-in"><label for="token">{{t.portal.token}}</label>
+            <body><main><h1>{{t.portal.title}}</h1>{{#error}}<p role="alert">{{t.portal.bad_token}}</p>{{/error}}{{#expired}}<p role="alert">{{t.portal.form_expired}}</p>{{/expired}}
+            <form method="post" action="/portal/sign-in"><input type="hidden" name="csrf" value="{{csrf}}"><label for="token">{{t.portal.token}}</label>
             <input type="password" id="token" name="token" required autocomplete="off"><button type="submit">{{t.portal.sign_in}}</button></form>
             <p>{{t.portal.token_help}}</p></main></body></html>
 

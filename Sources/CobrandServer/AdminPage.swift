@@ -29,12 +29,13 @@ enum AdminPage {
         }
     }
 
-    static func signIn(error: Bool) -> Response {
+    static func signIn(error: String?, csrf: String) -> Response {
         html(title: "Admin sign-in", body: """
             <main class="narrow">
             <h1>Admin sign-in</h1>
-            \(error ? #"<p class="error" role="alert">That is not a valid admin token.</p>"# : "")
+            \(error.map { #"<p class="error" role="alert">\#($0.htmlEscaped)</p>"# } ?? "")
             <form method="post" action="/admin/sign-in">
+            <input type="hidden" name="csrf" value="\(csrf.htmlEscaped)">
             <label for="token">Admin token</label>
             <input type="password" id="token" name="token" required autocomplete="off">
             <button type="submit">Sign in</button>
@@ -44,12 +45,20 @@ enum AdminPage {
             """)
     }
 
-    static func usage(_ rows: [AppDatabase.UsageRow], range: Range) -> Response {
+    /// The bar above every signed-in page: where to go, and signing out (with the form token).
+    static func header(csrf: String) -> String {
+        """
+        <header><strong>Cobrand admin</strong>
+        <nav><a href="/admin/usage?format=html">Usage</a> <a href="/admin/changes">Partner changes</a></nav>
+        <form method="post" action="/admin/sign-out"><input type="hidden" name="csrf" value="\(csrf.htmlEscaped)"><button type="submit">Sign out</button></form></header>
+        """
+    }
+
+    static func usage(_ rows: [AppDatabase.UsageRow], range: Range, csrf: String) -> Response {
         let cells = rows.map { "<tr>" + $0.fields.map { "<td>\($0.htmlEscaped)</td>" }.joined() + "</tr>" }.joined(separator: "\n")
         let totals = [rows.map(\.opens), rows.map(\.clicks), rows.map(\.views), rows.map(\.downloads)].map { String($0.reduce(0, +)) }
         return html(title: "Usage", body: """
-            <header><strong>Cobrand admin</strong>
-            <form method="post" action="/admin/sign-out"><button type="submit">Sign out</button></form></header>
+            \(header(csrf: csrf))
             <main>
             <h1>Usage</h1>
             <form class="filters" method="get" action="/admin/usage">
@@ -72,7 +81,7 @@ enum AdminPage {
     }
 
     /// A period's claims with their decisions and reasons, and a button that reconciles the period again.
-    static func claims(_ claims: [AppDatabase.Claim], period: String) -> Response {
+    static func claims(_ claims: [AppDatabase.Claim], period: String, csrf: String) -> Response {
         let rows = claims.map { claim -> String in
             let reasons = (claim.reasons.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String] } ?? [])
                 .map { "<li>\($0.htmlEscaped)</li>" }.joined()
@@ -82,11 +91,11 @@ enum AdminPage {
             return "<tr>\(cells)<td><ul>\(reasons)</ul></td></tr>"
         }.joined(separator: "\n")
         return html(title: "MDF claims", body: """
-            <header><strong>Cobrand admin</strong>
-            <form method="post" action="/admin/sign-out"><button type="submit">Sign out</button></form></header>
+            \(header(csrf: csrf))
             <main>
             <h1>MDF claims \(period.htmlEscaped)</h1>
             <form method="post" action="/admin/mdf/reconcile"><input type="hidden" name="period" value="\(period.htmlEscaped)">
+            <input type="hidden" name="csrf" value="\(csrf.htmlEscaped)">
             <button type="submit">Reconcile \(period.htmlEscaped)</button></form>
             <p><a href="/admin/mdf/report?period=\(period.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")">Report</a></p>
             <table>
@@ -95,6 +104,39 @@ enum AdminPage {
             \(rows)
             </tbody>
             </table>
+            </main>
+            """)
+    }
+
+    /// Partners' changes waiting for approval, each with approve and reject buttons, and the latest decisions.
+    static func changes(pending: [AppDatabase.FieldChange], recent: [AppDatabase.FieldChange], csrf: String) -> Response {
+        func cells(_ change: AppDatabase.FieldChange) -> String {
+            [String(change.id), change.partner, change.subject, change.oldValue ?? "", change.newValue, change.actor, Timestamp.iso8601(change.createdAt)]
+                .map { "<td>\($0.htmlEscaped)</td>" }.joined()
+        }
+        let token = #"<input type="hidden" name="csrf" value="\#(csrf.htmlEscaped)">"#
+        let waiting = pending.map { change in
+            """
+            <tr>\(cells(change))<td><form method="post" action="/admin/changes/\(change.id)/approve">\(token)<button type="submit">Approve</button></form>
+            <form method="post" action="/admin/changes/\(change.id)/reject">\(token)<input type="text" name="note" placeholder="Why (the partner sees it)" aria-label="Reason for #\(change.id)">
+            <button type="submit">Reject</button></form></td></tr>
+            """
+        }.joined(separator: "\n")
+        let decided = recent.map { change in
+            "<tr>\(cells(change))<td>\(change.status.rawValue)\(change.decidedBy.map { " by \($0.htmlEscaped)" } ?? "")\(change.note.map { ": \($0.htmlEscaped)" } ?? "")</td></tr>"
+        }.joined(separator: "\n")
+        let head = "<thead><tr><th>#</th><th>partner</th><th>field</th><th>old</th><th>new</th><th>by</th><th>at</th><th></th></tr></thead>"
+        return html(title: "Partner changes", body: """
+            \(header(csrf: csrf))
+            <main>
+            <h1>Partner changes</h1>
+            <h2>Waiting for approval</h2>
+            \(pending.isEmpty ? "<p>Nothing is waiting.</p>" : "<table class=\"pending\">\(head)<tbody>\n\(waiting)\n</tbody></table>")
+            <p>An approved change takes effect at the partner's next publish or the next <code>cobrand build</code>.</p>
+            <h2>Latest</h2>
+            <table class="recent">\(head)<tbody>
+            \(decided)
+            </tbody></table>
             </main>
             """)
     }
@@ -110,6 +152,8 @@ enum AdminPage {
             <style>
             body{margin:0;font-family:Arial,Helvetica,sans-serif;color:#1A1A1A;background:#F3F5F8}
             header{display:flex;justify-content:space-between;align-items:center;background:#1A1A1A;color:#FFFFFF;padding:12px 24px}
+            header nav a{color:#FFFFFF;margin-inline-end:16px}
+            td form{display:inline}
             header form{margin:0}
             main{max-width:1100px;margin:0 auto;padding:16px 24px}
             main.narrow{max-width:420px;margin:10vh auto;background:#FFFFFF;border-radius:6px}

@@ -12,23 +12,28 @@ public struct AdminRoutes: Sendable {
 
     public let database: AppDatabase
     public let now: @Sendable () -> Date
+    let formToken: FormToken
+    static let signInToken = SignInFormToken(cookieName: "cobrand_admin_form", path: "/admin")
 
-    public init(database: AppDatabase, now: @escaping @Sendable () -> Date) {
+    /// `formSecret` keys the form tokens of signed-in admins' forms (the server's IP salt serves).
+    public init(database: AppDatabase, formSecret: Data = Data(), now: @escaping @Sendable () -> Date) {
         self.database = database
+        self.formToken = FormToken(secret: formSecret)
         self.now = now
     }
 
     public func add(to router: Router<ServerContext>) {
         router.get("/admin") { request, _ in
-            guard try self.isAdmin(request) else { return AdminPage.signIn(error: false) }
+            guard try self.isAdmin(request) else { return Self.signInPage(status: .ok, error: nil) }
             return Response(status: .seeOther, headers: [.location: "/admin/usage?format=html"])
         }
         router.post("/admin/sign-in") { request, _ in
             let form = try await request.urlEncodedForm()
+            guard Self.signInToken.isValid(request, form: form) else {
+                return Self.signInPage(status: .forbidden, error: "This form has expired. Sign in again.")
+            }
             guard let token = form["token"], let grant = try self.database.grant(for: token), grant.role == .admin else {
-                var response = AdminPage.signIn(error: true)
-                response.status = .unauthorized
-                return response
+                return Self.signInPage(status: .unauthorized, error: "That is not a valid admin token.")
             }
             var random = SystemRandomNumberGenerator()
             let session = try self.database.startSession(for: grant, now: self.now(), using: &random)
@@ -37,7 +42,10 @@ public struct AdminRoutes: Sendable {
             return response
         }
         router.post("/admin/sign-out") { request, _ in
-            if let session = request.cookies[Self.cookieName]?.value { try self.database.endSession(session) }
+            if let session = request.cookies[Self.cookieName]?.value {
+                try self.checkForm(request, try await request.urlEncodedForm())
+                try self.database.endSession(session)
+            }
             var response = Response(status: .seeOther, headers: [.location: "/admin"])
             response.setCookie(Self.cookie("", maxAge: 0))
             return response
@@ -72,7 +80,7 @@ public struct AdminRoutes: Sendable {
                                 body: .init(byteBuffer: ByteBuffer(string: text)))
             case "html":
                 let range = AdminPage.Range(from: from, to: until.addingTimeInterval(-86_400), partner: partner)
-                return AdminPage.usage(rows, range: range)
+                return AdminPage.usage(rows, range: range, csrf: try self.csrf(request))
             case "json":
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
@@ -115,11 +123,12 @@ public struct AdminRoutes: Sendable {
         router.get("/admin/mdf/claims") { request, _ in
             guard try self.isAdmin(request) else { return Response(status: .seeOther, headers: [.location: "/admin"]) }
             let period = try period(request)
-            return AdminPage.claims(try self.database.claims(period: period.id), period: period.id)
+            return AdminPage.claims(try self.database.claims(period: period.id), period: period.id, csrf: try self.csrf(request))
         }
         router.post("/admin/mdf/reconcile") { request, _ in
             guard try self.isAdmin(request) else { return Response(status: .seeOther, headers: [.location: "/admin"]) }
             let form = try await request.urlEncodedForm()
+            try self.checkForm(request, form)
             guard let period = Period(form["period"] ?? "") else {
                 throw APIError(status: .badRequest, code: "bad_period", message: "period must be such as 2026-Q4", field: "period")
             }
@@ -128,6 +137,55 @@ public struct AdminRoutes: Sendable {
             query.queryItems = [URLQueryItem(name: "period", value: period.id)]
             return Response(status: .seeOther, headers: [.location: "/admin/mdf/claims?" + (query.percentEncodedQuery ?? "")])
         }
+    }
+
+    /// Partners' changes waiting for approval, and the latest decisions: `GET /admin/changes`, and
+    /// `POST /admin/changes/<id>/approve` or `/reject` (form field `note`).
+    public func addChanges(to router: Router<ServerContext>) {
+        router.get("/admin/changes") { request, _ in
+            guard try self.isAdmin(request) else { return Response(status: .seeOther, headers: [.location: "/admin"]) }
+            let all = try self.database.changes()
+            return AdminPage.changes(pending: all.filter { $0.status == .pending }, recent: all.filter { $0.status != .pending }.suffix(50).reversed(),
+                                     csrf: try self.csrf(request))
+        }
+        router.post("/admin/changes/{id}/{decision}") { request, context in
+            guard try self.isAdmin(request) else { return Response(status: .seeOther, headers: [.location: "/admin"]) }
+            let form = try await request.urlEncodedForm()
+            try self.checkForm(request, form)
+            guard let id = context.parameters.get("id").flatMap(Int64.init), let decision = context.parameters.get("decision"),
+                  decision == "approve" || decision == "reject"
+            else { throw HTTPError(.notFound) }
+            let note = form["note"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : String($0.prefix(500)) }
+            do {
+                _ = try self.database.decide(change: id, approve: decision == "approve", by: "admin", note: note, now: self.now())
+            } catch let error as AppDatabase.ChangeError {
+                throw APIError(status: .conflict, code: "not_pending", message: error.message)
+            }
+            return Response(status: .seeOther, headers: [.location: "/admin/changes"])
+        }
+    }
+
+    /// The form token for a signed-in admin's pages ("" for an API client, whose pages have no forms to post).
+    func csrf(_ request: Request) throws -> String {
+        guard let session = request.cookies[Self.cookieName]?.value, !session.isEmpty else { return "" }
+        return formToken.token(session: session)
+    }
+
+    /// A form posted with the admin session cookie must carry that session's token; an API client with a
+    /// bearer token sends no cookie a forged page could borrow.
+    func checkForm(_ request: Request, _ form: [String: String]) throws {
+        guard request.headers[.authorization] == nil, let session = request.cookies[Self.cookieName]?.value, !session.isEmpty else { return }
+        guard formToken.isValid(form[FormToken.field], session: session) else {
+            throw HTTPError(.forbidden, message: "This form has expired or did not come from the admin pages. Reload the page and try again.")
+        }
+    }
+
+    static func signInPage(status: HTTPResponse.Status, error: String?) -> Response {
+        let (value, cookie) = signInToken.issue()
+        var response = AdminPage.signIn(error: error, csrf: value)
+        response.status = status
+        response.setCookie(cookie)
+        return response
     }
 
     /// An admin token in the Authorization header, or a live admin session cookie.

@@ -37,6 +37,7 @@ public enum CobrandServer {
         portal?.add(to: router)
         admin?.add(to: router)
         if let admin, let mdfRules { admin.addMDF(to: router, rules: mdfRules) }
+        admin?.addChanges(to: router)
         leads?.add(to: router)
         deals?.add(to: router)
         claims?.add(to: router)

@@ -33,19 +33,16 @@ public struct PortalRoutes: Sendable {
 
     public func add(to router: Router<ServerContext>) {
         router.get("/portal") { request, _ in
-            guard let (partner, session) = try self.signedIn(request) else {
-                return try self.page(PortalTemplates.signIn, locale: self.project.config.defaultLocale, model: [:])
-            }
+            guard let (partner, session) = try self.signedIn(request) else { return try self.signInPage(status: .ok) }
             let query = request.uri.queryParameters
             let published = query.get("published").flatMap(Int.init).map { ["rendered": $0, "kits": query.get("kits").flatMap(Int.init) ?? 0] }
             return try self.kitsPage(partner, session: session, published: published)
         }
         router.post("/portal/sign-in") { request, _ in
             let form = try await request.urlEncodedForm()
+            guard Self.signInToken.isValid(request, form: form) else { return try self.signInPage(status: .forbidden, model: ["expired": true]) }
             guard let token = form["token"], let grant = try self.database.grant(for: token), grant.role == .partner, let partner = grant.partner else {
-                var response = try self.page(PortalTemplates.signIn, locale: self.project.config.defaultLocale, model: ["error": true])
-                response.status = .unauthorized
-                return response
+                return try self.signInPage(status: .unauthorized, model: ["error": true])
             }
             var random = SystemRandomNumberGenerator()
             let session = try self.database.startSession(partner: partner, now: self.now(), using: &random)
@@ -82,6 +79,17 @@ public struct PortalRoutes: Sendable {
     }
 
     func partner(_ request: Request) throws -> String? { try signedIn(request)?.partner }
+
+    static let signInToken = SignInFormToken(cookieName: "cobrand_form", path: "/portal")
+
+    /// The sign-in form with a fresh form token (and its cookie).
+    func signInPage(status: HTTPResponse.Status, model: [String: Any] = [:]) throws -> Response {
+        let (value, cookie) = Self.signInToken.issue()
+        var response = try page(PortalTemplates.signIn, locale: project.config.defaultLocale, model: model.merging(["csrf": value]) { $1 })
+        response.status = status
+        response.setCookie(cookie)
+        return response
+    }
 
     /// The partner of the request's session cookie, with the session id (which form tokens are made from).
     func signedIn(_ request: Request) throws -> (partner: String, session: String)? {

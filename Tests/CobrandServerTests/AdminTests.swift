@@ -74,16 +74,22 @@ struct AdminTests {
                 #expect(response.headers[.location] == "/admin")
             }
             // A partner's token or portal session is no admin.
-            try await client.execute(uri: "/admin/sign-in", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                     body: ByteBuffer(string: "token=\(partnerToken)")) { response in
+            let form = try await PortalTests.signInForm(client, uri: "/admin")
+            let formHeaders: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .cookie: form.cookie]
+            try await client.execute(uri: "/admin/sign-in", method: .post, headers: formHeaders,
+                                     body: ByteBuffer(string: "csrf=\(form.csrf)&token=\(partnerToken)")) { response in
                 #expect(response.status == .unauthorized)
-                #expect(response.headers[.setCookie] == nil)
+                #expect(response.headers[.setCookie]?.hasPrefix(AdminRoutes.cookieName + "=") != true)
+            }
+            try await client.execute(uri: "/admin/sign-in", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                     body: ByteBuffer(string: "csrf=\(form.csrf)&token=\(admin)")) { response in
+                #expect(response.status == .forbidden, "no form cookie: not from our sign-in page")
             }
             try await client.execute(uri: "/admin/usage", method: .get, headers: [.cookie: "\(AdminRoutes.cookieName)=\(partnerSession)"]) { response in
                 #expect(response.status == .unauthorized)
             }
-            let cookie = try await client.execute(uri: "/admin/sign-in", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                                  body: ByteBuffer(string: "token=\(admin)")) { response in
+            let cookie = try await client.execute(uri: "/admin/sign-in", method: .post, headers: formHeaders,
+                                                  body: ByteBuffer(string: "csrf=\(form.csrf)&token=\(admin)")) { response in
                 #expect(response.status == .seeOther)
                 let cookie = response.headers[.setCookie] ?? ""
                 #expect(cookie.contains("HttpOnly") && cookie.contains("Secure") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/admin"))
@@ -105,6 +111,13 @@ struct AdminTests {
                 #expect(response.status == .badRequest)
             }
             try await client.execute(uri: "/admin/sign-out", method: .post, headers: [.cookie: cookie]) { response in
+                #expect(response.status == .forbidden, "a sign-out without the page's form token")
+            }
+            let csrf = try await client.execute(uri: "/admin/usage?format=html", method: .get, headers: [.cookie: cookie]) { response in
+                String(try #require(String(buffer: response.body).firstMatch(of: /name="csrf" value="([A-Za-z0-9_-]+)"/)).1)
+            }
+            try await client.execute(uri: "/admin/sign-out", method: .post, headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"],
+                                     body: ByteBuffer(string: "csrf=\(csrf)")) { response in
                 #expect(response.headers[.location] == "/admin")
             }
             try await client.execute(uri: "/admin/usage", method: .get, headers: [.cookie: cookie]) { response in
@@ -160,5 +173,48 @@ struct AdminMDFTests {
                 #expect(html.contains("<li>event has no tracked evidence; a person checks the proofs</li>"))
             }
         }
+    }
+}
+
+@Suite("Admin: partner changes")
+struct AdminChangesTests {
+    @Test("pending changes are listed escaped with approve and reject buttons; a decision needs the form token and takes effect")
+    func approvals() async throws {
+        let database = try AppDatabase(DatabaseQueue())
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let changes = try database.saveChanges(partner: "alpha", [
+            .init(field: "primary_color", oldValue: "#1F3A93", newValue: "#000000", needsApproval: true),
+            .init(field: "website", oldValue: nil, newValue: "https://a.example/<x>", needsApproval: true),
+        ], actor: "partner:alpha", now: now)
+        var random = SystemRandomNumberGenerator()
+        let session = try database.startSession(for: .init(role: .admin, partner: nil), now: now, using: &random)
+        let cookie = "\(AdminRoutes.cookieName)=\(session)"
+        let signer = TrackingSigner(baseURL: "http://t", secret: Data(repeating: 1, count: 32))
+        let app = Application(router: CobrandServer.router(tracking: TrackingRoutes(signer: signer, writer: EventWriter(database: database), salt: Data(), now: { now }),
+                                                           admin: AdminRoutes(database: database, formSecret: Data("k".utf8), now: { now })))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/admin/changes", method: .get) { #expect($0.status == .seeOther) }
+            let csrf = try await client.execute(uri: "/admin/changes", method: .get, headers: [.cookie: cookie]) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("<td>https://a.example/&lt;x&gt;</td>") && !html.contains("<x>"))
+                #expect(html.contains("action=\"/admin/changes/\(changes[0].id)/approve\"") && html.contains("action=\"/admin/changes/\(changes[1].id)/reject\""))
+                return String(try #require(html.firstMatch(of: /name="csrf" value="([A-Za-z0-9_-]+)"/)).1)
+            }
+            let form: HTTPFields = [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"]
+            try await client.execute(uri: "/admin/changes/\(changes[0].id)/approve", method: .post, headers: form, body: ByteBuffer(string: "csrf=forged")) {
+                #expect($0.status == .forbidden)
+            }
+            try await client.execute(uri: "/admin/changes/\(changes[0].id)/approve", method: .post, headers: form, body: ByteBuffer(string: "csrf=\(csrf)")) {
+                #expect($0.status == .seeOther)
+            }
+            try await client.execute(uri: "/admin/changes/\(changes[1].id)/reject", method: .post, headers: form,
+                                     body: ByteBuffer(string: "csrf=\(csrf)&note=Use+your+main+site")) { #expect($0.status == .seeOther) }
+            try await client.execute(uri: "/admin/changes/\(changes[1].id)/approve", method: .post, headers: form, body: ByteBuffer(string: "csrf=\(csrf)")) {
+                #expect($0.status == .conflict, "a decided change is not decided again")
+            }
+        }
+        #expect(try database.overrides()["alpha"]?.profile == ["primary_color": "#000000"])
+        let rejected = try database.change(changes[1].id)
+        #expect(rejected.status == .rejected && rejected.note == "Use your main site" && rejected.decidedBy == "admin")
     }
 }

@@ -29,6 +29,7 @@ struct PortalMDFTests {
                 "Templates/_shared/portal/mdf.html.mustache": try real("Templates/_shared/portal/mdf.html.mustache"),
                 "Templates/_shared/portal/kits.html.mustache": try real("Templates/_shared/portal/kits.html.mustache"),
                 "Templates/_shared/portal/header.html.mustache": try real("Templates/_shared/portal/header.html.mustache"),
+                "Templates/_shared/portal/sign-in.html.mustache": try real("Templates/_shared/portal/sign-in.html.mustache"),
                 "Templates/_shared/portal/styles.html.mustache": try real("Templates/_shared/portal/styles.html.mustache"),
                 "Locales/en-US/portal.yaml": try real("Locales/en-US/portal.yaml"),
             ])

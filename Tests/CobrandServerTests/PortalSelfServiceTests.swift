@@ -50,7 +50,7 @@ struct PortalSelfServiceTests {
             var files: [String: String?] = ["cobrand.yaml": PortalSelfServiceTests.config, "Locales/en-US/portal.yaml": try real("Locales/en-US/portal.yaml")]
             let landing = "Templates/launch/landing.html.mustache"
             files[landing] = Fixture.files[landing]?.replacingOccurrences(of: "<h1>{{campaign.title}}</h1>", with: "<h1>{{campaign.title}}</h1><p class=\"phone\">{{partner.phone}}</p>")
-            for page in ["customise", "preview", "kits", "header", "styles"] {
+            for page in ["customise", "preview", "kits", "header", "styles", "sign-in"] {
                 files["Templates/_shared/portal/\(page).html.mustache"] = try real("Templates/_shared/portal/\(page).html.mustache")
             }
             project = try Fixture.loaded(files)

@@ -10,7 +10,7 @@ import HummingbirdTesting
 import Testing
 
 let portalTemplates: [String: String?] = [
-        "Templates/_shared/portal/sign-in.html.mustache": "<html lang=\"{{locale.tag}}\">{{#error}}<p class=\"error\">{{t.portal.bad}}</p>{{/error}}<form method=\"post\" action=\"/portal/sign-in\"></form></html>\n",
+        "Templates/_shared/portal/sign-in.html.mustache": "<html lang=\"{{locale.tag}}\">{{#error}}<p class=\"error\">{{t.portal.bad}}</p>{{/error}}{{#expired}}<p class=\"expired\"></p>{{/expired}}<form method=\"post\" action=\"/portal/sign-in\"><input type=\"hidden\" name=\"csrf\" value=\"{{csrf}}\"></form></html>\n",
         "Templates/_shared/portal/kits.html.mustache": "<html lang=\"{{locale.tag}}\"><h1>{{partner.name}}</h1>{{#campaigns}}<h2>{{title}}</h2>{{#kits}}<a href=\"{{href}}\">{{locale}}</a>{{/kits}}{{/campaigns}}</html>\n",
         "Locales/en-US/portal.yaml": "portal:\n  bad: \"Bad token\"\n",
     ]
@@ -57,9 +57,19 @@ struct PortalTests {
         }
     }
 
+    /// GETs a sign-in page: the form-token cookie it sets (as a Cookie header) and the token its form carries.
+    static func signInForm(_ client: some TestClientProtocol, uri: String) async throws -> (cookie: String, csrf: String) {
+        try await client.execute(uri: uri, method: .get) { response in
+            let cookie = String((response.headers[.setCookie] ?? "").prefix { $0 != ";" })
+            let csrf = try #require(String(buffer: response.body).firstMatch(of: /name="csrf" value="([A-Za-z0-9_-]+)"/)).1
+            return (cookie, String(csrf))
+        }
+    }
+
     static func signIn(_ client: some TestClientProtocol, token: String) async throws -> String {
-        try await client.execute(uri: "/portal/sign-in", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                 body: ByteBuffer(string: "token=\(token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? token)")) { response in
+        let form = try await signInForm(client, uri: "/portal")
+        return try await client.execute(uri: "/portal/sign-in", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: form.cookie],
+                                 body: ByteBuffer(string: "csrf=\(form.csrf)&token=\(token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? token)")) { response in
             #expect(response.status == .seeOther)
             let cookie = response.headers[.setCookie] ?? ""
             #expect(cookie.contains("HttpOnly") && cookie.contains("Secure") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/portal"))
@@ -75,11 +85,21 @@ struct PortalTests {
                 #expect(response.status == .ok)
                 #expect(String(buffer: response.body).contains("<form method=\"post\" action=\"/portal/sign-in\">"))
             }
-            try await client.execute(uri: "/portal/sign-in", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                     body: ByteBuffer(string: "token=nope")) { response in
+            let form = try await Self.signInForm(client, uri: "/portal")
+            try await client.execute(uri: "/portal/sign-in", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: form.cookie],
+                                     body: ByteBuffer(string: "csrf=\(form.csrf)&token=nope")) { response in
                 #expect(response.status == .unauthorized)
                 #expect(String(buffer: response.body).contains("<p class=\"error\">Bad token</p>"))
-                #expect(response.headers[.setCookie] == nil)
+                #expect(response.headers[.setCookie]?.hasPrefix(PortalRoutes.cookieName) != true)
+            }
+            // A sign-in posted from elsewhere (no form cookie, or a token that is not the cookie's) signs nobody in.
+            for (cookie, csrf) in [("", form.csrf), (form.cookie, "forged")] {
+                try await client.execute(uri: "/portal/sign-in", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: cookie],
+                                         body: ByteBuffer(string: "csrf=\(csrf)&token=\(setup.alphaToken)")) { response in
+                    #expect(response.status == .forbidden)
+                    #expect(String(buffer: response.body).contains("<p class=\"expired\">"))
+                    #expect(response.headers[.setCookie]?.hasPrefix(PortalRoutes.cookieName + "=") != true)
+                }
             }
         }
     }
