@@ -119,9 +119,50 @@ def portal(driver, base, token, page):
           f"{page}: the download link returns acme-cloud's bundle zip ({len(body)} bytes)")
 
     mdf_claim(driver, page)
+    customise_and_publish(driver, page, cookie)
 
     submit(driver, "form[action='/portal/sign-out'] button")
     check(driver.find_elements(By.NAME, "token") != [], f"{page}: signing out returns to the sign-in form")
+
+
+def customise_and_publish(driver, page, cookie):
+    """Change the phone and the intro text, preview the kit, publish, and find both in the downloaded bundle."""
+    phone = "+1 212 555 0%03d" % (len(page) % 1000)
+    intro = f"Intro from the {page} test <b>not bold</b>"
+    driver.find_element(By.CSS_SELECTOR, "nav a[href='/portal/customise']").click()
+    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, "form[action='/portal/customise']"))
+    field = driver.find_element(By.NAME, "profile.phone")
+    field.clear()
+    field.send_keys(phone)
+    text = driver.find_element(By.NAME, "slot.cloud-migration.intro.en-US")
+    text.clear()
+    text.send_keys(intro)
+    console_errors(driver, page + " customise")
+    submit(driver, "form[action='/portal/customise'] button[type=submit]")
+    saved = driver.find_elements(By.CSS_SELECTOR, "[role=status]")
+    check(saved != [] and "/portal/preview?saved=2" in driver.current_url, f"{page}: saving leads to the preview ({driver.current_url})")
+
+    preview = driver.find_element(By.CSS_SELECTOR, "a.preview[href*='/cloud-migration/en-US/']").get_attribute("href")
+    driver.get(preview)
+    frames = driver.find_elements(By.TAG_NAME, "iframe")
+    check(len(frames) >= 2, f"{page}: the kit preview shows its pages ({len(frames)} frames)")
+    console_errors(driver, page + " kit preview")
+    driver.get(preview.replace("/index.html", "/landing/index.html"))
+    body = driver.find_element(By.TAG_NAME, "body").text
+    check(phone in body and intro in body, f"{page}: the previewed landing page shows the new phone and intro as text")
+
+    driver.get(driver.current_url.split("/portal/")[0] + "/portal/preview")
+    submit(driver, "form[action='/portal/publish'] button")
+    published = driver.find_elements(By.CSS_SELECTOR, "[role=status]")
+    check(published != [] and "published=" in driver.current_url, f"{page}: publishing returns to the kit list with a notice ({driver.current_url})")
+    console_errors(driver, page + " publish")
+    link = driver.find_element(By.CSS_SELECTOR, "a.download[href$='/cloud-migration/en-US']").get_attribute("href")
+    body = urllib.request.urlopen(urllib.request.Request(link, headers={"Cookie": cookie})).read()
+    files = zipfile.ZipFile(BytesIO(body))
+    landing = next(name for name in files.namelist() if name.endswith("/landing/index.html"))
+    html = files.read(landing).decode()
+    check(phone in html and "Intro from the " + page + " test &lt;b&gt;not bold&lt;/b&gt;" in html,
+          f"{page}: the published bundle has the new phone and the intro, escaped")
 
 
 def mdf_claim(driver, page):
