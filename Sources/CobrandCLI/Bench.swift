@@ -12,7 +12,7 @@ extension Cobrand {
             Example:
               swift run -c release cobrand bench build --partners 200
             """,
-            subcommands: [BuildBench.self, EventsBench.self, MDFBench.self]
+            subcommands: [BuildBench.self, PublishBench.self, EventsBench.self, MDFBench.self]
         )
     }
 
@@ -50,32 +50,13 @@ extension Cobrand {
 
         func run() async throws {
             let (source, _) = try options.load()
-            let locales = source.catalogs.keys.sorted()
-            guard let first = locales.first else { throw UserError("the project has no locales") }
-            let pair = [source.config.defaultLocale, locales.first { $0 != source.config.defaultLocale } ?? first]
+            let pair = try SyntheticProject.localePair(source)
 
             let fm = FileManager.default
             let root = fm.temporaryDirectory.appendingPathComponent("cobrand-bench-\(UUID().uuidString)")
             defer { if !keep { try? fm.removeItem(at: root) } }
-            try fm.createDirectory(at: root, withIntermediateDirectories: true)
-            for item in ["cobrand.yaml", "Templates", "Locales", "Assets/brand"] {
-                let from = options.projectURL.appendingPathComponent(item)
-                guard fm.fileExists(atPath: from.path) else { continue }
-                let to = root.appendingPathComponent(item)
-                try fm.createDirectory(at: to.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try fm.copyItem(at: from, to: to)
-            }
-            try fm.createDirectory(at: root.appendingPathComponent("Assets/partners"), withIntermediateDirectories: true)
-            var rows = ["id,name,locales,website,primary_color,accent_color,contact_name,contact_email,phone,address,country,timezone"]
-            for index in 0..<partners {
-                let id = String(format: "partner-%05d", index)
-                let color = String(format: "#%02X%02X%02X", (index * 37) % 200, (index * 91) % 200, (index * 53) % 200)
-                rows.append(bench(row: id, index: index, color: color, locales: pair, phone: "+1 555 010 \(index % 10000)"))
-                try Data("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"48\" height=\"48\"><rect width=\"48\" height=\"48\" fill=\"\(color)\"/></svg>\n".utf8)
-                    .write(to: root.appendingPathComponent("Assets/partners/\(id).svg"))
-            }
+            var rows = try SyntheticProject.write(to: root, from: options.projectURL, partners: partners, locales: pair)
             let rosterURL = root.appendingPathComponent("Assets/partners.csv")
-            try Data(rows.joined(separator: "\n").utf8).write(to: rosterURL)
             var output = root.appendingPathComponent("Output")
 
             // Each timed run writes a fresh folder; nothing is deleted until the end, so one run's deletions
@@ -120,14 +101,6 @@ extension Cobrand {
             print("incremental_seconds=\(String(format: "%.3f", incrementalSeconds))")
             print("peak_rss_mb=\(usage.ru_maxrss / 1024)")
             if keep { print("project=\(root.path)") }
-        }
-
-        func bench(row id: String, index: Int, color: String, locales: [LocaleTag], phone: String) -> String {
-            CSV.line([
-                id, "Bench Partner \(index) & Sons", locales.map(\.identifier).joined(separator: ";"),
-                "https://\(id).example", color, color, "Contact \(index)", "contact@\(id).example", phone,
-                "\(index) Bench Street\nSpringfield", "US", "America/New_York",
-            ]).trimmingCharacters(in: .newlines)
         }
     }
 }
@@ -234,5 +207,44 @@ extension Cobrand {
             for status in Reconciler.Decision.Status.allCases { print("\(status.rawValue)=\(counts[status] ?? 0)") }
             print("peak_rss_mb=\(usage.ru_maxrss / 1024)")
         }
+    }
+}
+
+/// A copy of the project's templates, catalogs and vendor assets with a roster of N synthetic partners
+/// (each with an SVG logo), for the build and publish benchmarks.
+enum SyntheticProject {
+    /// Writes the project into `root` and returns the roster's lines (header first).
+    static func write(to root: URL, from project: URL, partners: Int, locales: [LocaleTag]) throws -> [String] {
+        let fm = FileManager.default
+        try fm.createDirectory(at: root, withIntermediateDirectories: true)
+        for item in ["cobrand.yaml", "Templates", "Locales", "Assets/brand"] {
+            let from = project.appendingPathComponent(item)
+            guard fm.fileExists(atPath: from.path) else { continue }
+            let to = root.appendingPathComponent(item)
+            try fm.createDirectory(at: to.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try fm.copyItem(at: from, to: to)
+        }
+        try fm.createDirectory(at: root.appendingPathComponent("Assets/partners"), withIntermediateDirectories: true)
+        var rows = ["id,name,locales,website,primary_color,accent_color,contact_name,contact_email,phone,address,country,timezone"]
+        for index in 0..<partners {
+            let id = String(format: "partner-%05d", index)
+            let color = String(format: "#%02X%02X%02X", (index * 37) % 200, (index * 91) % 200, (index * 53) % 200)
+            rows.append(CSV.line([
+                id, "Bench Partner \(index) & Sons", locales.map(\.identifier).joined(separator: ";"),
+                "https://\(id).example", color, color, "Contact \(index)", "contact@\(id).example", "+1 555 010 \(index % 10000)",
+                "\(index) Bench Street\nSpringfield", "US", "America/New_York",
+            ]).trimmingCharacters(in: .newlines))
+            try Data("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"48\" height=\"48\"><rect width=\"48\" height=\"48\" fill=\"\(color)\"/></svg>\n".utf8)
+                .write(to: root.appendingPathComponent("Assets/partners/\(id).svg"))
+        }
+        try Data(rows.joined(separator: "\n").utf8).write(to: root.appendingPathComponent("Assets/partners.csv"))
+        return rows
+    }
+
+    /// The project's default locale and one other: the two locales every synthetic partner has.
+    static func localePair(_ project: Project) throws -> [LocaleTag] {
+        let locales = project.catalogs.keys.sorted()
+        guard let first = locales.first else { throw UserError("the project has no locales") }
+        return [project.config.defaultLocale, locales.first { $0 != project.config.defaultLocale } ?? first]
     }
 }
