@@ -123,6 +123,34 @@ extension Cobrand.Partners {
         }
     }
 
+    /// Which pending changes a decision is about, and its note.
+    struct Decision: ParsableArguments {
+        @OptionGroup var options: DatabaseOptions
+
+        @Argument(help: ArgumentHelp("Partner id.", valueName: "id"))
+        var partner: String
+
+        @Option(name: .customLong("change"), help: ArgumentHelp("Only this change (repeatable).", valueName: "n"))
+        var changes: [Int64] = []
+
+        @Option(help: ArgumentHelp("A note kept with the decision; the partner sees it in the portal.", valueName: "text"))
+        var note: String?
+
+        func decide(approve: Bool) throws {
+            let database = try options.project.openDatabase(options.db)
+            let pending = try database.changes(partner: partner, status: .pending)
+            if let missing = changes.first(where: { id in !pending.contains { $0.id == id } }) {
+                throw UserError("change \(missing) is not a pending change of \(partner); cobrand partners changes --pending lists them")
+            }
+            let chosen = changes.isEmpty ? pending : pending.filter { changes.contains($0.id) }
+            guard !chosen.isEmpty else { throw UserError("\(partner) has no change waiting for approval") }
+            for change in chosen {
+                let decided = try database.decide(change: change.id, approve: approve, by: Cobrand.MDF.actor, note: note, now: Date())
+                print(Changes.describe(decided))
+            }
+        }
+    }
+
     struct Approve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Approve a partner's pending changes (all of them, or the --change ids); they take effect at the partner's next publish or build.",
@@ -133,34 +161,9 @@ extension Cobrand.Partners {
             """
         )
 
-        @OptionGroup var options: DatabaseOptions
+        @OptionGroup var decision: Decision
 
-        @Argument(help: ArgumentHelp("Partner id.", valueName: "id"))
-        var partner: String
-
-        @Option(name: .customLong("change"), help: ArgumentHelp("Only this change (repeatable).", valueName: "n"))
-        var changes: [Int64] = []
-
-        @Option(help: ArgumentHelp("A note kept with the decision.", valueName: "text"))
-        var note: String?
-
-        func run() async throws {
-            try Self.decide(options: options, partner: partner, ids: changes, approve: true, note: note)
-        }
-
-        static func decide(options: DatabaseOptions, partner: String, ids: [Int64], approve: Bool, note: String?) throws {
-            let database = try options.project.openDatabase(options.db)
-            let pending = try database.changes(partner: partner, status: .pending)
-            let chosen = ids.isEmpty ? pending : pending.filter { ids.contains($0.id) }
-            if let missing = ids.first(where: { id in !pending.contains { $0.id == id } }) {
-                throw UserError("change \(missing) is not a pending change of \(partner); cobrand partners changes --pending lists them")
-            }
-            guard !chosen.isEmpty else { throw UserError("\(partner) has no change waiting for approval") }
-            for change in chosen {
-                let decided = try database.decide(change: change.id, approve: approve, by: Cobrand.MDF.actor, note: note, now: Date())
-                print(Changes.describe(decided))
-            }
-        }
+        func run() async throws { try decision.decide(approve: true) }
     }
 
     struct Reject: AsyncParsableCommand {
@@ -172,19 +175,8 @@ extension Cobrand.Partners {
             """
         )
 
-        @OptionGroup var options: DatabaseOptions
+        @OptionGroup var decision: Decision
 
-        @Argument(help: ArgumentHelp("Partner id.", valueName: "id"))
-        var partner: String
-
-        @Option(name: .customLong("change"), help: ArgumentHelp("Only this change (repeatable).", valueName: "n"))
-        var changes: [Int64] = []
-
-        @Option(help: ArgumentHelp("Why, shown to the partner.", valueName: "text"))
-        var note: String?
-
-        func run() async throws {
-            try Approve.decide(options: options, partner: partner, ids: changes, approve: false, note: note)
-        }
+        func run() async throws { try decision.decide(approve: false) }
     }
 }

@@ -187,12 +187,16 @@ public enum Scaffold {
             <p>{{t.portal.token_help}}</p></main></body></html>
 
             """,
+        "Templates/_shared/portal/header.html.mustache": """
+            <header><strong><bdi>{{partner.name}}</bdi></strong>
+            <nav><a href="/portal">{{t.portal.your_kits}}</a> <a href="/portal/customise">{{t.portal.customise_title}}</a> <a href="/portal/mdf">{{t.portal.mdf_title}}</a></nav>
+            <form method="post" action="/portal/sign-out"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">{{t.portal.sign_out}}</button></form></header>
+
+            """,
         "Templates/_shared/portal/kits.html.mustache": """
             <!DOCTYPE html>
             <html lang="{{locale.tag}}" dir="{{locale.dir}}"><head><meta charset="utf-8"><title>{{t.portal.your_kits}} | {{partner.name}}</title></head>
-            <body><header><strong><bdi>{{partner.name}}</bdi></strong>
-            <nav><a href="/portal">{{t.portal.your_kits}}</a> <a href="/portal/customise">{{t.portal.customise_title}}</a> <a href="/portal/mdf">{{t.portal.mdf_title}}</a></nav>
-            <form method="post" action="/portal/sign-out"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">{{t.portal.sign_out}}</button></form></header>
+            <body>{{> _shared.portal.header.html}}
             <main><h1>{{t.portal.your_kits}}</h1>{{#published}}<p role="status">{{t.portal.published}}</p>{{/published}}{{#empty}}<p>{{t.portal.empty}}</p>{{/empty}}
             {{#campaigns}}<h2>{{title}}</h2><table><tr><th>{{t.portal.locale}}</th><th>{{t.portal.files}}</th><th>{{t.portal.size}}</th><th>{{t.portal.built}}</th><th></th></tr>
             {{#kits}}<tr><td>{{locale}}</td><td>{{files}}</td><td>{{size}}</td><td>{{built}}</td><td><a class="download" href="{{href}}">{{t.portal.download}}</a></td></tr>
@@ -202,9 +206,7 @@ public enum Scaffold {
         "Templates/_shared/portal/mdf.html.mustache": """
             <!DOCTYPE html>
             <html lang="{{locale.tag}}" dir="{{locale.dir}}"><head><meta charset="utf-8"><title>{{t.portal.mdf_title}} | {{partner.name}}</title></head>
-            <body><header><strong><bdi>{{partner.name}}</bdi></strong>
-            <nav><a href="/portal">{{t.portal.your_kits}}</a> <a href="/portal/customise">{{t.portal.customise_title}}</a> <a href="/portal/mdf">{{t.portal.mdf_title}}</a></nav>
-            <form method="post" action="/portal/sign-out"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">{{t.portal.sign_out}}</button></form></header>
+            <body>{{> _shared.portal.header.html}}
             <main><h1>{{t.portal.mdf_title}}</h1>{{#notice}}<p role="status">{{t.portal.claim_submitted}} #{{id}}</p>{{/notice}}
             <h2>{{t.portal.mdf_balances}}</h2>{{#no_allocation}}<p>{{t.portal.no_allocation}}</p>{{/no_allocation}}
             {{^no_allocation}}<table><tr><th>{{t.portal.period}}</th><th>{{t.portal.allocated}}</th><th>{{t.portal.claimed}}</th><th>{{t.portal.approved}}</th><th>{{t.portal.paid}}</th><th>{{t.portal.remaining}}</th><th>{{t.portal.deadline}}</th></tr>
@@ -230,9 +232,7 @@ public enum Scaffold {
         "Templates/_shared/portal/customise.html.mustache": """
             <!DOCTYPE html>
             <html lang="{{locale.tag}}" dir="{{locale.dir}}"><head><meta charset="utf-8"><title>{{t.portal.customise_title}} | {{partner.name}}</title></head>
-            <body><header><strong><bdi>{{partner.name}}</bdi></strong>
-            <nav><a href="/portal">{{t.portal.your_kits}}</a> <a href="/portal/customise">{{t.portal.customise_title}}</a> <a href="/portal/mdf">{{t.portal.mdf_title}}</a></nav>
-            <form method="post" action="/portal/sign-out"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">{{t.portal.sign_out}}</button></form></header>
+            <body>{{> _shared.portal.header.html}}
             <main><h1>{{t.portal.customise_title}}</h1>{{#error}}<p role="alert">{{t.portal.check_entry}}</p>{{/error}}{{#nothing}}<p>{{t.portal.nothing_to_customise}}</p>{{/nothing}}
             {{^nothing}}<form method="post" action="/portal/customise" enctype="multipart/form-data"><input type="hidden" name="csrf" value="{{csrf}}">
             <h2>{{t.portal.profile_section}}</h2>{{#profile}}<label>{{label}} {{#textarea}}<textarea name="{{name}}">{{value}}</textarea>{{/textarea}}{{#input}}<input type="{{type}}" name="{{name}}" value="{{value}}">{{/input}}</label>
@@ -247,9 +247,7 @@ public enum Scaffold {
         "Templates/_shared/portal/preview.html.mustache": """
             <!DOCTYPE html>
             <html lang="{{locale.tag}}" dir="{{locale.dir}}"><head><meta charset="utf-8"><title>{{t.portal.preview_title}} | {{partner.name}}</title></head>
-            <body><header><strong><bdi>{{partner.name}}</bdi></strong>
-            <nav><a href="/portal">{{t.portal.your_kits}}</a> <a href="/portal/customise">{{t.portal.customise_title}}</a> <a href="/portal/mdf">{{t.portal.mdf_title}}</a></nav>
-            <form method="post" action="/portal/sign-out"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">{{t.portal.sign_out}}</button></form></header>
+            <body>{{> _shared.portal.header.html}}
             <main><h1>{{t.portal.preview_title}}</h1>{{#saved}}<p role="status">{{t.portal.saved}}</p>{{/saved}}{{#limited}}<p role="alert">{{t.portal.too_many}}</p>{{/limited}}
             <p>{{t.portal.preview_help}}{{#has_pending}} <a href="/portal/preview?pending=1">{{t.portal.preview_show_pending}}</a>{{/has_pending}}</p>
             <ul>{{#kits}}<li><a class="preview" href="{{href}}">{{title}} · {{locale}}</a></li>{{/kits}}</ul>

@@ -5,21 +5,7 @@ import Testing
 
 @Suite("Partner self-service: overrides, form checks, logo uploads")
 struct SelfServiceTests {
-    static let config = """
-        vendor:
-          name: Vendorco
-          website: https://vendor.example
-          logo: brand/logo.svg
-        default_locale: en-US
-        portal_url: https://portal.example
-        self_service:
-          fields:
-            phone: {}
-            contact_email: {}
-            primary_color: {approval: required}
-            logo: {approval: required}
-
-        """
+    static let config = Fixture.files["cobrand.yaml"]! + "self_service:\n  fields:\n    phone: {}\n    contact_email: {}\n    primary_color: {approval: required}\n    logo: {approval: required}\n\n"
 
     static func project() throws -> Project { try Fixture.loaded(["cobrand.yaml": config]) }
 

@@ -14,24 +14,7 @@ import ZIPFoundation
 /// Customise, preview and publish through the portal, on a real project folder, output and database file.
 @Suite("Partner portal: self-service")
 struct PortalSelfServiceTests {
-    static let config = """
-        vendor:
-          name: Vendorco
-          legal_name: Vendorco Corporation
-          website: https://vendor.example
-          logo: brand/logo.svg
-        default_locale: en-US
-        portal_url: https://portal.example
-        self_service:
-          fields:
-            phone: {}
-            website: {}
-            primary_color: {approval: required}
-            logo: {}
-          uploads_per_hour: 2
-          publishes_per_hour: 3
-
-        """
+    static let config = Fixture.files["cobrand.yaml"]! + "self_service:\n  fields:\n    phone: {}\n    website: {}\n    primary_color: {approval: required}\n    logo: {}\n  uploads_per_hour: 2\n  publishes_per_hour: 3\n\n"
 
     final class Setup: Sendable {
         let folder: URL
