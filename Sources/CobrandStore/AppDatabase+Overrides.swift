@@ -55,15 +55,17 @@ extension AppDatabase {
     }
 
     /// Records changes in one transaction. One that needs approval waits as `pending` (replacing an earlier
-    /// pending change of the same field, which becomes `withdrawn`); the others take effect at once.
+    /// pending change of the same field, which becomes `withdrawn`); the others take effect at once. Asking
+    /// for the value already in effect only withdraws what was waiting.
     @discardableResult
     public func saveChanges(partner: String, _ changes: [ChangeRequest], actor: String, now: Date) throws -> [FieldChange] {
         try writer.write { db in
-            try changes.map { change in
+            try changes.compactMap { change in
                 try db.execute(sql: """
                     UPDATE partnerChange SET status = 'withdrawn', decidedBy = ?, decidedAt = ?
                     WHERE partner = ? AND campaign = ? AND locale = ? AND field = ? AND status = 'pending'
                     """, arguments: [actor, now, partner, change.campaign, change.locale, change.field])
+                if change.needsApproval, change.newValue == change.oldValue ?? "" { return nil }
                 try db.execute(sql: """
                     INSERT INTO partnerChange (partner, campaign, locale, field, oldValue, newValue, status, actor, createdAt)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)

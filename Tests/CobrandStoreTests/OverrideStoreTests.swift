@@ -30,14 +30,21 @@ struct OverrideStoreTests {
         #expect(try database.overrides()["alpha"]?.profile["primary_color"] == "#112233")
         #expect(throws: AppDatabase.ChangeError.self) { try database.decide(change: second[0].id, approve: false, by: "x", now: now) }
 
+        // Asking again for the value in effect withdraws what waits and adds nothing.
+        try database.saveChanges(partner: "alpha", [.init(field: "primary_color", oldValue: "#112233", newValue: "#445566", needsApproval: true)],
+                                 actor: "partner:alpha", now: now)
+        #expect(try database.saveChanges(partner: "alpha", [.init(field: "primary_color", oldValue: "#112233", newValue: "#112233", needsApproval: true)],
+                                         actor: "partner:alpha", now: now).isEmpty)
+        #expect(try database.changes(partner: "alpha", status: .pending).isEmpty)
+
         // Rejected changes never take effect; every change keeps who, when, old and new.
         let third = try database.saveChanges(partner: "alpha", [.init(field: "logo", oldValue: nil, newValue: "abc.svg", needsApproval: true)], actor: "partner:alpha", now: now)
         _ = try database.decide(change: third[0].id, approve: false, by: "cli:vendor", note: "off-brand", now: now)
         #expect(try database.overrides()["alpha"]?.profile["logo"] == nil)
         let log = try database.changes(partner: "alpha")
-        #expect(log.map(\.status) == [.applied, .applied, .withdrawn, .approved, .rejected])
-        #expect(log.map(\.subject) == ["phone", "launch.intro (de-DE)", "primary_color", "primary_color", "logo"])
+        #expect(log.map(\.status) == [.applied, .applied, .withdrawn, .approved, .withdrawn, .rejected])
+        #expect(log.map(\.subject) == ["phone", "launch.intro (de-DE)", "primary_color", "primary_color", "primary_color", "logo"])
         #expect(log[0].oldValue == "+1 555 0100" && log[0].actor == "partner:alpha" && log[0].createdAt == now)
-        #expect(log[4].note == "off-brand")
+        #expect(log[5].note == "off-brand")
     }
 }
