@@ -71,9 +71,9 @@ public struct Builder: Sendable {
         } else if let previous = OutputIndex.read(from: store.output) {
             // A filtered build keeps the other kits already in the index, as long as they are still on disk.
             let built = Set(entries.map(\.dir))
-            entries += previous.kits.filter {
-                !built.contains($0.dir) && FileManager.default.fileExists(atPath: store.output.appendingPathComponent($0.dir).path)
-            }
+            // access(2) rather than FileManager: a publish checks thousands of kit folders.
+            let root = store.output.path + "/"
+            entries += previous.kits.filter { !built.contains($0.dir) && access(root + $0.dir, F_OK) == 0 }
         }
         report.index = OutputIndex(kits: entries)
         try report.index.write(to: store.output)
