@@ -33,7 +33,7 @@ struct PortalSelfServiceRoutes: Sendable {
     func add(to router: Router<ServerContext>) {
         router.get("/portal/customise") { request, _ in
             guard let (partner, session) = try portal.signedIn(request) else { return Self.toSignIn }
-            return try customisePage(partner: partner, session: session, submitted: [:], errors: [:], removed: [])
+            return try customisePage(partner: partner, session: session, submitted: [:], errors: [:])
         }
         router.post("/portal/customise") { request, _ in
             guard let (partner, session) = try portal.signedIn(request) else { return Self.toSignIn }
@@ -108,7 +108,6 @@ struct PortalSelfServiceRoutes: Sendable {
                                       oldValue: change.field.current, newValue: change.value, needsApproval: change.field.needsApproval)
         }
         var logo: LogoUpload?
-        var removed: [String] = []
         if settings.fields["logo"] != nil, let file = form.files.first(where: { $0.field == "logo" && !$0.data.isEmpty }) {
             if !uploads.withLockedValue({ $0.allow(partner, now: portal.now()) }) {
                 errors["profile.logo"] = PortalRoutes.messages(project, try portal.locale(of: partner))["too_many"] ?? "too many uploads; try again later"
@@ -116,7 +115,6 @@ struct PortalSelfServiceRoutes: Sendable {
                 do {
                     let upload = try LogoUpload(filename: file.filename, data: file.data, maxBytes: settings.logoMaxBytes, maxPixels: settings.logoMaxPixels)
                     logo = upload
-                    removed = upload.removed
                     changes.append(.init(field: "logo", oldValue: current.logo, newValue: upload.storedName, needsApproval: settings.fields["logo"] == .required))
                 } catch {
                     errors["profile.logo"] = error.message
@@ -124,7 +122,7 @@ struct PortalSelfServiceRoutes: Sendable {
             }
         }
         guard errors.isEmpty else {
-            var response = try customisePage(partner: partner, session: session, submitted: form.fields, errors: errors, removed: [])
+            var response = try customisePage(partner: partner, session: session, submitted: form.fields, errors: errors)
             response.status = .badRequest
             return response
         }
@@ -132,13 +130,13 @@ struct PortalSelfServiceRoutes: Sendable {
         let saved = try database.saveChanges(partner: partner, changes, actor: "partner:\(partner)", now: portal.now())
         let waiting = saved.filter { $0.status == .pending }.count
         var location = "/portal/preview?saved=\(saved.count - waiting)&waiting=\(waiting)"
-        if !removed.isEmpty { location += "&cleaned=\(removed.count)" }
+        if let removed = logo?.removed, !removed.isEmpty { location += "&cleaned=\(removed.count)" }
         return Response(status: .seeOther, headers: [.location: location])
     }
 
     // MARK: Pages
 
-    func customisePage(partner: String, session: String, submitted: [String: String], errors: [String: String], removed: [String]) throws -> Response {
+    func customisePage(partner: String, session: String, submitted: [String: String], errors: [String: String]) throws -> Response {
         let (applied, form, pending) = try state(partner: partner)
         guard let current = applied.partners.first(where: { $0.id == partner }) else { throw HTTPError(.notFound) }
         let locale = try portal.locale(of: partner)
