@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Headless Chromium against a real `cobrand serve`: sign in to the portal, see the kit list, follow a
-download link, and open the demo landing page. Fails on a JavaScript error, a failed resource load, or a
-missing element.
+"""Headless Chromium against a real `cobrand serve`, with JavaScript off and on: sign in to the portal, see
+the kit list, follow a download link, claim MDF with a proof file, change the phone and an intro text,
+preview the kit, publish it and find the change in the downloaded bundle; then the admin usage page, and the
+demo landing page with its lead form. Fails on a JavaScript error, a failed resource load, or a missing
+element.
 
     python3 .ci/check-browser.py path/to/cobrand
 
