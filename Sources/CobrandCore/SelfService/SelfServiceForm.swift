@@ -46,18 +46,19 @@ public struct SelfServiceForm: Sendable {
         let selfService = project.config.selfService
         let row = partner.rosterRow
         var fields = selfService.editable.filter { $0 != "logo" }.map { column in
-            Field(name: "profile.\(column)", campaign: "", locale: "", field: column, current: row[column] ?? "",
-                  pending: pending["profile.\(column)"], needsApproval: selfService.fields[column] == .required, placeholder: "", choices: nil,
-                  isURL: column == "website", maxLength: column == "address" ? 300 : 120, multiline: column == "address")
+            let formName = Self.name(campaign: "", locale: "", field: column)
+            return Field(name: formName, campaign: "", locale: "", field: column, current: row[column] ?? "",
+                         pending: pending[formName], needsApproval: selfService.fields[column] == .required, placeholder: "", choices: nil,
+                         isURL: column == "website", maxLength: column == "address" ? 300 : 120, multiline: column == "address")
         }
         let slots = project.slots[partner.id] ?? [:]
         for campaign in project.campaigns {
             for (name, rule) in campaign.fields.sorted(by: { $0.key < $1.key }) {
-                // Free text is written per language; choices and addresses hold for every locale.
+                // Free text is written per language; choices and web addresses hold for every locale.
                 let perLocale = rule.allowed == nil && rule.type == .text
                 for locale in perLocale ? partner.locales.map(\.identifier) : [""] {
                     let tag = LocaleTag(locale) ?? partner.locales.first ?? project.config.defaultLocale
-                    let formName = "slot.\(campaign.id).\(name)" + (locale.isEmpty ? "" : ".\(locale)")
+                    let formName = Self.name(campaign: campaign.id, locale: locale, field: name)
                     let current = locale.isEmpty ? slots[campaign.id]?.values[name] : slots[campaign.id]?.value(name, locale: tag)
                     let fallback = rule.defaultKey.flatMap { project.strings(for: tag).lookup($0)?.text } ?? rule.defaultValue ?? ""
                     fields.append(Field(name: formName, campaign: campaign.id, locale: locale, field: name, current: current ?? "",
@@ -98,7 +99,7 @@ public struct SelfServiceForm: Sendable {
                                                 logoFiles: Set(project.partnerLogos.keys))
             for problem in diagnostics.errors {
                 guard let column = problem.field, profileChanges.contains(where: { $0.field.field == column }) else { continue }
-                outcome.errors["profile.\(column)"] = problem.message
+                outcome.errors[Self.name(campaign: "", locale: "", field: column)] = problem.message
             }
         }
         return outcome
