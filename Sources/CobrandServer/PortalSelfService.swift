@@ -78,12 +78,15 @@ struct PortalSelfServiceRoutes: Sendable {
 
     static var toSignIn: Response { Response(status: .seeOther, headers: [.location: "/portal"]) }
 
-    /// A file of ours for the browser: never sniffed, and an SVG cannot run anything even if opened directly.
+    /// A file of ours for the browser: never sniffed. A kit page may run the preview's copy buttons; anything
+    /// else (an SVG opened directly, say) may run nothing at all.
     static func file(_ data: Data, type: String) -> Response {
-        Response(status: .ok, headers: [
+        let policy = type == "text/html"
+            ? "default-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; frame-ancestors 'self'"
+            : "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox"
+        return Response(status: .ok, headers: [
             .contentType: type.hasPrefix("text/") ? type + "; charset=utf-8" : type, .cacheControl: "private, no-store",
-            .init("X-Content-Type-Options")!: "nosniff",
-            .contentSecurityPolicy: "default-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; frame-ancestors 'self'",
+            .init("X-Content-Type-Options")!: "nosniff", .contentSecurityPolicy: policy,
         ], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 

@@ -195,7 +195,7 @@ struct PortalSelfServiceTests {
                                               files: [("logo", "../../../etc/evil.svg", hostile)])
             #expect(cleaned.headers[.location] == "/portal/preview?saved=1&waiting=0&cleaned=4")
             try await client.execute(uri: "/portal/logo", method: .get, headers: [.cookie: cookie]) { response in
-                #expect(response.headers[.contentType] == "image/svg+xml" && response.headers[.contentSecurityPolicy]?.hasPrefix("default-src 'self'") == true)
+                #expect(response.headers[.contentType] == "image/svg+xml" && response.headers[.contentSecurityPolicy]?.hasPrefix("default-src 'none'") == true)
                 let svg = String(buffer: response.body)
                 #expect(svg.contains("<rect") && !svg.contains("script") && !svg.contains("onload") && !svg.contains("foreignObject") && !svg.contains("evil"))
             }
