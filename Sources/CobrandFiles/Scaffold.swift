@@ -133,6 +133,7 @@ public enum Scaffold {
               result_leads: "Leads"
               result_impressions: "Impressions"
               form_expired: "This form has expired. Please sign in again."
+              publish_failed: "Publishing did not work; your kits are unchanged. Please try again later or contact your channel manager."
               customise_title: "Customise"
               customise_help: "Change your details, logo and campaign texts. Saving shows a preview; publishing rebuilds your kits."
               nothing_to_customise: "There is nothing you can customise yet."
@@ -248,7 +249,7 @@ public enum Scaffold {
             <!DOCTYPE html>
             <html lang="{{locale.tag}}" dir="{{locale.dir}}"><head><meta charset="utf-8"><title>{{t.portal.preview_title}} | {{partner.name}}</title></head>
             <body>{{> _shared.portal.header.html}}
-            <main><h1>{{t.portal.preview_title}}</h1>{{#saved}}<p role="status">{{t.portal.saved}}</p>{{/saved}}{{#limited}}<p role="alert">{{t.portal.too_many}}</p>{{/limited}}
+            <main><h1>{{t.portal.preview_title}}</h1>{{#saved}}<p role="status">{{t.portal.saved}}</p>{{/saved}}{{#limited}}<p role="alert">{{t.portal.too_many}}</p>{{/limited}}{{#failed}}<p role="alert">{{t.portal.publish_failed}}</p>{{/failed}}
             <p>{{t.portal.preview_help}}{{#has_pending}} <a href="/portal/preview?pending=1">{{t.portal.preview_show_pending}}</a>{{/has_pending}}</p>
             <ul>{{#kits}}<li><a class="preview" href="{{href}}">{{title}} · {{locale}}</a></li>{{/kits}}</ul>
             <form method="post" action="/portal/publish"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">{{t.portal.publish}}</button></form></main></body></html>

@@ -56,14 +56,20 @@ struct PortalSelfServiceRoutes: Sendable {
             return try previewFile(partner: partner, campaign: campaign, locale: locale, path: path.isEmpty ? "index.html" : path,
                                    pending: mode == "pending")
         }
-        router.post("/portal/publish") { request, _ in
+        router.post("/portal/publish") { request, context in
             guard let (partner, session) = try portal.signedIn(request) else { return Self.toSignIn }
             try portal.checkFormToken(try await request.urlEncodedForm()[FormToken.field], session: session)
             guard publishes.withLockedValue({ $0.allow(partner, now: portal.now()) }) else {
-                return try previewPage(partner: partner, session: session, query: [:], limited: true, status: .tooManyRequests)
+                return try previewPage(partner: partner, session: session, query: [:], notice: .limited, status: .tooManyRequests)
             }
-            let report = try await publisher.publish(partner: partner, now: portal.now())
-            return Response(status: .seeOther, headers: [.location: "/portal?published=\(report.rendered)&kits=\(report.kits)"])
+            do {
+                let report = try await publisher.publish(partner: partner, now: portal.now())
+                return Response(status: .seeOther, headers: [.location: "/portal?published=\(report.rendered)&kits=\(report.kits)"])
+            } catch {
+                // A template or asset problem is the vendor's to fix; the partner's kits stay as they were.
+                context.logger.error("publish failed", metadata: ["partner": "\(partner)", "error": "\(error)"])
+                return try previewPage(partner: partner, session: session, query: [:], notice: .failed, status: .internalServerError)
+            }
         }
         router.get("/portal/logo") { request, _ in
             guard let (partner, _) = try portal.signedIn(request) else { return Self.toSignIn }
@@ -198,7 +204,10 @@ struct PortalSelfServiceRoutes: Sendable {
         }
     }
 
-    func previewPage(partner: String, session: String, query: [String: String], limited: Bool = false,
+    /// Why a publish did not happen.
+    enum PublishNotice { case limited, failed }
+
+    func previewPage(partner: String, session: String, query: [String: String], notice: PublishNotice? = nil,
                      status: HTTPResponse.Status = .ok) throws -> Response {
         let locale = try portal.locale(of: partner)
         let strings = project.strings(for: locale)
@@ -217,7 +226,7 @@ struct PortalSelfServiceRoutes: Sendable {
             "partner": ["id": partner, "name": current.name], "csrf": portal.formToken.token(session: session), "kits": kits,
             "saved": query["saved"] != nil ? ["applied": number("saved"), "waiting": number("waiting")] as [String: Any] : false,
             "cleaned": number("cleaned") > 0, "pending_count": pendingCount, "has_pending": pendingCount > 0, "with_pending": withPending,
-            "limited": limited,
+            "limited": notice == .limited, "failed": notice == .failed,
         ]
         var response = try portal.page(PortalTemplates.preview, locale: locale, model: model)
         response.status = status

@@ -224,4 +224,20 @@ struct PortalSelfServiceTests {
         }
         #expect(try setup.database.changes().isEmpty)
     }
+
+    @Test("a publish that fails (here: the output folder is unusable) says so in the page and changes nothing")
+    func failedPublish() async throws {
+        let setup = try await Setup()
+        let before = try setup.database.kits(partner: "alpha")
+        try FileManager.default.removeItem(at: setup.output)
+        try Data("not a folder".utf8).write(to: setup.output)
+        try await setup.app.test(.router) { client in
+            let cookie = try await PortalTests.signIn(client, token: setup.alphaToken)
+            let csrf = try PortalMDFTests.csrf(in: try await PortalMDFTests.page(client, cookie: cookie, uri: "/portal/preview"))
+            let response = try await Self.publish(client, cookie: cookie, csrf: csrf)
+            #expect(response.status == .internalServerError)
+            #expect(String(buffer: response.body).contains("Publishing did not work; your kits are unchanged."))
+        }
+        #expect(try setup.database.kits(partner: "alpha") == before)
+    }
 }
