@@ -75,7 +75,7 @@ extension Cobrand {
             // Publishing signs links as `cobrand build` does: with the configured tracking base only.
             let publisher = Publisher(project: project, database: database, output: output, logoFolder: options.logoFolder(db),
                                       tracking: try ProjectOptions.tracking(for: project, database: database))
-            let admin = AdminRoutes(database: database, formSecret: salt, now: { Date() })
+            let admin = AdminRoutes(database: database, formSecret: salt, logoFolder: options.logoFolder(db), now: { Date() })
             let leads = LeadRoutes(project: project, database: database, salt: salt, now: { Date() })
             let deals = DealRoutes(database: database, rules: project.config.deals.rules, now: { Date() })
             let claims = ClaimRoutes(database: database, campaigns: Set(project.campaigns.map(\.id)),

@@ -111,8 +111,16 @@ enum AdminPage {
     /// Partners' changes waiting for approval, each with approve and reject buttons, and the latest decisions.
     static func changes(pending: [AppDatabase.FieldChange], recent: [AppDatabase.FieldChange], csrf: String) -> Response {
         func cells(_ change: AppDatabase.FieldChange) -> String {
-            [String(change.id), change.partner, change.subject, change.oldValue ?? "", change.newValue, change.actor, Timestamp.iso8601(change.createdAt)]
-                .map { "<td>\($0.htmlEscaped)</td>" }.joined()
+            // A logo is shown, so it can be judged before it is approved.
+            func value(_ text: String?) -> String {
+                guard let text else { return "" }
+                let image = change.field == "logo" && change.campaign.isEmpty && text.wholeMatch(of: /[0-9a-f]{64}\.(png|jpg|svg)/) != nil
+                return image ? #"<img src="/admin/logos/\#(text)" alt="logo \#(text.prefix(12))" style="max-height:48px;max-width:200px"><br><small>\#(text.prefix(12))</small>"#
+                    : text.htmlEscaped
+            }
+            let plain = [String(change.id), change.partner, change.subject].map { "<td>\($0.htmlEscaped)</td>" }.joined()
+            return plain + "<td>\(value(change.oldValue))</td><td>\(value(change.newValue))</td>"
+                + [change.actor, Timestamp.iso8601(change.createdAt)].map { "<td>\($0.htmlEscaped)</td>" }.joined()
         }
         let token = #"<input type="hidden" name="csrf" value="\#(csrf.htmlEscaped)">"#
         let waiting = pending.map { change in

@@ -12,12 +12,15 @@ public struct AdminRoutes: Sendable {
 
     public let database: AppDatabase
     public let now: @Sendable () -> Date
+    /// Where partners' uploaded logos are, so an admin sees a logo before approving it.
+    public let logoFolder: URL?
     let formToken: FormToken
     static let signInToken = SignInFormToken(cookieName: "cobrand_admin_form", path: "/admin")
 
     /// `formSecret` keys the form tokens of signed-in admins' forms (the server's IP salt serves).
-    public init(database: AppDatabase, formSecret: Data = Data(), now: @escaping @Sendable () -> Date) {
+    public init(database: AppDatabase, formSecret: Data = Data(), logoFolder: URL? = nil, now: @escaping @Sendable () -> Date) {
         self.database = database
+        self.logoFolder = logoFolder
         self.formToken = FormToken(secret: formSecret)
         self.now = now
     }
@@ -147,6 +150,13 @@ public struct AdminRoutes: Sendable {
             let all = try self.database.changes()
             return AdminPage.changes(pending: all.filter { $0.status == .pending }, recent: all.filter { $0.status != .pending }.suffix(50).reversed(),
                                      csrf: try self.csrf(request))
+        }
+        router.get("/admin/logos/{name}") { request, context in
+            guard try self.isAdmin(request) else { return Response(status: .seeOther, headers: [.location: "/admin"]) }
+            guard let folder = self.logoFolder, let name = context.parameters.get("name"), let data = AppDatabase.storedLogo(name, in: folder) else {
+                throw HTTPError(.notFound)
+            }
+            return PortalSelfServiceRoutes.file(data, type: MediaType.of(name))
         }
         router.post("/admin/changes/{id}/{decision}") { request, context in
             guard try self.isAdmin(request) else { return Response(status: .seeOther, headers: [.location: "/admin"]) }

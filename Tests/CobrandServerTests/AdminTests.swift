@@ -182,24 +182,36 @@ struct AdminChangesTests {
     func approvals() async throws {
         let database = try AppDatabase(DatabaseQueue())
         let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let logos = FileManager.default.temporaryDirectory.appendingPathComponent("cobrand-admin-logos-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: logos) }
+        let logo = try LogoUpload(filename: "l.svg", data: Data(#"<svg xmlns="http://www.w3.org/2000/svg"><rect width="2" height="2"/></svg>"#.utf8),
+                                  maxBytes: 1_000, maxPixels: 1)
+        try AppDatabase.store(logo, in: logos)
         let changes = try database.saveChanges(partner: "alpha", [
             .init(field: "primary_color", oldValue: "#1F3A93", newValue: "#000000", needsApproval: true),
             .init(field: "website", oldValue: nil, newValue: "https://a.example/<x>", needsApproval: true),
+            .init(field: "logo", oldValue: "alpha.svg", newValue: logo.storedName, needsApproval: true),
         ], actor: "partner:alpha", now: now)
         var random = SystemRandomNumberGenerator()
         let session = try database.startSession(for: .init(role: .admin, partner: nil), now: now, using: &random)
         let cookie = "\(AdminRoutes.cookieName)=\(session)"
         let signer = TrackingSigner(baseURL: "http://t", secret: Data(repeating: 1, count: 32))
         let app = Application(router: CobrandServer.router(tracking: TrackingRoutes(signer: signer, writer: EventWriter(database: database), salt: Data(), now: { now }),
-                                                           admin: AdminRoutes(database: database, formSecret: Data("k".utf8), now: { now })))
+                                                           admin: AdminRoutes(database: database, formSecret: Data("k".utf8), logoFolder: logos, now: { now })))
         try await app.test(.router) { client in
             try await client.execute(uri: "/admin/changes", method: .get) { #expect($0.status == .seeOther) }
             let csrf = try await client.execute(uri: "/admin/changes", method: .get, headers: [.cookie: cookie]) { response in
                 let html = String(buffer: response.body)
                 #expect(html.contains("<td>https://a.example/&lt;x&gt;</td>") && !html.contains("<x>"))
                 #expect(html.contains("action=\"/admin/changes/\(changes[0].id)/approve\"") && html.contains("action=\"/admin/changes/\(changes[1].id)/reject\""))
+                #expect(html.contains("<img src=\"/admin/logos/\(logo.storedName)\""), "a waiting logo is shown to judge")
                 return String(try #require(html.firstMatch(of: /name="csrf" value="([A-Za-z0-9_-]+)"/)).1)
             }
+            try await client.execute(uri: "/admin/logos/\(logo.storedName)", method: .get, headers: [.cookie: cookie]) { response in
+                #expect(response.status == .ok && response.headers[.contentType] == "image/svg+xml" && Data(buffer: response.body) == logo.data)
+            }
+            try await client.execute(uri: "/admin/logos/\(logo.storedName)", method: .get) { #expect($0.status == .seeOther, "admins only") }
+            try await client.execute(uri: "/admin/logos/..%2Fcobrand.sqlite", method: .get, headers: [.cookie: cookie]) { #expect($0.status == .notFound) }
             let form: HTTPFields = [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"]
             try await client.execute(uri: "/admin/changes/\(changes[0].id)/approve", method: .post, headers: form, body: ByteBuffer(string: "csrf=forged")) {
                 #expect($0.status == .forbidden)
@@ -214,6 +226,7 @@ struct AdminChangesTests {
             }
         }
         #expect(try database.overrides()["alpha"]?.profile == ["primary_color": "#000000"])
+        #expect(try database.changes(status: .pending).map(\.field) == ["logo"])
         let rejected = try database.change(changes[1].id)
         #expect(rejected.status == .rejected && rejected.note == "Use your main site" && rejected.decidedBy == "admin")
     }
