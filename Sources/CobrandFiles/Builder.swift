@@ -38,7 +38,8 @@ public struct Builder: Sendable {
                       progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) async throws -> BuildReport {
         let start = ContinuousClock.now
         let kits = renderer.allKits.filter(selection.includes)
-        try FileManager.default.createDirectory(at: store.output, withIntermediateDirectories: true)
+        let lock = try await OutputLock.acquire(store.output)
+        defer { withExtendedLifetime(lock) {} }
         try store.removeLeftovers()
 
         var report = BuildReport()

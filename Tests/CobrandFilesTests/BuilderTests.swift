@@ -30,6 +30,20 @@ struct BuilderTests {
         try JSONDecoder().decode(OutputIndex.self, from: read(output.appendingPathComponent("index.json")))
     }
 
+    @Test("a build waits while another process holds the output folder's lock (a publish and a cobrand build never overlap)")
+    func outputLock() async throws {
+        let temp = try TempFolder()
+        let descriptor = open(temp.url.appendingPathComponent(".cobrand-lock").path, O_CREAT | O_RDWR, 0o644)
+        #expect(flock(descriptor, LOCK_EX) == 0)
+        let project = try Fixture.loaded()
+        let build = Task { try await Builder(project: project, output: temp.url, jobs: 1).build() }
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(!FileManager.default.fileExists(atPath: temp.url.appendingPathComponent("index.json").path), "the build waits for the lock")
+        close(descriptor)
+        #expect(try await build.value.kits == 3)
+        #expect(FileManager.default.fileExists(atPath: temp.url.appendingPathComponent("index.json").path))
+    }
+
     @Test("index.json lists every kit; each folder and zip matches its manifest")
     func fullBuild() async throws {
         let temp = try TempFolder()
