@@ -81,14 +81,15 @@ enum AdminPage {
     }
 
     /// A period's claims with their decisions and reasons, and a button that reconciles the period again.
-    static func claims(_ claims: [AppDatabase.Claim], period: String, csrf: String) -> Response {
+    static func claims(_ claims: [AppDatabase.Claim], proofs: [Int64: [AppDatabase.Proof]], period: String, csrf: String) -> Response {
         let rows = claims.map { claim -> String in
             let reasons = (claim.reasons.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String] } ?? [])
                 .map { "<li>\($0.htmlEscaped)</li>" }.joined()
             let approved = claim.approvedMinor.map { Money(amountMinor: $0, currency: claim.currency).majorText } ?? ""
             let cells = [String(claim.id), claim.partner, claim.campaign, claim.activity, "\(claim.activityStart)..\(claim.activityEnd)",
                          "\(claim.amount.majorText) \(claim.currency)", claim.status.rawValue, approved].map { "<td>\($0.htmlEscaped)</td>" }.joined()
-            return "<tr>\(cells)<td><ul>\(reasons)</ul></td></tr>"
+            let files = (proofs[claim.id] ?? []).map { #"<a href="/admin/mdf/proofs/\#($0.sha256)">\#($0.name.htmlEscaped)</a>"# }.joined(separator: "<br>")
+            return "<tr>\(cells)<td><ul>\(reasons)</ul></td><td>\(files)</td></tr>"
         }.joined(separator: "\n")
         return html(title: "MDF claims", body: """
             \(header(csrf: csrf))
@@ -99,7 +100,7 @@ enum AdminPage {
             <button type="submit">Reconcile \(period.htmlEscaped)</button></form>
             <p><a href="/admin/mdf/report?period=\(period.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")">Report</a></p>
             <table>
-            <thead><tr><th>claim</th><th>partner</th><th>campaign</th><th>activity</th><th>window</th><th>claimed</th><th>decision</th><th>approved</th><th>reasons</th></tr></thead>
+            <thead><tr><th>claim</th><th>partner</th><th>campaign</th><th>activity</th><th>window</th><th>claimed</th><th>decision</th><th>approved</th><th>reasons</th><th>proofs</th></tr></thead>
             <tbody>
             \(rows)
             </tbody>

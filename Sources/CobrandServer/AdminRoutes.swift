@@ -126,7 +126,8 @@ public struct AdminRoutes: Sendable {
         router.get("/admin/mdf/claims") { request, _ in
             guard try self.isAdmin(request) else { return Response(status: .seeOther, headers: [.location: "/admin"]) }
             let period = try period(request)
-            return AdminPage.claims(try self.database.claims(period: period.id), period: period.id, csrf: try self.csrf(request))
+            return AdminPage.claims(try self.database.claims(period: period.id), proofs: try self.database.proofs(period: period.id), period: period.id,
+                                    csrf: try self.csrf(request))
         }
         router.post("/admin/mdf/reconcile") { request, _ in
             guard try self.isAdmin(request) else { return Response(status: .seeOther, headers: [.location: "/admin"]) }
@@ -172,6 +173,14 @@ public struct AdminRoutes: Sendable {
                 throw APIError(status: .conflict, code: "not_pending", message: error.message)
             }
             return Response(status: .seeOther, headers: [.location: "/admin/changes"])
+        }
+    }
+
+    /// `GET /admin/mdf/proofs/<sha256>`: any claim's proof, for admins checking a claim.
+    func addProofs(to router: Router<ServerContext>, claims: ClaimRoutes) {
+        router.get("/admin/mdf/proofs/{sha256}") { request, context in
+            guard try self.isAdmin(request) else { return Response(status: .seeOther, headers: [.location: "/admin"]) }
+            return try claims.proofDownload(context.parameters.get("sha256") ?? "", partner: nil)
         }
     }
 

@@ -53,6 +53,19 @@ public struct ClaimRoutes: Sendable {
         return try database.submit(claim, proofs: proofs, proofFolder: proofFolder, idempotencyKey: idempotencyKey, actor: "partner:\(partner)", now: now())
     }
 
+    /// A stored proof as a download: only a SHA-256 of a claim of `partner` (any claim for admins), under the
+    /// cleaned name it was given, never shown inline.
+    func proofDownload(_ sha256: String, partner: String?) throws -> Response {
+        guard sha256.wholeMatch(of: /[0-9a-f]{64}/) != nil, let proof = try database.proof(sha256: sha256, partner: partner),
+              let data = FileManager.default.contents(atPath: AppDatabase.proofURL(sha256, in: proofFolder).path)
+        else { throw HTTPError(.notFound) }
+        let name = String(proof.name.unicodeScalars.filter { $0.isASCII && $0 != "\"" && $0 != "\\" && $0.value >= 0x20 }.map(Character.init))
+        return Response(status: .ok, headers: [
+            .contentType: "application/octet-stream", .contentDisposition: "attachment; filename=\"\(name.isEmpty ? "proof" : name)\"",
+            .cacheControl: "private, no-store", .init("X-Content-Type-Options")!: "nosniff", .contentSecurityPolicy: "default-src 'none'; sandbox",
+        ], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
     public func add(to router: Router<ServerContext>) {
         router.post("/api/mdf/claims") { request, _ in
             let partner = try request.partner(in: self.database)

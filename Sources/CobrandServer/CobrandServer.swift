@@ -38,6 +38,7 @@ public enum CobrandServer {
         admin?.add(to: router)
         if let admin, let mdfRules { admin.addMDF(to: router, rules: mdfRules) }
         admin?.addChanges(to: router)
+        if let admin, let claims { admin.addProofs(to: router, claims: claims) }
         leads?.add(to: router)
         deals?.add(to: router)
         claims?.add(to: router)

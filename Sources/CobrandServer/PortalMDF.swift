@@ -21,6 +21,10 @@ struct PortalMDFRoutes: Sendable {
             let submitted = request.uri.queryParameters.get("submitted").flatMap(Int64.init)
             return try page(partner: partner, session: session, form: FormState(), notice: submitted)
         }
+        router.get("/portal/mdf/proofs/{sha256}") { request, context in
+            guard let (partner, _) = try portal.signedIn(request) else { return Response(status: .seeOther, headers: [.location: "/portal"]) }
+            return try claims.proofDownload(context.parameters.get("sha256") ?? "", partner: partner)
+        }
         router.post("/portal/mdf/claims") { request, _ in
             guard let (partner, session) = try portal.signedIn(request) else { return Response(status: .seeOther, headers: [.location: "/portal"]) }
             let form = try await request.multipartForm(upTo: Self.formLimit)
@@ -102,7 +106,9 @@ struct PortalMDFRoutes: Sendable {
                 "approved": claim.status == .approved || claim.status == .partial
                     ? claim.approvedMinor.map { Money(amountMinor: $0, currency: claim.currency).formatted(language) as Any } ?? false : false,
                 "paid": claim.paidAt != nil, "reasons": reasons, "has_reasons": !reasons.isEmpty, "has_proofs": !proofs.isEmpty,
-                "proofs": proofs.map { ["name": $0.name, "size": ByteCountFormatter.string(fromByteCount: Int64($0.size), countStyle: .file)] },
+                "proofs": proofs.map {
+                    ["name": $0.name, "size": ByteCountFormatter.string(fromByteCount: Int64($0.size), countStyle: .file), "href": "/portal/mdf/proofs/\($0.sha256)"]
+                },
             ]
         }
         let chosenCurrency = form.fields["currency"] ?? balances.last { today <= $0.deadline }?.currency

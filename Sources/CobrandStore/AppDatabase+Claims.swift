@@ -131,6 +131,29 @@ extension AppDatabase {
         }
     }
 
+    /// The proofs of a period's claims, by claim id.
+    public func proofs(period: String) throws -> [Int64: [Proof]] {
+        try writer.read { db in
+            var result: [Int64: [Proof]] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT p.claimId, p.name, p.sha256, p.size FROM mdfProof p JOIN mdfClaim c ON c.id = p.claimId WHERE c.period = ? ORDER BY p.rowid
+                """, arguments: [period]) {
+                result[row["claimId"], default: []].append(Proof(name: row["name"], sha256: row["sha256"], size: row["size"]))
+            }
+            return result
+        }
+    }
+
+    /// A stored proof by its SHA-256, only if it belongs to a claim of `partner` (any claim without one).
+    public func proof(sha256: String, partner: String? = nil) throws -> Proof? {
+        try writer.read { db in
+            try Proof.fetchOne(db, sql: """
+                SELECT p.name, p.sha256, p.size FROM mdfProof p JOIN mdfClaim c ON c.id = p.claimId
+                WHERE p.sha256 = ? AND (? IS NULL OR c.partner = ?) ORDER BY p.rowid LIMIT 1
+                """, arguments: [sha256, partner, partner])
+        }
+    }
+
     public func proofs(claim id: Int64) throws -> [Proof] {
         try writer.read { db in try Proof.fetchAll(db, sql: "SELECT name, sha256, size FROM mdfProof WHERE claimId = ? ORDER BY rowid", arguments: [id]) }
     }

@@ -138,14 +138,19 @@ struct AdminMDFTests {
                               deadlineDays: 60, actor: "t", now: now)
         let request = try ClaimRequest.validated(partner: "a<b", campaign: "launch", activity: "event", start: "2026-11-02", end: "2026-11-03",
                                                  amount: "100", currency: "EUR", invoice: "I-1", results: nil, campaigns: ["launch"])
-        _ = try database.submit(request, proofs: [], proofFolder: FileManager.default.temporaryDirectory, idempotencyKey: nil, actor: "t", now: now)
+        let proofs = FileManager.default.temporaryDirectory.appendingPathComponent("cobrand-admin-proofs-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: proofs) }
+        let proof = try ClaimProof(name: "in\"voice<1>.pdf", data: Data("%PDF-1.4 proof".utf8))
+        _ = try database.submit(request, proofs: [proof], proofFolder: proofs, idempotencyKey: nil, actor: "t", now: now)
         var random = SystemRandomNumberGenerator()
         let admin = try database.issueToken(role: .admin, partner: nil, now: now, using: &random)
         let partner = try database.issueToken(role: .partner, partner: "a<b", now: now, using: &random)
         let signer = TrackingSigner(baseURL: "http://t", secret: Data(repeating: 1, count: 32))
         let now = self.now
         let router = CobrandServer.router(tracking: TrackingRoutes(signer: signer, writer: EventWriter(database: database), salt: Data(), now: { now }),
-                                          admin: AdminRoutes(database: database, now: { now }), mdfRules: Reconciler.Rules())
+                                          admin: AdminRoutes(database: database, now: { now }),
+                                          claims: ClaimRoutes(database: database, campaigns: ["launch"], proofFolder: proofs, now: { now }),
+                                          mdfRules: Reconciler.Rules())
         try await Application(router: router).test(.router) { client in
             try await client.execute(uri: "/admin/mdf/report?period=2026-Q4", method: .get, headers: [.authorization: "Bearer \(partner)"]) { response in
                 #expect(response.status == .unauthorized)
@@ -171,6 +176,14 @@ struct AdminMDFTests {
                 let html = String(buffer: response.body)
                 #expect(html.contains("<td>review</td>"))
                 #expect(html.contains("<li>event has no tracked evidence; a person checks the proofs</li>"))
+                #expect(html.contains(#"<a href="/admin/mdf/proofs/\#(proof.sha256)">in&quot;voice&lt;1&gt;.pdf</a>"#))
+            }
+            try await client.execute(uri: "/admin/mdf/proofs/\(proof.sha256)", method: .get, headers: auth) { response in
+                #expect(response.status == .ok && Data(buffer: response.body) == proof.data)
+                #expect(response.headers[.contentDisposition] == "attachment; filename=\"invoice<1>.pdf\"")
+            }
+            try await client.execute(uri: "/admin/mdf/proofs/\(proof.sha256)", method: .get, headers: [.authorization: "Bearer \(partner)"]) {
+                #expect($0.status == .seeOther, "admins only")
             }
         }
     }

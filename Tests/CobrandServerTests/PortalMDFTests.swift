@@ -111,7 +111,16 @@ struct PortalMDFTests {
             #expect(listed.contains("<p role=\"status\">Your claim was received: #1</p>"))
             #expect(listed.contains("<small>INV-&lt;7&gt;</small>"))
             #expect(listed.contains("data-status=\"submitted\">Submitted</td>"))
-            #expect(listed.contains("<bdi>in;v=1.pdf</bdi> (14 bytes)"))
+            let sha = Checksum.sha256(Data("%PDF-1.4 proof".utf8))
+            #expect(listed.contains("<a class=\"proof\" href=\"/portal/mdf/proofs/\(sha)\"><bdi>in;v=1.pdf</bdi></a> (14 bytes)"))
+            try await client.execute(uri: "/portal/mdf/proofs/\(sha)", method: .get, headers: [.cookie: cookie]) { response in
+                #expect(response.status == .ok && String(buffer: response.body) == "%PDF-1.4 proof")
+                #expect(response.headers[.contentDisposition] == "attachment; filename=\"in;v=1.pdf\"")
+            }
+            let other = try await PortalTests.signIn(client, token: setup.betaToken)
+            try await client.execute(uri: "/portal/mdf/proofs/\(sha)", method: .get, headers: [.cookie: other]) {
+                #expect($0.status == .notFound, "another partner's proof")
+            }
             #expect(listed.contains("<td class=\"money\">€1,200.50</td>"))
         }
         let claims = try setup.database.claims(partner: "alpha")
