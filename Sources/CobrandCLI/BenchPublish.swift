@@ -51,7 +51,7 @@ extension Cobrand {
             let full = try await Builder(project: project, output: output, tracking: tracking).build()
             let fullSeconds = (ContinuousClock.now - start).seconds
             try database.sync(partners: project.partners)
-            try database.sync(kits: Publisher.kitRows(full.index, output: output, builtAt: Date()))
+            try database.sync(kits: Publisher.kitRows(full.index.kits, output: output, builtAt: Date()))
 
             let publisher = Publisher(project: project, database: database, output: output, logoFolder: root.appendingPathComponent("partner-logos"),
                                       tracking: tracking)

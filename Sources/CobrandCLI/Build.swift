@@ -79,7 +79,7 @@ extension Cobrand {
             bar.finish()
             // The portal lists what index.json lists, for the partners the roster has.
             try database.sync(partners: project.partners)
-            try database.sync(kits: Publisher.kitRows(report.index, output: output, builtAt: Date()))
+            try database.sync(kits: Publisher.kitRows(report.index.kits, output: output, builtAt: Date()))
             print(Self.summary(report, output: output))
             let skipped = diagnostics.errors.count
             if skipped > 0 {

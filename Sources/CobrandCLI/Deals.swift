@@ -25,6 +25,8 @@ struct DatabaseOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Database (default: <project>/cobrand.sqlite).", valueName: "file"))
     var db: String?
 
+    func openDatabase() throws -> AppDatabase { try project.openDatabase(db) }
+
     func open() throws -> (AppDatabase, DealRules) {
         let (project, _) = try project.load()
         return (try self.project.openDatabase(db), project.config.deals.rules)

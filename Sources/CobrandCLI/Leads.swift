@@ -30,7 +30,7 @@ extension Cobrand.Leads {
 
         enum Format: String, ExpressibleByArgument, CaseIterable { case table, csv, json }
 
-        @OptionGroup var options: ProjectOptions
+        @OptionGroup var options: DatabaseOptions
 
         @Option(help: ArgumentHelp("Only this partner.", valueName: "id"))
         var partner: String?
@@ -41,11 +41,9 @@ extension Cobrand.Leads {
         @Option(help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "file"))
         var out: String?
 
-        @Option(help: ArgumentHelp("Database (default: <project>/cobrand.sqlite).", valueName: "file"))
-        var db: String?
 
         func run() async throws {
-            let leads = try options.openDatabase(db).leads(partner: partner)
+            let leads = try options.openDatabase().leads(partner: partner)
             let text: String
             switch format {
             case .json:

@@ -30,7 +30,7 @@ extension Cobrand {
             """
         )
 
-        @OptionGroup var options: ProjectOptions
+        @OptionGroup var options: DatabaseOptions
 
         @Argument(help: ArgumentHelp("Partner id from the roster.", valueName: "id"))
         var partner: String
@@ -38,15 +38,13 @@ extension Cobrand {
         @Flag(help: "Revoke every token of the partner instead.")
         var revoke = false
 
-        @Option(help: ArgumentHelp("Database (default: <project>/cobrand.sqlite).", valueName: "file"))
-        var db: String?
 
         func run() async throws {
-            let (project, _) = try options.load()
+            let (project, _) = try options.project.load()
             guard project.partners.contains(where: { $0.id == partner }) else {
                 throw UserError("no partner '\(partner)' in \(project.rosterPath) (or its row has errors; run cobrand validate)")
             }
-            let database = try options.openDatabase(db)
+            let database = try options.openDatabase()
             if revoke {
                 let count = try database.revokeTokens(role: .partner, partner: partner, now: Date())
                 print("Revoked \(count) token(s) of \(partner).")
@@ -78,16 +76,14 @@ extension Cobrand {
             """
         )
 
-        @OptionGroup var options: ProjectOptions
+        @OptionGroup var options: DatabaseOptions
 
         @Flag(help: "Revoke every admin token instead.")
         var revoke = false
 
-        @Option(help: ArgumentHelp("Database (default: <project>/cobrand.sqlite).", valueName: "file"))
-        var db: String?
 
         func run() async throws {
-            let database = try options.openDatabase(db)
+            let database = try options.openDatabase()
             if revoke {
                 print("Revoked \(try database.revokeTokens(role: .admin, partner: nil, now: Date())) admin token(s).")
             } else {

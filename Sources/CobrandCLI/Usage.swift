@@ -30,7 +30,7 @@ extension Cobrand.Usage {
 
         enum Format: String, ExpressibleByArgument, CaseIterable { case table, csv, json }
 
-        @OptionGroup var options: ProjectOptions
+        @OptionGroup var options: DatabaseOptions
 
         @Option(help: ArgumentHelp("First day, YYYY-MM-DD.", valueName: "day"))
         var from: String?
@@ -44,8 +44,6 @@ extension Cobrand.Usage {
         @Option(help: "Output format: table, csv or json.")
         var format: Format = .table
 
-        @Option(help: ArgumentHelp("Database (default: <project>/cobrand.sqlite).", valueName: "file"))
-        var db: String?
 
         static func day(_ text: String, option: String) throws -> Date {
             guard let components = SendSchedule.day(text), let date = Calendar.utcGregorian.date(from: components) else {
@@ -64,7 +62,7 @@ extension Cobrand.Usage {
             let until = try to.map { try Self.day($0, option: "to") }.map { $0.addingTimeInterval(86_400) } ?? today.addingTimeInterval(86_400)
             let start = try from.map { try Self.day($0, option: "from") } ?? until.addingTimeInterval(-30 * 86_400)
             guard start < until else { throw UserError("--from must not be after --to") }
-            let rows = try options.openDatabase(db).usage(from: start, until: until, partner: partner)
+            let rows = try options.openDatabase().usage(from: start, until: until, partner: partner)
             switch format {
             case .json:
                 let encoder = JSONEncoder()

@@ -76,7 +76,7 @@ struct PortalMDFRoutes: Sendable {
     }
 
     func page(partner: String, session: String, form: FormState, notice: Int64?) throws -> Response {
-        let locale = try portal.locale(of: partner)
+        let (name, locale) = try portal.profile(of: partner)
         let language = Locale(identifier: locale.identifier)
         let today = Timestamp.day(portal.now())
         let strings = portal.project.strings(for: locale)
@@ -113,7 +113,7 @@ struct PortalMDFRoutes: Sendable {
         }
         let chosenCurrency = form.fields["currency"] ?? balances.last { today <= $0.deadline }?.currency
         let model: [String: Any] = [
-            "partner": ["id": partner, "name": try portal.database.partner(partner)?.name ?? partner],
+            "partner": ["id": partner, "name": name],
             "csrf": portal.formToken.token(session: session),
             "notice": notice.map { ["id": $0] as Any } ?? false,
             "allocations": allocations, "no_allocation": allocations.isEmpty,

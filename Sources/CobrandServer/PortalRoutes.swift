@@ -106,10 +106,14 @@ public struct PortalRoutes: Sendable {
         }
     }
 
-    /// The locale the portal speaks to a partner: their first locale, else the project's default.
-    func locale(of partner: String) throws -> LocaleTag {
-        try database.partner(partner)?.locales.first.flatMap(LocaleTag.init) ?? project.config.defaultLocale
+    /// The partner's display name and the locale the portal speaks to them (their first locale, else the
+    /// project's default), from one read of their row.
+    func profile(of partner: String) throws -> (name: String, locale: LocaleTag) {
+        let row = try database.partner(partner)
+        return (row?.name ?? partner, row?.locales.first.flatMap(LocaleTag.init) ?? project.config.defaultLocale)
     }
+
+    func locale(of partner: String) throws -> LocaleTag { try profile(of: partner).locale }
 
     /// The bundle's bytes, only if the path stays inside the output folder and is a regular file (no symlink).
     func bundle(_ relative: String) -> Data? {
@@ -122,8 +126,7 @@ public struct PortalRoutes: Sendable {
 
     func kitsPage(_ partner: String, session: String, published: [String: Int]? = nil) throws -> Response {
         let kits = try database.kits(partner: partner)
-        let profile = try database.partner(partner)
-        let locale = try locale(of: partner)
+        let (name, locale) = try profile(of: partner)
         let numbers = Locale(identifier: locale.identifier)
         var style = Date.FormatStyle(date: .abbreviated, time: .shortened).locale(numbers)
         style.timeZone = project.partners.first { $0.id == partner }?.timezone.flatMap(TimeZone.init(identifier:)) ?? Timestamp.utc
@@ -141,7 +144,7 @@ public struct PortalRoutes: Sendable {
                 },
             ]
         }
-        return try page(PortalTemplates.kits, locale: locale, model: ["partner": ["id": partner, "name": profile?.name ?? partner],
+        return try page(PortalTemplates.kits, locale: locale, model: ["partner": ["id": partner, "name": name],
                                                                      "campaigns": campaigns, "empty": kits.isEmpty,
                                                                      "csrf": formToken.token(session: session),
                                                                      "published": published.map { $0 as Any } ?? false])

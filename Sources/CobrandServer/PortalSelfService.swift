@@ -98,13 +98,14 @@ struct PortalSelfServiceRoutes: Sendable {
 
     // MARK: Saving
 
-    /// The project as the partner's changes in effect make it, the form over it, and the waiting values.
-    func state(partner: String) throws -> (project: Project, form: SelfServiceForm, pending: [AppDatabase.FieldChange]) {
+    /// The project as the partner's changes in effect make it, the form over it, and the partner's change log.
+    func state(partner: String) throws -> (project: Project, form: SelfServiceForm, changes: [AppDatabase.FieldChange]) {
         let (applied, _) = try database.applyingOverrides(to: project, logoFolder: logoFolder, partner: partner)
-        let pending = try database.changes(partner: partner, status: .pending)
-        let byName = Dictionary(pending.map { (SelfServiceForm.name(campaign: $0.campaign, locale: $0.locale, field: $0.field), $0.newValue) },
-                                uniquingKeysWith: { _, last in last })
-        return (applied, SelfServiceForm(project: applied, partnerID: partner, pending: byName), pending)
+        let changes = try database.changes(partner: partner)
+        let byName = Dictionary(changes.filter { $0.status == .pending }.map {
+            (SelfServiceForm.name(campaign: $0.campaign, locale: $0.locale, field: $0.field), $0.newValue)
+        }, uniquingKeysWith: { _, last in last })
+        return (applied, SelfServiceForm(project: applied, partnerID: partner, pending: byName), changes)
     }
 
     func save(partner: String, session: String, form: MultipartForm) throws -> Response {
@@ -119,7 +120,7 @@ struct PortalSelfServiceRoutes: Sendable {
         var logo: LogoUpload?
         if settings.fields["logo"] != nil, let file = form.files.first(where: { $0.field == "logo" && !$0.data.isEmpty }) {
             if !uploads.withLockedValue({ $0.allow(partner, now: portal.now()) }) {
-                errors["profile.logo"] = PortalRoutes.messages(project, try portal.locale(of: partner))["too_many"] ?? "too many uploads; try again later"
+                errors["profile.logo"] = project.strings(for: try portal.locale(of: partner)).lookup("portal.too_many")?.text ?? "too many uploads; try again later"
             } else {
                 do {
                     let upload = try LogoUpload(filename: file.filename, data: file.data, maxBytes: settings.logoMaxBytes, maxPixels: settings.logoMaxPixels)
@@ -146,7 +147,7 @@ struct PortalSelfServiceRoutes: Sendable {
     // MARK: Pages
 
     func customisePage(partner: String, session: String, submitted: [String: String], errors: [String: String]) throws -> Response {
-        let (applied, form, pending) = try state(partner: partner)
+        let (applied, form, changes) = try state(partner: partner)
         guard let current = applied.partners.first(where: { $0.id == partner }) else { throw HTTPError(.notFound) }
         let locale = try portal.locale(of: partner)
         let strings = project.strings(for: locale)
@@ -174,7 +175,7 @@ struct PortalSelfServiceRoutes: Sendable {
                 },
             ]
         }
-        let history = try database.changes(partner: partner).suffix(20).reversed().map { change -> [String: Any] in
+        let history = changes.suffix(20).reversed().map { change -> [String: Any] in
             [
                 "subject": change.subject, "old": change.oldValue ?? "", "new": change.newValue, "status": change.status.rawValue,
                 "status_label": strings.lookup(PortalTemplates.statusKey(change.status.rawValue))?.text ?? change.status.rawValue,
@@ -186,7 +187,7 @@ struct PortalSelfServiceRoutes: Sendable {
             "partner": ["id": partner, "name": current.name], "csrf": portal.formToken.token(session: session),
             "profile": profile, "campaigns": campaigns, "nothing": profile.isEmpty && campaigns.isEmpty && !editsLogo,
             "logo": editsLogo ? [
-                "current": current.logo != nil, "pending": pending.contains { $0.field == "logo" && $0.campaign.isEmpty },
+                "current": current.logo != nil, "pending": changes.contains { $0.status == .pending && $0.field == "logo" && $0.campaign.isEmpty },
                 "needs_approval": settings.fields["logo"] == .required, "error": errors["profile.logo"].map { $0 as Any } ?? false,
                 "max_kb": settings.logoMaxBytes / 1024,
             ] as [String: Any] : false,

@@ -41,13 +41,13 @@ public actor Publisher {
     private func build(partner: String, now: Date) async throws -> BuildReport {
         let (applied, _) = try database.applyingOverrides(to: project, logoFolder: logoFolder, partner: partner)
         let report = try await Builder(project: applied, output: output, tracking: tracking, jobs: jobs).build(KitSelection(partners: [partner]))
-        try database.sync(kits: Self.kitRows(report.index, output: output, builtAt: now, partner: partner), partner: partner)
+        try database.sync(kits: Self.kitRows(report.index.kits.filter { $0.partner == partner }, output: output, builtAt: now), partner: partner)
         return report
     }
 
-    /// The kit table's rows for an index (only `partner`'s when given), with each bundle's size on disk.
-    public static func kitRows(_ index: OutputIndex, output: URL, builtAt: Date, partner: String? = nil) -> [AppDatabase.Kit] {
-        index.kits.filter { partner == nil || $0.partner == partner }.map { entry in
+    /// The kit table's rows for index entries, with each bundle's size on disk.
+    public static func kitRows(_ entries: [OutputIndex.Entry], output: URL, builtAt: Date) -> [AppDatabase.Kit] {
+        entries.map { entry in
             let size = (try? FileManager.default.attributesOfItem(atPath: output.appendingPathComponent(entry.bundle).path)[.size] as? Int) ?? 0
             return AppDatabase.Kit(dir: entry.dir, campaign: entry.campaign, partner: entry.partner, locale: entry.locale, bundle: entry.bundle,
                                    sha256: entry.sha256, files: entry.files, bytes: size, builtAt: builtAt)

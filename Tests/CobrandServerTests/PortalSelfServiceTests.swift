@@ -41,7 +41,7 @@ struct PortalSelfServiceTests {
             database = try AppDatabase.open(path: folder.appendingPathComponent("cobrand.sqlite").path)
             try database.sync(partners: project.partners)
             let report = try await Builder(project: project, output: output).build()
-            try database.sync(kits: Publisher.kitRows(report.index, output: output, builtAt: Date()))
+            try database.sync(kits: Publisher.kitRows(report.index.kits, output: output, builtAt: Date()))
             var random = SystemRandomNumberGenerator()
             alphaToken = try database.issueToken(role: .partner, partner: "alpha", now: Date(), using: &random)
             let writer = EventWriter(database: database)

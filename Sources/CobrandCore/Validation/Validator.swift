@@ -165,18 +165,18 @@ public enum Validator {
     }
 }
 
-/// Content checks for logo files: the type by magic bytes, not by name; SVGs without scripts.
+/// Content checks for the roster's logo files: the type by content (as `LogoUpload` reads it), not by name;
+/// SVGs without scripts.
 public enum LogoCheck {
     public static let maxBytes = 512 * 1024
 
     public static func problem(name: String, data: Data) -> String? {
         if data.count > maxBytes { return "is \(data.count) bytes; keep logos under \(maxBytes / 1024) KB" }
-        let bytes = [UInt8](data.prefix(8))
         switch (name as NSString).pathExtension.lowercased() {
         case "png":
-            return bytes == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] ? nil : "is not a PNG file; export it as PNG or rename it"
+            return LogoUpload.sniff(data) == .png ? nil : "is not a PNG file; export it as PNG or rename it"
         case "jpg", "jpeg":
-            return bytes.starts(with: [0xFF, 0xD8, 0xFF]) ? nil : "is not a JPEG file; export it as JPEG or rename it"
+            return LogoUpload.sniff(data) == .jpg ? nil : "is not a JPEG file; export it as JPEG or rename it"
         default:
             let text = String(decoding: data, as: UTF8.self).lowercased()
             guard text.contains("<svg") else { return "is not an SVG file; export it as SVG or rename it" }
