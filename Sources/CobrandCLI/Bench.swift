@@ -1,6 +1,7 @@
 import ArgumentParser
 import CobrandCore
 import CobrandFiles
+import CobrandServer
 import CobrandStore
 import Foundation
 
@@ -147,7 +148,7 @@ extension Cobrand {
                 if (index + 1) % batch == 0 || index == events - 1 {
                     let clock = ContinuousClock.now
                     let before = threadCPU()
-                    try writer.flush()
+                    writer.flush()
                     cpu += threadCPU() - before
                     let spent = ContinuousClock.now - clock
                     elapsed += Double(spent.components.seconds) + Double(spent.components.attoseconds) / 1e18

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CobrandCore
+import CobrandFiles
 import CobrandServer
 import CobrandStore
 import Foundation
@@ -13,8 +14,10 @@ extension Cobrand {
         static let configuration = CommandConfiguration(
             abstract: "Run the HTTP server: partner portal, tracking endpoints and health check.",
             discussion: """
-            Events are queued in memory and written every 50 ms in one transaction; SIGINT or SIGTERM stops the
-            server gracefully and writes what is queued, so a normal stop loses nothing.
+            Events are queued in memory and written every 20 ms in one transaction; SIGINT or SIGTERM stops the
+            server gracefully and writes what is queued, so a normal stop loses nothing. While the database
+            cannot take events they wait in <db>.events-spool/ and are replayed in order; past the limits
+            below, new hits get 503.
 
             Example:
               cobrand serve --port 8080 --db cobrand.sqlite
@@ -46,9 +49,17 @@ extension Cobrand {
 
         enum LogFormat: String, ExpressibleByArgument { case text, json }
 
+        @Option(help: ArgumentHelp("Megabytes of events spooled to disk while the database is unavailable.", valueName: "mb"))
+        var eventSpoolLimit: Int = 256
+
+        @Option(help: ArgumentHelp("Events kept in memory when the spool cannot take them; beyond this, hits get 503.", valueName: "n"))
+        var eventQueueLimit: Int = 100_000
+
         func validate() throws {
             guard (1...65535).contains(port) else { throw ValidationError("--port must be 1 to 65535") }
             guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1 to 64") }
+            guard (1...1_048_576).contains(eventSpoolLimit) else { throw ValidationError("--event-spool-limit must be 1 to 1048576 (megabytes)") }
+            guard (1_000...10_000_000).contains(eventQueueLimit) else { throw ValidationError("--event-queue-limit must be 1000 to 10000000") }
         }
 
         func run() async throws {
@@ -68,7 +79,11 @@ extension Cobrand {
                 return Data((0..<16).map { _ in UInt8.random(in: .min ... .max, using: &random) })
             }
             try database.sync(partners: project.partners)
-            let writer = EventWriter(database: database)
+            var limits = EventWriter.Limits()
+            limits.spoolBytes = Int64(eventSpoolLimit) << 20
+            limits.queuedEvents = eventQueueLimit
+            let spool = try EventSpool(folder: URL(fileURLWithPath: options.databasePath(db) + ".events-spool", isDirectory: true))
+            let writer = EventWriter(database: database, spool: spool, limits: limits, logger: logger)
             let routes = TrackingRoutes(signer: signer, writer: writer, salt: salt, now: { Date() })
             let output = out.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? options.projectURL.appendingPathComponent("Output")
             let portal = PortalRoutes(project: project, database: database, output: output, writer: writer, salt: salt, now: { Date() })
@@ -86,7 +101,7 @@ extension Cobrand {
                                                 threads: threads, logger: logger)
             logger.info("serving", metadata: ["address": "\(host):\(port)", "db": "\(options.databasePath(db))"])
             try await app.runService()
-            try writer.flush()
+            writer.stop()
         }
     }
 }

@@ -8,20 +8,18 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 
-/// Writes queued events every `interval`; on graceful shutdown it stops and flushes what is left.
+/// Runs the event writer's ticks for the server's lifetime; on graceful shutdown it stops them and writes
+/// (or spools) what is left. A failing database never ends this service: the writer spools and retries.
 public struct EventFlushService: Service {
     public let writer: EventWriter
-    public let interval: Duration
 
-    public init(writer: EventWriter, interval: Duration = .milliseconds(50)) {
-        self.writer = writer
-        self.interval = interval
-    }
+    public init(writer: EventWriter) { self.writer = writer }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            try await writer.run(every: interval, clock: ContinuousClock())
-        }
+        writer.start()
+        // Returns at graceful shutdown, throws when cancelled: either way, stop and write what is left.
+        try? await gracefulShutdown()
+        writer.stop()
     }
 }
 
@@ -32,7 +30,8 @@ public enum CobrandServer {
                               mdfRules: Reconciler.Rules? = nil, publisher: Publisher? = nil) -> Router<ServerContext> {
         let router = Router(context: ServerContext.self)
         router.add(middleware: RequestLogMiddleware())
-        router.get("/healthz") { _, _ in "ok\n" }
+        router.get("/healthz") { _, _ in health(tracking.writer, ready: false) }
+        router.get("/readyz") { _, _ in health(tracking.writer, ready: true) }
         tracking.add(to: router)
         portal?.add(to: router)
         admin?.add(to: router)
@@ -45,6 +44,19 @@ public enum CobrandServer {
         if let portal, let claims { PortalMDFRoutes(portal: portal, claims: claims).add(to: router) }
         if let portal, let publisher { PortalSelfServiceRoutes(portal: portal, publisher: publisher).add(to: router) }
         return router
+    }
+
+    /// `/healthz` answers 200 while the process runs and says when events are spooling; `/readyz` answers
+    /// 503 while they are, so a load balancer can send hits to a node whose database takes them.
+    static func health(_ writer: EventWriter, ready: Bool) -> Response {
+        let (text, healthy): (String, Bool) = switch writer.health {
+        case .writing: ("ok", true)
+        case let .spooling(waiting): ("spooling: \(waiting) events wait for the database", false)
+        case let .refusing(waiting): ("refusing: \(waiting) events wait for the database; new hits get 503", false)
+        }
+        return Response(status: ready && !healthy ? .serviceUnavailable : .ok,
+                        headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(string: text + "\n")))
     }
 
     /// HTTP/1.1 with tracking hits answered on the event loop, before the router (`TrackingFastPath`).

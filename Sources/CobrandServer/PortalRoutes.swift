@@ -67,10 +67,13 @@ public struct PortalRoutes: Sendable {
                   let kit = try self.database.kit(partner: partner, campaign: campaign, locale: locale),
                   let data = self.bundle(kit.bundle)
             else { throw HTTPError(.notFound) }
-            self.writer.record(AssetEvent(
+            let recorded = self.writer.record(AssetEvent(
                 kind: .download, partner: partner, campaign: campaign, asset: "bundle", locale: locale, occurredAt: self.now(),
                 ipHash: Visitor.ipHash(context.remoteAddress?.ipAddress ?? "unknown", salt: self.salt),
                 agentClass: Visitor.agentClass(request.headers[.userAgent]).rawValue))
+            guard recorded else {
+                throw HTTPError(.serviceUnavailable, headers: [.retryAfter: TrackingRoutes.retryAfter], message: TrackingRoutes.Answer.busy)
+            }
             let name = (kit.bundle as NSString).lastPathComponent
             return Response(status: .ok, headers: [.contentType: "application/zip", .contentDisposition: "attachment; filename=\"\(name)\"",
                                                    .cacheControl: "private, no-store"],

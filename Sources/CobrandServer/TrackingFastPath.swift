@@ -76,6 +76,10 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             response.status = .badRequest
             response.headers = ["content-type": "text/plain; charset=utf-8"]
             body = context.channel.allocator.buffer(string: TrackingRoutes.Answer.invalidLink + "\n")
+        case .unavailable:
+            response.status = .serviceUnavailable
+            response.headers = ["content-type": "text/plain; charset=utf-8", "retry-after": TrackingRoutes.retryAfter]
+            body = context.channel.allocator.buffer(string: TrackingRoutes.Answer.busy + "\n")
         }
         response.headers.replaceOrAdd(name: "content-length", value: String(body?.readableBytes ?? 0))
         let keepAlive = head.isKeepAlive

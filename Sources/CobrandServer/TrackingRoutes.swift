@@ -46,8 +46,12 @@ public struct TrackingRoutes: Sendable {
         case redirect(String)
         case notFound
         case badRequest
+        /// The event writer is past its limits (the database has been unavailable for long): 503, so the hit
+        /// is not acknowledged and lost.
+        case unavailable
 
         static let invalidLink = "This link is not valid."
+        static let busy = "Tracking is paused while the database is unavailable; try again shortly."
     }
 
     /// Verifies the token of `/t/<kind>/<token>` and records the event when it is valid. Shared by the
@@ -56,17 +60,14 @@ public struct TrackingRoutes: Sendable {
         switch kind {
         case "o":
             guard let claims = claims(token, kind: .open, suffix: ".gif") else { return .notFound }
-            record(claims, kind: .open, userAgent: userAgent, address: address)
-            return .pixel
+            return record(claims, kind: .open, userAgent: userAgent, address: address) ? .pixel : .unavailable
         case "v":
             guard let claims = claims(token, kind: .view, suffix: nil) else { return .notFound }
-            record(claims, kind: .view, userAgent: userAgent, address: address)
-            return .pixel
+            return record(claims, kind: .view, userAgent: userAgent, address: address) ? .pixel : .unavailable
         case "c":
             guard let claims = claims(token, kind: .click, suffix: nil), let target = claims.target, WebAddress.isValid(target)
             else { return .badRequest }
-            record(claims, kind: .click, userAgent: userAgent, address: address)
-            return .redirect(target)
+            return record(claims, kind: .click, userAgent: userAgent, address: address) ? .redirect(target) : .unavailable
         default:
             return .notFound
         }
@@ -82,11 +83,14 @@ public struct TrackingRoutes: Sendable {
                 case let .redirect(target): return Response(status: .found, headers: [.location: target, .cacheControl: "no-store"])
                 case .notFound: throw HTTPError(.notFound)
                 case .badRequest: throw HTTPError(.badRequest, message: Answer.invalidLink)
+                case .unavailable: throw HTTPError(.serviceUnavailable, headers: [.retryAfter: Self.retryAfter], message: Answer.busy)
                 }
             }
         }
     }
 
+    /// Seconds a refused client should wait (`Retry-After`).
+    static let retryAfter = "5"
     static let pixelHeaders: HTTPFields = [.contentType: "image/gif", .cacheControl: "no-store, max-age=0"]
     static var pixelResponse: Response { Response(status: .ok, headers: pixelHeaders, body: .init(byteBuffer: ByteBuffer(bytes: pixel))) }
 
@@ -102,7 +106,7 @@ public struct TrackingRoutes: Sendable {
         return claims
     }
 
-    func record(_ claims: TrackingSigner.Claims, kind: AssetEvent.Kind, userAgent: String?, address: String?) {
+    func record(_ claims: TrackingSigner.Claims, kind: AssetEvent.Kind, userAgent: String?, address: String?) -> Bool {
         writer.record(AssetEvent(
             kind: kind, partner: claims.partner, campaign: claims.campaign, asset: claims.asset, locale: claims.locale,
             target: claims.target, occurredAt: now(), ipHash: visitors.hash(address ?? "unknown"),

@@ -260,6 +260,12 @@ public struct AppDatabase: Sendable {
                 CREATE INDEX partnerChange_status ON partnerChange (status);
                 """)
         }
+        migrator.registerMigration("v10-event-spool") { db in
+            // Spool segments already replayed into `event`, written in the same transaction as their events.
+            try db.execute(sql: """
+                CREATE TABLE eventSpoolSegment (name TEXT PRIMARY KEY, replayedAt DATETIME NOT NULL, events INTEGER NOT NULL) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -262,4 +262,33 @@ struct CommandTests {
         #expect(tampered.status == 1)
         #expect(tampered.stderr == "error: audit row 3 fails: its content does not match its hash (the row was edited)\n")
     }
+
+    /// A lead's name comes from a public form; a spreadsheet must show it, never run it (OWASP CSV injection).
+    @Test("leads and deals exports write formula-like fields as text", arguments: [["leads", "list"], ["deals", "list"]])
+    func csvInjection(command: [String]) throws {
+        let folder = temp()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Fixture.write(to: folder)
+        let database = try AppDatabase.open(path: folder.appendingPathComponent("cobrand.sqlite").path)
+        let intake = LeadIntake(partners: [Partner(id: "alpha", name: "Alpha", locales: [LocaleTag("en-US")!])], campaigns: ["launch": ["landing"]])
+        guard case let .lead(lead) = try intake.validate([
+            "partner": "alpha", "campaign": "launch", "asset": "landing", "source": "landing", "email": "eve@megacorp.example", "consent": "yes",
+            "first_name": "=HYPERLINK(\"https://evil.example\",\"x\")", "last_name": "@SUM(A1:A9)", "company": "=cmd|' /C calc'!A0",
+        ]) else { Issue.record("not a lead"); return }
+        let id = try database.record(lead, ipHash: "h", now: Date(timeIntervalSince1970: 1_800_000_000)).id
+        let request = try DealRequest.validated(partner: "alpha", domain: "megacorp.example", accountName: "+SUM(1,2)", value: "100", currency: "USD",
+                                                products: ["-2+3"], expectedClose: "2027-03-31", leadID: id)
+        _ = try database.register(request, rules: DealRules(), idempotencyKey: nil, now: Date(timeIntervalSince1970: 1_800_000_000))
+        let csv = try cobrand(arguments: command + ["--format", "csv", "--project", folder.path]).stdout
+        let fields = try CSV.parse(csv, file: "export.csv").flatMap(\.fields)
+        let raw = csv.split(whereSeparator: { $0 == "," || $0 == "\r\n" || $0 == "\n" }).map { $0.drop { $0 == "\"" } }
+        #expect(!raw.contains { ["=", "+", "-", "@"].contains($0.first) }, "\(csv)")
+        if command[0] == "leads" {
+            #expect(csv.contains(",\"'=HYPERLINK(\"\"https://evil.example\"\",\"\"x\"\")\",'@SUM(A1:A9),'=cmd|' /C calc'!A0,"))
+            #expect(fields.contains("=HYPERLINK(\"https://evil.example\",\"x\")"))
+        } else {
+            #expect(csv.contains(",\"'+SUM(1,2)\","))
+            #expect(fields.contains("+SUM(1,2)"))
+        }
+    }
 }

@@ -31,4 +31,23 @@ struct CSVTests {
     func write() {
         #expect(CSV.line(["plain", "a,b", "say \"x\"", "two\nlines"]) == "plain,\"a,b\",\"say \"\"x\"\"\",\"two\nlines\"\r\n")
     }
+
+    /// OWASP's CSV injection rule: a leading = + - @ TAB or CR makes spreadsheets run the cell.
+    @Test("fields that start like a formula are written as text and read back as they were", arguments: [
+        ("=HYPERLINK(\"https://evil.example\",\"x\")", "\"'=HYPERLINK(\"\"https://evil.example\"\",\"\"x\"\")\""),
+        ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+        ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+        ("+1 555 0100", "'+1 555 0100"),
+        ("-2+3", "'-2+3"),
+        ("\tx", "'\tx"),
+        ("\rx", "\"'\rx\""),
+        ("plain", "plain"),
+        ("a=b", "a=b"),
+        ("'quoted", "'quoted"),
+    ])
+    func formulas(field: String, written: String) throws {
+        let line = CSV.line([field, "next"])
+        #expect(line == written + ",next\r\n")
+        #expect(try CSV.parse(line, file: "x.csv") == [CSV.Record(line: 1, fields: [field, "next"])])
+    }
 }

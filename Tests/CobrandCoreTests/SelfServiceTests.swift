@@ -110,12 +110,26 @@ struct SelfServiceTests {
         }
         var big = [UInt8](Self.png1x1)
         big[16..<24] = [0, 0, 0x27, 0x10, 0, 0, 0x27, 0x10][...]  // 10000 x 10000 in the header
-        #expect(throws: LogoUpload.Refusal(message: "the image is 10000 x 10000 pixels; logos may have at most 4000000 pixels (such as 2000 x 2000)")) {
+        #expect(throws: LogoUpload.Refusal(message: "the image is too large: 10000 x 10000 pixels; logos may have at most 4000000 pixels (such as 2000 x 2000)")) {
             try LogoUpload(filename: "logo.png", data: Data(big), maxBytes: 1024, maxPixels: 4_000_000)
         }
         let jpeg = Data([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x00, 0x20, 0x00, 0x40, 0x03, 0x01, 0x22, 0x00])
         #expect(try LogoUpload(filename: "logo.JPEG", data: jpeg, maxBytes: 1024, maxPixels: 64 * 32).kind == .jpg)
         #expect(throws: LogoUpload.Refusal.self) { try LogoUpload(filename: "logo.jpg", data: jpeg, maxBytes: 1024, maxPixels: 64 * 31) }
+    }
+
+    /// A 57-byte PNG whose IHDR claims 0xFFFFFFFF x 0xFFFFFFFF once trapped on `width * height` and took the server down.
+    @Test("header sizes whose product overflows are refused as too large, not a crash", arguments: [
+        ([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF] as [UInt8], "4294967295 x 4294967295"),
+        ([0x7F, 0xFF, 0xFF, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF], "2147483647 x 2147483647"),
+        ([0x00, 0x00, 0x00, 0x01, 0xFF, 0xFF, 0xFF, 0xFF], "1 x 4294967295"),
+    ])
+    func hugePNGHeader(header: [UInt8], size: String) throws {
+        var png = [UInt8](Self.png1x1)
+        png[16..<24] = header[...]
+        #expect(throws: LogoUpload.Refusal(message: "the image is too large: \(size) pixels; logos may have at most 4000000 pixels (such as 2000 x 2000)")) {
+            try LogoUpload(filename: "logo.png", data: Data(png), maxBytes: 1024, maxPixels: 4_000_000)
+        }
     }
 
     @Test("an SVG loses scripts, event handlers, external references and foreignObject, and says so; DOCTYPEs are refused")

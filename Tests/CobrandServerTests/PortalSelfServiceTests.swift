@@ -209,6 +209,23 @@ struct PortalSelfServiceTests {
         #expect(try setup.database.overrides()["alpha"]?.profile["logo"] == stored[0])
     }
 
+    @Test("a PNG whose header claims 4294967295 x 4294967295 pixels gets 400 'too large', and the server answers on")
+    func hugeLogoHeader() async throws {
+        let setup = try await Setup()
+        var bytes = [UInt8](Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")!)
+        bytes[16..<24] = [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]
+        let png = Data(bytes)
+        try await setup.app.test(.router) { client in
+            let cookie = try await PortalTests.signIn(client, token: setup.alphaToken)
+            let csrf = try PortalMDFTests.csrf(in: try await PortalMDFTests.page(client, cookie: cookie, uri: "/portal/customise"))
+            let response = try await Self.post(client, "/portal/customise", cookie: cookie, fields: [("csrf", csrf)], files: [("logo", "logo.png", png)])
+            #expect(response.status == .badRequest)
+            #expect(String(buffer: response.body).contains("id=\"profile-logo-error\">the image is too large: 4294967295 x 4294967295 pixels"))
+            #expect(try await PortalMDFTests.page(client, cookie: cookie, uri: "/portal/customise").contains("name=\"csrf\""))
+        }
+        #expect(try setup.database.changes().isEmpty)
+    }
+
     @Test("forms without the session's token are refused and change nothing; publishing is rate limited")
     func forgeryAndLimits() async throws {
         let setup = try await Setup()

@@ -120,7 +120,7 @@ struct PortalTests {
                 #expect(String(buffer: response.body) == "zip of alpha de-DE")
             }
         }
-        try setup.writer.flush()
+        setup.writer.flush()
         let events = try setup.database.writer.read { db in try Row.fetchAll(db, sql: "SELECT kind, partner, locale FROM event") }
         #expect(events.map { "\($0["kind"] as String? ?? "") \($0["partner"] as String? ?? "") \($0["locale"] as String? ?? "")" } == ["download alpha de-DE"])
     }

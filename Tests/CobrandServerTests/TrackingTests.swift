@@ -38,7 +38,7 @@ struct TrackingTests {
             let app = Application(router: router, server: CobrandServer.http1(tracking: routes, logger: Logger(label: "test")))
             try await app.test(.live) { client in try await body(client) }
         }
-        try writer.flush()
+        writer.flush()
         return try database.writer.read { db in try Row.fetchAll(db, sql: "SELECT kind, partner, campaign, asset, locale, target, ipHash, agentClass FROM event") }
     }
 

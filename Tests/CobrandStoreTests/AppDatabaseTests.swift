@@ -37,7 +37,7 @@ struct AppDatabaseTests {
              try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"))
         }
         #expect(mode == "wal")
-        #expect(tables == ["accessToken", "deal", "dealDecision", "event", "grdb_migrations", "kit", "lead", "leadSubmission", "mdfAllocation", "mdfAudit", "mdfClaim", "mdfProof", "outbox", "partner", "partnerChange", "partnerOverride", "session", "setting"])
+        #expect(tables == ["accessToken", "deal", "dealDecision", "event", "eventSpoolSegment", "grdb_migrations", "kit", "lead", "leadSubmission", "mdfAllocation", "mdfAudit", "mdfClaim", "mdfProof", "outbox", "partner", "partnerChange", "partnerOverride", "session", "setting"])
         _ = try AppDatabase.open(path: file.path)
     }
 
@@ -55,7 +55,7 @@ struct AppDatabaseTests {
         try pool.close()
         let database = try AppDatabase.open(path: file.path)
         let applied = try database.writer.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
-        #expect(applied == ["v1", "v2-sessions", "v3-session-roles", "v4-leads", "v5-deals", "v6-mdf-allocations", "v7-mdf-claims", "v8-mdf-payments", "v9-partner-overrides"])
+        #expect(applied == ["v1", "v10-event-spool", "v2-sessions", "v3-session-roles", "v4-leads", "v5-deals", "v6-mdf-allocations", "v7-mdf-claims", "v8-mdf-payments", "v9-partner-overrides"])
         #expect(try database.secret(AppDatabase.trackingSecretName) { Data() } == Data([1, 2]))
     }
 
@@ -132,26 +132,6 @@ struct AppDatabaseTests {
         #expect(try database.kits(partner: "b") == [kit("b", "3", now.addingTimeInterval(60))])
         try database.sync(partners: [Partner(id: "a", name: "A2", locales: [de])])
         #expect(try database.writer.read { db in try String.fetchAll(db, sql: "SELECT name FROM partner") } == ["A2"])
-    }
-
-    @Test("events recorded from many tasks are all written by one flush, in one transaction")
-    func writer() async throws {
-        let database = try AppDatabase(DatabaseQueue())
-        let writer = EventWriter(database: database)
-        await withTaskGroup(of: Void.self) { group in
-            for task in 0..<8 {
-                group.addTask {
-                    for index in 0..<250 {
-                        writer.record(AssetEvent(kind: .open, partner: "p\(task)", campaign: "c", asset: "a\(index)", locale: "en-US",
-                                                 occurredAt: now, ipHash: "h", agentClass: "desktop"))
-                    }
-                }
-            }
-        }
-        #expect(try database.eventCount() == 0)
-        #expect(try writer.flush() == 2_000)
-        #expect(try database.eventCount() == 2_000)
-        #expect(try writer.flush() == 0)
     }
 
     @Test("event times are stored exactly as GRDB stores dates, and read back as the same instant",

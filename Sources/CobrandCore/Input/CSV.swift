@@ -28,6 +28,7 @@ public enum CSV {
     }
 
     /// Parses `text` into records. Accepts LF and CRLF line ends and a UTF-8 byte-order mark; skips blank lines.
+    /// A field that `line` neutralised (`'=…`, `'+49…`) reads back as it was, so exports round-trip.
     public static func parse(_ text: String, file: String) throws(ParseError) -> [Record] {
         var records: [Record] = []
         var fields: [String] = []
@@ -41,7 +42,7 @@ public enum CSV {
         var index = 0
 
         func endRecord() {
-            fields.append(field)
+            fields.append(restored(field))
             if !(fields.count == 1 && fields[0].isEmpty && !fieldWasQuoted) {
                 records.append(Record(line: recordLine, fields: fields))
             }
@@ -71,7 +72,7 @@ public enum CSV {
                     inQuotes = true
                     fieldWasQuoted = true
                 case ",":
-                    fields.append(field)
+                    fields.append(restored(field))
                     field = ""
                     fieldWasQuoted = false
                 case "\r":
@@ -91,13 +92,32 @@ public enum CSV {
         return records
     }
 
-    /// One CSV line (with CRLF, as RFC 4180 says), quoting only fields that need it.
+    /// One CSV line (with CRLF, as RFC 4180 says), quoting only fields that need it. Every CSV the product
+    /// writes goes through here, so this is the one place that neutralises spreadsheet formulas.
     public static func line(_ fields: [String]) -> String {
-        fields.map { field in
+        fields.map { raw in
+            let field = neutralized(raw)
             if field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
                 return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
             }
             return field
         }.joined(separator: ",") + "\r\n"
+    }
+
+    /// Characters that make Excel, LibreOffice and Google Sheets read a cell as a formula (OWASP's list).
+    static let formulaStarts: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\t", "\r"]
+
+    /// A field that starts like a formula gets a leading `'`, so a spreadsheet shows it as text instead of
+    /// running `=HYPERLINK(…)` or `=cmd|…` from a lead's name or a partner's note.
+    public static func neutralized(_ field: String) -> String {
+        guard let first = field.unicodeScalars.first, formulaStarts.contains(first) else { return field }
+        return "'" + field
+    }
+
+    /// Undoes `neutralized`: a `'` before a formula character is dropped.
+    static func restored(_ field: String) -> String {
+        let scalars = field.unicodeScalars
+        guard scalars.first == "'", let second = scalars.dropFirst().first, formulaStarts.contains(second) else { return field }
+        return String(scalars.dropFirst())
     }
 }

@@ -46,8 +46,10 @@ public struct LogoUpload: Sendable, Equatable {
             guard let (width, height) = kind == .png ? Self.pngSize(data) : Self.jpegSize(data) else {
                 throw Refusal(message: "the \(kind.rawValue.uppercased()) image is damaged; export it again")
             }
-            guard width * height <= maxPixels else {
-                throw Refusal(message: "the image is \(width) x \(height) pixels; logos may have at most \(maxPixels) pixels (such as 2000 x 2000)")
+            // Header sizes are untrusted: up to 2^32 - 1 each in a PNG, so the product can overflow `Int`.
+            let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+            guard !overflow, pixels <= maxPixels else {
+                throw Refusal(message: "the image is too large: \(width) x \(height) pixels; logos may have at most \(maxPixels) pixels (such as 2000 x 2000)")
             }
             self.data = data
             removed = []
