@@ -74,11 +74,12 @@ extension Cobrand {
             // Partners' changes from the portal are an input like the roster: a publish and this build agree.
             let (applied, stale) = try database.applyingOverrides(to: project, logoFolder: options.logoFolder(db))
             for diagnostic in stale { printError(diagnostic.description) }
-            let builder = Builder(project: applied, output: output, tracking: try ProjectOptions.tracking(for: project, database: database), jobs: jobs)
+            let builder = Builder(project: applied, output: output, tracking: try ProjectOptions.tracking(for: project, database: database),
+                                  forms: try ProjectOptions.forms(database: database), jobs: jobs)
             let report = try await builder.build(selection, progress: progress)
             bar.finish()
             // The portal lists what index.json lists, for the partners the roster has.
-            try database.sync(partners: project.partners)
+            try database.sync(partners: project.partners, now: Date())
             try database.sync(kits: Publisher.kitRows(report.index.kits, output: output, builtAt: Date()))
             print(Self.summary(report, output: output))
             let skipped = diagnostics.errors.count

@@ -99,17 +99,26 @@ struct ProjectOptions: ParsableArguments {
     static func tracking(for project: Project, database: @autoclosure () throws -> AppDatabase,
                          environment: [String: String] = ProcessInfo.processInfo.environment) throws -> TrackingSigner? {
         guard let base = project.config.trackingBaseURL else { return nil }
+        return TrackingSigner(baseURL: base, secret: try trackingSecret(database: database(), environment: environment))
+    }
+
+    /// The lead-form signer `build` and `serve` share: from the tracking secret, with or without tracking.
+    static func forms(database: AppDatabase, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> LeadFormSigner {
+        LeadFormSigner(secret: try trackingSecret(database: database, environment: environment))
+    }
+
+    /// `COBRAND_TRACKING_SECRET`, else the database's (32 random bytes made on first use).
+    static func trackingSecret(database: AppDatabase, environment: [String: String]) throws -> Data {
         if let secret = environment["COBRAND_TRACKING_SECRET"] {
             guard secret.utf8.count >= 32 else {
                 throw UserError("COBRAND_TRACKING_SECRET is shorter than 32 characters; use a long random value or unset it to use the database's secret")
             }
-            return TrackingSigner(baseURL: base, secret: Data(secret.utf8))
+            return Data(secret.utf8)
         }
-        let key = try database().secret(AppDatabase.trackingSecretName) {
+        return try database.secret(AppDatabase.trackingSecretName) {
             var random = SystemRandomNumberGenerator()
             return Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &random) })
         }
-        return TrackingSigner(baseURL: base, secret: key)
     }
 
     /// The CRM webhook deliverer, or nil without `crm.webhook_url`. The signing secret is

@@ -49,6 +49,9 @@ extension Cobrand {
 
         enum LogFormat: String, ExpressibleByArgument { case text, json }
 
+        @Option(help: ArgumentHelp("A proxy (address or CIDR range, repeatable) whose X-Forwarded-For names the client, such as 127.0.0.1 for a TLS proxy on this machine.", valueName: "cidr"))
+        var trustedProxy: [String] = []
+
         @Option(help: ArgumentHelp("Megabytes of events spooled to disk while the database is unavailable.", valueName: "mb"))
         var eventSpoolLimit: Int = 256
 
@@ -59,6 +62,7 @@ extension Cobrand {
             guard (1...65535).contains(port) else { throw ValidationError("--port must be 1 to 65535") }
             guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1 to 64") }
             guard (1...1_048_576).contains(eventSpoolLimit) else { throw ValidationError("--event-spool-limit must be 1 to 1048576 (megabytes)") }
+            do { _ = try TrustedProxies(trustedProxy) } catch { throw ValidationError(error.description) }
             guard (1_000...10_000_000).contains(eventQueueLimit) else { throw ValidationError("--event-queue-limit must be 1000 to 10000000") }
         }
 
@@ -78,21 +82,23 @@ extension Cobrand {
                 var random = SystemRandomNumberGenerator()
                 return Data((0..<16).map { _ in UInt8.random(in: .min ... .max, using: &random) })
             }
-            try database.sync(partners: project.partners)
+            try database.sync(partners: project.partners, now: Date())
             var limits = EventWriter.Limits()
             limits.spoolBytes = Int64(eventSpoolLimit) << 20
             limits.queuedEvents = eventQueueLimit
             let spool = try EventSpool(folder: URL(fileURLWithPath: options.databasePath(db) + ".events-spool", isDirectory: true))
             let writer = EventWriter(database: database, spool: spool, limits: limits, logger: logger)
-            let routes = TrackingRoutes(signer: signer, writer: writer, salt: salt, now: { Date() })
+            let proxies = try TrustedProxies(trustedProxy)
+            let forms = try ProjectOptions.forms(database: database)
+            let routes = TrackingRoutes(signer: signer, writer: writer, salt: salt, proxies: proxies, now: { Date() })
             let output = out.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? options.projectURL.appendingPathComponent("Output")
-            let portal = PortalRoutes(project: project, database: database, output: output, writer: writer, salt: salt, now: { Date() })
+            let portal = PortalRoutes(project: project, database: database, output: output, writer: writer, salt: salt, proxies: proxies, now: { Date() })
             // Publishing signs links as `cobrand build` does: with the configured tracking base only.
             let publisher = Publisher(project: project, database: database, output: output, logoFolder: options.logoFolder(db),
-                                      tracking: try ProjectOptions.tracking(for: project, database: database))
+                                      tracking: try ProjectOptions.tracking(for: project, database: database), forms: forms)
             let admin = AdminRoutes(database: database, formSecret: salt, logoFolder: options.logoFolder(db), now: { Date() })
-            let leads = LeadRoutes(project: project, database: database, salt: salt, now: { Date() })
-            let deals = DealRoutes(database: database, rules: project.config.deals.rules, now: { Date() })
+            let leads = LeadRoutes(project: project, database: database, salt: salt, proxies: proxies, forms: forms, now: { Date() })
+            let deals = DealRoutes(database: database, rules: project.config.deals.rules, salt: salt, proxies: proxies, now: { Date() })
             let claims = ClaimRoutes(database: database, campaigns: Set(project.campaigns.map(\.id)),
                                      proofFolder: options.proofFolder(db), now: { Date() })
             let outbox = OutboxService(database: database, deliverer: try ProjectOptions.deliverer(for: project, database: database), logger: logger)

@@ -27,9 +27,9 @@ public struct Builder: Sendable {
     public let store: KitStore
     public let jobs: Int
 
-    public init(project: Project, output: URL, tracking: TrackingSigner? = nil, jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
-                afterFileWrite: (@Sendable (KitID, String) throws -> Void)? = nil) {
-        renderer = KitRenderer(project: project, tracking: tracking, generator: Self.generatorFingerprint)
+    public init(project: Project, output: URL, tracking: TrackingSigner? = nil, forms: LeadFormSigner? = nil,
+                jobs: Int = ProcessInfo.processInfo.activeProcessorCount, afterFileWrite: (@Sendable (KitID, String) throws -> Void)? = nil) {
+        renderer = KitRenderer(project: project, tracking: tracking, forms: forms, generator: Self.generatorFingerprint)
         store = KitStore(output: output, afterFileWrite: afterFileWrite)
         self.jobs = max(1, jobs)
     }

@@ -331,7 +331,7 @@ public enum Scaffold {
             <form method="post" action="{{lead_form.action}}">
             <input type="hidden" name="partner" value="{{lead_form.partner}}"><input type="hidden" name="campaign" value="{{lead_form.campaign}}">
             <input type="hidden" name="asset" value="{{lead_form.asset}}"><input type="hidden" name="locale" value="{{lead_form.locale}}">
-            <input type="hidden" name="source" value="{{lead_form.source}}"><input type="hidden" name="consent_version" value="{{lead_form.consent_version}}">
+            <input type="hidden" name="source" value="{{lead_form.source}}"><input type="hidden" name="consent_version" value="{{lead_form.consent_version}}"><input type="hidden" name="form_signature" value="{{lead_form.signature}}">
             <label for="email">{{t.form.email}}</label><input type="email" id="email" name="email" required>
             <div hidden><input type="text" name="website_url" tabindex="-1" autocomplete="off"></div>
             <label><input type="checkbox" name="consent" value="yes" required> {{t.form.consent}}</label>

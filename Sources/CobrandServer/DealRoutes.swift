@@ -11,10 +11,16 @@ public struct DealRoutes: Sendable {
     public let database: AppDatabase
     public let rules: DealRules
     public let now: @Sendable () -> Date
+    /// The caller's address, as a visitor hash: the partner's own, which never counts as a tracked lead's.
+    let visitors: Visitor.Hasher
+    let proxies: TrustedProxies
 
-    public init(database: AppDatabase, rules: DealRules, now: @escaping @Sendable () -> Date) {
+    public init(database: AppDatabase, rules: DealRules, salt: Data = Data(), proxies: TrustedProxies = TrustedProxies(),
+                now: @escaping @Sendable () -> Date) {
         self.database = database
         self.rules = rules
+        visitors = Visitor.Hasher(salt: salt)
+        self.proxies = proxies
         self.now = now
     }
 
@@ -30,8 +36,10 @@ public struct DealRoutes: Sendable {
     }
 
     public func add(to router: Router<ServerContext>) {
-        router.post("/api/deals") { request, _ in
+        router.post("/api/deals") { request, context in
             let partner = try request.partner(in: self.database)
+            let visitor = self.visitors.hash(context.client(request, proxies: self.proxies) ?? "unknown")
+            try self.database.notePartnerAddress(partner: partner, visitor: visitor, rules: self.rules, now: self.now())
             let key = request.headers[HTTPField.Name("Idempotency-Key")!]
             if let key, key.isEmpty || key.count > 200 {
                 throw APIError(status: .badRequest, code: "invalid", message: "Idempotency-Key must be 1 to 200 characters", field: "Idempotency-Key")
@@ -44,7 +52,7 @@ public struct DealRoutes: Sendable {
                 let deal = try DealRequest.validated(partner: partner, domain: domain, accountName: body.account_name, value: body.value?.text,
                                                      currency: body.currency, products: body.products, expectedClose: body.expected_close,
                                                      leadID: body.lead_id)
-                registration = try self.database.register(deal, rules: self.rules, idempotencyKey: key, now: self.now())
+                registration = try self.database.register(deal, rules: self.rules, idempotencyKey: key, visitor: visitor, now: self.now())
             } catch let error as FieldError {
                 throw APIError(status: .badRequest, code: error.code, message: error.message, field: error.field)
             } catch let error as AppDatabase.DealError {

@@ -16,8 +16,15 @@ public struct LeadRoutes: Sendable {
     let visitors: Visitor.Hasher
     let limiter: NIOLockedValueBox<RateLimiter>
     public let now: @Sendable () -> Date
+    /// Whose `X-Forwarded-For` names the visitor (`--trusted-proxy`): the rate limit is per visitor.
+    public let proxies: TrustedProxies
+    /// Tells a lead sent through a generated page's form from one posted to the bare API.
+    public let forms: LeadFormSigner?
 
-    public init(project: Project, database: AppDatabase, salt: Data, now: @escaping @Sendable () -> Date) {
+    public init(project: Project, database: AppDatabase, salt: Data, proxies: TrustedProxies = TrustedProxies(), forms: LeadFormSigner? = nil,
+                now: @escaping @Sendable () -> Date) {
+        self.proxies = proxies
+        self.forms = forms
         self.project = project
         self.database = database
         intake = LeadIntake(partners: project.partners,
@@ -33,7 +40,7 @@ public struct LeadRoutes: Sendable {
             let isJSON = request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true
             let fields = try await isJSON ? Self.jsonFields(request) : request.urlEncodedForm()
             let locale = self.locale(partner: fields["partner"], requested: fields["locale"])
-            let visitor = self.visitors.hash(context.remoteAddress?.ipAddress ?? "unknown")
+            let visitor = self.visitors.hash(context.client(request, proxies: self.proxies) ?? "unknown")
             guard self.limiter.withLockedValue({ $0.allow(visitor, now: self.now()) }) else {
                 let message = self.project.strings(for: locale).lookup(PortalTemplates.rateLimitedKey)?.text ?? "Too many submissions; try again in a minute."
                 if isJSON { throw APIError(status: .tooManyRequests, code: "rate_limited", message: message) }
@@ -52,8 +59,11 @@ public struct LeadRoutes: Sendable {
                 if isJSON { return Response.json(["status": "received"], status: .created) }
                 return Self.thanks(partner: fields["partner"], locale: locale)
             case let .lead(lead):
-                let (id, created) = try self.database.record(lead, ipHash: visitor, now: self.now())
-                if isJSON { return Response.json(["id": id, "status": created ? "created" : "updated"], status: created ? .created : .ok) }
+                let signed = self.forms?.verify(fields[LeadFormSigner.field], partner: lead.partner, campaign: lead.campaign,
+                                                asset: lead.asset ?? "", locale: lead.locale) ?? false
+                try self.database.record(lead, ipHash: visitor, signed: signed, now: self.now())
+                // The same answer for a new person, a known one and spam: it must not tell who is already a lead.
+                if isJSON { return Response.json(["status": "received"], status: .created) }
                 return Self.thanks(partner: lead.partner, locale: LocaleTag(lead.locale) ?? locale)
             }
         }

@@ -19,10 +19,16 @@ public struct PortalRoutes: Sendable {
     public let writer: EventWriter
     public let salt: Data
     public let now: @Sendable () -> Date
+    /// Whose `X-Forwarded-For` names the visitor (`--trusted-proxy`).
+    public let proxies: TrustedProxies
     let formToken: FormToken
+    let visitors: Visitor.Hasher
 
-    public init(project: Project, database: AppDatabase, output: URL, writer: EventWriter, salt: Data, now: @escaping @Sendable () -> Date) {
+    public init(project: Project, database: AppDatabase, output: URL, writer: EventWriter, salt: Data, proxies: TrustedProxies = TrustedProxies(),
+                now: @escaping @Sendable () -> Date) {
         formToken = FormToken(secret: salt)
+        visitors = Visitor.Hasher(salt: salt)
+        self.proxies = proxies
         self.project = project
         self.database = database
         self.output = output.standardizedFileURL
@@ -38,7 +44,7 @@ public struct PortalRoutes: Sendable {
             let published = query.get("published").flatMap(Int.init).map { ["rendered": $0, "kits": query.get("kits").flatMap(Int.init) ?? 0] }
             return try self.kitsPage(partner, session: session, published: published)
         }
-        router.post("/portal/sign-in") { request, _ in
+        router.post("/portal/sign-in") { request, context in
             let form = try await request.urlEncodedForm()
             guard Self.signInToken.isValid(request, form: form) else { return try self.signInPage(status: .forbidden, model: ["expired": true]) }
             guard let token = form["token"], let grant = try self.database.grant(for: token), grant.role == .partner, let partner = grant.partner else {
@@ -46,6 +52,9 @@ public struct PortalRoutes: Sendable {
             }
             var random = SystemRandomNumberGenerator()
             let session = try self.database.startSession(partner: partner, now: self.now(), using: &random)
+            // The partner's own address: never a tracked lead's visitor, and a contradiction of one.
+            try self.database.notePartnerAddress(partner: partner, visitor: self.visitors.hash(context.client(request, proxies: self.proxies) ?? "unknown"),
+                                                 rules: self.project.config.deals.rules, now: self.now())
             var response = Response(status: .seeOther, headers: [.location: "/portal"])
             response.setCookie(Cookie(name: Self.cookieName, value: session, maxAge: 8 * 3600, path: "/portal", secure: true, httpOnly: true, sameSite: .strict))
             return response
@@ -69,7 +78,7 @@ public struct PortalRoutes: Sendable {
             else { throw HTTPError(.notFound) }
             let recorded = self.writer.record(AssetEvent(
                 kind: .download, partner: partner, campaign: campaign, asset: "bundle", locale: locale, occurredAt: self.now(),
-                ipHash: Visitor.ipHash(context.remoteAddress?.ipAddress ?? "unknown", salt: self.salt),
+                ipHash: self.visitors.hash(context.client(request, proxies: self.proxies) ?? "unknown"),
                 agentClass: Visitor.agentClass(request.headers[.userAgent]).rawValue))
             guard recorded else {
                 throw HTTPError(.serviceUnavailable, headers: [.retryAfter: TrackingRoutes.retryAfter], message: TrackingRoutes.Answer.busy)

@@ -14,12 +14,15 @@ public actor Publisher {
     public let logoFolder: URL
     /// The signer `cobrand build` uses (nil without `tracking_base_url`), so links are the same.
     public let tracking: TrackingSigner?
+    /// Signs the lead forms as `cobrand build` does.
+    public let forms: LeadFormSigner?
     let jobs: Int
     /// Publishes run one after another: each merges its kits into the one `index.json`.
     private var tail: Task<Void, Never>?
 
-    public init(project: Project, database: AppDatabase, output: URL, logoFolder: URL, tracking: TrackingSigner?,
+    public init(project: Project, database: AppDatabase, output: URL, logoFolder: URL, tracking: TrackingSigner?, forms: LeadFormSigner? = nil,
                 jobs: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.forms = forms
         self.project = project
         self.database = database
         self.output = output
@@ -40,7 +43,7 @@ public actor Publisher {
 
     private func build(partner: String, now: Date) async throws -> BuildReport {
         let (applied, _) = try database.applyingOverrides(to: project, logoFolder: logoFolder, partner: partner)
-        let report = try await Builder(project: applied, output: output, tracking: tracking, jobs: jobs).build(KitSelection(partners: [partner]))
+        let report = try await Builder(project: applied, output: output, tracking: tracking, forms: forms, jobs: jobs).build(KitSelection(partners: [partner]))
         try database.sync(kits: Self.kitRows(report.index.kits.filter { $0.partner == partner }, output: output, builtAt: now), partner: partner)
         return report
     }

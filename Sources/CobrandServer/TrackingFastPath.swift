@@ -59,7 +59,8 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
         let answer = Self.route(head.uri).map { kind, token in
             routes.answer(kind: kind, token: token, userAgent: head.headers.first(name: "user-agent"),
-                          address: context.channel.remoteAddress?.ipAddress)
+                          address: routes.proxies.client(peer: context.channel.remoteAddress?.ipAddress,
+                                                         forwardedFor: head.headers.first(name: "x-forwarded-for")))
         } ?? .notFound
         var response = HTTPResponseHead(version: head.version, status: .ok)
         var body: ByteBuffer?

@@ -1,6 +1,7 @@
 import CobrandCore
 import CobrandStore
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 
@@ -13,6 +14,15 @@ public struct ServerContext: RequestContext, RemoteAddressRequestContext {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
     }
+
+    /// The client's address: the peer's, or behind a trusted proxy the one it forwarded.
+    public func client(_ request: Request, proxies: TrustedProxies) -> String? {
+        proxies.client(peer: remoteAddress?.ipAddress, forwardedFor: request.headers[.forwardedFor])
+    }
+}
+
+extension HTTPField.Name {
+    static let forwardedFor = Self("X-Forwarded-For")!
 }
 
 /// Open pixel, click redirect and page view. A token that does not verify, or is of another kind, records
@@ -31,12 +41,16 @@ public struct TrackingRoutes: Sendable {
     let visitors: Visitor.Hasher
     /// The clock events are stamped with; tests pass a fixed one.
     public let now: @Sendable () -> Date
+    /// Whose `X-Forwarded-For` names the visitor (`--trusted-proxy`).
+    public let proxies: TrustedProxies
 
-    public init(signer: TrackingSigner, writer: EventWriter, salt: Data, now: @escaping @Sendable () -> Date) {
+    public init(signer: TrackingSigner, writer: EventWriter, salt: Data, proxies: TrustedProxies = TrustedProxies(),
+                now: @escaping @Sendable () -> Date) {
         self.signer = signer
         self.writer = writer
         self.salt = salt
         visitors = Visitor.Hasher(salt: salt)
+        self.proxies = proxies
         self.now = now
     }
 
@@ -77,7 +91,7 @@ public struct TrackingRoutes: Sendable {
         for kind in ["o", "v", "c"] {
             router.get("/t/\(kind)/{token}") { request, context in
                 let answer = self.answer(kind: Substring(kind), token: Substring(context.parameters.get("token") ?? ""),
-                                         userAgent: request.headers[.userAgent], address: context.remoteAddress?.ipAddress)
+                                         userAgent: request.headers[.userAgent], address: context.client(request, proxies: self.proxies))
                 switch answer {
                 case .pixel: return Self.pixelResponse
                 case let .redirect(target): return Response(status: .found, headers: [.location: target, .cacheControl: "no-store"])

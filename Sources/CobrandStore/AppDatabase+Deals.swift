@@ -68,7 +68,9 @@ extension AppDatabase {
         }
     }
 
-    public func register(_ request: DealRequest, rules: DealRules, idempotencyKey: String?, now: Date) throws -> Registration {
+    /// Decides and records a registration. `visitor` is the registering request's visitor hash: the
+    /// partner's own address, which never counts as a tracked lead's.
+    public func register(_ request: DealRequest, rules: DealRules, idempotencyKey: String?, visitor: String? = nil, now: Date) throws -> Registration {
         try writer.write { db in
             if let idempotencyKey,
                let earlier = try Deal.fetchOne(db, sql: "SELECT * FROM deal WHERE partner = ? AND idempotencyKey = ?",
@@ -79,9 +81,16 @@ extension AppDatabase {
                                          arguments: [request.partner, request.domain, now])
             let other = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM deal WHERE partner <> ? AND domain = ? AND \(Self.active))",
                                           arguments: [request.partner, request.domain, now]) ?? false
-            let tracked = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM lead WHERE partner = ? AND companyDomain = ?)",
-                                            arguments: [request.partner, request.domain]) ?? false
-            let decision = rules.decide(request, account: .init(ownActive: own, heldByOther: other, trackedLead: tracked))
+            let submissions = try Row.fetchAll(db, sql: """
+                SELECT s.signed, s.submittedAt, s.ipHash FROM leadSubmission s JOIN lead l ON l.id = s.leadId
+                WHERE l.partner = ? AND l.companyDomain = ?
+                """, arguments: [request.partner, request.domain]).map {
+                TrackedLeadRule.Submission(signed: $0["signed"], submittedAt: $0["submittedAt"], visitor: $0["ipHash"])
+            }
+            var partnerVisitors = Set(try String.fetchAll(db, sql: "SELECT visitor FROM partnerAddress WHERE partner = ?", arguments: [request.partner]))
+            if let visitor { partnerVisitors.insert(visitor) }
+            let evidence = rules.trackedLead.evidence(submissions, partnerVisitors: partnerVisitors, now: now)
+            let decision = rules.decide(request, account: .init(ownActive: own, heldByOther: other, trackedLead: evidence != nil))
             let (status, rule): (Deal.Status, DealRules.Rule)
             switch decision {
             case let .existing(id):
@@ -93,11 +102,11 @@ extension AppDatabase {
             let products = String(decoding: try JSONEncoder().encode(request.products), as: UTF8.self)
             try db.execute(sql: """
                 INSERT INTO deal (partner, domain, accountName, valueMinor, currency, products, expectedClose, leadId, status, rule,
-                  idempotencyKey, createdAt, decidedAt, expiresAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                  idempotencyKey, createdAt, decidedAt, expiresAt, evidenceVisitor)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [request.partner, request.domain, request.accountName, request.value.amountMinor, request.value.currency,
                                  products, request.expectedClose, request.leadID, status.rawValue, rule.rawValue, idempotencyKey, now, now,
-                                 status == .approved ? rules.expiry(from: now) : nil])
+                                 status == .approved ? rules.expiry(from: now) : nil, status == .approved ? evidence?.visitor : nil])
             let deal = try Self.deal(db.lastInsertedRowID, db)
             try Self.logDecision(deal, actor: "rules", note: nil, now: now, db, type: "deal.registered")
             return Registration(deal: deal, created: true)
@@ -140,6 +149,33 @@ extension AppDatabase {
             let type = switch action { case .approve: "deal.approved"; case .reject: "deal.rejected"; case .extend: "deal.extended" }
             try Self.logDecision(updated, actor: "channel-team", note: note, now: now, db, type: type)
             return updated
+        }
+    }
+
+    /// Remembers that the partner used this address (portal sign-in, an API call). An automatic approval
+    /// that rested on a lead from the same address is contradicted by it and goes back to review (pending,
+    /// still holding the account), in the same transaction. Returns the deals sent back.
+    @discardableResult
+    public func notePartnerAddress(partner: String, visitor: String, rules: DealRules, now: Date) throws -> [Deal] {
+        try writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO partnerAddress (partner, visitor, firstSeen, lastSeen) VALUES (?, ?, ?, ?)
+                ON CONFLICT (partner, visitor) DO UPDATE SET lastSeen = excluded.lastSeen
+                """, arguments: [partner, visitor, now, now])
+            let candidates = try Row.fetchAll(db, sql: "SELECT id, rule, evidenceVisitor FROM deal WHERE partner = ? AND evidenceVisitor = ? AND status = 'approved'",
+                                              arguments: [partner, visitor])
+            var contradicted: [Deal] = []
+            for row in candidates {
+                guard let rule = DealRules.Rule(rawValue: row["rule"]),
+                      rules.contradicts(evidence: row["evidenceVisitor"], partnerVisitor: visitor, rule: rule) else { continue }
+                let id: Int64 = row["id"]
+                try db.execute(sql: "UPDATE deal SET status = 'pending', rule = ?, decidedAt = ?, expiresAt = NULL WHERE id = ?",
+                               arguments: [DealRules.Rule.reviewContradicted.rawValue, now, id])
+                let deal = try Self.deal(id, db)
+                try Self.logDecision(deal, actor: "rules", note: nil, now: now, db, type: "deal.review")
+                contradicted.append(deal)
+            }
+            return contradicted
         }
     }
 

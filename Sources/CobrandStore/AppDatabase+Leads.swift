@@ -35,27 +35,18 @@ extension AppDatabase {
         }
     }
 
-    /// Records a validated lead at `now`: creates it, or updates the partner's lead with the same email
-    /// (fields sent this time win, consent once given stays). Returns its id and whether it is new.
+    /// Records a validated lead at `now`: creates it, or, for a person the partner already has (same email),
+    /// only adds the submission. A public form proves nothing about who sent it, so it never changes a
+    /// stored lead's fields (anyone who knows an address could otherwise rewrite that lead). Returns the
+    /// lead's id and whether it is new.
     @discardableResult
-    public func record(_ lead: Lead, ipHash: String, now: Date) throws -> (id: Int64, created: Bool) {
+    public func record(_ lead: Lead, ipHash: String, signed: Bool = false, now: Date) throws -> (id: Int64, created: Bool) {
         try writer.write { db in
             let existing = try Int64.fetchOne(db, sql: "SELECT id FROM lead WHERE partner = ? AND email = ?",
                                               arguments: [lead.partner, lead.email.normalized])
             let id: Int64
             if let existing {
                 id = existing
-                try db.execute(sql: """
-                    UPDATE lead SET firstName = COALESCE(?, firstName), lastName = COALESCE(?, lastName),
-                      company = COALESCE(?, company), companyDomain = COALESCE(?, companyDomain), country = COALESCE(?, country),
-                      phone = COALESCE(?, phone), website = COALESCE(?, website),
-                      consentVersion = CASE WHEN ? THEN ? ELSE consentVersion END,
-                      consentAt = CASE WHEN ? AND NOT consent THEN ? ELSE consentAt END,
-                      consent = consent OR ?, campaign = ?, source = ?, locale = ?, updatedAt = ?
-                    WHERE id = ?
-                    """, arguments: [lead.firstName, lead.lastName, lead.company, lead.companyDomain, lead.country, lead.phone, lead.website,
-                                     lead.consent, lead.consentVersion, lead.consent, now, lead.consent,
-                                     lead.campaign, lead.source, lead.locale, now, id])
             } else {
                 try db.execute(sql: """
                     INSERT INTO lead (partner, email, firstName, lastName, company, companyDomain, country, phone, website,
@@ -67,9 +58,9 @@ extension AppDatabase {
                 id = db.lastInsertedRowID
             }
             try db.execute(sql: """
-                INSERT INTO leadSubmission (leadId, partner, campaign, asset, locale, source, ipHash, submittedAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [id, lead.partner, lead.campaign, lead.asset, lead.locale, lead.source, ipHash, now])
+                INSERT INTO leadSubmission (leadId, partner, campaign, asset, locale, source, ipHash, signed, submittedAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [id, lead.partner, lead.campaign, lead.asset, lead.locale, lead.source, ipHash, signed, now])
             let stored = try Self.lead(id, db)
             try Self.enqueue(type: existing == nil ? "lead.created" : "lead.updated",
                         object: ["lead": Self.payload(stored, asset: lead.asset)], now: now, db)

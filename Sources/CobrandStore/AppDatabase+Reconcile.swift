@@ -16,7 +16,7 @@ extension AppDatabase {
                 Reconciler.Claim(
                     id: claim.id, partner: claim.partner, campaign: claim.campaign,
                     activity: ClaimRequest.Activity(rawValue: claim.activity) ?? .other, start: claim.activityStart, end: claim.activityEnd,
-                    amount: claim.amount, invoice: claim.invoice, results: claim.resultCounts, evidence: try Self.evidence(for: claim, db),
+                    amount: claim.amount, invoice: claim.invoice, results: claim.resultCounts, evidence: try Self.evidence(for: claim, engagement: rules.engagement, db),
                     override: claim.overrideNote == nil && claim.paidAt == nil ? nil
                         : (Reconciler.Decision.Status(rawValue: claim.status.rawValue) ?? .review, claim.approvedMinor ?? 0))
             }
@@ -67,24 +67,28 @@ extension AppDatabase {
     }
 
     /// What was tracked for the claim's partner and campaign inside its window (days inclusive, UTC).
-    static func evidence(for claim: Claim, _ db: Database) throws -> Reconciler.Evidence {
+    static func evidence(for claim: Claim, engagement: EngagementRule, _ db: Database) throws -> Reconciler.Evidence {
         let from = claim.activityStart, until = Period.add(1, to: claim.activityEnd)
         var evidence = Reconciler.Evidence()
         let first = try String.fetchOne(db.cachedStatement(sql: "SELECT MIN(occurredAt) FROM event WHERE partner = ? AND campaign = ? AND kind = 'download'"),
                                         arguments: [claim.partner, claim.campaign])
         evidence.firstDownload = first.map { String($0.prefix(10)) }
-        for row in try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT kind, COUNT(*) AS n FROM event WHERE partner = ? AND occurredAt >= ? AND occurredAt < ? AND campaign = ? GROUP BY kind
-            """), arguments: [claim.partner, from, until, claim.campaign]) {
-            let count: Int = row["n"]
-            switch row["kind"] as String {
-            case "download": evidence.downloads = count
-            case "open": evidence.opens = count
-            case "click": evidence.clicks = count
-            case "view": evidence.views = count
-            default: break
-            }
+        // Hits grouped by what engagement counts by; `EngagementRule` decides which groups count.
+        let hits = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT kind, asset, ipHash, substr(occurredAt, 1, 10) AS day, agentClass, COUNT(*) AS n FROM event
+            WHERE partner = ? AND occurredAt >= ? AND occurredAt < ? AND campaign = ? GROUP BY kind, asset, ipHash, day, agentClass
+            """), arguments: [claim.partner, from, until, claim.campaign]).compactMap { row -> EngagementRule.Hits? in
+            guard let kind = AssetEvent.Kind(rawValue: row["kind"]) else { return nil }
+            return EngagementRule.Hits(kind: kind, asset: row["asset"], visitor: row["ipHash"], day: row["day"], agentClass: row["agentClass"], count: row["n"])
         }
+        let partnerVisitors = Set(try String.fetchAll(db.cachedStatement(sql: "SELECT visitor FROM partnerAddress WHERE partner = ?"),
+                                                      arguments: [claim.partner]))
+        let figures = engagement.count(hits, partnerVisitors: partnerVisitors)
+        evidence.downloads = figures[.download]?.raw ?? 0
+        evidence.opens = figures[.open]?.counted ?? 0
+        evidence.clicks = figures[.click]?.counted ?? 0
+        evidence.views = figures[.view]?.counted ?? 0
+        evidence.hits = figures.mapValues(\.raw)
         let leads = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT COUNT(DISTINCT leadId) AS leads, SUM(source = 'webinar') AS webinar FROM leadSubmission
             WHERE partner = ? AND campaign = ? AND submittedAt >= ? AND submittedAt < ?

@@ -39,13 +39,16 @@ extension AppDatabase {
         }
     }
 
-    /// Revokes every live token of a partner (or every admin token when `partner` is nil); returns how many.
+    /// Revokes every live token of a partner (or every admin token when `partner` is nil) and ends the
+    /// sessions they started, in one transaction: lost access is lost at once. Returns how many tokens.
     @discardableResult
     public func revokeTokens(role: Role, partner: String?, now: Date) throws -> Int {
         try writer.write { db in
             try db.execute(sql: "UPDATE accessToken SET revokedAt = ? WHERE role = ? AND partner IS ? AND revokedAt IS NULL",
                            arguments: [now, role.rawValue, partner])
-            return db.changesCount
+            let revoked = db.changesCount
+            try db.execute(sql: "DELETE FROM session WHERE role = ? AND partner = ?", arguments: [role.rawValue, partner ?? ""])
+            return revoked
         }
     }
 }

@@ -266,6 +266,18 @@ public struct AppDatabase: Sendable {
                 CREATE TABLE eventSpoolSegment (name TEXT PRIMARY KEY, replayedAt DATETIME NOT NULL, events INTEGER NOT NULL) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v11-tracked-leads") { db in
+            // signed: sent through a generated page's form. partnerAddress: the visitor hashes a partner signed
+            // in or called the API from. evidenceVisitor: the visitor of the lead an automatic approval rests on.
+            try db.execute(sql: """
+                ALTER TABLE leadSubmission ADD COLUMN signed BOOLEAN NOT NULL DEFAULT 0;
+                CREATE TABLE partnerAddress (
+                  partner TEXT NOT NULL, visitor TEXT NOT NULL, firstSeen DATETIME NOT NULL, lastSeen DATETIME NOT NULL,
+                  PRIMARY KEY (partner, visitor)
+                ) WITHOUT ROWID;
+                ALTER TABLE deal ADD COLUMN evidenceVisitor TEXT;
+                """)
+        }
         return migrator
     }
 }
@@ -291,10 +303,16 @@ extension AppDatabase {
 
 extension AppDatabase {
     /// Makes the partner table equal to the roster (the roster is the source of truth).
-    public func sync(partners: [Partner]) throws {
+    /// Makes the partner table the roster. A partner removed from the roster loses access at once: its
+    /// tokens are revoked (at `now`) and its sessions end, in the same transaction.
+    public func sync(partners: [Partner], now: Date) throws {
         try writer.write { db in
-            let ids = partners.map(\.id)
-            try db.execute(sql: "DELETE FROM partner WHERE id NOT IN (SELECT value FROM json_each(?))", arguments: [Self.json(ids)])
+            let ids = Self.json(partners.map(\.id))
+            try db.execute(sql: "DELETE FROM partner WHERE id NOT IN (SELECT value FROM json_each(?))", arguments: [ids])
+            try db.execute(sql: """
+                UPDATE accessToken SET revokedAt = ? WHERE role = 'partner' AND revokedAt IS NULL AND partner NOT IN (SELECT value FROM json_each(?))
+                """, arguments: [now, ids])
+            try db.execute(sql: "DELETE FROM session WHERE role = 'partner' AND partner NOT IN (SELECT value FROM json_each(?))", arguments: [ids])
             for partner in partners {
                 try db.execute(sql: """
                     INSERT INTO partner (id, name, locales) VALUES (?, ?, ?)

@@ -103,3 +103,29 @@ struct LeadTests {
         #expect(answers == [true, true, true, false, true, false, true, false])
     }
 }
+
+@Suite("Trusted proxies")
+struct TrustedProxiesTests {
+    @Test("X-Forwarded-For is believed only from a trusted proxy, read from the right", arguments: [
+        // (trusted, peer, header, client)
+        ([], "203.0.113.9", "198.51.100.1", "203.0.113.9"),
+        (["127.0.0.1"], "127.0.0.1", "198.51.100.1", "198.51.100.1"),
+        (["127.0.0.1"], "203.0.113.9", "198.51.100.1", "203.0.113.9"),
+        (["10.0.0.0/8"], "10.1.2.3", "198.51.100.7, 10.9.9.9", "198.51.100.7"),
+        (["10.0.0.0/8"], "10.1.2.3", "1.1.1.1, 198.51.100.7", "198.51.100.7"),
+        (["10.0.0.0/8"], "10.1.2.3", "not-an-ip, 198.51.100.7", "198.51.100.7"),
+        (["10.0.0.0/8"], "10.1.2.3", "198.51.100.7, junk", "10.1.2.3"),
+        (["10.0.0.0/8"], "10.1.2.3", "10.2.2.2", "10.2.2.2"),
+        (["::1/128"], "::1", "2001:db8::5", "2001:db8::5"),
+        (["192.168.0.0/23"], "192.168.1.200", "198.51.100.1", "198.51.100.1"),
+        (["192.168.0.0/23"], "192.168.2.1", "198.51.100.1", "192.168.2.1"),
+    ] as [([String], String, String, String)])
+    func client(trusted: [String], peer: String, header: String, client: String) throws {
+        #expect(try TrustedProxies(trusted).client(peer: peer, forwardedFor: header) == client)
+    }
+
+    @Test("a range that does not parse is refused with the fix", arguments: ["10.0.0.0/33", "localhost", "10.0.0/8", "::1/129", "1.2.3.4/x"])
+    func invalid(text: String) {
+        #expect(throws: TrustedProxies.InvalidRange(text: text)) { try TrustedProxies([text]) }
+    }
+}

@@ -134,3 +134,25 @@ struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite("Engagement")
+struct EngagementTests {
+    static func hits(_ visitor: String, _ day: String, asset: String = "a", agent: String = "desktop", count: Int = 1,
+                     kind: AssetEvent.Kind = .open) -> EngagementRule.Hits {
+        .init(kind: kind, asset: asset, visitor: visitor, day: day, agentClass: agent, count: count)
+    }
+
+    @Test("one per visitor, asset and day; excluded agents and the partner's addresses count as raw hits only", arguments: [
+        ([hits("v", "2026-11-03", count: 120)], EngagementRule(), EngagementRule.Figure(raw: 120, counted: 1)),
+        ([hits("v", "2026-11-03"), hits("v", "2026-11-04")], EngagementRule(), .init(raw: 2, counted: 2)),
+        ([hits("v", "2026-11-03"), hits("v", "2026-11-03", asset: "b")], EngagementRule(), .init(raw: 2, counted: 2)),
+        ([hits("v", "2026-11-03"), hits("w", "2026-11-03")], EngagementRule(), .init(raw: 2, counted: 2)),
+        ([hits("v", "2026-11-03", agent: "bot", count: 9)], EngagementRule(), .init(raw: 9, counted: 0)),
+        ([hits("v", "2026-11-03", agent: "mail-proxy")], EngagementRule(), .init(raw: 1, counted: 1)),
+        ([hits("v", "2026-11-03", agent: "mail-proxy")], EngagementRule(excludedAgents: [.bot, .mailProxy]), .init(raw: 1, counted: 0)),
+        ([hits("partner", "2026-11-03", count: 5), hits("v", "2026-11-03")], EngagementRule(), .init(raw: 6, counted: 1)),
+    ])
+    func count(hits: [EngagementRule.Hits], rule: EngagementRule, figure: EngagementRule.Figure) {
+        #expect(rule.count(hits, partnerVisitors: ["partner"]) == [.open: figure])
+    }
+}

@@ -21,7 +21,8 @@ struct DealRouteTests {
                             beta: try database.issueToken(role: .partner, partner: "beta", now: now, using: &random),
                             admin: try database.issueToken(role: .admin, partner: nil, now: now, using: &random))
         try database.record(Lead(partner: "alpha", campaign: "launch", asset: nil, locale: "en-US", source: "landing",
-                                 email: EmailAddress("jane@emea.acme.com")!, companyDomain: "acme.com"), ipHash: "h", now: now)
+                                 email: EmailAddress("jane@emea.acme.com")!, companyDomain: "acme.com"), ipHash: "h", signed: true,
+                            now: now.addingTimeInterval(-2 * 86_400))
         let now = self.now
         let deals = DealRoutes(database: database, rules: DealRules(autoApproveBelow: ["USD": 2_500_000]), now: { now })
         let signer = TrackingSigner(baseURL: "http://t", secret: Data(repeating: 1, count: 32))

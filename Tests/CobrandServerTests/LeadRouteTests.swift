@@ -19,15 +19,18 @@ struct LeadRouteTests {
     ]) { _, new in new }
 
     /// Runs `body` against a server on a fresh in-memory store with `cobrand.yaml` extended by `config`.
-    func withServer(config: String = "", _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws -> AppDatabase {
+    static let forms = LeadFormSigner(secret: Data(repeating: 7, count: 32))
+
+    func withServer(config: String = "", proxies: TrustedProxies = TrustedProxies(), live: Bool = false,
+                    _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws -> AppDatabase {
         var files = Self.templates
         files["cobrand.yaml"] = Fixture.files["cobrand.yaml"]! + config
         let project = try Fixture.loaded(files)
         let database = try AppDatabase(DatabaseQueue())
-        let leads = LeadRoutes(project: project, database: database, salt: Data("s".utf8), now: { Date(timeIntervalSince1970: 1_800_000_000) })
+        let leads = LeadRoutes(project: project, database: database, salt: Data("s".utf8), proxies: proxies, forms: Self.forms, now: { Date(timeIntervalSince1970: 1_800_000_000) })
         let signer = TrackingSigner(baseURL: "http://t", secret: Data(repeating: 1, count: 32))
         let tracking = TrackingRoutes(signer: signer, writer: EventWriter(database: database), salt: Data(), now: { Date() })
-        try await Application(router: CobrandServer.router(tracking: tracking, leads: leads)).test(.router) { client in try await body(client) }
+        try await Application(router: CobrandServer.router(tracking: tracking, leads: leads)).test(live ? .live : .router) { client in try await body(client) }
         return database
     }
 
@@ -56,17 +59,18 @@ struct LeadRouteTests {
         #expect(try database.outbox().map(\.type) == ["lead.created"])
     }
 
-    @Test("JSON gets 201 with the id, then 200 for the same person; bad fields get a 400 naming the field")
+    @Test("JSON gets the same 201 for a new person and a known one; bad fields get a 400 naming the field")
     func jsonPost() async throws {
         let database = try await withServer { client in
             let body = #"{"partner":"alpha","campaign":"launch","source":"webinar","email":"joe@acme.com","consent":true,"phone":null}"#
             try await client.execute(uri: "/api/leads", method: .post, headers: Self.json, body: ByteBuffer(string: body)) { response in
                 #expect(response.status == .created)
-                #expect(String(buffer: response.body) == #"{"id":1,"status":"created"}"#)
+                #expect(String(buffer: response.body) == #"{"status":"received"}"#)
             }
-            try await client.execute(uri: "/api/leads", method: .post, headers: Self.json, body: ByteBuffer(string: body)) { response in
-                #expect(response.status == .ok)
-                #expect(String(buffer: response.body) == #"{"id":1,"status":"updated"}"#)
+            let overwrite = #"{"partner":"alpha","campaign":"launch","source":"landing","email":"JOE@acme.com","first_name":"Mallory","phone":"+1 555 6666"}"#
+            try await client.execute(uri: "/api/leads", method: .post, headers: Self.json, body: ByteBuffer(string: overwrite)) { response in
+                #expect(response.status == .created)
+                #expect(String(buffer: response.body) == #"{"status":"received"}"#)
             }
             let bad = #"{"partner":"alpha","campaign":"launch","source":"landing","email":"joe(at)acme.com"}"#
             try await client.execute(uri: "/api/leads", method: .post, headers: Self.json, body: ByteBuffer(string: bad)) { response in
@@ -81,7 +85,9 @@ struct LeadRouteTests {
                 }
             }
         }
-        #expect(try database.leads().first?.submissions == 2)
+        let lead = try #require(try database.leads().first)
+        #expect(lead.submissions == 2)
+        #expect(lead.firstName == nil && lead.phone == nil && lead.source == "webinar", "a second submission changes no stored field")
     }
 
     @Test("a form with a bad field gets a 400 page that shows the problem, escaped")
@@ -125,5 +131,38 @@ struct LeadRouteTests {
             }
         }
         #expect(try database.leads().count == 2)
+    }
+
+    /// Behind the TLS proxy every request comes from 127.0.0.1; with `--trusted-proxy` each visitor has its own bucket.
+    @Test("behind a trusted proxy the rate limit is per forwarded visitor; an untrusted peer's X-Forwarded-For is ignored",
+          arguments: [(["127.0.0.1"], [HTTPResponse.Status.seeOther, .seeOther, .seeOther, .tooManyRequests]),
+                      ([], [.seeOther, .tooManyRequests, .tooManyRequests, .tooManyRequests])])
+    func trustedProxy(trusted: [String], expected: [HTTPResponse.Status]) async throws {
+        let visitors = ["198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.1"]
+        _ = try await withServer(config: "leads:\n  rate_limit_per_minute: 1\n", proxies: try TrustedProxies(trusted), live: true) { client in
+            for (index, (visitor, status)) in zip(visitors, expected).enumerated() {
+                let body = Self.valid.replacingOccurrences(of: "Jane%40", with: "Jane\(index)%40")
+                var headers = Self.form
+                headers[HTTPField.Name("X-Forwarded-For")!] = "203.0.113.50, \(visitor)"
+                try await client.execute(uri: "/api/leads", method: .post, headers: headers, body: ByteBuffer(string: body)) { response in
+                    #expect(response.status == status, "visitor \(index) from \(visitor)")
+                }
+            }
+        }
+    }
+
+    @Test("only a form carrying the generated page's signature is stored as signed; the bare API or a forged one is not",
+          arguments: [(Self.forms.signature(partner: "alpha", campaign: "launch", asset: "landing", locale: "en-US"), true),
+                      (Self.forms.signature(partner: "beta", campaign: "launch", asset: "landing", locale: "en-US"), false),
+                      ("", false), ("forged", false)])
+    func signedForm(signature: String, signed: Bool) async throws {
+        let database = try await withServer { client in
+            let body = Self.valid + "&form_signature=" + signature
+            try await client.execute(uri: "/api/leads", method: .post, headers: Self.form, body: ByteBuffer(string: body)) { response in
+                #expect(response.status == .seeOther)
+            }
+        }
+        let stored = try await database.writer.read { db in try Bool.fetchAll(db, sql: "SELECT signed FROM leadSubmission") }
+        #expect(stored == [signed])
     }
 }

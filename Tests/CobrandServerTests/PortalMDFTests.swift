@@ -34,7 +34,7 @@ struct PortalMDFTests {
                 "Locales/en-US/portal.yaml": try real("Locales/en-US/portal.yaml"),
             ])
             database = try AppDatabase(DatabaseQueue())
-            try database.sync(partners: project.partners)
+            try database.sync(partners: project.partners, now: Date())
             try database.allocate([.init(partner: "alpha", amount: Money(amountMinor: 500_000, currency: "EUR"))], period: Period("2026-Q4")!,
                                   deadlineDays: 60, actor: "test", now: PortalMDFTests.now)
             var random = SystemRandomNumberGenerator()

@@ -39,7 +39,7 @@ struct PortalSelfServiceTests {
             project = try Fixture.loaded(files)
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             database = try AppDatabase.open(path: folder.appendingPathComponent("cobrand.sqlite").path)
-            try database.sync(partners: project.partners)
+            try database.sync(partners: project.partners, now: Date())
             let report = try await Builder(project: project, output: output).build()
             try database.sync(kits: Publisher.kitRows(report.index.kits, output: output, builtAt: Date()))
             var random = SystemRandomNumberGenerator()

@@ -31,7 +31,7 @@ struct PortalTests {
             let output = folder.appendingPathComponent("Output")
             let project = try Fixture.loaded(portalTemplates)
             database = try AppDatabase(DatabaseQueue())
-            try database.sync(partners: project.partners)
+            try database.sync(partners: project.partners, now: Date())
             var kits: [AppDatabase.Kit] = []
             for (partner, locale) in [("alpha", "en-US"), ("alpha", "de-DE"), ("beta", "de-DE")] {
                 let bundle = "bundles/launch/\(partner)/launch-\(partner)-\(locale).zip"

@@ -37,7 +37,7 @@ struct AppDatabaseTests {
              try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"))
         }
         #expect(mode == "wal")
-        #expect(tables == ["accessToken", "deal", "dealDecision", "event", "eventSpoolSegment", "grdb_migrations", "kit", "lead", "leadSubmission", "mdfAllocation", "mdfAudit", "mdfClaim", "mdfProof", "outbox", "partner", "partnerChange", "partnerOverride", "session", "setting"])
+        #expect(tables == ["accessToken", "deal", "dealDecision", "event", "eventSpoolSegment", "grdb_migrations", "kit", "lead", "leadSubmission", "mdfAllocation", "mdfAudit", "mdfClaim", "mdfProof", "outbox", "partner", "partnerAddress", "partnerChange", "partnerOverride", "session", "setting"])
         _ = try AppDatabase.open(path: file.path)
     }
 
@@ -55,7 +55,7 @@ struct AppDatabaseTests {
         try pool.close()
         let database = try AppDatabase.open(path: file.path)
         let applied = try database.writer.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
-        #expect(applied == ["v1", "v10-event-spool", "v2-sessions", "v3-session-roles", "v4-leads", "v5-deals", "v6-mdf-allocations", "v7-mdf-claims", "v8-mdf-payments", "v9-partner-overrides"])
+        #expect(applied == ["v1", "v10-event-spool", "v11-tracked-leads", "v2-sessions", "v3-session-roles", "v4-leads", "v5-deals", "v6-mdf-allocations", "v7-mdf-claims", "v8-mdf-payments", "v9-partner-overrides"])
         #expect(try database.secret(AppDatabase.trackingSecretName) { Data() } == Data([1, 2]))
     }
 
@@ -121,7 +121,7 @@ struct AppDatabaseTests {
     func sync() throws {
         let database = try AppDatabase(DatabaseQueue())
         let de = LocaleTag("de-DE")!
-        try database.sync(partners: [Partner(id: "a", name: "A", locales: [de]), Partner(id: "b", name: "B", locales: [de])])
+        try database.sync(partners: [Partner(id: "a", name: "A", locales: [de]), Partner(id: "b", name: "B", locales: [de])], now: now)
         func kit(_ partner: String, _ sha: String, _ at: Date) -> AppDatabase.Kit {
             .init(dir: "kits/c/\(partner)/de-DE", campaign: "c", partner: partner, locale: "de-DE", bundle: "bundles/c/\(partner)/c-\(partner)-de-DE.zip",
                   sha256: sha, files: 9, bytes: 1000, builtAt: at)
@@ -130,7 +130,7 @@ struct AppDatabaseTests {
         try database.sync(kits: [kit("a", "1", now.addingTimeInterval(60)), kit("b", "3", now.addingTimeInterval(60))])
         #expect(try database.kits(partner: "a") == [kit("a", "1", now)])
         #expect(try database.kits(partner: "b") == [kit("b", "3", now.addingTimeInterval(60))])
-        try database.sync(partners: [Partner(id: "a", name: "A2", locales: [de])])
+        try database.sync(partners: [Partner(id: "a", name: "A2", locales: [de])], now: now)
         #expect(try database.writer.read { db in try String.fetchAll(db, sql: "SELECT name FROM partner") } == ["A2"])
     }
 
@@ -172,6 +172,31 @@ struct AppDatabaseTests {
         #expect(try database.revokeTokens(role: .partner, partner: "a", now: now) == 1)
         #expect(try database.grant(for: token) == nil)
         #expect(try database.grant(for: admin) != nil)
+    }
+
+    @Test("revoking tokens ends their sessions at once; a partner removed from the roster loses its tokens and sessions on sync",
+          arguments: [AppDatabase.Role.partner, .admin])
+    func lostAccess(role: AppDatabase.Role) throws {
+        let database = try AppDatabase(DatabaseQueue())
+        var random = SeededRandom(state: 7)
+        let de = LocaleTag("de-DE")!
+        try database.sync(partners: [Partner(id: "a", name: "A", locales: [de]), Partner(id: "b", name: "B", locales: [de])], now: now)
+        let partner = role == .partner ? "a" : nil
+        let token = try database.issueToken(role: role, partner: partner, now: now, using: &random)
+        let session = try database.startSession(for: .init(role: role, partner: partner), now: now, using: &random)
+        let other = try database.startSession(partner: "b", now: now, using: &random)
+        #expect(try database.session(session, now: now) != nil)
+        try database.revokeTokens(role: role, partner: partner, now: now)
+        #expect(try database.grant(for: token) == nil)
+        #expect(try database.session(session, now: now) == nil)
+        #expect(try database.sessionPartner(other, now: now) == "b", "another partner's session stays")
+
+        let bToken = try database.issueToken(role: .partner, partner: "b", now: now, using: &random)
+        try database.sync(partners: [Partner(id: "a", name: "A", locales: [de])], now: now.addingTimeInterval(60))
+        #expect(try database.grant(for: bToken) == nil)
+        #expect(try database.sessionPartner(other, now: now) == nil)
+        try database.sync(partners: [Partner(id: "a", name: "A", locales: [de]), Partner(id: "b", name: "B", locales: [de])], now: now)
+        #expect(try database.grant(for: bToken) == nil, "coming back to the roster does not revive a revoked token")
     }
 
     @Test("visitors are kept as a salted hash and a coarse agent class", arguments: [
@@ -222,7 +247,7 @@ struct LeadStoreTests {
              consent: consent, consentVersion: consent ? "v1" : nil)
     }
 
-    @Test("the same person at the same partner is one lead: later fields win, consent once given stays, every submission counts")
+    @Test("the same person at the same partner is one lead: a later submission changes none of its fields, and every submission counts")
     func dedupe() throws {
         let database = try AppDatabase(DatabaseQueue())
         let first = try database.record(lead("Jane@Acme.com", consent: true, firstName: "Jane"), ipHash: "h", now: now)
@@ -231,9 +256,9 @@ struct LeadStoreTests {
         #expect(first.created && !second.created && first.id == second.id)
         let stored = try #require(try database.leads().first)
         #expect(try database.leads().count == 1)
-        #expect(stored.firstName == "Jane" && stored.phone == "+1 555")
+        #expect(stored.firstName == "Jane" && stored.phone == nil)
         #expect(stored.consent && stored.consentVersion == "v1" && stored.consentAt == now)
-        #expect(stored.campaign == "summit" && stored.source == "webinar" && stored.submissions == 2)
+        #expect(stored.campaign == "launch" && stored.source == "landing" && stored.submissions == 2 && stored.updatedAt == now)
         let sources = try database.writer.read { db in try String.fetchAll(db, sql: "SELECT campaign || '/' || source FROM leadSubmission ORDER BY id") }
         #expect(sources == ["launch/landing", "summit/webinar"])
     }

@@ -14,9 +14,50 @@ struct DealStoreTests {
                     products: ["Stream"], expectedClose: "2027-03-31")
     }
 
+    /// A tracked lead: through a signed form, two days before `now`, from visitor "h".
     func withLead(_ database: AppDatabase, partner: String, domain: String = "acme.com") throws {
         try database.record(Lead(partner: partner, campaign: "launch", asset: nil, locale: "en-US", source: "landing",
-                                 email: EmailAddress("jane@\(domain)")!, companyDomain: domain), ipHash: "h", now: now)
+                                 email: EmailAddress("jane@\(domain)")!, companyDomain: domain), ipHash: "h", signed: true,
+                            now: now.addingTimeInterval(-2 * 86_400))
+    }
+
+    /// The forged "tracked lead" attack and its neighbours: only a signed form's lead, old enough, from a visitor
+    /// who is not the registering partner, approves at once.
+    @Test("which leads count as tracked for automatic approval", arguments: [
+        (true, 25.0, "visitor", nil as String?, "auto-approved"),
+        (false, 25.0, "visitor", nil, "review-no-tracked-lead"),      // posted to the bare API
+        (true, 23.0, "visitor", nil, "review-no-tracked-lead"),       // too fresh
+        (true, 25.0, "visitor", "visitor", "review-no-tracked-lead"), // from the partner's own sign-in address
+        (true, 25.0, "registrar", nil, "review-no-tracked-lead"),     // from the address that registers
+    ])
+    func trackedLead(signed: Bool, hoursOld: Double, visitor: String, signedInFrom: String?, rule: String) throws {
+        let database = try AppDatabase(DatabaseQueue())
+        try database.record(Lead(partner: "alpha", campaign: "launch", asset: nil, locale: "en-US", source: "landing",
+                                 email: EmailAddress("nobody@megacorp.example")!, companyDomain: "megacorp.example"),
+                            ipHash: visitor, signed: signed, now: now.addingTimeInterval(-hoursOld * 3_600))
+        if let signedInFrom { try database.notePartnerAddress(partner: "alpha", visitor: signedInFrom, rules: rules, now: now) }
+        let registration = try database.register(request("alpha", domain: "megacorp.example", value: "24999.99"), rules: rules,
+                                                  idempotencyKey: nil, visitor: "registrar", now: now)
+        #expect(registration.deal.rule == rule)
+        #expect(registration.deal.status == (rule == "auto-approved" ? .approved : .pending))
+    }
+
+    @Test("an automatic approval goes back to review when the partner later signs in from the lead's address")
+    func contradicted() throws {
+        let database = try AppDatabase(DatabaseQueue())
+        try withLead(database, partner: "alpha")
+        let deal = try database.register(request("alpha"), rules: rules, idempotencyKey: nil, visitor: "office", now: now).deal
+        #expect(deal.status == .approved)
+        #expect(try database.notePartnerAddress(partner: "alpha", visitor: "office", rules: rules, now: now).isEmpty)
+        #expect(try database.notePartnerAddress(partner: "beta", visitor: "h", rules: rules, now: now).isEmpty, "another partner's address proves nothing")
+        let back = try database.notePartnerAddress(partner: "alpha", visitor: "h", rules: rules, now: now.addingTimeInterval(60))
+        #expect(back.map(\.id) == [deal.id])
+        let stored = try database.deal(deal.id)
+        #expect(stored.status == .pending && stored.rule == "review-contradicted" && stored.expiresAt == nil)
+        #expect(try database.decisions(deal: deal.id).map(\.rule) == ["auto-approved", "review-contradicted"])
+        #expect(try database.outbox().map(\.type).suffix(1) == ["deal.review"])
+        // Still held: another partner gets a conflict.
+        #expect(try database.register(request("beta"), rules: rules, idempotencyKey: nil, now: now).deal.status == .conflict)
     }
 
     @Test("a tracked lead under the threshold is approved for 90 days; the same partner again gets the same deal")

@@ -96,4 +96,27 @@ struct ReconcileStoreTests {
         }
         #expect(try database.verifyAudit() == nil)
     }
+
+    /// The replayed-pixel attack: 120 fetches of the partner's own open pixel once turned a $400 claim from review into approved.
+    @Test("engagement is distinct visitors per asset per day: a replayed pixel, bots and the partner's own address do not inflate it")
+    func replayedPixel() throws {
+        let database = try AppDatabase(DatabaseQueue())
+        try database.allocate([.init(partner: "alpha", amount: Money(amountMinor: 500_000, currency: "EUR"))], period: q4, deadlineDays: 60, actor: "test", now: now)
+        func hit(_ visitor: String, _ day: String, agent: String = "desktop", asset: String = "a") -> AssetEvent {
+            AssetEvent(kind: .open, partner: "alpha", campaign: "launch", asset: asset, locale: "en-US", occurredAt: at(day), ipHash: visitor, agentClass: agent)
+        }
+        var events = [event(.download, "alpha", "launch", "2026-10-20")]
+        events += Array(repeating: hit("attacker", "2026-11-03"), count: 120)
+        events += [hit("reader", "2026-11-03"), hit("reader", "2026-11-04"), hit("reader", "2026-11-04", asset: "b"), hit("crawler", "2026-11-05", agent: "bot"),
+                   hit("office", "2026-11-05")]
+        try database.insert(events)
+        try database.notePartnerAddress(partner: "alpha", visitor: "office", rules: DealRules(), now: now)
+        let request = try claim("alpha", "launch", "email", "2026-11-02", "2026-11-20", "400", invoice: "A-1", results: ["opens": 120])
+        let id = try database.submit(request, proofs: [], proofFolder: FileManager.default.temporaryDirectory, idempotencyKey: nil, actor: "test",
+                                     now: at("2026-12-30")).claim.id
+        let decision = try #require(try database.reconcile(period: "2026-Q4", rules: .init(), actor: "test", now: now).first { $0.claim == id })
+        #expect(decision.status == .review)
+        #expect(decision.reasons.contains("claims 120 opens but 4 were tracked (more than 10x)"))
+        #expect(decision.reasons.contains("4 tracked open(s) and 0 click(s) in 2026-11-02..2026-11-20 (distinct visitors per asset and day, from 125 and 0 hits)"))
+    }
 }

@@ -33,12 +33,16 @@ public struct DealRules: Sendable, Equatable {
     public var autoApproveBelow: [String: Int64]
     /// Days an approved registration protects the account.
     public var expiryDays: Int
+    /// Which leads count as the partner's tracked evidence for rule 4.
+    public var trackedLead: TrackedLeadRule
 
     public static let defaultAutoApproveBelow: [String: Int64] = ["USD": 2_500_000, "EUR": 2_500_000, "GBP": 2_000_000]
 
-    public init(autoApproveBelow: [String: Int64] = Self.defaultAutoApproveBelow, expiryDays: Int = 90) {
+    public init(autoApproveBelow: [String: Int64] = Self.defaultAutoApproveBelow, expiryDays: Int = 90,
+                trackedLead: TrackedLeadRule = TrackedLeadRule()) {
         self.autoApproveBelow = autoApproveBelow
         self.expiryDays = expiryDays
+        self.trackedLead = trackedLead
     }
 
     /// What the rules decide, and which rule decided.
@@ -58,6 +62,7 @@ public struct DealRules: Sendable, Equatable {
         case reviewNoTrackedLead = "review-no-tracked-lead"
         case reviewValue = "review-value"
         case reviewCurrency = "review-currency"
+        case reviewContradicted = "review-contradicted"
         case manualApproval = "approved-by-channel-team"
         case manualRejection = "rejected-by-channel-team"
         case extended = "extended-by-channel-team"
@@ -68,7 +73,8 @@ public struct DealRules: Sendable, Equatable {
             case .samePartnerActive: "You already hold an active registration for this account; it is returned unchanged."
             case .heldByAnotherPartner: "Another partner holds an active registration for this account (or a parent domain of it); the earlier registration keeps it."
             case .autoApproved: "Approved automatically: no other partner holds the account, the value is under the auto-approval threshold, and the account came from one of your tracked Cobrand leads."
-            case .reviewNoTrackedLead: "Waiting for review: the account did not come from one of your tracked Cobrand leads."
+            case .reviewNoTrackedLead: "Waiting for review: the account did not come from one of your tracked Cobrand leads (sent through a generated page's form, at least a day old, by someone other than you)."
+            case .reviewContradicted: "Back in review: the lead that approved it automatically came from an address you have since used yourself."
             case .reviewValue: "Waiting for review: the value is at or above the auto-approval threshold."
             case .reviewCurrency: "Waiting for review: there is no auto-approval threshold for this currency."
             case .manualApproval: "Approved by the channel team."
@@ -104,8 +110,52 @@ public struct DealRules: Sendable, Equatable {
         return .approved(.autoApproved)
     }
 
+    /// Whether an automatic approval resting on the lead sent from `evidence` is contradicted by the
+    /// partner using that same address (signing in, calling the API): then it goes back to review.
+    public func contradicts(evidence: String?, partnerVisitor: String, rule: Rule) -> Bool {
+        rule == .autoApproved && evidence == partnerVisitor
+    }
+
     /// When an approval at `date` stops protecting the account.
     public func expiry(from date: Date) -> Date { date.addingTimeInterval(Double(expiryDays) * 86_400) }
+}
+
+/// What makes a lead the partner's *tracked* evidence for an automatic approval. The lead API is public, so
+/// a partner could post a lead for any address and register its domain at once; a tracked lead must:
+/// - come through a generated page's form, whose hidden `form_signature` only Cobrand can make
+///   (`LeadFormSigner`), not a bare API call;
+/// - be at least `minimumAge` old, so a lead made to register a deal waits a day for it;
+/// - come from a visitor (salted address hash) the partner has never signed in or called the API from.
+///
+/// Residual risk, documented in the README: a partner who fills in their own page's form from an address
+/// they never use for the portal, and waits the minimum age, still gets an automatic approval; a later
+/// sign-in from that address sends it back to review (`contradicts`), and the channel team sees every
+/// automatic approval in the decision log.
+public struct TrackedLeadRule: Sendable, Equatable {
+    public var minimumAge: TimeInterval
+
+    public init(minimumAge: TimeInterval = 24 * 3_600) { self.minimumAge = minimumAge }
+
+    /// One submission of a lead for the account, as the database keeps it.
+    public struct Submission: Sendable, Equatable {
+        public var signed: Bool
+        public var submittedAt: Date
+        public var visitor: String
+
+        public init(signed: Bool, submittedAt: Date, visitor: String) {
+            self.signed = signed
+            self.submittedAt = submittedAt
+            self.visitor = visitor
+        }
+    }
+
+    /// The oldest submission that counts as tracked, or nil when none does. `partnerVisitors` are the
+    /// addresses the partner signed in or called the API from, the registering request's included.
+    public func evidence(_ submissions: [Submission], partnerVisitors: Set<String>, now: Date) -> Submission? {
+        submissions.sorted { $0.submittedAt < $1.submittedAt }.first { submission in
+            submission.signed && now.timeIntervalSince(submission.submittedAt) >= minimumAge && !partnerVisitors.contains(submission.visitor)
+        }
+    }
 }
 
 extension DealRequest {

@@ -8,10 +8,14 @@ public struct Reconciler: Sendable {
         public var resultsRatioMax: Int
         /// Cost per lead caps in minor units per currency; above it, review.
         public var costPerLeadMax: [String: Int64]
+        /// Which hits count as opens, clicks and views.
+        public var engagement: EngagementRule
 
-        public init(resultsRatioMax: Int = 10, costPerLeadMax: [String: Int64] = ["USD": 50_000, "EUR": 50_000, "GBP": 40_000]) {
+        public init(resultsRatioMax: Int = 10, costPerLeadMax: [String: Int64] = ["USD": 50_000, "EUR": 50_000, "GBP": 40_000],
+                    engagement: EngagementRule = EngagementRule()) {
             self.resultsRatioMax = resultsRatioMax
             self.costPerLeadMax = costPerLeadMax
+            self.engagement = engagement
         }
     }
 
@@ -20,9 +24,12 @@ public struct Reconciler: Sendable {
         /// Day of the first kit download of the campaign, if any (any time before reconciliation).
         public var firstDownload: String?
         public var downloads = 0
+        /// Engagement as `EngagementRule` counts it: distinct visitors per asset and day.
         public var opens = 0
         public var clicks = 0
         public var views = 0
+        /// The raw hits behind `opens`, `clicks` and `views`, shown beside them when they differ.
+        public var hits: [AssetEvent.Kind: Int] = [:]
         /// Lead submissions with source `webinar`.
         public var webinarRegistrations = 0
         public var leads = 0
@@ -142,7 +149,8 @@ public struct Reconciler: Sendable {
         switch claim.activity {
         case .email:
             if evidence.opens + evidence.clicks > 0 {
-                passes.append("\(evidence.opens) tracked open(s) and \(evidence.clicks) click(s) in \(window)")
+                passes.append("\(evidence.opens) tracked open(s) and \(evidence.clicks) click(s) in \(window)"
+                              + evidence.rawNote([(.open, evidence.opens), (.click, evidence.clicks)]))
             } else {
                 reviews.append("no tracked open or click of the campaign's emails in \(window)")
             }
@@ -154,7 +162,7 @@ public struct Reconciler: Sendable {
             }
         case .syndication:
             if evidence.views > 0 {
-                passes.append("\(evidence.views) tracked page view(s) in \(window)")
+                passes.append("\(evidence.views) tracked page view(s) in \(window)" + evidence.rawNote([(.view, evidence.views)]))
             } else {
                 reviews.append("no tracked page view of the syndicated content in \(window)")
             }
@@ -168,7 +176,8 @@ public struct Reconciler: Sendable {
         ]
         for (name, claimed) in claim.results.sorted(by: { $0.key < $1.key }) {
             guard let seen = tracked[name] else { continue }
-            if claimed > max(seen, 1) * rules.resultsRatioMax {
+            let (limit, overflow) = max(seen, 1).multipliedReportingOverflow(by: rules.resultsRatioMax)
+            if !overflow, claimed > limit {
                 reviews.append("claims \(claimed) \(name) but \(seen) were tracked (more than \(rules.resultsRatioMax)x)")
             }
         }
@@ -202,5 +211,14 @@ public struct Reconciler: Sendable {
         }
         return Decision(claim: claim.id, status: .approved, approvedMinor: claim.amount.amountMinor,
                         reasons: ["within the remaining \(money(remaining))"] + reasons)
+    }
+}
+
+extension Reconciler.Evidence {
+    /// " (distinct visitors per asset and day, from 120 and 1 hits)" when raw hits differ from what counted.
+    func rawNote(_ figures: [(AssetEvent.Kind, Int)]) -> String {
+        guard figures.contains(where: { kind, counted in (hits[kind] ?? counted) != counted }) else { return "" }
+        let raw = figures.map { kind, counted in String(hits[kind] ?? counted) }
+        return " (distinct visitors per asset and day, from \(raw.joined(separator: " and ")) hits)"
     }
 }

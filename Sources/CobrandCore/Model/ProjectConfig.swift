@@ -101,7 +101,9 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
 
         public init() {}
 
-        enum CodingKeys: String, CodingKey { case expiryDays = "expiry_days", autoApproveBelow = "auto_approve_below" }
+        enum CodingKeys: String, CodingKey {
+            case expiryDays = "expiry_days", autoApproveBelow = "auto_approve_below", trackedLeadMinAgeHours = "tracked_lead_min_age_hours"
+        }
 
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -111,6 +113,12 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
             }
             if let thresholds = try c.decodeAmountsIfPresent(forKey: .autoApproveBelow, example: "USD: 25000") {
                 rules.autoApproveBelow = thresholds
+            }
+            if let hours = try c.decodeIfPresent(Int.self, forKey: .trackedLeadMinAgeHours) {
+                guard (0...8_760).contains(hours) else {
+                    throw DecodingError.dataCorruptedError(forKey: .trackedLeadMinAgeHours, in: c, debugDescription: "must be 0 to 8760 hours")
+                }
+                rules.trackedLead.minimumAge = TimeInterval(hours) * 3_600
             }
         }
     }
@@ -151,6 +159,7 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
 
         enum CodingKeys: String, CodingKey {
             case claimDeadlineDays = "claim_deadline_days", resultsRatioMax = "results_ratio_max", costPerLeadMax = "cost_per_lead_max"
+            case excludeAgents = "exclude_agents"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -162,6 +171,15 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
             }
             if let caps = try c.decodeAmountsIfPresent(forKey: .costPerLeadMax, example: "EUR: 500") {
                 reconciliation.costPerLeadMax = caps
+            }
+            if let names = try c.decodeIfPresent([String].self, forKey: .excludeAgents) {
+                reconciliation.engagement.excludedAgents = Set(try names.map { name in
+                    guard let agent = Visitor.AgentClass(rawValue: name) else {
+                        throw DecodingError.dataCorruptedError(forKey: .excludeAgents, in: c, debugDescription:
+                            "'\(name)' is not an agent class; use \(Visitor.AgentClass.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    return agent
+                })
             }
             guard claimDeadlineDays >= 0 else {
                 throw DecodingError.dataCorruptedError(forKey: .claimDeadlineDays, in: c, debugDescription: "must be 0 or more days")

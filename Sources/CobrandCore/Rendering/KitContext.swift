@@ -8,6 +8,7 @@ struct KitContext {
     let partner: Partner
     let locale: LocaleTag
     let tracking: TrackingSigner?
+    let forms: LeadFormSigner?
     let strings: LocalizedStrings
     let brand: PartnerBrand
     /// Values for `{name}` placeholders in catalog messages.
@@ -17,8 +18,9 @@ struct KitContext {
     /// Identifies the consent text this partner and locale show next to lead forms; stored with each lead.
     let consentVersion: String
 
-    init(project: Project, campaign: Campaign, partner: Partner, locale: LocaleTag, tracking: TrackingSigner? = nil) {
+    init(project: Project, campaign: Campaign, partner: Partner, locale: LocaleTag, tracking: TrackingSigner? = nil, forms: LeadFormSigner? = nil) {
         self.project = project
+        self.forms = forms
         self.campaign = campaign
         self.partner = partner
         self.locale = locale
@@ -178,6 +180,7 @@ struct KitContext {
             "partner": partner.id, "campaign": campaign.id, "asset": asset, "locale": locale.identifier,
             "source": component.kind == .webinar ? "webinar" : "landing",
             "consent_version": consentVersion,
+            "signature": forms?.signature(partner: partner.id, campaign: campaign.id, asset: asset, locale: locale.identifier) ?? "",
         ]
         for (key, value) in extra { model[key] = value }
         return model

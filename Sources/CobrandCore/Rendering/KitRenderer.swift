@@ -34,6 +34,8 @@ public struct KitRenderer: Sendable {
     public let project: Project
     /// Signs click, open and view URLs; nil when the project has no tracking base URL.
     public let tracking: TrackingSigner?
+    /// Signs generated lead forms (`lead_form.signature`); nil leaves them unsigned.
+    public let forms: LeadFormSigner?
     private let campaignsByID: [String: Campaign]
     private let partnersByID: [String: Partner]
     /// Digest of the inputs every kit of a campaign shares.
@@ -44,9 +46,10 @@ public struct KitRenderer: Sendable {
     /// Identifies the generator build in inputs hashes, so a new binary re-renders every kit.
     public let generator: String
 
-    public init(project: Project, tracking: TrackingSigner? = nil, generator: String = Generator.name) {
+    public init(project: Project, tracking: TrackingSigner? = nil, forms: LeadFormSigner? = nil, generator: String = Generator.name) {
         self.project = project
         self.tracking = tracking
+        self.forms = forms
         self.generator = generator
         campaignsByID = Dictionary(uniqueKeysWithValues: project.campaigns.map { ($0.id, $0) })
         partnersByID = Dictionary(project.partners.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -87,6 +90,7 @@ public struct KitRenderer: Sendable {
         add(generator)
         add(id.description)
         add(tracking?.fingerprint ?? "untracked")
+        add(forms?.signature(partner: "", campaign: "", asset: "", locale: "") ?? "unsigned")
         add(campaignDigests[id.campaign] ?? "")
         for tag in id.locale.fallbackChain(defaultLocale: project.config.defaultLocale) {
             add(tag.identifier)
@@ -110,7 +114,7 @@ public struct KitRenderer: Sendable {
     public func render(_ id: KitID) throws(RenderError) -> RenderedKit {
         guard let campaign = campaignsByID[id.campaign] else { throw .unknownCampaign(id.campaign) }
         guard let partner = partnersByID[id.partner] else { throw .unknownPartner(id.partner) }
-        let context = KitContext(project: project, campaign: campaign, partner: partner, locale: id.locale, tracking: tracking)
+        let context = KitContext(project: project, campaign: campaign, partner: partner, locale: id.locale, tracking: tracking, forms: forms)
         var files = context.assetFiles()
 
         for component in campaign.components {
