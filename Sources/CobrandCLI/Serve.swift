@@ -52,6 +52,15 @@ extension Cobrand {
         @Option(help: ArgumentHelp("A proxy (address or CIDR range, repeatable) whose X-Forwarded-For names the client, such as 127.0.0.1 for a TLS proxy on this machine.", valueName: "cidr"))
         var trustedProxy: [String] = []
 
+        @Option(help: ArgumentHelp("Open connections at most; more wait in the listen backlog.", valueName: "n"))
+        var maxConnections: Int = 4_096
+
+        @Option(help: ArgumentHelp("Seconds a connection may send nothing before it is closed.", valueName: "s"))
+        var idleTimeout: Int = 60
+
+        @Option(help: ArgumentHelp("Seconds a request's head (request line and headers) may take to arrive.", valueName: "s"))
+        var headerTimeout: Int = 10
+
         @Option(help: ArgumentHelp("Megabytes of events spooled to disk while the database is unavailable.", valueName: "mb"))
         var eventSpoolLimit: Int = 256
 
@@ -63,7 +72,25 @@ extension Cobrand {
             guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1 to 64") }
             guard (1...1_048_576).contains(eventSpoolLimit) else { throw ValidationError("--event-spool-limit must be 1 to 1048576 (megabytes)") }
             do { _ = try TrustedProxies(trustedProxy) } catch { throw ValidationError(error.description) }
+            var files = rlimit()
+            getrlimit(Int32(RLIMIT_NOFILE.rawValue), &files)
+            let limit = UInt64(files.rlim_cur)
+            let usable = Int(clamping: min(limit, 1 << 40)) - 256
+            guard (1...max(1, usable)).contains(maxConnections) else {
+                throw ValidationError("--max-connections must be 1 to \(usable): the open-file limit is \(limit) and the server needs 256 for itself (raise it with ulimit -n)")
+            }
+            guard (1...3_600).contains(idleTimeout), (1...3_600).contains(headerTimeout) else {
+                throw ValidationError("--idle-timeout and --header-timeout must be 1 to 3600 seconds")
+            }
             guard (1_000...10_000_000).contains(eventQueueLimit) else { throw ValidationError("--event-queue-limit must be 1000 to 10000000") }
+        }
+
+        func connectionLimits() -> ConnectionLimits {
+            var limits = ConnectionLimits()
+            limits.maxConnections = maxConnections
+            limits.idleTimeout = .seconds(idleTimeout)
+            limits.headerTimeout = .seconds(headerTimeout)
+            return limits
         }
 
         func run() async throws {
@@ -104,7 +131,7 @@ extension Cobrand {
             let outbox = OutboxService(database: database, deliverer: try ProjectOptions.deliverer(for: project, database: database), logger: logger)
             let app = CobrandServer.application(tracking: routes, portal: portal, admin: admin, leads: leads, deals: deals, claims: claims,
                                                 mdfRules: project.config.mdf.reconciliation, publisher: publisher, outbox: outbox, host: host, port: port,
-                                                threads: threads, logger: logger)
+                                                limits: connectionLimits(), threads: threads, logger: logger)
             logger.info("serving", metadata: ["address": "\(host):\(port)", "db": "\(options.databasePath(db))"])
             try await app.runService()
             writer.stop()

@@ -60,21 +60,27 @@ public enum CobrandServer {
     }
 
     /// HTTP/1.1 with tracking hits answered on the event loop, before the router (`TrackingFastPath`).
-    public static func http1(tracking: TrackingRoutes, logger: Logger) -> HTTPServerBuilder {
+    public static func http1(tracking: TrackingRoutes, limits: ConnectionLimits = ConnectionLimits(), logger: Logger) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
-            TrackingHTTP1Channel(base: HTTP1Channel(responder: responder), routes: tracking, logger: logger)
+            TrackingHTTP1Channel(base: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: TimeAmount(limits.idleTimeout))),
+                                 routes: tracking, headerTimeout: TimeAmount(limits.headerTimeout), logger: logger)
         }
+    }
+
+    /// Where the server listens, with the connection cap of `limits`.
+    public static func configuration(host: String, port: Int, limits: ConnectionLimits, logger: Logger) -> ApplicationConfiguration {
+        .init(address: .hostname(host, port: port), serverName: "cobrand", availableConnectionsDelegate: .maximum(limits.maxConnections, logger: logger))
     }
 
     /// `threads` event loops answer requests; tracking hits are answered on them directly (`TrackingFastPath`).
     public static func application(tracking: TrackingRoutes, portal: PortalRoutes, admin: AdminRoutes, leads: LeadRoutes, deals: DealRoutes,
                                    claims: ClaimRoutes, mdfRules: Reconciler.Rules, publisher: Publisher, outbox: OutboxService, host: String, port: Int,
-                                   threads: Int = System.coreCount, logger: Logger) -> some ApplicationProtocol {
+                                   limits: ConnectionLimits = ConnectionLimits(), threads: Int = System.coreCount, logger: Logger) -> some ApplicationProtocol {
         Application(
             router: router(tracking: tracking, portal: portal, admin: admin, leads: leads, deals: deals, claims: claims, mdfRules: mdfRules,
                            publisher: publisher),
-            server: http1(tracking: tracking, logger: logger),
-            configuration: .init(address: .hostname(host, port: port), serverName: "cobrand"),
+            server: http1(tracking: tracking, limits: limits, logger: logger),
+            configuration: configuration(host: host, port: port, limits: limits, logger: logger),
             services: [EventFlushService(writer: tracking.writer), outbox],
             eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup(numberOfThreads: threads)),
             logger: logger)

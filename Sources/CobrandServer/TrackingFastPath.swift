@@ -115,16 +115,19 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 }
 
-/// Hummingbird's HTTP/1.1 channel with `TrackingFastPath` inserted before its HTTP-types codec.
+/// Hummingbird's HTTP/1.1 channel with `HeaderTimeoutHandler` and `TrackingFastPath` inserted before its
+/// HTTP-types codec.
 struct TrackingHTTP1Channel: ServerChildChannel {
     let base: HTTP1Channel
     let routes: TrackingRoutes
+    let headerTimeout: TimeAmount
     let logger: Logger
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
         base.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let pipeline = channel.pipeline.syncOperations
             let codec = try pipeline.handler(type: HTTP1ToHTTPServerCodec.self)
+            try pipeline.addHandler(HeaderTimeoutHandler(timeout: headerTimeout, logger: self.logger), position: .before(codec))
             try pipeline.addHandler(TrackingFastPath(routes: routes, logger: self.logger), position: .before(codec))
             return value
         }
