@@ -113,19 +113,25 @@ struct TrackingTests {
     func keepAlive() async throws {
         let pixel = signer.token(claims(.open))
         let rows = try await withServer(.fastPath) { client in
-            let connection = try RawHTTP(port: try #require(client.port))
-            #expect(try connection.exchange("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").hasSuffix("\r\n\r\nok\n"))
-            #expect(try connection.exchange("GET /t/o/\(pixel).gif HTTP/1.1\r\nHost: x\r\n\r\n").hasPrefix("HTTP/1.1 200 OK"))
-            #expect(try connection.exchange("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").hasPrefix("HTTP/1.1 200 OK"))
-            let last = try connection.exchange("GET /t/o/nope.gif HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            #expect(last.hasPrefix("HTTP/1.1 404 Not Found"))
-            #expect(try connection.isClosed())
-            // HTTP/1.0 without keep-alive: answered in 1.0 and closed.
-            let old = try RawHTTP(port: try #require(client.port))
-            #expect(try old.exchange("GET /t/o/\(pixel).gif HTTP/1.0\r\n\r\n").hasPrefix("HTTP/1.0 200 OK"))
-            #expect(try old.isClosed())
+            let port = try #require(client.port)
+            try await offPool { try Self.keepAliveExchanges(port: port, pixel: pixel) }
         }
         #expect(rows.count == 2)
+    }
+
+    /// The keep-alive exchanges, blocking on sockets (run through `offPool`).
+    static func keepAliveExchanges(port: Int, pixel: String) throws {
+        let connection = try RawHTTP(port: port)
+        #expect(try connection.exchange("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").hasSuffix("\r\n\r\nok\n"))
+        #expect(try connection.exchange("GET /t/o/\(pixel).gif HTTP/1.1\r\nHost: x\r\n\r\n").hasPrefix("HTTP/1.1 200 OK"))
+        #expect(try connection.exchange("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").hasPrefix("HTTP/1.1 200 OK"))
+        let last = try connection.exchange("GET /t/o/nope.gif HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        #expect(last.hasPrefix("HTTP/1.1 404 Not Found"))
+        #expect(try connection.isClosed())
+        // HTTP/1.0 without keep-alive: answered in 1.0 and closed.
+        let old = try RawHTTP(port: port)
+        #expect(try old.exchange("GET /t/o/\(pixel).gif HTTP/1.0\r\n\r\n").hasPrefix("HTTP/1.0 200 OK"))
+        #expect(try old.isClosed())
     }
 }
 
@@ -133,14 +139,15 @@ struct TrackingTests {
 final class RawHTTP {
     let fd: Int32
 
-    init(port: Int) throws {
+    init(port: Int, receiveTimeout: Duration = .seconds(5)) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        let (seconds, attoseconds) = receiveTimeout.components
+        var timeout = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
@@ -153,7 +160,7 @@ final class RawHTTP {
     /// Sends one request and reads one response: headers, then Content-Length bytes of body.
     func exchange(_ request: String) throws -> String {
         let bytes = Array(request.utf8)
-        guard send(fd, bytes, bytes.count, 0) == bytes.count else { throw POSIXError(.EIO) }
+        guard Foundation.send(fd, bytes, bytes.count, 0) == bytes.count else { throw POSIXError(.EIO) }
         var reply: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
@@ -174,5 +181,27 @@ final class RawHTTP {
     func isClosed() throws -> Bool {
         var byte: UInt8 = 0
         return recv(fd, &byte, 1, 0) == 0
+    }
+
+    /// Sends part of a request; false once the server has closed the connection.
+    @discardableResult
+    func send(_ text: String) -> Bool {
+        Array(text.utf8).withUnsafeBytes { Foundation.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } > 0
+    }
+
+    /// What arrives before the receive timeout: "" when the server closed, nil when nothing came in time.
+    func receive() -> String? {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = recv(fd, &buffer, buffer.count, 0)
+        if count > 0 { return String(decoding: buffer.prefix(count), as: UTF8.self) }
+        return count == 0 ? "" : nil
+    }
+}
+
+/// Runs blocking socket calls on a thread of their own: blocking one of the few cooperative threads while
+/// the server under test needs them for its handlers can stall both for the length of a timeout.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
     }
 }
