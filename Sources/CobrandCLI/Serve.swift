@@ -119,6 +119,8 @@ extension Cobrand {
             let forms = try ProjectOptions.forms(database: database)
             let routes = TrackingRoutes(signer: signer, writer: writer, salt: salt, proxies: proxies, now: { Date() })
             let output = out.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? options.projectURL.appendingPathComponent("Output")
+            // A build killed mid-commit is finished before any bundle is served.
+            try await KitStore.recover(output)
             let portal = PortalRoutes(project: project, database: database, output: output, writer: writer, salt: salt, proxies: proxies, now: { Date() })
             // Publishing signs links as `cobrand build` does: with the configured tracking base only.
             let publisher = Publisher(project: project, database: database, output: output, logoFolder: options.logoFolder(db),

@@ -28,9 +28,10 @@ public struct Builder: Sendable {
     public let jobs: Int
 
     public init(project: Project, output: URL, tracking: TrackingSigner? = nil, forms: LeadFormSigner? = nil,
-                jobs: Int = ProcessInfo.processInfo.activeProcessorCount, afterFileWrite: (@Sendable (KitID, String) throws -> Void)? = nil) {
+                jobs: Int = ProcessInfo.processInfo.activeProcessorCount, afterFileWrite: (@Sendable (KitID, String) throws -> Void)? = nil,
+                afterCommitStep: (@Sendable (String) throws -> Void)? = nil) {
         renderer = KitRenderer(project: project, tracking: tracking, forms: forms, generator: Self.generatorFingerprint)
-        store = KitStore(output: output, afterFileWrite: afterFileWrite)
+        store = KitStore(output: output, afterFileWrite: afterFileWrite, afterCommitStep: afterCommitStep)
         self.jobs = max(1, jobs)
     }
 
@@ -40,36 +41,45 @@ public struct Builder: Sendable {
         let kits = renderer.allKits.filter(selection.includes)
         let lock = try await OutputLock.acquire(store.output)
         defer { withExtendedLifetime(lock) {} }
-        try store.removeLeftovers()
+        try store.recover()
+        // Read before anything is staged: an index that cannot be read stops a filtered build (or a publish)
+        // here, instead of being replaced by one that lists only its own kits.
+        let previous = selection.isEverything ? nil : try OutputIndex.read(from: store.output)
 
         var report = BuildReport()
         report.kits = kits.count
         var entries: [OutputIndex.Entry] = []
-        try await withThrowingTaskGroup(of: KitOutcome.self) { group in
-            var next = kits.makeIterator()
-            func addTask() {
-                guard let kit = next.next() else { return }
-                group.addTask { try self.make(kit) }
-            }
-            for _ in 0..<jobs { addTask() }
-            while let outcome = try await group.next() {
-                entries.append(outcome.entry)
-                report.files += outcome.entry.files
-                report.bytes += outcome.bytes
-                if outcome.rendered {
-                    report.rendered += 1
-                    report.bytesWritten += outcome.bytesWritten
-                } else {
-                    report.unchanged += 1
+        var staged: [KitStore.Staged] = []
+        do {
+            try await withThrowingTaskGroup(of: KitOutcome.self) { group in
+                var next = kits.makeIterator()
+                func addTask() {
+                    guard let kit = next.next() else { return }
+                    group.addTask { try self.make(kit) }
                 }
-                progress?(entries.count, kits.count)
-                addTask()
+                for _ in 0..<jobs { addTask() }
+                while let outcome = try await group.next() {
+                    entries.append(outcome.entry)
+                    if let kit = outcome.staged { staged.append(kit) }
+                    report.files += outcome.entry.files
+                    report.bytes += outcome.bytes
+                    if outcome.rendered {
+                        report.rendered += 1
+                        report.bytesWritten += outcome.bytesWritten
+                    } else {
+                        report.unchanged += 1
+                    }
+                    progress?(entries.count, kits.count)
+                    addTask()
+                }
             }
+        } catch {
+            // Nothing is in place yet: dropping the temp folder drops every staged kit, finished or not.
+            try? store.recover()
+            throw error
         }
 
-        if selection.isEverything {
-            report.pruned = try store.prune(keeping: Set(kits))
-        } else if let previous = OutputIndex.read(from: store.output) {
+        if let previous {
             // A filtered build keeps the other kits already in the index, as long as they are still on disk.
             let built = Set(entries.map(\.dir))
             // access(2) rather than FileManager: a publish checks thousands of kit folders.
@@ -77,13 +87,16 @@ public struct Builder: Sendable {
             entries += previous.kits.filter { !built.contains($0.dir) && access(root + $0.dir, F_OK) == 0 }
         }
         report.index = OutputIndex(kits: entries)
-        try report.index.write(to: store.output)
+        try store.commit(staged, index: report.index)
+        // Kits gone from the roster go only after the index that no longer lists them is written.
+        if selection.isEverything { report.pruned = try store.prune(keeping: Set(kits)) }
         report.seconds = (ContinuousClock.now - start).seconds
         return report
     }
 
     struct KitOutcome: Sendable {
         let entry: OutputIndex.Entry
+        let staged: KitStore.Staged?
         let rendered: Bool
         let bytes: Int
         let bytesWritten: Int
@@ -92,12 +105,12 @@ public struct Builder: Sendable {
     func make(_ kit: KitID) throws -> KitOutcome {
         let hash = renderer.inputsHash(for: kit)
         if let (entry, bytes) = store.existing(kit, inputsHash: hash) {
-            return KitOutcome(entry: entry, rendered: false, bytes: bytes, bytesWritten: 0)
+            return KitOutcome(entry: entry, staged: nil, rendered: false, bytes: bytes, bytesWritten: 0)
         }
         let rendered = try renderer.render(kit)
-        let entry = try store.write(rendered)
+        let (staged, entry) = try store.stage(rendered)
         let bytes = rendered.files.reduce(0) { $0 + $1.data.count }
-        return KitOutcome(entry: entry, rendered: true, bytes: bytes, bytesWritten: bytes + rendered.zip.count)
+        return KitOutcome(entry: entry, staged: staged, rendered: true, bytes: bytes, bytesWritten: bytes + rendered.zip.count)
     }
 }
 

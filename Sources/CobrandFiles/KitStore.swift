@@ -1,28 +1,102 @@
 import CobrandCore
 import Foundation
 
-/// The output folder: kit folders, zips and `index.json`. Kits appear whole or not at all.
+/// The output folder: kit folders, zips and `index.json`, which always agree.
 ///
-/// A kit is written into `.cobrand-tmp/` inside the output folder (same file system), then its zip and
-/// folder are renamed into place. A process killed mid-write leaves only temp files, which the next
-/// build deletes; the old kit stays until the new one is complete.
+/// A build stages every kit it renders in `.cobrand-tmp/` inside the output folder (same file system);
+/// nothing in place changes while it renders. Then `commit` writes a journal (`commit.json`: the kits to
+/// move and the new index, fsynced), renames each staged zip and folder into place, writes `index.json`
+/// and drops the temp folder. A process killed before the journal leaves the old output untouched; one
+/// killed after it is finished by `recover`, which every build, publish and `serve` runs first under the
+/// output lock. So a kit folder is never lost, and `index.json` never names a zip it does not describe.
 public struct KitStore: Sendable {
     public let output: URL
     /// Called after each file of a kit is written to the temp folder; tests throw from it to simulate a crash.
     let afterFileWrite: (@Sendable (KitID, String) throws -> Void)?
+    /// Called after each kit of a commit is moved into place (with its folder); tests throw from it to
+    /// leave a commit half done, as a killed process would.
+    let afterCommitStep: (@Sendable (String) throws -> Void)?
 
     static let tempFolder = ".cobrand-tmp"
 
-    public init(output: URL, afterFileWrite: (@Sendable (KitID, String) throws -> Void)? = nil) {
+    public init(output: URL, afterFileWrite: (@Sendable (KitID, String) throws -> Void)? = nil,
+                afterCommitStep: (@Sendable (String) throws -> Void)? = nil) {
+        self.afterCommitStep = afterCommitStep
         self.output = output
         self.afterFileWrite = afterFileWrite
     }
 
     var temp: URL { output.appendingPathComponent(Self.tempFolder) }
 
-    /// Removes what an interrupted build left behind.
-    public func removeLeftovers() throws {
-        if FileManager.default.fileExists(atPath: temp.path) { try FileManager.default.removeItem(at: temp) }
+    var journal: URL { temp.appendingPathComponent("commit.json") }
+
+    /// A kit rendered into the temp folder, waiting for `commit`.
+    public struct Staged: Sendable, Codable, Equatable {
+        /// Its files are `.cobrand-tmp/<name>/` and `.cobrand-tmp/<name>.zip`.
+        let name: String
+        let directory: String
+        let bundle: String
+    }
+
+    struct Journal: Codable {
+        let kits: [Staged]
+        let index: OutputIndex
+    }
+
+    /// Finishes a commit that a killed process left half done (its journal is there), or else removes what
+    /// an interrupted build staged. Call under the output lock.
+    public func recover() throws {
+        let fm = FileManager.default
+        if let data = fm.contents(atPath: journal.path) {
+            let pending: Journal
+            do { pending = try JSONDecoder().decode(Journal.self, from: data) } catch {
+                throw OutputIndex.ReadError(path: journal.path, reason: "\(error)")
+            }
+            try apply(pending)
+        } else if fm.fileExists(atPath: temp.path) {
+            try fm.removeItem(at: temp)
+        }
+    }
+
+    /// `recover` under the output lock, for a process that does not build (`cobrand serve` at start).
+    public static func recover(_ output: URL) async throws {
+        let lock = try await OutputLock.acquire(output)
+        defer { withExtendedLifetime(lock) {} }
+        try KitStore(output: output).recover()
+    }
+
+    /// Moves the staged kits into place and writes `index`, through the journal (see the type's comment).
+    public func commit(_ staged: [Staged], index: OutputIndex) throws {
+        let journal = Journal(kits: staged, index: index)
+        try AtomicFile.write(try JSONEncoder().encode(journal), to: self.journal)
+        try apply(journal)
+    }
+
+    /// Idempotent: a staged zip or folder already moved is skipped, so recovery can run it again.
+    func apply(_ journal: Journal) throws {
+        let fm = FileManager.default
+        for kit in journal.kits {
+            let zip = temp.appendingPathComponent("\(kit.name).zip")
+            if fm.fileExists(atPath: zip.path) {
+                let bundle = output.appendingPathComponent(kit.bundle)
+                try Self.makeDirectory(bundle.deletingLastPathComponent())
+                try Self.rename(zip, to: bundle)
+            }
+            let folder = temp.appendingPathComponent(kit.name)
+            guard fm.fileExists(atPath: folder.path) else { continue }
+            let target = output.appendingPathComponent(kit.directory)
+            try Self.makeDirectory(target.deletingLastPathComponent())
+            if Foundation.rename(folder.path, target.path) != 0 {
+                // rename(2) cannot replace a non-empty folder: move the old one aside first (removed with the temp folder).
+                guard errno == ENOTEMPTY || errno == EEXIST else { throw Self.posixError("cannot move \(folder.path) to", target) }
+                try Self.rename(target, to: temp.appendingPathComponent("\(kit.name).old"))
+                try afterCommitStep?(kit.directory + " (old folder moved aside)")
+                try Self.rename(folder, to: target)
+            }
+            try afterCommitStep?(kit.directory)
+        }
+        try journal.index.write(to: output)
+        try fm.removeItem(at: temp)
     }
 
     /// An existing kit whose inputs hash equals `inputsHash`: its index entry and the bytes of its files.
@@ -39,10 +113,10 @@ public struct KitStore: Sendable {
                 manifest.files.reduce(data.count) { $0 + $1.size })
     }
 
-    /// Writes a rendered kit: files and zip beside each other in the temp folder, then both renamed into place.
+    /// Stages a rendered kit: its files and zip beside each other in the temp folder, for `commit`.
     /// No wrapping folder: every directory created here is renamed into place, never deleted, which keeps
     /// inode churn (the main cost of writing thousands of small files on ext4) low.
-    public func write(_ kit: RenderedKit) throws -> OutputIndex.Entry {
+    public func stage(_ kit: RenderedKit) throws -> (Staged, OutputIndex.Entry) {
         let fm = FileManager.default
         let name = UUID().uuidString
         let folder = temp.appendingPathComponent(name)
@@ -67,23 +141,9 @@ public struct KitStore: Sendable {
         }
         try Self.writeFile(kit.zip, to: zip)
         try afterFileWrite?(kit.id, "bundle.zip")
-
-        let bundle = output.appendingPathComponent(kit.id.bundle)
-        try Self.makeDirectory(bundle.deletingLastPathComponent())
-        try Self.rename(zip, to: bundle)
-        let target = output.appendingPathComponent(kit.id.directory)
-        try Self.makeDirectory(target.deletingLastPathComponent())
-        var old: URL?
-        if Foundation.rename(folder.path, target.path) != 0 {
-            // rename(2) cannot replace a non-empty folder: move the old one aside first.
-            guard errno == ENOTEMPTY || errno == EEXIST else { throw Self.posixError("cannot move \(folder.path) to", target) }
-            old = temp.appendingPathComponent("\(name).old")
-            try Self.rename(target, to: old ?? target)
-            try Self.rename(folder, to: target)
-        }
         committed = true
-        if let old { try? fm.removeItem(at: old) }
-        return OutputIndex.Entry(kit: kit.id, sha256: kit.zipSHA256, files: kit.files.count)
+        return (Staged(name: name, directory: kit.id.directory, bundle: kit.id.bundle),
+                OutputIndex.Entry(kit: kit.id, sha256: kit.zipSHA256, files: kit.files.count))
     }
 
     /// Writes a new file without `Data.write`'s fsync per file: durability comes from the rename

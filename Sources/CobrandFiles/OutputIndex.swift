@@ -33,10 +33,42 @@ public struct OutputIndex: Codable, Equatable, Sendable {
 
     public static let fileName = "index.json"
 
-    /// The current index; nil when there is none or it cannot be read (a filtered build then lists only its own kits).
-    public static func read(from output: URL) -> OutputIndex? {
-        guard let data = FileManager.default.contents(atPath: output.appendingPathComponent(fileName).path) else { return nil }
-        return try? JSONDecoder().decode(OutputIndex.self, from: data)
+    /// An index (or commit journal) that is there but cannot be read.
+    public struct ReadError: Error, Equatable, CustomStringConvertible {
+        public let path: String
+        public let reason: String
+
+        public init(path: String, reason: String) {
+            self.path = path
+            self.reason = reason
+        }
+
+        public var description: String {
+            "\(path) cannot be read (\(reason)); restore it from a backup, or run a full cobrand build (no --partner, --campaign or --locale) to write a new one"
+        }
+    }
+
+    /// The current index; nil when there is none yet. One that is there but unreadable (truncated, edited)
+    /// is an error: a filtered build or a publish that went on would write an index listing only its own kits.
+    public static func read(from output: URL) throws -> OutputIndex? {
+        let path = output.appendingPathComponent(fileName).path
+        guard let data = FileManager.default.contents(atPath: path) else {
+            guard FileManager.default.fileExists(atPath: path) else { return nil }
+            throw ReadError(path: path, reason: "it is not a readable file")
+        }
+        do { return try JSONDecoder().decode(OutputIndex.self, from: data) } catch {
+            throw ReadError(path: path, reason: "not a JSON index: \(Self.summary(error))")
+        }
+    }
+
+    static func summary(_ error: any Error) -> String {
+        guard let decoding = error as? DecodingError else { return "\(error)" }
+        switch decoding {
+        case let .dataCorrupted(context), let .keyNotFound(_, context), let .typeMismatch(_, context), let .valueNotFound(_, context):
+            return context.debugDescription
+        @unknown default:
+            return "\(decoding)"
+        }
     }
 
     public func write(to output: URL) throws {
@@ -46,10 +78,41 @@ public struct OutputIndex: Codable, Equatable, Sendable {
     }
 }
 
-/// Whole-file writes that never leave a half-written file: write beside, then rename.
+/// Whole-file writes that never leave a half-written file, even across a power cut: write beside, fsync,
+/// rename over the old file, fsync the folder (so the rename itself is on disk).
 public enum AtomicFile {
     public static func write(_ data: Data, to url: URL) throws {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try data.write(to: url, options: .atomic)
+        let folder = url.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let temp = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        let fd = open(temp.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw KitStore.posixError("cannot create", temp) }
+        var isOpen = true
+        do {
+            try data.withUnsafeBytes { buffer in
+                var offset = 0
+                while offset < buffer.count {
+                    let written = Foundation.write(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
+                    if written < 0 {
+                        if errno == EINTR { continue }
+                        throw KitStore.posixError("cannot write", temp)
+                    }
+                    offset += written
+                }
+            }
+            guard fsync(fd) == 0 else { throw KitStore.posixError("cannot sync", temp) }
+            close(fd)
+            isOpen = false
+            try KitStore.rename(temp, to: url)
+        } catch {
+            if isOpen { close(fd) }
+            unlink(temp.path)
+            throw error
+        }
+        let directory = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directory >= 0 {
+            fsync(directory)
+            close(directory)
+        }
     }
 }

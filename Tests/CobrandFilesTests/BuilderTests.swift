@@ -20,8 +20,25 @@ struct Injected: Error, Equatable {}
 @Suite("Building into a folder")
 struct BuilderTests {
     func build(_ project: Project, into output: URL, _ selection: KitSelection = KitSelection(), jobs: Int = 2,
-               afterFileWrite: (@Sendable (KitID, String) throws -> Void)? = nil) async throws -> BuildReport {
-        try await Builder(project: project, output: output, jobs: jobs, afterFileWrite: afterFileWrite).build(selection)
+               afterFileWrite: (@Sendable (KitID, String) throws -> Void)? = nil,
+               afterCommitStep: (@Sendable (String) throws -> Void)? = nil) async throws -> BuildReport {
+        try await Builder(project: project, output: output, jobs: jobs, afterFileWrite: afterFileWrite, afterCommitStep: afterCommitStep).build(selection)
+    }
+
+    /// Every kit `index.json` lists has its folder, and its zip has the sha256 listed and the folder's manifest.
+    func consistent(_ output: URL) throws -> Bool {
+        for entry in try index(output).kits {
+            let zipURL = output.appendingPathComponent(entry.bundle)
+            guard let zip = FileManager.default.contents(atPath: zipURL.path), Hex.sha256(zip) == entry.sha256,
+                  let manifest = FileManager.default.contents(atPath: output.appendingPathComponent(entry.dir).appendingPathComponent("manifest.json").path)
+            else { return false }
+            let archive = try Archive(url: zipURL, accessMode: .read)
+            guard let member = archive.first(where: { $0.path.hasSuffix("/manifest.json") }) else { return false }
+            var inZip = Data()
+            _ = try archive.extract(member) { inZip.append($0) }
+            guard inZip == manifest else { return false }
+        }
+        return true
     }
 
     func read(_ url: URL) throws -> Data { try Data(contentsOf: url) }
@@ -110,7 +127,7 @@ struct BuilderTests {
         #expect(!fm.fileExists(atPath: temp.url.appendingPathComponent(target.directory).path))
         #expect(!fm.fileExists(atPath: temp.url.appendingPathComponent(target.bundle).path))
         #expect(!fm.fileExists(atPath: temp.url.appendingPathComponent("index.json").path))
-        #expect(try fm.contentsOfDirectory(atPath: temp.url.appendingPathComponent(".cobrand-tmp").path) == [])
+        #expect(!fm.fileExists(atPath: temp.url.appendingPathComponent(".cobrand-tmp").path), "staged kits are dropped")
 
         // With an old kit in place, a failed rebuild leaves the old kit whole.
         _ = try await build(project, into: temp.url)
@@ -155,6 +172,65 @@ struct BuilderTests {
         #expect(pruned.pruned == 4)
         #expect(try index(temp.url).kits.map(\.partner) == ["beta"])
         #expect(!FileManager.default.fileExists(atPath: temp.url.appendingPathComponent("kits/launch/alpha/en-US").path))
+    }
+
+    /// A commit cut short after each of its steps (a folder moved aside, a kit moved in) is what kill -9
+    /// leaves; the next build finishes it from the journal, and every kit folder and zip agree with the index.
+    @Test("a commit cut short at any step is finished by the next build; no kit folder is lost, the index matches every zip",
+          arguments: 0..<6)
+    func interruptedCommit(step: Int) async throws {
+        let temp = try TempFolder()
+        let project = try Fixture.loaded()
+        _ = try await build(project, into: temp.url)
+        let edited = try Fixture.loaded(["Assets/partners.csv": Fixture.roster.replacingOccurrences(of: "Beta GmbH", with: "Beta AG")
+            .replacingOccurrences(of: "Alpha Partners", with: "Alpha AG")])
+        let steps = Counter()
+        await #expect(throws: Injected.self) {
+            try await build(edited, into: temp.url, jobs: 1, afterCommitStep: { _ in if steps.next() == step { throw Injected() } })
+        }
+        let fm = FileManager.default
+        #expect(fm.fileExists(atPath: temp.url.appendingPathComponent(".cobrand-tmp/commit.json").path), "the journal stays for recovery")
+        for kit in try index(temp.url).kits {
+            #expect(fm.fileExists(atPath: temp.url.appendingPathComponent(kit.dir).path) || fm.fileExists(atPath: temp.url.appendingPathComponent(".cobrand-tmp").path))
+        }
+        let next = try await build(edited, into: temp.url)
+        #expect(next.rendered == 0, "the recovered kits are the edited ones: nothing is left to render")
+        #expect(try consistent(temp.url))
+        #expect(try index(temp.url).kits.count == 3)
+        #expect(!fm.fileExists(atPath: temp.url.appendingPathComponent(".cobrand-tmp").path))
+    }
+
+    @Test("an index.json that cannot be read stops a filtered build with the file's name and the fix; it is not replaced")
+    func unreadableIndex() async throws {
+        let temp = try TempFolder()
+        _ = try await build(try Fixture.loaded(), into: temp.url)
+        let file = temp.url.appendingPathComponent("index.json")
+        let whole = try read(file)
+        try whole.prefix(whole.count / 2).write(to: file)
+        let error = try await #require(throws: OutputIndex.ReadError.self) {
+            try await build(try Fixture.loaded(), into: temp.url, KitSelection(partners: ["beta"]))
+        }
+        #expect(error.path == file.path)
+        #expect(error.description.hasPrefix("\(file.path) cannot be read (not a JSON index: "))
+        #expect(error.description.hasSuffix("; restore it from a backup, or run a full cobrand build (no --partner, --campaign or --locale) to write a new one"))
+        #expect(try read(file) == whole.prefix(whole.count / 2))
+        // A full build needs no old index and writes a good one.
+        _ = try await build(try Fixture.loaded(), into: temp.url)
+        #expect(try index(temp.url).kits.count == 3)
+    }
+}
+
+/// Counts calls from concurrent code.
+final class Counter: @unchecked Sendable {
+    // Safe: `lock` guards `value`.
+    private let lock = NSLock()
+    private var value = -1
+
+    func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value
     }
 }
 
