@@ -27,12 +27,16 @@ struct PortalMDFRoutes: Sendable {
         }
         router.post("/portal/mdf/claims") { request, _ in
             guard let (partner, session) = try portal.signedIn(request) else { return Response(status: .seeOther, headers: [.location: "/portal"]) }
-            let form = try await request.multipartForm(upTo: Self.formLimit)
+            let form = try await portal.uploads.run(partner) {
+                try await request.multipartForm(MultipartLimits(bytes: Self.formLimit, parts: 100)) { name, value in
+                    if name == FormToken.field { try portal.checkFormToken(value, session: session) }
+                }
+            }
             try portal.checkFormToken(form.fields[FormToken.field], session: session)
             var state = FormState(fields: form.fields)
             do {
                 let results = try state.results()
-                let proofs = form.files.filter { $0.field == "proofs" }.map { (name: $0.filename, data: $0.data) }
+                let proofs = try form.files.filter { $0.field == "proofs" }.map { (name: $0.filename, data: try $0.data) }
                 let (claim, _) = try claims.submit(partner: partner, fields: state.claimFields(results: results), proofs: proofs,
                                                    idempotencyKey: form.fields["idempotency_key"].flatMap { $0.isEmpty ? nil : "portal:\($0)" })
                 return Response(status: .seeOther, headers: [.location: "/portal/mdf?submitted=\(claim.id)"])

@@ -23,6 +23,8 @@ public struct PortalRoutes: Sendable {
     public let proxies: TrustedProxies
     let formToken: FormToken
     let visitors: Visitor.Hasher
+    /// Multipart uploads (Customise, MDF claims) read at once.
+    let uploads = UploadGate()
 
     public init(project: Project, database: AppDatabase, output: URL, writer: EventWriter, salt: Data, proxies: TrustedProxies = TrustedProxies(),
                 now: @escaping @Sendable () -> Date) {

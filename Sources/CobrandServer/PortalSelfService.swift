@@ -37,9 +37,13 @@ struct PortalSelfServiceRoutes: Sendable {
         }
         router.post("/portal/customise") { request, _ in
             guard let (partner, session) = try portal.signedIn(request) else { return Self.toSignIn }
-            let form = try await request.multipartForm(upTo: settings.logoMaxBytes + (1 << 20))
-            try portal.checkFormToken(form.fields[FormToken.field], session: session)
-            return try save(partner: partner, session: session, form: form)
+            return try await portal.uploads.run(partner) {
+                let form = try await request.multipartForm(MultipartLimits(bytes: settings.logoMaxBytes + (1 << 20), parts: 1_000)) { name, value in
+                    if name == FormToken.field { try portal.checkFormToken(value, session: session) }
+                }
+                try portal.checkFormToken(form.fields[FormToken.field], session: session)
+                return try save(partner: partner, session: session, form: form)
+            }
         }
         router.get("/portal/preview") { request, _ in
             guard let (partner, session) = try portal.signedIn(request) else { return Self.toSignIn }
@@ -118,12 +122,13 @@ struct PortalSelfServiceRoutes: Sendable {
                                       oldValue: change.field.current, newValue: change.value, needsApproval: change.field.needsApproval)
         }
         var logo: LogoUpload?
-        if settings.fields["logo"] != nil, let file = form.files.first(where: { $0.field == "logo" && !$0.data.isEmpty }) {
+        if settings.fields["logo"] != nil, let file = form.files.first(where: { $0.field == "logo" && $0.size > 0 }) {
             if !uploads.withLockedValue({ $0.allow(partner, now: portal.now()) }) {
                 errors["profile.logo"] = project.strings(for: try portal.locale(of: partner)).lookup("portal.too_many")?.text ?? "too many uploads; try again later"
             } else {
+                let data = try file.data
                 do {
-                    let upload = try LogoUpload(filename: file.filename, data: file.data, maxBytes: settings.logoMaxBytes, maxPixels: settings.logoMaxPixels)
+                    let upload = try LogoUpload(filename: file.filename, data: data, maxBytes: settings.logoMaxBytes, maxPixels: settings.logoMaxPixels)
                     logo = upload
                     changes.append(.init(field: "logo", oldValue: current.logo, newValue: upload.storedName, needsApproval: settings.fields["logo"] == .required))
                 } catch {

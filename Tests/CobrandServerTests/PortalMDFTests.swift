@@ -188,6 +188,42 @@ struct PortalMDFTests {
         #expect(try setup.database.claims().isEmpty)
     }
 
+    @Test("a form of more than 100 parts gets 413 and stores nothing")
+    func tooManyParts() async throws {
+        let setup = try Setup()
+        try await setup.app.test(.router) { client in
+            let alpha = try await PortalTests.signIn(client, token: setup.alphaToken)
+            let csrf = try Self.csrf(in: try await Self.page(client, cookie: alpha))
+            var (headers, body) = Self.multipart([("csrf", csrf)] + Self.claim + (0..<120).map { ("x\($0)", "1") })
+            headers[.cookie] = alpha
+            try await client.execute(uri: "/portal/mdf/claims", method: .post, headers: headers, body: body) { response in
+                #expect(response.status == .contentTooLarge)
+                #expect(String(buffer: response.body).contains("the form has more than 100 parts"))
+            }
+        }
+        #expect(try setup.database.claims().isEmpty)
+    }
+
+    /// A forged post used to be read whole (32 MB) before its token was looked at.
+    @Test("an upload whose csrf field is wrong is refused as soon as that field has arrived, before the rest of the body")
+    func earlyRefusal() async throws {
+        let setup = try Setup()
+        try await setup.app.test(.live) { client in
+            let alpha = try await PortalTests.signIn(client, token: setup.alphaToken)
+            let port = try #require(client.port)
+            let answer = try await offPool { () -> String? in
+                let socket = try RawHTTP(port: port, receiveTimeout: .seconds(3))
+                let boundary = "----early"
+                socket.send("POST /portal/mdf/claims HTTP/1.1\r\nHost: x\r\nCookie: \(alpha)\r\nContent-Type: multipart/form-data; boundary=\(boundary)\r\n"
+                            + "Content-Length: 30000000\r\n\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nforged\r\n"
+                            + "--\(boundary)\r\nContent-Disposition: form-data; name=\"proofs\"; filename=\"big.pdf\"\r\n\r\n%PDF")
+                return socket.receive()  // the other 29.99 MB are never sent
+            }
+            #expect(answer?.hasPrefix("HTTP/1.1 403 Forbidden") == true, "\(answer ?? "no answer in 3 s")")
+        }
+        #expect(try setup.database.claims().isEmpty)
+    }
+
     @Test("a partner without an allocation gets no claim form and never sees another partner's claims")
     func isolation() async throws {
         let setup = try Setup()
