@@ -30,6 +30,7 @@ public enum CobrandServer {
                               mdfRules: Reconciler.Rules? = nil, publisher: Publisher? = nil) -> Router<ServerContext> {
         let router = Router(context: ServerContext.self)
         router.add(middleware: RequestLogMiddleware())
+        router.add(middleware: SecurityHeadersMiddleware())
         router.get("/healthz") { _, _ in health(tracking.writer, ready: false) }
         router.get("/readyz") { _, _ in health(tracking.writer, ready: true) }
         tracking.add(to: router)

@@ -1,3 +1,4 @@
+import CobrandCore
 import CobrandStore
 import Foundation
 import Hummingbird
@@ -34,9 +35,9 @@ extension Request {
     /// An `application/x-www-form-urlencoded` body, at most 16 KB; the first value of a repeated name wins.
     func urlEncodedForm() async throws -> [String: String] {
         let buffer = try await body.collect(upTo: 16_384)
-        var parts = URLComponents()
-        parts.percentEncodedQuery = String(buffer: buffer).replacingOccurrences(of: "+", with: "%20")
-        return Dictionary((parts.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { first, _ in first })
+        do { return try URLEncodedForm.fields(String(buffer: buffer)) } catch {
+            throw HTTPError(.badRequest, message: error.description)
+        }
     }
 }
 

@@ -72,7 +72,7 @@ public struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     func log(_ request: Request, status: Int, since start: ContinuousClock.Instant, logger: Logger, error: (any Error)? = nil) {
         let path = request.uri.path
         let level: Logger.Level = status >= 500 ? .error
-            : path.hasPrefix("/t/") || path == "/healthz" ? .debug
+            : path.hasPrefix("/t/") || path == "/healthz" || path == "/readyz" ? .debug
             : status >= 400 ? .warning : .info
         guard logger.logLevel <= level else { return }
         let elapsed = ContinuousClock.now - start

@@ -62,14 +62,16 @@ extension AppDatabase {
                     partner: balance.partner, period: period, currency: balance.currency, allocated: balance.allocated, claimed: balance.claimed,
                     approved: balance.approved, remaining: balance.remaining, leads: leads,
                     costPerLead: leads > 0 ? text(approvedMinor / Int64(leads)) : "", pipeline: text(deals?["pipeline"] ?? 0),
-                    approvedDeals: text(approvedDeals), roi: approvedMinor > 0 ? Self.ratio(approvedDeals, approvedMinor) : "")
+                    approvedDeals: text(approvedDeals), roi: approvedMinor > 0 ? Self.mdfRatio(approvedDeals, approvedMinor) : "")
             }
         }
     }
 
-    /// `a / b` with two decimals, rounded half up, in integers.
-    static func ratio(_ a: Int64, _ b: Int64) -> String {
-        let hundredths = (a * 100 * 2 + b) / (b * 2)
+    /// `a / b` (both at least 0, `b` above 0) with two decimals, rounded half up. In 128-bit integers:
+    /// deal values come from partners (up to 10^17 minor units each), so `a * 200` can overflow `Int64`.
+    public static func mdfRatio(_ a: Int64, _ b: Int64) -> String {
+        let numerator = Int128(a) * 200 + Int128(b)
+        let hundredths = numerator / (Int128(b) * 2)
         let fraction = hundredths % 100
         return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }

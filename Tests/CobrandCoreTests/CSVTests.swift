@@ -51,3 +51,22 @@ struct CSVTests {
         #expect(try CSV.parse(line, file: "x.csv") == [CSV.Record(line: 1, fields: [field, "next"])])
     }
 }
+
+@Suite("URL-encoded forms")
+struct URLEncodedFormTests {
+    @Test("browser forms decode; + is a space; the first of a repeated name wins", arguments: [
+        ("a=1&b=x+y&c=%C3%A9&a=2", ["a": "1", "b": "x y", "c": "é"]),
+        ("email=jane%40acme.com&empty=&flag", ["email": "jane@acme.com", "empty": "", "flag": ""]),
+        ("&&x=%2B1", ["x": "+1"]),
+        ("", [:]),
+    ])
+    func decodes(body: String, fields: [String: String]) throws {
+        #expect(try URLEncodedForm.fields(body) == fields)
+    }
+
+    /// `URLComponents.percentEncodedQuery = "a=%ZZ"` traps: this once crashed the server from a public form.
+    @Test("bad escapes are an error naming the pair, never a trap", arguments: ["a=%ZZ", "b=%", "c=%E9", "%zz=1"])
+    func malformed(body: String) {
+        #expect(throws: URLEncodedForm.Malformed(pair: body)) { try URLEncodedForm.fields(body) }
+    }
+}

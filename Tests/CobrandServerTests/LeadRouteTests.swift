@@ -165,4 +165,19 @@ struct LeadRouteTests {
         let stored = try await database.writer.read { db in try Bool.fetchAll(db, sql: "SELECT signed FROM leadSubmission") }
         #expect(stored == [signed])
     }
+
+    /// Foundation's URLComponents traps on `%ZZ`; this post once took the whole server down.
+    @Test("a form body with a bad percent escape gets 400, and the server answers the next post")
+    func malformedForm() async throws {
+        let database = try await withServer { client in
+            try await client.execute(uri: "/api/leads", method: .post, headers: Self.form, body: ByteBuffer(string: Self.valid + "&company=%ZZ")) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains("the form is not valid URL encoding near 'company=%ZZ'"))
+            }
+            try await client.execute(uri: "/api/leads", method: .post, headers: Self.form, body: ByteBuffer(string: Self.valid)) { response in
+                #expect(response.status == .seeOther)
+            }
+        }
+        #expect(try database.leads().count == 1)
+    }
 }

@@ -77,6 +77,23 @@ struct PortalTests {
         }
     }
 
+    @Test("portal pages, their error pages and admin pages carry CSP, no framing and nosniff; the tracking pixel does not need them",
+          arguments: ["/portal", "/portal/bundles/launch/en-US", "/portal/no-such-page", "/admin"])
+    func securityHeaders(uri: String) async throws {
+        let setup = try Setup()
+        try await setup.app.test(.router) { client in
+            try await client.execute(uri: uri, method: .get) { response in
+                #expect(response.headers[.contentSecurityPolicy] == SecurityHeadersMiddleware<ServerContext>.pagePolicy)
+                #expect(response.headers[HTTPField.Name("X-Frame-Options")!] == "DENY")
+                #expect(response.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
+                #expect(response.headers[HTTPField.Name("Referrer-Policy")!] == "same-origin")
+            }
+            try await client.execute(uri: "/healthz", method: .get) { response in
+                #expect(response.headers[.contentSecurityPolicy] == nil)
+            }
+        }
+    }
+
     @Test("without a session the portal shows the sign-in form; a wrong token gets 401 and the error")
     func signInPage() async throws {
         let setup = try Setup()

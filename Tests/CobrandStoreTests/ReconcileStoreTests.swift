@@ -120,3 +120,15 @@ struct ReconcileStoreTests {
         #expect(decision.reasons.contains("4 tracked open(s) and 0 click(s) in 2026-11-02..2026-11-20 (distinct visitors per asset and day, from 125 and 0 hits)"))
     }
 }
+
+@Suite("MDF report arithmetic")
+struct MDFRatioTests {
+    /// Deal values are partner input of up to 15 digits in major units: the old `a * 200` trapped on them.
+    @Test("ROI is a / b with two decimals, rounded half up, without overflowing on huge pipelines", arguments: [
+        (Int64(300), Int64(100), "3.00"), (1, 3, "0.33"), (2, 3, "0.67"), (1, 8, "0.13"), (0, 5, "0.00"),
+        (Int64.max, 1, "9223372036854775807.00"), (99_999_999_999_999_999, 40_000, "2500000000000.00"), (99_999_999_999_999_600, 40_000, "2499999999999.99"),
+    ])
+    func ratio(a: Int64, b: Int64, text: String) {
+        #expect(AppDatabase.mdfRatio(a, b) == text)
+    }
+}
