@@ -164,4 +164,38 @@ struct SelfServiceTests {
             try LogoUpload(filename: "l.svg", data: Data("<svg><g></svg>".utf8), maxBytes: 10_000, maxPixels: 1)
         }
     }
+
+    /// Each of these once passed the blocklist cleaner.
+    @Test("the cleaner keeps only what draws: CSS escapes, entities in URLs, meta refresh and unknown elements are removed", arguments: [
+        (#"<style>@\69mport url(https://evil.example/f.css);</style>"#, "a <style> element that loads from elsewhere or uses escapes"),
+        (#"<rect width="4" height="4" style="fill:\75rl(https://evil.example/x)"/>"#, "the style attribute"),
+        (#"<a href="java&#9;script:alert(1)"><rect width="4" height="4"/></a>"#, "a <a> element"),
+        (#"<meta http-equiv="refresh" content="0;url=https://evil.example"/>"#, "a <meta> element"),
+        (#"<rect width="4" height="4" fill="url(https://evil.example/p)"/>"#, "the fill attribute"),
+        (#"<image href="https://evil.example/t.png" width="1" height="1"/>"#, "the external reference href=\"https://evil.example/t.png\""),
+        (#"<rect width="4" height="4" data-track="https://evil.example"/>"#, "the data-track attribute (not used for drawing)"),
+        (#"<animate attributeName="href" to="https://evil.example"/>"#, "a <animate> element"),
+    ])
+    func svgAllowlist(markup: String, reason: String) throws {
+        let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><circle r=\"3\" fill=\"#FF0000\"/>\(markup)</svg>"
+        let upload = try LogoUpload(filename: "logo.svg", data: Data(svg.utf8), maxBytes: 10_000, maxPixels: 1)
+        let cleaned = String(decoding: upload.data, as: UTF8.self)
+        #expect(!cleaned.contains("evil") && !cleaned.lowercased().contains("script"), "\(cleaned)")
+        #expect(cleaned.contains("<circle r=\"3\" fill=\"#FF0000\""))
+        #expect(upload.removed == [reason])
+    }
+
+    @Test("the demo's own logos and brand images pass the cleaner with nothing removed")
+    func demoLogos() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let folders = ["Assets/partners", "Assets/brand"].map { repository.appendingPathComponent($0) }
+        let svgs = try folders.flatMap { folder in
+            try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil).filter { $0.pathExtension == "svg" }
+        }
+        #expect(svgs.count >= 5)
+        for url in svgs {
+            let upload = try LogoUpload(filename: url.lastPathComponent, data: try Data(contentsOf: url), maxBytes: 1 << 20, maxPixels: 1)
+            #expect(upload.removed == [], "\(url.lastPathComponent): \(upload.removed)")
+        }
+    }
 }

@@ -107,10 +107,31 @@ extension LogoUpload.Kind {
     }
 }
 
-/// Removes from an SVG what could run code or fetch from elsewhere. Documents with a DOCTYPE (entities can
-/// expand without bound or read files) or that are not well-formed SVG are refused.
+/// Keeps of an SVG only what draws: an allowlist of elements, attributes and URL forms (`#id` and embedded
+/// PNG or JPEG images); everything else is removed and named. A blocklist was bypassed by CSS escapes
+/// (`@\69mport`, `\75rl(…)`), entities (`java&#9;script:`) and `<meta http-equiv=refresh>`. Documents
+/// with a DOCTYPE (entities can expand without bound or read files) or that are not well-formed are refused.
 enum SVGCleaner {
-    static let forbiddenElements: Set<String> = ["script", "foreignobject", "iframe", "embed", "object", "handler", "listener", "set", "animate"]
+    /// Elements that draw, group, define paint or text; names compared lower-cased.
+    static let elements: Set<String> = [
+        "svg", "g", "defs", "title", "desc", "symbol", "use", "path", "rect", "circle", "ellipse", "line", "polyline", "polygon",
+        "text", "tspan", "textpath", "lineargradient", "radialgradient", "stop", "clippath", "mask", "pattern", "image", "style",
+        "filter", "fegaussianblur", "feoffset", "feblend", "fecolormatrix", "femerge", "femergenode", "feflood", "fecomposite",
+    ]
+
+    /// Presentation and geometry attributes, by local name (lower-cased); `href` is checked for its target.
+    static let attributes: Set<String> = [
+        "id", "class", "style", "d", "x", "y", "x1", "y1", "x2", "y2", "cx", "cy", "r", "rx", "ry", "fx", "fy", "width", "height",
+        "viewbox", "preserveaspectratio", "points", "transform", "fill", "fill-opacity", "fill-rule", "stroke", "stroke-width",
+        "stroke-linecap", "stroke-linejoin", "stroke-miterlimit", "stroke-dasharray", "stroke-dashoffset", "stroke-opacity", "opacity",
+        "offset", "stop-color", "stop-opacity", "gradientunits", "gradienttransform", "spreadmethod", "clip-path", "clippathunits",
+        "clip-rule", "mask", "maskunits", "maskcontentunits", "patternunits", "patterncontentunits", "patterntransform",
+        "font-family", "font-size", "font-weight", "font-style", "text-anchor", "dominant-baseline", "letter-spacing", "word-spacing",
+        "dx", "dy", "rotate", "textlength", "lengthadjust", "href", "filter", "stddeviation", "in", "in2", "result", "mode", "type",
+        "values", "flood-color", "flood-opacity", "operator", "k1", "k2", "k3", "k4", "display", "visibility", "color",
+        "vector-effect", "shape-rendering", "text-rendering", "space", "role", "aria-label", "aria-hidden", "focusable", "overflow",
+        "version", "baseprofile", "filterunits", "primitiveunits",
+    ]
 
     static func clean(_ data: Data) throws(LogoUpload.Refusal) -> (Data, [String]) {
         let text = String(decoding: data, as: UTF8.self)
@@ -138,39 +159,43 @@ enum SVGCleaner {
         clean(root, removed: &removed)
         var output = document.xmlData(options: [])
         if output.isEmpty { output = data }
-        return (output, removed)
+        var seen: Set<String> = []
+        return (output, removed.filter { seen.insert($0).inserted })
     }
 
     static func clean(_ element: XMLElement, removed: inout [String]) {
         for attribute in element.attributes ?? [] {
-            let name = (attribute.name ?? "").lowercased()
+            let name = attribute.name ?? ""
             let value = attribute.stringValue ?? ""
-            let local = name.split(separator: ":").last.map(String.init) ?? name
-            if local.hasPrefix("on") {
-                removed.append("the \(name) attribute")
-            } else if local == "href" || local == "src", !isInternal(value) {
+            let parts = name.lowercased().split(separator: ":")
+            let local = parts.last.map(String.init) ?? ""
+            let prefix = parts.count > 1 ? String(parts[0]) : nil
+            // Namespace declarations are no content; xlink: and xml: are the only prefixes SVG needs.
+            if prefix == "xmlns" || name.lowercased() == "xmlns" { continue }
+            let allowed = attributes.contains(local) && (prefix == nil || prefix == "xlink" || (prefix == "xml" && local == "space"))
+            if !allowed {
+                removed.append(local.hasPrefix("on") ? "the \(name) attribute" : "the \(name) attribute (not used for drawing)")
+            } else if local == "href", !isInternal(value) {
                 removed.append("the external reference \(name)=\"\(value.prefix(80))\"")
-            } else if value.range(of: "javascript:", options: .caseInsensitive) != nil || (local == "style" && hasExternalURL(value)) {
+            } else if local == "style" ? !isSafeCSS(value) : value.lowercased().contains("url(") && !isSafeCSS(value) {
                 removed.append("the \(name) attribute")
-            } else if name == "xml:base" {
-                removed.append("the xml:base attribute")
             } else {
                 continue
             }
             attribute.detach()
         }
         for child in element.children ?? [] {
-            if child.kind == .processingInstruction {
+            if child.kind == .processingInstruction || child.kind == .comment {
                 child.detach()
                 continue
             }
             guard let child = child as? XMLElement else { continue }
             let name = child.localName?.lowercased() ?? ""
-            if forbiddenElements.contains(name) {
+            if !elements.contains(name) {
                 removed.append("a <\(child.localName ?? name)> element")
                 child.detach()
-            } else if name == "style", let css = child.stringValue, hasExternalURL(css) || css.range(of: "@import", options: .caseInsensitive) != nil {
-                removed.append("a <style> element that loads from elsewhere")
+            } else if name == "style", !isSafeCSS(child.stringValue ?? "") {
+                removed.append("a <style> element that loads from elsewhere or uses escapes")
                 child.detach()
             } else {
                 clean(child, removed: &removed)
@@ -184,14 +209,18 @@ enum SVGCleaner {
         return trimmed.hasPrefix("#") || trimmed.hasPrefix("data:image/png;") || trimmed.hasPrefix("data:image/jpeg;")
     }
 
-    /// CSS `url(...)` pointing anywhere but inside the document.
-    static func hasExternalURL(_ css: String) -> Bool {
-        var rest = Substring(css.lowercased())
+    /// CSS that can only paint: no escapes (`\75rl(` is `url(`), no at-rules (`@import`), no comments to
+    /// hide in, and every `url(` pointing inside the document.
+    static func isSafeCSS(_ css: String) -> Bool {
+        let lower = css.lowercased()
+        guard !lower.contains("\\"), !lower.contains("@"), !lower.contains("/*"), !lower.contains("expression("),
+              !lower.contains("javascript:") else { return false }
+        var rest = Substring(lower)
         while let range = rest.range(of: "url(") {
             let target = rest[range.upperBound...].drop { $0 == " " || $0 == "\"" || $0 == "'" }
-            if !target.hasPrefix("#") { return true }
+            if !target.hasPrefix("#") { return false }
             rest = rest[range.upperBound...]
         }
-        return false
+        return true
     }
 }
