@@ -55,7 +55,7 @@ enum AdminPage {
     }
 
     static func usage(_ rows: [AppDatabase.UsageRow], range: Range, csrf: String) -> Response {
-        let cells = rows.map { "<tr>" + $0.fields.map { "<td>\($0.htmlEscaped)</td>" }.joined() + "</tr>" }.joined(separator: "\n")
+        let cells = rows.map { "<tr>" + $0.fields.map { "<td>\($0.htmlIsolated)</td>" }.joined() + "</tr>" }.joined(separator: "\n")
         let totals = [rows.map(\.opens), rows.map(\.clicks), rows.map(\.views), rows.map(\.downloads)].map { String($0.reduce(0, +)) }
         return html(title: "Usage", body: """
             \(header(csrf: csrf))
@@ -84,11 +84,11 @@ enum AdminPage {
     static func claims(_ claims: [AppDatabase.Claim], proofs: [Int64: [AppDatabase.Proof]], period: String, csrf: String) -> Response {
         let rows = claims.map { claim -> String in
             let reasons = (claim.reasons.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String] } ?? [])
-                .map { "<li>\($0.htmlEscaped)</li>" }.joined()
+                .map { "<li>\($0.htmlIsolated)</li>" }.joined()
             let approved = claim.approvedMinor.map { Money(amountMinor: $0, currency: claim.currency).majorText } ?? ""
             let cells = [String(claim.id), claim.partner, claim.campaign, claim.activity, "\(claim.activityStart)..\(claim.activityEnd)",
-                         "\(claim.amount.majorText) \(claim.currency)", claim.status.rawValue, approved].map { "<td>\($0.htmlEscaped)</td>" }.joined()
-            let files = (proofs[claim.id] ?? []).map { #"<a href="/admin/mdf/proofs/\#($0.sha256)">\#($0.name.htmlEscaped)</a>"# }.joined(separator: "<br>")
+                         "\(claim.amount.majorText) \(claim.currency)", claim.status.rawValue, approved].map { "<td>\($0.htmlIsolated)</td>" }.joined()
+            let files = (proofs[claim.id] ?? []).map { #"<a href="/admin/mdf/proofs/\#($0.sha256)">\#($0.name.htmlIsolated)</a>"# }.joined(separator: "<br>")
             return "<tr>\(cells)<td><ul>\(reasons)</ul></td><td>\(files)</td></tr>"
         }.joined(separator: "\n")
         return html(title: "MDF claims", body: """
@@ -117,11 +117,11 @@ enum AdminPage {
                 guard let text else { return "" }
                 let image = change.field == "logo" && change.campaign.isEmpty && text.wholeMatch(of: /[0-9a-f]{64}\.(png|jpg|svg)/) != nil
                 return image ? #"<img src="/admin/logos/\#(text)" alt="logo \#(text.prefix(12))" style="max-height:48px;max-width:200px"><br><small>\#(text.prefix(12))</small>"#
-                    : text.htmlEscaped
+                    : text.htmlIsolated
             }
-            let plain = [String(change.id), change.partner, change.subject].map { "<td>\($0.htmlEscaped)</td>" }.joined()
+            let plain = [String(change.id), change.partner, change.subject].map { "<td>\($0.htmlIsolated)</td>" }.joined()
             return plain + "<td>\(value(change.oldValue))</td><td>\(value(change.newValue))</td>"
-                + [change.actor, Timestamp.iso8601(change.createdAt)].map { "<td>\($0.htmlEscaped)</td>" }.joined()
+                + [change.actor, Timestamp.iso8601(change.createdAt)].map { "<td>\($0.htmlIsolated)</td>" }.joined()
         }
         let token = #"<input type="hidden" name="csrf" value="\#(csrf.htmlEscaped)">"#
         let waiting = pending.map { change in
@@ -132,7 +132,7 @@ enum AdminPage {
             """
         }.joined(separator: "\n")
         let decided = recent.map { change in
-            "<tr>\(cells(change))<td>\(change.status.rawValue)\(change.decidedBy.map { " by \($0.htmlEscaped)" } ?? "")\(change.note.map { ": \($0.htmlEscaped)" } ?? "")</td></tr>"
+            "<tr>\(cells(change))<td>\(change.status.rawValue)\(change.decidedBy.map { " by \($0.htmlIsolated)" } ?? "")\(change.note.map { ": \($0.htmlIsolated)" } ?? "")</td></tr>"
         }.joined(separator: "\n")
         let head = "<thead><tr><th>#</th><th>partner</th><th>field</th><th>old</th><th>new</th><th>by</th><th>at</th><th></th></tr></thead>"
         return html(title: "Partner changes", body: """

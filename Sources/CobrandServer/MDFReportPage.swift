@@ -9,7 +9,7 @@ public enum MDFReportPage {
         let charts = Dictionary(grouping: rows, by: \.currency).keys.sorted().map { currency in
             chart(rows.filter { $0.currency == currency }, currency: currency)
         }.joined(separator: "\n")
-        let cells = rows.map { "<tr>" + $0.fields.map { "<td>\($0.htmlEscaped)</td>" }.joined() + "</tr>" }.joined(separator: "\n")
+        let cells = rows.map { "<tr>" + $0.fields.map { "<td>\($0.htmlIsolated)</td>" }.joined() + "</tr>" }.joined(separator: "\n")
         return """
             <!DOCTYPE html>
             <html lang="en">

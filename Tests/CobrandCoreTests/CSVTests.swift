@@ -70,3 +70,23 @@ struct URLEncodedFormTests {
         #expect(throws: URLEncodedForm.Malformed(pair: body)) { try URLEncodedForm.fields(body) }
     }
 }
+
+@Suite("Text limits and isolation")
+struct TextLimitTests {
+    static let zalgo = "a" + String(repeating: "\u{0301}", count: 500)  // one character, 1,001 bytes
+
+    @Test("a limit counts characters and caps bytes", arguments: [
+        ("Jane", 10, nil as String?),
+        (String(repeating: "x", count: 11), 10, "is 11 characters long; shorten it to at most 10"),
+        (zalgo, 10, "is 1001 bytes long (combining marks count); shorten it to at most 40 bytes"),
+        ("東京都港区", 5, nil),
+    ])
+    func limit(text: String, max: Int, problem: String?) {
+        #expect(TextLimit.problem(text, maxLength: max) == problem)
+    }
+
+    @Test("partner text in admin pages is escaped and isolated, so an RLO cannot reorder the line")
+    func isolated() {
+        #expect("\u{202E}gpj.exe<b>".htmlIsolated == "<bdi>\u{202E}gpj.exe&lt;b&gt;</bdi>")
+    }
+}

@@ -98,7 +98,7 @@ struct AdminTests {
             try await client.execute(uri: "/admin/usage?format=html&from=2027-01-15&to=2027-01-15&partner=a%3Cb", method: .get, headers: [.cookie: cookie]) { response in
                 let html = String(buffer: response.body)
                 #expect(response.status == .ok)
-                #expect(html.contains("<td>a&lt;b</td>"))
+                #expect(html.contains("<td><bdi>a&lt;b</bdi></td>"))
                 #expect(!html.contains("a<b"))
                 #expect(html.contains(#"value="a&lt;b""#))
                 #expect(html.contains(#"href="/admin/usage?from=2027-01-15&amp;to=2027-01-15&amp;partner=a%3Cb&amp;format=csv""#))
@@ -174,9 +174,9 @@ struct AdminMDFTests {
             }
             try await client.execute(uri: "/admin/mdf/claims?period=2026-Q4", method: .get, headers: auth) { response in
                 let html = String(buffer: response.body)
-                #expect(html.contains("<td>review</td>"))
-                #expect(html.contains("<li>event has no tracked evidence; a person checks the proofs</li>"))
-                #expect(html.contains(#"<a href="/admin/mdf/proofs/\#(proof.sha256)">in&quot;voice&lt;1&gt;.pdf</a>"#))
+                #expect(html.contains("<td><bdi>review</bdi></td>"))
+                #expect(html.contains("<li><bdi>event has no tracked evidence; a person checks the proofs</bdi></li>"))
+                #expect(html.contains(#"<a href="/admin/mdf/proofs/\#(proof.sha256)"><bdi>in&quot;voice&lt;1&gt;.pdf</bdi></a>"#))
             }
             try await client.execute(uri: "/admin/mdf/proofs/\(proof.sha256)", method: .get, headers: auth) { response in
                 #expect(response.status == .ok && Data(buffer: response.body) == proof.data)
@@ -215,7 +215,7 @@ struct AdminChangesTests {
             try await client.execute(uri: "/admin/changes", method: .get) { #expect($0.status == .seeOther) }
             let csrf = try await client.execute(uri: "/admin/changes", method: .get, headers: [.cookie: cookie]) { response in
                 let html = String(buffer: response.body)
-                #expect(html.contains("<td>https://a.example/&lt;x&gt;</td>") && !html.contains("<x>"))
+                #expect(html.contains("<td><bdi>https://a.example/&lt;x&gt;</bdi></td>") && !html.contains("<x>"))
                 #expect(html.contains("action=\"/admin/changes/\(changes[0].id)/approve\"") && html.contains("action=\"/admin/changes/\(changes[1].id)/reject\""))
                 #expect(html.contains("<img src=\"/admin/logos/\(logo.storedName)\""), "a waiting logo is shown to judge")
                 return String(try #require(html.firstMatch(of: /name="csrf" value="([A-Za-z0-9_-]+)"/)).1)

@@ -172,7 +172,7 @@ extension DealRequest {
         guard let name = accountName?.trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty else {
             throw FieldError(field: "account_name", code: "required", message: "account_name is required")
         }
-        guard name.count <= 200 else { throw FieldError(field: "account_name", code: "too_long", message: "account_name is longer than 200 characters") }
+        if let problem = TextLimit.problem(name, maxLength: 200) { throw FieldError(field: "account_name", code: "too_long", message: "account_name \(problem)") }
         guard let currency, !currency.isEmpty else { throw FieldError(field: "currency", code: "required", message: "currency is required, such as USD") }
         guard let value, !value.isEmpty else { throw FieldError(field: "value", code: "required", message: "value is required, such as \"25000.00\"") }
         guard let money = Money(major: value, currency: currency) else {
@@ -183,7 +183,7 @@ extension DealRequest {
                 : FieldError(field: "currency", code: "invalid", message: "'\(currency)' is not an ISO 4217 code such as USD")
         }
         let products = (products ?? []).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard !products.isEmpty, products.allSatisfy({ !$0.isEmpty && $0.count <= 100 }), products.count <= 50 else {
+        guard !products.isEmpty, products.allSatisfy({ !$0.isEmpty && TextLimit.fits($0, maxLength: 100) }), products.count <= 50 else {
             throw FieldError(field: "products", code: "invalid", message: "products must list 1 to 50 product names of at most 100 characters")
         }
         guard let expectedClose, SendSchedule.day(expectedClose) != nil else {

@@ -127,8 +127,8 @@ private struct RowReader {
 
     mutating func text(_ column: String, maxLength: Int, multiline: Bool = false) -> String? {
         guard let text = value(column) else { return nil }
-        if text.count > maxLength {
-            fail(column, "is \(text.count) characters long; shorten it to at most \(maxLength)")
+        if let problem = TextLimit.problem(text, maxLength: maxLength) {
+            fail(column, problem)
             return nil
         }
         if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && !(multiline && $0 == "\n") }) {

@@ -92,7 +92,7 @@ public struct LeadIntake: Sendable {
         if let trap = fields[Self.honeypot], !trap.isEmpty { return .spam }
         func text(_ name: String, max: Int) throws(FieldError) -> String? {
             guard let value = fields[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
-            guard value.count <= max else { throw FieldError(field: name, code: "too_long", message: "\(name) is longer than \(max) characters") }
+            if let problem = TextLimit.problem(value, maxLength: max) { throw FieldError(field: name, code: "too_long", message: "\(name) \(problem)") }
             guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" }) else {
                 throw FieldError(field: name, code: "invalid", message: "\(name) contains control characters")
             }

@@ -39,7 +39,7 @@ public struct ClaimRequest: Sendable, Equatable {
             throw FieldError(field: "amount", code: amount == nil ? "required" : "invalid",
                              message: "amount must be a positive amount in \(currency.uppercased()) such as \"2500.00\"")
         }
-        guard let invoice = invoice?.trimmingCharacters(in: .whitespaces), !invoice.isEmpty, invoice.count <= 100 else {
+        guard let invoice = invoice?.trimmingCharacters(in: .whitespaces), !invoice.isEmpty, TextLimit.fits(invoice, maxLength: 100) else {
             throw FieldError(field: "invoice", code: "required", message: "invoice must be the invoice reference, 1 to 100 characters")
         }
         let results = results ?? [:]

@@ -87,9 +87,7 @@ public struct SlotField: Sendable, Equatable, Decodable {
 
     /// Why `value` is not acceptable, or nil when it is.
     public func problem(with value: String) -> String? {
-        if let maxLength, value.count > maxLength {
-            return "is \(value.count) characters long; shorten it to at most \(maxLength)"
-        }
+        if let maxLength, let problem = TextLimit.problem(value, maxLength: maxLength) { return problem }
         if let allowed, !allowed.contains(value) {
             return "'\(value)' is not allowed; use one of: \(allowed.joined(separator: ", "))"
         }

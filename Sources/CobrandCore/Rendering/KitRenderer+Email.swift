@@ -62,4 +62,8 @@ extension String {
         replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
+
+    /// Escaped and in `<bdi>`: right-to-left text and bidi controls (an RLO in a partner's value) stay
+    /// inside it and cannot reorder the rest of the line.
+    public var htmlIsolated: String { "<bdi>\(htmlEscaped)</bdi>" }
 }
