@@ -21,6 +21,23 @@ struct SelfServiceTests {
         #expect(diagnostics.first?.message.contains("'name' cannot be partner-editable; choose from contact_name") == true)
     }
 
+    @Test("a website or a url slot waits for approval unless the vendor says approval: none", arguments: [
+        ("fields: [phone, website]", ["phone": SelfServiceConfig.Approval.none, "website": .required]),
+        ("fields: {website: {}, logo: {}}", ["website": .required, "logo": .none]),
+        ("fields: {website: {approval: none}}", ["website": .none]),
+    ])
+    func approvalDefaults(fields: String, expected: [String: SelfServiceConfig.Approval]) throws {
+        #expect(try Fixture.loaded(["cobrand.yaml": "self_service:\n  \(fields)\n"]).config.selfService.fields == expected)
+    }
+
+    @Test("a campaign field of type url waits for approval by default; a text field does not")
+    func urlFieldApproval() throws {
+        let decode = { (json: String) in try JSONDecoder().decode(SlotField.self, from: Data(json.utf8)).approval }
+        #expect(try decode(#"{"type": "url"}"#) == .required)
+        #expect(try decode(#"{"type": "url", "approval": "none"}"#) == SelfServiceConfig.Approval.none)
+        #expect(try decode(#"{"max_length": 80}"#) == SelfServiceConfig.Approval.none)
+    }
+
     @Test("applied overrides change the partner's row and slots, and the kit's inputs hash; the other partner is untouched")
     func applying() throws {
         let project = try Self.project()

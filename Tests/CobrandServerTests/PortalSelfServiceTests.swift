@@ -176,6 +176,21 @@ struct PortalSelfServiceTests {
         #expect(try setup.database.overrides()["alpha"]?.profile["primary_color"] == "#FFD23F")
     }
 
+    @Test("a new website waits for approval by default: the click links keep the approved site until the vendor approves")
+    func websiteWaits() async throws {
+        let setup = try await Setup()
+        try await setup.app.test(.router) { client in
+            let cookie = try await PortalTests.signIn(client, token: setup.alphaToken)
+            let csrf = try PortalMDFTests.csrf(in: try await PortalMDFTests.page(client, cookie: cookie, uri: "/portal/customise"))
+            let saved = try await Self.post(client, "/portal/customise", cookie: cookie, fields: [("csrf", csrf), ("profile.website", "https://evil.example/")])
+            #expect(saved.headers[.location] == "/portal/preview?saved=0&waiting=1")
+            let current = try await PortalMDFTests.page(client, cookie: cookie, uri: "/portal/preview/current/launch/en-US/landing/index.html")
+            #expect(!current.contains("evil.example"))
+        }
+        #expect(try setup.database.overrides()["alpha"]?.profile["website"] == nil)
+        #expect(try setup.database.changes(status: .pending).map(\.subject) == ["website"])
+    }
+
     @Test("logos: a hostile SVG is cleaned and stored by content; a PNG named .svg is refused; the upload name goes nowhere")
     func logoUploads() async throws {
         let setup = try await Setup()

@@ -55,7 +55,8 @@ public struct SlotField: Sendable, Equatable, Decodable {
     public var defaultKey: String?
     /// `text` (default) or `url` (https only).
     public var type: FieldType
-    /// Whether a partner's change in the portal waits for the vendor.
+    /// Whether a partner's change in the portal waits for the vendor; by default only a `url`'s does, since
+    /// it becomes a link in the vendor's content.
     public var approval: SelfServiceConfig.Approval = .none
     /// Catalog key of the field's name in the portal's form; without it the form shows the field's id.
     public var label: String?
@@ -81,7 +82,7 @@ public struct SlotField: Sendable, Equatable, Decodable {
         defaultValue = try c.decodeIfPresent(String.self, forKey: .defaultValue)
         defaultKey = try c.decodeIfPresent(String.self, forKey: .defaultKey)
         type = try c.decodeIfPresent(FieldType.self, forKey: .type) ?? .text
-        approval = try c.decodeIfPresent(SelfServiceConfig.Approval.self, forKey: .approval) ?? .none
+        approval = try c.decodeIfPresent(SelfServiceConfig.Approval.self, forKey: .approval) ?? (type == .url ? .required : .none)
         label = try c.decodeIfPresent(String.self, forKey: .label)
     }
 

@@ -8,6 +8,10 @@ public struct SelfServiceConfig: Sendable, Equatable, Decodable {
     public static let editableColumns = ["contact_name", "contact_email", "phone", "address", "website", "primary_color", "accent_color",
                                          "timezone", "logo"]
 
+    /// Columns whose change waits for the vendor unless `cobrand.yaml` says `approval: none`: the website is
+    /// signed into the kits' tracked click links, so an unreviewed one could point the vendor's links anywhere.
+    public static let approvedByDefault: Set = ["website"]
+
     /// Editable roster column to whether a change needs the vendor's approval. Empty: nothing is editable.
     public var fields: [String: Approval] = [:]
     public var logoMaxBytes = 512 * 1024
@@ -17,6 +21,8 @@ public struct SelfServiceConfig: Sendable, Equatable, Decodable {
     public var publishesPerHour = 20
 
     public enum Approval: String, Sendable, Equatable, Decodable { case none, required }
+
+    static func defaultApproval(_ column: String) -> Approval { approvedByDefault.contains(column) ? .required : .none }
 
     /// The editable columns in roster order.
     public var editable: [String] { Self.editableColumns.filter { fields[$0] != nil } }
@@ -34,9 +40,9 @@ public struct SelfServiceConfig: Sendable, Equatable, Decodable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         // `fields: [phone, website]` or `fields: {phone: {}, logo: {approval: required}}`.
         if let list = try? c.decodeIfPresent([String].self, forKey: .fields) {
-            fields = Dictionary(list.map { ($0, .none) }, uniquingKeysWith: { first, _ in first })
+            fields = Dictionary(list.map { ($0, Self.defaultApproval($0)) }, uniquingKeysWith: { first, _ in first })
         } else if let map = try c.decodeIfPresent([String: FieldRule?].self, forKey: .fields) {
-            fields = map.mapValues { $0?.approval ?? .none }
+            fields = Dictionary(uniqueKeysWithValues: map.map { name, rule in (name, rule?.approval ?? Self.defaultApproval(name)) })
         }
         for name in fields.keys.sorted() where !Self.editableColumns.contains(name) {
             throw DecodingError.dataCorruptedError(forKey: .fields, in: c,
