@@ -106,3 +106,14 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+/// libFuzzer targets (scripts/fuzz): only in a build that sets COBRAND_FUZZ, with the fuzzer and address
+/// sanitizers, because libFuzzer supplies `main`.
+if Context.environment["COBRAND_FUZZ"] != nil {
+    package.targets.append(.executableTarget(
+        name: "CobrandFuzz",
+        dependencies: ["CobrandCore", "CobrandFiles", "CobrandServer", .product(name: "NIOCore", package: "swift-nio")],
+        path: "scripts/fuzzing/CobrandFuzz",
+        swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+    ))
+}

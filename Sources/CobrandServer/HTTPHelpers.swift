@@ -99,6 +99,7 @@ extension Request {
 /// The state of one streamed multipart body. Used by one request's task only.
 final class MultipartReader {
     let parser: MultipartParser
+    private var headerGuard: MultipartHeaderGuard
     let limits: MultipartLimits
     let folder: URL
     private var headers: [(String, String)] = []
@@ -114,6 +115,7 @@ final class MultipartReader {
 
     init(boundary: String, limits: MultipartLimits) throws {
         parser = MultipartParser(boundary: boundary)
+        headerGuard = MultipartHeaderGuard(boundary: boundary)
         self.limits = limits
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("cobrand-upload-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -180,6 +182,11 @@ final class MultipartReader {
     }
 
     func feed(_ chunk: ByteBuffer) throws {
+        guard failure == nil else { throw failure! }
+        guard headerGuard.accepts(chunk.readableBytesView) else {
+            failure = HTTPError(.badRequest, message: "a part header's name is not ASCII; the multipart form could not be read")
+            throw failure!
+        }
         do { try parser.execute(chunk) } catch {
             failure = HTTPError(.badRequest, message: "the multipart form could not be read")
         }

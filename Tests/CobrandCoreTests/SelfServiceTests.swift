@@ -1,4 +1,4 @@
-import CobrandCore
+@testable import CobrandCore
 import CobrandTesting
 import Foundation
 import Testing
@@ -36,6 +36,17 @@ struct SelfServiceTests {
         #expect(try decode(#"{"type": "url"}"#) == .required)
         #expect(try decode(#"{"type": "url", "approval": "none"}"#) == SelfServiceConfig.Approval.none)
         #expect(try decode(#"{"max_length": 80}"#) == SelfServiceConfig.Approval.none)
+    }
+
+    /// Foundation's XML parsers trap on these on Linux (found by scripts/fuzz); they are refused first.
+    @Test("SVG logos and XLIFF files that are empty, not UTF-8 or hold a NUL byte are refused with the fix", arguments: [
+        (Data(), "the file is empty"),
+        (Data([0x3C, 0x73, 0x76, 0x67, 0x3E, 0x3C, 0xFF, 0xFF, 0x2F, 0x3E]), "the file is not UTF-8 text; save it as UTF-8"),
+        (Data([0, 0x3C, 0x73, 0x76, 0x67, 0]), "the file has a NUL byte, which XML does not allow"),
+    ])
+    func unsafeXML(data: Data, message: String) throws {
+        #expect(throws: LogoUpload.Refusal(message: "\(message); export the SVG again")) { try SVGCleaner.clean(data) }
+        #expect(throws: XLIFF.ImportError.malformed(file: "de-DE.xlf", reason: message)) { try XLIFF.read(data, file: "de-DE.xlf", project: try Self.project()) }
     }
 
     @Test("applied overrides change the partner's row and slots, and the kit's inputs hash; the other partner is untouched")

@@ -204,6 +204,30 @@ struct PortalMDFTests {
         #expect(try setup.database.claims().isEmpty)
     }
 
+    /// MultipartKit traps on a header name byte above 0x7F (found by scripts/fuzz); the server used to die.
+    @Test("a part header whose name is not ASCII gets 400 and the server answers on; a UTF-8 filename is still accepted")
+    func nonASCIIHeaderName() async throws {
+        let setup = try Setup()
+        try await setup.app.test(.router) { client in
+            let alpha = try await PortalTests.signIn(client, token: setup.alphaToken)
+            let csrf = try Self.csrf(in: try await Self.page(client, cookie: alpha))
+            var (headers, body) = Self.multipart([("csrf", csrf)] + Self.claim, files: [(field: "proofs", filename: "rechnung-über.pdf", data: Data("%PDF-1.4".utf8))])
+            headers[.cookie] = alpha
+            var bytes = Data(buffer: body)
+            let hostile = Data("------cobrandTestBoundary7MA4YWxk\r\nContent-Dispositio\u{FF}: x\r\n\r\n".utf8)
+            bytes.insert(contentsOf: hostile, at: bytes.startIndex)
+            try await client.execute(uri: "/portal/mdf/claims", method: .post, headers: headers, body: ByteBuffer(bytes: bytes)) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains("a part header's name is not ASCII"))
+            }
+            #expect(try await Self.page(client, cookie: alpha).contains("csrf"), "the server still answers")
+            try await client.execute(uri: "/portal/mdf/claims", method: .post, headers: headers, body: body) { response in
+                #expect(response.status == .seeOther)
+            }
+        }
+        #expect(try setup.database.claims().count == 1)
+    }
+
     /// A forged post used to be read whole (32 MB) before its token was looked at.
     @Test("an upload whose csrf field is wrong is refused as soon as that field has arrived, before the rest of the body")
     func earlyRefusal() async throws {

@@ -182,6 +182,7 @@ public enum XLIFF {
 
     /// Parses and checks an XLIFF file against the project; throws without side effects on any problem.
     public static func read(_ data: Data, file: String, project: Project) throws(ImportError) -> Translations {
+        if let problem = XMLInput.problem(data) { throw .malformed(file: file, reason: problem) }
         // XMLDocument recovers from some errors, so a streaming pass decides well-formedness first.
         let checker = WellFormedness()
         let parser = XMLParser(data: data)

@@ -134,6 +134,7 @@ enum SVGCleaner {
     ]
 
     static func clean(_ data: Data) throws(LogoUpload.Refusal) -> (Data, [String]) {
+        if let problem = XMLInput.problem(data) { throw LogoUpload.Refusal(message: "\(problem); export the SVG again") }
         let text = String(decoding: data, as: UTF8.self)
         if text.range(of: "<!DOCTYPE", options: .caseInsensitive) != nil || text.range(of: "<!ENTITY", options: .caseInsensitive) != nil {
             throw LogoUpload.Refusal(message: "the SVG has a DOCTYPE or entity declarations, which logos may not have; export it again without them")
