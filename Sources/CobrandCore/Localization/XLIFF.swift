@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 
 /// The translation exchange with agencies: XLIFF 2.0 out, XLIFF 2.0 or 1.2 in.
 ///
@@ -182,45 +179,37 @@ public enum XLIFF {
 
     /// Parses and checks an XLIFF file against the project; throws without side effects on any problem.
     public static func read(_ data: Data, file: String, project: Project) throws(ImportError) -> Translations {
-        if let problem = XMLInput.problem(data) { throw .malformed(file: file, reason: problem) }
-        // XMLDocument recovers from some errors, so a streaming pass decides well-formedness first.
-        let checker = WellFormedness()
-        let parser = XMLParser(data: data)
-        parser.delegate = checker
-        guard parser.parse(), checker.error == nil, checker.depth == 0, checker.sawRoot else {
-            let reason = checker.error ?? (parser.parserError as NSError?)?.localizedDescription ?? "the document ends before its elements are closed"
-            throw .malformed(file: file, reason: "line \(parser.lineNumber): \(reason)")
+        let root: XMLTree.Element
+        do { root = try XMLTree.parse(data).root } catch {
+            switch error {
+            case .unreadable(let problem): throw .malformed(file: file, reason: problem)
+            case .doctype: throw .malformed(file: file, reason: "the file has a DOCTYPE or entity declarations, which XLIFF does not need; export it again")
+            case let .malformed(line, reason): throw .malformed(file: file, reason: "line \(line): \(reason)")
+            }
         }
-        let document: XMLDocument
-        do { document = try XMLDocument(data: data, options: []) } catch {
-            throw .malformed(file: file, reason: (error as NSError).localizedDescription)
-        }
-        guard let root = document.rootElement(), root.localName == "xliff" else {
-            throw .malformed(file: file, reason: "the root element is not <xliff>")
-        }
-        let version = attribute(root, "version") ?? ""
+        guard root.localName == "xliff" else { throw .malformed(file: file, reason: "the root element is not <xliff>") }
+        let version = root.attribute("version") ?? ""
         let defaultLocale = project.config.defaultLocale
-        var units: [(id: String, source: XMLElement?, target: XMLElement?, state: State)] = []
+        var units: [(id: String, source: XMLTree.Element?, target: XMLTree.Element?, state: State)] = []
         let targetText: String
         let sourceText: String
         switch version {
         case "2.0", "2.1", "2.2":
-            sourceText = attribute(root, "srcLang") ?? ""
-            targetText = attribute(root, "trgLang") ?? ""
-            for unit in elements(root, named: "unit") {
-                let segment = elements(unit, named: "segment").first
-                let state = State(rawValue: segment.flatMap { attribute($0, "state") } ?? "") ?? .translated
-                units.append((attribute(unit, "id") ?? "", segment.flatMap { elements($0, named: "source").first },
-                              segment.flatMap { elements($0, named: "target").first }, state))
+            sourceText = root.attribute("srcLang") ?? ""
+            targetText = root.attribute("trgLang") ?? ""
+            for unit in root.descendants(named: "unit") {
+                let segment = unit.descendants(named: "segment").first
+                let state = State(rawValue: segment?.attribute("state") ?? "") ?? .translated
+                units.append((unit.attribute("id") ?? "", segment?.descendants(named: "source").first, segment?.descendants(named: "target").first, state))
             }
         case "1.2", "1.1":
-            let fileElement = elements(root, named: "file").first
-            sourceText = fileElement.flatMap { attribute($0, "source-language") } ?? ""
-            targetText = fileElement.flatMap { attribute($0, "target-language") } ?? ""
-            for unit in elements(root, named: "trans-unit") {
-                let target = elements(unit, named: "target").first
-                units.append((attribute(unit, "resname") ?? attribute(unit, "id") ?? "", elements(unit, named: "source").first, target,
-                              state12(target.flatMap { attribute($0, "state") }, approved: attribute(unit, "approved") == "yes")))
+            let fileElement = root.descendants(named: "file").first
+            sourceText = fileElement?.attribute("source-language") ?? ""
+            targetText = fileElement?.attribute("target-language") ?? ""
+            for unit in root.descendants(named: "trans-unit") {
+                let target = unit.descendants(named: "target").first
+                units.append((unit.attribute("resname") ?? unit.attribute("id") ?? "", unit.descendants(named: "source").first, target,
+                              state12(target?.attribute("state"), approved: unit.attribute("approved") == "yes")))
             }
         default:
             throw .unsupportedVersion(file: file, version: version)
@@ -277,71 +266,39 @@ public enum XLIFF {
     }
 
     /// ph id to placeholder name, from a source element's `<ph>`/`<x>` (via `equiv`/`equiv-text`/`disp`).
-    static func placeholderNames(_ element: XMLElement?) -> [String: String] {
+    static func placeholderNames(_ element: XMLTree.Element?) -> [String: String] {
         var names: [String: String] = [:]
-        guard let element else { return names }
-        for child in descendants(element) where ["ph", "x"].contains(child.localName ?? "") {
-            if let id = attribute(child, "id"), let name = placeholderName(child) { names[id] = name }
+        for child in (element?.descendants(named: "ph") ?? []) + (element?.descendants(named: "x") ?? []) {
+            if let id = child.attribute("id"), let name = placeholderName(child) { names[id] = name }
         }
         return names
     }
 
-    static func placeholderName(_ element: XMLElement) -> String? {
-        let raw = attribute(element, "equiv") ?? attribute(element, "equiv-text") ?? attribute(element, "disp")
-            ?? (element.stringValue?.isEmpty == false ? element.stringValue : nil)
+    static func placeholderName(_ element: XMLTree.Element) -> String? {
+        let raw = element.attribute("equiv") ?? element.attribute("equiv-text") ?? element.attribute("disp")
+            ?? (element.text.isEmpty ? nil : element.text)
         guard let raw, raw.hasPrefix("{"), raw.hasSuffix("}") else { return nil }
         return String(raw.dropFirst().dropLast())
     }
 
     /// A target element back to message text: text kept, `<ph>`/`<x>` to `{name}`, `<mrk>`/`<g>` to their text.
-    static func message(_ element: XMLElement, placeholders: [String: String], file: String, unit: String) throws(ImportError) -> String {
+    static func message(_ element: XMLTree.Element, placeholders: [String: String], file: String, unit: String) throws(ImportError) -> String {
         var text = ""
-        for node in element.children ?? [] {
-            if node.kind == .text {
-                text += node.stringValue ?? ""
-            } else if let child = node as? XMLElement {
-                switch child.localName ?? "" {
-                case "ph", "x":
-                    guard let name = placeholderName(child) ?? attribute(child, "id").flatMap({ placeholders[$0] }) else {
-                        throw .placeholders(file: file, unit: unit, reason: "a <\(child.localName ?? "ph")> in the target matches no placeholder of the source")
-                    }
-                    text += "{\(name)}"
-                default:
-                    text += try message(child, placeholders: placeholders, file: file, unit: unit)
+        for node in element.children {
+            switch node {
+            case .text(let part):
+                text += part
+            case .element(let child) where child.localName == "ph" || child.localName == "x":
+                guard let name = placeholderName(child) ?? child.attribute("id").flatMap({ placeholders[$0] }) else {
+                    throw .placeholders(file: file, unit: unit, reason: "a <\(child.localName)> in the target matches no placeholder of the source")
                 }
+                text += "{\(name)}"
+            case .element(let child):
+                text += try message(child, placeholders: placeholders, file: file, unit: unit)
+            case .comment, .instruction:
+                continue
             }
         }
         return text
-    }
-
-    /// Counts open elements and records parse errors during a streaming pass.
-    final class WellFormedness: NSObject, XMLParserDelegate {
-        var depth = 0
-        var sawRoot = false
-        var error: String?
-
-        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
-            depth += 1
-            sawRoot = true
-        }
-
-        func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) { depth -= 1 }
-
-        func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
-            error = error ?? (parseError as NSError).localizedDescription
-        }
-    }
-
-    // FoundationXML's attribute(forName:) misses attributes on elements in a default namespace: read them by name.
-    static func attribute(_ element: XMLElement, _ name: String) -> String? {
-        element.attributes?.first { $0.name == name || $0.localName == name }?.stringValue
-    }
-
-    static func elements(_ element: XMLElement, named name: String) -> [XMLElement] {
-        descendants(element).filter { $0.localName == name }
-    }
-
-    static func descendants(_ element: XMLElement) -> [XMLElement] {
-        (element.children ?? []).compactMap { $0 as? XMLElement }.flatMap { [$0] + descendants($0) }
     }
 }

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 
 /// A partner's uploaded logo, checked by content: PNG and JPEG by their signature and pixel size, SVG
 /// parsed and cleaned of anything that runs or fetches (scripts, event handlers, `foreignObject`, external
@@ -134,74 +131,63 @@ enum SVGCleaner {
     ]
 
     static func clean(_ data: Data) throws(LogoUpload.Refusal) -> (Data, [String]) {
-        if let problem = XMLInput.problem(data) { throw LogoUpload.Refusal(message: "\(problem); export the SVG again") }
-        let text = String(decoding: data, as: UTF8.self)
-        if text.range(of: "<!DOCTYPE", options: .caseInsensitive) != nil || text.range(of: "<!ENTITY", options: .caseInsensitive) != nil {
-            throw LogoUpload.Refusal(message: "the SVG has a DOCTYPE or entity declarations, which logos may not have; export it again without them")
+        var tree: XMLTree
+        do { tree = try XMLTree.parse(data) } catch {
+            switch error {
+            case .unreadable(let problem): throw LogoUpload.Refusal(message: "\(problem); export the SVG again")
+            case .doctype:
+                throw LogoUpload.Refusal(message: "the SVG has a DOCTYPE or entity declarations, which logos may not have; export it again without them")
+            case .malformed: throw LogoUpload.Refusal(message: "the SVG is not well-formed XML; export it again")
+            }
         }
-        // XMLDocument repairs broken markup; the strict parser says whether it was well-formed.
-        let document: XMLDocument
-        do {
-            let parser = XMLParser(data: data)
-            // On Linux parse() can answer true for a broken document; parserError tells.
-            guard parser.parse(), parser.parserError == nil else { throw LogoUpload.Refusal(message: "") }
-            document = try XMLDocument(data: data, options: [.nodeLoadExternalEntitiesNever])
-        } catch {
-            throw LogoUpload.Refusal(message: "the SVG is not well-formed XML; export it again")
-        }
-        guard let root = document.rootElement(), root.localName?.lowercased() == "svg" else {
-            throw LogoUpload.Refusal(message: "the file's root element is not <svg>")
-        }
-        var removed: [String] = []
-        for node in document.children ?? [] where node.kind == .processingInstruction {
-            removed.append("the <?\(node.name ?? "")?> instruction")
-            node.detach()
-        }
-        clean(root, removed: &removed)
-        var output = document.xmlData(options: [])
-        if output.isEmpty { output = data }
+        guard tree.root.localName.lowercased() == "svg" else { throw LogoUpload.Refusal(message: "the file's root element is not <svg>") }
+        var removed = tree.instructions.map { "the <?\($0)?> instruction" }
+        tree.root = clean(tree.root, removed: &removed)
         var seen: Set<String> = []
-        return (output, removed.filter { seen.insert($0).inserted })
+        return (tree.data, removed.filter { seen.insert($0).inserted })
     }
 
-    static func clean(_ element: XMLElement, removed: inout [String]) {
-        for attribute in element.attributes ?? [] {
-            let name = attribute.name ?? ""
-            let value = attribute.stringValue ?? ""
+    static func clean(_ element: XMLTree.Element, removed: inout [String]) -> XMLTree.Element {
+        var element = element
+        element.attributes = element.attributes.filter { attribute in
+            let name = attribute.name
             let parts = name.lowercased().split(separator: ":")
             let local = parts.last.map(String.init) ?? ""
             let prefix = parts.count > 1 ? String(parts[0]) : nil
             // Namespace declarations are no content; xlink: and xml: are the only prefixes SVG needs.
-            if prefix == "xmlns" || name.lowercased() == "xmlns" { continue }
+            if prefix == "xmlns" || name.lowercased() == "xmlns" { return true }
             let allowed = attributes.contains(local) && (prefix == nil || prefix == "xlink" || (prefix == "xml" && local == "space"))
             if !allowed {
                 removed.append(local.hasPrefix("on") ? "the \(name) attribute" : "the \(name) attribute (not used for drawing)")
-            } else if local == "href", !isInternal(value) {
-                removed.append("the external reference \(name)=\"\(value.prefix(80))\"")
-            } else if local == "style" ? !isSafeCSS(value) : value.lowercased().contains("url(") && !isSafeCSS(value) {
+            } else if local == "href", !isInternal(attribute.value) {
+                removed.append("the external reference \(name)=\"\(attribute.value.prefix(80))\"")
+            } else if local == "style" ? !isSafeCSS(attribute.value) : attribute.value.lowercased().contains("url(") && !isSafeCSS(attribute.value) {
                 removed.append("the \(name) attribute")
             } else {
-                continue
+                return true
             }
-            attribute.detach()
+            return false
         }
-        for child in element.children ?? [] {
-            if child.kind == .processingInstruction || child.kind == .comment {
-                child.detach()
-                continue
-            }
-            guard let child = child as? XMLElement else { continue }
-            let name = child.localName?.lowercased() ?? ""
-            if !elements.contains(name) {
-                removed.append("a <\(child.localName ?? name)> element")
-                child.detach()
-            } else if name == "style", !isSafeCSS(child.stringValue ?? "") {
-                removed.append("a <style> element that loads from elsewhere or uses escapes")
-                child.detach()
-            } else {
-                clean(child, removed: &removed)
+        element.children = element.children.compactMap { node in
+            switch node {
+            case .text: return node
+            case .comment: return nil
+            case .instruction(let target):
+                removed.append("the <?\(target)?> instruction")
+                return nil
+            case .element(let child):
+                let name = child.localName.lowercased()
+                if !elements.contains(name) {
+                    removed.append("a <\(child.localName)> element")
+                    return nil
+                } else if name == "style", !isSafeCSS(child.text) {
+                    removed.append("a <style> element that loads from elsewhere or uses escapes")
+                    return nil
+                }
+                return .element(clean(child, removed: &removed))
             }
         }
+        return element
     }
 
     /// A reference inside the document (`#id`) or an embedded raster image.
