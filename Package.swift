@@ -26,13 +26,14 @@ let package = Package(
     targets: [
         /// CLDR plural rules from Debian's ICU (apt: libicu-dev), behind a C interface without ICU types.
         .target(name: "CPluralRules", linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc")]),
-        /// libxml2 (apt: libxml2-dev) for SVG logos and XLIFF: Foundation's XMLDocument leaks on Linux.
-        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        /// libxml2 (apt: libxml2-dev) for SVG logos and XLIFF, behind a C interface without libxml2 types:
+        /// Foundation's XMLDocument leaks on Linux, and libxml2's headers clash with Foundation's ICU module.
+        .target(name: "CXMLTree", cSettings: [.unsafeFlags(["-I/usr/include/libxml2"])], linkerSettings: [.linkedLibrary("xml2")]),
         /// Pure core: model, validation, rendering, bundle assembly. No file system, clock or network.
         .target(
             name: "CobrandCore",
             dependencies: [
-                "CPluralRules", "CLibXML2",
+                "CPluralRules", "CXMLTree",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),

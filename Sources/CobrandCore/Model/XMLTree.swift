@@ -1,4 +1,4 @@
-import CLibXML2
+import CXMLTree
 import Foundation
 
 /// An XML document as values, read by libxml2 itself. Foundation's `XMLDocument` leaks every document it parses
@@ -90,25 +90,23 @@ struct XMLTree: Equatable, Sendable {
             throw .doctype
         }
         guard data.count < Int(Int32.max) else { throw .unreadable("the file is too large") }
-        _ = initialized
-        guard let context = xmlNewParserCtxt() else { throw .unreadable("out of memory") }
-        defer { xmlFreeParserCtxt(context) }
-        let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue | XML_PARSE_NOCDATA.rawValue)
+        var line: Int32 = 0
+        var message = [CChar](repeating: 0, count: 256)
         let document = data.withUnsafeBytes { bytes in
-            xmlCtxtReadMemory(context, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil, "UTF-8", options)
+            cobrand_xml_parse(bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count), &line, &message, Int32(message.count))
         }
         guard let document else {
-            let error = xmlCtxtGetLastError(context)
-            let reason = error.flatMap { $0.pointee.message.map { String(cString: $0) } }?.trimmingCharacters(in: .whitespacesAndNewlines)
-            throw .malformed(line: Int(error?.pointee.line ?? 0), reason: reason ?? "not well-formed")
+            let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            throw .malformed(line: Int(line), reason: reason.isEmpty ? "not well-formed" : reason)
         }
-        defer { xmlFreeDoc(document) }
+        defer { cobrand_xml_free(document) }
         var instructions: [String] = []
         var root: Element?
-        for node in siblings(document.pointee.children) {
-            switch node.pointee.type {
-            case XML_ELEMENT_NODE: root = element(node)
-            case XML_PI_NODE: instructions.append(string(node.pointee.name))
+        for node in siblings(cobrand_xml_children(document)) {
+            switch cobrand_xml_kind(node) {
+            case Int32(COBRAND_XML_ELEMENT): root = element(node)
+            case Int32(COBRAND_XML_INSTRUCTION): instructions.append(string(cobrand_xml_name(node)))
             default: continue
             }
         }
@@ -116,47 +114,44 @@ struct XMLTree: Equatable, Sendable {
         return XMLTree(instructions: instructions, root: root)
     }
 
-    /// libxml2 asks to be initialised once before threads share it.
-    private static let initialized: Void = xmlInitParser()
-
-    private static func element(_ node: xmlNodePtr) -> Element {
+    private static func element(_ node: UnsafeRawPointer) -> Element {
         var attributes: [Attribute] = []
-        var namespace = node.pointee.nsDef
-        while let declaration = namespace {
-            let prefix = declaration.pointee.prefix.map { "xmlns:" + string($0) } ?? "xmlns"
-            attributes.append(Attribute(name: prefix, value: string(declaration.pointee.href)))
-            namespace = declaration.pointee.next
+        var declaration = cobrand_xml_namespaces(node)
+        while let current = declaration {
+            let name = cobrand_xml_namespace_prefix(current).map { "xmlns:" + String(cString: $0) } ?? "xmlns"
+            attributes.append(Attribute(name: name, value: string(cobrand_xml_namespace_uri(current))))
+            declaration = cobrand_xml_next_namespace(current)
         }
-        var property = node.pointee.properties
-        while let attribute = property {
-            let value = siblings(attribute.pointee.children).map { string($0.pointee.content) }.joined()
-            attributes.append(Attribute(name: qualified(attribute.pointee.name, attribute.pointee.ns), value: value))
-            property = attribute.pointee.next
+        var attribute = cobrand_xml_attributes(node)
+        while let current = attribute {
+            let value = siblings(cobrand_xml_attribute_children(current)).map { string(cobrand_xml_content($0)) }.joined()
+            attributes.append(Attribute(name: qualified(cobrand_xml_attribute_name(current), cobrand_xml_attribute_prefix(current)), value: value))
+            attribute = cobrand_xml_next_attribute(current)
         }
-        let children: [Node] = siblings(node.pointee.children).compactMap { child in
-            switch child.pointee.type {
-            case XML_ELEMENT_NODE: .element(element(child))
-            case XML_TEXT_NODE, XML_CDATA_SECTION_NODE: .text(string(child.pointee.content))
-            case XML_COMMENT_NODE: .comment(string(child.pointee.content))
-            case XML_PI_NODE: .instruction(string(child.pointee.name))
+        let children: [Node] = siblings(cobrand_xml_children(node)).compactMap { child in
+            switch Int(cobrand_xml_kind(child)) {
+            case COBRAND_XML_ELEMENT: .element(element(child))
+            case COBRAND_XML_TEXT, COBRAND_XML_CDATA: .text(string(cobrand_xml_content(child)))
+            case COBRAND_XML_COMMENT: .comment(string(cobrand_xml_content(child)))
+            case COBRAND_XML_INSTRUCTION: .instruction(string(cobrand_xml_name(child)))
             default: nil
             }
         }
-        return Element(name: qualified(node.pointee.name, node.pointee.ns), attributes: attributes, children: children)
+        return Element(name: qualified(cobrand_xml_name(node), cobrand_xml_prefix(node)), attributes: attributes, children: children)
     }
 
-    private static func siblings(_ first: xmlNodePtr?) -> [xmlNodePtr] {
-        var nodes: [xmlNodePtr] = []
+    private static func siblings(_ first: UnsafeRawPointer?) -> [UnsafeRawPointer] {
+        var nodes: [UnsafeRawPointer] = []
         var node = first
-        while let current = node { nodes.append(current); node = current.pointee.next }
+        while let current = node { nodes.append(current); node = cobrand_xml_next(current) }
         return nodes
     }
 
-    private static func qualified(_ name: UnsafePointer<xmlChar>?, _ namespace: xmlNsPtr?) -> String {
-        namespace?.pointee.prefix.map { string($0) + ":" + string(name) } ?? string(name)
+    private static func qualified(_ name: UnsafePointer<CChar>?, _ prefix: UnsafePointer<CChar>?) -> String {
+        prefix.map { string($0) + ":" + string(name) } ?? string(name)
     }
 
-    private static func string(_ text: UnsafePointer<xmlChar>?) -> String {
+    private static func string(_ text: UnsafePointer<CChar>?) -> String {
         text.map { String(cString: $0) } ?? ""
     }
 
