@@ -30,14 +30,21 @@ struct ColorTests {
         #expect(Color(hex: "#333333")!.accessible(against: .black).contrast(with: .black) >= 4.5)
     }
 
-    @Test("the partner brand reports what it changed")
-    func brand() {
-        let partner = Partner(id: "p", name: "P", locales: [], primaryColor: Color(hex: "#FFD23F"), accentColor: Color(hex: "#C0392B"))
+    /// A light colour keeps its hue with dark text; only a colour no text colour can sit on is shifted.
+    @Test("a partner primary gets the readable text colour first and is shifted only when neither text passes", arguments: [
+        ("#FFD23F", "#FFD23F", "#1A1A1A",
+         "#FFD23F has contrast 1.44:1 against #FFFFFF text (WCAG AA needs 4.5:1); kits keep it and write #1A1A1A text on it (12.05:1). Set colors.on_primary or pick another colour to silence this."),
+        ("#1F3A93", "#1F3A93", "#FFFFFF", nil),
+        ("#808080", "#767676", "#FFFFFF",
+         "#808080 has contrast 3.95:1 against #FFFFFF (WCAG AA needs 4.5:1); kits use #767676 instead. Pick a darker or lighter colour to silence this."),
+    ] as [(String, String, String, String?)])
+    func brand(requested: String, primary: String, onPrimary: String, message: String?) {
+        let partner = Partner(id: "p", name: "P", locales: [], primaryColor: Color(hex: requested), accentColor: Color(hex: "#C0392B"))
         let brand = PartnerBrand(partner: partner, colors: ProjectConfig.Colors())
-        #expect(brand.primary == Color(hex: "#8C7423"))
+        #expect(brand.primary == Color(hex: primary))
+        #expect(brand.onPrimary == Color(hex: onPrimary))
+        #expect(brand.primary.contrast(with: brand.onPrimary) >= Color.minimumContrast)
         #expect(brand.accent == Color(hex: "#C0392B"))
-        #expect(brand.adjustments.map(\.message) == [
-            "#FFD23F has contrast 1.44:1 against #FFFFFF (WCAG AA needs 4.5:1); kits use #8C7423 instead. Pick a darker or lighter colour to silence this.",
-        ])
+        #expect(brand.adjustments.map(\.message) == (message.map { [$0] } ?? []))
     }
 }

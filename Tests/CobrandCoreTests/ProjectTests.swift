@@ -110,7 +110,7 @@ struct ProjectTests {
     func contrastWarning() throws {
         let project = try Fixture.loaded(["Assets/partners.csv": Fixture.rosterHeader + "\nalpha,Alpha,en-US,,,#FFD23F,,,a@alpha.example,,1 Road,,\n"])
         #expect(Validator.check(project).filter { $0.file == "Assets/partners.csv" } == [
-            .warning("Assets/partners.csv", line: 2, field: "primary_color", "#FFD23F has contrast 1.44:1 against #FFFFFF (WCAG AA needs 4.5:1); kits use #8C7423 instead. Pick a darker or lighter colour to silence this."),
+            .warning("Assets/partners.csv", line: 2, field: "primary_color", "#FFD23F has contrast 1.44:1 against #FFFFFF text (WCAG AA needs 4.5:1); kits keep it and write #1A1A1A text on it (12.05:1). Set colors.on_primary or pick another colour to silence this."),
         ])
     }
 }

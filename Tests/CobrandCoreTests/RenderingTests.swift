@@ -90,12 +90,12 @@ struct RenderingTests {
         #expect(project?.partners.map(\.id) == ["beta"])
     }
 
-    @Test("a low-contrast partner colour is replaced in the output")
+    @Test("a light partner colour keeps its hue with dark text on it in the output")
     func contrast() throws {
         let roster = Fixture.rosterHeader + "\nalpha,Alpha,en-US,,,#FFD23F,,,a@alpha.example,,1 Road,,\n"
         let html = try text(try kit("alpha", "en-US", changes: ["Assets/partners.csv": roster]), "landing/index.html")
-        #expect(html.contains("style=\"background:#8C7423;color:#FFFFFF\""))
-        #expect(!html.contains("#FFD23F"))
+        #expect(html.contains("style=\"background:#FFD23F;color:#1A1A1A\""))
+        #expect(!html.contains("#8C7423"))
     }
 
     @Test("the landing form posts to the lead API with the kit's hidden fields")

@@ -166,8 +166,8 @@ struct PortalSelfServiceTests {
             #expect(form.contains("Waiting for approval: <bdi>#FFD23F</bdi>"))
             let pendingPreview = try await PortalMDFTests.page(client, cookie: cookie, uri: "/portal/preview/pending/launch/en-US/landing/index.html")
             let currentPreview = try await PortalMDFTests.page(client, cookie: cookie, uri: "/portal/preview/current/launch/en-US/landing/index.html")
-            // The contrast check replaces the too-light yellow with a shade that passes, in the preview as in a build.
-            #expect(pendingPreview.contains("background:#8C7423") && !currentPreview.contains("background:#8C7423"))
+            // The contrast rule keeps the yellow and writes dark text on it, in the preview as in a build.
+            #expect(pendingPreview.contains("background:#FFD23F;color:#1A1A1A") && !currentPreview.contains("background:#FFD23F"))
             #expect(form.contains("id=\"profile-primary_color\""))
         }
         #expect(try setup.database.overrides()["alpha"]?.profile["primary_color"] == nil)
