@@ -28,12 +28,15 @@ let package = Package(
         .target(name: "CPluralRules", linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc")]),
         /// libxml2 (apt: libxml2-dev) for SVG logos and XLIFF, behind a C interface without libxml2 types:
         /// Foundation's XMLDocument leaks on Linux, and libxml2's headers clash with Foundation's ICU module.
+        /// librsvg and cairo (apt: librsvg2-dev) rasterise SVG logos and artwork for email and social images.
+        .systemLibrary(name: "CLibRsvg", pkgConfig: "librsvg-2.0", providers: [.apt(["librsvg2-dev"])]),
+        .target(name: "CRaster", dependencies: ["CLibRsvg"]),
         .target(name: "CXMLTree", cSettings: [.unsafeFlags(["-I/usr/include/libxml2"])], linkerSettings: [.linkedLibrary("xml2")]),
         /// Pure core: model, validation, rendering, bundle assembly. No file system, clock or network.
         .target(
             name: "CobrandCore",
             dependencies: [
-                "CPluralRules", "CXMLTree",
+                "CPluralRules", "CXMLTree", "CRaster",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),

@@ -9,6 +9,9 @@ element.
 
 Needs Debian's chromium and chromium-driver, and PyPI's selenium (.ci/run installs them).
 """
+import email
+import email.policy
+import glob
 import http.cookiejar
 import json
 import os
@@ -20,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 import zipfile
 from datetime import date
@@ -86,6 +90,48 @@ def submit(driver, selector):
 def console_errors(driver, page):
     errors = [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
     check(not errors, f"{page}: no JavaScript errors or failed loads" + (f" (got {errors})" if errors else ""))
+
+
+def email_images(driver, base, kits):
+    """Every image of every email (ESP HTML and .eml) is answered by the running server as PNG or JPEG,
+    immutable; and the kit preview, opened from disk with the server's images out of reach, still shows them."""
+    sources = set()
+    for path in glob.glob(os.path.join(kits, "**", "*.eml"), recursive=True):
+        message = email.message_from_bytes(open(path, "rb").read(), policy=email.policy.default)
+        for html in (message.get_body(("html",)).get_content(), open(path[:-4] + ".html", encoding="utf-8").read()):
+            sources.update(re.findall(r'<img src="([^"]+)"', html))
+    check(sources, f"email images: the emails have images ({len(sources)})")
+    for src in sorted(sources):
+        if "/t/o/" in src:
+            continue  # the open pixel, checked by the tracking tests
+        try:
+            with urllib.request.urlopen(src, timeout=5) as answer:
+                kind, cache = answer.headers["Content-Type"], answer.headers["Cache-Control"]
+                ok = answer.status == 200 and kind in ("image/png", "image/jpeg") and "immutable" in cache
+        except OSError as error:
+            ok, kind, cache = False, str(error), ""
+        check(ok and src.startswith(base + "/a/"), f"email images: {src} answers 200 image/png|jpeg, immutable ({kind}, {cache})")
+    for escape in ("/a/..%2Fcobrand.db", "/a/" + "0" * 64 + ".svg", "/a/" + "G" * 64 + ".png"):
+        try:
+            urllib.request.urlopen(base + escape, timeout=5)
+            check(False, f"email images: {escape} is refused")
+        except urllib.error.HTTPError as error:
+            check(error.code == 404, f"email images: {escape} is refused with 404 ({error.code})")
+    preview = os.path.join(kits, "cloud-migration", "acme-cloud", "en-US", "index.html")
+    driver.get("file://" + preview)
+    frames = driver.find_elements(By.CSS_SELECTOR, "iframe[srcdoc]")
+    loaded = []
+    for frame in frames:
+        driver.execute_script("arguments[0].scrollIntoView()", frame)
+        driver.switch_to.frame(frame)
+        WebDriverWait(driver, 10).until(lambda d: d.execute_script(
+            "return Array.from(document.images).every(i => i.complete)"))
+        loaded += driver.execute_script(
+            "return Array.from(document.images).filter(i => !i.src.includes('/t/o/')).map(i => [i.getAttribute('src'), i.naturalWidth > 0])")
+        driver.switch_to.default_content()
+    broken = [src for src, ok in loaded if not ok]
+    check(frames and loaded and not broken, f"preview: {len(loaded)} email images in {len(frames)} emails load from the kit"
+          + (f" (broken: {broken})" if broken else ""))
 
 
 def portal(driver, base, token, page):
@@ -236,6 +282,7 @@ def main():
                 driver.quit()
             driver = browser(javascript)
             portal(driver, base, token, "portal" if javascript else "portal (JavaScript off)")
+        email_images(driver, base, os.path.join(project, "Output", "kits"))
 
         # The admin usage page shows the downloads just made, with CSV and JSON links.
         driver.get(base + "/admin")

@@ -4,7 +4,8 @@ csv for every .csv, icalendar for every .ics, feedparser for every Atom feed, ht
 
     python3 .ci/check-kits.py Output
 """
-import csv, email, email.policy, glob, json, os, sys, zipfile, hashlib
+import csv, email, email.policy, glob, json, os, re, sys, zipfile, hashlib
+from html.parser import HTMLParser
 
 root = sys.argv[1] if len(sys.argv) > 1 else "Output"
 failures = []
@@ -38,7 +39,46 @@ for kit in index["kits"]:
         if len(z.namelist()) != kit["files"]:
             fail(kit["bundle"], f"{len(z.namelist())} entries, index.json says {kit['files']}")
 
+class ImageSources(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.sources = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.sources.append(dict(attrs))
+
+
+def check_email_images(path, html, cids=()):
+    """Every image of an email loads in an inbox: an https URL of a file in <out>/a/ named by its
+    sha256, PNG or JPEG, with width and height; or a cid: of a part of the message."""
+    parser = ImageSources()
+    parser.feed(html)
+    for image in parser.sources:
+        count("email images")
+        src = image.get("src", "")
+        if src.startswith("cid:"):
+            if src[4:] not in cids:
+                fail(path, f"image {src} has no MIME part")
+            continue
+        match = re.fullmatch(r"https://[^/]+(?:/[^?#]*)?/a/([0-9a-f]{64})\.(png|jpg)", src)
+        if not match:
+            fail(path, f"image {src} is not an https URL of a content-addressed PNG or JPEG")
+            continue
+        served = os.path.join(root, "a", f"{match[1]}.{match[2]}")
+        if not os.path.exists(served):
+            fail(path, f"image {src}: {served} does not exist")
+            continue
+        data = open(served, "rb").read()
+        magic = b"\x89PNG\r\n\x1a\n" if match[2] == "png" else b"\xff\xd8\xff"
+        if hashlib.sha256(data).hexdigest() != match[1] or not data.startswith(magic):
+            fail(path, f"image {src}: its file is not the {match[2].upper()} its name says")
+        if not image.get("width", "").isdigit() or not image.get("height", "").isdigit():
+            fail(path, f"image {src} lacks a numeric width and height")
+
+
 for path in glob.glob(os.path.join(root, "kits", "**", "*.eml"), recursive=True):
+    check_email_images(path[:-4] + ".html", open(path[:-4] + ".html", encoding="utf-8").read())
     count("eml")
     msg = email.message_from_bytes(open(path, "rb").read(), policy=email.policy.strict)
     defects = list(msg.defects) + [d for part in msg.walk() for d in part.defects]
@@ -59,6 +99,8 @@ for path in glob.glob(os.path.join(root, "kits", "**", "*.eml"), recursive=True)
     html = msg.get_body(("html",)).get_content()
     if len(html.encode()) > 102 * 1024:
         fail(path, "HTML part over 102 KB")
+    cids = [str(part["Content-ID"] or "").strip("<>") for part in msg.walk()]
+    check_email_images(path, html, cids)
 
 for path in glob.glob(os.path.join(root, "kits", "**", "*.csv"), recursive=True):
     count("csv")

@@ -26,9 +26,9 @@ public enum Fixture {
 
             """,
         "Assets/partners.csv": roster,
-        "Assets/partners/alpha.svg": "<svg xmlns=\"http://www.w3.org/2000/svg\"><rect width=\"4\" height=\"4\"/></svg>\n",
-        "Assets/partners/beta-logo.svg": "<svg xmlns=\"http://www.w3.org/2000/svg\"><circle r=\"4\"/></svg>\n",
-        "Assets/brand/logo.svg": "<svg xmlns=\"http://www.w3.org/2000/svg\"><text>V</text></svg>\n",
+        "Assets/partners/alpha.svg": "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 4 4\"><rect width=\"4\" height=\"4\"/></svg>\n",
+        "Assets/partners/beta-logo.svg": "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"-4 -4 8 8\"><circle r=\"4\"/></svg>\n",
+        "Assets/brand/logo.svg": "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 40 20\"><text y=\"16\">V</text></svg>\n",
         "Locales/en-US/messages.yaml": """
             legal:
               notice: "{partner.name} is a {vendor.name} partner."

@@ -47,9 +47,9 @@ struct CommandTests {
         try Fixture.write(to: folder)
         let first = try cobrand("build", "--project", folder.path)
         #expect(first.status == 0)
-        #expect(first.stdout.hasPrefix("Built 3 kits (3 rendered, 0 unchanged), 27 files, "))
+        #expect(first.stdout.hasPrefix("Built 3 kits (3 rendered, 0 unchanged), 30 files, "))
         let second = try cobrand("build", "--project", folder.path, "--jobs", "1")
-        #expect(second.stdout.hasPrefix("Built 3 kits (0 rendered, 3 unchanged), 27 files, "))
+        #expect(second.stdout.hasPrefix("Built 3 kits (0 rendered, 3 unchanged), 30 files, "))
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("Output/index.json").path))
     }
 
@@ -120,7 +120,7 @@ struct CommandTests {
         #expect(try cobrand("init", folder.path).status == 0)
         let build = try cobrand("build", "--project", folder.path)
         #expect(build.status == 0)
-        #expect(build.stdout.hasPrefix("Built 1 kits (1 rendered, 0 unchanged), 8 files, "))
+        #expect(build.stdout.hasPrefix("Built 1 kits (1 rendered, 0 unchanged), 9 files, "))
         let again = try cobrand("init", folder.path)
         #expect(again.status == 1)
         #expect(again.stderr == "error: \(folder.path) exists and is not empty; choose a new folder name\n")
@@ -181,7 +181,7 @@ struct CommandTests {
         let betaBefore = try Data(contentsOf: betaZip)
 
         let database = try AppDatabase.open(path: folder.appendingPathComponent("cobrand.sqlite").path)
-        let logo = try LogoUpload(filename: "mine.svg", data: Data("<svg xmlns=\"http://www.w3.org/2000/svg\"><rect width=\"2\" height=\"2\"/></svg>".utf8),
+        let logo = try LogoUpload(filename: "mine.svg", data: Data("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 2 2\"><rect width=\"2\" height=\"2\"/></svg>".utf8),
                                   maxBytes: 10_000, maxPixels: 1)
         try AppDatabase.store(logo, in: folder.appendingPathComponent("partner-logos"))
         try database.saveChanges(partner: "alpha", [

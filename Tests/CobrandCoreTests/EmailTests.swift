@@ -126,7 +126,9 @@ struct EmailTests {
 
     @Test("content rules stop a template that would break in inboxes", arguments: [
         ("<style>p{color:red}</style><p>x</p>", "has a <style> element; Gmail and Outlook strip them, so put the CSS in style attributes"),
-        ("<img src=\"x.png\">", "has an image without alt text (x.png); add alt=\"...\" (alt=\"\" for decoration)"),
+        ("<img src=\"https://cdn.example/x.png\">", "has an image without alt text (https://cdn.example/x.png); add alt=\"...\" (alt=\"\" for decoration)"),
+        ("<img src=\"x.png\" alt=\"\">", "has an image x.png that cannot be used in an email: it is not a file of the kit; put it under Assets/ and list it in the campaign's assets"),
+        ("<img src=\"https://cdn.example/x.svg\" alt=\"\">", "has an SVG image https://cdn.example/x.svg, which Gmail's web client and Outlook for Windows do not show (caniemail: image-svg); use PNG or JPEG"),
         ("<a href=\"https://evil.example/?a=1\">x</a>", "links to https://evil.example/?a=1 without UTM parameters; use a {{links.NAME}} from the campaign manifest"),
         (String(repeating: "<p>padding text</p>", count: 6_000), "is 111 KB; Gmail clips HTML emails over 102 KB, so shorten the template or its images' markup"),
     ])

@@ -99,11 +99,20 @@ struct ProjectTests {
         ("<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>", "contains `onload=`; logos may not carry scripts, remove it"),
         ("<svg><script>alert(1)</script></svg>", "contains `<script`; logos may not carry scripts, remove it"),
         ("GIF89a", "is not an SVG file; export it as SVG or rename it"),
+        ("<svg xmlns=\"http://www.w3.org/2000/svg\"><rect width=\"4\" height=\"4\"/></svg>",
+         "cannot be drawn as PNG for emails and social images (the SVG has no width, height or viewBox); give its <svg> a viewBox, or export it again"),
     ])
     func logos(content: String, message: String) {
         let (project, diagnostics) = Project.load(Fixture.project(["Assets/partners/alpha.svg": content]))
         #expect(diagnostics == [.error("Assets/partners/alpha.svg", message)])
         #expect(project?.partners.map(\.id) == ["beta"])
+    }
+
+    @Test("a vendor SVG that emails show but that cannot be drawn is an error naming the file")
+    func vendorArtwork() {
+        let (_, diagnostics) = Project.load(Fixture.project(["Assets/brand/logo.svg": "<svg xmlns=\"http://www.w3.org/2000/svg\"><text>V</text></svg>"]))
+        #expect(diagnostics == [.error("Assets/brand/logo.svg",
+            "cannot be drawn as PNG for emails and social images (the SVG has no width, height or viewBox); give its <svg> a viewBox, or export it again")])
     }
 
     @Test("validate: contrast fallbacks are warnings on the roster row")

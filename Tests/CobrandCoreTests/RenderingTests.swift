@@ -22,7 +22,7 @@ struct RenderingTests {
     func files() throws {
         let kit = try kit("alpha", "en-US")
         #expect(kit.files.map(\.path) == [
-            "assets/partner-logo.svg", "assets/vendor-logo.svg", "emails/hello.eml", "emails/hello.html", "emails/hello.txt",
+            "assets/partner-logo-4x4.png", "assets/partner-logo.svg", "assets/vendor-logo.svg", "emails/hello.eml", "emails/hello.html", "emails/hello.txt",
             "emails/sequence.csv", "index.html", "landing/index.html", "manifest.json",
         ])
         #expect(try text(kit, "emails/hello.txt") == """

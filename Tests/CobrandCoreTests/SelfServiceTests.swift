@@ -191,6 +191,9 @@ struct SelfServiceTests {
         #expect(throws: LogoUpload.Refusal(message: "the SVG is not well-formed XML; export it again")) {
             try LogoUpload(filename: "l.svg", data: Data("<svg><g></svg>".utf8), maxBytes: 10_000, maxPixels: 1)
         }
+        #expect(throws: LogoUpload.Refusal(message: "the SVG cannot be drawn as PNG for emails and social images (the SVG has no width, height or viewBox); give its <svg> a viewBox, or export it again")) {
+            try LogoUpload(filename: "l.svg", data: Data("<svg xmlns=\"http://www.w3.org/2000/svg\"><rect width=\"4\" height=\"4\"/></svg>".utf8), maxBytes: 10_000, maxPixels: 1)
+        }
     }
 
     /// Each of these once passed the blocklist cleaner.

@@ -41,7 +41,7 @@ struct ProjectFolderTests {
         let loaded = try #require(project, "\(diagnostics)")
         #expect((diagnostics + Validator.check(loaded)) == [])
         let report = try await Builder(project: loaded, output: folder.appendingPathComponent("Output")).build()
-        #expect((report.kits, report.files) == (1, 8))
+        #expect((report.kits, report.files) == (1, 9))
         #expect(throws: Scaffold.ScaffoldError(path: folder.path)) { try Scaffold.write(to: folder) }
     }
 

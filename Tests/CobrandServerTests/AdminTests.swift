@@ -197,7 +197,7 @@ struct AdminChangesTests {
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         let logos = FileManager.default.temporaryDirectory.appendingPathComponent("cobrand-admin-logos-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: logos) }
-        let logo = try LogoUpload(filename: "l.svg", data: Data(#"<svg xmlns="http://www.w3.org/2000/svg"><rect width="2" height="2"/></svg>"#.utf8),
+        let logo = try LogoUpload(filename: "l.svg", data: Data(#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 2 2"><rect width="2" height="2"/></svg>"#.utf8),
                                   maxBytes: 1_000, maxPixels: 1)
         try AppDatabase.store(logo, in: logos)
         let changes = try database.saveChanges(partner: "alpha", [

@@ -195,7 +195,7 @@ struct PortalSelfServiceTests {
     func logoUploads() async throws {
         let setup = try await Setup()
         let hostile = Data("""
-            <svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script><foreignObject><p>x</p></foreignObject>
+            <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4" onload="alert(1)"><script>alert(2)</script><foreignObject><p>x</p></foreignObject>
             <image href="https://evil.example/t.png"/><rect width="4" height="4"/></svg>
             """.utf8)
         try await setup.app.test(.router) { client in

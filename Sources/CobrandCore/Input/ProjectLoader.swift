@@ -217,6 +217,13 @@ var project =         Project(config: config, campaigns: campaigns, templateSour
                 diagnostics.append(.error("Templates/\(campaign.id)/campaign.yaml", field: field, "Assets/\(asset) does not exist; add the file or correct the path"))
             }
         }
+        // Vendor SVGs that emails or posts show are drawn as PNG; one that cannot be is named here, not mid-build.
+        let shown = Set([config.vendor.logo].compactMap { $0 } + campaigns.flatMap(\.assets))
+        for asset in shown.sorted() where asset.lowercased().hasSuffix(".svg") {
+            if let data = assets[asset], let problem = LogoCheck.rasterProblem(data) {
+                diagnostics.append(.error("Assets/\(asset)", problem))
+            }
+        }
     }
 
     /// `Assets/slots/<partner>.yaml`: `campaign: {field: value, locales: {tag: {field: value}}}`;

@@ -60,15 +60,22 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
         /// The https unsubscribe address used in `.eml` files and their `List-Unsubscribe` header;
         /// `{partner}` and `{campaign}` are replaced. Default: `<portal_url>/unsubscribe/{partner}`.
         public var unsubscribeURL: String?
+        /// Where email images are served from, as `<asset_base_url>/a/<sha256>.png`. Default: the portal URL,
+        /// whose `cobrand serve` answers them; a CDN in front of it, or any host the output's `a/` folder is
+        /// copied to, works too.
+        public var assetBaseURL: String?
 
         public init() {}
 
-        enum CodingKeys: String, CodingKey { case unsubscribePlaceholder = "unsubscribe_placeholder", unsubscribeURL = "unsubscribe_url" }
+        enum CodingKeys: String, CodingKey {
+            case unsubscribePlaceholder = "unsubscribe_placeholder", unsubscribeURL = "unsubscribe_url", assetBaseURL = "asset_base_url"
+        }
 
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             unsubscribePlaceholder = try c.decodeIfPresent(String.self, forKey: .unsubscribePlaceholder) ?? unsubscribePlaceholder
             unsubscribeURL = try c.decodeIfPresent(String.self, forKey: .unsubscribeURL)
+            assetBaseURL = try c.decodeIfPresent(String.self, forKey: .assetBaseURL)
         }
     }
 
@@ -213,6 +220,9 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
         (email.unsubscribeURL ?? portalURL.trimmingSuffix("/") + "/unsubscribe/{partner}")
             .replacingOccurrences(of: "{partner}", with: partner).replacingOccurrences(of: "{campaign}", with: campaign)
     }
+
+    /// Where email images are served: `email.asset_base_url`, else the portal URL.
+    public var assetBaseURL: String { (email.assetBaseURL ?? portalURL).trimmingSuffix("/") }
 
     enum CodingKeys: String, CodingKey {
         case vendor, colors, email, leads, deals, crm, mdf, selfService = "self_service", extraBrandTerms = "brand_terms", defaultLocale = "default_locale", trackingBaseURL = "tracking_base_url", portalURL = "portal_url"

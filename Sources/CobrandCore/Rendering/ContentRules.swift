@@ -17,6 +17,15 @@ public enum ContentRules {
         if HTMLScan.tags(named: "style", in: html).count > 0 {
             problems.append("has a <style> element; Gmail and Outlook strip them, so put the CSS in style attributes")
         }
+        for image in HTMLScan.tags(named: "img", in: html) {
+            let src = image["src"] ?? ""
+            let lower = src.lowercased()
+            if !(lower.hasPrefix("https://") || lower.hasPrefix("http://") || lower.hasPrefix("cid:")) {
+                problems.append("has an image at \(src.isEmpty ? "no src" : src) that does not load in an inbox; use an image of the kit's assets, which the build makes absolute")
+            } else if lower.split(separator: "?")[0].hasSuffix(".svg") || lower.hasPrefix("data:image/svg") {
+                problems.append("has an SVG image \(src), which Gmail's web client and Outlook for Windows do not show (caniemail: image-svg); use PNG or JPEG")
+            }
+        }
         return problems + pageProblems(html, tracking: tracking)
     }
 
@@ -58,12 +67,38 @@ public enum ContentRules {
 /// checking our own well-formed output (quoted attributes, no comments hiding tags).
 public enum HTMLScan {
     public static func tags(named name: String, in html: String) -> [[String: String]] {
-        var result: [[String: String]] = []
+        startTags(named: name, in: Array(html.utf8)).map { tag in
+            Dictionary(tag.attributes.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
+        }
+    }
+
+    /// An attribute as written: its lower-cased name and unescaped value.
+    public typealias Attribute = (name: String, value: String)
+
+    /// `html` with every `<name ...>` start tag rebuilt from `transform` of its attributes, in order
+    /// (values unescaped in, escaped out); everything between the tags is kept byte for byte.
+    public static func rewriteTags(named name: String, in html: String, _ transform: ([Attribute]) -> [Attribute]) -> String {
         let bytes = Array(html.utf8)
+        var result: [UInt8] = []
+        var copied = 0
+        for tag in startTags(named: name, in: bytes) {
+            result += bytes[copied..<tag.range.lowerBound]
+            let attributes = transform(tag.attributes).map { " \($0.name)=\"\($0.value.htmlEscaped)\"" }.joined()
+            result += Array("<\(name)\(attributes)>".utf8)
+            copied = tag.range.upperBound
+        }
+        result += bytes[copied...]
+        return String(decoding: result, as: UTF8.self)
+    }
+
+    /// Each start tag called `name`: its byte range, `<` to `>` inclusive, and its attributes in order.
+    static func startTags(named name: String, in bytes: [UInt8]) -> [(range: Range<Int>, attributes: [Attribute])] {
+        var result: [(range: Range<Int>, attributes: [Attribute])] = []
         let target = Array(name.lowercased().utf8)
         var index = 0
         while index < bytes.count {
             guard bytes[index] == UInt8(ascii: "<") else { index += 1; continue }
+            let open = index
             var cursor = index + 1
             var tagName: [UInt8] = []
             while cursor < bytes.count, isNameByte(bytes[cursor]) {
@@ -72,7 +107,7 @@ public enum HTMLScan {
             }
             index = cursor
             guard tagName == target else { continue }
-            var attributes: [String: String] = [:]
+            var attributes: [Attribute] = []
             while cursor < bytes.count, bytes[cursor] != UInt8(ascii: ">") {
                 if isNameByte(bytes[cursor]) {
                     var attribute: [UInt8] = []
@@ -96,12 +131,12 @@ public enum HTMLScan {
                             value = String(decoding: bytes[start..<cursor], as: UTF8.self)
                         }
                     }
-                    attributes[String(decoding: attribute, as: UTF8.self)] = unescape(value)
+                    attributes.append((String(decoding: attribute, as: UTF8.self), unescape(value)))
                 } else {
                     cursor += 1
                 }
             }
-            result.append(attributes)
+            result.append((open..<min(cursor + 1, bytes.count), attributes))
             index = cursor
         }
         return result

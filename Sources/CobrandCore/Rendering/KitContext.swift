@@ -260,6 +260,14 @@ struct KitContext {
     func previewModel(files: [KitFile]) -> [String: Any] {
         var model = common(root: "")
         let numbers = Locale(identifier: locale.identifier)
+        // Emails load their images from the asset base; offline, the preview shows the kit's copies instead.
+        let base = project.config.assetBaseURL + "/a/"
+        var served: [(url: String, path: String)] = []
+        for file in files {
+            if let format = Raster.format(of: file.data), format != .svg, file.path.hasPrefix("assets/") {
+                served.append((EmailImages.url(base: project.config.assetBaseURL, data: file.data, format: format), file.path))
+            }
+        }
         model["files"] = files.sorted { $0.path < $1.path }.map { file -> [String: Any] in
             let type = file.mediaType
             var entry: [String: Any] = [
@@ -270,6 +278,9 @@ struct KitContext {
                 entry["size"] = file.data.count.formatted(.number.locale(numbers))
             }
             let text = String(decoding: file.data, as: UTF8.self)
+            if type == "text/html", text.contains(base) {
+                entry["srcdoc"] = served.reduce(text) { $0.replacingOccurrences(of: $1.url, with: $1.path) }
+            }
             if type == "text/csv", let records = try? CSV.parse(text, file: file.path), let header = records.first {
                 // Tables for CSV (sequence, social posts), so each text can be copied on its own.
                 entry["table"] = [

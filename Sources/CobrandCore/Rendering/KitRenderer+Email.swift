@@ -12,6 +12,9 @@ extension KitRenderer {
         let placeholder = project.config.email.unsubscribePlaceholder
         let unsubscribe = project.config.unsubscribeURL(partner: partner.id, campaign: campaign.id)
         let host = partner.website.flatMap { URLComponents(string: $0)?.host } ?? "cobrand.invalid"
+        let images = EmailImages(assetBase: project.config.assetBaseURL,
+                                 files: Dictionary(context.assetFiles().map { ($0.path, $0.data) }, uniquingKeysWith: { first, _ in first }),
+                                 cache: rasters)
         var files: [KitFile] = []
         var rows = [["step", "send_day", "send_at", "subject", "preheader", "html", "text", "eml"]]
 
@@ -20,11 +23,16 @@ extension KitRenderer {
             let base = "\(component.id)/\(step.id)"
             var extra = extra
             extra["email"] = email
-            let html = try render("\(campaign.id)/\(step.template).html",
-                                  context.model(forFileAt: base + ".html", component: component, asset: step.id, extra: extra), id)
+            let rendered = try render("\(campaign.id)/\(step.template).html",
+                                      context.model(forFileAt: base + ".html", component: component, asset: step.id, extra: extra), id)
+            let inbox = images.apply(rendered, path: base + ".html")
+            let html = inbox.html
+            files += inbox.files
             let text = try render("\(campaign.id)/\(step.template).txt",
                                   context.model(forFileAt: base + ".txt", component: component, asset: step.id, extra: extra), id)
             let lines = partner.address.map { $0.split(separator: "\n").map(String.init) } ?? []
+            // An image the build could not place is still relative, which the rules would report again.
+            guard inbox.problems.isEmpty else { throw .contentRule(kit: id.description, file: base + ".html", problems: inbox.problems) }
             let problems = ContentRules.emailProblems(html, tracking: tracking)
                 + ContentRules.complianceProblems(html, addressLines: lines.map(\.htmlEscaped), unsubscribe: placeholder.htmlEscaped)
             guard problems.isEmpty else { throw .contentRule(kit: id.description, file: base + ".html", problems: problems) }

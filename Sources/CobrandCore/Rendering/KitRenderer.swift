@@ -45,6 +45,8 @@ public struct KitRenderer: Sendable {
 
     /// Identifies the generator build in inputs hashes, so a new binary re-renders every kit.
     public let generator: String
+    /// Email and social images drawn so far, shared by the kits this renderer builds.
+    let rasters = RasterCache()
 
     public init(project: Project, tracking: TrackingSigner? = nil, forms: LeadFormSigner? = nil, generator: String = Generator.name) {
         self.project = project
@@ -138,6 +140,9 @@ public struct KitRenderer: Sendable {
             }
         }
 
+        // Emails of one kit draw the same logo at the same size: one file.
+        var seen = Set<String>()
+        files = files.filter { seen.insert($0.path).inserted }
         let inputsHash = inputsHash(for: id)
         let listed = files + [KitFile(path: "manifest.json", data: Data())]
         let preview = KitFile(path: "index.html", text: try render(Self.previewTemplate, context.previewModel(files: listed), id))

@@ -52,6 +52,7 @@ public struct LogoUpload: Sendable, Equatable {
             removed = []
         case .svg:
             (self.data, removed) = try SVGCleaner.clean(data)
+            if let problem = LogoCheck.rasterProblem(self.data) { throw Refusal(message: "the SVG \(problem)") }
         }
     }
 

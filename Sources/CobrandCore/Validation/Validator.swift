@@ -183,7 +183,19 @@ public enum LogoCheck {
             for danger in ["<script", "javascript:", "<foreignobject", " onload=", " onclick=", " onerror="] where text.contains(danger) {
                 return "contains `\(danger.trimmingCharacters(in: .whitespaces))`; logos may not carry scripts, remove it"
             }
+            return rasterProblem(data)
+        }
+    }
+
+    /// Emails and social images carry SVGs as PNG (see `EmailImages`), so an SVG must have a size and draw.
+    public static func rasterProblem(_ svg: Data) -> String? {
+        do throws(Raster.Failure) {
+            let size = try Raster.svgSize(svg)
+            let scale = min(1, 64 / max(size.width, size.height))
+            _ = try Raster.png(svg: svg, width: max(1, Int(size.width * scale)), height: max(1, Int(size.height * scale)))
             return nil
+        } catch {
+            return "cannot be drawn as PNG for emails and social images (\(error.reason)); give its <svg> a viewBox, or export it again"
         }
     }
 }

@@ -1,0 +1,22 @@
+#ifndef COBRAND_RASTER_H
+#define COBRAND_RASTER_H
+
+#include <stddef.h>
+
+/* librsvg and cairo behind a C interface without their types. No file or network access: an SVG can
+   reference only itself and data: URIs. */
+
+/* The SVG's intrinsic size in CSS pixels (from width/height, else the viewBox); 0 when unreadable. */
+int cobrand_raster_svg_size(const char *svg, size_t length, double *width, double *height, char *error, int capacity);
+
+/* PNG bytes (8-bit RGBA) of the SVG scaled into width x height pixels, aspect kept and centred; NULL with
+   the reason in error. Free the result with cobrand_raster_free. */
+unsigned char *cobrand_raster_svg_png(const char *svg, size_t length, int width, int height, size_t *png_length,
+                                      char *error, int capacity);
+void cobrand_raster_free(unsigned char *png);
+
+/* Reads a PNG back through cairo: its size, and the unpremultiplied RGBA of pixel (x, y) packed as
+   0xRRGGBBAA. 0 when the bytes are not a PNG cairo reads or (x, y) is outside it. */
+int cobrand_raster_png_pixel(const unsigned char *png, size_t length, int x, int y, int *width, int *height, unsigned int *rgba);
+
+#endif

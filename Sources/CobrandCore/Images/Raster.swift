@@ -1,0 +1,93 @@
+import CRaster
+import Foundation
+import Synchronization
+
+/// SVG to PNG through librsvg and cairo, for the places SVG is not shown: Gmail's web client and Outlook
+/// for Windows (caniemail `image-svg`) and the social networks. The same SVG and size give the same bytes.
+public enum Raster {
+    /// Why an image cannot be rasterised.
+    public struct Failure: Error, Equatable, CustomStringConvertible {
+        public let reason: String
+        public var description: String { reason }
+    }
+
+    /// The formats an image file may have, from its first bytes.
+    public enum Format: String, Sendable {
+        case png, jpeg, svg
+    }
+
+    public static func format(of data: Data) -> Format? {
+        switch LogoUpload.sniff(data) {
+        case .png: .png
+        case .jpg: .jpeg
+        case .svg: .svg
+        case nil: nil
+        }
+    }
+
+    /// An SVG's intrinsic size in CSS pixels: its width and height, else its viewBox.
+    public static func svgSize(_ svg: Data) throws(Failure) -> (width: Double, height: Double) {
+        var width = 0.0, height = 0.0
+        var error = [CChar](repeating: 0, count: 256)
+        let known = svg.withUnsafeBytes { bytes in
+            cobrand_raster_svg_size(bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count, &width, &height, &error, 256)
+        }
+        guard known == 1 else { throw Failure(reason: reason(error)) }
+        return (width, height)
+    }
+
+    /// The pixel size of a PNG or JPEG.
+    public static func pixelSize(_ data: Data) -> (width: Int, height: Int)? {
+        switch format(of: data) {
+        case .png: LogoUpload.pngSize(data).map { (width: $0.0, height: $0.1) }
+        case .jpeg: LogoUpload.jpegSize(data).map { (width: $0.0, height: $0.1) }
+        case .svg, nil: nil
+        }
+    }
+
+    /// PNG bytes (RGBA, transparent where the SVG draws nothing) of the SVG scaled to fit `width` x `height`
+    /// pixels, aspect ratio kept and centred.
+    public static func png(svg: Data, width: Int, height: Int) throws(Failure) -> Data {
+        var length = 0
+        var error = [CChar](repeating: 0, count: 256)
+        let bytes = svg.withUnsafeBytes { bytes in
+            cobrand_raster_svg_png(bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count, Int32(clamping: width),
+                                   Int32(clamping: height), &length, &error, 256)
+        }
+        guard let bytes else { throw Failure(reason: reason(error)) }
+        defer { cobrand_raster_free(bytes) }
+        return Data(bytes: bytes, count: length)
+    }
+
+    /// A PNG read back by cairo, an independent decoder: its pixel size and the RGBA of pixel (x, y).
+    public static func pixel(png: Data, x: Int, y: Int) -> (width: Int, height: Int, rgba: UInt32)? {
+        var width: Int32 = 0, height: Int32 = 0
+        var rgba: UInt32 = 0
+        let found = png.withUnsafeBytes { bytes in
+            cobrand_raster_png_pixel(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, Int32(clamping: x),
+                                     Int32(clamping: y), &width, &height, &rgba)
+        }
+        return found == 1 ? (Int(width), Int(height), rgba) : nil
+    }
+
+    private static func reason(_ error: [CChar]) -> String {
+        let text = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return text.isEmpty ? "the SVG cannot be read" : text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// Rasterised images by SVG digest and size, shared by every kit a renderer builds: a logo is drawn once
+/// per size, not once per kit.
+public final class RasterCache: Sendable {
+    private let images = Mutex<[String: Data]>([:])
+
+    public init() {}
+
+    func png(svg: Data, width: Int, height: Int) throws(Raster.Failure) -> Data {
+        let key = "\(Checksum.sha256(svg)) \(width)x\(height)"
+        if let cached = images.withLock({ $0[key] }) { return cached }
+        let png = try Raster.png(svg: svg, width: width, height: height)
+        images.withLock { $0[key] = png }
+        return png
+    }
+}

@@ -1,0 +1,49 @@
+import CobrandCore
+import Foundation
+
+/// Email images by content, `<output>/a/<sha256>.<png|jpg>`: the files behind the absolute URLs builds
+/// write into emails (see `EmailImages`). A name is its content's digest, so a file is never rewritten and
+/// never stale; none is pruned, because an email sent last year still shows its images.
+public struct ImageStore: Sendable {
+    public static let folder = "a"
+    public let root: URL
+
+    public init(output: URL) {
+        root = output.appendingPathComponent(Self.folder, isDirectory: true)
+    }
+
+    /// Writes each PNG and JPEG of `files` under its content name, unless it is there already.
+    /// Temp file, then rename: a reader never sees half an image.
+    public func store(_ files: [KitFile]) throws {
+        var created = false
+        for file in files where file.path.hasPrefix("assets/") {
+            guard let format = Raster.format(of: file.data), format != .svg else { continue }
+            let target = root.appendingPathComponent(Self.name(file.data, format))
+            if access(target.path, F_OK) == 0 { continue }
+            if !created {
+                try KitStore.makeDirectory(root)
+                created = true
+            }
+            let temp = root.appendingPathComponent(".\(UUID().uuidString).tmp")
+            try KitStore.writeFile(file.data, to: temp)
+            try KitStore.rename(temp, to: target)
+        }
+    }
+
+    /// The image called `name`, a 64-digit lower-case hex digest and `.png` or `.jpg`; nil for any other
+    /// name (so no path can leave the folder) or a file that is not there.
+    public func image(_ name: String) -> (data: Data, mediaType: String)? {
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count == 64, parts[0].utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }),
+              let type = ["png": "image/png", "jpg": "image/jpeg"][String(parts[1])] else { return nil }
+        let url = root.appendingPathComponent(name)
+        var info = stat()
+        guard lstat(url.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
+              let data = FileManager.default.contents(atPath: url.path) else { return nil }
+        return (data, type)
+    }
+
+    static func name(_ data: Data, _ format: Raster.Format) -> String {
+        (EmailImages.url(base: "", data: data, format: format) as NSString).lastPathComponent
+    }
+}

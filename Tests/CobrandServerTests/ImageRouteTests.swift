@@ -1,0 +1,35 @@
+import CobrandCore
+import CobrandFiles
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite("Email images served")
+struct ImageRouteTests {
+    @Test("a built image is served by its digest, immutable; any other name is 404")
+    func serve() async throws {
+        let setup = try PortalTests.Setup()
+        let png = try Raster.png(svg: Data(#"<svg xmlns="http://www.w3.org/2000/svg" width="2" height="2"/>"#.utf8), width: 2, height: 2)
+        let output = setup.folder.appendingPathComponent("Output")
+        try ImageStore(output: output).store([KitFile(path: "assets/logo-1x1.png", data: png), KitFile(path: "emails/a.html", text: "<p>")])
+        let digest = Checksum.sha256(png)
+        try Data("secret".utf8).write(to: output.appendingPathComponent("secret.png"))
+        try await setup.app.test(.router) { client in
+            try await client.execute(uri: "/a/\(digest).png", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "image/png")
+                #expect(response.headers[.cacheControl] == "public, max-age=31536000, immutable")
+                #expect(Data(buffer: response.body) == png)
+            }
+            for name in ["\(digest).jpg", "\(digest.uppercased()).png", "\(digest).svg", "..%2Fsecret.png", "%2E%2E%2Fsecret.png", String(repeating: "0", count: 64) + ".png"] {
+                try await client.execute(uri: "/a/\(name)", method: .get) { response in
+                    #expect(response.status == .notFound, "\(name)")
+                }
+            }
+        }
+        // Only PNG and JPEG under assets/ are stored, each once, named by its content.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: output.appendingPathComponent("a").path) == ["\(digest).png"])
+    }
+}
