@@ -53,8 +53,10 @@ struct ConnectionLimitTests {
 
     /// Sends a head one header line every 50 ms; blocking (run through `offPool`).
     static func trickle(port: Int) throws {
-        let slow = try RawHTTP(port: port, receiveTimeout: .milliseconds(50))
+        // From before the connect: the server's timer starts when it accepts, which a loaded machine may
+        // report to this thread late.
         let start = ContinuousClock.now
+        let slow = try RawHTTP(port: port, receiveTimeout: .milliseconds(50))
         slow.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         var closed = false
         for index in 0..<40 where !closed {
