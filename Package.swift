@@ -47,7 +47,9 @@ let package = Package(
         /// File-system adapter: reads a project folder, writes kits atomically.
         .target(
             name: "CobrandFiles",
-            dependencies: ["CobrandCore"]
+            dependencies: ["CobrandCore"],
+            /// caniemail.com's support data (MIT, its LICENSE beside it) for the email-client check.
+            resources: [.copy("Resources/caniemail")]
         ),
         /// SQLite adapter (GRDB): partners, kits, asset-use events, access tokens, secrets.
         .target(

@@ -51,6 +51,17 @@ public enum ProjectReader {
             rosterPath = roster
             files[roster] = data
         }
-        return ProjectFiles(files: files, rosterPath: rosterPath)
+        return ProjectFiles(files: files, rosterPath: rosterPath, emailSupport: emailSupportData())
+    }
+
+    /// caniemail's `features.json` from the resources beside the executable (`swift build` puts them there);
+    /// `COBRAND_CANIEMAIL` names another copy. Nil when neither is there: the email-client check is skipped.
+    static func emailSupportData(environment: [String: String] = ProcessInfo.processInfo.environment) -> Data? {
+        var candidates: [String] = []
+        if let path = environment["COBRAND_CANIEMAIL"] { candidates.append(path) }
+        if let folder = Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent() {
+            candidates.append(folder.appendingPathComponent("Cobrand_CobrandFiles.resources/caniemail/features.json").path)
+        }
+        return candidates.lazy.compactMap { FileManager.default.contents(atPath: $0) }.first
     }
 }

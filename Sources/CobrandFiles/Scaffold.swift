@@ -275,6 +275,20 @@ public enum Scaffold {
             </html>
 
             """,
+        "Templates/_shared/layouts/email.html.mustache": """
+            <!DOCTYPE html>
+            <html lang="{{locale.tag}}" dir="{{locale.dir}}">
+            <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{{email.subject}}</title></head>
+            <body style="margin:0;font-family:Arial,Helvetica,sans-serif;color:{{brand.text}}">
+            <table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" dir="{{locale.dir}}" align="center">
+            <tr><td data-cobrand-locked="header" bgcolor="{{brand.primary}}" style="padding:12px;background:{{brand.primary}};color:{{brand.on_primary}}">{{#partner.logo}}<img src="{{partner.logo}}" alt="{{partner.name}}" height="40">{{/partner.logo}}{{^partner.logo}}{{partner.name}}{{/partner.logo}}</td></tr>
+            <tr><td data-cobrand-slot="main" align="{{locale.start}}" style="padding:12px">{{$main}}{{/main}}</td></tr>
+            <tr><td data-cobrand-locked="legal" align="{{locale.start}}" style="padding:12px;font-size:12px"><p>{{t.legal.footer}}</p><p>{{#partner.address_lines}}{{line}}<br>{{/partner.address_lines}}{{#email.unsubscribe_url}}<a href="{{email.unsubscribe_url}}">Unsubscribe</a>{{/email.unsubscribe_url}}</p></td></tr>
+            </table>
+            </body>
+            </html>
+
+            """,
         "Templates/_shared/preview.html.mustache": """
             <!DOCTYPE html>
             <html lang="{{locale.tag}}" dir="{{locale.dir}}">
@@ -311,7 +325,7 @@ public enum Scaffold {
 
             """,
         "Templates/welcome/hello.html.mustache": """
-            {{<_shared.layouts.page.html}}{{$main}}<p>{{slots.intro}}</p><p>{{t.welcome.body}}</p><p><a href="{{links.learn}}">{{t.welcome.cta}}</a></p>{{/main}}{{/_shared.layouts.page.html}}
+            {{<_shared.layouts.email.html}}{{$main}}<p>{{slots.intro}}</p><p>{{t.welcome.body}}</p><p><a href="{{links.learn}}">{{t.welcome.cta}}</a></p>{{/main}}{{/_shared.layouts.email.html}}
 
             """,
         "Templates/welcome/hello.txt.mustache": """

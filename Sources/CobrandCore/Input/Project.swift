@@ -7,10 +7,14 @@ public struct ProjectFiles: Sendable {
     public var files: [String: Data]
     /// Where the roster is, relative to the project or absolute (`--partners`).
     public var rosterPath: String
+    /// caniemail's `features.json`, shipped with the product (not a project file, so not in any inputs hash);
+    /// nil skips the email-client check.
+    public var emailSupport: Data?
 
-    public init(files: [String: Data], rosterPath: String = Project.defaultRosterPath) {
+    public init(files: [String: Data], rosterPath: String = Project.defaultRosterPath, emailSupport: Data? = nil) {
         self.files = files
         self.rosterPath = rosterPath
+        self.emailSupport = emailSupport
     }
 
     public subscript(path: String) -> Data? { files[path] }
@@ -52,6 +56,11 @@ public struct Project: Sendable {
     public var reviewStates: [LocaleTag: [String: XLIFF.State]] = [:]
     /// Translator notes: comments above keys in the default locale's catalogs.
     public var notes: [String: String] = [:]
+    /// caniemail findings by email template (`<campaign>/<template>.html`) over its layouts and partials;
+    /// empty when the product's caniemail data is missing.
+    public var emailFindings: [String: [EmailCompatibility.Finding]] = [:]
+    /// The clients emails are checked against (`email.clients`).
+    public var emailClients: [EmailClient] = EmailClient.defaults
 
     public static let reviewStatesFile = "review-states.csv"
 

@@ -72,11 +72,14 @@ struct Loader {
             roster = Roster(partners: roster.partners.filter { !badPartners.contains($0.id) }, diagnostics: roster.diagnostics)
         }
 
+        let emailFindings = checkEmailClients(config: config, campaigns: campaigns, templates: templateSources)
         guard !hasSharedErrors else { return nil }
         let digests = input.files.mapValues(Checksum.sha256)
 var project =         Project(config: config, campaigns: campaigns, templateSources: templateSources, library: library, articleSources: articleSources,
                        catalogs: catalogs, roster: roster, partnerLogos: partnerLogos, assets: assets, slots: slots,
                        digests: digests, rosterPath: input.rosterPath)
+        project.emailFindings = emailFindings
+        project.emailClients = config.email.clients ?? EmailClient.defaults
         for (path, data) in input.files where path.hasPrefix("Locales/") && path.hasSuffix("/" + Project.reviewStatesFile) {
             guard let tag = LocaleTag(String(path.split(separator: "/")[1])) else { continue }
             let rows: [CSV.Record]
@@ -92,6 +95,34 @@ var project =         Project(config: config, campaigns: campaigns, templateSour
             project.notes.merge(CatalogComments.notes(in: String(decoding: data, as: UTF8.self))) { first, _ in first }
         }
         return project
+    }
+
+    /// Every email template, with the layouts and partials it pulls in, against caniemail for the configured
+    /// clients (`email.clients`). Each file is checked once, however many emails share it.
+    /// Returns the findings by email template, for the kit previews' compatibility tables.
+    mutating func checkEmailClients(config: ProjectConfig, campaigns: [Campaign], templates: [String: String]) -> [String: [EmailCompatibility.Finding]] {
+        guard let data = input.emailSupport else { return [:] }
+        let support: EmailSupport
+        do { support = try EmailSupport(json: data) } catch {
+            diagnostics.append(.warning("caniemail/features.json", "\(error); the email-client check is skipped"))
+            return [:]
+        }
+        let clients = config.email.clients ?? EmailClient.defaults
+        var byFile: [String: [EmailCompatibility.Finding]] = [:]
+        var byEmail: [String: [EmailCompatibility.Finding]] = [:]
+        for email in EmailCompatibility.emailTemplates(campaigns: campaigns) {
+            for path in EmailCompatibility.chain(email, templates: templates) {
+                if byFile[path] == nil {
+                    byFile[path] = EmailCompatibility.check(templates[path] ?? "", support: support, clients: clients)
+                    for finding in byFile[path] ?? [] {
+                        diagnostics.append(Diagnostic(finding.severity == .error ? .error : .warning, file: "Templates/\(path).mustache",
+                                                      line: finding.line, finding.message))
+                    }
+                }
+                byEmail[email, default: []] += byFile[path] ?? []
+            }
+        }
+        return byEmail
     }
 
     /// Errors outside the roster, partner logos and slot files stop every kit.

@@ -64,11 +64,13 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
         /// whose `cobrand serve` answers them; a CDN in front of it, or any host the output's `a/` folder is
         /// copied to, works too.
         public var assetBaseURL: String?
+        /// The clients every email is checked against (caniemail `family/platform[/version]`); nil: `EmailClient.defaults`.
+        public var clients: [EmailClient]?
 
         public init() {}
 
         enum CodingKeys: String, CodingKey {
-            case unsubscribePlaceholder = "unsubscribe_placeholder", unsubscribeURL = "unsubscribe_url", assetBaseURL = "asset_base_url"
+            case unsubscribePlaceholder = "unsubscribe_placeholder", unsubscribeURL = "unsubscribe_url", assetBaseURL = "asset_base_url", clients
         }
 
         public init(from decoder: any Decoder) throws {
@@ -76,6 +78,7 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
             unsubscribePlaceholder = try c.decodeIfPresent(String.self, forKey: .unsubscribePlaceholder) ?? unsubscribePlaceholder
             unsubscribeURL = try c.decodeIfPresent(String.self, forKey: .unsubscribeURL)
             assetBaseURL = try c.decodeIfPresent(String.self, forKey: .assetBaseURL)
+            clients = try c.decodeIfPresent([EmailClient].self, forKey: .clients)
         }
     }
 

@@ -93,8 +93,12 @@ public enum HTMLScan {
 
     /// Each start tag called `name`: its byte range, `<` to `>` inclusive, and its attributes in order.
     static func startTags(named name: String, in bytes: [UInt8]) -> [(range: Range<Int>, attributes: [Attribute])] {
-        var result: [(range: Range<Int>, attributes: [Attribute])] = []
-        let target = Array(name.lowercased().utf8)
+        startTags(in: bytes, named: Array(name.lowercased().utf8)).map { ($0.range, $0.attributes) }
+    }
+
+    /// Every start tag (or only those called `target`): its lower-cased name, byte range and attributes.
+    static func startTags(in bytes: [UInt8], named target: [UInt8]? = nil) -> [(name: String, range: Range<Int>, attributes: [Attribute])] {
+        var result: [(name: String, range: Range<Int>, attributes: [Attribute])] = []
         var index = 0
         while index < bytes.count {
             guard bytes[index] == UInt8(ascii: "<") else { index += 1; continue }
@@ -106,7 +110,7 @@ public enum HTMLScan {
                 cursor += 1
             }
             index = cursor
-            guard tagName == target else { continue }
+            guard !tagName.isEmpty, target == nil || tagName == target else { continue }
             var attributes: [Attribute] = []
             while cursor < bytes.count, bytes[cursor] != UInt8(ascii: ">") {
                 if isNameByte(bytes[cursor]) {
@@ -136,7 +140,7 @@ public enum HTMLScan {
                     cursor += 1
                 }
             }
-            result.append((open..<min(cursor + 1, bytes.count), attributes))
+            result.append((String(decoding: tagName, as: UTF8.self), open..<min(cursor + 1, bytes.count), attributes))
             index = cursor
         }
         return result

@@ -242,7 +242,9 @@ struct KitContext {
         for name in campaign.fields.keys { slots[name] = slot(name) ?? "" }
         return [
             "root": root,
-            "locale": ["tag": locale.identifier, "language": locale.language, "dir": locale.isRightToLeft ? "rtl" : "ltr"],
+            // `start`/`end` as physical sides: Outlook for Windows ignores `text-align: start` (caniemail css-text-align).
+            "locale": ["tag": locale.identifier, "language": locale.language, "dir": locale.isRightToLeft ? "rtl" : "ltr",
+                       "start": locale.isRightToLeft ? "right" : "left", "end": locale.isRightToLeft ? "left" : "right"],
             "vendor": vendorModel,
             "partner": partnerModel,
             "brand": [
@@ -253,6 +255,28 @@ struct KitContext {
             "campaign": ["id": campaign.id, "title": placeholders["campaign.title"] ?? ""],
             "t": messages,
             "slots": slots,
+        ]
+    }
+
+    /// The kit's emails against the checked clients: ✓, ! (a warning: plainer) or ✗ (an error: content lost),
+    /// with the features in the cell's title. Nil without caniemail data or emails.
+    func compatibilityModel() -> [String: Any]? {
+        let emails = campaign.components.filter { $0.kind == .emailSequence || $0.kind == .webinar }.flatMap { component in
+            component.emails.map { ("\(component.id)/\($0.id).html", "\(campaign.id)/\($0.template).html") }
+        }
+        guard !emails.isEmpty, !project.emailFindings.isEmpty else { return nil }
+        let clients = project.emailClients
+        return [
+            "clients": clients.map { ["name": $0.description] },
+            "emails": emails.map { path, template -> [String: Any] in
+                let findings = project.emailFindings[template] ?? []
+                return ["path": path, "cells": clients.map { client -> [String: String] in
+                    let failing = findings.filter { $0.unsupported.contains(client) || $0.partial.contains(client) }
+                    let lost = failing.contains { $0.severity == .error && $0.unsupported.contains(client) }
+                    let titles = Array(Set(failing.map(\.title))).sorted().joined(separator: ", ")
+                    return ["mark": lost ? "✗" : failing.isEmpty ? "✓" : "!", "title": titles.isEmpty ? client.description : "\(client): \(titles)"]
+                }]
+            },
         ]
     }
 
@@ -268,6 +292,7 @@ struct KitContext {
                 served.append((EmailImages.url(base: project.config.assetBaseURL, data: file.data, format: format), file.path))
             }
         }
+        model["compatibility"] = compatibilityModel()
         model["files"] = files.sorted { $0.path < $1.path }.map { file -> [String: Any] in
             let type = file.mediaType
             var entry: [String: Any] = [

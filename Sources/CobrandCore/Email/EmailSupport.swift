@@ -1,0 +1,122 @@
+import Foundation
+
+/// caniemail.com's support tables (`features.json`, MIT): for each HTML or CSS feature, whether each email
+/// client supports it, by version, with notes.
+public struct EmailSupport: Sendable {
+    public enum Level: Sendable, Equatable {
+        case yes
+        /// Supported with limits; the notes say which.
+        case partial([String])
+        case no([String])
+    }
+
+    public struct Feature: Sendable {
+        public let slug: String
+        public let title: String
+        /// Client family, then platform, then version to the raw value (`y`, `n #1`, `a #1 #2`, `u`).
+        let stats: [String: [String: [String: String]]]
+        let notes: [String: String]
+    }
+
+    public struct Problem: Error, CustomStringConvertible {
+        public let reason: String
+        public var description: String { "the caniemail data cannot be read: \(reason)" }
+    }
+
+    public let features: [String: Feature]
+    /// The data's caniemail commit, named in reports.
+    public let commit: String
+
+    public init(json: Data) throws(Problem) {
+        guard let root = (try? JSONSerialization.jsonObject(with: json)) as? [String: Any],
+              let list = root["features"] as? [[String: Any]] else { throw Problem(reason: "no features list") }
+        var features: [String: Feature] = [:]
+        for entry in list {
+            guard let slug = entry["slug"] as? String else { continue }
+            features[slug] = Feature(slug: slug, title: entry["title"] as? String ?? slug,
+                                     stats: entry["stats"] as? [String: [String: [String: String]]] ?? [:],
+                                     notes: (entry["notes_by_num"] as? [String: String]) ?? [:])
+        }
+        guard !features.isEmpty else { throw Problem(reason: "the features list is empty") }
+        self.features = features
+        commit = root["commit"] as? String ?? "unknown"
+    }
+
+    /// How `client` supports the feature: at its version, or at the most recent test when it names none;
+    /// nil when caniemail has no such feature or no result for the client.
+    public func level(_ slug: String, in client: EmailClient) -> Level? {
+        guard let versions = features[slug]?.stats[client.family]?[client.platform], !versions.isEmpty else { return nil }
+        let key = client.version ?? Self.latest(Array(versions.keys))
+        guard let raw = versions[key] else { return nil }
+        let parts = raw.split(separator: " ")
+        let notes = parts.dropFirst().compactMap { part in
+            part.hasPrefix("#") ? features[slug]?.notes[String(part.dropFirst())] : nil
+        }
+        switch parts.first {
+        case "y": return .yes
+        case "a": return .partial(notes)
+        case "n": return .no(notes)
+        default: return nil
+        }
+    }
+
+    /// The most recent of caniemail's version keys: test dates (`2024-05`) when there are any, else the
+    /// highest version number (`2019`, `16.80`).
+    static func latest(_ keys: [String]) -> String {
+        let dates = keys.filter { $0.wholeMatch(of: /\d{4}-\d{2}/) != nil }
+        if let date = dates.max() { return date }
+        return keys.max { a, b in
+            let (x, y) = (a.split(separator: ".").map { Int($0) ?? 0 }, b.split(separator: ".").map { Int($0) ?? 0 })
+            return x.lexicographicallyPrecedes(y)
+        } ?? ""
+    }
+}
+
+/// An email client as caniemail names it: `family/platform[/version]`, e.g. `gmail/desktop-webmail`,
+/// `outlook/windows/2016`.
+public struct EmailClient: Hashable, Sendable, CustomStringConvertible, Decodable {
+    public let family: String
+    public let platform: String
+    public let version: String?
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: "/").map(String.init)
+        guard (2...3).contains(parts.count), parts.allSatisfy({ !$0.isEmpty }) else { return nil }
+        family = parts[0]
+        platform = parts[1]
+        version = parts.count == 3 ? parts[2] : nil
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let client = EmailClient(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                debugDescription: "'\(text)' is not a client; write family/platform[/version] as caniemail does, such as outlook/windows/2016"))
+        }
+        self = client
+    }
+
+    /// Gmail (web, iOS, Android), Outlook (Windows 2016 and 2019, new Outlook, Outlook.com, macOS), Apple Mail
+    /// (macOS, iOS), Yahoo and Samsung Email.
+    public static let defaults: [EmailClient] = [
+        "gmail/desktop-webmail", "gmail/ios", "gmail/android", "outlook/windows/2016", "outlook/windows/2019", "outlook/windows-mail",
+        "outlook/outlook-com", "outlook/macos", "apple-mail/macos", "apple-mail/ios", "yahoo/desktop-webmail", "samsung-email/android",
+    ].compactMap(EmailClient.init)
+
+    /// Outlook for Windows up to 2019 renders with Word and reads `<!--[if mso]>` blocks; new Outlook does not.
+    public var readsMSOConditionals: Bool { family == "outlook" && platform == "windows" }
+
+    public var id: String { [family, platform, version].compactMap { $0 }.joined(separator: "/") }
+
+    /// How people call it: "Outlook Windows 2016", "Gmail web", "new Outlook".
+    public var description: String {
+        let families = ["gmail": "Gmail", "outlook": "Outlook", "apple-mail": "Apple Mail", "yahoo": "Yahoo Mail", "samsung-email": "Samsung Email",
+                        "aol": "AOL", "thunderbird": "Thunderbird", "protonmail": "Proton Mail", "fastmail": "Fastmail", "hey": "HEY"]
+        let platforms = ["desktop-webmail": "web", "mobile-webmail": "mobile web", "ios": "iOS", "android": "Android", "macos": "macOS",
+                         "windows": "Windows", "outlook-com": ".com", "windows-mail": "(new Outlook)"]
+        if family == "outlook" && platform == "outlook-com" { return "Outlook.com" }
+        if family == "outlook" && platform == "windows-mail" { return "new Outlook" }
+        if family == "samsung-email" { return "Samsung Email" }
+        return [families[family] ?? family, platforms[platform] ?? platform, version].compactMap { $0 }.joined(separator: " ")
+    }
+}
