@@ -39,6 +39,11 @@ for kit in index["kits"]:
         if len(z.namelist()) != kit["files"]:
             fail(kit["bundle"], f"{len(z.namelist())} entries, index.json says {kit['files']}")
 
+def is_email(path):
+    """An email's HTML has its .eml beside it."""
+    return os.path.exists(path[:-5] + ".eml")
+
+
 class ImageSources(HTMLParser):
     def __init__(self):
         super().__init__()
@@ -119,6 +124,7 @@ try:
 except ImportError:
     fail("icalendar", "not installed")
 
+feed_entry_ids = {}
 try:
     import feedparser
     for path in glob.glob(os.path.join(root, "kits", "**", "*.atom"), recursive=True) + \
@@ -127,6 +133,15 @@ try:
         feed = feedparser.parse(open(path, "rb").read())
         if feed.bozo:
             fail(path, f"feedparser: {feed.bozo_exception}")
+        # rel="self" is this kit's own /feeds/<campaign>/<partner>/<locale>/<component>.xml
+        campaign, partner, locale, component = os.path.relpath(path, os.path.join(root, "kits")).split(os.sep)[:4]
+        selfs = [l.href for l in feed.feed.get("links", []) if l.rel == "self"]
+        if len(selfs) != 1 or not selfs[0].endswith(f"/feeds/{campaign}/{partner}/{locale}/{component}.xml"):
+            fail(path, f"rel=self is {selfs}")
+        for entry in feed.entries:
+            if entry.id in feed_entry_ids:
+                fail(path, f"entry id {entry.id} also in {feed_entry_ids[entry.id]}")
+            feed_entry_ids[entry.id] = path
 except ImportError:
     fail("feedparser", "not installed")
 
@@ -140,6 +155,11 @@ try:
         else:
             parser.parse(open(path, "rb").read())
         errors = [e for e in parser.errors if e[1] not in ("unexpected-end-tag-before-html",)]
+        page = open(path, encoding="utf-8").read()
+        if 'name="consent"' in page and not re.search(r'<p class="privacy"><a href="https://[^"]+">', page):
+            fail(path, "the consent box does not link the partner's privacy notice")
+        if not is_email(path) and os.path.basename(path) != "index.html" and "this email because" in open(path, encoding="utf-8").read():
+            fail(path, "a web page uses the email footer's wording")
         if errors:
             fail(path, f"html5lib: {errors[:3]}")
 except ImportError:

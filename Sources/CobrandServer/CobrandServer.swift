@@ -36,7 +36,10 @@ public enum CobrandServer {
         router.get("/readyz") { _, _ in health(tracking.writer, ready: true) }
         tracking.add(to: router)
         portal?.add(to: router)
-        if let portal { ImageRoutes(store: ImageStore(output: portal.output)).add(to: router) }
+        if let portal {
+            ImageRoutes(store: ImageStore(output: portal.output)).add(to: router)
+            FeedRoutes(store: FeedStore(output: portal.output)).add(to: router)
+        }
         admin?.add(to: router)
         if let admin, let mdfRules { admin.addMDF(to: router, rules: mdfRules) }
         admin?.addChanges(to: router)

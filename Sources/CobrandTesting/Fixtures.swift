@@ -7,10 +7,10 @@ public enum Fixture {
     public static let rosterHeader = "id,name,locales,website,logo,primary_color,accent_color,contact_name,contact_email,phone,address,country,timezone"
 
     public static let roster = """
-        \(rosterHeader)
+        \(rosterHeader),privacy_url
         alpha,Alpha Partners,en-US;de-DE,https://alpha.example,,#1F3A93,#C0392B,Ada Alpha,ada@alpha.example,+1 555 0100,"1 Alpha Road
-        Springfield",US,America/New_York
-        beta,Beta GmbH,de-DE,https://beta.example,beta-logo.svg,#00594F,,Bernd Beta,bernd@beta.example,+49 30 1234,Beta-Str. 2,DE,Europe/Berlin
+        Springfield",US,America/New_York,
+        beta,Beta GmbH,de-DE,https://beta.example,beta-logo.svg,#00594F,,Bernd Beta,bernd@beta.example,+49 30 1234,Beta-Str. 2,DE,Europe/Berlin,https://beta.example/datenschutz
 
         """
 

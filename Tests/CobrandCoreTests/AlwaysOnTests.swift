@@ -89,6 +89,11 @@ struct AlwaysOnTests {
         let content = try entries[1].nodes(forXPath: "./*[local-name()='content']").first?.stringValue ?? ""
         #expect(content.contains("Hello from &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Sons&quot;."))
         #expect(!(try text(kit, "news/first.html")).contains("<script>"))
+        // rel="self" is where cobrand serve answers this kit's feed; entry ids are this partner's own.
+        #expect(try root.nodes(forXPath: "./*[local-name()='link'][@rel='self']/@href").map(\.stringValue)
+            == ["https://portal.example/feeds/always/alpha/en-US/news.xml"])
+        let ids = try entries.map { try $0.nodes(forXPath: "./*[local-name()='id']").first?.stringValue }
+        #expect(ids == ["urn:cobrand:article:always:alpha:second:en-US", "urn:cobrand:article:always:alpha:first:en-US"])
     }
 
     @Test("the embed page and snippet list the articles, newest first, linking to the tagged originals")

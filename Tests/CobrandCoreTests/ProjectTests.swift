@@ -115,6 +115,22 @@ struct ProjectTests {
             "cannot be drawn as PNG for emails and social images (the SVG has no width, height or viewBox); give its <svg> a viewBox, or export it again")])
     }
 
+    @Test("a partner in an opt-in country needs privacy_url when campaigns collect leads: an error on its row, the partner not built")
+    func privacyURL() throws {
+        let header = Fixture.rosterHeader + ",privacy_url"
+        let rows = [
+            "de,De GmbH,de-DE,,,,,,d@de.example,,1 Str.,DE,Europe/Berlin,",
+            "us,Us Inc,en-US,,,,,,u@us.example,,1 Road,US,America/New_York,",
+            "fr,Fr SAS,en-US,,,,,,f@fr.example,,1 rue,FR,Europe/Paris,https://fr.example/privacy",
+        ]
+        let (project, diagnostics) = Project.load(Fixture.project(["Assets/partners.csv": ([header] + rows).joined(separator: "\n")]))
+        #expect(diagnostics.errors == [.error("Assets/partners.csv", line: 2, field: "privacy_url",
+            "is required because DE is in leads.opt_in_countries and campaigns collect leads: the consent box links the partner's privacy notice; de is not built until it is filled")])
+        let loaded = try #require(project)
+        #expect(loaded.partners.map(\.id) == ["us", "fr"])
+        #expect(loaded.partners.map(\.privacyURL) == [nil, "https://fr.example/privacy"])
+    }
+
     @Test("validate: contrast fallbacks are warnings on the roster row")
     func contrastWarning() throws {
         let project = try Fixture.loaded(["Assets/partners.csv": Fixture.rosterHeader + "\nalpha,Alpha,en-US,,,#FFD23F,,,a@alpha.example,,1 Road,,\n"])

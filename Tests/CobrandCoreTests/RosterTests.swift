@@ -52,6 +52,17 @@ struct RosterTests {
         #expect(result.partners.isEmpty)
     }
 
+    @Test("privacy_url is an http(s) address, like website")
+    func privacyURL() {
+        let header = "id,name,locales,privacy_url"
+        let good = Roster(csv: "\(header)\np1,X,en-US,https://p1.example/privacy", file: "Assets/partners.csv", locales: locales, logoFiles: [])
+        #expect(good.diagnostics == [] && good.partners.map(\.privacyURL) == ["https://p1.example/privacy"])
+        let bad = Roster(csv: "\(header)\np1,X,en-US,javascript:alert(1)", file: "Assets/partners.csv", locales: locales, logoFiles: [])
+        #expect(bad.diagnostics == [.error("Assets/partners.csv", line: 2, field: "privacy_url",
+            "'javascript:alert(1)' is not a web address; write https://example.com/privacy")])
+        #expect(bad.partners.isEmpty)
+    }
+
     @Test("a regional tag is known through its language catalog: fr-CA through fr")
     func languageFallback() {
         let result = roster("p1,X,fr-CA,,,,")
@@ -78,7 +89,7 @@ struct RosterTests {
     func headerProblems() {
         let result = Roster(csv: "id,name,colour\np1,X,red\n", file: "r.csv", locales: locales, logoFiles: [])
         #expect(result.diagnostics == [
-            .warning("r.csv", line: 1, field: "colour", "unknown column, ignored; known columns: id, name, locales, website, logo, primary_color, accent_color, contact_name, contact_email, phone, address, country, timezone, tier, region"),
+            .warning("r.csv", line: 1, field: "colour", "unknown column, ignored; known columns: id, name, locales, website, privacy_url, logo, primary_color, accent_color, contact_name, contact_email, phone, address, country, timezone, tier, region"),
             .error("r.csv", line: 1, field: "locales", "required column is missing; add it to the header row"),
         ])
         #expect(result.partners.isEmpty)

@@ -32,4 +32,31 @@ struct ImageRouteTests {
         // Only PNG and JPEG under assets/ are stored, each once, named by its content.
         #expect(try FileManager.default.contentsOfDirectory(atPath: output.appendingPathComponent("a").path) == ["\(digest).png"])
     }
+
+    @Test("a kit's Atom feed is served at its rel=self address; other files, names and traversal are 404")
+    func feed() async throws {
+        let setup = try PortalTests.Setup()
+        let output = setup.folder.appendingPathComponent("Output")
+        let kit = KitID(campaign: "always", partner: "alpha", locale: LocaleTag("en-US")!)
+        let folder = output.appendingPathComponent(kit.directory).appendingPathComponent("news")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let atom = Data("<feed xmlns=\"http://www.w3.org/2005/Atom\"/>\n".utf8)
+        try atom.write(to: folder.appendingPathComponent("feed.xml"))
+        try Data("secret".utf8).write(to: folder.appendingPathComponent("embed.html"))
+        #expect(AtomFeed.path(kit, component: "news") == "/feeds/always/alpha/en-US/news.xml")
+        try await setup.app.test(.router) { client in
+            try await client.execute(uri: "/feeds/always/alpha/en-US/news.xml", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "application/atom+xml; charset=utf-8")
+                #expect(Data(buffer: response.body) == atom)
+            }
+            for uri in ["/feeds/always/alpha/en-US/embed.xml", "/feeds/always/alpha/en-US/news.html", "/feeds/always/beta/en-US/news.xml",
+                        "/feeds/always/alpha/xx/news.xml", "/feeds/always/..%2Falpha/en-US/news.xml", "/feeds/always/alpha/en-US/..%2Fnews%2Ffeed.xml",
+                        "/feeds/always/alpha/en-US/news%2Ffeed.xml"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == .notFound, "\(uri)")
+                }
+            }
+        }
+    }
 }

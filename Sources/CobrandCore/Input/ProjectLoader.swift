@@ -61,6 +61,15 @@ struct Loader {
             let complete = roster.partners.filter { $0.address != nil && $0.contactEmail != nil }
             if complete.count != roster.partners.count { roster = Roster(partners: complete, diagnostics: roster.diagnostics) }
         }
+        if campaigns.contains(where: { $0.collectsLeads }) {
+            // GDPR and its peers: consent is informed only when the privacy notice it cites is one click away.
+            let uninformed = roster.partners.filter { $0.privacyURL == nil && config.leads.optInCountries.contains($0.country ?? "") }
+            for partner in uninformed {
+                diagnostics.append(.error(input.rosterPath, line: partner.line, field: "privacy_url",
+                    "is required because \(partner.country ?? "") is in leads.opt_in_countries and campaigns collect leads: the consent box links the partner's privacy notice; \(partner.id) is not built until it is filled"))
+            }
+            if !uninformed.isEmpty { roster = Roster(partners: roster.partners.filter { p in !uninformed.contains { $0.id == p.id } }, diagnostics: roster.diagnostics) }
+        }
         var (slots, badPartners) = loadSlots(campaigns: campaigns, partnerIDs: Set(roster.partners.map(\.id)))
         // Logos are checked by content: a partner whose logo is not what its name says, or carries script, is not built.
         for partner in roster.partners {

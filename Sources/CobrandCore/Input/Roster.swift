@@ -3,7 +3,7 @@ import Foundation
 /// The partner roster (`Assets/partners.csv`): parsed, every row checked, bad rows reported and left out.
 public struct Roster: Sendable, Equatable {
     public static let requiredColumns = ["id", "name", "locales"]
-    public static let optionalColumns = ["website", "logo", "primary_color", "accent_color", "contact_name",
+    public static let optionalColumns = ["website", "privacy_url", "logo", "primary_color", "accent_color", "contact_name",
                                          "contact_email", "phone", "address", "country", "timezone", "tier", "region"]
     public static let logoExtensions = ["svg", "png", "jpg", "jpeg"]
 
@@ -155,7 +155,8 @@ private struct RowReader {
         let localeTags = parseLocales(known: known)
 
         var partner = Partner(id: id, name: name ?? "", locales: localeTags, line: record.line)
-        partner.website = website()
+        partner.website = webAddress("website")
+        partner.privacyURL = webAddress("privacy_url")
         partner.logo = logo(id: id, files: logoFiles)
         partner.primaryColor = color("primary_color")
         partner.accentColor = color("accent_color")
@@ -210,12 +211,12 @@ private struct RowReader {
         return text
     }
 
-    mutating func website() -> String? {
-        guard let text = value("website") else { return nil }
+    mutating func webAddress(_ column: String) -> String? {
+        guard let text = value(column) else { return nil }
         guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(),
               scheme == "https" || scheme == "http", let host = url.host, host.contains("."), text.count <= 300
         else {
-            fail("website", "'\(text)' is not a web address; write https://example.com")
+            fail(column, "'\(text)' is not a web address; write https://example.com\(column == "privacy_url" ? "/privacy" : "")")
             return nil
         }
         return text

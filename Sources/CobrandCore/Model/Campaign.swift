@@ -20,6 +20,8 @@ public struct Campaign: Sendable, Equatable, Decodable {
 
     /// True when a component sends email, which makes postal addresses mandatory.
     public var sendsEmail: Bool { components.contains { $0.kind == .emailSequence || $0.kind == .webinar } }
+    /// Landing pages and webinar registration pages carry a lead form with a consent box.
+    public var collectsLeads: Bool { components.contains { $0.kind == .landingPage || $0.kind == .webinar } }
 
     public init(id: String, title: String, links: [String: String] = [:], fields: [String: SlotField] = [:],
                 assets: [String] = [], components: [Component]) {

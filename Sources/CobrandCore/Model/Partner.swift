@@ -8,6 +8,9 @@ public struct Partner: Hashable, Sendable, Codable {
     /// The partner's locales in roster order; each has a catalog or a language fallback.
     public var locales: [LocaleTag]
     public var website: String?
+    /// The partner's privacy notice, linked beside the consent box of its lead forms: required where consent
+    /// must be informed (`leads.opt_in_countries`).
+    public var privacyURL: String?
     /// File name under `Assets/partners/`, if the partner has a logo.
     public var logo: String?
     public var primaryColor: Color?
@@ -51,7 +54,8 @@ public struct Partner: Hashable, Sendable, Codable {
     /// The partner as roster columns (`Roster.requiredColumns` and `optionalColumns`); absent values are left out.
     public var rosterRow: [String: String] {
         let values: [String: String?] = [
-            "id": id, "name": name, "locales": locales.map(\.identifier).joined(separator: ";"), "website": website, "logo": logo,
+            "id": id, "name": name, "locales": locales.map(\.identifier).joined(separator: ";"), "website": website,
+            "privacy_url": privacyURL, "logo": logo,
             "primary_color": primaryColor?.description, "accent_color": accentColor?.description, "contact_name": contactName,
             "contact_email": contactEmail, "phone": phone, "address": address, "country": country, "timezone": timezone, "tier": tier,
             "region": region,

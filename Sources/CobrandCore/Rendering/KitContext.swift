@@ -166,6 +166,7 @@ struct KitContext {
         model["links"] = campaign.links.mapValues(tag)
         var partnerModel = model["partner"] as? [String: Any] ?? [:]
         partnerModel["website_url"] = partner.website.map(tag)
+        partnerModel["privacy_url"] = partner.privacyURL.map(tag)
         model["partner"] = partnerModel
         var vendorModel = model["vendor"] as? [String: Any] ?? [:]
         vendorModel["website_url"] = project.config.vendor.website.map(tag)

@@ -49,15 +49,17 @@ extension KitRenderer {
             title: "\(context.placeholders["campaign.title"] ?? campaign.id) | \(partner.name)",
             language: context.locale.identifier,
             alternate: tag(partner.website ?? project.config.vendor.website ?? "https://invalid.example", component.id),
+            selfURL: project.config.portalURL.trimmingSuffix("/") + AtomFeed.path(id, component: component.id),
             author: partner.name,
             entries: articles.map { article in
                 AtomFeed.Entry(
-                    id: "urn:cobrand:article:\(campaign.id):\(article.id):\(context.locale)", title: article.title,
+                    // Per partner: each partner's feed is its own publication, with its own links.
+                    id: "urn:cobrand:article:\(campaign.id):\(partner.id):\(article.id):\(context.locale)", title: article.title,
                     link: tag(article.canonical, article.id), published: article.published, updated: article.updated,
                     author: article.author ?? project.config.vendor.name, summary: article.summary,
                     contentHTML: HTMLScan.rewriteHrefs(in: article.html) { ContentRules.isOutbound($0) ? tag($0, article.id) : $0 })
             })
-        files.append(KitFile(path: "\(component.id)/feed.xml", data: feed.encoded()))
+        files.append(KitFile(path: "\(component.id)/\(AtomFeed.fileName)", data: feed.encoded()))
         return files
     }
 }

@@ -13,11 +13,15 @@ public struct AtomFeed: Sendable, Equatable {
         public let contentHTML: String
     }
 
+    public static let fileName = "feed.xml"
+
     public let id: String
     public let title: String
     public let language: String
     /// The page the feed belongs to.
     public let alternate: String
+    /// Where the feed itself is served (`cobrand serve`'s `/feeds/…`), for `rel="self"`.
+    public let selfURL: String
     public let author: String
     public let entries: [Entry]
 
@@ -30,6 +34,7 @@ public struct AtomFeed: Sendable, Equatable {
               <title>\(Self.escape(title))</title>
               <updated>\(Self.date(updated))</updated>
               <link rel="alternate" type="text/html" href="\(Self.escape(alternate))"/>
+              <link rel="self" type="application/atom+xml" href="\(Self.escape(selfURL))"/>
               <author><name>\(Self.escape(author))</name></author>
               <generator version="\(Generator.version)">Cobrand</generator>
 
@@ -50,6 +55,11 @@ public struct AtomFeed: Sendable, Equatable {
                 """
         }
         return Data((xml + "</feed>\n").utf8)
+    }
+
+    /// The path `cobrand serve` answers a kit's feed at; the portal URL goes in front.
+    public static func path(_ id: KitID, component: String) -> String {
+        "/feeds/\(id.campaign)/\(id.partner)/\(id.locale)/\(component).xml"
     }
 
     /// RFC 3339 in UTC.
