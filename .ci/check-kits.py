@@ -5,6 +5,7 @@ csv for every .csv, icalendar for every .ics, feedparser for every Atom feed, ht
     python3 .ci/check-kits.py Output
 """
 import csv, email, email.policy, glob, json, os, re, sys, zipfile, hashlib
+import icalendar
 from html.parser import HTMLParser
 
 root = sys.argv[1] if len(sys.argv) > 1 else "Output"
@@ -89,9 +90,21 @@ for path in glob.glob(os.path.join(root, "kits", "**", "*.eml"), recursive=True)
     defects = list(msg.defects) + [d for part in msg.walk() for d in part.defects]
     if defects:
         fail(path, f"MIME defects {defects}")
-    if msg.get_content_type() != "multipart/alternative":
-        fail(path, f"content type {msg.get_content_type()}")
-    if [p.get_content_type() for p in msg.iter_parts()] != ["text/plain", "text/html"]:
+    body = msg
+    if msg.get_content_type() == "multipart/mixed":
+        # text and HTML first, then attachments: a webinar's .ics, which must parse
+        body, *attachments = list(msg.iter_parts())
+        for part in attachments:
+            if part.get_content_type() != "text/calendar" or part.get_content_disposition() != "attachment":
+                fail(path, f"unexpected attachment {part.get_content_type()}")
+                continue
+            count("ics attachments")
+            cal = icalendar.Calendar.from_ical(part.get_payload(decode=True))
+            if len(cal.walk("VEVENT")) != 1 or part.get_param("method") != "PUBLISH":
+                fail(path, "the attached calendar is not one published VEVENT")
+    if body.get_content_type() != "multipart/alternative":
+        fail(path, f"content type {body.get_content_type()}")
+    if [p.get_content_type() for p in body.iter_parts()] != ["text/plain", "text/html"]:
         fail(path, "parts are not text/plain + text/html")
     for header in ["From", "Subject", "Date", "Message-ID", "List-Unsubscribe"]:
         if not msg[header]:
@@ -106,6 +119,22 @@ for path in glob.glob(os.path.join(root, "kits", "**", "*.eml"), recursive=True)
         fail(path, "HTML part over 102 KB")
     cids = [str(part["Content-ID"] or "").strip("<>") for part in msg.walk()]
     check_email_images(path, html, cids)
+
+# The demo's webinar sequence: the invitation leads to the hosted registration page, the reminder carries
+# the .ics (attached and linked) and the join link, the follow-up links the recording and not the live room.
+for folder in glob.glob(os.path.join(root, "kits", "data-summit", "*", "*", "webinar")):
+    count("webinar sequences")
+    partner, locale = folder.split(os.sep)[-3:-1]
+    read = lambda name: open(os.path.join(folder, name), encoding="utf-8").read()
+    hosted = f"/p/data-summit/{partner}/{locale}/webinar/"
+    if f'{hosted}?' not in read("invite.html"):
+        fail(folder, "the invitation does not link the registration page")
+    reminder = email.message_from_bytes(open(os.path.join(folder, "reminder.eml"), "rb").read(), policy=email.policy.default)
+    if [p.get_filename() for p in reminder.iter_attachments()] != ["event.ics"] or f"{hosted}event.ics?" not in read("reminder.html"):
+        fail(folder, "the reminder neither attaches nor links the .ics")
+    follow_up = read("follow-up.html")
+    if "/events/data-summit/recording?" not in follow_up or "/live/data-summit" in follow_up:
+        fail(folder, "the follow-up does not link the recording, or links the live room")
 
 for path in glob.glob(os.path.join(root, "kits", "**", "*.csv"), recursive=True):
     count("csv")

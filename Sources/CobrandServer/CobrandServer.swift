@@ -38,7 +38,7 @@ public enum CobrandServer {
         portal?.add(to: router)
         if let portal {
             ImageRoutes(store: ImageStore(output: portal.output)).add(to: router)
-            FeedRoutes(store: FeedStore(output: portal.output)).add(to: router)
+            HostedFileRoutes(store: HostedFileStore(output: portal.output)).add(to: router)
         }
         admin?.add(to: router)
         if let admin, let mdfRules { admin.addMDF(to: router, rules: mdfRules) }

@@ -104,6 +104,34 @@ struct WebinarTests {
         #expect(try text(kit, "live/speaker-notes.html").contains("<p>1 Smile.</p><p>2 </p>"))
     }
 
+    @Test("emails link the hosted registration page and .ics, tagged per email; attach_calendar puts event.ics into the .eml")
+    func sequenceLinks() throws {
+        let mail = "<!DOCTYPE html><html><body><a href=\"{{webinar.registration_url}}\">r</a><a href=\"{{webinar.ics_url}}\">c</a><a href=\"{{webinar.join_url}}\">j</a><p>{{partner.address}} {{email.unsubscribe_url}}</p></body></html>\n"
+        let manifest = try #require(Fixture.webinar["Templates/meetup/campaign.yaml"] ?? nil)
+            .replacingOccurrences(of: "{id: thanks, day: 1, template: mail, subject: meetup.title}", with: "{id: thanks, day: 1, template: mail, subject: meetup.title, attach_calendar: true}")
+        let kit = try kit("alpha", "en-US", ["Templates/meetup/mail.html.mustache": mail, "Templates/meetup/campaign.yaml": manifest])
+        let links = try text(kit, "live/invite.html").matches(of: /href="([^"]+)"/).map { String($0.output.1) }
+        #expect(links.prefix(3) == [
+            "https://portal.example/p/meetup/alpha/en-US/live/?utm_source=alpha&amp;utm_medium=webinar&amp;utm_campaign=meetup&amp;utm_content=invite",
+            "https://portal.example/p/meetup/alpha/en-US/live/event.ics?utm_source=alpha&amp;utm_medium=webinar&amp;utm_campaign=meetup&amp;utm_content=invite",
+            "https://meet.example/room?id=7&amp;utm_source=alpha&amp;utm_medium=webinar&amp;utm_campaign=meetup&amp;utm_content=invite",
+        ])
+        #expect(try text(kit, "live/thanks.html").contains("utm_content=thanks\">j</a>"))
+
+        // The invitation stays multipart/alternative; the thank-you is multipart/mixed with the calendar after it.
+        #expect(try ParsedMessage(try #require(kit.files.first { $0.path == "live/invite.eml" }).data).header("Content-Type")?.hasPrefix("multipart/alternative") == true)
+        let eml = try text(kit, "live/thanks.eml")
+        let mixed = try #require(eml.firstMatch(of: /Content-Type: multipart\/mixed; boundary="([^"]+)"/)).output.1
+        let parts = eml.components(separatedBy: "--\(mixed)")
+        #expect(parts.count == 4 && parts[3] == "--\r\n")
+        #expect(parts[1].hasPrefix("\r\nContent-Type: multipart/alternative; boundary=\""))
+        let attachment = parts[2].components(separatedBy: "\r\n\r\n")
+        #expect(attachment[0] == "\r\nContent-Type: text/calendar; charset=UTF-8; method=PUBLISH; name=\"event.ics\"\r\n"
+            + "Content-Disposition: attachment; filename=\"event.ics\"\r\nContent-Transfer-Encoding: base64")
+        let ics = try #require(Data(base64Encoded: attachment[1].replacingOccurrences(of: "\r\n", with: "")))
+        #expect(ics == (try #require(kit.files.first { $0.path == "live/event.ics" }).data))
+    }
+
     @Test("a partner's join_url slot replaces the default everywhere")
     func joinOverride() throws {
         let kit = try kit("alpha", "en-US", ["Assets/slots/alpha.yaml": "meetup:\n  join_url: https://teams.example/alpha\n"])
@@ -120,5 +148,19 @@ struct WebinarTests {
         let manifest = try #require(Fixture.webinar["Templates/meetup/campaign.yaml"] ?? nil).replacingOccurrences(of: find, with: replace)
         let (_, diagnostics) = Project.load(Fixture.project(Fixture.webinar.merging(["Templates/meetup/campaign.yaml": manifest]) { $1 }))
         #expect(diagnostics.errors == [.error("Templates/meetup/campaign.yaml", field: field, message)])
+    }
+}
+
+@Suite("Files cobrand serve hosts publicly")
+struct HostedFilesTests {
+    @Test("pages, calendars, feeds and kit images are public; emails, previews and anything outside the kit are not", arguments: [
+        ("webinar/index.html", true), ("landing/index.html", true), ("webinar/event.ics", true), ("articles/feed.xml", true),
+        ("assets/partner-logo-133x40.png", true), ("assets/hero.svg", true),
+        ("index.html", false), ("manifest.json", false), ("webinar/invite.html", false), ("webinar/invite.eml", false),
+        ("webinar/slides.html", false), ("social/posts.csv", false), ("../webinar/index.html", false), ("assets/../manifest.json", false),
+        ("assets/.hidden.png", false), ("Webinar/index.html", false), ("a/b/index.html", false), ("assets/x.html", false),
+    ])
+    func isPublic(file: String, expected: Bool) {
+        #expect(HostedFiles.isPublic(file) == expected)
     }
 }

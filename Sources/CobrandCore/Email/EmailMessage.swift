@@ -24,6 +24,20 @@ public struct EmailMessage: Sendable, Equatable {
     public var listUnsubscribe: [String]
     public var text: String
     public var html: String
+    /// Files after the text and HTML (a webinar's `.ics`): the message becomes `multipart/mixed`.
+    public var attachments: [Attachment] = []
+
+    public struct Attachment: Sendable, Equatable {
+        public let name: String
+        /// The full Content-Type value, such as `text/calendar; charset=UTF-8; method=PUBLISH`.
+        public let contentType: String
+        public let data: Data
+        public init(name: String, contentType: String, data: Data) {
+            self.name = name
+            self.contentType = contentType
+            self.data = data
+        }
+    }
 
     public init(from: Address, subject: String, date: Date, timeZone: TimeZone, messageID: String,
                 listUnsubscribe: [String], text: String, html: String) {
@@ -56,6 +70,11 @@ public struct EmailMessage: Sendable, Equatable {
                 lines.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
             }
         }
+        // Neither boundary is a prefix of the other (hex digits hold no 'm'), so no parser can confuse them.
+        let mixed = "=_cobrand-mixed-" + boundary.dropFirst("=_cobrand-".count)
+        if !attachments.isEmpty {
+            lines += ["Content-Type: multipart/mixed; boundary=\"\(mixed)\"", "", "This is a multi-part message in MIME format.", "--\(mixed)"]
+        }
         lines += [
             "Content-Type: multipart/alternative; boundary=\"\(boundary)\"",
             "",
@@ -71,8 +90,20 @@ public struct EmailMessage: Sendable, Equatable {
             "",
             htmlBody,
             "--\(boundary)--",
-            "",
         ]
+        for attachment in attachments {
+            // Names come from the renderer (`event.ics`), never from partner input.
+            lines += [
+                "--\(mixed)",
+                "Content-Type: \(attachment.contentType); name=\"\(attachment.name)\"",
+                "Content-Disposition: attachment; filename=\"\(attachment.name)\"",
+                "Content-Transfer-Encoding: base64",
+                "",
+                Self.base64Lines(attachment.data),
+            ]
+        }
+        if !attachments.isEmpty { lines.append("--\(mixed)--") }
+        lines.append("")
         return Data(lines.joined(separator: "\r\n").utf8)
     }
 

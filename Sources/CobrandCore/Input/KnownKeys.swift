@@ -32,7 +32,7 @@ enum KnownKeys {
                 "slides": .list(.mapping(["title": nil, "points": nil, "notes": nil])),
                 "run_of_show": .list(.mapping(["at": nil, "task": nil])),
             ]),
-            "emails": .list(.mapping(["id": nil, "day": nil, "template": nil, "subject": nil, "preheader": nil, "body": nil])),
+            "emails": .list(.mapping(["id": nil, "day": nil, "template": nil, "subject": nil, "preheader": nil, "body": nil, "attach_calendar": nil])),
         ])),
     ])
 

@@ -160,13 +160,30 @@ public struct EmailStep: Sendable, Equatable, Decodable {
     public var preheader: String?
     /// Catalog key of the main text, as `{{email.body}}`, so several steps can share one template.
     public var body: String?
+    /// A webinar email that carries the event's `.ics` as an attachment of its `.eml` (`attach_calendar: true`).
+    public var attachCalendar: Bool
 
-    public init(id: String, day: Int, template: String, subject: String, preheader: String? = nil, body: String? = nil) {
+    enum CodingKeys: String, CodingKey { case id, day, template, subject, preheader, body, attachCalendar = "attach_calendar" }
+
+    public init(id: String, day: Int, template: String, subject: String, preheader: String? = nil, body: String? = nil,
+                attachCalendar: Bool = false) {
         self.id = id
         self.day = day
         self.template = template
         self.subject = subject
         self.preheader = preheader
         self.body = body
+        self.attachCalendar = attachCalendar
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        day = try c.decode(Int.self, forKey: .day)
+        template = try c.decode(String.self, forKey: .template)
+        subject = try c.decode(String.self, forKey: .subject)
+        preheader = try c.decodeIfPresent(String.self, forKey: .preheader)
+        body = try c.decodeIfPresent(String.self, forKey: .body)
+        attachCalendar = try c.decodeIfPresent(Bool.self, forKey: .attachCalendar) ?? false
     }
 }

@@ -4,8 +4,11 @@ extension KitRenderer {
     /// An email sequence: per step an HTML file for ESP import, its plain-text alternative and a ready
     /// `.eml`; plus `sequence.csv` with the schedule.
     /// - Parameter start: day 0 of the schedule (`YYYY-MM-DD`): a sequence's start date or a webinar's date.
+    /// - Parameter extra: more of the model for each step (a webinar's details, its links tagged per email).
+    /// - Parameter attachments: files each step's `.eml` carries after its text and HTML.
     func renderEmails(_ component: Component, context: KitContext, id: KitID, start: String?,
-                      extra: [String: Any] = [:]) throws(RenderError) -> [KitFile] {
+                      extra: (EmailStep) -> [String: Any] = { _ in [:] },
+                      attachments: (EmailStep) -> [EmailMessage.Attachment] = { _ in [] }) throws(RenderError) -> [KitFile] {
         let partner = context.partner
         let campaign = context.campaign
         let timeZone = context.timeZone
@@ -21,7 +24,7 @@ extension KitRenderer {
         for (index, step) in component.emails.enumerated() {
             let email = context.emailModel(step)
             let base = "\(component.id)/\(step.id)"
-            var extra = extra
+            var extra = extra(step)
             extra["email"] = email
             let rendered = try render("\(campaign.id)/\(step.template).html",
                                       context.model(forFileAt: base + ".html", component: component, asset: step.id, extra: extra), id)
@@ -44,13 +47,14 @@ extension KitRenderer {
                 SendSchedule.date(start: $0, day: step.day, time: component.sendTime, timeZone: timeZone)
             } ?? KitBundle.timestamp
             // The .eml is sent as is, so the ESP merge tag becomes the real unsubscribe address.
-            let message = EmailMessage(
+            var message = EmailMessage(
                 from: .init(name: partner.contactName.map { "\($0), \(partner.name)" } ?? partner.name, email: partner.contactEmail ?? ""),
                 subject: subject, date: sendAt, timeZone: timeZone,
                 messageID: "\(id.slug).\(step.id)@\(host)",
                 listUnsubscribe: [unsubscribe, "mailto:\(partner.contactEmail ?? "")?subject=unsubscribe"],
                 text: text.replacingOccurrences(of: placeholder, with: unsubscribe),
                 html: html.replacingOccurrences(of: placeholder, with: unsubscribe.htmlEscaped))
+            message.attachments = attachments(step)
             files += [
                 KitFile(path: base + ".html", text: html),
                 KitFile(path: base + ".txt", text: text),

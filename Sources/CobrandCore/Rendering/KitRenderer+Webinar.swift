@@ -51,17 +51,27 @@ extension KitRenderer {
             let path = "\(base)/\(name)"
             files.append(try checkedPage(path, try render("_shared/webinar/\(template)", pageModel(path), id), id))
         }
-        var emailEntry = webinar
-        emailEntry["join_url"] = context.link(joinURL, component: component, asset: component.id)
-        files += try renderEmails(component, context: context, id: id, start: date, extra: ["webinar": emailEntry])
-
         let event = CalendarEvent(
             uid: "\(context.campaign.id).\(component.id).\(partner.id)@cobrand",
             sequence: settings.sequence, stamp: KitBundle.timestamp, start: start, end: end, timeZone: zone,
             summary: title, description: description + "\n\n" + taggedJoin, url: taggedJoin,
             organizerName: partner.contactName.map { "\($0), \(partner.name)" } ?? partner.name,
             organizerEmail: partner.contactEmail ?? "")
-        files.append(KitFile(path: "\(base)/event.ics", data: event.encoded()))
+        let calendar = event.encoded()
+        files.append(KitFile(path: "\(base)/event.ics", data: calendar))
+
+        // Emails link the pages `cobrand serve` hosts (the registration page, the .ics), each link tagged
+        // with the email's own id so clicks on the invitation and the reminder can be told apart.
+        let hosted = project.config.portalURL.trimmingSuffix("/")
+        files += try renderEmails(component, context: context, id: id, start: date, extra: { step in
+            var entry = webinar
+            entry["join_url"] = context.link(joinURL, component: component, asset: step.id)
+            entry["registration_url"] = context.link(hosted + HostedFiles.path(id, file: "\(base)/"), component: component, asset: step.id)
+            entry["ics_url"] = context.link(hosted + HostedFiles.path(id, file: "\(base)/event.ics"), component: component, asset: step.id)
+            return ["webinar": entry]
+        }, attachments: { step in
+            step.attachCalendar ? [EmailMessage.Attachment(name: "event.ics", contentType: "text/calendar; charset=UTF-8; method=PUBLISH", data: calendar)] : []
+        })
         return files
     }
 }

@@ -6,7 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
-@Suite("Email images served")
+@Suite("Public files: email images, feeds and hosted pages")
 struct ImageRouteTests {
     @Test("a built image is served by its digest, immutable; any other name is 404")
     func serve() async throws {
@@ -53,6 +53,45 @@ struct ImageRouteTests {
             for uri in ["/feeds/always/alpha/en-US/embed.xml", "/feeds/always/alpha/en-US/news.html", "/feeds/always/beta/en-US/news.xml",
                         "/feeds/always/alpha/xx/news.xml", "/feeds/always/..%2Falpha/en-US/news.xml", "/feeds/always/alpha/en-US/..%2Fnews%2Ffeed.xml",
                         "/feeds/always/alpha/en-US/news%2Ffeed.xml"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == .notFound, "\(uri)")
+                }
+            }
+        }
+    }
+
+    @Test("a kit's registration page, its .ics and images are public at /p/…; the emails and the preview are not")
+    func hostedPages() async throws {
+        let setup = try PortalTests.Setup()
+        let kit = setup.folder.appendingPathComponent("Output").appendingPathComponent("kits/meetup/alpha/en-US")
+        for (path, text) in [("live/index.html", "<form>"), ("live/event.ics", "BEGIN:VCALENDAR"), ("live/invite.html", "<p>mail"),
+                             ("index.html", "preview"), ("assets/logo-1x1.png", "png")] {
+            let url = kit.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: url)
+        }
+        try await setup.app.test(.router) { client in
+            for uri in ["/p/meetup/alpha/en-US/live/", "/p/meetup/alpha/en-US/live/index.html"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == .ok)
+                    #expect(response.headers[.contentType] == "text/html; charset=utf-8")
+                    #expect(response.headers[.contentSecurityPolicy]?.contains("script-src 'none'") == true)
+                    #expect(String(buffer: response.body) == "<form>")
+                }
+            }
+            try await client.execute(uri: "/p/meetup/alpha/en-US/live", method: .get) { response in
+                #expect(response.status == .movedPermanently)
+                #expect(response.headers[.location] == "/p/meetup/alpha/en-US/live/")
+            }
+            try await client.execute(uri: "/p/meetup/alpha/en-US/live/event.ics", method: .get) { response in
+                #expect(response.headers[.contentType] == "text/calendar; charset=utf-8")
+                #expect(String(buffer: response.body) == "BEGIN:VCALENDAR")
+            }
+            try await client.execute(uri: "/p/meetup/alpha/en-US/assets/logo-1x1.png", method: .get) { response in
+                #expect(response.status == .ok && response.headers[.contentType] == "image/png")
+            }
+            for uri in ["/p/meetup/alpha/en-US/live/invite.html", "/p/meetup/alpha/en-US/index.html", "/p/meetup/alpha/en-US/x/index.html",
+                        "/p/meetup/beta/en-US/live/", "/p/meetup/alpha/en-US/live/..%2F..%2F..%2F..%2F..%2Fsecret", "/p/meetup/alpha/en-US/..%2Fen-US/live/"] {
                 try await client.execute(uri: uri, method: .get) { response in
                     #expect(response.status == .notFound, "\(uri)")
                 }

@@ -1,0 +1,22 @@
+import CobrandCore
+import Foundation
+
+/// Reads the files of built kits that `cobrand serve` answers publicly (`HostedFiles`): pages, calendar
+/// files, feeds and their images. Only names `HostedFiles.isPublic` allows are read, and no symlink is followed.
+public struct HostedFileStore: Sendable {
+    public let output: URL
+
+    public init(output: URL) {
+        self.output = output
+    }
+
+    /// `file` of the kit `id`; nil when it is not a public name, the kit's names are not slugs, or the file is
+    /// not there (a removed partner's kit is pruned, so its pages go too).
+    public func file(_ id: KitID, _ file: String) -> Data? {
+        guard Partner.isValidID(id.campaign), Partner.isValidID(id.partner), HostedFiles.isPublic(file) else { return nil }
+        let url = output.appendingPathComponent(id.directory).appendingPathComponent(file)
+        var info = stat()
+        guard lstat(url.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return FileManager.default.contents(atPath: url.path)
+    }
+}
