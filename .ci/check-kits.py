@@ -139,8 +139,24 @@ for folder in glob.glob(os.path.join(root, "kits", "data-summit", "*", "*", "web
 for path in glob.glob(os.path.join(root, "kits", "**", "*.csv"), recursive=True):
     count("csv")
     rows = list(csv.reader(open(path, newline="", encoding="utf-8")))
-    if len(rows) < 2 or any(len(r) != len(rows[0]) for r in rows):
+    headerless = os.path.basename(path).startswith("hootsuite-")  # Hootsuite's bulk composer takes no header row
+    if len(rows) < (1 if headerless else 2) or any(len(r) != len(rows[0]) for r in rows):
         fail(path, "ragged or empty CSV")
+
+# Share images: a PNG at the network's size, also served content-addressed; never SVG.
+SIZES = {"linkedin": (1200, 627), "x": (1600, 900), "facebook": (1200, 630)}
+for path in glob.glob(os.path.join(root, "kits", "**", "posts.csv"), recursive=True):
+    kit = os.path.dirname(os.path.dirname(path))
+    for row in list(csv.DictReader(open(path, newline="", encoding="utf-8"))):
+        if not row["image"]:
+            continue
+        count("share images")
+        data = open(os.path.join(kit, row["image"]), "rb").read()
+        if data[:8] != b"\x89PNG\r\n\x1a\n" or tuple(int.from_bytes(data[i:i + 4], "big") for i in (16, 20)) != SIZES[row["network"]]:
+            fail(path, f"{row['image']} is not a PNG of {SIZES[row['network']]}")
+        served = os.path.join(root, "a", row["image_url"].rsplit("/", 1)[-1])
+        if not os.path.exists(served) or open(served, "rb").read() != data:
+            fail(path, f"{row['image_url']} is not served from Output/a/")
 
 try:
     import icalendar

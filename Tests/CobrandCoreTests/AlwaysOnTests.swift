@@ -27,25 +27,74 @@ struct AlwaysOnTests {
         #expect(XText.weightedLength(text) == length)
     }
 
-    @Test("posts.csv has a row per post and network, links tagged per network, the image copied into the kit")
+    @Test("posts.csv has a row per post and network, links tagged per network, a PNG per network at its size")
     func posts() throws {
         let kit = try kit()
         let rows = try CSV.parse(try text(kit, "social/posts.csv"), file: "posts.csv").map(\.fields)
+        let images = ["linkedin-1200x627", "x-1600x900", "facebook-1200x630"].map { "assets/hello-\($0).png" }
+        let urls = try images.map { path in "https://portal.example/a/\(Checksum.sha256(try #require(kit.files.first { $0.path == path }).data)).png" }
         #expect(rows == [
-            ["network", "text", "link", "image", "image_alt"],
-            ["linkedin", "News from Alpha Partners: read our guide.", "https://vendor.example/guide?utm_source=alpha&utm_medium=social&utm_campaign=always&utm_content=hello-linkedin", "assets/logo.svg", "Vendor logo"],
-            ["x", "News from Alpha Partners: read our guide.", "https://vendor.example/guide?utm_source=alpha&utm_medium=social&utm_campaign=always&utm_content=hello-x", "assets/logo.svg", "Vendor logo"],
-            ["facebook", "News from Alpha Partners: read our guide.", "https://vendor.example/guide?utm_source=alpha&utm_medium=social&utm_campaign=always&utm_content=hello-facebook", "assets/logo.svg", "Vendor logo"],
-            ["x", "Short.", "", "", ""],
+            ["network", "text", "link", "image", "image_alt", "image_url", "post_at"],
+            ["linkedin", "News from Alpha Partners: read our guide.", "https://vendor.example/guide?utm_source=alpha&utm_medium=social&utm_campaign=always&utm_content=hello-linkedin", images[0], "Vendor logo", urls[0], ""],
+            ["x", "News from Alpha Partners: read our guide.", "https://vendor.example/guide?utm_source=alpha&utm_medium=social&utm_campaign=always&utm_content=hello-x", images[1], "Vendor logo", urls[1], ""],
+            ["facebook", "News from Alpha Partners: read our guide.", "https://vendor.example/guide?utm_source=alpha&utm_medium=social&utm_campaign=always&utm_content=hello-facebook", images[2], "Vendor logo", urls[2], ""],
+            ["x", "Short.", "", "", "", "", ""],
         ])
-        #expect(kit.files.contains { $0.path == "assets/logo.svg" })
+        // Read back by cairo: each network's size, opaque.
+        for (path, size) in zip(images, [(1200, 627), (1600, 900), (1200, 630)]) {
+            let png = try #require(kit.files.first { $0.path == path }).data
+            let pixel = try #require(Raster.pixel(png: png, x: 0, y: 0))
+            #expect((pixel.width, pixel.height) == size)
+            #expect(pixel.rgba & 0xFF == 0xFF)
+        }
+        #expect(!kit.files.contains { $0.path.hasSuffix(".svg") && $0.path.contains("logo.svg") && $0.path.hasPrefix("social/") })
+    }
+
+    @Test("the share image fills with the artwork and puts the partner on a white plate at the end of the reading direction",
+          arguments: [(false, 1200 - 31 - 8), (true, 31 + 8)])
+    func shareImage(rightToLeft: Bool, plateX: Int) throws {
+        let artwork = Data(##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 50"><rect width="100" height="50" fill="#0B2A66"/></svg>"##.utf8)
+        let logo = Data(##"<svg xmlns="http://www.w3.org/2000/svg" width="30" height="10"><rect width="30" height="10" fill="#C0392B"/></svg>"##.utf8)
+        let png = try ShareImage.png(.init(artwork: artwork, logo: logo, partnerName: "Alpha", rightToLeft: rightToLeft), width: 1200, height: 627)
+        #expect(Raster.pixel(png: png, x: 600, y: 100)?.rgba == 0x0B2A66FF)
+        // The plate: 627 / 6 = 104 px high, 31 px from the edges; white inside its padding, the logo in its middle.
+        #expect(Raster.pixel(png: png, x: plateX, y: 627 - 31 - 52)?.rgba == 0xFFFFFFFF)
+        #expect(Raster.pixel(png: png, x: rightToLeft ? 31 + 17 + 10 : 1200 - 31 - 17 - 10, y: 627 - 31 - 52)?.rgba == 0xC0392BFF)
+        #expect(Raster.pixel(png: png, x: rightToLeft ? 1200 - 31 - 8 : 31 + 8, y: 627 - 31 - 52)?.rgba == 0x0B2A66FF)
+    }
+
+    @Test("Buffer and Hootsuite get one file per network in their own columns, scheduled from start_date in the partner's zone")
+    func schedulers() throws {
+        let manifest = try #require(Fixture.alwaysOn["Templates/always/campaign.yaml"] ?? nil)
+            .replacingOccurrences(of: "kind: social\n", with: "kind: social\n    start_date: 2027-03-01\n    send_time: \"10:05\"\n")
+            .replacingOccurrences(of: "{id: short, text: always.short, networks: [x]}", with: "{id: short, day: 2, text: always.short, networks: [x]}")
+        let kit = try self.kit("alpha", "en-US", ["Templates/always/campaign.yaml": manifest])
+        let image = try #require(kit.files.first { $0.path == "assets/hello-x-1600x900.png" }).data
+        let link = "https://vendor.example/guide?utm_source=alpha&utm_medium=social&utm_campaign=always&utm_content=hello-x"
+        #expect(try CSV.parse(try text(kit, "social/buffer-x.csv"), file: "b").map(\.fields) == [
+            ["Text", "Image URL", "Tags", "Posting Time"],
+            ["News from Alpha Partners: read our guide. \(link)", "https://portal.example/a/\(Checksum.sha256(image)).png", "", "2027-03-01 10:05"],
+            ["Short.", "", "", "2027-03-03 10:05"],
+        ])
+        #expect(try CSV.parse(try text(kit, "social/hootsuite-x.csv"), file: "h").map(\.fields) == [
+            ["03/01/2027 10:05", "News from Alpha Partners: read our guide.", link],
+            ["03/03/2027 10:05", "Short.", ""],
+        ])
+        #expect(kit.files.map(\.path).filter { $0.hasPrefix("social/") }.sorted() == [
+            "social/buffer-facebook.csv", "social/buffer-linkedin.csv", "social/buffer-x.csv",
+            "social/hootsuite-facebook.csv", "social/hootsuite-linkedin.csv", "social/hootsuite-x.csv", "social/posts.csv",
+        ])
+        // Without start_date Buffer queues the posts and Hootsuite, which needs dates, gets no file.
+        #expect(try self.kit().files.map(\.path).filter { $0.hasPrefix("social/") }.sorted() == [
+            "social/buffer-facebook.csv", "social/buffer-linkedin.csv", "social/buffer-x.csv", "social/posts.csv",
+        ])
     }
 
     @Test("a hostile partner name survives posts.csv exactly as text")
     func csvEscaping() throws {
         let rows = try CSV.parse(try text(try kit("alpha", "en-US", ["Assets/partners.csv": Self.hostile]), "social/posts.csv"), file: "posts.csv")
         #expect(rows[1].fields[1] == "News from <script>alert(1)</script> & \"Sons\": read our guide.")
-        #expect(rows.allSatisfy { $0.fields.count == 5 })
+        #expect(rows.allSatisfy { $0.fields.count == 7 })
     }
 
     @Test("a post over X's limit for one partner fails the build naming the kit, post and count")

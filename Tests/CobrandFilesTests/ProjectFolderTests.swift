@@ -26,7 +26,7 @@ struct ProjectFolderTests {
         let kit = try KitRenderer(project: loaded).render(KitID(campaign: "realtime-playbook", partner: "rheinwerk", locale: LocaleTag("de-DE")!))
         let preview = String(decoding: try #require(kit.files.first { $0.path == "index.html" }).data, as: UTF8.self)
         #expect(preview.contains("<html lang=\"de-DE\" dir=\"ltr\">"))
-        #expect(preview.contains("<thead><tr><th>network</th><th>text</th><th>link</th><th>image</th><th>image_alt</th></tr></thead>"))
+        #expect(preview.contains("<thead><tr><th>network</th><th>text</th><th>link</th><th>image</th><th>image_alt</th><th>image_url</th><th>post_at</th></tr></thead>"))
         #expect(preview.contains("<button type=\"button\" class=\"copy\" data-copy-target=\"cell\">Kopieren</button>"))
         #expect(preview.contains("<iframe src=\"articles/embed.html\" title=\"articles/embed.html\" sandbox=\"allow-same-origin\" loading=\"lazy\"></iframe>"))
         #expect(preview.components(separatedBy: "<section>").count - 1 == kit.files.count - 1)

@@ -26,7 +26,7 @@ enum KnownKeys {
         "fields": .entries(.mapping(["max_length": nil, "allowed": nil, "default": nil, "default_key": nil, "type": nil, "approval": nil, "label": nil])),
         "components": .list(.mapping([
             "id": nil, "kind": nil, "template": nil, "start_date": nil, "send_time": nil, "articles": nil,
-            "posts": .list(.mapping(["id": nil, "text": nil, "link": nil, "image": nil, "image_alt": nil, "networks": nil])),
+            "posts": .list(.mapping(["id": nil, "text": nil, "link": nil, "image": nil, "image_alt": nil, "networks": nil, "day": nil])),
             "webinar": .mapping([
                 "title": nil, "description": nil, "date": nil, "time": nil, "duration_minutes": nil, "join_url": nil, "sequence": nil,
                 "slides": .list(.mapping(["title": nil, "points": nil, "notes": nil])),

@@ -69,8 +69,10 @@ public struct SocialPost: Sendable, Equatable, Decodable {
     /// Catalog key of the image's alt text.
     public var imageAlt: String?
     public var networks: [SocialNetwork]
+    /// Days after the component's `start_date` to post it, at its `send_time`, for the schedulers' files.
+    public var day: Int
 
-    enum CodingKeys: String, CodingKey { case id, text, link, image, imageAlt = "image_alt", networks }
+    enum CodingKeys: String, CodingKey { case id, text, link, image, imageAlt = "image_alt", networks, day }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -80,6 +82,7 @@ public struct SocialPost: Sendable, Equatable, Decodable {
         image = try c.decodeIfPresent(String.self, forKey: .image)
         imageAlt = try c.decodeIfPresent(String.self, forKey: .imageAlt)
         networks = try c.decodeIfPresent([SocialNetwork].self, forKey: .networks) ?? SocialNetwork.allCases
+        day = try c.decodeIfPresent(Int.self, forKey: .day) ?? 0
     }
 }
 

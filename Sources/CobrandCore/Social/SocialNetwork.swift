@@ -4,6 +4,15 @@ import Foundation
 public enum SocialNetwork: String, Sendable, Equatable, CaseIterable, Decodable {
     case linkedin, x, facebook
 
+    /// The recommended size of a shared link or image post's picture, in pixels.
+    public var imageSize: (width: Int, height: Int) {
+        switch self {
+        case .linkedin: return (1200, 627)
+        case .x: return (1600, 900)
+        case .facebook: return (1200, 630)
+        }
+    }
+
     /// Maximum length of a post, counted the network's way.
     public var limit: Int {
         switch self {

@@ -1,0 +1,85 @@
+import Foundation
+
+/// A post's share image at a network's recommended size, with the partner's logo composed in: the vendor's
+/// artwork fills the canvas (cropped to it, centred) and the logo sits on a white plate in the bottom corner
+/// at the end of the reading direction (right, or left in right-to-left locales). The networks and the bulk
+/// schedulers take PNG or JPEG, never SVG, so the result is a PNG drawn by librsvg.
+public enum ShareImage {
+    /// What is composed: images as PNG, JPEG or SVG bytes.
+    public struct Layers {
+        public let artwork: Data
+        public let logo: Data?
+        /// Drawn in place of a logo the partner does not have.
+        public let partnerName: String
+        public let rightToLeft: Bool
+
+        public init(artwork: Data, logo: Data?, partnerName: String, rightToLeft: Bool) {
+            self.artwork = artwork
+            self.logo = logo
+            self.partnerName = partnerName
+            self.rightToLeft = rightToLeft
+        }
+    }
+
+    public static func png(_ layers: Layers, width: Int, height: Int) throws(Raster.Failure) -> Data {
+        try Raster.png(svg: Data(svg(layers, width: width, height: height).utf8), width: width, height: height)
+    }
+
+    /// The composition as one SVG; the images travel inside it as `data:` URIs, which is all librsvg may load.
+    static func svg(_ layers: Layers, width: Int, height: Int) throws(Raster.Failure) -> String {
+        let margin = height / 20
+        let plateHeight = height / 6
+        let padding = plateHeight / 6
+        let innerHeight = plateHeight - 2 * padding
+        var content: String
+        var innerWidth: Int
+        if let logo = layers.logo {
+            let size = try intrinsicSize(logo)
+            innerWidth = min(width * 3 / 10, max(innerHeight, Int((Double(innerHeight) * size.width / size.height).rounded())))
+            content = "<image x=\"{x}\" y=\"{y}\" width=\"\(innerWidth)\" height=\"\(innerHeight)\" preserveAspectRatio=\"xMidYMid meet\" href=\"\(dataURI(logo))\"/>"
+        } else {
+            let fontSize = innerHeight * 2 / 3
+            innerWidth = min(width * 4 / 10, layers.partnerName.count * fontSize * 3 / 5)
+            content = "<text x=\"{tx}\" y=\"{ty}\" font-family=\"DejaVu Sans, Arial, sans-serif\" font-size=\"\(fontSize)\" font-weight=\"bold\" fill=\"#1A1A1A\""
+                + " textLength=\"\(innerWidth)\" lengthAdjust=\"spacingAndGlyphs\">\(AtomFeed.escape(layers.partnerName))</text>"
+        }
+        let plateWidth = innerWidth + 2 * padding
+        let plateX = layers.rightToLeft ? margin : width - margin - plateWidth
+        let plateY = height - margin - plateHeight
+        content = content.replacingOccurrences(of: "{x}", with: String(plateX + padding)).replacingOccurrences(of: "{y}", with: String(plateY + padding))
+            .replacingOccurrences(of: "{tx}", with: String(plateX + padding)).replacingOccurrences(of: "{ty}", with: String(plateY + padding + innerHeight * 5 / 6))
+        return """
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)">\
+            <rect width="\(width)" height="\(height)" fill="#FFFFFF"/>\
+            <image width="\(width)" height="\(height)" preserveAspectRatio="xMidYMid slice" href="\(try dataURI(layers.artwork, checked: true))"/>\
+            <rect x="\(plateX)" y="\(plateY)" width="\(plateWidth)" height="\(plateHeight)" rx="\(padding)" fill="#FFFFFF"/>\
+            \(content)</svg>
+            """
+    }
+
+    static func intrinsicSize(_ image: Data) throws(Raster.Failure) -> (width: Double, height: Double) {
+        switch Raster.format(of: image) {
+        case .svg: return try Raster.svgSize(image)
+        case .png, .jpeg:
+            guard let pixels = Raster.pixelSize(image), pixels.width > 0, pixels.height > 0 else {
+                throw Raster.Failure(reason: "its image header cannot be read")
+            }
+            return (Double(pixels.width), Double(pixels.height))
+        case nil: throw Raster.Failure(reason: "it is not a PNG, JPEG or SVG file")
+        }
+    }
+
+    static func dataURI(_ image: Data, checked: Bool = false) throws(Raster.Failure) -> String {
+        if checked { _ = try intrinsicSize(image) }
+        return dataURI(image)
+    }
+
+    static func dataURI(_ image: Data) -> String {
+        let type = switch Raster.format(of: image) {
+        case .svg: "image/svg+xml"
+        case .jpeg: "image/jpeg"
+        case .png, nil: "image/png"
+        }
+        return "data:\(type);base64,\(image.base64EncodedString())"
+    }
+}
