@@ -158,16 +158,12 @@ for path in glob.glob(os.path.join(root, "kits", "**", "posts.csv"), recursive=T
         if not os.path.exists(served) or open(served, "rb").read() != data:
             fail(path, f"{row['image_url']} is not served from Output/a/")
 
-try:
-    import icalendar
-    for path in glob.glob(os.path.join(root, "kits", "**", "*.ics"), recursive=True):
-        count("ics")
-        cal = icalendar.Calendar.from_ical(open(path, "rb").read())
-        events = cal.walk("VEVENT")
-        if not events or not cal.walk("VTIMEZONE"):
-            fail(path, "no VEVENT or no VTIMEZONE")
-except ImportError:
-    fail("icalendar", "not installed")
+for path in glob.glob(os.path.join(root, "kits", "**", "*.ics"), recursive=True):
+    count("ics")
+    cal = icalendar.Calendar.from_ical(open(path, "rb").read())
+    events = cal.walk("VEVENT")
+    if not events or not cal.walk("VTIMEZONE"):
+        fail(path, "no VEVENT or no VTIMEZONE")
 
 feed_entry_ids = {}
 try:

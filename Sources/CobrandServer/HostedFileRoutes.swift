@@ -23,14 +23,15 @@ struct HostedFileRoutes: Sendable {
             let page = try respond(context, file: "\(parameter(context, "folder"))/index.html")
             // The page's relative links (`../assets/…`) resolve only from the folder's own address.
             guard request.uri.path.hasSuffix("/") else {
-                return Response(status: .movedPermanently, headers: [.location: request.uri.path + "/"])
+                // Keep the query: the UTM tags of the email link that led here.
+                let query = request.uri.query.map { "?\($0)" } ?? ""
+                return Response(status: .movedPermanently, headers: [.location: request.uri.path + "/" + query])
             }
             return page
         }
         router.get("/feeds/{campaign}/{partner}/{locale}/{file}") { _, context in
-            let file = parameter(context, "file")
-            guard file.hasSuffix(".xml") else { throw HTTPError(.notFound) }
-            return try respond(context, file: "\(file.dropLast(4))/\(AtomFeed.fileName)")
+            guard let file = HostedFiles.feedFile(parameter(context, "file")) else { throw HTTPError(.notFound) }
+            return try respond(context, file: file)
         }
     }
 
@@ -45,7 +46,10 @@ struct HostedFileRoutes: Sendable {
         let type = MediaType.of(file)
         var headers: HTTPFields = [.contentType: type.hasPrefix("text/") || type.hasSuffix("xml") ? "\(type); charset=utf-8" : type,
                                    .cacheControl: "public, max-age=300"]
-        if type == "text/html" { headers[.contentSecurityPolicy] = Self.pagePolicy }
+        if type == "text/html" {
+            headers[.contentSecurityPolicy] = Self.pagePolicy
+            headers[.referrerPolicy] = "strict-origin-when-cross-origin"
+        }
         if type == "image/svg+xml" { headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'unsafe-inline'" }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }

@@ -1,4 +1,4 @@
-import CobrandCore
+@testable import CobrandCore
 import CobrandTesting
 import Foundation
 #if canImport(FoundationXML)
@@ -61,6 +61,17 @@ struct AlwaysOnTests {
         #expect(Raster.pixel(png: png, x: plateX, y: 627 - 31 - 52)?.rgba == 0xFFFFFFFF)
         #expect(Raster.pixel(png: png, x: rightToLeft ? 31 + 17 + 10 : 1200 - 31 - 17 - 10, y: 627 - 31 - 52)?.rgba == 0xC0392BFF)
         #expect(Raster.pixel(png: png, x: rightToLeft ? 1200 - 31 - 8 : 31 + 8, y: 627 - 31 - 52)?.rgba == 0x0B2A66FF)
+    }
+
+    @Test("without a logo the partner's name is drawn on the plate, escaped, whatever it contains")
+    func shareImageName() throws {
+        let artwork = Data(##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 50"><rect width="100" height="50" fill="#0B2A66"/></svg>"##.utf8)
+        let layers = ShareImage.Layers(artwork: artwork, logo: nil, partnerName: "{x}</text><image href=\"file:///etc/passwd\"/>&", rightToLeft: false)
+        let svg = try ShareImage.svg(layers, width: 1200, height: 627)
+        #expect(svg.hasSuffix(">{x}&lt;/text&gt;&lt;image href=\"file:///etc/passwd\"/&gt;&amp;</text></svg>"))
+        #expect(svg.components(separatedBy: "<image ").count == 2)
+        let png = try ShareImage.png(layers, width: 1200, height: 627)
+        #expect(Raster.pixel(png: png, x: 1200 - 31 - 8, y: 627 - 31 - 52)?.rgba == 0xFFFFFFFF)
     }
 
     @Test("Buffer and Hootsuite get one file per network in their own columns, scheduled from start_date in the partner's zone")

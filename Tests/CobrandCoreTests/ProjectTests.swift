@@ -129,6 +129,30 @@ struct ProjectTests {
         let loaded = try #require(project)
         #expect(loaded.partners.map(\.id) == ["us", "fr"])
         #expect(loaded.partners.map(\.privacyURL) == [nil, "https://fr.example/privacy"])
+        // Without landing or registration pages nothing asks for it.
+        let noForms = Project.load(Fixture.project(Fixture.alwaysOn.merging(
+            ["Templates/launch/campaign.yaml": nil, "Assets/partners.csv": ([header] + rows).joined(separator: "\n")]) { $1 }))
+        #expect(noForms.diagnostics.errors == [])
+        #expect(noForms.project?.partners.map(\.id) == ["de", "us", "fr"])
+    }
+
+    @Test("a partner needs consent when its country is an opt-in country, whatever its case", arguments: [
+        ("DE", true), ("de", true), ("US", false), (nil, false),
+    ])
+    func requiresConsent(country: String?, expected: Bool) {
+        #expect(Partner(id: "p", name: "P", locales: [], country: country).requiresConsent(optInCountries: ["DE", "FR"]) == expected)
+    }
+
+    @Test("validate warns when sent emails and feeds would link a portal_url that is not https, and when Hootsuite cannot take send_time")
+    func publicAddresses() throws {
+        let config = try #require(Fixture.files["cobrand.yaml"]).replacingOccurrences(of: "portal_url: https://portal.example\n", with: "")
+        let manifest = try #require(Fixture.alwaysOn["Templates/always/campaign.yaml"] ?? nil)
+            .replacingOccurrences(of: "kind: social\n", with: "kind: social\n    start_date: 2027-03-01\n    send_time: \"10:07\"\n")
+        let (_, diagnostics) = Project.load(Fixture.project(Fixture.alwaysOn.merging(["cobrand.yaml": config, "Templates/always/campaign.yaml": manifest]) { $1 }))
+        #expect(diagnostics.filter { $0.field == "portal_url" || $0.field?.hasSuffix("send_time") == true } == [
+            .warning("Templates/always/campaign.yaml", field: "components[1].send_time", "'10:07': Hootsuite's bulk composer takes minutes in steps of 5 only; write such as 10:05"),
+            .warning("cobrand.yaml", field: "portal_url", "is http://127.0.0.1:8080: webinar emails link their registration page and calendar file there, and feeds name it as their own address; set it to the portal's public https address"),
+        ])
     }
 
     @Test("validate: contrast fallbacks are warnings on the roster row")

@@ -163,4 +163,11 @@ struct HostedFilesTests {
     func isPublic(file: String, expected: Bool) {
         #expect(HostedFiles.isPublic(file) == expected)
     }
+
+    @Test("a feed's public name maps to its kit file, and nothing else does", arguments: [
+        ("articles.xml", "articles/feed.xml"), ("articles", nil), ("../x.xml", nil), ("a/b.xml", nil), (".xml", nil), ("News.xml", nil),
+    ])
+    func feedFile(name: String, expected: String?) {
+        #expect(HostedFiles.feedFile(name) == expected)
+    }
 }

@@ -96,7 +96,7 @@ public enum EmailCompatibility {
     /// Each email step's HTML template (`<campaign>/<template>.html`, under `Templates/` without `.mustache`).
     public static func emailTemplates(campaigns: [Campaign]) -> [String] {
         Array(Set(campaigns.flatMap { campaign in
-            campaign.components.filter { $0.kind == .emailSequence || $0.kind == .webinar }
+            campaign.components.filter(\.sendsEmail)
                 .flatMap { $0.emails.map { "\(campaign.id)/\($0.template).html" } }
         })).sorted()
     }
@@ -126,12 +126,14 @@ public enum EmailCompatibility {
         let scopes = conditionalScopes(bytes)
         func scope(_ offset: Int) -> Scope { scopes.first { $0.range.contains(offset) }?.scope ?? .everyone }
         var uses: [Use] = []
-        // A bulletproof button: Outlook for Windows pads the cell (`mso-padding-alt`), everyone else the link.
+        // A bulletproof button: Outlook for Windows pads the cell (`mso-padding-alt`), everyone else the link
+        // that comes straight after it; any later element is judged on its own.
         var cellPadsForOutlook = false
         for tag in HTMLScan.startTags(in: bytes) {
             let at = tag.range.lowerBound
             let style = tag.attributes.first { $0.name == "style" }?.value.lowercased() ?? ""
-            if tag.name == "td" || tag.name == "th" { cellPadsForOutlook = style.contains("mso-padding-alt") }
+            let paddedByCell = cellPadsForOutlook && tag.name == "a"
+            cellPadsForOutlook = (tag.name == "td" || tag.name == "th") && style.contains("mso-padding-alt")
             // Hidden from Outlook for Windows (the preheader): what it would not render does not matter there.
             var where_ = scope(at)
             if style.replacingOccurrences(of: " ", with: "").contains("mso-hide:all") { where_ = .notMSO }
@@ -169,7 +171,7 @@ public enum EmailCompatibility {
                 case "style":
                     for use in cssFeatures(attribute.value, bgcolor: names.contains("bgcolor")) {
                         let cell = tag.name == "td" || tag.name == "th"
-                        add(use.slug, fallback: use.fallback, partial: use.partial || (use.slug == "css-padding" && !cell && !cellPadsForOutlook)
+                        add(use.slug, fallback: use.fallback, partial: use.partial || (use.slug == "css-padding" && !cell && !paddedByCell)
                             || (use.slug == "css-display-none" && tag.name == "img"))
                     }
                 default: continue
@@ -219,8 +221,8 @@ public enum EmailCompatibility {
                 where value.contains(needle) {
                 add(slug)
             }
-            for unit in ["rem", "vh", "vw", "vmin", "vmax", "ch"] where (try? Regex("[0-9.]\(unit)\\b")).map({ value.contains($0) }) ?? false {
-                add("css-unit-\(unit)")
+            for match in value.matches(of: /[0-9.](rem|vh|vw|vmin|vmax|ch)\b/) {
+                add("css-unit-\(match.output.1)")
             }
         }
         return result

@@ -32,9 +32,12 @@ public struct EmailMessage: Sendable, Equatable {
         /// The full Content-Type value, such as `text/calendar; charset=UTF-8; method=PUBLISH`.
         public let contentType: String
         public let data: Data
+        /// `name` keeps only letters, digits, `.`, `-` and `_`, and `contentType` loses line breaks and quotes:
+        /// neither can break out of its header.
         public init(name: String, contentType: String, data: Data) {
-            self.name = name
-            self.contentType = contentType
+            let safe = name.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || ".-_".unicodeScalars.contains($0)) }
+            self.name = safe.isEmpty ? "attachment" : String(String.UnicodeScalarView(safe))
+            self.contentType = String(contentType.unicodeScalars.filter { !["\r", "\n", "\""].contains($0) })
             self.data = data
         }
     }
@@ -92,7 +95,6 @@ public struct EmailMessage: Sendable, Equatable {
             "--\(boundary)--",
         ]
         for attachment in attachments {
-            // Names come from the renderer (`event.ics`), never from partner input.
             lines += [
                 "--\(mixed)",
                 "Content-Type: \(attachment.contentType); name=\"\(attachment.name)\"",

@@ -33,6 +33,10 @@ struct CampaignCheck {
         found.append(.error(file, field: field, message))
     }
 
+    private mutating func warning(_ field: String, _ message: String) {
+        found.append(.warning(file, field: field, message))
+    }
+
     private mutating func need(_ template: String, _ field: String) {
         if templates["\(campaign.id)/\(template)"] == nil {
             error(field, "template Templates/\(campaign.id)/\(template).mustache does not exist; create it or correct the name")
@@ -151,6 +155,9 @@ struct CampaignCheck {
 
     private mutating func social(_ component: Component, field: String) {
         if component.posts.isEmpty { error("\(field).posts", "is empty; add posts with id, text (a catalog key) and link") }
+        if component.startDate != nil, let time = component.sendTime, let (_, minute) = SendSchedule.time(time), minute % 5 != 0 {
+            warning("\(field).send_time", "'\(time)': Hootsuite's bulk composer takes minutes in steps of 5 only; write such as 10:05")
+        }
         var ids = Set<String>()
         for (index, post) in component.posts.enumerated() {
             let postField = "\(field).posts[\(index)]"

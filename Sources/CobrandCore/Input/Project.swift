@@ -10,6 +10,8 @@ public struct ProjectFiles: Sendable {
     /// caniemail's `features.json`, shipped with the product (not a project file, so not in any inputs hash);
     /// nil skips the email-client check.
     public var emailSupport: Data?
+    /// Set by the project reader: a missing `emailSupport` is then a warning, not silence.
+    public var emailSupportExpected = false
 
     public init(files: [String: Data], rosterPath: String = Project.defaultRosterPath, emailSupport: Data? = nil) {
         self.files = files
@@ -61,6 +63,8 @@ public struct Project: Sendable {
     public var emailFindings: [String: [EmailCompatibility.Finding]] = [:]
     /// The clients emails are checked against (`email.clients`).
     public var emailClients: [EmailClient] = EmailClient.defaults
+    /// The caniemail data and client set the previews' compatibility tables come from, for the inputs hash.
+    public var emailCheckDigest = ""
 
     public static let reviewStatesFile = "review-states.csv"
 

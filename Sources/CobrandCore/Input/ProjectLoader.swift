@@ -41,6 +41,12 @@ struct Loader {
         let assets = input.files.filter { $0.key.hasPrefix("Assets/") && !$0.key.hasPrefix("Assets/partners/") && !$0.key.hasPrefix("Assets/slots/") }
             .reduce(into: [String: Data]()) { $0[String($1.key.dropFirst(7))] = $1.value }
         checkAssets(config: config, campaigns: campaigns, assets: assets)
+        // Sent emails and feeds link the pages the portal hosts: a local address there is a link nobody can open.
+        if !config.portalURL.lowercased().hasPrefix("https://"),
+           campaigns.contains(where: { $0.components.contains { $0.kind == .webinar || $0.kind == .syndication } }) {
+            diagnostics.append(.warning(Project.configPath, field: "portal_url", "is \(config.portalURL): webinar emails link their registration page "
+                + "and calendar file there, and feeds name it as their own address; set it to the portal's public https address"))
+        }
 
         var roster = Roster(partners: [])
         if let csv = text(input.rosterPath) {
@@ -63,7 +69,7 @@ struct Loader {
         }
         if campaigns.contains(where: { $0.collectsLeads }) {
             // GDPR and its peers: consent is informed only when the privacy notice it cites is one click away.
-            let uninformed = roster.partners.filter { $0.privacyURL == nil && config.leads.optInCountries.contains($0.country ?? "") }
+            let uninformed = roster.partners.filter { $0.privacyURL == nil && $0.requiresConsent(optInCountries: config.leads.optInCountries) }
             for partner in uninformed {
                 diagnostics.append(.error(input.rosterPath, line: partner.line, field: "privacy_url",
                     "is required because \(partner.country ?? "") is in leads.opt_in_countries and campaigns collect leads: the consent box links the partner's privacy notice; \(partner.id) is not built until it is filled"))
@@ -89,6 +95,9 @@ var project =         Project(config: config, campaigns: campaigns, templateSour
                        digests: digests, rosterPath: input.rosterPath)
         project.emailFindings = emailFindings
         project.emailClients = config.email.clients ?? EmailClient.defaults
+        if let data = input.emailSupport {
+            project.emailCheckDigest = Checksum.sha256(data) + " " + project.emailClients.map(\.id).joined(separator: ",")
+        }
         for (path, data) in input.files where path.hasPrefix("Locales/") && path.hasSuffix("/" + Project.reviewStatesFile) {
             guard let tag = LocaleTag(String(path.split(separator: "/")[1])) else { continue }
             let rows: [CSV.Record]
@@ -110,7 +119,13 @@ var project =         Project(config: config, campaigns: campaigns, templateSour
     /// clients (`email.clients`). Each file is checked once, however many emails share it.
     /// Returns the findings by email template, for the kit previews' compatibility tables.
     mutating func checkEmailClients(config: ProjectConfig, campaigns: [Campaign], templates: [String: String]) -> [String: [EmailCompatibility.Finding]] {
-        guard let data = input.emailSupport else { return [:] }
+        guard let data = input.emailSupport else {
+            if input.emailSupportExpected && campaigns.contains(where: \.sendsEmail) {
+                diagnostics.append(.warning("caniemail/features.json", "not found beside the cobrand binary, so emails are not checked against email clients; "
+                    + "install cobrand with its Cobrand_CobrandFiles.resources folder, or name a copy with COBRAND_CANIEMAIL"))
+            }
+            return [:]
+        }
         let support: EmailSupport
         do { support = try EmailSupport(json: data) } catch {
             diagnostics.append(.warning("caniemail/features.json", "\(error); the email-client check is skipped"))
@@ -258,7 +273,8 @@ var project =         Project(config: config, campaigns: campaigns, templateSour
             }
         }
         // Vendor SVGs that emails or posts show are drawn as PNG; one that cannot be is named here, not mid-build.
-        let shown = Set([config.vendor.logo].compactMap { $0 } + campaigns.flatMap(\.assets))
+        let shown = Set([config.vendor.logo].compactMap { $0 } + campaigns.flatMap(\.assets)
+            + campaigns.flatMap { $0.components.flatMap { $0.posts.compactMap(\.image) } })
         for asset in shown.sorted() where asset.lowercased().hasSuffix(".svg") {
             if let data = assets[asset], let problem = LogoCheck.rasterProblem(data) {
                 diagnostics.append(.error("Assets/\(asset)", problem))

@@ -136,8 +136,8 @@ public struct LeadIntake: Sendable {
             throw FieldError(field: "website", code: "invalid", message: "website must be an address such as https://company.com")
         }
         let consent = ["yes", "true", "on", "1"].contains(fields["consent"]?.lowercased() ?? "")
-        if !consent, let home = partner.country?.uppercased(), optInCountries.contains(home) {
-            throw FieldError(field: "consent", code: "required", message: "consent is required for partners in \(home)")
+        if !consent, partner.requiresConsent(optInCountries: optInCountries) {
+            throw FieldError(field: "consent", code: "required", message: "consent is required for partners in \(partner.country?.uppercased() ?? "")")
         }
         let emailDomain = Domains.registrable(String(email.domain))
         let companyDomain = emailDomain.flatMap { Domains.isFreeMail($0) || Domains.isFreeMail(String(email.domain)) ? nil : $0 }

@@ -19,7 +19,7 @@ public struct Campaign: Sendable, Equatable, Decodable {
     enum CodingKeys: String, CodingKey { case id, title, links, fields, assets, components, prices }
 
     /// True when a component sends email, which makes postal addresses mandatory.
-    public var sendsEmail: Bool { components.contains { $0.kind == .emailSequence || $0.kind == .webinar } }
+    public var sendsEmail: Bool { components.contains(where: \.sendsEmail) }
     /// Landing pages and webinar registration pages carry a lead form with a consent box.
     public var collectsLeads: Bool { components.contains { $0.kind == .landingPage || $0.kind == .webinar } }
 

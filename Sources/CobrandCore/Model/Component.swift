@@ -8,6 +8,9 @@ public struct Component: Sendable, Equatable, Decodable {
         case social, webinar, syndication, document
     }
 
+    /// Email sequences and webinars send emails (`emails`); the email rules and the client check apply to them.
+    public var sendsEmail: Bool { kind == .emailSequence || kind == .webinar }
+
     /// Slug, unique within the campaign; used as `utm_content` and in file names.
     public var id: String
     public var kind: Kind

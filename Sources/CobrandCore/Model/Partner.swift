@@ -63,6 +63,12 @@ public struct Partner: Hashable, Sendable, Codable {
         return values.compactMapValues { $0 }
     }
 
+    /// Whether leads from this partner's pages need explicit consent: its country is one of `optInCountries`
+    /// (GDPR, CASL and their peers). Then the consent box is required and cites the partner's privacy notice.
+    public func requiresConsent(optInCountries: Set<String>) -> Bool {
+        country.map { optInCountries.contains($0.uppercased()) } ?? false
+    }
+
     /// True when `text` is a valid partner id.
     public static func isValidID(_ text: String) -> Bool {
         let bytes = Array(text.utf8)

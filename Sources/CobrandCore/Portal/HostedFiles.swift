@@ -24,6 +24,12 @@ public enum HostedFiles {
         return ["index.html", "event.ics", AtomFeed.fileName].contains(name)
     }
 
+    /// The kit file behind a feed's public name, `<component>.xml` to `<component>/feed.xml` (`AtomFeed.path`).
+    public static func feedFile(_ name: String) -> String? {
+        guard name.hasSuffix(".xml"), Partner.isValidID(String(name.dropLast(4))) else { return nil }
+        return "\(name.dropLast(4))/\(AtomFeed.fileName)"
+    }
+
     static func isNameByte(_ byte: UInt8) -> Bool {
         (97...122).contains(byte) || (65...90).contains(byte) || (48...57).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
             || byte == UInt8(ascii: ".")

@@ -166,7 +166,10 @@ struct KitContext {
         model["links"] = campaign.links.mapValues(tag)
         var partnerModel = model["partner"] as? [String: Any] ?? [:]
         partnerModel["website_url"] = partner.website.map(tag)
-        partnerModel["privacy_url"] = partner.privacyURL.map(tag)
+        // UTM-tagged like every outbound link, but never a click redirect: no tracking of a visitor who has not consented.
+        partnerModel["privacy_url"] = partner.privacyURL.map {
+            TrackedLink.tagged($0, source: partner.id, medium: Self.medium(for: component.kind), campaign: campaign.id, content: asset)
+        }
         model["partner"] = partnerModel
         var vendorModel = model["vendor"] as? [String: Any] ?? [:]
         vendorModel["website_url"] = project.config.vendor.website.map(tag)
@@ -262,7 +265,7 @@ struct KitContext {
     /// The kit's emails against the checked clients: ✓, ! (a warning: plainer) or ✗ (an error: content lost),
     /// with the features in the cell's title. Nil without caniemail data or emails.
     func compatibilityModel() -> [String: Any]? {
-        let emails = campaign.components.filter { $0.kind == .emailSequence || $0.kind == .webinar }.flatMap { component in
+        let emails = campaign.components.filter(\.sendsEmail).flatMap { component in
             component.emails.map { ("\(component.id)/\($0.id).html", "\(campaign.id)/\($0.template).html") }
         }
         guard !emails.isEmpty, !project.emailFindings.isEmpty else { return nil }

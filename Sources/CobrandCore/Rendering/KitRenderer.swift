@@ -85,7 +85,8 @@ public struct KitRenderer: Sendable {
     }
 
     /// SHA-256 over everything the kit is made from: generator, config, templates, manifest, assets,
-    /// catalogs of the fallback chain, the partner's roster row, logo, slot values and portal changes.
+    /// catalogs of the fallback chain, the partner's roster row, logo, slot values and portal changes, and the
+    /// caniemail data behind the preview's compatibility table.
     public func inputsHash(for id: KitID) -> String {
         var hasher = SHA256()
         func add(_ text: String) { hasher.update(data: Data(text.utf8)); hasher.update(data: Data([0])) }
@@ -94,6 +95,7 @@ public struct KitRenderer: Sendable {
         add(tracking?.fingerprint ?? "untracked")
         add(forms?.signature(partner: "", campaign: "", asset: "", locale: "") ?? "unsigned")
         add(campaignDigests[id.campaign] ?? "")
+        add(project.emailCheckDigest)
         for tag in id.locale.fallbackChain(defaultLocale: project.config.defaultLocale) {
             add(tag.identifier)
             add(localeDigests[tag] ?? "")

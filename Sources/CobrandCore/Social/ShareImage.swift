@@ -31,29 +31,28 @@ public enum ShareImage {
         let plateHeight = height / 6
         let padding = plateHeight / 6
         let innerHeight = plateHeight - 2 * padding
-        var content: String
-        var innerWidth: Int
-        if let logo = layers.logo {
-            let size = try intrinsicSize(logo)
-            innerWidth = min(width * 3 / 10, max(innerHeight, Int((Double(innerHeight) * size.width / size.height).rounded())))
-            content = "<image x=\"{x}\" y=\"{y}\" width=\"\(innerWidth)\" height=\"\(innerHeight)\" preserveAspectRatio=\"xMidYMid meet\" href=\"\(dataURI(logo))\"/>"
-        } else {
-            let fontSize = innerHeight * 2 / 3
-            innerWidth = min(width * 4 / 10, layers.partnerName.count * fontSize * 3 / 5)
-            content = "<text x=\"{tx}\" y=\"{ty}\" font-family=\"DejaVu Sans, Arial, sans-serif\" font-size=\"\(fontSize)\" font-weight=\"bold\" fill=\"#1A1A1A\""
-                + " textLength=\"\(innerWidth)\" lengthAdjust=\"spacingAndGlyphs\">\(AtomFeed.escape(layers.partnerName))</text>"
-        }
+        let logoSize = try layers.logo.map { logo throws(Raster.Failure) in try intrinsicSize(logo) }
+        let fontSize = innerHeight * 2 / 3
+        let innerWidth = logoSize.map { min(width * 3 / 10, max(innerHeight, Int((Double(innerHeight) * $0.width / $0.height).rounded()))) }
+            ?? min(width * 4 / 10, max(innerHeight, layers.partnerName.count * fontSize * 3 / 5))
         let plateWidth = innerWidth + 2 * padding
         let plateX = layers.rightToLeft ? margin : width - margin - plateWidth
         let plateY = height - margin - plateHeight
-        content = content.replacingOccurrences(of: "{x}", with: String(plateX + padding)).replacingOccurrences(of: "{y}", with: String(plateY + padding))
-            .replacingOccurrences(of: "{tx}", with: String(plateX + padding)).replacingOccurrences(of: "{ty}", with: String(plateY + padding + innerHeight * 5 / 6))
+        let (x, y) = (plateX + padding, plateY + padding)
+        let partner = if let logo = layers.logo {
+            "<image x=\"\(x)\" y=\"\(y)\" width=\"\(innerWidth)\" height=\"\(innerHeight)\" preserveAspectRatio=\"xMidYMid meet\" href=\"\(dataURI(logo))\"/>"
+        } else {
+            // Squeezed into the plate whatever its length; escaped, so a name can add no markup.
+            "<text x=\"\(x)\" y=\"\(y + innerHeight * 5 / 6)\" font-family=\"DejaVu Sans, Arial, sans-serif\" font-size=\"\(fontSize)\" font-weight=\"bold\""
+                + " fill=\"#1A1A1A\" textLength=\"\(innerWidth)\" lengthAdjust=\"spacingAndGlyphs\">\(XMLTree.escape(layers.partnerName, attribute: false))</text>"
+        }
+        _ = try intrinsicSize(layers.artwork)
         return """
             <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)">\
             <rect width="\(width)" height="\(height)" fill="#FFFFFF"/>\
-            <image width="\(width)" height="\(height)" preserveAspectRatio="xMidYMid slice" href="\(try dataURI(layers.artwork, checked: true))"/>\
+            <image width="\(width)" height="\(height)" preserveAspectRatio="xMidYMid slice" href="\(dataURI(layers.artwork))"/>\
             <rect x="\(plateX)" y="\(plateY)" width="\(plateWidth)" height="\(plateHeight)" rx="\(padding)" fill="#FFFFFF"/>\
-            \(content)</svg>
+            \(partner)</svg>
             """
     }
 
@@ -67,11 +66,6 @@ public enum ShareImage {
             return (Double(pixels.width), Double(pixels.height))
         case nil: throw Raster.Failure(reason: "it is not a PNG, JPEG or SVG file")
         }
-    }
-
-    static func dataURI(_ image: Data, checked: Bool = false) throws(Raster.Failure) -> String {
-        if checked { _ = try intrinsicSize(image) }
-        return dataURI(image)
     }
 
     static func dataURI(_ image: Data) -> String {
