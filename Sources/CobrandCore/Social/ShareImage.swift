@@ -46,6 +46,7 @@ public enum ShareImage {
             "<text x=\"\(x)\" y=\"\(y + innerHeight * 5 / 6)\" font-family=\"DejaVu Sans, Arial, sans-serif\" font-size=\"\(fontSize)\" font-weight=\"bold\""
                 + " fill=\"#1A1A1A\" textLength=\"\(innerWidth)\" lengthAdjust=\"spacingAndGlyphs\">\(XMLTree.escape(layers.partnerName, attribute: false))</text>"
         }
+        // Artwork librsvg cannot read would come out as a blank picture: fail here with the reason instead.
         _ = try intrinsicSize(layers.artwork)
         return """
             <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)">\
