@@ -24,6 +24,9 @@ struct EmailCompatibilityTests {
         (#"<td style="padding:4px">"#, []),
         (#"<p style="text-align:end">"#, ["css-text-align warning"]),
         (#"<p style="text-align:left">"#, []),
+        (#"<table style="max-width:600px;width:100%">"#, ["css-max-width warning"]),
+        (#"<table width="600" style="max-width:600px;width:100%">"#, []),
+        (#"<img src="x.png" alt="" height="40" style="height:40px">"#, []),
         (#"<div style="display:none;mso-hide:all;max-height:0;overflow:hidden">"#, []),
         (#"<img src="https://cdn.example/a.svg" alt="">"#, ["image-svg error"]),
         (#"<img src="{{root}}assets/a.svg" alt="">"#, []),
@@ -52,7 +55,8 @@ struct EmailCompatibilityTests {
     }
 
     @Test("clients are written family/platform[/version]; anything else is refused", arguments: [
-        ("outlook/windows/2016", "Outlook Windows 2016"), ("gmail/desktop-webmail", "Gmail web"), ("outlook/windows-mail", "new Outlook"),
+        ("outlook/windows/2016", "Outlook Windows 2016"), ("gmail/desktop-webmail", "Gmail web"), ("outlook/windows-mail", "Windows Mail"),
+        ("outlook/outlook-com", "Outlook.com / new Outlook"),
     ])
     func clients(text: String, name: String) throws {
         #expect(try #require(EmailClient(text)).description == name)
@@ -67,7 +71,7 @@ struct EmailCompatibilityTests {
         let (project, diagnostics) = Project.load(files)
         #expect(project == nil)
         #expect(diagnostics.errors == [.error("Templates/launch/hello.html.mustache", line: 1,
-            "display:flex is not supported in Outlook Windows 2016, Outlook Windows 2019, new Outlook (caniemail: css-display-flex)")])
+            "display:flex is not supported in Outlook Windows 2016, Outlook Windows 2019 (caniemail: css-display-flex)")])
 
         var appleOnly = Fixture.project(["Templates/launch/hello.html.mustache": template,
                                          "cobrand.yaml": Fixture.files["cobrand.yaml"]! + "email:\n  clients: [apple-mail/ios]\n"])

@@ -169,7 +169,10 @@ public enum EmailCompatibility {
                 case "href" where attribute.value.lowercased().hasPrefix("mailto:"): add("html-mailto-links")
                 case "href" where attribute.value.hasPrefix("#"): add("html-anchor-links")
                 case "style":
-                    for use in cssFeatures(attribute.value, bgcolor: names.contains("bgcolor")) {
+                    // A client that ignores the CSS size keeps the `width`/`height` attribute beside it.
+                    let sizedByAttribute = Set((names.contains("width") ? ["css-width", "css-max-width"] : [])
+                        + (names.contains("height") ? ["css-height"] : []))
+                    for use in cssFeatures(attribute.value, bgcolor: names.contains("bgcolor")) where !sizedByAttribute.contains(use.slug) {
                         let cell = tag.name == "td" || tag.name == "th"
                         add(use.slug, fallback: use.fallback, partial: use.partial || (use.slug == "css-padding" && !cell && !paddedByCell)
                             || (use.slug == "css-display-none" && tag.name == "img"))

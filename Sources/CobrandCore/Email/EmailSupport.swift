@@ -96,26 +96,29 @@ public struct EmailClient: Hashable, Sendable, CustomStringConvertible, Decodabl
         self = client
     }
 
-    /// Gmail (web, iOS, Android), Outlook (Windows 2016 and 2019, new Outlook, Outlook.com, macOS), Apple Mail
-    /// (macOS, iOS), Yahoo and Samsung Email.
+    /// Gmail (web, iOS, Android), Outlook (Windows 2016 and 2019, Outlook.com and new Outlook, macOS), Apple
+    /// Mail (macOS, iOS), Yahoo and Samsung Email. caniemail has no column of its own for new Outlook for
+    /// Windows, which renders as Outlook.com does, so `outlook/outlook-com` stands for both; its
+    /// `outlook/windows-mail` is the older Windows 10 Mail app.
     public static let defaults: [EmailClient] = [
-        "gmail/desktop-webmail", "gmail/ios", "gmail/android", "outlook/windows/2016", "outlook/windows/2019", "outlook/windows-mail",
+        "gmail/desktop-webmail", "gmail/ios", "gmail/android", "outlook/windows/2016", "outlook/windows/2019",
         "outlook/outlook-com", "outlook/macos", "apple-mail/macos", "apple-mail/ios", "yahoo/desktop-webmail", "samsung-email/android",
     ].compactMap(EmailClient.init)
 
-    /// Outlook for Windows up to 2019 renders with Word and reads `<!--[if mso]>` blocks; new Outlook does not.
+    /// Outlook for Windows up to 2019 (and 2021, 365 classic) renders with Word and reads `<!--[if mso]>` blocks;
+    /// new Outlook does not.
     public var readsMSOConditionals: Bool { family == "outlook" && platform == "windows" }
 
     public var id: String { [family, platform, version].compactMap { $0 }.joined(separator: "/") }
 
-    /// How people call it: "Outlook Windows 2016", "Gmail web", "new Outlook".
+    /// How people call it: "Outlook Windows 2016", "Gmail web", "Outlook.com / new Outlook".
     public var description: String {
         let families = ["gmail": "Gmail", "outlook": "Outlook", "apple-mail": "Apple Mail", "yahoo": "Yahoo Mail", "samsung-email": "Samsung Email",
                         "aol": "AOL", "thunderbird": "Thunderbird", "protonmail": "Proton Mail", "fastmail": "Fastmail", "hey": "HEY"]
         let platforms = ["desktop-webmail": "web", "mobile-webmail": "mobile web", "ios": "iOS", "android": "Android", "macos": "macOS",
-                         "windows": "Windows", "outlook-com": ".com", "windows-mail": "(new Outlook)"]
-        if family == "outlook" && platform == "outlook-com" { return "Outlook.com" }
-        if family == "outlook" && platform == "windows-mail" { return "new Outlook" }
+                         "windows": "Windows", "outlook-com": ".com", "windows-mail": "Windows Mail"]
+        if family == "outlook" && platform == "outlook-com" { return "Outlook.com / new Outlook" }
+        if family == "outlook" && platform == "windows-mail" { return "Windows Mail" }
         if family == "samsung-email" { return "Samsung Email" }
         return [families[family] ?? family, platforms[platform] ?? platform, version].compactMap { $0 }.joined(separator: " ")
     }

@@ -108,9 +108,11 @@ public enum CSV {
     static let formulaStarts: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\t", "\r"]
 
     /// A field that starts like a formula gets a leading `'`, so a spreadsheet shows it as text instead of
-    /// running `=HYPERLINK(…)` or `=cmd|…` from a lead's name or a partner's note.
+    /// running `=HYPERLINK(…)` or `=cmd|…` from a lead's name or a partner's note. A plain negative number
+    /// (`-14`, a send day before a webinar) is no formula and stays a number.
     public static func neutralized(_ field: String) -> String {
-        guard let first = field.unicodeScalars.first, formulaStarts.contains(first) else { return field }
+        guard let first = field.unicodeScalars.first, formulaStarts.contains(first),
+              field.wholeMatch(of: /-[0-9]+(\.[0-9]+)?/) == nil else { return field }
         return "'" + field
     }
 
