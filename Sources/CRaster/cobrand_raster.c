@@ -2,6 +2,8 @@
 
 #include <cairo.h>
 #include <librsvg/rsvg.h>
+#include <png.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,6 +64,64 @@ static cairo_status_t append(void *closure, const unsigned char *data, unsigned 
     return CAIRO_STATUS_SUCCESS;
 }
 
+static void write_bytes(png_structp png, png_bytep data, png_size_t length) {
+    buffer *out = png_get_io_ptr(png);
+    if (append(out, data, (unsigned int)length) != CAIRO_STATUS_SUCCESS) png_error(png, "out of memory");
+}
+
+static void flush_nothing(png_structp png) { (void)png; }
+
+/* The surface as 8-bit RGBA PNG. Not cairo's writer: zlib level 1 with the Sub filter encodes a
+   1600 x 900 share image in about 14 ms instead of 37 ms, for files about a third larger. */
+static int write_png(cairo_surface_t *surface, buffer *out) {
+    cairo_surface_flush(surface);
+    int width = cairo_image_surface_get_width(surface), height = cairo_image_surface_get_height(surface);
+    int stride = cairo_image_surface_get_stride(surface);
+    const unsigned char *pixels = cairo_image_surface_get_data(surface);
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png != NULL ? png_create_info_struct(png) : NULL;
+    unsigned char *row = malloc((size_t)width * 4);
+    if (png == NULL || info == NULL || row == NULL) {
+        png_destroy_write_struct(&png, info != NULL ? &info : NULL);
+        free(row);
+        return 0;
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, &info);
+        free(row);
+        return 0;
+    }
+    png_set_write_fn(png, out, write_bytes, flush_nothing);
+    png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8, PNG_COLOR_TYPE_RGBA, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_set_compression_level(png, 1);
+    png_set_filter(png, 0, PNG_FILTER_SUB);
+    png_write_info(png, info);
+    for (int y = 0; y < height; y++) {
+        /* cairo's ARGB32 is premultiplied, native-endian 0xAARRGGBB; PNG wants straight RGBA bytes. */
+        const uint32_t *source = (const uint32_t *)(pixels + (size_t)y * (size_t)stride);
+        for (int x = 0; x < width; x++) {
+            uint32_t value = source[x];
+            unsigned alpha = value >> 24, red = (value >> 16) & 255, green = (value >> 8) & 255, blue = value & 255;
+            if (alpha != 0 && alpha != 255) {
+                red = (red * 255 + alpha / 2) / alpha;
+                green = (green * 255 + alpha / 2) / alpha;
+                blue = (blue * 255 + alpha / 2) / alpha;
+            }
+            unsigned char *target = row + (size_t)x * 4;
+            target[0] = (unsigned char)red;
+            target[1] = (unsigned char)green;
+            target[2] = (unsigned char)blue;
+            target[3] = (unsigned char)alpha;
+        }
+        png_write_row(png, row);
+    }
+    png_write_end(png, info);
+    png_destroy_write_struct(&png, &info);
+    free(row);
+    return !out->failed;
+}
+
 unsigned char *cobrand_raster_svg_png(const char *svg, size_t length, int width, int height, size_t *png_length,
                                       char *error, int capacity) {
     *png_length = 0;
@@ -80,8 +140,7 @@ unsigned char *cobrand_raster_svg_png(const char *svg, size_t length, int width,
     g_object_unref(handle);
     buffer out = { NULL, 0, 0, 0 };
     if (drawn) {
-        cairo_status_t status = cairo_surface_write_to_png_stream(surface, append, &out);
-        if (status != CAIRO_STATUS_SUCCESS || out.failed) {
+        if (!write_png(surface, &out)) {
             free(out.bytes);
             out.bytes = NULL;
             fail(NULL, "the PNG cannot be written", error, capacity);

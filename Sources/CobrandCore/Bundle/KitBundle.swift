@@ -55,13 +55,16 @@ public enum KitBundle {
     }
 
     /// A zip with every file under one top folder named after the kit, entries sorted, fixed dates and permissions.
+    /// PNG and JPEG are stored as they are: deflating compressed images costs time and saves nothing.
     public static func zip(_ files: [KitFile], root: String) throws(BundleError) -> Data {
         do {
             let archive = try Archive(data: Data(), accessMode: .create)
             for file in files.sorted(by: { $0.path < $1.path }) {
                 let data = file.data
+                let compressed = ["image/png", "image/jpeg"].contains(file.mediaType)
                 try archive.addEntry(with: "\(root)/\(file.path)", type: .file, uncompressedSize: Int64(data.count),
-                                     modificationDate: timestamp, permissions: 0o644, compressionMethod: .deflate) { position, size in
+                                     modificationDate: timestamp, permissions: 0o644,
+                                     compressionMethod: compressed ? .none : .deflate) { position, size in
                     data.subdata(in: Int(position)..<Int(position) + size)
                 }
             }
