@@ -17,51 +17,20 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 import zipfile
 from datetime import date
 from io import BytesIO
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-failures = []
-
-
-def check(condition, message):
-    print(("ok   " if condition else "FAIL ") + message)
-    if not condition:
-        failures.append(message)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def browser(javascript=True):
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(flag)
-    if not javascript:
-        options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
-    driver.set_page_load_timeout(30)
-    return driver
+from harness import browser, check, demo_project, finish, free_port, serve, stop
 
 
 TODAY = date.today()
@@ -250,15 +219,9 @@ def main():
     server = None
     driver = None
     try:
-        project = os.path.join(work, "project")
-        os.mkdir(project)
-        for name in ("Templates", "Locales", "Assets"):
-            shutil.copytree(os.path.join(ROOT, name), os.path.join(project, name))
         port = free_port()
         # Lead forms post to <portal_url>/api/leads: point them at this server.
-        config = open(os.path.join(ROOT, "cobrand.yaml"), encoding="utf-8").read()
-        config = re.sub(r"(?m)^portal_url:.*$", f"portal_url: http://127.0.0.1:{port}", config)
-        open(os.path.join(project, "cobrand.yaml"), "w", encoding="utf-8").write(config)
+        project = demo_project(work, f"http://127.0.0.1:{port}")
         subprocess.run([cobrand, "build", "--project", project, "--partner", "acme-cloud", "--partner", "rheinwerk"],
                        check=True, stdout=subprocess.DEVNULL)
         token = subprocess.run([cobrand, "partners", "token", "acme-cloud", "--project", project],
@@ -267,15 +230,8 @@ def main():
                                check=True, capture_output=True, text=True).stdout.strip()
         subprocess.run([cobrand, "mdf", "allocate", "--project", project, "--partner", "acme-cloud", "--period", QUARTER,
                         "--amount", "5000", "--currency", "USD"], check=True, stdout=subprocess.DEVNULL)
-        log = open(os.path.join(work, "serve.log"), "w")
-        server = subprocess.Popen([cobrand, "serve", "--project", project, "--port", str(port)], stdout=log, stderr=log)
+        server = serve(cobrand, project, port, work)
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
 
         for javascript in (False, True):
             if driver:
@@ -327,12 +283,9 @@ def main():
         if driver:
             driver.quit()
         if server:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
+            stop(server)
         shutil.rmtree(work, ignore_errors=True)
-
-    print(f"check-browser: {'all passed' if not failures else f'{len(failures)} failed'}")
-    sys.exit(1 if failures else 0)
+    finish("check-browser")
 
 
 if __name__ == "__main__":

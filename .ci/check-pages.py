@@ -17,47 +17,16 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 import zipfile
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+from harness import browser, check, demo_project, finish, free_port, serve, stop
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PARTNERS = [("oasis-tech", "ar-AE"), ("sakura-solutions", "ja-JP"), ("acme-cloud", "en-US")]
-failures = []
-
-
-def check(condition, message):
-    print(("ok   " if condition else "FAIL ") + message)
-    if not condition:
-        failures.append(message)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
-    driver.set_page_load_timeout(30)
-    driver.set_script_timeout(60)
-    # The pages' policy runs no script; the checker's own script must still run.
-    driver.execute_cdp_cmd("Page.setBypassCSP", {"enabled": True})
-    return driver
 
 
 def axe_source(wheel):
@@ -110,28 +79,13 @@ def main():
     work = tempfile.mkdtemp(prefix="cobrand-pages-")
     server = driver = None
     try:
-        project = os.path.join(work, "project")
-        os.mkdir(project)
-        for name in ("Templates", "Locales", "Assets"):
-            shutil.copytree(os.path.join(ROOT, name), os.path.join(project, name))
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        config = open(os.path.join(ROOT, "cobrand.yaml"), encoding="utf-8").read()
-        open(os.path.join(project, "cobrand.yaml"), "w", encoding="utf-8").write(
-            re.sub(r"(?m)^portal_url:.*$", f"portal_url: {base}", config))
+        project = demo_project(work, base)
         partners = [arg for partner, _ in PARTNERS for arg in ("--partner", partner)]
         subprocess.run([cobrand, "build", "--project", project, *partners], check=True, stdout=subprocess.DEVNULL)
         kits = os.path.join(project, "Output", "kits")
-        log = open(os.path.join(work, "serve.log"), "w")
-        server = subprocess.Popen([cobrand, "serve", "--project", project, "--port", str(port)], stdout=log, stderr=log)
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            check(False, f"serve: answers /healthz within 10 s (see {log.name})")
+        server = serve(cobrand, project, port, work)
 
         pages = []  # (label, file on disk, URL the browser opens)
         for partner, locale in PARTNERS:
@@ -158,7 +112,7 @@ def main():
             check(status == 200 and kind.startswith("application/atom+xml") and body == open(feed, "rb").read(),
                   f"feeds: rel=self {self_url[1] if self_url else None} answers the feed")
 
-        driver = browser()
+        driver = browser(bypass_csp=True)
         source = axe_source(wheel)
         for label, _, url in pages:
             axe(driver, source, url, label)
@@ -166,12 +120,9 @@ def main():
         if driver:
             driver.quit()
         if server:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
+            stop(server)
         shutil.rmtree(work, ignore_errors=True)
-
-    print(f"check-pages: {'all passed' if not failures else f'{len(failures)} failed'}")
-    sys.exit(1 if failures else 0)
+    finish("check-pages")
 
 
 if __name__ == "__main__":

@@ -14,9 +14,6 @@ public struct HostedFileStore: Sendable {
     /// not there (a removed partner's kit is pruned, so its pages go too).
     public func file(_ id: KitID, _ file: String) -> Data? {
         guard Partner.isValidID(id.campaign), Partner.isValidID(id.partner), HostedFiles.isPublic(file) else { return nil }
-        let url = output.appendingPathComponent(id.directory).appendingPathComponent(file)
-        var info = stat()
-        guard lstat(url.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-        return FileManager.default.contents(atPath: url.path)
+        return KitStore.regularFile(output.appendingPathComponent(id.directory).appendingPathComponent(file))
     }
 }

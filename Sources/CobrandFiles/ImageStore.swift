@@ -36,11 +36,7 @@ public struct ImageStore: Sendable {
         let parts = name.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0].count == 64, parts[0].utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }),
               let type = ["png": "image/png", "jpg": "image/jpeg"][String(parts[1])] else { return nil }
-        let url = root.appendingPathComponent(name)
-        var info = stat()
-        guard lstat(url.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
-              let data = FileManager.default.contents(atPath: url.path) else { return nil }
-        return (data, type)
+        return KitStore.regularFile(root.appendingPathComponent(name)).map { ($0, type) }
     }
 
     static func name(_ data: Data, _ format: Raster.Format) -> String {

@@ -150,6 +150,14 @@ public struct KitStore: Sendable {
 
     /// Writes a new file without `Data.write`'s fsync per file: durability comes from the rename
     /// protocol (a kit is complete or absent), not from syncing each of thousands of small files.
+    /// The bytes of `url` if it is a regular file, never through a symlink; nil otherwise. What the server
+    /// answers from the output folder is read this way.
+    public static func regularFile(_ url: URL) -> Data? {
+        var info = stat()
+        guard lstat(url.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return FileManager.default.contents(atPath: url.path)
+    }
+
     static func writeFile(_ data: Data, to url: URL) throws {
         let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw posixError("cannot create", url) }

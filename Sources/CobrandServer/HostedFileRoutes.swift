@@ -45,7 +45,7 @@ struct HostedFileRoutes: Sendable {
         else { throw HTTPError(.notFound) }
         let type = MediaType.of(file)
         var headers: HTTPFields = [.contentType: type.hasPrefix("text/") || type.hasSuffix("xml") ? "\(type); charset=utf-8" : type,
-                                   .cacheControl: "public, max-age=300", .xContentTypeOptions: "nosniff"]
+                                   .cacheControl: "public, max-age=300"]
         if type == "text/html" {
             headers[.contentSecurityPolicy] = Self.pagePolicy
             headers[.referrerPolicy] = "strict-origin-when-cross-origin"

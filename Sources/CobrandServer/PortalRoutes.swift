@@ -1,4 +1,5 @@
 import CobrandCore
+import CobrandFiles
 import CobrandStore
 import Foundation
 import Hummingbird
@@ -133,9 +134,7 @@ public struct PortalRoutes: Sendable {
     func bundle(_ relative: String) -> Data? {
         let url = output.appendingPathComponent(relative).standardizedFileURL
         guard url.path.hasPrefix(output.path + "/") else { return nil }
-        var info = stat()
-        guard lstat(url.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-        return FileManager.default.contents(atPath: url.path)
+        return KitStore.regularFile(url)
     }
 
     func kitsPage(_ partner: String, session: String, published: [String: Int]? = nil) throws -> Response {

@@ -14,7 +14,7 @@ public struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddlewa
             + "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
     }
 
-    static var browserPaths: [String] { ["/portal", "/admin", "/leads/", "/p/"] }
+    static var browserPaths: [String] { ["/portal", "/admin", "/leads/", "/p/", "/feeds/"] }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard Self.browserPaths.contains(where: { request.uri.path.hasPrefix($0) }) else { return try await next(request, context) }

@@ -74,6 +74,19 @@ struct AlwaysOnTests {
         #expect(Raster.pixel(png: png, x: 1200 - 31 - 8, y: 627 - 31 - 52)?.rgba == 0xFFFFFFFF)
     }
 
+    @Test("a post's artwork is an input of the kit: new artwork, new inputs hash, so the share images are redrawn")
+    func artworkInHash() throws {
+        let id = KitID(campaign: "always", partner: "alpha", locale: LocaleTag("en-US")!)
+        let manifest = try #require(Fixture.alwaysOn["Templates/always/campaign.yaml"] ?? nil)
+            .replacingOccurrences(of: "image: brand/logo.svg", with: "image: brand/social.svg")
+        func hash(_ artwork: String) throws -> String {
+            let files = Fixture.alwaysOn.merging(["Templates/always/campaign.yaml": manifest, "Assets/brand/social.svg": artwork]) { $1 }
+            return KitRenderer(project: try Fixture.loaded(files)).inputsHash(for: id)
+        }
+        #expect(try hash(##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 20"><text y="16">V</text></svg>"##)
+            != hash(##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 20"><text y="16">W</text></svg>"##))
+    }
+
     @Test("Buffer and Hootsuite get one file per network in their own columns, scheduled from start_date in the partner's zone")
     func schedulers() throws {
         let manifest = try #require(Fixture.alwaysOn["Templates/always/campaign.yaml"] ?? nil)

@@ -5,6 +5,9 @@ import Foundation
 /// The event's local start and end are written with `TZID=` and a `VTIMEZONE` built from the IANA zone's
 /// real transitions around the event, so clients show the right time even across daylight-saving changes.
 public struct CalendarEvent: Sendable, Equatable {
+    /// A webinar kit's calendar file, also served by `cobrand serve` and attached to emails.
+    public static let fileName = "event.ics"
+
     public var uid: String
     public var sequence: Int
     /// When this version of the event was published; fixed by the inputs so builds stay reproducible.

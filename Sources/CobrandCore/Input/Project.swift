@@ -7,8 +7,8 @@ public struct ProjectFiles: Sendable {
     public var files: [String: Data]
     /// Where the roster is, relative to the project or absolute (`--partners`).
     public var rosterPath: String
-    /// caniemail's `features.json`, shipped with the product (not a project file, so not in any inputs hash);
-    /// nil skips the email-client check.
+    /// caniemail's `features.json`, shipped with the product, not a project file; nil skips the email-client
+    /// check. Its digest is part of every kit's inputs hash (the preview's compatibility table comes from it).
     public var emailSupport: Data?
     /// Set by the project reader: a missing `emailSupport` is then a warning, not silence.
     public var emailSupportExpected = false
@@ -62,9 +62,9 @@ public struct Project: Sendable {
     /// empty when the product's caniemail data is missing.
     public var emailFindings: [String: [EmailCompatibility.Finding]] = [:]
     /// The clients emails are checked against (`email.clients`).
-    public var emailClients: [EmailClient] = EmailClient.defaults
-    /// The caniemail data and client set the previews' compatibility tables come from, for the inputs hash.
-    public var emailCheckDigest = ""
+    public var emailClients: [EmailClient] { config.email.clients }
+    /// Digest of the caniemail data the previews' compatibility tables come from, for the inputs hash.
+    public var emailSupportDigest = ""
 
     public static let reviewStatesFile = "review-states.csv"
 

@@ -74,7 +74,8 @@ struct Loader {
                 diagnostics.append(.error(input.rosterPath, line: partner.line, field: "privacy_url",
                     "is required because \(partner.country ?? "") is in leads.opt_in_countries and campaigns collect leads: the consent box links the partner's privacy notice; \(partner.id) is not built until it is filled"))
             }
-            if !uninformed.isEmpty { roster = Roster(partners: roster.partners.filter { p in !uninformed.contains { $0.id == p.id } }, diagnostics: roster.diagnostics) }
+            let unbuilt = Set(uninformed.map(\.id))
+            if !unbuilt.isEmpty { roster = Roster(partners: roster.partners.filter { !unbuilt.contains($0.id) }, diagnostics: roster.diagnostics) }
         }
         var (slots, badPartners) = loadSlots(campaigns: campaigns, partnerIDs: Set(roster.partners.map(\.id)))
         // Logos are checked by content: a partner whose logo is not what its name says, or carries script, is not built.
@@ -94,10 +95,7 @@ var project =         Project(config: config, campaigns: campaigns, templateSour
                        catalogs: catalogs, roster: roster, partnerLogos: partnerLogos, assets: assets, slots: slots,
                        digests: digests, rosterPath: input.rosterPath)
         project.emailFindings = emailFindings
-        project.emailClients = config.email.clients ?? EmailClient.defaults
-        if let data = input.emailSupport {
-            project.emailCheckDigest = Checksum.sha256(data) + " " + project.emailClients.map(\.id).joined(separator: ",")
-        }
+        project.emailSupportDigest = input.emailSupport.map(Checksum.sha256) ?? ""
         for (path, data) in input.files where path.hasPrefix("Locales/") && path.hasSuffix("/" + Project.reviewStatesFile) {
             guard let tag = LocaleTag(String(path.split(separator: "/")[1])) else { continue }
             let rows: [CSV.Record]
@@ -131,7 +129,7 @@ var project =         Project(config: config, campaigns: campaigns, templateSour
             diagnostics.append(.warning("caniemail/features.json", "\(error); the email-client check is skipped"))
             return [:]
         }
-        let clients = config.email.clients ?? EmailClient.defaults
+        let clients = config.email.clients
         var byFile: [String: [EmailCompatibility.Finding]] = [:]
         var byEmail: [String: [EmailCompatibility.Finding]] = [:]
         for email in EmailCompatibility.emailTemplates(campaigns: campaigns) {
@@ -273,8 +271,7 @@ var project =         Project(config: config, campaigns: campaigns, templateSour
             }
         }
         // Vendor SVGs that emails or posts show are drawn as PNG; one that cannot be is named here, not mid-build.
-        let shown = Set([config.vendor.logo].compactMap { $0 } + campaigns.flatMap(\.assets)
-            + campaigns.flatMap { $0.components.flatMap { $0.posts.compactMap(\.image) } })
+        let shown = Set([config.vendor.logo].compactMap { $0 } + campaigns.flatMap(\.usedAssets))
         for asset in shown.sorted() where asset.lowercased().hasSuffix(".svg") {
             if let data = assets[asset], let problem = LogoCheck.rasterProblem(data) {
                 diagnostics.append(.error("Assets/\(asset)", problem))

@@ -18,6 +18,9 @@ public struct Campaign: Sendable, Equatable, Decodable {
 
     enum CodingKeys: String, CodingKey { case id, title, links, fields, assets, components, prices }
 
+    /// Every vendor asset the campaign's kits are made from: `assets` and the posts' artwork.
+    public var usedAssets: [String] { assets + components.flatMap { $0.posts.compactMap(\.image) } }
+
     /// True when a component sends email, which makes postal addresses mandatory.
     public var sendsEmail: Bool { components.contains(where: \.sendsEmail) }
     /// Landing pages and webinar registration pages carry a lead form with a consent box.

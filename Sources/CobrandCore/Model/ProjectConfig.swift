@@ -64,8 +64,8 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
         /// whose `cobrand serve` answers them; a CDN in front of it, or any host the output's `a/` folder is
         /// copied to, works too.
         public var assetBaseURL: String?
-        /// The clients every email is checked against (caniemail `family/platform[/version]`); nil: `EmailClient.defaults`.
-        public var clients: [EmailClient]?
+        /// The clients every email is checked against (caniemail `family/platform[/version]`).
+        public var clients = EmailClient.defaults
 
         public init() {}
 
@@ -78,7 +78,7 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
             unsubscribePlaceholder = try c.decodeIfPresent(String.self, forKey: .unsubscribePlaceholder) ?? unsubscribePlaceholder
             unsubscribeURL = try c.decodeIfPresent(String.self, forKey: .unsubscribeURL)
             assetBaseURL = try c.decodeIfPresent(String.self, forKey: .assetBaseURL)
-            clients = try c.decodeIfPresent([EmailClient].self, forKey: .clients)
+            clients = try c.decodeIfPresent([EmailClient].self, forKey: .clients) ?? clients
         }
     }
 
@@ -223,6 +223,9 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
         (email.unsubscribeURL ?? portalURL.trimmingSuffix("/") + "/unsubscribe/{partner}")
             .replacingOccurrences(of: "{partner}", with: partner).replacingOccurrences(of: "{campaign}", with: campaign)
     }
+
+    /// `path` (starting with `/`) on the portal: what generated content links there (lead API, hosted pages, feeds).
+    public func portalAddress(_ path: String) -> String { portalURL.trimmingSuffix("/") + path }
 
     /// Where email images are served: `email.asset_base_url`, else the portal URL.
     public var assetBaseURL: String { (email.assetBaseURL ?? portalURL).trimmingSuffix("/") }

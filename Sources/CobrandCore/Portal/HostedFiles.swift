@@ -21,7 +21,7 @@ public enum HostedFiles {
             return ["png", "jpg", "jpeg", "svg"].contains((name as NSString).pathExtension.lowercased())
                 && (stem.first?.isLetter == true || stem.first?.isNumber == true) && stem.utf8.allSatisfy { isNameByte($0) }
         }
-        return ["index.html", "event.ics", AtomFeed.fileName].contains(name)
+        return ["index.html", CalendarEvent.fileName, AtomFeed.fileName].contains(name)
     }
 
     /// The kit file behind a feed's public name, `<component>.xml` to `<component>/feed.xml` (`AtomFeed.path`).

@@ -180,7 +180,7 @@ struct KitContext {
         assetModel["open_pixel"] = tracking.map { $0.openPixelURL(claims(.open, asset: asset)) }
         model["asset"] = assetModel
         model["lead_form"] = [
-            "action": project.config.portalURL.trimmingSuffix("/") + "/api/leads",
+            "action": project.config.portalAddress("/api/leads"),
             "partner": partner.id, "campaign": campaign.id, "asset": asset, "locale": locale.identifier,
             "source": component.kind == .webinar ? "webinar" : "landing",
             "consent_version": consentVersion,

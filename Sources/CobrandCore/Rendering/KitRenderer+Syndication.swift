@@ -49,7 +49,7 @@ extension KitRenderer {
             title: "\(context.placeholders["campaign.title"] ?? campaign.id) | \(partner.name)",
             language: context.locale.identifier,
             alternate: tag(partner.website ?? project.config.vendor.website ?? "https://invalid.example", component.id),
-            selfURL: project.config.portalURL.trimmingSuffix("/") + AtomFeed.path(id, component: component.id),
+            selfURL: project.config.portalAddress(AtomFeed.path(id, component: component.id)),
             author: partner.name,
             entries: articles.map { article in
                 AtomFeed.Entry(

@@ -24,7 +24,7 @@ extension KitRenderer {
             "time": context.format(start..<end, in: zone),
             "time_zone": zone.identifier, "duration_minutes": settings.durationMinutes,
             "duration": context.message("webinar.duration", count: settings.durationMinutes),
-            "ics": "event.ics",
+            "ics": CalendarEvent.fileName,
             "partner_logo_data": logos.partner ?? "", "vendor_logo_data": logos.vendor ?? "",
         ]
         webinar["slides"] = settings.slides.enumerated().map { index, slide -> [String: Any] in
@@ -58,19 +58,18 @@ extension KitRenderer {
             organizerName: partner.contactName.map { "\($0), \(partner.name)" } ?? partner.name,
             organizerEmail: partner.contactEmail ?? "")
         let calendar = event.encoded()
-        files.append(KitFile(path: "\(base)/event.ics", data: calendar))
+        files.append(KitFile(path: "\(base)/\(CalendarEvent.fileName)", data: calendar))
 
         // Emails link the pages `cobrand serve` hosts (the registration page, the .ics), each link tagged
         // with the email's own id so clicks on the invitation and the reminder can be told apart.
-        let hosted = project.config.portalURL.trimmingSuffix("/")
         files += try renderEmails(component, context: context, id: id, start: date, extra: { step in
             var entry = webinar
             entry["join_url"] = context.link(joinURL, component: component, asset: step.id)
-            entry["registration_url"] = context.link(hosted + HostedFiles.path(id, file: "\(base)/"), component: component, asset: step.id)
-            entry["ics_url"] = context.link(hosted + HostedFiles.path(id, file: "\(base)/event.ics"), component: component, asset: step.id)
+            entry["registration_url"] = context.link(project.config.portalAddress(HostedFiles.path(id, file: "\(base)/")), component: component, asset: step.id)
+            entry["ics_url"] = context.link(project.config.portalAddress(HostedFiles.path(id, file: "\(base)/\(CalendarEvent.fileName)")), component: component, asset: step.id)
             return ["webinar": entry]
         }, attachments: { step in
-            step.attachCalendar ? [EmailMessage.Attachment(name: "event.ics", contentType: "text/calendar; charset=UTF-8; method=PUBLISH", data: calendar)] : []
+            step.attachCalendar ? [EmailMessage.Attachment(name: CalendarEvent.fileName, contentType: "text/calendar; charset=UTF-8; method=PUBLISH", data: calendar)] : []
         })
         return files
     }

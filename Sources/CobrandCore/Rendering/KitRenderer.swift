@@ -63,7 +63,8 @@ public struct KitRenderer: Sendable {
         }
         var campaignDigests: [String: String] = [:]
         for campaign in project.campaigns {
-            let assets = Set(campaign.assets.map { "Assets/\($0)" } + [project.config.vendor.logo.map { "Assets/\($0)" }].compactMap { $0 })
+            // Post artwork too: a new picture must redraw the share images.
+            let assets = Set(campaign.usedAssets.map { "Assets/\($0)" } + [project.config.vendor.logo.map { "Assets/\($0)" }].compactMap { $0 })
             campaignDigests[campaign.id] = digest { path in
                 path == Project.configPath || path.hasPrefix("Templates/_shared/") || path.hasPrefix("Templates/\(campaign.id)/")
                     || assets.contains(path)
@@ -95,7 +96,7 @@ public struct KitRenderer: Sendable {
         add(tracking?.fingerprint ?? "untracked")
         add(forms?.signature(partner: "", campaign: "", asset: "", locale: "") ?? "unsigned")
         add(campaignDigests[id.campaign] ?? "")
-        add(project.emailCheckDigest)
+        add(project.emailSupportDigest)
         for tag in id.locale.fallbackChain(defaultLocale: project.config.defaultLocale) {
             add(tag.identifier)
             add(localeDigests[tag] ?? "")
