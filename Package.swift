@@ -50,7 +50,7 @@ let package = Package(
             name: "CobrandFiles",
             dependencies: ["CobrandCore"],
             /// caniemail.com's support data (MIT, its LICENSE beside it) for the email-client check.
-            resources: [.copy("Resources/caniemail")]
+            resources: [.copy("Resources/caniemail"), .copy("Resources/scaffold")]
         ),
         /// SQLite adapter (GRDB): partners, kits, asset-use events, access tokens, secrets.
         .target(

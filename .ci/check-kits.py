@@ -6,6 +6,7 @@ csv for every .csv, icalendar for every .ics, feedparser for every Atom feed, ht
 """
 import csv, email, email.policy, glob, json, os, re, sys, zipfile, hashlib
 import icalendar
+import html as html_lib
 from html.parser import HTMLParser
 
 root = sys.argv[1] if len(sys.argv) > 1 else "Output"
@@ -109,12 +110,20 @@ for path in glob.glob(os.path.join(root, "kits", "**", "*.eml"), recursive=True)
     for header in ["From", "Subject", "Date", "Message-ID", "List-Unsubscribe"]:
         if not msg[header]:
             fail(path, f"missing {header}")
+    # The .eml is sent from a mail client, which merges no address: its unsubscribe page asks for one, so
+    # RFC 8058 one-click (which needs the recipient in the URL) is left out. ESP files carry the merge tag.
     unsubscribe = str(msg["List-Unsubscribe"] or "")
-    if "<https://" not in unsubscribe or "<mailto:" not in unsubscribe:
-        fail(path, "List-Unsubscribe lacks an https URL and a mailto")
-    if msg["List-Unsubscribe-Post"] != "List-Unsubscribe=One-Click":
-        fail(path, "List-Unsubscribe-Post is not List-Unsubscribe=One-Click")
+    page = re.search(r"<(https?://[^>]+/unsubscribe/[a-z0-9-]+/[a-z0-9-]+/[A-Za-z0-9_-]{22}\?hl=[A-Za-z-]+)>", unsubscribe)
+    if not page or "<mailto:" not in unsubscribe:
+        fail(path, f"List-Unsubscribe lacks the signed unsubscribe page and a mailto: {unsubscribe}")
+    if msg["List-Unsubscribe-Post"] is not None:
+        fail(path, "List-Unsubscribe-Post is set although the URL does not identify the recipient")
+    esp = open(path[:-4] + ".html", encoding="utf-8").read()
+    if page and html_lib.escape(page[1] + "&email=*|EMAIL|*") not in esp:
+        fail(path[:-4] + ".html", "the ESP file's unsubscribe link lacks the address merge tag")
     html = msg.get_body(("html",)).get_content()
+    if page and html_lib.escape(page[1]) not in html:
+        fail(path, "the footer does not link the unsubscribe page")
     if len(html.encode()) > 102 * 1024:
         fail(path, "HTML part over 102 KB")
     cids = [str(part["Content-ID"] or "").strip("<>") for part in msg.walk()]

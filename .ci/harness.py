@@ -35,13 +35,13 @@ def free_port():
 
 
 def demo_project(work, base):
-    """The repository's demo in `work/project`, with lead forms, hosted pages and feeds pointing at `base`."""
+    """The repository's demo in `work/project`, with lead forms, tracking, hosted pages and feeds pointing at `base`."""
     project = os.path.join(work, "project")
     os.mkdir(project)
     for name in ("Templates", "Locales", "Assets"):
         shutil.copytree(os.path.join(ROOT, name), os.path.join(project, name))
     config = open(os.path.join(ROOT, "cobrand.yaml"), encoding="utf-8").read()
-    open(os.path.join(project, "cobrand.yaml"), "w", encoding="utf-8").write(re.sub(r"(?m)^portal_url:.*$", f"portal_url: {base}", config))
+    open(os.path.join(project, "cobrand.yaml"), "w", encoding="utf-8").write(re.sub(r"(?m)^(portal_url|tracking_base_url):.*$", rf"\1: {base}", config))
     return project
 
 

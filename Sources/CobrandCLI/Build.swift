@@ -75,7 +75,8 @@ extension Cobrand {
             let (applied, stale) = try database.applyingOverrides(to: project, logoFolder: options.logoFolder(db))
             for diagnostic in stale { printError(diagnostic.description) }
             let builder = Builder(project: applied, output: output, tracking: try ProjectOptions.tracking(for: project, database: database),
-                                  forms: try ProjectOptions.forms(database: database), jobs: jobs)
+                                  forms: try ProjectOptions.forms(database: database),
+                                  unsubscribe: try ProjectOptions.unsubscribe(database: database), jobs: jobs)
             let report = try await builder.build(selection, progress: progress)
             bar.finish()
             // The portal lists what index.json lists, for the partners the roster has.

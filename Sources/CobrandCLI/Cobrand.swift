@@ -107,6 +107,11 @@ struct ProjectOptions: ParsableArguments {
         LeadFormSigner(secret: try trackingSecret(database: database, environment: environment))
     }
 
+    /// The unsubscribe-link signer `build` and `serve` share, from the tracking secret.
+    static func unsubscribe(database: AppDatabase, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> UnsubscribeSigner {
+        UnsubscribeSigner(secret: try trackingSecret(database: database, environment: environment))
+    }
+
     /// `COBRAND_TRACKING_SECRET`, else the database's (32 random bytes made on first use).
     static func trackingSecret(database: AppDatabase, environment: [String: String]) throws -> Data {
         if let secret = environment["COBRAND_TRACKING_SECRET"] {

@@ -352,7 +352,15 @@ extension Cobrand.MDF {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 text = String(decoding: try encoder.encode(rows), as: UTF8.self) + "\n"
-            case .html: text = MDFReportPage.html(rows, period: period.id)
+            case .html:
+                // The admin console's report template, without the console's header: a file to send around.
+                let (project, _) = try options.project.load()
+                var model = MDFReportPage.model(rows, period: period.id)
+                model["standalone"] = true
+                guard let html = project.library.render(model, withTemplate: Project.templateName(AdminTemplates.report)) else {
+                    throw UserError("Templates/\(AdminTemplates.report).mustache is missing; copy it from a new `cobrand init` project")
+                }
+                text = html
             }
             try emit(text, to: out, summary: "the \(period.id) report")
         }

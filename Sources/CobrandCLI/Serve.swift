@@ -100,6 +100,11 @@ extension Cobrand {
             }
             logger.logLevel = logLevel
             let (project, _) = try options.load()
+            // Every page the server renders has its template, so no request meets a 500 for a missing one.
+            let missing = Validator.missingServerTemplates(project)
+            guard missing.isEmpty else {
+                throw UserError(missing.map(\.description).joined(separator: "\n") + "\ncobrand serve renders its pages from these templates; add them (a new `cobrand init` project has them all)")
+            }
             let database = try options.openDatabase(db)
             // The build signs with the same secret (see `build`), so its links verify here.
             let base = project.config.trackingBaseURL ?? "http://\(host):\(port)"
@@ -117,6 +122,7 @@ extension Cobrand {
             let writer = EventWriter(database: database, spool: spool, limits: limits, logger: logger)
             let proxies = try TrustedProxies(trustedProxy)
             let forms = try ProjectOptions.forms(database: database)
+            let unsubscribe = try ProjectOptions.unsubscribe(database: database)
             let routes = TrackingRoutes(signer: signer, writer: writer, salt: salt, proxies: proxies, now: { Date() })
             let output = out.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? options.projectURL.appendingPathComponent("Output")
             // A build killed mid-commit is finished before any bundle is served.
@@ -124,15 +130,18 @@ extension Cobrand {
             let portal = PortalRoutes(project: project, database: database, output: output, writer: writer, salt: salt, proxies: proxies, now: { Date() })
             // Publishing signs links as `cobrand build` does: with the configured tracking base only.
             let publisher = Publisher(project: project, database: database, output: output, logoFolder: options.logoFolder(db),
-                                      tracking: try ProjectOptions.tracking(for: project, database: database), forms: forms)
-            let admin = AdminRoutes(database: database, formSecret: salt, logoFolder: options.logoFolder(db), now: { Date() })
+                                      tracking: try ProjectOptions.tracking(for: project, database: database), forms: forms,
+                                      unsubscribe: unsubscribe)
+            let admin = AdminRoutes(project: project, database: database, formSecret: salt, logoFolder: options.logoFolder(db), now: { Date() })
             let leads = LeadRoutes(project: project, database: database, salt: salt, proxies: proxies, forms: forms, now: { Date() })
             let deals = DealRoutes(database: database, rules: project.config.deals.rules, salt: salt, proxies: proxies, now: { Date() })
             let claims = ClaimRoutes(database: database, campaigns: Set(project.campaigns.map(\.id)),
                                      proofFolder: options.proofFolder(db), now: { Date() })
             let outbox = OutboxService(database: database, deliverer: try ProjectOptions.deliverer(for: project, database: database), logger: logger)
             let app = CobrandServer.application(tracking: routes, portal: portal, admin: admin, leads: leads, deals: deals, claims: claims,
-                                                mdfRules: project.config.mdf.reconciliation, publisher: publisher, outbox: outbox, host: host, port: port,
+                                                mdfRules: project.config.mdf.reconciliation, publisher: publisher,
+                                                unsubscribe: UnsubscribeRoutes(project: project, database: database, signer: unsubscribe, now: { Date() }),
+                                                outbox: outbox, host: host, port: port,
                                                 limits: connectionLimits(), threads: threads, logger: logger)
             logger.info("serving", metadata: ["address": "\(host):\(port)", "db": "\(options.databasePath(db))"])
             try await app.runService()

@@ -28,9 +28,9 @@ public struct Builder: Sendable {
     public let jobs: Int
 
     public init(project: Project, output: URL, tracking: TrackingSigner? = nil, forms: LeadFormSigner? = nil,
-                jobs: Int = ProcessInfo.processInfo.activeProcessorCount, afterFileWrite: (@Sendable (KitID, String) throws -> Void)? = nil,
+                unsubscribe: UnsubscribeSigner? = nil, jobs: Int = ProcessInfo.processInfo.activeProcessorCount, afterFileWrite: (@Sendable (KitID, String) throws -> Void)? = nil,
                 afterCommitStep: (@Sendable (String) throws -> Void)? = nil) {
-        renderer = KitRenderer(project: project, tracking: tracking, forms: forms, generator: Self.generatorFingerprint)
+        renderer = KitRenderer(project: project, tracking: tracking, forms: forms, unsubscribe: unsubscribe, generator: Self.generatorFingerprint)
         store = KitStore(output: output, afterFileWrite: afterFileWrite, afterCommitStep: afterCommitStep)
         self.jobs = max(1, jobs)
     }

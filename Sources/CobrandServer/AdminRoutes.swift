@@ -10,6 +10,7 @@ import NIOCore
 public struct AdminRoutes: Sendable {
     public static let cookieName = "cobrand_admin"
 
+    public let project: Project
     public let database: AppDatabase
     public let now: @Sendable () -> Date
     /// Where partners' uploaded logos are, so an admin sees a logo before approving it.
@@ -18,7 +19,8 @@ public struct AdminRoutes: Sendable {
     static let signInToken = SignInFormToken(cookieName: "cobrand_admin_form", path: "/admin")
 
     /// `formSecret` keys the form tokens of signed-in admins' forms (the server's IP salt serves).
-    public init(database: AppDatabase, formSecret: Data = Data(), logoFolder: URL? = nil, now: @escaping @Sendable () -> Date) {
+    public init(project: Project, database: AppDatabase, formSecret: Data = Data(), logoFolder: URL? = nil, now: @escaping @Sendable () -> Date) {
+        self.project = project
         self.database = database
         self.logoFolder = logoFolder
         self.formToken = FormToken(secret: formSecret)
@@ -26,21 +28,22 @@ public struct AdminRoutes: Sendable {
     }
 
     public func add(to router: Router<ServerContext>) {
+        AdminConsole(admin: self, rules: project.config.deals.rules).add(to: router)
         router.get("/admin") { request, _ in
-            guard try self.isAdmin(request) else { return Self.signInPage(status: .ok, error: nil) }
-            return Response(status: .seeOther, headers: [.location: "/admin/usage?format=html"])
+            guard try self.isAdmin(request) else { return try self.signInPage(status: .ok, error: nil) }
+            return Response(status: .seeOther, headers: [.location: "/admin/partners"])
         }
         router.post("/admin/sign-in") { request, _ in
             let form = try await request.urlEncodedForm()
             guard Self.signInToken.isValid(request, form: form) else {
-                return Self.signInPage(status: .forbidden, error: "This form has expired. Sign in again.")
+                return try self.signInPage(status: .forbidden, error: "This form has expired. Sign in again.")
             }
             guard let token = form["token"], let grant = try self.database.grant(for: token), grant.role == .admin else {
-                return Self.signInPage(status: .unauthorized, error: "That is not a valid admin token.")
+                return try self.signInPage(status: .unauthorized, error: "That is not a valid admin token.")
             }
             var random = SystemRandomNumberGenerator()
             let session = try self.database.startSession(for: grant, now: self.now(), using: &random)
-            var response = Response(status: .seeOther, headers: [.location: "/admin/usage?format=html"])
+            var response = Response(status: .seeOther, headers: [.location: "/admin/partners"])
             response.setCookie(Self.cookie(session, maxAge: 8 * 3600))
             return response
         }
@@ -83,7 +86,12 @@ public struct AdminRoutes: Sendable {
                                 body: .init(byteBuffer: ByteBuffer(string: text)))
             case "html":
                 let range = AdminPage.Range(from: from, to: until.addingTimeInterval(-86_400), partner: partner)
-                return AdminPage.usage(rows, range: range, csrf: try self.csrf(request))
+                let totals = [rows.map(\.opens), rows.map(\.clicks), rows.map(\.views), rows.map(\.downloads)].map { String($0.reduce(0, +)) }
+                return try AdminPage.render(AdminTemplates.usage, project: self.project, csrf: try self.csrf(request), model: [
+                    "from": Timestamp.day(range.from), "to": Timestamp.day(range.to), "partner": partner ?? "",
+                    "csv_query": range.query("csv"), "json_query": range.query("json"), "columns": AppDatabase.usageColumns,
+                    "rows": rows.map { ["cells": $0.fields] }, "count": rows.count, "totals": totals,
+                ])
             case "json":
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
@@ -106,9 +114,14 @@ public struct AdminRoutes: Sendable {
         }
         router.get("/admin/mdf/report") { request, _ in
             guard try self.isAdmin(request) else { throw APIError(status: .unauthorized, code: "unauthorized", message: "An admin token or session is required.") }
+            let format = request.uri.queryParameters.get("format") ?? "html"
+            // A browser without a period picks one on the MDF page; an API client gets the reason.
+            if format == "html", request.headers[.authorization] == nil, Period(request.uri.queryParameters.get("period") ?? "") == nil {
+                return Response(status: .seeOther, headers: [.location: "/admin/mdf"])
+            }
             let period = try period(request)
             let rows = try self.database.mdfReport(period: period.id)
-            switch request.uri.queryParameters.get("format") ?? "html" {
+            switch format {
             case "csv":
                 let text = ([AppDatabase.mdfReportColumns] + rows.map(\.fields)).map(CSV.line).joined()
                 return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
@@ -117,17 +130,27 @@ public struct AdminRoutes: Sendable {
                 encoder.outputFormatting = [.sortedKeys]
                 return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(rows))))
             case "html":
-                return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "private, no-store"],
-                                body: .init(byteBuffer: ByteBuffer(string: MDFReportPage.html(rows, period: period.id))))
+                return try AdminPage.render(AdminTemplates.report, project: self.project, csrf: try self.csrf(request),
+                                            model: MDFReportPage.model(rows, period: period.id))
             default:
                 throw APIError(status: .badRequest, code: "bad_format", message: "format must be html, csv or json", field: "format")
             }
         }
         router.get("/admin/mdf/claims") { request, _ in
             guard try self.isAdmin(request) else { return Response(status: .seeOther, headers: [.location: "/admin"]) }
-            let period = try period(request)
-            return AdminPage.claims(try self.database.claims(period: period.id), proofs: try self.database.proofs(period: period.id), period: period.id,
-                                    csrf: try self.csrf(request))
+            guard let period = Period(request.uri.queryParameters.get("period") ?? "") else {
+                return Response(status: .seeOther, headers: [.location: "/admin/mdf"])
+            }
+            let proofs = try self.database.proofs(period: period.id)
+            let claims = try self.database.claims(period: period.id).map { claim -> [String: Any] in
+                let approved = claim.approvedMinor.map { Money(amountMinor: $0, currency: claim.currency).majorText } ?? ""
+                return [
+                    "cells": [String(claim.id), claim.partner, claim.campaign, claim.activity, "\(claim.activityStart)..\(claim.activityEnd)",
+                              "\(claim.amount.majorText) \(claim.currency)", claim.status.rawValue, approved],
+                    "reasons": try claim.reasonList(), "proofs": (proofs[claim.id] ?? []).map { ["sha256": $0.sha256, "name": $0.name] },
+                ]
+            }
+            return try AdminPage.render(AdminTemplates.claims, project: self.project, csrf: try self.csrf(request), model: ["period": period.id, "claims": claims])
         }
         router.post("/admin/mdf/reconcile") { request, _ in
             guard try self.isAdmin(request) else { return Response(status: .seeOther, headers: [.location: "/admin"]) }
@@ -149,8 +172,24 @@ public struct AdminRoutes: Sendable {
         router.get("/admin/changes") { request, _ in
             guard try self.isAdmin(request) else { return Response(status: .seeOther, headers: [.location: "/admin"]) }
             let all = try self.database.changes()
-            return AdminPage.changes(pending: all.filter { $0.status == .pending }, recent: all.filter { $0.status != .pending }.suffix(50).reversed(),
-                                     csrf: try self.csrf(request))
+            func model(_ change: AppDatabase.FieldChange) -> [String: Any] {
+                // A logo is shown, so it can be judged before it is approved.
+                func logo(_ text: String?) -> Any {
+                    guard change.field == "logo", change.campaign.isEmpty, let text, text.wholeMatch(of: /[0-9a-f]{64}\.(png|jpg|svg)/) != nil else { return false }
+                    return text
+                }
+                return [
+                    "id": change.id, "partner": change.partner, "subject": change.subject, "old": change.oldValue ?? "", "new": change.newValue ?? "",
+                    "old_logo": logo(change.oldValue), "new_logo": logo(change.newValue), "new_short": String((change.newValue ?? "").prefix(12)),
+                    "actor": change.actor, "at": Timestamp.iso8601(change.createdAt), "status": change.status.rawValue,
+                    "decided_by": change.decidedBy.map { $0 as Any } ?? false, "note": change.note.map { $0 as Any } ?? false,
+                ]
+            }
+            let pending = all.filter { $0.status == .pending }
+            return try AdminPage.render(AdminTemplates.changes, project: self.project, csrf: try self.csrf(request), model: [
+                "pending": pending.map(model), "has_pending": !pending.isEmpty,
+                "recent": all.filter { $0.status != .pending }.suffix(50).reversed().map(model),
+            ])
         }
         router.get("/admin/logos/{name}") { request, context in
             guard try self.isAdmin(request) else { return Response(status: .seeOther, headers: [.location: "/admin"]) }
@@ -199,10 +238,10 @@ public struct AdminRoutes: Sendable {
         }
     }
 
-    static func signInPage(status: HTTPResponse.Status, error: String?) -> Response {
-        let (value, cookie) = signInToken.issue()
-        var response = AdminPage.signIn(error: error, csrf: value)
-        response.status = status
+    func signInPage(status: HTTPResponse.Status, error: String?) throws -> Response {
+        let (value, cookie) = Self.signInToken.issue()
+        var response = try AdminPage.render(AdminTemplates.signIn, project: project, csrf: value, model: ["error": error.map { $0 as Any } ?? false],
+                                             status: status)
         response.setCookie(cookie)
         return response
     }

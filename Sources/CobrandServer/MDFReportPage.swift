@@ -2,38 +2,13 @@ import CobrandCore
 import CobrandStore
 import Foundation
 
-/// The MDF report as a self-contained HTML page: a bar chart per currency (allocated against approved,
-/// server-rendered SVG, no script) and the report table. Every value is escaped.
+/// The MDF report's chart per currency: allocated against approved, server-rendered SVG, no script.
+/// Every value is escaped.
 public enum MDFReportPage {
-    public static func html(_ rows: [AppDatabase.MDFReportRow], period: String) -> String {
-        let charts = Dictionary(grouping: rows, by: \.currency).keys.sorted().map { currency in
-            chart(rows.filter { $0.currency == currency }, currency: currency)
-        }.joined(separator: "\n")
-        let cells = rows.map { "<tr>" + $0.fields.map { "<td>\($0.htmlIsolated)</td>" }.joined() + "</tr>" }.joined(separator: "\n")
-        return """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>MDF \(period.htmlEscaped) | Cobrand admin</title>
-            <style>
-            body{margin:0;font-family:Arial,Helvetica,sans-serif;color:#1A1A1A;background:#F3F5F8}
-            main{max-width:1100px;margin:0 auto;padding:16px 24px}
-            table{border-collapse:collapse;width:100%;background:#FFFFFF}
-            th,td{text-align:start;padding:6px 8px;border-bottom:1px solid #E1E4E8}
-            figure{background:#FFFFFF;margin:16px 0;padding:12px}
-            </style></head>
-            <body><main>
-            <h1>MDF \(period.htmlEscaped)</h1>
-            \(charts)
-            <table>
-            <thead><tr>\(AppDatabase.mdfReportColumns.map { "<th>\($0)</th>" }.joined())</tr></thead>
-            <tbody>
-            \(cells)
-            </tbody>
-            </table>
-            </main></body></html>
-
-            """
+    /// The report template's model: a chart per currency, the columns and the rows.
+    public static func model(_ rows: [AppDatabase.MDFReportRow], period: String) -> [String: Any] {
+        let charts = Dictionary(grouping: rows, by: \.currency).keys.sorted().map { currency in chart(rows.filter { $0.currency == currency }, currency: currency) }
+        return ["period": period, "charts": charts, "columns": AppDatabase.mdfReportColumns, "rows": rows.map { ["cells": $0.fields] }]
     }
 
     /// Horizontal bars, the 25 largest allocations: allocated (light) with approved (dark) over it.

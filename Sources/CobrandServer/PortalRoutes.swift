@@ -24,11 +24,14 @@ public struct PortalRoutes: Sendable {
     public let proxies: TrustedProxies
     let formToken: FormToken
     let visitors: Visitor.Hasher
+    /// Deal registration rules, for the deals page and the home page's expiring deals.
+    let rules: DealRules
     /// Multipart uploads (Customise, MDF claims) read at once.
     let uploads = UploadGate()
 
     public init(project: Project, database: AppDatabase, output: URL, writer: EventWriter, salt: Data, proxies: TrustedProxies = TrustedProxies(),
                 now: @escaping @Sendable () -> Date) {
+        rules = project.config.deals.rules
         formToken = FormToken(secret: salt)
         visitors = Visitor.Hasher(salt: salt)
         self.proxies = proxies
@@ -41,6 +44,7 @@ public struct PortalRoutes: Sendable {
     }
 
     public func add(to router: Router<ServerContext>) {
+        PortalPages(portal: self, rules: rules).add(to: router)
         router.get("/portal") { request, _ in
             guard let (partner, session) = try self.signedIn(request) else { return try self.signInPage(status: .ok) }
             let query = request.uri.queryParameters
@@ -55,6 +59,7 @@ public struct PortalRoutes: Sendable {
             }
             var random = SystemRandomNumberGenerator()
             let session = try self.database.startSession(partner: partner, now: self.now(), using: &random)
+            try self.database.noteVisit(partner: partner, now: self.now())
             // The partner's own address: never a tracked lead's visitor, and a contradiction of one.
             try self.database.notePartnerAddress(partner: partner, visitor: self.visitors.hash(context.client(request, proxies: self.proxies) ?? "unknown"),
                                                  rules: self.project.config.deals.rules, now: self.now())
@@ -137,15 +142,28 @@ public struct PortalRoutes: Sendable {
         return KitStore.regularFile(url)
     }
 
+    /// Campaign titles in `locale`, by campaign id.
+    func campaignTitles(_ locale: LocaleTag) -> [String: String] {
+        let strings = project.strings(for: locale)
+        return Dictionary(uniqueKeysWithValues: project.campaigns.map { ($0.id, strings.lookup($0.title)?.text ?? $0.id) })
+    }
+
+    /// Dates as the partner reads them: their language, their time zone.
+    func dateStyle(partner: String, locale: LocaleTag, time: Bool) -> Date.FormatStyle {
+        var style = Date.FormatStyle(date: .abbreviated, time: time ? .shortened : .omitted).locale(Locale(identifier: locale.identifier))
+        style.timeZone = project.partners.first { $0.id == partner }?.timezone.flatMap(TimeZone.init(identifier:)) ?? Timestamp.utc
+        return style
+    }
+
+    /// The home page: what is new since the last visit (leads, kits), deals waiting or about to expire,
+    /// the MDF balance, and every kit to download.
     func kitsPage(_ partner: String, session: String, published: [String: Int]? = nil) throws -> Response {
         let kits = try database.kits(partner: partner)
         let (name, locale) = try profile(of: partner)
-        let numbers = Locale(identifier: locale.identifier)
-        var style = Date.FormatStyle(date: .abbreviated, time: .shortened).locale(numbers)
-        style.timeZone = project.partners.first { $0.id == partner }?.timezone.flatMap(TimeZone.init(identifier:)) ?? Timestamp.utc
-        let titles = Dictionary(uniqueKeysWithValues: project.campaigns.map { campaign in
-            (campaign.id, project.strings(for: locale).lookup(campaign.title)?.text ?? campaign.id)
-        })
+        let style = dateStyle(partner: partner, locale: locale, time: true)
+        let titles = campaignTitles(locale)
+        let since = try database.visits(partner: partner).previous
+        let home = try HomeSummary(database: database, partner: partner, since: since, rules: rules, now: now())
         let campaigns = Dictionary(grouping: kits, by: \.campaign).keys.sorted().map { id -> [String: Any] in
             [
                 "title": titles[id] ?? id,
@@ -153,6 +171,7 @@ public struct PortalRoutes: Sendable {
                     [
                         "locale": kit.locale, "files": kit.files, "size": ByteCountFormatter.string(fromByteCount: Int64(kit.bytes), countStyle: .file),
                         "built": kit.builtAt.formatted(style), "href": "/portal/bundles/\(kit.campaign)/\(kit.locale)",
+                        "updated": since.map { kit.builtAt > $0 } ?? false,
                     ]
                 },
             ]
@@ -160,7 +179,8 @@ public struct PortalRoutes: Sendable {
         return try page(PortalTemplates.kits, locale: locale, model: ["partner": ["id": partner, "name": name],
                                                                      "campaigns": campaigns, "empty": kits.isEmpty,
                                                                      "csrf": formToken.token(session: session),
-                                                                     "published": published.map { $0 as Any } ?? false])
+                                                                     "published": published.map { $0 as Any } ?? false,
+                                                                     "home": home.model(locale: locale, dates: dateStyle(partner: partner, locale: locale, time: false))])
     }
 
     func page(_ template: String, locale: LocaleTag, model: [String: Any]) throws -> Response {

@@ -16,13 +16,16 @@ public actor Publisher {
     public let tracking: TrackingSigner?
     /// Signs the lead forms as `cobrand build` does.
     public let forms: LeadFormSigner?
+    /// Signs unsubscribe links as `cobrand build` does.
+    public let unsubscribe: UnsubscribeSigner?
     let jobs: Int
     /// Publishes run one after another: each merges its kits into the one `index.json`.
     private var tail: Task<Void, Never>?
 
     public init(project: Project, database: AppDatabase, output: URL, logoFolder: URL, tracking: TrackingSigner?, forms: LeadFormSigner? = nil,
-                jobs: Int = ProcessInfo.processInfo.activeProcessorCount) {
+                unsubscribe: UnsubscribeSigner? = nil, jobs: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.forms = forms
+        self.unsubscribe = unsubscribe
         self.project = project
         self.database = database
         self.output = output
@@ -43,7 +46,7 @@ public actor Publisher {
 
     private func build(partner: String, now: Date) async throws -> BuildReport {
         let (applied, _) = try database.applyingOverrides(to: project, logoFolder: logoFolder, partner: partner)
-        let report = try await Builder(project: applied, output: output, tracking: tracking, forms: forms, jobs: jobs).build(KitSelection(partners: [partner]))
+        let report = try await Builder(project: applied, output: output, tracking: tracking, forms: forms, unsubscribe: unsubscribe, jobs: jobs).build(KitSelection(partners: [partner]))
         try database.sync(kits: Self.kitRows(report.index.kits.filter { $0.partner == partner }, output: output, builtAt: now), partner: partner)
         return report
     }

@@ -9,6 +9,8 @@ import NIOCore
 public struct ServerContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
+    /// Who is asking, set by `PartnerSignIn` or `AdminSignIn` before a partner or admin route runs.
+    public var signedIn: SignedIn?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

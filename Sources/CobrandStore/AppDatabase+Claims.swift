@@ -30,6 +30,11 @@ extension AppDatabase {
         public let paymentReference: String?
 
         public var amount: Money { Money(amountMinor: amountMinor, currency: currency) }
+        /// The decision's reasons; a stored value that is not a JSON list of strings is an error, never "no reasons".
+        public func reasonList() throws -> [String] {
+            guard let reasons else { return [] }
+            return try JSONDecoder().decode([String].self, from: Data(reasons.utf8))
+        }
         public var resultCounts: [String: Int] { (try? JSONDecoder().decode([String: Int].self, from: Data(results.utf8))) ?? [:] }
     }
 

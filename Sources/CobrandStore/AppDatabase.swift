@@ -278,6 +278,18 @@ public struct AppDatabase: Sendable {
                 ALTER TABLE deal ADD COLUMN evidenceVisitor TEXT;
                 """)
         }
+        migrator.registerMigration("v12-suppression") { db in
+            // One row per address a partner must not email again; the first unsubscribe is kept. A partner's
+            // portal sign-ins, so the home page can show what changed since the one before.
+            try db.execute(sql: """
+                CREATE TABLE suppression (
+                  partner TEXT NOT NULL, address TEXT NOT NULL, campaign TEXT NOT NULL,
+                  source TEXT NOT NULL CHECK (source IN ('one-click', 'page')), createdAt DATETIME NOT NULL,
+                  PRIMARY KEY (partner, address)
+                ) WITHOUT ROWID;
+                CREATE TABLE partnerVisit (partner TEXT PRIMARY KEY NOT NULL, lastAt DATETIME NOT NULL, previousAt DATETIME) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -265,6 +265,18 @@ public enum Fixture {
         return ProjectFiles(files: all.mapValues { Data($0.utf8) })
     }
 
+    /// The repository's own portal and admin templates and en-US portal messages, by project path, to add to
+    /// the fixture where a test renders the real pages.
+    public static func serverPages() throws -> [String: String?] {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        var pages: [String: String?] = ["Locales/en-US/portal.yaml": try String(contentsOf: root.appendingPathComponent("Locales/en-US/portal.yaml"), encoding: .utf8)]
+        for template in PortalTemplates.all + AdminTemplates.all + ["_shared/portal/header.html", "_shared/portal/styles.html"] {
+            let path = "Templates/\(template).mustache"
+            pages[path] = try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
+        }
+        return pages
+    }
+
     /// The loaded fixture; fails loudly when the changed fixture does not load.
     public static func loaded(_ changes: [String: String?] = [:]) throws -> Project {
         let (project, diagnostics) = Project.load(project(changes))

@@ -135,7 +135,7 @@ struct CRMEndToEndTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cobrand-e2e-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let (servePort, crmPort) = (try Self.freePort(), try Self.freePort())
-        try Fixture.write(to: folder, [
+        try Fixture.write(to: folder, try Fixture.serverPages().merging([
             "cobrand.yaml": Fixture.files["cobrand.yaml"]!.replacingOccurrences(of: "portal_url: https://portal.example", with: """
                 portal_url: http://127.0.0.1:\(servePort)
                 crm:
@@ -149,7 +149,7 @@ struct CRMEndToEndTests {
                 {{<_shared.layouts.page.html}}{{$main}}<form method="post" action="{{lead_form.action}}"><input type="hidden" name="partner" value="{{lead_form.partner}}"><input type="hidden" name="campaign" value="{{lead_form.campaign}}"><input type="hidden" name="asset" value="{{lead_form.asset}}"><input type="hidden" name="locale" value="{{lead_form.locale}}"><input type="hidden" name="source" value="{{lead_form.source}}"><input type="hidden" name="consent_version" value="{{lead_form.consent_version}}"><input type="email" name="email"></form>{{/main}}{{/_shared.layouts.page.html}}
 
                 """,
-        ])
+        ]) { $1 })
         let cli = CommandTests()
         #expect(try cli.cobrand("build", "--project", folder.path).status == 0)
         let token = try cli.cobrand("partners", "token", "alpha", "--project", folder.path).stdout.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -52,7 +52,7 @@ struct CrashLossTests {
     func killUnderLoad() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cobrand-crash-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        try Fixture.write(to: folder)
+        try Fixture.write(to: folder, try Fixture.serverPages())
         let port = try CRMEndToEndTests.freePort()
         let databasePath = folder.appendingPathComponent("cobrand.sqlite").path
         let database = try AppDatabase.open(path: databasePath)

@@ -65,16 +65,18 @@ struct EmailTests {
         #expect(message.header("From") == "\"Ada Alpha, Alpha Partners\" <ada@alpha.example>")
         #expect(message.header("Subject") == "News from Alpha Partners")
         #expect(message.header("MIME-Version") == "1.0")
-        #expect(message.header("List-Unsubscribe") == "<https://portal.example/unsubscribe/alpha>, <mailto:ada@alpha.example?subject=unsubscribe>")
-        #expect(message.header("List-Unsubscribe-Post") == "List-Unsubscribe=One-Click")
+        // A mail client merges no address, so the page asks for it and there is no one-click (RFC 8058 §3.1).
+        #expect(message.header("List-Unsubscribe") == "<https://portal.example/unsubscribe/alpha/launch/?hl=en-US>, <mailto:ada@alpha.example?subject=unsubscribe>")
+        #expect(message.header("List-Unsubscribe-Post") == nil)
         #expect(message.header("Message-ID") == "<launch-alpha-en-US.hello@alpha.example>")
         #expect(message.parts.map(\.contentType) == ["text/plain; charset=UTF-8", "text/html; charset=UTF-8"])
-        // The ESP files keep the merge tag; the ready-to-send message has the real address.
-        #expect(String(decoding: try file(kit, "emails/hello.txt"), as: UTF8.self) == "News from Alpha Partners\n1 Alpha Road\nSpringfield\nBye: *|UNSUB|*\n")
-        #expect(message.parts[0].body == "News from Alpha Partners\n1 Alpha Road\nSpringfield\nBye: https://portal.example/unsubscribe/alpha\n")
+        // The ESP files carry the address merge tag; the ready-to-send message links the page without it.
+        let esp = "https://portal.example/unsubscribe/alpha/launch/?hl=en-US&email=*|EMAIL|*", eml = "https://portal.example/unsubscribe/alpha/launch/?hl=en-US"
+        #expect(String(decoding: try file(kit, "emails/hello.txt"), as: UTF8.self) == "News from Alpha Partners\n1 Alpha Road\nSpringfield\nBye: \(esp)\n")
+        #expect(message.parts[0].body == "News from Alpha Partners\n1 Alpha Road\nSpringfield\nBye: \(eml)\n")
         let html = String(decoding: try file(kit, "emails/hello.html"), as: UTF8.self)
-        #expect(html.contains("<a href=\"*|UNSUB|*\">unsubscribe</a>"))
-        #expect(message.parts[1].body == html.replacingOccurrences(of: "*|UNSUB|*", with: "https://portal.example/unsubscribe/alpha"))
+        #expect(html.contains("<a href=\"\(esp.htmlEscaped)\">unsubscribe</a>"))
+        #expect(message.parts[1].body == html.replacingOccurrences(of: esp.htmlEscaped, with: eml.htmlEscaped))
     }
 
     @Test("a non-ASCII subject and sender are RFC 2047 encoded and decode back; the Date is the scheduled send in the partner's zone")
@@ -154,7 +156,9 @@ struct EmailTests {
             .replacingOccurrences(of: "</body>", with: "{{#email.open_pixel}}<img src=\"{{email.open_pixel}}\" alt=\"\">{{/email.open_pixel}}</body>")
         let kit = try render(["Templates/_shared/layouts/page.html.mustache": layout], tracking: signer)
         let html = String(decoding: try file(kit, "emails/hello.html"), as: UTF8.self)
-        let hrefs = HTMLScanForTests.hrefs(html).filter { $0.hasPrefix("http") }
+        // The unsubscribe link is not marketing: never tracked, never UTM-tagged.
+        let hrefs = HTMLScanForTests.hrefs(html).filter { $0.hasPrefix("http") && !$0.contains("/unsubscribe/") }
+        #expect(HTMLScanForTests.hrefs(html).filter { $0.contains("/unsubscribe/") } == ["https://portal.example/unsubscribe/alpha/launch/?hl=en-US&email=*|EMAIL|*"])
         #expect(hrefs.count == 3)
         for href in hrefs { #expect(href.hasPrefix("https://t.example/t/c/")) }
         let claims = try #require(signer.verify(String(hrefs[1].dropFirst("https://t.example/t/c/".count))))

@@ -32,7 +32,7 @@ struct RenderingTests {
             https://vendor.example/more?ref=kit&utm_source=alpha&utm_medium=email&utm_campaign=launch&utm_content=hello#top
             1 Alpha Road
             Springfield
-            *|UNSUB|*
+            https://portal.example/unsubscribe/alpha/launch/?hl=en-US&email=*|EMAIL|*
 
             """)
     }

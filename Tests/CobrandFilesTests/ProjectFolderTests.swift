@@ -36,7 +36,7 @@ struct ProjectFolderTests {
     func scaffold() async throws {
         let temp = try TempFolder()
         let folder = temp.url.appendingPathComponent("starter")
-        #expect(try Scaffold.write(to: folder) == 21)
+        #expect(try Scaffold.write(to: folder) == 13 + (PortalTemplates.all + AdminTemplates.all).count + 3, "portal header and styles, and portal.yaml")
         let (project, diagnostics) = Project.load(try ProjectReader.read(project: folder))
         let loaded = try #require(project, "\(diagnostics)")
         #expect((diagnostics + Validator.check(loaded)) == [])

@@ -1,6 +1,7 @@
 import CobrandCore
 import CobrandServer
 import CobrandStore
+import CobrandTesting
 import Foundation
 import GRDB
 import HTTPTypes
@@ -26,7 +27,7 @@ struct AdminTests {
         let writer = EventWriter(database: database)
         let day = self.day
         let app = Application(router: CobrandServer.router(tracking: TrackingRoutes(signer: signer, writer: writer, salt: Data(), now: { day }),
-                                                           admin: AdminRoutes(database: database, now: { day })))
+                                                           admin: AdminRoutes(project: try Fixture.loaded(try Fixture.serverPages()), database: database, now: { day })))
         try await app.test(.router) { client in
             for token in [nil, partner] {
                 try await client.execute(uri: "/admin/usage", method: .get, headers: token.map { [.authorization: "Bearer \($0)"] } ?? [:]) { response in
@@ -64,7 +65,7 @@ struct AdminTests {
         let signer = TrackingSigner(baseURL: "http://t", secret: Data(repeating: 1, count: 32))
         let day = self.day
         let app = Application(router: CobrandServer.router(tracking: TrackingRoutes(signer: signer, writer: EventWriter(database: database), salt: Data(), now: { day }),
-                                                           admin: AdminRoutes(database: database, now: { day })))
+                                                           admin: AdminRoutes(project: try Fixture.loaded(try Fixture.serverPages()), database: database, now: { day })))
         try await app.test(.router) { client in
             try await client.execute(uri: "/admin", method: .get) { response in
                 #expect(String(buffer: response.body).contains(#"<form method="post" action="/admin/sign-in">"#))
@@ -148,7 +149,7 @@ struct AdminMDFTests {
         let signer = TrackingSigner(baseURL: "http://t", secret: Data(repeating: 1, count: 32))
         let now = self.now
         let router = CobrandServer.router(tracking: TrackingRoutes(signer: signer, writer: EventWriter(database: database), salt: Data(), now: { now }),
-                                          admin: AdminRoutes(database: database, now: { now }),
+                                          admin: AdminRoutes(project: try Fixture.loaded(try Fixture.serverPages()), database: database, now: { now }),
                                           claims: ClaimRoutes(database: database, campaigns: ["launch"], proofFolder: proofs, now: { now }),
                                           mdfRules: Reconciler.Rules())
         try await Application(router: router).test(.router) { client in
@@ -210,7 +211,7 @@ struct AdminChangesTests {
         let cookie = "\(AdminRoutes.cookieName)=\(session)"
         let signer = TrackingSigner(baseURL: "http://t", secret: Data(repeating: 1, count: 32))
         let app = Application(router: CobrandServer.router(tracking: TrackingRoutes(signer: signer, writer: EventWriter(database: database), salt: Data(), now: { now }),
-                                                           admin: AdminRoutes(database: database, formSecret: Data("k".utf8), logoFolder: logos, now: { now })))
+                                                           admin: AdminRoutes(project: try Fixture.loaded(try Fixture.serverPages()), database: database, formSecret: Data("k".utf8), logoFolder: logos, now: { now })))
         try await app.test(.router) { client in
             try await client.execute(uri: "/admin/changes", method: .get) { #expect($0.status == .seeOther) }
             let csrf = try await client.execute(uri: "/admin/changes", method: .get, headers: [.cookie: cookie]) { response in

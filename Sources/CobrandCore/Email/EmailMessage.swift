@@ -69,7 +69,8 @@ public struct EmailMessage: Sendable, Equatable {
         ]
         if !listUnsubscribe.isEmpty {
             lines.append("List-Unsubscribe: " + listUnsubscribe.map { "<\($0)>" }.joined(separator: ",\r\n "))
-            if listUnsubscribe.contains(where: { $0.lowercased().hasPrefix("https:") }) {
+            // RFC 8058 §3.1: one-click only with an https address that identifies the recipient by itself.
+            if listUnsubscribe.contains(where: { $0.lowercased().hasPrefix("https:") && UnsubscribeLink.identifiesRecipient($0) }) {
                 lines.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
             }
         }

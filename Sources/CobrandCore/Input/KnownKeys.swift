@@ -11,7 +11,7 @@ enum KnownKeys {
     static let config = Schema.mapping([
         "vendor": .mapping(["name": nil, "legal_name": nil, "website": nil, "address": nil, "logo": nil]),
         "colors": .mapping(["primary": nil, "accent": nil, "background": nil, "text": nil, "on_primary": nil]),
-        "email": .mapping(["unsubscribe_placeholder": nil, "unsubscribe_url": nil, "asset_base_url": nil, "clients": nil]),
+        "email": .mapping(["address_merge_tag": nil, "unsubscribe_placeholder": nil, "unsubscribe_url": nil, "asset_base_url": nil, "clients": nil]),
         "leads": .mapping(["opt_in_countries": nil, "rate_limit_per_minute": nil]),
         "deals": .mapping(["expiry_days": nil, "auto_approve_below": nil, "tracked_lead_min_age_hours": nil]),
         "mdf": .mapping(["claim_deadline_days": nil, "results_ratio_max": nil, "cost_per_lead_max": nil, "exclude_agents": nil]),

@@ -53,12 +53,14 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
 
     /// How generated emails handle unsubscribing.
     public struct Email: Sendable, Equatable, Decodable {
-        /// The merge tag the partner's ESP replaces with its unsubscribe link, used in the HTML and text
-        /// files meant for ESP import. Mailchimp: `*|UNSUB|*`; HubSpot: `{{unsubscribe_link}}`;
-        /// SendGrid: `<%asm_group_unsubscribe_raw_url%>`; Brevo: `{{ unsubscribe }}`.
-        public var unsubscribePlaceholder = "*|UNSUB|*"
-        /// The https unsubscribe address used in `.eml` files and their `List-Unsubscribe` header;
-        /// `{partner}` and `{campaign}` are replaced. Default: `<portal_url>/unsubscribe/{partner}`.
+        /// The merge tag the partner's ESP replaces with the recipient's address, put into the unsubscribe
+        /// link of the HTML and text files meant for ESP import, so one click identifies who leaves.
+        /// Mailchimp: `*|EMAIL|*`; HubSpot: `{{contact.email}}`; Brevo: `{{ contact.EMAIL }}`; Klaviyo: `{{ email }}`.
+        public var addressMergeTag = "*|EMAIL|*"
+        /// Retired: ESP files now link Cobrand's own unsubscribe page; kept so `validate` can say so.
+        public var unsubscribePlaceholder: String?
+        /// The vendor's own unsubscribe address instead of `cobrand serve`'s signed one: `{partner}`,
+        /// `{campaign}` and `{email}` (the merge tag, or nothing in `.eml` files) are replaced.
         public var unsubscribeURL: String?
         /// Where email images are served from, as `<asset_base_url>/a/<sha256>.png`. Default: the portal URL,
         /// whose `cobrand serve` answers them; a CDN in front of it, or any host the output's `a/` folder is
@@ -70,12 +72,13 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
         public init() {}
 
         enum CodingKeys: String, CodingKey {
-            case unsubscribePlaceholder = "unsubscribe_placeholder", unsubscribeURL = "unsubscribe_url", assetBaseURL = "asset_base_url", clients
+            case addressMergeTag = "address_merge_tag", unsubscribePlaceholder = "unsubscribe_placeholder", unsubscribeURL = "unsubscribe_url", assetBaseURL = "asset_base_url", clients
         }
 
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            unsubscribePlaceholder = try c.decodeIfPresent(String.self, forKey: .unsubscribePlaceholder) ?? unsubscribePlaceholder
+            addressMergeTag = try c.decodeIfPresent(String.self, forKey: .addressMergeTag) ?? addressMergeTag
+            unsubscribePlaceholder = try c.decodeIfPresent(String.self, forKey: .unsubscribePlaceholder)
             unsubscribeURL = try c.decodeIfPresent(String.self, forKey: .unsubscribeURL)
             assetBaseURL = try c.decodeIfPresent(String.self, forKey: .assetBaseURL)
             clients = try c.decodeIfPresent([EmailClient].self, forKey: .clients) ?? clients
@@ -218,10 +221,13 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
 
     public init() {}
 
-    /// The https unsubscribe address for a partner's `.eml` files.
-    public func unsubscribeURL(partner: String, campaign: String) -> String {
-        (email.unsubscribeURL ?? portalURL.trimmingSuffix("/") + "/unsubscribe/{partner}")
-            .replacingOccurrences(of: "{partner}", with: partner).replacingOccurrences(of: "{campaign}", with: campaign)
+    /// The unsubscribe address of `link`'s emails: with the address merge tag for ESP files
+    /// (`recipient: true`), without it for `.eml` files, whose recipient the page then asks for.
+    public func unsubscribeURL(_ link: UnsubscribeLink, recipient: Bool) -> String {
+        let tag = recipient ? email.addressMergeTag : nil
+        guard let custom = email.unsubscribeURL else { return link.url(portal: self, recipient: tag) }
+        return custom.replacingOccurrences(of: "{partner}", with: link.partner).replacingOccurrences(of: "{campaign}", with: link.campaign)
+            .replacingOccurrences(of: "{email}", with: tag ?? "")
     }
 
     /// `path` (starting with `/`) on the portal: what generated content links there (lead API, hosted pages, feeds).

@@ -8,7 +8,8 @@ public enum ContentRules {
     public static let gmailClipBytes = 102 * 1024
 
     /// Problems in an HTML email, as messages naming the fix.
-    public static func emailProblems(_ html: String, tracking: TrackingSigner?) -> [String] {
+    /// - Parameter unsubscribe: the email's unsubscribe address, which carries no UTM tags: it is not marketing.
+    public static func emailProblems(_ html: String, tracking: TrackingSigner?, unsubscribe: String? = nil) -> [String] {
         var problems: [String] = []
         let size = html.utf8.count
         if size > gmailClipBytes {
@@ -26,7 +27,7 @@ public enum ContentRules {
                 problems.append("has an SVG image \(src), which Gmail's web client and Outlook for Windows do not show (caniemail: image-svg); use PNG or JPEG")
             }
         }
-        return problems + pageProblems(html, tracking: tracking)
+        return problems + pageProblems(html, tracking: tracking, unsubscribe: unsubscribe)
     }
 
     /// CAN-SPAM and list hygiene: every email shows the sender's postal address and an unsubscribe link.
@@ -42,7 +43,7 @@ public enum ContentRules {
     }
 
     /// Problems in any HTML file: images without alt text and outbound links without UTM tags.
-    public static func pageProblems(_ html: String, tracking: TrackingSigner?) -> [String] {
+    public static func pageProblems(_ html: String, tracking: TrackingSigner?, unsubscribe: String? = nil) -> [String] {
         var problems: [String] = []
         for image in HTMLScan.tags(named: "img", in: html) where image["alt"] == nil {
             problems.append("has an image without alt text (\(image["src"] ?? "no src")); add alt=\"...\" (alt=\"\" for decoration)")
@@ -50,6 +51,9 @@ public enum ContentRules {
         for link in HTMLScan.tags(named: "a", in: html) {
             guard let href = link["href"], isOutbound(href) else { continue }
             if let tracking, href.hasPrefix(tracking.baseURL + "/t/") { continue }
+            if let unsubscribe, href.split(separator: "?", maxSplits: 1).first.map(String.init) == unsubscribe.split(separator: "?", maxSplits: 1).first.map(String.init) {
+                continue
+            }
             if !href.contains("utm_source=") {
                 problems.append("links to \(href) without UTM parameters; use a {{links.NAME}} from the campaign manifest")
             }

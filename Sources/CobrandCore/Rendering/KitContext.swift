@@ -9,6 +9,8 @@ struct KitContext {
     let locale: LocaleTag
     let tracking: TrackingSigner?
     let forms: LeadFormSigner?
+    /// This partner's and campaign's unsubscribe link.
+    let unsubscribe: UnsubscribeLink
     let strings: LocalizedStrings
     let brand: PartnerBrand
     /// Values for `{name}` placeholders in catalog messages.
@@ -18,7 +20,9 @@ struct KitContext {
     /// Identifies the consent text this partner and locale show next to lead forms; stored with each lead.
     let consentVersion: String
 
-    init(project: Project, campaign: Campaign, partner: Partner, locale: LocaleTag, tracking: TrackingSigner? = nil, forms: LeadFormSigner? = nil) {
+    init(project: Project, campaign: Campaign, partner: Partner, locale: LocaleTag, tracking: TrackingSigner? = nil, forms: LeadFormSigner? = nil,
+         unsubscribe: UnsubscribeSigner? = nil) {
+        self.unsubscribe = UnsubscribeLink(partner: partner.id, campaign: campaign.id, locale: locale, signer: unsubscribe)
         self.project = project
         self.forms = forms
         self.campaign = campaign
@@ -214,7 +218,7 @@ struct KitContext {
         var model: [String: Any] = [
             "id": step.id, "day": step.day, "subject": message(step.subject), "preheader": message(step.preheader),
             "body": message(step.body),
-            "unsubscribe_url": project.config.email.unsubscribePlaceholder,
+            "unsubscribe_url": project.config.unsubscribeURL(unsubscribe, recipient: true),
         ]
         model["open_pixel"] = tracking.map { $0.openPixelURL(claims(.open, asset: step.id)) }
         return model

@@ -12,8 +12,9 @@ extension KitRenderer {
         let partner = context.partner
         let campaign = context.campaign
         let timeZone = context.timeZone
-        let placeholder = project.config.email.unsubscribePlaceholder
-        let unsubscribe = project.config.unsubscribeURL(partner: partner.id, campaign: campaign.id)
+        // ESP files link the page with the ESP's address merge tag; the .eml, sent as is, without it.
+        let placeholder = project.config.unsubscribeURL(context.unsubscribe, recipient: true)
+        let unsubscribe = project.config.unsubscribeURL(context.unsubscribe, recipient: false)
         let host = partner.website.flatMap { URLComponents(string: $0)?.host } ?? "cobrand.invalid"
         let images = EmailImages(assetBase: project.config.assetBaseURL,
                                  files: Dictionary(context.assetFiles().map { ($0.path, $0.data) }, uniquingKeysWith: { first, _ in first }),
@@ -36,7 +37,7 @@ extension KitRenderer {
             let lines = partner.address.map { $0.split(separator: "\n").map(String.init) } ?? []
             // An image the build could not place is still relative, which the rules would report again.
             guard inbox.problems.isEmpty else { throw .contentRule(kit: id.description, file: base + ".html", problems: inbox.problems) }
-            let problems = ContentRules.emailProblems(html, tracking: tracking)
+            let problems = ContentRules.emailProblems(html, tracking: tracking, unsubscribe: unsubscribe)
                 + ContentRules.complianceProblems(html, addressLines: lines.map(\.htmlEscaped), unsubscribe: placeholder.htmlEscaped)
             guard problems.isEmpty else { throw .contentRule(kit: id.description, file: base + ".html", problems: problems) }
             let textProblems = ContentRules.complianceProblems(text, addressLines: lines, unsubscribe: placeholder)
@@ -46,14 +47,14 @@ extension KitRenderer {
             let sendAt = start.flatMap {
                 SendSchedule.date(start: $0, day: step.day, time: component.sendTime, timeZone: timeZone)
             } ?? KitBundle.timestamp
-            // The .eml is sent as is, so the ESP merge tag becomes the real unsubscribe address.
+            // The .eml is sent as is, so no merge tag may stay in it.
             var message = EmailMessage(
                 from: .init(name: partner.contactName.map { "\($0), \(partner.name)" } ?? partner.name, email: partner.contactEmail ?? ""),
                 subject: subject, date: sendAt, timeZone: timeZone,
                 messageID: "\(id.slug).\(step.id)@\(host)",
                 listUnsubscribe: [unsubscribe, "mailto:\(partner.contactEmail ?? "")?subject=unsubscribe"],
                 text: text.replacingOccurrences(of: placeholder, with: unsubscribe),
-                html: html.replacingOccurrences(of: placeholder, with: unsubscribe.htmlEscaped))
+                html: html.replacingOccurrences(of: placeholder.htmlEscaped, with: unsubscribe.htmlEscaped))
             message.attachments = attachments(step)
             files += [
                 KitFile(path: base + ".html", text: html),

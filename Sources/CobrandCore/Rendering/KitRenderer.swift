@@ -36,6 +36,8 @@ public struct KitRenderer: Sendable {
     public let tracking: TrackingSigner?
     /// Signs generated lead forms (`lead_form.signature`); nil leaves them unsigned.
     public let forms: LeadFormSigner?
+    /// Signs emails' unsubscribe links; nil leaves them unsigned, and `cobrand serve` refuses them.
+    public let unsubscribe: UnsubscribeSigner?
     private let campaignsByID: [String: Campaign]
     private let partnersByID: [String: Partner]
     /// Digest of the inputs every kit of a campaign shares.
@@ -48,10 +50,12 @@ public struct KitRenderer: Sendable {
     /// Email and social images drawn so far, shared by the kits this renderer builds.
     let rasters = RasterCache()
 
-    public init(project: Project, tracking: TrackingSigner? = nil, forms: LeadFormSigner? = nil, generator: String = Generator.name) {
+    public init(project: Project, tracking: TrackingSigner? = nil, forms: LeadFormSigner? = nil, unsubscribe: UnsubscribeSigner? = nil,
+                generator: String = Generator.name) {
         self.project = project
         self.tracking = tracking
         self.forms = forms
+        self.unsubscribe = unsubscribe
         self.generator = generator
         campaignsByID = Dictionary(uniqueKeysWithValues: project.campaigns.map { ($0.id, $0) })
         partnersByID = Dictionary(project.partners.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -95,6 +99,7 @@ public struct KitRenderer: Sendable {
         add(id.description)
         add(tracking?.fingerprint ?? "untracked")
         add(forms?.signature(partner: "", campaign: "", asset: "", locale: "") ?? "unsigned")
+        add(unsubscribe?.token(partner: "", campaign: "") ?? "unsigned")
         add(campaignDigests[id.campaign] ?? "")
         add(project.emailSupportDigest)
         for tag in id.locale.fallbackChain(defaultLocale: project.config.defaultLocale) {
@@ -119,7 +124,8 @@ public struct KitRenderer: Sendable {
     public func render(_ id: KitID) throws(RenderError) -> RenderedKit {
         guard let campaign = campaignsByID[id.campaign] else { throw .unknownCampaign(id.campaign) }
         guard let partner = partnersByID[id.partner] else { throw .unknownPartner(id.partner) }
-        let context = KitContext(project: project, campaign: campaign, partner: partner, locale: id.locale, tracking: tracking, forms: forms)
+        let context = KitContext(project: project, campaign: campaign, partner: partner, locale: id.locale, tracking: tracking, forms: forms,
+                                 unsubscribe: unsubscribe)
         var files = context.assetFiles()
 
         for component in campaign.components {

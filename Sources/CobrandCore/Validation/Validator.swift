@@ -8,20 +8,32 @@ public enum Validator {
         if project.templateSources[KitRenderer.previewTemplate] == nil {
             diagnostics.append(.error("Templates/\(KitRenderer.previewTemplate).mustache", "the kit preview template is missing; create it (cobrand init writes one)"))
         }
-        // A project with portal pages should have them all (one from before a page was added lacks it).
-        let portal = PortalTemplates.all.filter { project.templateSources[$0] != nil }
-        for template in PortalTemplates.all where !portal.isEmpty && project.templateSources[template] == nil {
-            diagnostics.append(.warning("Templates/\(template).mustache", "cobrand serve renders a portal page from this template and answers 500 without it; create it (cobrand init writes one)"))
-        }
+        // A project with portal or admin pages must have them all (one from before a page was added lacks it).
+        let pages = PortalTemplates.all + AdminTemplates.all
+        if pages.contains(where: { project.templateSources[$0] != nil }) { diagnostics += missingServerTemplates(project) }
         diagnostics += checkMessages(project)
         diagnostics += checkBrand(project)
         diagnostics += checkRendering(project)
-        if project.campaigns.contains(where: \.sendsEmail),
-           !project.config.unsubscribeURL(partner: "p", campaign: "c").lowercased().hasPrefix("https://") {
+        let link = UnsubscribeLink(partner: "p", campaign: "c", signer: nil)
+        let unsubscribe = URLComponents(string: project.config.unsubscribeURL(link, recipient: false))
+        // A local trial (`cobrand serve` on this machine) is the one place plain http is expected.
+        if project.campaigns.contains(where: \.sendsEmail), unsubscribe?.scheme?.lowercased() != "https",
+           !["127.0.0.1", "localhost", "::1"].contains(unsubscribe?.host ?? "") {
             diagnostics.append(.warning(Project.configPath, field: "email.unsubscribe_url",
-                "the unsubscribe address is not https, so emails get no one-click List-Unsubscribe-Post (RFC 8058) and Gmail and Yahoo bulk-sender rules fail; set email.unsubscribe_url or an https portal_url"))
+                "the unsubscribe address is not https, so Gmail and Yahoo bulk-sender rules (one-click unsubscribe, RFC 8058) fail; set an https portal_url or email.unsubscribe_url"))
+        }
+        if project.config.email.unsubscribePlaceholder != nil {
+            diagnostics.append(.warning(Project.configPath, field: "email.unsubscribe_placeholder",
+                "is no longer used: ESP files link cobrand serve's unsubscribe page with the recipient's address; remove it and set email.address_merge_tag to your ESP's address merge tag"))
         }
         return diagnostics.sorted()
+    }
+
+    /// The portal and admin templates `cobrand serve` renders that the project lacks: serve refuses to start without them.
+    public static func missingServerTemplates(_ project: Project) -> [Diagnostic] {
+        (PortalTemplates.all + AdminTemplates.all).filter { project.templateSources[$0] == nil }.map {
+            .error("Templates/\($0).mustache", "is missing; cobrand serve renders a page from it. Copy it from a new `cobrand init` project")
+        }
     }
 
     /// Catalog keys a template or manifest uses must exist in the default locale (error) and should exist

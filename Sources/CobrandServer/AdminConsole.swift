@@ -1,0 +1,193 @@
+import CobrandCore
+import CobrandStore
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// The channel team's console beyond usage and changes: partners and their tokens, leads, deals with
+/// decisions, MDF periods and payments, and the CRM outbox. Every route is in the admin group: a handler
+/// runs only with an admin session (whose form token each post must carry) or an admin bearer token.
+struct AdminConsole: Sendable {
+    let admin: AdminRoutes
+    let rules: DealRules
+
+    var project: Project { admin.project }
+    var database: AppDatabase { admin.database }
+
+    func add(to router: Router<ServerContext>) {
+        let group = router.group("admin").add(middleware: AdminSignIn(database: database, now: admin.now)).group(context: AdminContext.self)
+        group.get("partners") { request, context in try partnersPage(request, context) }
+        group.post("partners/{id}/token") { request, context in
+            let id = try partner(context)
+            try checkForm(try await request.urlEncodedForm(), context)
+            var random = SystemRandomNumberGenerator()
+            let token = try database.issueToken(role: .partner, partner: id, now: admin.now(), using: &random)
+            return try partnersPage(request, context, notice: ["issued": ["partner": id, "token": token]])
+        }
+        group.post("partners/{id}/revoke") { request, context in
+            let id = try partner(context)
+            try checkForm(try await request.urlEncodedForm(), context)
+            let count = try database.revokeTokens(role: .partner, partner: id, now: admin.now())
+            return try partnersPage(request, context, notice: ["revoked": ["partner": id, "count": count]])
+        }
+        group.get("leads") { request, context in
+            let partner = request.uri.queryParameters.get("partner").flatMap { $0.isEmpty ? nil : $0 }
+            let leads = try database.leads(partner: partner).map { lead -> [String: Any] in
+                [
+                    "id": lead.id, "partner": lead.partner, "email": lead.email, "name": [lead.firstName, lead.lastName].compactMap { $0 }.joined(separator: " "),
+                    "company": lead.company ?? "", "campaign": lead.campaign, "source": lead.source, "locale": lead.locale,
+                    "consent": lead.consent ? "yes" : "no", "created": AdminPage.time(lead.createdAt),
+                ]
+            }
+            return try render(AdminTemplates.leads, context, ["partner": partner ?? "", "has_partner": partner != nil, "leads": leads, "count": leads.count])
+        }
+        group.get("leads.csv") { request, _ in
+            let partner = request.uri.queryParameters.get("partner").flatMap { $0.isEmpty ? nil : $0 }
+            return PortalPages.csv([AppDatabase.leadColumns] + (try database.leads(partner: partner)).map(\.fields), name: "leads.csv")
+        }
+        group.get("deals") { request, context in try dealsPage(request, context) }
+        group.post("deals/{id}/{action}") { request, context in
+            let form = try await request.urlEncodedForm()
+            try checkForm(form, context)
+            guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw HTTPError(.notFound) }
+            let action: AppDatabase.Action
+            switch context.parameters.get("action") {
+            case "approve": action = .approve
+            case "reject": action = .reject
+            case "extend":
+                guard let days = form["days"].flatMap(Int.init), (1...365).contains(days) else {
+                    return try dealsPage(request, context, error: "Extend by 1 to 365 days.", status: .badRequest)
+                }
+                action = .extend(days: days)
+            default: throw HTTPError(.notFound)
+            }
+            let note = form["note"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : String($0.prefix(500)) }
+            do {
+                let deal = try database.decide(id, action, note: note, rules: rules, now: admin.now())
+                return Response(status: .seeOther, headers: [.location: "/admin/deals?decided=\(deal.id)#deal-\(deal.id)"])
+            } catch AppDatabase.DealError.notFound {
+                throw HTTPError(.notFound)
+            } catch let error as AppDatabase.DealError {
+                return try dealsPage(request, context, error: error.description, status: .conflict)
+            }
+        }
+        group.get("mdf") { request, context in
+            let text = request.uri.queryParameters.get("period") ?? ""
+            guard !text.isEmpty else { return try mdfPage(context, period: nil, error: nil) }
+            guard let period = Period(text) else {
+                return try mdfPage(context, period: nil, error: "'\(text)' is not a period; write it such as 2026-Q4, 2026-11 or 2026-10-01..2026-12-31.",
+                                   status: .badRequest)
+            }
+            return try mdfPage(context, period: period, error: nil)
+        }
+        group.post("mdf/claims/{id}/pay") { request, context in
+            let form = try await request.urlEncodedForm()
+            try checkForm(form, context)
+            guard let id = context.parameters.get("id").flatMap(Int64.init), let period = Period(form["period"] ?? "") else { throw HTTPError(.notFound) }
+            let reference = (form["reference"] ?? "").trimmingCharacters(in: .whitespaces)
+            guard !reference.isEmpty else { return try mdfPage(context, period: period, error: "Give the payment's reference.", status: .badRequest) }
+            do {
+                _ = try database.markPaid(claim: id, reference: String(reference.prefix(200)), actor: "admin", now: admin.now())
+            } catch let error as AppDatabase.ClaimOverrideError {
+                return try mdfPage(context, period: period, error: error.message, status: .conflict)
+            }
+            return Response(status: .seeOther, headers: [.location: "/admin/mdf?period=\(period.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"])
+        }
+        group.get("outbox") { request, context in try outboxPage(request, context, retried: nil) }
+        group.post("outbox/retry") { request, context in
+            let form = try await request.urlEncodedForm()
+            try checkForm(form, context)
+            let ids = form["id"].flatMap(Int64.init).map { [$0] }
+            let count = try database.retryDead(ids: ids, now: admin.now())
+            return try outboxPage(request, context, retried: count)
+        }
+    }
+
+    /// A roster partner named by the path; any other id is 404.
+    func partner(_ context: AdminContext) throws -> String {
+        guard let id = context.parameters.get("id"), project.partners.contains(where: { $0.id == id }) else { throw HTTPError(.notFound) }
+        return id
+    }
+
+    func csrf(_ context: AdminContext) -> String { context.session.map { admin.formToken.token(session: $0) } ?? "" }
+
+    /// A post from an admin session carries that session's form token; a bearer client sends no cookie to borrow.
+    func checkForm(_ form: [String: String], _ context: AdminContext) throws {
+        guard let session = context.session else { return }
+        guard admin.formToken.isValid(form[FormToken.field], session: session) else {
+            throw HTTPError(.forbidden, message: "This form has expired or did not come from the admin pages. Reload the page and try again.")
+        }
+    }
+
+    func render(_ template: String, _ context: AdminContext, _ model: [String: Any], status: HTTPResponse.Status = .ok) throws -> Response {
+        try AdminPage.render(template, project: project, csrf: csrf(context), model: model, status: status)
+    }
+
+    func partnersPage(_ request: Request, _ context: AdminContext, notice: [String: Any] = [:]) throws -> Response {
+        let search = request.uri.queryParameters.get("q").flatMap { $0.isEmpty ? nil : $0 }
+        let partners = try database.partnerOverview(search: search).map { row -> [String: Any] in
+            ["id": row.id, "name": row.name, "kits": row.kits, "last_event": AdminPage.time(row.lastEvent), "last_visit": AdminPage.time(row.lastVisit),
+             "tokens": row.liveTokens]
+        }
+        return try render(AdminTemplates.partners, context, notice.merging(["q": search ?? "", "partners": partners]) { $1 })
+    }
+
+    func dealsPage(_ request: Request, _ context: AdminContext, error: String? = nil, status: HTTPResponse.Status = .ok) throws -> Response {
+        let query = request.uri.queryParameters
+        let chosen = query.get("status").flatMap(AppDatabase.Deal.Status.init(rawValue:))
+        let partner = query.get("partner").flatMap { $0.isEmpty ? nil : $0 }
+        let now = admin.now()
+        let deals = try database.deals(partner: partner, status: chosen).sorted { $0.id > $1.id }.map { deal -> [String: Any] in
+            let active = deal.expiresAt.map { $0 > now } ?? true
+            return [
+                "id": deal.id, "partner": deal.partner, "account": deal.accountName, "domain": deal.domain,
+                "value": "\(deal.value.majorText) \(deal.currency)", "status": deal.status.rawValue,
+                "explanation": DealRules.Rule(rawValue: deal.rule)?.explanation ?? deal.rule, "note": deal.note.map { $0 as Any } ?? false,
+                "expires": AdminPage.time(deal.expiresAt),
+                "can_approve": deal.status == .pending, "can_reject": deal.status == .pending || (deal.status == .approved && active),
+                "can_extend": deal.status == .approved && active,
+            ]
+        }
+        let decided = query.get("decided").flatMap(Int64.init).flatMap { id in try? database.deal(id) }
+        return try render(AdminTemplates.deals, context, [
+            "deals": deals, "partner": partner ?? "", "error": error.map { $0 as Any } ?? false,
+            "statuses": AppDatabase.Deal.Status.allCases.map { ["name": $0.rawValue, "selected": $0 == chosen] },
+            "decided": decided.map { ["id": $0.id, "status": $0.status.rawValue] as Any } ?? false,
+        ], status: status)
+    }
+
+    func mdfPage(_ context: AdminContext, period: Period?, error: String?, status: HTTPResponse.Status = .ok) throws -> Response {
+        var model: [String: Any] = ["periods": try database.periods(), "period": period?.id ?? "", "has_period": period != nil,
+                                    "error": error.map { $0 as Any } ?? false]
+        if let period {
+            model["balances"] = try database.balances(period: period.id).map { balance -> [String: Any] in
+                ["partner": balance.partner, "currency": balance.currency, "allocated": balance.allocated, "claimed": balance.claimed,
+                 "approved": balance.approved, "paid": balance.paid, "remaining": balance.remaining, "deadline": balance.deadline]
+            }
+            model["payable"] = try database.claims(period: period.id).filter { $0.status == .approved || $0.status == .partial }.map { claim -> [String: Any] in
+                [
+                    "id": claim.id, "partner": claim.partner, "status": claim.status.rawValue,
+                    "approved": claim.approvedMinor.map { "\(Money(amountMinor: $0, currency: claim.currency).majorText) \(claim.currency)" } ?? "",
+                    "paid": claim.paidAt != nil, "paid_at": AdminPage.time(claim.paidAt), "reference": claim.paymentReference ?? "",
+                ]
+            }
+        }
+        return try render(AdminTemplates.mdf, context, model, status: status)
+    }
+
+    func outboxPage(_ request: Request, _ context: AdminContext, retried: Int?) throws -> Response {
+        let chosen = request.uri.queryParameters.get("status").flatMap(AppDatabase.OutboxRow.Status.init(rawValue:))
+        let counts = try database.outboxCounts()
+        let rows = try database.outbox(status: chosen).suffix(500).reversed().map { row -> [String: Any] in
+            [
+                "id": row.id, "type": row.type, "status": row.status.rawValue, "attempts": row.attempts,
+                "next": row.status == .pending ? AdminPage.time(row.nextAttemptAt) : "", "error": row.lastError ?? "",
+                "created": AdminPage.time(row.createdAt), "delivered": AdminPage.time(row.deliveredAt), "dead": row.status == .dead,
+            ]
+        }
+        return try render(AdminTemplates.outbox, context, [
+            "counts": [AppDatabase.OutboxRow.Status.pending, .delivered, .dead].map { ["name": $0.rawValue, "count": counts[$0] ?? 0] },
+            "rows": rows, "has_dead": (counts[.dead] ?? 0) > 0, "retried": retried.map { ["count": $0] as Any } ?? false,
+        ])
+    }
+}

@@ -1,0 +1,82 @@
+import CobrandCore
+import CobrandStore
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Who a request comes from, once a sign-in middleware has checked its session or token.
+public struct SignedIn: Sendable {
+    public let grant: AppDatabase.Grant
+    /// The session id (form tokens are made from it); nil for an API client with a bearer token.
+    public let session: String?
+}
+
+/// What a partner route's handler gets: the signed-in partner, never one named by the URL. A handler of
+/// the partner group cannot run without it, so it cannot forget the check.
+public struct PartnerContext: ChildRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+    public let partner: String
+    public let session: String
+
+    public init(context: ServerContext) throws {
+        guard let signedIn = context.signedIn, signedIn.grant.role == .partner, let partner = signedIn.grant.partner, let session = signedIn.session else {
+            throw HTTPError(.unauthorized)
+        }
+        coreContext = context.coreContext
+        remoteAddress = context.remoteAddress
+        self.partner = partner
+        self.session = session
+    }
+}
+
+/// What an admin route's handler gets: an admin's session (whose form token it checks) or bearer token.
+public struct AdminContext: ChildRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Nil for an API client with a bearer token, which sends no cookie a forged page could borrow.
+    public let session: String?
+
+    public init(context: ServerContext) throws {
+        guard let signedIn = context.signedIn, signedIn.grant.role == .admin else { throw HTTPError(.unauthorized) }
+        coreContext = context.coreContext
+        session = signedIn.session
+    }
+}
+
+/// Lets a request with a live partner session through; a browser without one is sent to sign in.
+struct PartnerSignIn: RouterMiddleware {
+    let database: AppDatabase
+    let now: @Sendable () -> Date
+
+    func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
+        guard let session = request.cookies[PortalRoutes.cookieName]?.value, !session.isEmpty,
+              let partner = try database.sessionPartner(session, now: now())
+        else { return Response(status: .seeOther, headers: [.location: "/portal"]) }
+        var context = context
+        context.signedIn = SignedIn(grant: .init(role: .partner, partner: partner), session: session)
+        return try await next(request, context)
+    }
+}
+
+/// Lets an admin session or admin bearer token through: a browser without one is sent to sign in, an API
+/// client gets a 401 that says what to send.
+struct AdminSignIn: RouterMiddleware {
+    let database: AppDatabase
+    let now: @Sendable () -> Date
+
+    func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
+        var context = context
+        if let header = request.headers[.authorization] {
+            guard header.hasPrefix("Bearer "), try database.grant(for: String(header.dropFirst(7)))?.role == .admin else {
+                throw APIError(status: .unauthorized, code: "unauthorized", message: "An admin token is required: Authorization: Bearer <token>.")
+            }
+            context.signedIn = SignedIn(grant: .init(role: .admin, partner: nil), session: nil)
+        } else {
+            guard let session = request.cookies[AdminRoutes.cookieName]?.value, !session.isEmpty, try database.session(session, now: now())?.role == .admin else {
+                return Response(status: .seeOther, headers: [.location: "/admin"])
+            }
+            context.signedIn = SignedIn(grant: .init(role: .admin, partner: nil), session: session)
+        }
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,97 @@
+import CobrandCore
+import Foundation
+import GRDB
+
+/// What the partner portal's home and performance pages read, and the sign-ins they compare against.
+extension AppDatabase {
+    /// Notes a partner's sign-in at `now`; the one before becomes their previous visit.
+    public func noteVisit(partner: String, now: Date) throws {
+        try writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO partnerVisit (partner, lastAt, previousAt) VALUES (?, ?, NULL)
+                ON CONFLICT (partner) DO UPDATE SET previousAt = lastAt, lastAt = excluded.lastAt
+                """, arguments: [partner, now])
+        }
+    }
+
+    /// The partner's sign-in before the current one, and their latest; nil fields when there is none.
+    public func visits(partner: String) throws -> (previous: Date?, last: Date?) {
+        try writer.read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT lastAt, previousAt FROM partnerVisit WHERE partner = ?", arguments: [partner])
+            return (row?["previousAt"], row?["lastAt"])
+        }
+    }
+
+    /// The asset each of a partner's leads first came through (its first submission's).
+    public func leadAssets(partner: String) throws -> [Int64: String] {
+        try writer.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT leadId, asset FROM leadSubmission s WHERE partner = ?
+                  AND id = (SELECT MIN(id) FROM leadSubmission WHERE leadId = s.leadId)
+                """, arguments: [partner])
+            return Dictionary(rows.map { ($0["leadId"], $0["asset"]) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    /// The facts of a partner's performance in `[from, until)`: events per campaign and locale, leads
+    /// created, and deals registered (with their lead's campaign and locale).
+    public func performanceFacts(partner: String, from: Date, until: Date) throws
+        -> (activity: [Performance.Activity], leads: [(campaign: String, locale: String)], deals: [Performance.Deal]) {
+        try writer.read { db in
+            let activity = try Row.fetchAll(db, sql: """
+                SELECT campaign, locale, SUM(kind = 'download') AS downloads, SUM(kind = 'open') AS opens,
+                       SUM(kind = 'click') AS clicks, SUM(kind = 'view') AS views
+                FROM event WHERE partner = ? AND occurredAt >= ? AND occurredAt < ? GROUP BY campaign, locale
+                """, arguments: [partner, from, until]).map {
+                Performance.Activity(campaign: $0["campaign"], locale: $0["locale"], downloads: $0["downloads"], opens: $0["opens"],
+                                     clicks: $0["clicks"], views: $0["views"])
+            }
+            let leads = try Row.fetchAll(db, sql: "SELECT campaign, locale FROM lead WHERE partner = ? AND createdAt >= ? AND createdAt < ?",
+                                         arguments: [partner, from, until]).map { (campaign: $0["campaign"] as String, locale: $0["locale"] as String) }
+            let deals = try Row.fetchAll(db, sql: """
+                SELECT lead.campaign, lead.locale, deal.status, deal.valueMinor, deal.currency
+                FROM deal LEFT JOIN lead ON lead.id = deal.leadId
+                WHERE deal.partner = ? AND deal.createdAt >= ? AND deal.createdAt < ?
+                """, arguments: [partner, from, until]).map {
+                Performance.Deal(campaign: $0["campaign"], locale: $0["locale"], status: $0["status"],
+                                 value: Money(amountMinor: $0["valueMinor"], currency: $0["currency"]))
+            }
+            return (activity, leads, deals)
+        }
+    }
+}
+
+/// What the admin console's partner list shows.
+extension AppDatabase {
+    public struct PartnerOverview: Codable, FetchableRecord, Equatable, Sendable {
+        public let id: String
+        public let name: String
+        public let kits: Int
+        /// The latest tracked event of the partner's content, and the partner's latest portal sign-in.
+        public let lastEvent: Date?
+        public let lastVisit: Date?
+        public let liveTokens: Int
+    }
+
+    /// Every roster partner with their kit count, latest activity and live tokens, sorted by id; `search`
+    /// keeps those whose id or name contains it (case-insensitive).
+    public func partnerOverview(search: String? = nil) throws -> [PartnerOverview] {
+        try writer.read { db in
+            try PartnerOverview.fetchAll(db, sql: """
+                SELECT p.id, p.name,
+                       (SELECT COUNT(*) FROM kit WHERE kit.partner = p.id) AS kits,
+                       (SELECT MAX(occurredAt) FROM event WHERE event.partner = p.id) AS lastEvent,
+                       (SELECT lastAt FROM partnerVisit WHERE partnerVisit.partner = p.id) AS lastVisit,
+                       (SELECT COUNT(*) FROM accessToken t WHERE t.role = 'partner' AND t.partner = p.id AND t.revokedAt IS NULL) AS liveTokens
+                FROM partner p
+                WHERE ? IS NULL OR instr(lower(p.id), lower(?)) > 0 OR instr(lower(p.name), lower(?)) > 0
+                ORDER BY p.id
+                """, arguments: [search, search, search])
+        }
+    }
+
+    /// The MDF periods that have allocations, newest first.
+    public func periods() throws -> [String] {
+        try writer.read { db in try String.fetchAll(db, sql: "SELECT period FROM mdfAllocation GROUP BY period ORDER BY MAX(start) DESC, period") }
+    }
+}

@@ -1,0 +1,289 @@
+import CobrandCore
+import CobrandServer
+import CobrandStore
+import CobrandTesting
+import Foundation
+import GRDB
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// The partner portal's leads, deals, performance and suppression pages, the unsubscribe page, and the
+/// admin console, on the real templates: each partner sees only their own rows.
+@Suite("Portal pages, unsubscribe and admin console")
+struct PortalPagesTests {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)  // 2027-01-15T08:00:00Z
+
+    final class Setup: Sendable {
+        let project: Project
+        let database: AppDatabase
+        let writer: EventWriter
+        let signer = UnsubscribeSigner(secret: Data(repeating: 3, count: 32))
+        let alphaToken: String
+        let betaToken: String
+        let adminToken: String
+        /// Each partner's lead, by partner.
+        let leads: [String: Int64]
+
+        init() throws {
+            project = try Fixture.loaded(try Fixture.serverPages())
+            database = try AppDatabase(DatabaseQueue())
+            try database.sync(partners: project.partners, now: PortalPagesTests.now)
+            var random = SystemRandomNumberGenerator()
+            alphaToken = try database.issueToken(role: .partner, partner: "alpha", now: PortalPagesTests.now, using: &random)
+            betaToken = try database.issueToken(role: .partner, partner: "beta", now: PortalPagesTests.now, using: &random)
+            adminToken = try database.issueToken(role: .admin, partner: nil, now: PortalPagesTests.now, using: &random)
+            var leads: [String: Int64] = [:]
+            for (partner, email, domain) in [("alpha", "ann@acme-corp.com", "acme-corp.com"), ("beta", "bo@secret-beta-client.de", "secret-beta-client.de")] {
+                leads[partner] = try database.record(Lead(partner: partner, campaign: "launch", asset: "landing", locale: partner == "alpha" ? "en-US" : "de-DE",
+                                                          source: "landing", email: EmailAddress(email)!, company: "Co \(partner)", companyDomain: domain,
+                                                          consent: true), ipHash: "v-\(partner)", now: PortalPagesTests.now.addingTimeInterval(-86_400)).id
+            }
+            self.leads = leads
+            try database.insert([
+                AssetEvent(kind: .click, partner: "alpha", campaign: "launch", asset: "hello", locale: "en-US", occurredAt: PortalPagesTests.now,
+                           ipHash: "h", agentClass: "desktop"),
+                AssetEvent(kind: .open, partner: "beta", campaign: "launch", asset: "hello", locale: "de-DE", occurredAt: PortalPagesTests.now,
+                           ipHash: "h", agentClass: "desktop"),
+            ])
+            writer = EventWriter(database: database)
+        }
+
+        var app: some ApplicationProtocol {
+            let tracking = TrackingSigner(baseURL: "http://t", secret: Data(repeating: 1, count: 32))
+            let now = { @Sendable in PortalPagesTests.now }
+            let portal = PortalRoutes(project: project, database: database, output: FileManager.default.temporaryDirectory, writer: writer,
+                                      salt: Data("s".utf8), now: now)
+            return Application(router: CobrandServer.router(
+                tracking: TrackingRoutes(signer: tracking, writer: writer, salt: Data(), now: now), portal: portal,
+                admin: AdminRoutes(project: project, database: database, formSecret: Data("k".utf8), now: now),
+                unsubscribe: UnsubscribeRoutes(project: project, database: database, signer: signer, now: now)))
+        }
+    }
+
+    static let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+
+    static func get(_ client: some TestClientProtocol, _ uri: String, cookie: String) async throws -> (HTTPResponse.Status, String) {
+        try await client.execute(uri: uri, method: .get, headers: [.cookie: cookie]) { ($0.status, String(buffer: $0.body)) }
+    }
+
+    // MARK: Unsubscribe
+
+    @Test("a one-click POST with a valid link records the address once, also on a repeat, with one outbox event; the CSV holds it")
+    func oneClick() async throws {
+        let setup = try Setup()
+        let token = setup.signer.token(partner: "alpha", campaign: "launch")
+        try await setup.app.test(.router) { client in
+            for _ in 0..<2 {
+                try await client.execute(uri: "/unsubscribe/alpha/launch/\(token)?hl=en-US&email=Jane%2Bnews@Example.com", method: .post, headers: Self.form,
+                                         body: ByteBuffer(string: "List-Unsubscribe=One-Click")) { response in
+                    #expect(response.status == .ok)
+                    #expect(response.headers[.setCookie] == nil)
+                }
+            }
+            // An ESP that merged the address unencoded: its `+` arrives as a space, and is the same person.
+            try await client.execute(uri: "/unsubscribe/alpha/launch/\(token)?email=jane+news@example.com", method: .post, headers: Self.form,
+                                     body: ByteBuffer(string: "List-Unsubscribe=One-Click")) { #expect($0.status == .ok) }
+            let cookie = try await PortalTests.signIn(client, token: setup.alphaToken)
+            let (status, csv) = try await Self.get(client, "/portal/suppression.csv", cookie: cookie)
+            #expect(status == .ok)
+            #expect(csv == "email,campaign,source,unsubscribed_at\r\njane+news@example.com,launch,one-click,2027-01-15T08:00:00Z\r\n")
+        }
+        #expect(try setup.database.suppressions().map(\.address) == ["jane+news@example.com"])
+        let events = try setup.database.outbox().filter { $0.type == "unsubscribe" }
+        #expect(events.count == 1)
+        let payload = try JSONSerialization.jsonObject(with: Data(try #require(events.first).payload.utf8)) as? [String: Any]
+        #expect(payload?["unsubscribe"] as? [String: String] == ["partner": "alpha", "email": "jane+news@example.com", "campaign": "launch", "source": "one-click"])
+    }
+
+    @Test("a forged, foreign or tampered link records nothing and answers 404",
+          arguments: ["/unsubscribe/alpha/launch/AAAAAAAAAAAAAAAAAAAAAA", "/unsubscribe/beta/launch/{alpha}", "/unsubscribe/alpha/other/{alpha}",
+                      "/unsubscribe/alpha/launch/{alpha}x", "/unsubscribe/ghost/launch/{ghost}"])
+    func forged(path: String) async throws {
+        let setup = try Setup()
+        let uri = path.replacingOccurrences(of: "{alpha}", with: setup.signer.token(partner: "alpha", campaign: "launch"))
+            .replacingOccurrences(of: "{ghost}", with: setup.signer.token(partner: "ghost", campaign: "launch")) + "?email=jane@example.com"
+        try await setup.app.test(.router) { client in
+            try await client.execute(uri: uri, method: .post, headers: Self.form, body: ByteBuffer(string: "List-Unsubscribe=One-Click")) { #expect($0.status == .notFound) }
+            try await client.execute(uri: uri, method: .post, headers: Self.form, body: ByteBuffer(string: "email=jane@example.com")) { #expect($0.status == .notFound) }
+            try await client.execute(uri: uri, method: .get) { #expect($0.status == .notFound) }
+        }
+        #expect(try setup.database.suppressions().isEmpty)
+        #expect(try setup.database.outbox().filter { $0.type == "unsubscribe" }.isEmpty)
+    }
+
+    @Test("the page confirms a merged address in the link's language, and asks for one when the link has none; a bad one is shown next to the field")
+    func page() async throws {
+        let setup = try Setup()
+        let path = "/unsubscribe/beta/launch/\(setup.signer.token(partner: "beta", campaign: "launch"))"
+        try await setup.app.test(.router) { client in
+            try await client.execute(uri: path + "?hl=en-US&email=bo@example.com", method: .get) { response in
+                let html = String(buffer: response.body)
+                // Beta speaks only German, so the page does too; the address is a hidden field, confirmed by one button.
+                #expect(html.contains(#"<html lang="de-DE" dir="ltr">"#))
+                #expect(html.contains(#"<input type="hidden" name="email" value="bo@example.com">"#))
+                #expect(!html.contains("<script"))
+            }
+            try await client.execute(uri: path, method: .get) { response in
+                #expect(String(buffer: response.body).contains(#"<input type="email" id="email" name="email" value="" required"#))
+            }
+            try await client.execute(uri: path, method: .post, headers: Self.form, body: ByteBuffer(string: "email=not-an-address")) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains(#"aria-invalid="true" aria-describedby="email-error""#))
+            }
+            try await client.execute(uri: path, method: .post, headers: Self.form, body: ByteBuffer(string: "email=Bo%40Example.com")) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains(#"<span dir="ltr">bo@example.com</span>"#))
+            }
+        }
+        #expect(try setup.database.suppressions(partner: "beta").map { [$0.address, $0.source.rawValue] } == [["bo@example.com", "page"]])
+    }
+
+    // MARK: Portal isolation
+
+    @Test("another partner's leads, deals, performance and suppression list never show; their ids answer 404")
+    func isolation() async throws {
+        let setup = try Setup()
+        let betaLead = try #require(setup.leads["beta"])
+        try setup.database.suppress(try Suppression.make(partner: "beta", campaign: "launch", address: "gone@beta-list.de", source: .page), now: PortalPagesTests.now)
+        let betaDeal = try setup.database.register(try DealRequest.validated(partner: "beta", domain: "beta-deal.de", accountName: "Beta Deal", value: "100.00",
+                                                                            currency: "EUR", products: ["X"], expectedClose: "2027-03-01", leadID: nil),
+                                                   rules: DealRules(), idempotencyKey: nil, now: PortalPagesTests.now).deal
+        try await setup.app.test(.router) { client in
+            let cookie = try await PortalTests.signIn(client, token: setup.alphaToken)
+            for uri in ["/portal/leads", "/portal/leads.csv", "/portal/deals", "/portal/performance?from=2027-01-01&to=2027-01-31",
+                        "/portal/performance.csv?from=2027-01-01&to=2027-01-31", "/portal/suppression.csv", "/portal"] {
+                let (status, body) = try await Self.get(client, uri, cookie: cookie)
+                #expect(status == .ok, "\(uri)")
+                for secret in ["secret-beta-client", "bo@", "beta-list", "Beta Deal", "de-DE"] where !(uri == "/portal" && secret == "de-DE") {
+                    #expect(!body.contains(secret), "\(uri) shows \(secret)")
+                }
+            }
+            let (status, _) = try await Self.get(client, "/portal/deals?lead=\(betaLead)", cookie: cookie)
+            #expect(status == .notFound)
+            let (own, form) = try await Self.get(client, "/portal/deals?lead=\(try #require(setup.leads["alpha"]))", cookie: cookie)
+            #expect(own == .ok && form.contains(#"value="acme-corp.com""#))
+            // Registering from another partner's lead: an error beside the field, nothing stored.
+            let csrf = try PortalMDFTests.csrf(in: form)
+            try await client.execute(uri: "/portal/deals", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: cookie],
+                                     body: ByteBuffer(string: "csrf=\(csrf)&lead_id=\(betaLead)&account_name=X&value=10&currency=EUR&products=A&expected_close=2027-03-01")) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains(#"<p class="error" id="lead_id-error">no lead \#(betaLead) of this partner</p>"#))
+            }
+            #expect(try setup.database.deals(partner: "alpha").isEmpty)
+            for uri in ["/portal/leads", "/portal/deals", "/portal/performance", "/portal/suppression.csv"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == .seeOther && response.headers[.location] == "/portal", "\(uri) without a session")
+                }
+            }
+        }
+        #expect(betaDeal.partner == "beta")
+    }
+
+    @Test("a partner registers a deal from a lead through the form; a missing field is named beside it; the list explains the rule")
+    func registerDeal() async throws {
+        let setup = try Setup()
+        let lead = try #require(setup.leads["alpha"])
+        try await setup.app.test(.router) { client in
+            let cookie = try await PortalTests.signIn(client, token: setup.alphaToken)
+            let (_, form) = try await Self.get(client, "/portal/deals?lead=\(lead)", cookie: cookie)
+            let csrf = try PortalMDFTests.csrf(in: form)
+            let headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .cookie: cookie]
+            try await client.execute(uri: "/portal/deals", method: .post, headers: headers,
+                                     body: ByteBuffer(string: "csrf=\(csrf)&lead_id=\(lead)&account_name=Acme&value=&currency=USD&products=A&expected_close=2027-03-01")) { response in
+                #expect(response.status == .badRequest)
+                let html = String(buffer: response.body)
+                #expect(html.contains(#"<p class="error" id="value-error">value is required, such as &quot;25000.00&quot;</p>"#))
+                #expect(html.contains(#"name="account_name" value="Acme""#), "what was typed stays")
+            }
+            try await client.execute(uri: "/portal/deals", method: .post, headers: headers, body: ByteBuffer(string: "lead_id=\(lead)&account_name=Acme")) { response in
+                #expect(response.status == .forbidden, "no form token")
+            }
+            let body = "csrf=\(csrf)&idempotency_key=k1&lead_id=\(lead)&account_name=Acme&value=30000.00&currency=USD&products=A%2C%20B&expected_close=2027-03-01"
+            for _ in 0..<2 {
+                try await client.execute(uri: "/portal/deals", method: .post, headers: headers, body: ByteBuffer(string: body)) { response in
+                    #expect(response.status == .seeOther)
+                    #expect(response.headers[.location]?.hasPrefix("/portal/deals?registered=") == true)
+                }
+            }
+            let deals = try setup.database.deals(partner: "alpha")
+            #expect(deals.map { [$0.domain, $0.status.rawValue, $0.rule, $0.products] } == [["acme-corp.com", "pending", "review-no-tracked-lead", #"["A","B"]"#]])
+            let (_, list) = try await Self.get(client, "/portal/deals?registered=\(deals[0].id)", cookie: cookie)
+            #expect(list.contains(#"<td class="status-pending">Pending review</td>"#))
+            #expect(list.contains("Waiting for review: the account did not come from one of your tracked leads"))
+        }
+    }
+
+    @Test("performance per campaign and locale: events, leads and deals with pipeline, as a chart and the same numbers in CSV")
+    func performance() async throws {
+        let setup = try Setup()
+        _ = try setup.database.register(try DealRequest.validated(partner: "alpha", domain: "acme-corp.com", accountName: "Acme", value: "30000.00", currency: "USD",
+                                                                  products: ["A"], expectedClose: "2027-03-01", leadID: setup.leads["alpha"]),
+                                        rules: DealRules(), idempotencyKey: nil, now: PortalPagesTests.now)
+        try await setup.app.test(.router) { client in
+            let cookie = try await PortalTests.signIn(client, token: setup.alphaToken)
+            let (_, csv) = try await Self.get(client, "/portal/performance.csv?from=2027-01-01&to=2027-01-31", cookie: cookie)
+            #expect(csv == "campaign,locale,downloads,opens,clicks,views,leads,deals,pipeline\r\nlaunch,en-US,0,0,1,0,1,1,USD 30000.00\r\n")
+            let (_, html) = try await Self.get(client, "/portal/performance?from=2027-01-01&to=2027-01-31", cookie: cookie)
+            #expect(html.contains("<svg") && html.contains("<title>Clicks: 1</title>"))
+            #expect(html.contains("Apple Mail Privacy Protection"))
+            let (status, fallback) = try await Self.get(client, "/portal/performance?from=2027-02-01&to=2027-01-01", cookie: cookie)
+            #expect(status == .ok && fallback.contains(#"<p class="error" role="alert">"#))
+        }
+    }
+
+    // MARK: Admin console
+
+    @Test("admin pages send a browser without an admin session to sign in, answer a partner token 401, and a partner's session is no admin's",
+          arguments: ["/admin/partners", "/admin/leads", "/admin/deals", "/admin/mdf", "/admin/outbox", "/admin/leads.csv"])
+    func adminOnly(uri: String) async throws {
+        let setup = try Setup()
+        try await setup.app.test(.router) { client in
+            try await client.execute(uri: uri, method: .get) { #expect($0.status == .seeOther && $0.headers[.location] == "/admin") }
+            try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer \(setup.alphaToken)"]) { #expect($0.status == .unauthorized) }
+            let cookie = try await PortalTests.signIn(client, token: setup.alphaToken)
+            let session = cookie.replacingOccurrences(of: PortalRoutes.cookieName + "=", with: AdminRoutes.cookieName + "=")
+            try await client.execute(uri: uri, method: .get, headers: [.cookie: session]) { #expect($0.status == .seeOther) }
+            try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer \(setup.adminToken)"]) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test("the console approves a pending deal with a note, issues and revokes a partner token, retries dead outbox rows, and picks an MDF period")
+    func console() async throws {
+        let setup = try Setup()
+        let deal = try setup.database.register(try DealRequest.validated(partner: "alpha", domain: "acme-corp.com", accountName: "Acme", value: "30000.00",
+                                                                        currency: "USD", products: ["A"], expectedClose: "2027-03-01", leadID: nil),
+                                               rules: DealRules(), idempotencyKey: nil, now: PortalPagesTests.now).deal
+        let auth: HTTPFields = [.authorization: "Bearer \(setup.adminToken)", .contentType: "application/x-www-form-urlencoded"]
+        try await setup.app.test(.router) { client in
+            try await client.execute(uri: "/admin/deals/\(deal.id)/approve", method: .post, headers: auth, body: ByteBuffer(string: "note=checked%20%3Cb%3E")) { response in
+                #expect(response.status == .seeOther)
+            }
+            try await client.execute(uri: "/admin/deals/\(deal.id)/approve", method: .post, headers: auth, body: ByteBuffer(string: "")) { response in
+                #expect(response.status == .conflict)
+                #expect(String(buffer: response.body).contains("deal \(deal.id) is approved and cannot be approved"))
+            }
+            try await client.execute(uri: "/admin/deals", method: .get, headers: auth) { response in
+                #expect(String(buffer: response.body).contains("<small>Note: <bdi>checked &lt;b&gt;</bdi></small>"))
+            }
+            try await client.execute(uri: "/admin/deals/999/approve", method: .post, headers: auth, body: ByteBuffer(string: "")) { #expect($0.status == .notFound) }
+            var token = ""
+            try await client.execute(uri: "/admin/partners/beta/token", method: .post, headers: auth, body: ByteBuffer(string: "")) { response in
+                token = String(try #require(String(buffer: response.body).firstMatch(of: /<p class="token">([A-Za-z0-9_-]+)<\/p>/)).1)
+            }
+            #expect(try setup.database.grant(for: token) == .init(role: .partner, partner: "beta"))
+            try await client.execute(uri: "/admin/partners/ghost/token", method: .post, headers: auth, body: ByteBuffer(string: "")) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/admin/partners/beta/revoke", method: .post, headers: auth, body: ByteBuffer(string: "")) { response in
+                #expect(String(buffer: response.body).contains("Revoked 2 token(s)"))
+            }
+            #expect(try setup.database.grant(for: token) == nil)
+            try await client.execute(uri: "/admin/mdf?period=soon", method: .get, headers: auth) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains(#"<p class="error" id="period-error" role="alert">&#39;soon&#39; is not a period"#))
+            }
+        }
+        #expect(try setup.database.deal(deal.id).status == .approved)
+        #expect(try setup.database.deal(deal.id).note == "checked <b>")
+    }
+}
