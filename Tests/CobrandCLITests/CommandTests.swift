@@ -223,7 +223,8 @@ struct CommandTests {
     }
 
     @Test("every command's help has an example", arguments: ["build", "validate", "init", "bench", "locales", "locales check", "locales export", "locales import",
-                                                                   "partners token", "partners overrides", "partners changes", "partners approve", "admin token", "usage report"])
+                                                                   "partners token", "partners overrides", "partners changes", "partners approve", "admin token", "usage report",
+                                                                   "suppression"])
     func help(command: String) throws {
         let words = command.split(separator: " ").map(String.init)
         let run = words.count == 1 ? try cobrand(words[0], "--help") : try cobrand(words[0], words[1], "--help")
@@ -290,5 +291,38 @@ struct CommandTests {
             #expect(csv.contains(",\"'+SUM(1,2)\","))
             #expect(fields.contains("+SUM(1,2)"))
         }
+    }
+
+    @Test("suppression export writes each partner's unsubscribed addresses as CSV, atomically to --out; list shows them")
+    func suppression() throws {
+        let folder = temp()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Fixture.write(to: folder)
+        let database = try AppDatabase.open(path: folder.appendingPathComponent("cobrand.sqlite").path)
+        for (partner, address) in [("alpha", "=cmd@evil.example"), ("beta", "bo@example.org"), ("alpha", "ann@example.org")] {
+            try database.suppress(try Suppression.make(partner: partner, campaign: "launch", address: address, source: .page),
+                                  now: Date(timeIntervalSince1970: 1_800_000_000))
+        }
+        let out = folder.appendingPathComponent("alpha.csv")
+        let run = try cobrand("suppression", "export", "--partner", "alpha", "--out", out.path, "--project", folder.path)
+        #expect(run.status == 0 && run.stderr.contains("Wrote 2 address(es)"))
+        #expect(try String(contentsOf: out, encoding: .utf8) == """
+            partner,email,campaign,source,unsubscribed_at\r
+            alpha,'=cmd@evil.example,launch,page,2027-01-15T08:00:00Z\r
+            alpha,ann@example.org,launch,page,2027-01-15T08:00:00Z\r
+
+            """)
+        #expect(try cobrand("suppression", "list", "--project", folder.path).stdout.hasSuffix("3 address(es)\n"))
+    }
+
+    @Test("serve refuses to start while a portal or admin template is missing, naming it")
+    func serveNeedsTemplates() throws {
+        let folder = temp()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Fixture.write(to: folder, try Fixture.serverPages().merging(["Templates/_shared/admin/outbox.html.mustache": nil]) { $1 })
+        // An address this machine does not have: were the check gone, binding would fail rather than serve forever.
+        let run = try cobrand("serve", "--host", "203.0.113.1", "--port", "9", "--project", folder.path)
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("Templates/_shared/admin/outbox.html.mustache: error: is missing; cobrand serve renders a page from it"))
     }
 }

@@ -233,6 +233,35 @@ struct PortalPagesTests {
         }
     }
 
+    @Test("home: leads since the previous sign-in, deals pending or expiring soon, open MDF balances")
+    func home() async throws {
+        let setup = try Setup()
+        let request = try DealRequest.validated(partner: "alpha", domain: "acme-corp.com", accountName: "Acme Pending", value: "30000.00", currency: "USD",
+                                                products: ["A"], expectedClose: "2027-03-01", leadID: nil)
+        _ = try setup.database.register(request, rules: DealRules(), idempotencyKey: nil, now: PortalPagesTests.now)
+        // Approved 80 days ago with 90 days of protection: 10 days left.
+        var soon = request
+        soon.domain = "soon.example"
+        soon.accountName = "Soon Corp"
+        let approved = try setup.database.register(soon, rules: DealRules(autoApproveBelow: [:]), idempotencyKey: nil, now: PortalPagesTests.now).deal
+        try setup.database.decide(approved.id, .approve, note: nil, rules: DealRules(), now: PortalPagesTests.now.addingTimeInterval(-80 * 86_400))
+        try setup.database.allocate([.init(partner: "alpha", amount: Money(amountMinor: 500_000, currency: "USD"))], period: Period("2027-Q1")!,
+                                    deadlineDays: 60, actor: "test", now: PortalPagesTests.now)
+        try await setup.app.test(.router) { client in
+            let cookie = try await PortalTests.signIn(client, token: setup.alphaToken)
+            let (_, html) = try await Self.get(client, "/portal", cookie: cookie)
+            #expect(html.contains(#"<h2 id="home-leads">New leads since your last visit</h2>\#n<p class="big">1</p>"#))
+            #expect(html.contains(#"<span dir="ltr">ann@acme-corp.com</span>"#))
+            #expect(html.contains("<li><bdi>Acme Pending</bdi> · $30,000.00 · Pending review</li>"))
+            #expect(html.contains("<bdi>Soon Corp</bdi> · Expires") && html.contains("(Days left: 10)"))
+            #expect(html.contains("2027-Q1: <strong>$5,000.00</strong>"))
+            // Signed in again, nothing is new any more.
+            let again = try await PortalTests.signIn(client, token: setup.alphaToken)
+            let (_, later) = try await Self.get(client, "/portal", cookie: again)
+            #expect(later.contains(#"<p class="big">0</p>"#))
+        }
+    }
+
     // MARK: Admin console
 
     @Test("admin pages send a browser without an admin session to sign in, answer a partner token 401, and a partner's session is no admin's",
