@@ -140,7 +140,8 @@ extension Cobrand {
             let outbox = OutboxService(database: database, deliverer: try ProjectOptions.deliverer(for: project, database: database), logger: logger)
             let app = CobrandServer.application(tracking: routes, portal: portal, admin: admin, leads: leads, deals: deals, claims: claims,
                                                 mdfRules: project.config.mdf.reconciliation, publisher: publisher,
-                                                unsubscribe: UnsubscribeRoutes(project: project, database: database, signer: unsubscribe, now: { Date() }),
+                                                unsubscribe: UnsubscribeRoutes(project: project, database: database, signer: unsubscribe, salt: salt,
+                                                                               proxies: proxies, now: { Date() }),
                                                 outbox: outbox, host: host, port: port,
                                                 limits: connectionLimits(), threads: threads, logger: logger)
             logger.info("serving", metadata: ["address": "\(host):\(port)", "db": "\(options.databasePath(db))"])

@@ -39,7 +39,10 @@ struct AdminConsole: Sendable {
                     "consent": lead.consent ? "yes" : "no", "created": AdminPage.time(lead.createdAt),
                 ]
             }
-            return try render(AdminTemplates.leads, context, ["partner": partner ?? "", "has_partner": partner != nil, "leads": leads, "count": leads.count])
+            var query = URLComponents()
+            query.queryItems = [URLQueryItem(name: "partner", value: partner)]
+            return try render(AdminTemplates.leads, context, ["partner": partner ?? "", "has_partner": partner != nil, "partner_query": query.percentEncodedQuery ?? "",
+                                                              "leads": leads, "count": leads.count])
         }
         group.get("leads.csv") { request, _ in
             let partner = request.uri.queryParameters.get("partner").flatMap { $0.isEmpty ? nil : $0 }
@@ -127,7 +130,7 @@ struct AdminConsole: Sendable {
         let search = request.uri.queryParameters.get("q").flatMap { $0.isEmpty ? nil : $0 }
         let partners = try database.partnerOverview(search: search).map { row -> [String: Any] in
             ["id": row.id, "name": row.name, "kits": row.kits, "last_event": AdminPage.time(row.lastEvent), "last_visit": AdminPage.time(row.lastVisit),
-             "tokens": row.liveTokens]
+             "tokens": row.liveTokens, "has_tokens": row.liveTokens > 0]
         }
         return try render(AdminTemplates.partners, context, notice.merging(["q": search ?? "", "partners": partners]) { $1 })
     }
@@ -148,7 +151,7 @@ struct AdminConsole: Sendable {
                 "can_extend": deal.status == .approved && active,
             ]
         }
-        let decided = query.get("decided").flatMap(Int64.init).flatMap { id in try? database.deal(id) }
+        let decided = try query.get("decided").flatMap(Int64.init).map { try database.deal($0) }
         return try render(AdminTemplates.deals, context, [
             "deals": deals, "partner": partner ?? "", "error": error.map { $0 as Any } ?? false,
             "statuses": AppDatabase.Deal.Status.allCases.map { ["name": $0.rawValue, "selected": $0 == chosen] },
@@ -178,7 +181,7 @@ struct AdminConsole: Sendable {
     func outboxPage(_ request: Request, _ context: AdminContext, retried: Int?) throws -> Response {
         let chosen = request.uri.queryParameters.get("status").flatMap(AppDatabase.OutboxRow.Status.init(rawValue:))
         let counts = try database.outboxCounts()
-        let rows = try database.outbox(status: chosen).suffix(500).reversed().map { row -> [String: Any] in
+        let rows = try database.outbox(status: chosen, newest: 500).map { row -> [String: Any] in
             [
                 "id": row.id, "type": row.type, "status": row.status.rawValue, "attempts": row.attempts,
                 "next": row.status == .pending ? AdminPage.time(row.nextAttemptAt) : "", "error": row.lastError ?? "",

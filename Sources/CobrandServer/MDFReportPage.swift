@@ -23,13 +23,13 @@ public enum MDFReportPage {
             let allocated = Int(minor(row.allocated) * Int64(width) / scale), approved = Int(min(minor(row.approved), scale) * Int64(width) / scale)
             return """
                 <text x="\(label - 6)" y="\(y + 13)" text-anchor="end" font-size="12">\(row.partner.htmlEscaped)</text>\
-                <rect x="\(label)" y="\(y)" width="\(allocated)" height="\(bar)" fill="#BFD4FF"><title>allocated \(row.allocated.htmlEscaped) \(currency)</title></rect>\
-                <rect x="\(label)" y="\(y)" width="\(approved)" height="\(bar)" fill="#0B5FFF"><title>approved \(row.approved.htmlEscaped) \(currency)</title></rect>
+                <rect x="\(label)" y="\(y)" width="\(allocated)" height="\(bar)" fill="#BFD4FF"><title>allocated \(row.allocated.htmlEscaped) \(currency.htmlEscaped)</title></rect>\
+                <rect x="\(label)" y="\(y)" width="\(approved)" height="\(bar)" fill="#0B5FFF"><title>approved \(row.approved.htmlEscaped) \(currency.htmlEscaped)</title></rect>
                 """
         }.joined(separator: "\n")
         return """
-            <figure><svg xmlns="http://www.w3.org/2000/svg" width="\(label + width + 20)" height="\(height)" role="img" aria-label="Allocated and approved MDF in \(currency)">
-            <text x="0" y="14" font-size="13" font-weight="bold">\(currency): allocated (light) and approved (dark)</text>
+            <figure><svg xmlns="http://www.w3.org/2000/svg" width="\(label + width + 20)" height="\(height)" role="img" aria-label="Allocated and approved MDF in \(currency.htmlEscaped)">
+            <text x="0" y="14" font-size="13" font-weight="bold">\(currency.htmlEscaped): allocated (light) and approved (dark)</text>
             \(bars)
             </svg></figure>
             """

@@ -122,7 +122,8 @@ struct PortalPages: Sendable {
         let now = portal.now()
         let deals = try portal.database.deals(partner: context.partner).sorted { $0.id > $1.id }.map { deal -> [String: Any] in
             let rule = DealRules.Rule(rawValue: deal.rule)
-            let daysLeft = deal.expiresAt.map { PortalHome.daysLeft(until: $0, now: now) }
+            // Days left only mean something for protection still running.
+            let daysLeft = deal.expiresAt.flatMap { deal.status == .approved && $0 > now ? PortalHome.daysLeft(until: $0, now: now) : nil }
             return [
                 "id": deal.id, "account": deal.accountName, "domain": deal.domain, "value": deal.value.formatted(language),
                 "status": deal.status.rawValue, "status_label": strings.lookup(PortalTemplates.dealStatusKey(deal.status.rawValue))?.text ?? deal.status.rawValue,
@@ -207,7 +208,8 @@ struct DayRange {
         let fallback = DayRange(today: now)
         until = try day("to")?.addingTimeInterval(86_400) ?? fallback.until
         from = try day("from") ?? until.addingTimeInterval(-30 * 86_400)
-        guard from < until else { throw HTTPError(.badRequest) }
+        // At most a year and a day: a range is one pass over the partner's events.
+        guard from < until, until.timeIntervalSince(from) <= 367 * 86_400 else { throw HTTPError(.badRequest) }
     }
 
     var fromDay: String { Timestamp.day(from) }
@@ -223,7 +225,7 @@ struct HomeSummary {
     let balances: [AppDatabase.Balance]
     let now: Date
 
-    init(database: AppDatabase, partner: String, since: Date?, rules: DealRules, now: Date) throws {
+    init(database: AppDatabase, partner: String, since: Date?, now: Date) throws {
         newLeads = try database.leads(partner: partner).filter { lead in since.map { lead.createdAt > $0 } ?? true }
         let deals = try database.deals(partner: partner)
         pending = deals.filter { $0.status == .pending }

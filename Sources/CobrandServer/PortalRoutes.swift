@@ -163,7 +163,7 @@ public struct PortalRoutes: Sendable {
         let style = dateStyle(partner: partner, locale: locale, time: true)
         let titles = campaignTitles(locale)
         let since = try database.visits(partner: partner).previous
-        let home = try HomeSummary(database: database, partner: partner, since: since, rules: rules, now: now())
+        let home = try HomeSummary(database: database, partner: partner, since: since, now: now())
         let campaigns = Dictionary(grouping: kits, by: \.campaign).keys.sorted().map { id -> [String: Any] in
             [
                 "title": titles[id] ?? id,

@@ -92,4 +92,12 @@ extension AppDatabase {
                                    arguments: [status?.rawValue, status?.rawValue])
         }
     }
+
+    /// The `newest` latest rows (optionally of one status), newest first: what a page shows of a long outbox.
+    public func outbox(status: OutboxRow.Status? = nil, newest: Int) throws -> [OutboxRow] {
+        try writer.read { db in
+            try OutboxRow.fetchAll(db, sql: "SELECT * FROM outbox WHERE (? IS NULL OR status = ?) ORDER BY id DESC LIMIT ?",
+                                   arguments: [status?.rawValue, status?.rawValue, newest])
+        }
+    }
 }

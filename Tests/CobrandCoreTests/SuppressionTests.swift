@@ -37,6 +37,9 @@ struct SuppressionTests {
         config.email.unsubscribeURL = "https://v.example/u?p={partner}&c={campaign}&e={email}"
         #expect(config.unsubscribeURL(link, recipient: true) == "https://v.example/u?p=alpha&c=launch&e={{contact.email}}")
         #expect(UnsubscribeLink.identifiesRecipient(config.unsubscribeURL(link, recipient: true)) == false, "a custom address names its own field")
+        config.email.unsubscribeURL = "https://v.example/u?c={campaign}&email={email}"
+        #expect(UnsubscribeLink.identifiesRecipient(config.unsubscribeURL(link, recipient: true)))
+        #expect(!UnsubscribeLink.identifiesRecipient(config.unsubscribeURL(link, recipient: false)), "an empty address identifies nobody")
     }
 
     @Test("List-Unsubscribe-Post only with an https address that identifies the recipient (RFC 8058 §3.1)", arguments: [

@@ -99,7 +99,7 @@ public struct KitRenderer: Sendable {
         add(id.description)
         add(tracking?.fingerprint ?? "untracked")
         add(forms?.signature(partner: "", campaign: "", asset: "", locale: "") ?? "unsigned")
-        add(unsubscribe?.token(partner: "", campaign: "") ?? "unsigned")
+        add(unsubscribe?.fingerprint ?? "unsigned")
         add(campaignDigests[id.campaign] ?? "")
         add(project.emailSupportDigest)
         for tag in id.locale.fallbackChain(defaultLocale: project.config.defaultLocale) {

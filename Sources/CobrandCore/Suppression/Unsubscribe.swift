@@ -1,27 +1,20 @@
-import Crypto
 import Foundation
 
 /// Signs unsubscribe addresses per partner and campaign, so a link works for that partner's list and no
 /// other, and a made-up address records nothing. The recipient's address is not signed: the sending tool
 /// merges it in at send time, long after the build.
 public struct UnsubscribeSigner: Sendable {
-    private let key: SymmetricKey
+    private let key: PurposeKey
 
     /// `secret` is the tracking secret; the unsubscribe key is derived from it, so the two never sign alike.
-    public init(secret: Data) {
-        key = SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Data("cobrand unsubscribe v1".utf8), using: SymmetricKey(data: secret)))
-    }
+    public init(secret: Data) { key = PurposeKey(secret: secret, purpose: "cobrand unsubscribe v1") }
 
-    public func token(partner: String, campaign: String) -> String {
-        let code = HMAC<SHA256>.authenticationCode(for: Data([partner, campaign].joined(separator: "\n").utf8), using: key)
-        return Data(code.prefix(16)).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
+    public func token(partner: String, campaign: String) -> String { key.code([partner, campaign]) }
 
-    public func verify(_ token: String, partner: String, campaign: String) -> Bool {
-        let expected = self.token(partner: partner, campaign: campaign)
-        return expected.utf8.count == token.utf8.count && zip(expected.utf8, token.utf8).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
-    }
+    public func verify(_ token: String, partner: String, campaign: String) -> Bool { key.verify(token, [partner, campaign]) }
+
+    /// Identifies the key in inputs hashes (a new secret re-renders every kit), without revealing it.
+    public var fingerprint: String { key.code(["fingerprint"]) }
 }
 
 /// The unsubscribe address of a partner's campaign emails: `<portal_url>/unsubscribe/<partner>/<campaign>/<token>?hl=<locale>`,
@@ -51,7 +44,7 @@ public struct UnsubscribeLink: Sendable, Equatable {
     }
 
     /// Whether an address identifies the recipient, which RFC 8058 one-click needs.
-    public static func identifiesRecipient(_ url: String) -> Bool { url.contains("?email=") || url.contains("&email=") }
+    public static func identifiesRecipient(_ url: String) -> Bool { url.contains(/[?&]email=[^&#]/) }
 }
 
 /// One address a partner must not email again, and why it is there.
@@ -71,12 +64,16 @@ public struct Suppression: Sendable, Equatable, Codable {
     /// The suppression for `text` from a verified link, or why there is none. One per address and partner:
     /// the normalised address is the key, so `Jane@X.com` and `jane@x.com ` are one entry.
     public static func make(partner: String, campaign: String, address text: String, source: Source) throws(FieldError) -> Suppression {
-        // An ESP that merges the address without percent-encoding turns its `+` into a space.
-        let repaired = text.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: " ", with: "+")
-        guard let address = EmailAddress(repaired) else {
+        Suppression(partner: partner, address: try address(text), campaign: campaign, source: source)
+    }
+
+    /// The address a link or form gives. An ESP that merges it without percent-encoding turns its `+` into a
+    /// space on the way, so a space inside is read as the `+` it was.
+    public static func address(_ text: String) throws(FieldError) -> EmailAddress {
+        guard let address = EmailAddress(text.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: " ", with: "+")) else {
             throw FieldError(field: "email", code: "invalid", message: "Enter the email address that received the message, such as name@example.com.")
         }
-        return Suppression(partner: partner, address: address, campaign: campaign, source: source)
+        return address
     }
 
     /// The CSV export's columns, in order.
