@@ -162,7 +162,7 @@ def deal_from_lead(driver, base, token, admin, tag, page):
         return
     deal = match[1]
     row = driver.find_element(By.ID, f"deal-{deal}").text
-    check("Pending review" in row and "tracked leads" in row, f"{page} deals: the new deal is pending, with the rule explained ({row!r})")
+    check("Pending review" in row and "no tracked lead" in row, f"{page} deals: the new deal is pending, with the rule explained ({row!r})")
     console_errors(driver, f"{page} deals")
     submit(driver, "form[action='/portal/sign-out'] button")
 

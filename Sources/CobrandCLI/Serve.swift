@@ -144,7 +144,8 @@ extension Cobrand {
                                                                                proxies: proxies, now: { Date() }),
                                                 outbox: outbox, host: host, port: port,
                                                 limits: connectionLimits(), threads: threads, logger: logger)
-            logger.info("serving", metadata: ["address": "\(host):\(port)", "db": "\(options.databasePath(db))"])
+            logger.info("serving", metadata: ["address": "\(host):\(port)", "db": "\(options.databasePath(db))",
+                                              "portal": "http://\(host):\(port)/portal", "admin": "http://\(host):\(port)/admin"])
             try await app.runService()
             writer.stop()
         }

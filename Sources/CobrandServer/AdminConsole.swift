@@ -58,8 +58,9 @@ struct AdminConsole: Sendable {
             case "approve": action = .approve
             case "reject": action = .reject
             case "extend":
-                guard let days = form["days"].flatMap(Int.init), (1...365).contains(days) else {
-                    return try dealsPage(request, context, error: "Extend by 1 to 365 days.", status: .badRequest)
+                let range = DealLifecycle.extensionDays
+                guard let days = form["days"].flatMap(Int.init), range.contains(days) else {
+                    return try dealsPage(request, context, error: "Extend by \(range.lowerBound) to \(range.upperBound) days.", status: .badRequest)
                 }
                 action = .extend(days: days)
             default: throw HTTPError(.notFound)
@@ -141,14 +142,14 @@ struct AdminConsole: Sendable {
         let partner = query.get("partner").flatMap { $0.isEmpty ? nil : $0 }
         let now = admin.now()
         let deals = try database.deals(partner: partner, status: chosen).sorted { $0.id > $1.id }.map { deal -> [String: Any] in
-            let active = deal.expiresAt.map { $0 > now } ?? true
+            func allows(_ action: DealLifecycle.Action) -> Bool { DealLifecycle.allows(action, status: deal.status.rawValue, expiresAt: deal.expiresAt, now: now) }
             return [
                 "id": deal.id, "partner": deal.partner, "account": deal.accountName, "domain": deal.domain,
+                "lead": deal.leadId.map { $0 as Any } ?? false, "products": deal.productList.joined(separator: ", "), "close": deal.expectedClose,
                 "value": "\(deal.value.majorText) \(deal.currency)", "status": deal.status.rawValue,
                 "explanation": DealRules.Rule(rawValue: deal.rule)?.explanation ?? deal.rule, "note": deal.note.map { $0 as Any } ?? false,
                 "expires": AdminPage.time(deal.expiresAt),
-                "can_approve": deal.status == .pending, "can_reject": deal.status == .pending || (deal.status == .approved && active),
-                "can_extend": deal.status == .approved && active,
+                "can_approve": allows(.approve), "can_reject": allows(.reject), "can_extend": allows(.extend),
             ]
         }
         let decided = try query.get("decided").flatMap(Int64.init).map { try database.deal($0) }
@@ -190,7 +191,7 @@ struct AdminConsole: Sendable {
         }
         return try render(AdminTemplates.outbox, context, [
             "counts": [AppDatabase.OutboxRow.Status.pending, .delivered, .dead].map { ["name": $0.rawValue, "count": counts[$0] ?? 0] },
-            "rows": rows, "has_dead": (counts[.dead] ?? 0) > 0, "retried": retried.map { ["count": $0] as Any } ?? false,
+            "rows": rows, "has_dead": (counts[.dead] ?? 0) > 0, "webhook": project.config.crm.webhookURL != nil, "retried": retried.map { ["count": $0] as Any } ?? false,
         ])
     }
 }

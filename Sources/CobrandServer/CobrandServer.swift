@@ -34,10 +34,14 @@ public enum CobrandServer {
         router.add(middleware: RequestLogMiddleware())
         router.add(middleware: SecurityHeadersMiddleware())
         router.get("/healthz") { _, _ in health(tracking.writer, ready: false) }
+        // Browsers ask every site for an icon; "none" is an answer, a 404 is an error in their console.
+        router.get("/favicon.ico") { _, _ in Response(status: .noContent, headers: [.cacheControl: "public, max-age=86400"]) }
         router.get("/readyz") { _, _ in health(tracking.writer, ready: true) }
         tracking.add(to: router)
         portal?.add(to: router)
         if let portal {
+            // Someone who types the bare address means the portal.
+            router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/portal"]) }
             ImageRoutes(store: ImageStore(output: portal.output)).add(to: router)
             HostedFileRoutes(store: HostedFileStore(output: portal.output)).add(to: router)
         }

@@ -120,6 +120,7 @@ struct PortalPages: Sendable {
         let language = Locale(identifier: locale.identifier)
         let dates = portal.dateStyle(partner: context.partner, locale: locale, time: false)
         let now = portal.now()
+        let leads = try portal.database.leads(partner: context.partner)
         let deals = try portal.database.deals(partner: context.partner).sorted { $0.id > $1.id }.map { deal -> [String: Any] in
             let rule = DealRules.Rule(rawValue: deal.rule)
             // Days left only mean something for protection still running.
@@ -132,7 +133,7 @@ struct PortalPages: Sendable {
                 "days_left": daysLeft.map { $0 as Any } ?? false, "registered": deal.id == registered,
             ]
         }
-        let currencies = Array(Set(rules.autoApproveBelow.keys).union(["USD", "EUR", "GBP"])).sorted()
+        let currencies = rules.formCurrencies
         let chosen = form.given("currency")?.uppercased() ?? "USD"
         return try portal.page(PortalTemplates.deals, locale: locale, model: [
             "partner": ["id": context.partner, "name": name], "csrf": portal.formToken.token(session: context.session),
@@ -140,6 +141,8 @@ struct PortalPages: Sendable {
             "notice": deals.first { $0["registered"] as? Bool == true } ?? false,
             "form": [
                 "lead_id": form.fields["lead_id"] ?? "", "from_lead": form.given("lead_id") != nil,
+                // A malformed lead id is reported beside its field; it names no lead here.
+                "lead_email": ((try? form.leadID()) ?? nil).flatMap { id in leads.first { $0.id == id }?.email }.map { $0 as Any } ?? false,
                 "account_domain": form.fields["account_domain"] ?? "", "account_name": form.fields["account_name"] ?? "",
                 "value": form.fields["value"] ?? "", "products": form.fields["products"] ?? "", "expected_close": form.fields["expected_close"] ?? "",
                 "currencies": currencies.map { ["code": $0, "selected": $0 == chosen] },

@@ -51,7 +51,8 @@ public struct UnsubscribeRoutes: Sendable {
             let link = try self.link(request, context)
             let given = request.uri.queryParameters.get("email") ?? ""
             let address = try? Suppression.address(given)
-            return try self.page(link, model: ["email": address?.normalized ?? given, "known": address != nil])
+            // An address that is none (an ESP file opened as is, its merge tag unfilled) is asked for afresh.
+            return try self.page(link, model: ["email": address?.normalized ?? "", "known": address != nil])
         }
         router.post("/unsubscribe/{partner}/{campaign}/{token}") { request, context in
             let link = try self.link(request, context)

@@ -124,23 +124,25 @@ extension AppDatabase {
     public func decide(_ id: Int64, _ action: Action, note: String?, rules: DealRules, now: Date) throws -> Deal {
         try writer.write { db in
             let deal = try Self.deal(id, db)
-            let isActive = deal.expiresAt.map { $0 > now } ?? true
+            func check(_ lifecycle: DealLifecycle.Action, _ verb: String) throws {
+                guard DealLifecycle.allows(lifecycle, status: deal.status.rawValue, expiresAt: deal.expiresAt, now: now) else {
+                    throw DealError.transition(id: id, from: deal.status, action: verb)
+                }
+            }
             switch action {
             case .approve:
-                guard deal.status == .pending else { throw DealError.transition(id: id, from: deal.status, action: "approved") }
+                try check(.approve, "approved")
                 let taken = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM deal WHERE id <> ? AND partner <> ? AND domain = ? AND \(Self.active))",
                                               arguments: [id, deal.partner, deal.domain, now]) ?? false
                 guard !taken else { throw DealError.accountTaken(id) }
                 try db.execute(sql: "UPDATE deal SET status = 'approved', rule = ?, note = ?, decidedAt = ?, expiresAt = ? WHERE id = ?",
                                arguments: [DealRules.Rule.manualApproval.rawValue, note, now, rules.expiry(from: now), id])
             case .reject:
-                guard deal.status == .pending || (deal.status == .approved && isActive) else {
-                    throw DealError.transition(id: id, from: deal.status, action: "rejected")
-                }
+                try check(.reject, "rejected")
                 try db.execute(sql: "UPDATE deal SET status = 'rejected', rule = ?, note = ?, decidedAt = ?, expiresAt = NULL WHERE id = ?",
                                arguments: [DealRules.Rule.manualRejection.rawValue, note, now, id])
             case let .extend(days):
-                guard deal.status == .approved, isActive else { throw DealError.transition(id: id, from: deal.status, action: "extended") }
+                try check(.extend, "extended")
                 let base = max(deal.expiresAt ?? now, now)
                 try db.execute(sql: "UPDATE deal SET rule = ?, note = ?, decidedAt = ?, expiresAt = ? WHERE id = ?",
                                arguments: [DealRules.Rule.extended.rawValue, note, now, base.addingTimeInterval(Double(days) * 86_400), id])

@@ -61,3 +61,19 @@ struct DealRulesTests {
         #expect(field(close: "soon") == "expected_close")
     }
 }
+
+@Suite("Deal lifecycle")
+struct DealLifecycleTests {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    @Test("approve a pending deal; reject a pending or still-running approved one; extend only a running approved one", arguments: [
+        ("pending", nil, [DealLifecycle.Action.approve, .reject]),
+        ("approved", 86_400.0, [.reject, .extend]),
+        ("approved", -1.0, []),
+        ("rejected", nil, []), ("expired", nil, []), ("conflict", nil, []),
+    ] as [(String, Double?, [DealLifecycle.Action])])
+    func allowed(status: String, expiresIn: Double?, actions: [DealLifecycle.Action]) {
+        let expiry = expiresIn.map { Self.now.addingTimeInterval($0) }
+        #expect(DealLifecycle.Action.allCases.filter { DealLifecycle.allows($0, status: status, expiresAt: expiry, now: Self.now) } == actions)
+    }
+}

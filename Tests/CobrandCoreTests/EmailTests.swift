@@ -156,6 +156,8 @@ struct EmailTests {
             .replacingOccurrences(of: "</body>", with: "{{#email.open_pixel}}<img src=\"{{email.open_pixel}}\" alt=\"\">{{/email.open_pixel}}</body>")
         let kit = try render(["Templates/_shared/layouts/page.html.mustache": layout], tracking: signer)
         let html = String(decoding: try file(kit, "emails/hello.html"), as: UTF8.self)
+        let preview = String(decoding: try file(kit, "index.html"), as: UTF8.self)
+        #expect(html.contains("https://t.example/t/o/") && !preview.contains("/t/o/"), "looking at the kit's preview records no open")
         // The unsubscribe link is not marketing: never tracked, never UTM-tagged.
         let hrefs = HTMLScanForTests.hrefs(html).filter { $0.hasPrefix("http") && !$0.contains("/unsubscribe/") }
         #expect(HTMLScanForTests.hrefs(html).filter { $0.contains("/unsubscribe/") } == ["https://portal.example/unsubscribe/alpha/launch/?hl=en-US&email=*|EMAIL|*"])

@@ -231,7 +231,7 @@ struct PortalPagesTests {
             #expect(deals.map { [$0.domain, $0.status.rawValue, $0.rule, $0.products] } == [["acme-corp.com", "pending", "review-no-tracked-lead", #"["A","B"]"#]])
             let (_, list) = try await Self.get(client, "/portal/deals?registered=\(deals[0].id)", cookie: cookie)
             #expect(list.contains(#"<td class="status-pending">Pending review</td>"#))
-            #expect(list.contains("Waiting for review: the account did not come from one of your tracked leads"))
+            #expect(list.contains("Waiting for review: no tracked lead backs this account yet."))
         }
     }
 

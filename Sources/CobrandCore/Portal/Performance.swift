@@ -141,7 +141,9 @@ public struct BarChart: Sendable {
         }
         for (row, group) in groups.enumerated() {
             let top = legendHeight + row * groupHeight
-            parts.append(##"<text x="\##(label - 6)" y="\##(top + series.count * bar / 2 + 4)" text-anchor="end" font-size="12" fill="#1A1A1A">\##(group.label.htmlEscaped)</text>"##)
+            // A label longer than its column is cut with an ellipsis; the whole one is its tooltip.
+            let short = group.label.count > 30 ? group.label.prefix(29) + "…" : group.label
+            parts.append(##"<text x="\##(label - 6)" y="\##(top + series.count * bar / 2 + 4)" text-anchor="end" font-size="12" fill="#1A1A1A"><title>\##(group.label.htmlEscaped)</title>\##(short.htmlEscaped)</text>"##)
             for (index, value) in group.values.enumerated() where index < series.count {
                 let length = value * width / scale
                 parts.append(##"<rect x="\##(label)" y="\##(top + index * bar)" width="\##(length)" height="\##(bar - 1)" fill="\##(series[index].color)"><title>\##(series[index].label.htmlEscaped): \##(value)</title></rect><text x="\##(label + length + 4)" y="\##(top + index * bar + 8)" font-size="9" fill="#1A1A1A">\##(value)</text>"##)

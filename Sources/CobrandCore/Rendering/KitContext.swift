@@ -214,6 +214,9 @@ struct KitContext {
         TrackingSigner.Claims(kind: kind, partner: partner.id, campaign: campaign.id, asset: asset, locale: locale.identifier, target: target)
     }
 
+    /// A transparent 1x1 GIF, in place of the open pixel where an email is only looked at.
+    static let blankGIF = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
+
     func emailModel(_ step: EmailStep) -> [String: Any] {
         var model: [String: Any] = [
             "id": step.id, "day": step.day, "subject": message(step.subject), "preheader": message(step.preheader),
@@ -311,8 +314,17 @@ struct KitContext {
                 entry["size"] = file.data.count.formatted(.number.locale(numbers))
             }
             let text = String(decoding: file.data, as: UTF8.self)
-            if type == "text/html", text.contains(base) {
-                entry["srcdoc"] = served.reduce(text) { $0.replacingOccurrences(of: $1.url, with: $1.path) }
+            // Looking at a kit is no open: the preview's copy of an email has no open pixel.
+            let pixel = tracking.map { $0.baseURL + "/t/o/" }
+            if type == "text/html", text.contains(base) || pixel.map(text.contains) == true {
+                var untracked = text
+                if let pixel {
+                    while let start = untracked.range(of: pixel) {
+                        let end = untracked[start.upperBound...].firstIndex { $0 == "\"" } ?? untracked.endIndex
+                        untracked.replaceSubrange(start.lowerBound..<end, with: Self.blankGIF)
+                    }
+                }
+                entry["srcdoc"] = served.reduce(untracked) { $0.replacingOccurrences(of: $1.url, with: $1.path) }
             }
             if type == "text/csv", let records = try? CSV.parse(text, file: file.path), let header = records.first {
                 // Tables for CSV (sequence, social posts), so each text can be copied on its own.

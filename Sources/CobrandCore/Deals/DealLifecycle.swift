@@ -1,0 +1,27 @@
+import Foundation
+
+/// What the channel team may do with a registration in each state: the one definition the store's
+/// transitions and the admin console's buttons share.
+public enum DealLifecycle {
+    public enum Action: String, Sendable, CaseIterable { case approve, reject, extend }
+
+    /// An extension adds 1 to this many days.
+    public static let extensionDays = 1...365
+
+    /// Approve a pending registration; reject a pending one or an approved one still protecting its account;
+    /// extend an approved one still protecting it. `status` is the stored status's name.
+    public static func allows(_ action: Action, status: String, expiresAt: Date?, now: Date) -> Bool {
+        let running = expiresAt.map { $0 > now } ?? true
+        switch action {
+        case .approve: return status == "pending"
+        case .reject: return status == "pending" || (status == "approved" && running)
+        case .extend: return status == "approved" && running
+        }
+    }
+}
+
+extension DealRules {
+    /// The currencies the portal's registration form offers: those with an auto-approval threshold, and the
+    /// common ones (any other is reviewed, see `Rule.reviewCurrency`).
+    public var formCurrencies: [String] { Array(Set(autoApproveBelow.keys).union(["USD", "EUR", "GBP"])).sorted() }
+}
