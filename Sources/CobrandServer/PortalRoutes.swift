@@ -24,7 +24,7 @@ public struct PortalRoutes: Sendable {
     public let proxies: TrustedProxies
     let formToken: FormToken
     let visitors: Visitor.Hasher
-    /// Deal registration rules, for the deals page and the home page's expiring deals.
+    /// Deal registration rules, for the deals page.
     let rules: DealRules
     /// Multipart uploads (Customise, MDF claims) read at once.
     let uploads = UploadGate()

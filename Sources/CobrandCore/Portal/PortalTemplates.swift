@@ -2,6 +2,7 @@
 /// and the `portal.*` messages the server looks up itself (so `cobrand validate` counts them as used).
 public enum PortalTemplates {
     public static let signIn = "_shared/portal/sign-in.html"
+    /// The home page: what is new, deals to watch, MDF balances, and the kits to download.
     public static let kits = "_shared/portal/kits.html"
     public static let mdf = "_shared/portal/mdf.html"
     /// The partner's own profile fields, logo and campaign texts.
