@@ -45,6 +45,16 @@ struct ProjectFolderTests {
         #expect(throws: Scaffold.ScaffoldError(path: folder.path)) { try Scaffold.write(to: folder) }
     }
 
+    @Test("cobrand init writes the demo's own portal and admin pages and portal messages (scripts/sync-scaffold copies them)")
+    func scaffoldPagesAreTheDemos() throws {
+        let pages = try Scaffold.serverPages()
+        #expect(Set(pages.keys) == Set((PortalTemplates.all + AdminTemplates.all + ["_shared/portal/header.html", "_shared/portal/styles.html"])
+            .map { "Templates/\($0).mustache" } + ["Locales/en-US/portal.yaml"]))
+        for (path, data) in pages.sorted(by: { $0.key < $1.key }) {
+            #expect(data == FileManager.default.contents(atPath: Self.repoRoot.appendingPathComponent(path).path), "\(path) differs; run scripts/sync-scaffold")
+        }
+    }
+
     @Test("--partners reads a roster from elsewhere; a missing one is a clear error")
     func rosterOption() throws {
         let temp = try TempFolder()
