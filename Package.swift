@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         /// CLDR plural rules from Debian's ICU (apt: libicu-dev), behind a C interface without ICU types.
@@ -57,12 +58,21 @@ let package = Package(
             name: "CobrandStore",
             dependencies: ["CobrandCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        /// Use cases the CLI and the server share, one sequence each: build and sync, publish, record events,
+        /// deliver the outbox, render the MDF report.
+        .target(
+            name: "CobrandUseCases",
+            dependencies: [
+                "CobrandCore", "CobrandFiles", "CobrandStore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         /// HTTP adapter (Hummingbird): tracking endpoints, the partner portal (with publishing through the
         /// builder) and the admin API.
         .target(
             name: "CobrandServer",
             dependencies: [
-                "CobrandCore", "CobrandFiles", "CobrandStore", .product(name: "Hummingbird", package: "hummingbird"),
+                "CobrandCore", "CobrandFiles", "CobrandStore", "CobrandUseCases", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
@@ -75,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "CobrandCLI",
             dependencies: [
-                "CobrandCore", "CobrandFiles", "CobrandStore", "CobrandServer",
+                "CobrandCore", "CobrandFiles", "CobrandStore", "CobrandUseCases", "CobrandServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
@@ -93,7 +103,7 @@ let package = Package(
         .testTarget(
             name: "CobrandServerTests",
             dependencies: [
-                "CobrandServer", "CobrandStore", "CobrandCore", "CobrandFiles", "CobrandTesting",
+                "CobrandServer", "CobrandUseCases", "CobrandStore", "CobrandCore", "CobrandFiles", "CobrandTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "GRDB", package: "GRDB.swift"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,8 +1,8 @@
 import ArgumentParser
 import CobrandCore
 import CobrandFiles
-import CobrandServer
 import CobrandStore
+import CobrandUseCases
 import Foundation
 
 extension Cobrand {

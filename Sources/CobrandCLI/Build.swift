@@ -1,8 +1,8 @@
 import ArgumentParser
 import CobrandCore
 import CobrandFiles
-import CobrandServer
 import CobrandStore
+import CobrandUseCases
 import Foundation
 
 extension Cobrand {
@@ -77,11 +77,9 @@ extension Cobrand {
             let builder = Builder(project: applied, output: output, tracking: try ProjectOptions.tracking(for: project, database: database),
                                   forms: try ProjectOptions.forms(database: database),
                                   unsubscribe: try ProjectOptions.unsubscribe(database: database), jobs: jobs)
-            let report = try await builder.build(selection, progress: progress)
+            let report = try await BuildAndSync.run(builder, database: database, partners: project.partners, selection: selection, now: Date(),
+                                                    progress: progress)
             bar.finish()
-            // The portal lists what index.json lists, for the partners the roster has.
-            try database.sync(partners: project.partners, now: Date())
-            try database.sync(kits: Publisher.kitRows(report.index.kits, output: output, builtAt: Date()))
             print(Self.summary(report, output: output))
             let skipped = diagnostics.errors.count
             if skipped > 0 {

@@ -1,8 +1,8 @@
 import ArgumentParser
 import CobrandCore
 import CobrandFiles
-import CobrandServer
 import CobrandStore
+import CobrandUseCases
 import Foundation
 
 /// The `cobrand` command. Exit codes: 0 success, 1 user error (bad input or arguments), 2 internal error.

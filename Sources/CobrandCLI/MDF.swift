@@ -1,7 +1,7 @@
 import ArgumentParser
 import CobrandCore
-import CobrandServer
 import CobrandStore
+import CobrandUseCases
 import Foundation
 
 extension Cobrand {

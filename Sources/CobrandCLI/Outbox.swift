@@ -1,6 +1,5 @@
 import ArgumentParser
 import CobrandCore
-import CobrandServer
 import CobrandStore
 import Foundation
 

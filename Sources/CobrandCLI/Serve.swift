@@ -3,6 +3,7 @@ import CobrandCore
 import CobrandFiles
 import CobrandServer
 import CobrandStore
+import CobrandUseCases
 import Foundation
 import Hummingbird
 import Logging

@@ -19,6 +19,17 @@ public struct KitStore: Sendable {
 
     static let tempFolder = ".cobrand-tmp"
 
+    /// The size of a file of the output folder (`relative` to it), or an error naming it.
+    public static func size(of relative: String, in output: URL) throws -> Int {
+        let path = output.appendingPathComponent(relative).path
+        do {
+            guard let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int else { throw CocoaError(.fileReadUnknown) }
+            return size
+        } catch {
+            throw OutputError(path: path, reason: "cannot read its size (\(error.localizedDescription)); build again")
+        }
+    }
+
     public init(output: URL, afterFileWrite: (@Sendable (KitID, String) throws -> Void)? = nil,
                 afterCommitStep: (@Sendable (String) throws -> Void)? = nil) {
         self.afterCommitStep = afterCommitStep
@@ -211,4 +222,17 @@ public struct KitStore: Sendable {
         }
         return removed
     }
+}
+
+/// A file of the output folder that cannot be used, and what to do about it.
+public struct OutputError: Error, Equatable, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
+    public var description: String { "\(path): \(reason)" }
 }

@@ -1,5 +1,6 @@
 import CobrandCore
 import CobrandStore
+import CobrandUseCases
 import Foundation
 import Hummingbird
 import NIOCore

@@ -1,6 +1,7 @@
 import CobrandCore
 import CobrandFiles
 import CobrandStore
+import CobrandUseCases
 import Foundation
 import Hummingbird
 import NIOCore

@@ -55,6 +55,15 @@ struct ProjectFolderTests {
         }
     }
 
+    @Test("a bundle's size is read from the output folder; one that is gone is an error naming it, never size 0")
+    func bundleSize() throws {
+        let temp = try TempFolder()
+        try Data(count: 1_234).write(to: temp.url.appendingPathComponent("kit.zip"))
+        #expect(try KitStore.size(of: "kit.zip", in: temp.url) == 1_234)
+        #expect(throws: OutputError.self) { try KitStore.size(of: "gone.zip", in: temp.url) }
+        do { _ = try KitStore.size(of: "gone.zip", in: temp.url) } catch let error as OutputError { #expect(error.path.hasSuffix("/gone.zip")) }
+    }
+
     @Test("--partners reads a roster from elsewhere; a missing one is a clear error")
     func rosterOption() throws {
         let temp = try TempFolder()

@@ -1,6 +1,7 @@
 import CobrandCore
 import CobrandServer
 import CobrandStore
+import CobrandUseCases
 import Foundation
 import GRDB
 import HTTPTypes

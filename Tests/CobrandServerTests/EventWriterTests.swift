@@ -2,6 +2,7 @@ import CobrandCore
 import CobrandFiles
 import CobrandServer
 import CobrandStore
+import CobrandUseCases
 import Foundation
 import GRDB
 import HTTPTypes

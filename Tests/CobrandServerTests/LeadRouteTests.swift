@@ -1,6 +1,7 @@
 import CobrandCore
 import CobrandServer
 import CobrandStore
+import CobrandUseCases
 import CobrandTesting
 import Foundation
 import GRDB

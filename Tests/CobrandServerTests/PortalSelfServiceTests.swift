@@ -2,6 +2,7 @@ import CobrandCore
 import CobrandFiles
 import CobrandServer
 import CobrandStore
+import CobrandUseCases
 import CobrandTesting
 import Foundation
 import GRDB
@@ -41,7 +42,7 @@ struct PortalSelfServiceTests {
             database = try AppDatabase.open(path: folder.appendingPathComponent("cobrand.sqlite").path)
             try database.sync(partners: project.partners, now: Date())
             let report = try await Builder(project: project, output: output).build()
-            try database.sync(kits: Publisher.kitRows(report.index.kits, output: output, builtAt: Date()))
+            try database.sync(kits: BuildAndSync.kitRows(report.index.kits, output: output, builtAt: Date()))
             var random = SystemRandomNumberGenerator()
             alphaToken = try database.issueToken(role: .partner, partner: "alpha", now: Date(), using: &random)
             let writer = EventWriter(database: database)

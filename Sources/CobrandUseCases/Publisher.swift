@@ -8,16 +8,16 @@ import Foundation
 /// merged), and the portal's kit list updated. The same inputs as `cobrand build`, so a full build later
 /// makes the same bytes.
 public actor Publisher {
-    public let project: Project
-    public let database: AppDatabase
-    public let output: URL
-    public let logoFolder: URL
+    nonisolated public let project: Project
+    nonisolated public let database: AppDatabase
+    nonisolated public let output: URL
+    nonisolated public let logoFolder: URL
     /// The signer `cobrand build` uses (nil without `tracking_base_url`), so links are the same.
-    public let tracking: TrackingSigner?
+    nonisolated public let tracking: TrackingSigner?
     /// Signs the lead forms as `cobrand build` does.
-    public let forms: LeadFormSigner?
+    nonisolated public let forms: LeadFormSigner?
     /// Signs unsubscribe links as `cobrand build` does.
-    public let unsubscribe: UnsubscribeSigner?
+    nonisolated public let unsubscribe: UnsubscribeSigner?
     let jobs: Int
     /// Publishes run one after another: each merges its kits into the one `index.json`.
     private var tail: Task<Void, Never>?
@@ -46,17 +46,8 @@ public actor Publisher {
 
     private func build(partner: String, now: Date) async throws -> BuildReport {
         let (applied, _) = try database.applyingOverrides(to: project, logoFolder: logoFolder, partner: partner)
-        let report = try await Builder(project: applied, output: output, tracking: tracking, forms: forms, unsubscribe: unsubscribe, jobs: jobs).build(KitSelection(partners: [partner]))
-        try database.sync(kits: Self.kitRows(report.index.kits.filter { $0.partner == partner }, output: output, builtAt: now), partner: partner)
-        return report
-    }
-
-    /// The kit table's rows for index entries, with each bundle's size on disk.
-    public static func kitRows(_ entries: [OutputIndex.Entry], output: URL, builtAt: Date) -> [AppDatabase.Kit] {
-        entries.map { entry in
-            let size = (try? FileManager.default.attributesOfItem(atPath: output.appendingPathComponent(entry.bundle).path)[.size] as? Int) ?? 0
-            return AppDatabase.Kit(dir: entry.dir, campaign: entry.campaign, partner: entry.partner, locale: entry.locale, bundle: entry.bundle,
-                                   sha256: entry.sha256, files: entry.files, bytes: size, builtAt: builtAt)
-        }
+        let builder = Builder(project: applied, output: output, tracking: tracking, forms: forms, unsubscribe: unsubscribe, jobs: jobs)
+        return try await BuildAndSync.run(builder, database: database, partners: project.partners, selection: KitSelection(partners: [partner]),
+                                          publishing: partner, now: now)
     }
 }

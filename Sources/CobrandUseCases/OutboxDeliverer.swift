@@ -5,7 +5,6 @@ import Foundation
 import FoundationNetworking
 #endif
 import Logging
-import ServiceLifecycle
 
 /// Sends outbox rows to the CRM webhook in order: a signed JSON POST per row (`Webhook.signature`), the
 /// row's key as `Idempotency-Key`, marked delivered on a 2xx only. On a failure the row waits for its
@@ -101,38 +100,6 @@ public struct OutboxDeliverer: Sendable {
         func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
                         newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
             completionHandler(nil)
-        }
-    }
-}
-
-/// Inside `cobrand serve`: every second, expire deals whose protection ended and deliver the outbox.
-public struct OutboxService: Service {
-    public let database: AppDatabase
-    public let deliverer: OutboxDeliverer?
-    public let logger: Logger
-    public let interval: Duration
-
-    public init(database: AppDatabase, deliverer: OutboxDeliverer?, logger: Logger, interval: Duration = .seconds(1)) {
-        self.database = database
-        self.deliverer = deliverer
-        self.logger = logger
-        self.interval = interval
-    }
-
-    public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    let expired = try database.expireDeals(now: Date())
-                    if !expired.isEmpty { logger.info("deals expired", metadata: ["count": "\(expired.count)"]) }
-                    if let round = try await deliverer?.deliverDue(logger: logger), round.delivered > 0 {
-                        logger.info("webhook delivered", metadata: ["count": "\(round.delivered)"])
-                    }
-                } catch {
-                    logger.error("outbox round failed", metadata: ["error": "\(error)"])
-                }
-                do { try await Task.sleep(for: interval) } catch { return }
-            }
         }
     }
 }
