@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(
             name: "CobrandCLITests",
             dependencies: [
-                "CobrandCLI", "CobrandTesting", "CobrandCore", "CobrandStore", .product(name: "Hummingbird", package: "hummingbird"),
+                "CobrandCLI", "CobrandTesting", "CobrandCore", "CobrandStore", "CobrandFiles", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CobrandCore
 import CobrandStore
+import CobrandFiles
 import CobrandUseCases
 import Foundation
 
@@ -199,7 +200,8 @@ extension Cobrand.MDF {
                     guard let data = FileManager.default.contents(atPath: path) else { throw UserError("cannot read proof \(path)") }
                     return try ClaimProof(name: path, data: data)
                 }
-                let (claim, _) = try database.submit(request, proofs: files, proofFolder: options.project.proofFolder(options.db), idempotencyKey: nil,
+                let (claim, _) = try SubmitClaim.run(request, proofs: files, store: BlobStore(folder: options.project.proofFolder(options.db)), database: database,
+                                                    idempotencyKey: nil,
                                                      actor: Cobrand.MDF.actor, now: Date())
                 print("claim \(claim.id): \(claim.amount.majorText) \(claim.currency) for \(claim.period), \(claim.status.rawValue)")
             } catch let error as FieldError {

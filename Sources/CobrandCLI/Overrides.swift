@@ -1,6 +1,8 @@
 import ArgumentParser
 import CobrandCore
 import CobrandStore
+import CobrandUseCases
+import CobrandFiles
 import Foundation
 
 /// The vendor's side of partner self-service: what partners changed, approving what waits, and exporting
@@ -51,14 +53,14 @@ extension Cobrand.Partners {
                 return
             }
             let changed = overrides.filter { !$0.value.profile.isEmpty }
-            let (applied, stale) = try database.applyingOverrides(to: project, logoFolder: logoFolder, partner: partner)
+            let (applied, stale) = try PartnerChanges.applied(to: project, database: database, logos: BlobStore(folder: logoFolder), partner: partner)
             for diagnostic in stale { printError(diagnostic.description) }
             let out = URL(fileURLWithPath: export)
             let columns = Roster.requiredColumns + Roster.optionalColumns
             var csv = CSV.line(columns)
             for partner in applied.partners where changed[partner.id] != nil {
                 var row = partner.rosterRow
-                if let logo = changed[partner.id]?.profile["logo"], let data = AppDatabase.storedLogo(logo, in: logoFolder) {
+                if let logo = changed[partner.id]?.profile["logo"], let data = BlobStore(folder: logoFolder).get(logo) {
                     let name = "\(partner.id).\((logo as NSString).pathExtension)"
                     let folder = out.deletingLastPathComponent().appendingPathComponent("partners", isDirectory: true)
                     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -1,5 +1,6 @@
 import CobrandCore
 import CobrandStore
+import CobrandFiles
 import CobrandUseCases
 import Foundation
 import Hummingbird
@@ -194,7 +195,7 @@ public struct AdminRoutes: Sendable {
         }
         router.get("/admin/logos/{name}") { request, context in
             guard try self.isAdmin(request) else { return Response(status: .seeOther, headers: [.location: "/admin"]) }
-            guard let folder = self.logoFolder, let name = context.parameters.get("name"), let data = AppDatabase.storedLogo(name, in: folder) else {
+            guard let folder = self.logoFolder, let name = context.parameters.get("name"), let data = BlobStore(folder: folder).get(name) else {
                 throw HTTPError(.notFound)
             }
             return PortalSelfServiceRoutes.file(data, type: MediaType.of(name))

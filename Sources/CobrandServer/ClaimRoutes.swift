@@ -1,5 +1,7 @@
 import CobrandCore
 import CobrandStore
+import CobrandUseCases
+import CobrandFiles
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -10,13 +12,14 @@ public struct ClaimRoutes: Sendable {
     public let database: AppDatabase
     public let campaigns: Set<String>
     /// Where proofs are kept, beside the database.
-    public let proofFolder: URL
+    /// Where proof files are kept, by content.
+    public let proofs: BlobStore
     public let now: @Sendable () -> Date
 
     public init(database: AppDatabase, campaigns: Set<String>, proofFolder: URL, now: @escaping @Sendable () -> Date) {
+        proofs = BlobStore(folder: proofFolder)
         self.database = database
         self.campaigns = campaigns
-        self.proofFolder = proofFolder
         self.now = now
     }
 
@@ -50,14 +53,15 @@ public struct ClaimRoutes: Sendable {
                                                end: fields.end, amount: fields.amount, currency: fields.currency, invoice: fields.invoice,
                                                results: fields.results, campaigns: campaigns)
         let proofs = try proofs.map { proof throws(FieldError) in try ClaimProof(name: proof.name, data: proof.data) }
-        return try database.submit(claim, proofs: proofs, proofFolder: proofFolder, idempotencyKey: idempotencyKey, actor: "partner:\(partner)", now: now())
+        return try SubmitClaim.run(claim, proofs: proofs, store: self.proofs, database: database, idempotencyKey: idempotencyKey,
+                                   actor: "partner:\(partner)", now: now())
     }
 
     /// A stored proof as a download: only a SHA-256 of a claim of `partner` (any claim for admins), under the
     /// cleaned name it was given, never shown inline.
     func proofDownload(_ sha256: String, partner: String?) throws -> Response {
         guard sha256.wholeMatch(of: /[0-9a-f]{64}/) != nil, let proof = try database.proof(sha256: sha256, partner: partner),
-              let data = FileManager.default.contents(atPath: AppDatabase.proofURL(sha256, in: proofFolder).path)
+              let data = proofs.get(sha256)
         else { throw HTTPError(.notFound) }
         let name = String(proof.name.unicodeScalars.filter { $0.isASCII && $0 != "\"" && $0 != "\\" && $0.value >= 0x20 }.map(Character.init))
         return Response(status: .ok, headers: [

@@ -21,7 +21,8 @@ struct PortalSelfServiceRoutes: Sendable {
     var project: Project { portal.project }
     var database: AppDatabase { portal.database }
     var settings: SelfServiceConfig { project.config.selfService }
-    var logoFolder: URL { publisher.logoFolder }
+    /// Partners' uploaded logos, by content.
+    var logos: BlobStore { BlobStore(folder: publisher.logoFolder) }
 
     init(portal: PortalRoutes, publisher: Publisher) {
         self.portal = portal
@@ -79,7 +80,7 @@ struct PortalSelfServiceRoutes: Sendable {
         router.get("/portal/logo") { request, _ in
             guard let (partner, _) = try portal.signedIn(request) else { return Self.toSignIn }
             let pending = request.uri.queryParameters.get("pending") == "1"
-            let (applied, _) = try database.applyingOverrides(to: project, logoFolder: logoFolder, partner: partner, pending: pending)
+            let (applied, _) = try PartnerChanges.applied(to: project, database: database, logos: logos, partner: partner, pending: pending)
             guard let name = applied.partners.first(where: { $0.id == partner })?.logo, let data = applied.partnerLogos[name] else {
                 throw HTTPError(.notFound)
             }
@@ -105,7 +106,7 @@ struct PortalSelfServiceRoutes: Sendable {
 
     /// The project as the partner's changes in effect make it, the form over it, and the partner's change log.
     func state(partner: String) throws -> (project: Project, form: SelfServiceForm, changes: [AppDatabase.FieldChange]) {
-        let (applied, _) = try database.applyingOverrides(to: project, logoFolder: logoFolder, partner: partner)
+        let (applied, _) = try PartnerChanges.applied(to: project, database: database, logos: logos, partner: partner)
         let changes = try database.changes(partner: partner)
         let byName = Dictionary(changes.filter { $0.status == .pending }.map {
             (SelfServiceForm.name(campaign: $0.campaign, locale: $0.locale, field: $0.field), $0.newValue)
@@ -142,7 +143,7 @@ struct PortalSelfServiceRoutes: Sendable {
             response.status = .badRequest
             return response
         }
-        if let logo { try AppDatabase.store(logo, in: logoFolder) }
+        if let logo { try logos.put(logo.data, as: logo.storedName) }
         let saved = try database.saveChanges(partner: partner, changes, actor: "partner:\(partner)", now: portal.now())
         let waiting = saved.filter { $0.status == .pending }.count
         var location = "/portal/preview?saved=\(saved.count - waiting)&waiting=\(waiting)"
@@ -246,7 +247,7 @@ struct PortalSelfServiceRoutes: Sendable {
         guard project.partners.first(where: { $0.id == partner })?.locales.contains(locale) == true,
               project.campaigns.contains(where: { $0.id == campaign })
         else { throw HTTPError(.notFound) }
-        let (applied, _) = try database.applyingOverrides(to: project, logoFolder: logoFolder, partner: partner, pending: pending)
+        let (applied, _) = try PartnerChanges.applied(to: project, database: database, logos: logos, partner: partner, pending: pending)
         let kit = try KitRenderer(project: applied).render(KitID(campaign: campaign, partner: partner, locale: locale))
         guard let file = kit.files.first(where: { $0.path == path }) else { throw HTTPError(.notFound) }
         return Self.file(file.data, type: MediaType.of(path))

@@ -66,20 +66,13 @@ extension AppDatabase {
         }
     }
 
-    /// Where proof files live: `<folder>/<sha256>`, named by content only.
-    public static func proofURL(_ sha256: String, in folder: URL) -> URL { folder.appendingPathComponent(sha256) }
-
-    /// Stores a claim; proofs are written first (atomically, by content, so a retry rewrites nothing).
-    public func submit(_ request: ClaimRequest, proofs: [ClaimProof], proofFolder: URL, idempotencyKey: String?, actor: String,
+    /// Stores a claim and its proofs' names and digests (the files are kept by `SubmitClaim`, before).
+    public func submit(_ request: ClaimRequest, proofs: [ClaimProof], idempotencyKey: String?, actor: String,
                        now: Date) throws -> (claim: Claim, created: Bool) {
         if let idempotencyKey, let earlier = try writer.read({ db in
             try Claim.fetchOne(db, sql: "SELECT * FROM mdfClaim WHERE partner = ? AND idempotencyKey = ?", arguments: [request.partner, idempotencyKey])
         }) {
             return (earlier, false)
-        }
-        if !proofs.isEmpty { try FileManager.default.createDirectory(at: proofFolder, withIntermediateDirectories: true) }
-        for proof in proofs where !FileManager.default.fileExists(atPath: Self.proofURL(proof.sha256, in: proofFolder).path) {
-            try proof.data.write(to: Self.proofURL(proof.sha256, in: proofFolder), options: .atomic)
         }
         return try writer.write { db in
             guard let allocation = try Allocation.fetchOne(db, sql: """

@@ -144,32 +144,3 @@ extension AppDatabase {
             """, arguments: [now, id])
     }
 }
-
-// MARK: Uploaded logos and applying the layer
-
-extension AppDatabase {
-    /// Keeps an uploaded logo as `<folder>/<sha256>.<ext>` (written atomically; an existing one is the same bytes).
-    public static func store(_ logo: LogoUpload, in folder: URL) throws {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let url = folder.appendingPathComponent(logo.storedName)
-        if !FileManager.default.fileExists(atPath: url.path) { try logo.data.write(to: url, options: .atomic) }
-    }
-
-    /// An uploaded logo's bytes by stored name; nil for a name that is not `<sha256>.<png|jpg|svg>` or a missing file.
-    public static func storedLogo(_ name: String, in folder: URL) -> Data? {
-        guard name.wholeMatch(of: /[0-9a-f]{64}\.(png|jpg|svg)/) != nil else { return nil }
-        return FileManager.default.contents(atPath: folder.appendingPathComponent(name).path)
-    }
-
-    /// `project` with the partners' changes in effect applied (with `pending`, the waiting ones too, for a
-    /// preview), logos read from `logoFolder`. Only `partner`'s changes when it is given.
-    public func applyingOverrides(to project: Project, logoFolder: URL, partner: String? = nil,
-                                  pending: Bool = false) throws -> (project: Project, diagnostics: [Diagnostic]) {
-        let overrides = try overrides(partner: partner, pending: pending)
-        var logos: [String: Data] = [:]
-        for name in overrides.values.compactMap({ $0.profile["logo"] }) where !name.isEmpty {
-            if let data = Self.storedLogo(name, in: logoFolder) { logos[name] = data }
-        }
-        return project.applying(overrides, logos: logos)
-    }
-}

@@ -1,5 +1,6 @@
 import CobrandCore
 import CobrandStore
+import CobrandFiles
 import CobrandTesting
 import Foundation
 import GRDB
@@ -183,7 +184,7 @@ struct CommandTests {
         let database = try AppDatabase.open(path: folder.appendingPathComponent("cobrand.sqlite").path)
         let logo = try LogoUpload(filename: "mine.svg", data: Data("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 2 2\"><rect width=\"2\" height=\"2\"/></svg>".utf8),
                                   maxBytes: 10_000, maxPixels: 1)
-        try AppDatabase.store(logo, in: folder.appendingPathComponent("partner-logos"))
+        try BlobStore(folder: folder.appendingPathComponent("partner-logos")).put(logo.data, as: logo.storedName)
         try database.saveChanges(partner: "alpha", [
             .init(field: "phone", oldValue: "+1 555 0100", newValue: "+1 555 0199", needsApproval: false),
             .init(campaign: "launch", locale: "en-US", field: "intro", oldValue: nil, newValue: "Our intro", needsApproval: false),

@@ -64,6 +64,22 @@ struct ProjectFolderTests {
         do { _ = try KitStore.size(of: "gone.zip", in: temp.url) } catch let error as OutputError { #expect(error.path.hasSuffix("/gone.zip")) }
     }
 
+    @Test("the blob store keeps bytes by content name and serves no other name", arguments: [
+        ("../cobrand.sqlite", false), (String(repeating: "a", count: 64) + ".exe", false), (String(repeating: "A", count: 64), false),
+        (String(repeating: "a", count: 64), true), (String(repeating: "b", count: 64) + ".svg", true),
+    ])
+    func blobNames(name: String, served: Bool) throws {
+        let temp = try TempFolder()
+        let store = BlobStore(folder: temp.url.appendingPathComponent("blobs"))
+        try Data("secret".utf8).write(to: temp.url.appendingPathComponent("cobrand.sqlite"))
+        if BlobStore.isContentName(name) {
+            try store.put(Data("one".utf8), as: name)
+            try store.put(Data("one".utf8), as: name)
+        }
+        #expect((store.get(name) == Data("one".utf8)) == served)
+        #expect(BlobStore.isContentName(name) == served)
+    }
+
     @Test("--partners reads a roster from elsewhere; a missing one is a clear error")
     func rosterOption() throws {
         let temp = try TempFolder()

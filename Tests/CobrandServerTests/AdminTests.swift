@@ -1,6 +1,7 @@
 import CobrandCore
 import CobrandServer
 import CobrandStore
+import CobrandFiles
 import CobrandUseCases
 import CobrandTesting
 import Foundation
@@ -143,7 +144,7 @@ struct AdminMDFTests {
         let proofs = FileManager.default.temporaryDirectory.appendingPathComponent("cobrand-admin-proofs-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: proofs) }
         let proof = try ClaimProof(name: "in\"voice<1>.pdf", data: Data("%PDF-1.4 proof".utf8))
-        _ = try database.submit(request, proofs: [proof], proofFolder: proofs, idempotencyKey: nil, actor: "t", now: now)
+        _ = try SubmitClaim.run(request, proofs: [proof], store: BlobStore(folder: proofs), database: database, idempotencyKey: nil, actor: "t", now: now)
         var random = SystemRandomNumberGenerator()
         let admin = try database.issueToken(role: .admin, partner: nil, now: now, using: &random)
         let partner = try database.issueToken(role: .partner, partner: "a<b", now: now, using: &random)
@@ -201,7 +202,7 @@ struct AdminChangesTests {
         defer { try? FileManager.default.removeItem(at: logos) }
         let logo = try LogoUpload(filename: "l.svg", data: Data(#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 2 2"><rect width="2" height="2"/></svg>"#.utf8),
                                   maxBytes: 1_000, maxPixels: 1)
-        try AppDatabase.store(logo, in: logos)
+        try BlobStore(folder: logos).put(logo.data, as: logo.storedName)
         let changes = try database.saveChanges(partner: "alpha", [
             .init(field: "primary_color", oldValue: "#1F3A93", newValue: "#000000", needsApproval: true),
             .init(field: "website", oldValue: nil, newValue: "https://a.example/<x>", needsApproval: true),

@@ -68,7 +68,7 @@ struct ClaimRouteTests {
         let request = try ClaimRequest.validated(partner: "alpha", campaign: "launch", activity: "email", start: "2026-11-02", end: "2026-11-20",
                                                  amount: "10", currency: "EUR", invoice: "I", results: nil, campaigns: ["launch"])
         #expect(throws: AppDatabase.ClaimError.pastDeadline(period: "2026-Q4", deadline: "2027-01-14")) {
-            try database.submit(request, proofs: [], proofFolder: FileManager.default.temporaryDirectory, idempotencyKey: nil, actor: "t", now: now)
+            try database.submit(request, proofs: [], idempotencyKey: nil, actor: "t", now: now)
         }
     }
 }

@@ -254,7 +254,7 @@ struct PortalMDFTests {
         let setup = try Setup()
         let request = try ClaimRequest.validated(partner: "alpha", campaign: "launch", activity: "email", start: "2026-11-02", end: "2026-11-20",
                                                  amount: "10", currency: "EUR", invoice: "ALPHA-ONLY", results: nil, campaigns: ["launch"])
-        _ = try setup.database.submit(request, proofs: [], proofFolder: setup.folder, idempotencyKey: nil, actor: "t", now: Self.now)
+        _ = try setup.database.submit(request, proofs: [], idempotencyKey: nil, actor: "t", now: Self.now)
         try await setup.app.test(.router) { client in
             let beta = try await PortalTests.signIn(client, token: setup.betaToken)
             let html = try await Self.page(client, cookie: beta)

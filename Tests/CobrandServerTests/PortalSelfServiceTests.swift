@@ -136,7 +136,7 @@ struct PortalSelfServiceTests {
         // A full rebuild from scratch of the same inputs (roster, files and the stored changes) makes the same bytes.
         let published = try setup.bundle("alpha", "en-US")
         try FileManager.default.removeItem(at: setup.output)
-        let (applied, _) = try setup.database.applyingOverrides(to: setup.project, logoFolder: setup.logos)
+        let (applied, _) = try PartnerChanges.applied(to: setup.project, database: setup.database, logos: BlobStore(folder: setup.logos))
         _ = try await Builder(project: applied, output: setup.output).build()
         #expect(try setup.bundle("alpha", "en-US") == published)
         #expect(try setup.bundle("beta", "de-DE") == betaBefore)

@@ -42,7 +42,7 @@ struct ReconcileStoreTests {
                                           products: ["P"], expectedClose: "2027-03-01"), rules: DealRules(), idempotencyKey: nil, now: at("2026-11-10"))
         let folder = FileManager.default.temporaryDirectory
         func submit(_ request: ClaimRequest) throws -> Int64 {
-            try database.submit(request, proofs: [], proofFolder: folder, idempotencyKey: nil, actor: "test", now: at("2026-12-30")).claim.id
+            try database.submit(request, proofs: [], idempotencyKey: nil, actor: "test", now: at("2026-12-30")).claim.id
         }
         let email = try submit(claim("alpha", "launch", "email", "2026-11-02", "2026-11-20", "2400", invoice: "A-1", results: ["opens": 2]))
         let webinar = try submit(claim("alpha", "summit", "webinar", "2026-11-02", "2026-11-20", "1000", invoice: "A-2", results: ["attendees": 500]))
@@ -112,7 +112,7 @@ struct ReconcileStoreTests {
         try database.insert(events)
         try database.notePartnerAddress(partner: "alpha", visitor: "office", rules: DealRules(), now: now)
         let request = try claim("alpha", "launch", "email", "2026-11-02", "2026-11-20", "400", invoice: "A-1", results: ["opens": 120])
-        let id = try database.submit(request, proofs: [], proofFolder: FileManager.default.temporaryDirectory, idempotencyKey: nil, actor: "test",
+        let id = try database.submit(request, proofs: [], idempotencyKey: nil, actor: "test",
                                      now: at("2026-12-30")).claim.id
         let decision = try #require(try database.reconcile(period: "2026-Q4", rules: .init(), actor: "test", now: now).first { $0.claim == id })
         #expect(decision.status == .review)
