@@ -142,7 +142,7 @@ struct AdminConsole: Sendable {
         let partner = query.get("partner").flatMap { $0.isEmpty ? nil : $0 }
         let now = admin.now()
         let deals = try database.deals(partner: partner, status: chosen).sorted { $0.id > $1.id }.map { deal -> [String: Any] in
-            func allows(_ action: DealLifecycle.Action) -> Bool { DealLifecycle.allows(action, status: deal.status.rawValue, expiresAt: deal.expiresAt, now: now) }
+            func allows(_ action: DealLifecycle.Action) -> Bool { DealLifecycle.allows(action, status: deal.status, expiresAt: deal.expiresAt, now: now) }
             return [
                 "id": deal.id, "partner": deal.partner, "account": deal.accountName, "domain": deal.domain,
                 "lead": deal.leadId.map { $0 as Any } ?? false, "products": deal.productList.joined(separator: ", "), "close": deal.expectedClose,

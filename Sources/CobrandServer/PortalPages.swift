@@ -232,7 +232,7 @@ struct HomeSummary {
         newLeads = try database.leads(partner: partner).filter { lead in since.map { lead.createdAt > $0 } ?? true }
         let deals = try database.deals(partner: partner)
         pending = deals.filter { $0.status == .pending }
-        expiring = deals.filter { PortalHome.isExpiringSoon(status: $0.status.rawValue, expiresAt: $0.expiresAt, now: now) }
+        expiring = deals.filter { PortalHome.isExpiringSoon(status: $0.status, expiresAt: $0.expiresAt, now: now) }
         let today = Timestamp.day(now)
         balances = try database.balances(partner: partner).filter { today <= $0.deadline }
         self.now = now

@@ -7,7 +7,7 @@ import GRDB
 /// Every decision keeps its rule, in the deal row and in `dealDecision`, and writes an outbox row.
 extension AppDatabase {
     public struct Deal: Codable, FetchableRecord, Equatable, Sendable {
-        public enum Status: String, Codable, Sendable, CaseIterable { case pending, approved, rejected, expired, conflict }
+        public typealias Status = DealStatus
 
         public let id: Int64
         public let partner: String
@@ -56,7 +56,7 @@ extension AppDatabase {
         public let created: Bool
     }
 
-    static let active = "status IN ('pending', 'approved') AND (expiresAt IS NULL OR expiresAt > ?)"
+    static let active = "status IN \(DealStatus.sqlList(DealStatus.active)) AND (expiresAt IS NULL OR expiresAt > ?)"
 
     /// The account domain of a partner's lead, for a registration that names the lead.
     public func leadDomain(_ id: Int64, partner: String) throws -> String {
@@ -125,7 +125,7 @@ extension AppDatabase {
         try writer.write { db in
             let deal = try Self.deal(id, db)
             func check(_ lifecycle: DealLifecycle.Action, _ verb: String) throws {
-                guard DealLifecycle.allows(lifecycle, status: deal.status.rawValue, expiresAt: deal.expiresAt, now: now) else {
+                guard DealLifecycle.allows(lifecycle, status: deal.status, expiresAt: deal.expiresAt, now: now) else {
                     throw DealError.transition(id: id, from: deal.status, action: verb)
                 }
             }

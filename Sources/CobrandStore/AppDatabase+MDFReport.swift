@@ -51,7 +51,7 @@ extension AppDatabase {
                     """, arguments: [balance.partner, start, until, balance.partner, period]) ?? 0
                 let deals = try Row.fetchOne(db, sql: """
                     SELECT COALESCE(SUM(valueMinor), 0) AS pipeline, COALESCE(SUM(CASE WHEN status = 'approved' THEN valueMinor END), 0) AS approved
-                    FROM deal WHERE partner = ? AND currency = ? AND status IN ('pending', 'approved') AND domain IN (
+                    FROM deal WHERE partner = ? AND currency = ? AND status IN \(DealStatus.sqlList(DealStatus.pipeline)) AND domain IN (
                       SELECT companyDomain FROM lead WHERE partner = ? AND id IN (
                         SELECT leadId FROM leadSubmission WHERE partner = ? AND submittedAt >= ? AND submittedAt < ? AND campaign IN (\(campaigns))))
                     """, arguments: [balance.partner, balance.currency, balance.partner, balance.partner, start, until, balance.partner, period])

@@ -52,9 +52,11 @@ extension AppDatabase {
                 SELECT lead.campaign, lead.locale, deal.status, deal.valueMinor, deal.currency
                 FROM deal LEFT JOIN lead ON lead.id = deal.leadId
                 WHERE deal.partner = ? AND deal.createdAt >= ? AND deal.createdAt < ?
-                """, arguments: [partner, from, until]).map {
-                Performance.Deal(campaign: $0["campaign"], locale: $0["locale"], status: $0["status"],
-                                 value: Money(amountMinor: $0["valueMinor"], currency: $0["currency"]))
+                """, arguments: [partner, from, until]).map { row in
+                let status: String = row["status"]
+                guard let known = DealStatus(rawValue: status) else { throw StoredValueError(table: "deal", column: "status", value: status) }
+                return Performance.Deal(campaign: row["campaign"], locale: row["locale"], status: known,
+                                        value: Money(amountMinor: row["valueMinor"], currency: row["currency"]))
             }
             return (activity, leads, deals)
         }
@@ -94,4 +96,11 @@ extension AppDatabase {
     public func periods() throws -> [String] {
         try writer.read { db in try String.fetchAll(db, sql: "SELECT period FROM mdfAllocation GROUP BY period ORDER BY MAX(start) DESC, period") }
     }
+}
+
+/// A stored value the code does not know: a database written by a newer version, or edited by hand.
+public struct StoredValueError: Error, CustomStringConvertible {
+    public let table: String, column: String, value: String
+
+    public var description: String { "\(table).\(column) holds '\(value)', which this version does not know; upgrade cobrand or fix the row" }
 }

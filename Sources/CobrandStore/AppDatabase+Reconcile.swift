@@ -97,7 +97,7 @@ extension AppDatabase {
         evidence.webinarRegistrations = leads?["webinar"] ?? 0
         let deals = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT COUNT(*) AS n, COALESCE(SUM(valueMinor), 0) AS value FROM deal
-            WHERE partner = ? AND currency = ? AND status IN ('pending', 'approved', 'expired') AND domain IN (
+            WHERE partner = ? AND currency = ? AND status IN \(DealStatus.sqlList(DealStatus.evidence)) AND domain IN (
               SELECT companyDomain FROM lead WHERE partner = ? AND id IN (SELECT leadId FROM leadSubmission WHERE partner = ? AND campaign = ?))
             """), arguments: [claim.partner, claim.currency, claim.partner, claim.partner, claim.campaign])
         evidence.deals = deals?["n"] ?? 0

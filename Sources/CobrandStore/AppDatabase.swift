@@ -160,7 +160,7 @@ public struct AppDatabase: Sendable {
                 t.column("products", .text).notNull()
                 t.column("expectedClose", .text).notNull()
                 t.column("leadId", .integer)
-                t.column("status", .text).notNull().check { ["pending", "approved", "rejected", "expired", "conflict"].contains($0) }
+                t.column("status", .text).notNull().check { DealStatus.allCases.map(\.rawValue).contains($0) }
                 t.column("rule", .text).notNull()
                 t.column("note", .text)
                 t.column("idempotencyKey", .text)

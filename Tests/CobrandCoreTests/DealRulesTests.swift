@@ -67,13 +67,29 @@ struct DealLifecycleTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
 
     @Test("approve a pending deal; reject a pending or still-running approved one; extend only a running approved one", arguments: [
-        ("pending", nil, [DealLifecycle.Action.approve, .reject]),
-        ("approved", 86_400.0, [.reject, .extend]),
-        ("approved", -1.0, []),
-        ("rejected", nil, []), ("expired", nil, []), ("conflict", nil, []),
-    ] as [(String, Double?, [DealLifecycle.Action])])
-    func allowed(status: String, expiresIn: Double?, actions: [DealLifecycle.Action]) {
+        (DealStatus.pending, nil, [DealLifecycle.Action.approve, .reject]),
+        (.approved, 86_400.0, [.reject, .extend]),
+        (.approved, -1.0, []),
+        (.rejected, nil, []), (.expired, nil, []), (.conflict, nil, []),
+    ] as [(DealStatus, Double?, [DealLifecycle.Action])])
+    func allowed(status: DealStatus, expiresIn: Double?, actions: [DealLifecycle.Action]) {
         let expiry = expiresIn.map { Self.now.addingTimeInterval($0) }
         #expect(DealLifecycle.Action.allCases.filter { DealLifecycle.allows($0, status: status, expiresAt: expiry, now: Self.now) } == actions)
     }
+}
+
+@Suite("Deal status definitions")
+struct DealStatusTests {
+    @Test("active, pipeline and reconciliation evidence, each defined once", arguments: [
+        (DealStatus.pending, true, true, true), (.approved, true, true, true), (.expired, false, false, true),
+        (.rejected, false, false, false), (.conflict, false, false, false),
+    ])
+    func sets(status: DealStatus, active: Bool, pipeline: Bool, evidence: Bool) {
+        #expect(DealStatus.active.contains(status) == active)
+        #expect(DealStatus.pipeline.contains(status) == pipeline)
+        #expect(DealStatus.evidence.contains(status) == evidence)
+    }
+
+    @Test("an SQL list is made from the values, quoted")
+    func sqlList() { #expect(DealStatus.sqlList(DealStatus.evidence) == "('pending', 'approved', 'expired')") }
 }

@@ -59,10 +59,10 @@ struct SuppressionTests {
         let rows = Performance.rows(
             activity: [.init(campaign: "b", locale: "en-US", opens: 4, clicks: 2), .init(campaign: "a", locale: "de-DE", downloads: 1, views: 3)],
             leads: [("a", "de-DE"), ("a", "de-DE")],
-            deals: [.init(campaign: "a", locale: "de-DE", status: "pending", value: usd(100)), .init(campaign: "a", locale: "de-DE", status: "approved", value: usd(50)),
-                    .init(campaign: "a", locale: "de-DE", status: "rejected", value: usd(1_000)), .init(campaign: "a", locale: "de-DE", status: "approved",
-                                                                                                          value: Money(amountMinor: 7, currency: "EUR")),
-                    .init(campaign: nil, locale: nil, status: "pending", value: usd(9))])
+            deals: [.init(campaign: "a", locale: "de-DE", status: .pending, value: usd(100)), .init(campaign: "a", locale: "de-DE", status: .approved, value: usd(50)),
+                    .init(campaign: "a", locale: "de-DE", status: .rejected, value: usd(1_000)), .init(campaign: "a", locale: "de-DE", status: .approved,
+                                                                                                         value: Money(amountMinor: 7, currency: "EUR")),
+                    .init(campaign: nil, locale: nil, status: .pending, value: usd(9))])
         #expect(rows.map(\.fields) == [
             ["a", "de-DE", "1", "0", "0", "3", "2", "4", "EUR 0.07; USD 1.50"],
             ["b", "en-US", "0", "4", "2", "0", "0", "0", ""],
@@ -72,9 +72,9 @@ struct SuppressionTests {
     }
 
     @Test("an approved deal is expiring soon within 14 days of its end, not after it has ended", arguments: [
-        ("approved", 13.9, true), ("approved", 14, true), ("approved", 15, false), ("approved", -1, false), ("pending", 3, false),
-    ] as [(String, Double, Bool)])
-    func expiring(status: String, days: Double, soon: Bool) {
+        (DealStatus.approved, 13.9, true), (.approved, 14, true), (.approved, 15, false), (.approved, -1, false), (.pending, 3, false),
+    ] as [(DealStatus, Double, Bool)])
+    func expiring(status: DealStatus, days: Double, soon: Bool) {
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         #expect(PortalHome.isExpiringSoon(status: status, expiresAt: now.addingTimeInterval(days * 86_400), now: now) == soon)
     }

@@ -9,13 +9,13 @@ public enum DealLifecycle {
     public static let extensionDays = 1...365
 
     /// Approve a pending registration; reject a pending one or an approved one still protecting its account;
-    /// extend an approved one still protecting it. `status` is the stored status's name.
-    public static func allows(_ action: Action, status: String, expiresAt: Date?, now: Date) -> Bool {
+    /// extend an approved one still protecting it.
+    public static func allows(_ action: Action, status: DealStatus, expiresAt: Date?, now: Date) -> Bool {
         let running = expiresAt.map { $0 > now } ?? true
         switch action {
-        case .approve: return status == "pending"
-        case .reject: return status == "pending" || (status == "approved" && running)
-        case .extend: return status == "approved" && running
+        case .approve: return status == .pending
+        case .reject: return status == .pending || (status == .approved && running)
+        case .extend: return status == .approved && running
         }
     }
 }

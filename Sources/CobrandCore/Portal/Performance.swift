@@ -21,19 +21,16 @@ public enum Performance {
     /// A deal registered in the range: from a lead (whose campaign and locale it counts for) or by hand.
     public struct Deal: Sendable, Equatable {
         public var campaign: String?, locale: String?
-        public var status: String
+        public var status: DealStatus
         public var value: Money
 
-        public init(campaign: String?, locale: String?, status: String, value: Money) {
+        public init(campaign: String?, locale: String?, status: DealStatus, value: Money) {
             self.campaign = campaign
             self.locale = locale
             self.status = status
             self.value = value
         }
     }
-
-    /// The deal statuses whose value is pipeline: registrations still open or won protection.
-    public static let pipelineStatuses: Set<String> = ["pending", "approved"]
 
     public struct Row: Sendable, Equatable {
         /// Empty for deals registered by hand, without a lead.
@@ -79,7 +76,7 @@ public enum Performance {
         for deal in deals {
             let key = Key(campaign: deal.campaign ?? "", locale: deal.locale ?? "")
             update(key) { $0.deals += 1 }
-            if pipelineStatuses.contains(deal.status) { pipeline[key, default: [:]][deal.value.currency, default: 0] += deal.value.amountMinor }
+            if DealStatus.pipeline.contains(deal.status) { pipeline[key, default: [:]][deal.value.currency, default: 0] += deal.value.amountMinor }
         }
         for (key, sums) in pipeline {
             rows[key]?.pipeline = sums.sorted { $0.key < $1.key }.map { Money(amountMinor: $0.value, currency: $0.key) }
@@ -159,8 +156,8 @@ public enum PortalHome {
     /// An approved registration this close to its expiry is "expiring soon": time to ask for an extension.
     public static let expiringWithin: TimeInterval = 14 * 86_400
 
-    public static func isExpiringSoon(status: String, expiresAt: Date?, now: Date) -> Bool {
-        guard status == "approved", let expiresAt else { return false }
+    public static func isExpiringSoon(status: DealStatus, expiresAt: Date?, now: Date) -> Bool {
+        guard status == .approved, let expiresAt else { return false }
         return expiresAt > now && expiresAt.timeIntervalSince(now) <= expiringWithin
     }
 

@@ -43,7 +43,7 @@ public enum PortalTemplates {
             + ClaimRequest.resultNames.map { (mdf, resultKey($0)) }
             + SelfServiceConfig.editableColumns.map { (customise, fieldKey($0)) }
             + ["applied", "pending", "approved", "rejected", "withdrawn"].map { (customise, statusKey($0)) }
-            + ["pending", "approved", "rejected", "expired", "conflict"].map { (deals, dealStatusKey($0)) }
+            + DealStatus.allCases.map { (deals, dealStatusKey($0.rawValue)) }
             + DealRules.Rule.allCases.map { (deals, ruleKey($0.rawValue)) }
             + ["yes", "no"].map { (leads, "portal.\($0)") }
             + ["downloads", "opens", "clicks", "views", "leads", "deals", "total", "registered_by_hand", "performance_title"].map { (performance, "portal.\($0)") }

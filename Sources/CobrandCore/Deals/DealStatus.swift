@@ -1,0 +1,20 @@
+import Foundation
+
+/// Where a deal registration stands. The one list of statuses; the store's column, its `CHECK` and every
+/// query that filters by status take their values from here.
+public enum DealStatus: String, Sendable, Codable, CaseIterable {
+    case pending, approved, rejected, expired, conflict
+
+    /// "Active": a registration that holds its account until `expiresAt` (pending ones hold it too).
+    public static let active: [DealStatus] = [.pending, .approved]
+
+    /// "Pipeline" in the portal's performance and the MDF report: the value of registrations still active.
+    public static let pipeline: [DealStatus] = active
+
+    /// What MDF reconciliation takes as evidence that a claim's activity produced registrations: every one
+    /// the rules accepted, including those whose protection has since expired (the deal happened).
+    public static let evidence: [DealStatus] = [.pending, .approved, .expired]
+
+    /// `statuses` as an SQL list of literals, `('pending', 'approved')`, for a query that filters by them.
+    public static func sqlList(_ statuses: [DealStatus]) -> String { "(" + statuses.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")" }
+}
