@@ -181,8 +181,8 @@ public struct AdminRoutes: Sendable {
                     return text
                 }
                 return [
-                    "id": change.id, "partner": change.partner, "subject": change.subject, "old": change.oldValue ?? "", "new": change.newValue ?? "",
-                    "old_logo": logo(change.oldValue), "new_logo": logo(change.newValue), "new_short": String((change.newValue ?? "").prefix(12)),
+                    "id": change.id, "partner": change.partner, "subject": change.subject, "old": change.oldValue ?? "", "new": change.newValue,
+                    "old_logo": logo(change.oldValue), "new_logo": logo(change.newValue), "new_short": String(change.newValue.prefix(12)),
                     "actor": change.actor, "at": Timestamp.iso8601(change.createdAt), "status": change.status.rawValue,
                     "decided_by": change.decidedBy.map { $0 as Any } ?? false, "note": change.note.map { $0 as Any } ?? false,
                 ]
