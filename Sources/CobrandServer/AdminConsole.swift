@@ -113,15 +113,10 @@ struct AdminConsole: Sendable {
         return id
     }
 
-    func csrf(_ context: AdminContext) -> String { context.session.map { admin.formToken.token(session: $0) } ?? "" }
+    func csrf(_ context: AdminContext) -> String { admin.csrf(session: context.session) }
 
     /// A post from an admin session carries that session's form token; a bearer client sends no cookie to borrow.
-    func checkForm(_ form: [String: String], _ context: AdminContext) throws {
-        guard let session = context.session else { return }
-        guard admin.formToken.isValid(form[FormToken.field], session: session) else {
-            throw HTTPError(.forbidden, message: "This form has expired or did not come from the admin pages. Reload the page and try again.")
-        }
-    }
+    func checkForm(_ form: [String: String], _ context: AdminContext) throws { try admin.checkForm(form, session: context.session) }
 
     func render(_ template: String, _ context: AdminContext, _ model: [String: Any], status: HTTPResponse.Status = .ok) throws -> Response {
         try AdminPage.render(template, project: project, csrf: csrf(context), model: model, status: status)

@@ -226,15 +226,20 @@ public struct AdminRoutes: Sendable {
     }
 
     /// The form token for a signed-in admin's pages ("" for an API client, whose pages have no forms to post).
-    func csrf(_ request: Request) throws -> String {
-        guard let session = request.cookies[Self.cookieName]?.value, !session.isEmpty else { return "" }
-        return formToken.token(session: session)
-    }
+    func csrf(_ request: Request) throws -> String { csrf(session: request.cookies[Self.cookieName]?.value) }
+
+    func csrf(session: String?) -> String { session.flatMap { $0.isEmpty ? nil : formToken.token(session: $0) } ?? "" }
 
     /// A form posted with the admin session cookie must carry that session's token; an API client with a
     /// bearer token sends no cookie a forged page could borrow.
     func checkForm(_ request: Request, _ form: [String: String]) throws {
-        guard request.headers[.authorization] == nil, let session = request.cookies[Self.cookieName]?.value, !session.isEmpty else { return }
+        guard request.headers[.authorization] == nil else { return }
+        try checkForm(form, session: request.cookies[Self.cookieName]?.value)
+    }
+
+    /// `form` carries `session`'s token (nothing to check without a session).
+    func checkForm(_ form: [String: String], session: String?) throws {
+        guard let session, !session.isEmpty else { return }
         guard formToken.isValid(form[FormToken.field], session: session) else {
             throw HTTPError(.forbidden, message: "This form has expired or did not come from the admin pages. Reload the page and try again.")
         }

@@ -153,8 +153,11 @@ struct PortalPages: Sendable {
     }
 
     func performance(_ partner: String, _ range: DayRange) throws -> [Performance.Row] {
+        let activity = try portal.database.usage(from: range.from, until: range.until, partner: partner).map {
+            Performance.Activity(campaign: $0.campaign, locale: $0.locale, downloads: $0.downloads, opens: $0.opens, clicks: $0.clicks, views: $0.views)
+        }
         let facts = try portal.database.performanceFacts(partner: partner, from: range.from, until: range.until)
-        return Performance.rows(activity: facts.activity, leads: facts.leads, deals: facts.deals)
+        return Performance.rows(activity: activity, leads: facts.leads, deals: facts.deals)
     }
 
     func performancePage(_ context: PartnerContext, range: DayRange, invalid: Bool) throws -> Response {

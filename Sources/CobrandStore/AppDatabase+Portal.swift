@@ -33,19 +33,11 @@ extension AppDatabase {
         }
     }
 
-    /// The facts of a partner's performance in `[from, until)`: events per campaign and locale, leads
-    /// created, and deals registered (with their lead's campaign and locale).
+    /// The facts of a partner's performance in `[from, until)` besides its events (`usage`): leads created
+    /// and deals registered (with their lead's campaign and locale).
     public func performanceFacts(partner: String, from: Date, until: Date) throws
-        -> (activity: [Performance.Activity], leads: [(campaign: String, locale: String)], deals: [Performance.Deal]) {
+        -> (leads: [(campaign: String, locale: String)], deals: [Performance.Deal]) {
         try writer.read { db in
-            let activity = try Row.fetchAll(db, sql: """
-                SELECT campaign, locale, SUM(kind = 'download') AS downloads, SUM(kind = 'open') AS opens,
-                       SUM(kind = 'click') AS clicks, SUM(kind = 'view') AS views
-                FROM event WHERE partner = ? AND occurredAt >= ? AND occurredAt < ? GROUP BY campaign, locale
-                """, arguments: [partner, from, until]).map {
-                Performance.Activity(campaign: $0["campaign"], locale: $0["locale"], downloads: $0["downloads"], opens: $0["opens"],
-                                     clicks: $0["clicks"], views: $0["views"])
-            }
             let leads = try Row.fetchAll(db, sql: "SELECT campaign, locale FROM lead WHERE partner = ? AND createdAt >= ? AND createdAt < ?",
                                          arguments: [partner, from, until]).map { (campaign: $0["campaign"] as String, locale: $0["locale"] as String) }
             let deals = try Row.fetchAll(db, sql: """
@@ -58,7 +50,7 @@ extension AppDatabase {
                 return Performance.Deal(campaign: row["campaign"], locale: row["locale"], status: known,
                                         value: Money(amountMinor: row["valueMinor"], currency: row["currency"]))
             }
-            return (activity, leads, deals)
+            return (leads, deals)
         }
     }
 }

@@ -48,7 +48,7 @@ public struct UnsubscribeLink: Sendable, Equatable {
 }
 
 /// One address a partner must not email again, and why it is there.
-public struct Suppression: Sendable, Equatable, Codable {
+public struct Suppression: Sendable, Equatable {
     public enum Source: String, Sendable, Codable, CaseIterable {
         /// RFC 8058 one-click POST from the mail client's unsubscribe button.
         case oneClick = "one-click"
@@ -78,19 +78,4 @@ public struct Suppression: Sendable, Equatable, Codable {
 
     /// The CSV export's columns, in order.
     public static let columns = ["email", "campaign", "source", "unsubscribed_at"]
-}
-
-extension EmailAddress: Codable {
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let address = EmailAddress(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "\(text) is not an email address"))
-        }
-        self = address
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(normalized)
-    }
 }
