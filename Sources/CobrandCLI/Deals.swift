@@ -36,10 +36,10 @@ struct DatabaseOptions: ParsableArguments {
 extension Cobrand.Deals {
     static func describe(_ deal: AppDatabase.Deal) -> String {
         var lines = [
-            "deal \(deal.id): \(deal.status.rawValue) (\(deal.rule))",
+            "deal \(deal.id): \(deal.status.rawValue) (\(deal.rule.rawValue))",
             "  partner \(deal.partner), account \(deal.accountName) <\(deal.domain)>",
-            "  \(deal.value.majorText) \(deal.currency), \(deal.productList.joined(separator: ", ")), closes \(deal.expectedClose)",
-            "  \(DealRules.Rule(rawValue: deal.rule)?.explanation ?? "")",
+            "  \(deal.value.majorText) \(deal.value.currency), \(deal.products.joined(separator: ", ")), closes \(deal.expectedClose)",
+            "  \(deal.rule.explanation)",
         ]
         if let expires = deal.expiresAt { lines.append("  protected until \(Timestamp.iso8601(expires))") }
         if let note = deal.note { lines.append("  note: \(note)") }
@@ -93,9 +93,9 @@ extension Cobrand.Deals {
         @Option(help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "file")) var out: String?
 
         func run() async throws {
-            let filter = try status.map { text -> AppDatabase.Deal.Status in
-                guard let status = AppDatabase.Deal.Status(rawValue: text) else {
-                    throw UserError("--status '\(text)' is not one of \(AppDatabase.Deal.Status.allCases.map(\.rawValue).joined(separator: ", "))")
+            let filter = try status.map { text -> DealStatus in
+                guard let status = DealStatus(rawValue: text) else {
+                    throw UserError("--status '\(text)' is not one of \(DealStatus.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 return status
             }
@@ -104,7 +104,7 @@ extension Cobrand.Deals {
             switch format {
             case .json:
                 let objects = deals.map { deal -> [String: Any] in
-                    var object = AppDatabase.payload(deal)
+                    var object = deal.payload
                     object["partner"] = deal.partner
                     return object
                 }
@@ -114,14 +114,14 @@ extension Cobrand.Deals {
                 let header = ["id", "partner", "account_domain", "account_name", "value", "currency", "products", "expected_close", "lead_id",
                               "status", "rule", "note", "created_at", "decided_at", "expires_at"]
                 let rows = deals.map { deal in
-                    [String(deal.id), deal.partner, deal.domain, deal.accountName, deal.value.majorText, deal.currency,
-                     deal.productList.joined(separator: ";"), deal.expectedClose, deal.leadId.map(String.init) ?? "", deal.status.rawValue, deal.rule,
+                    [String(deal.id), deal.partner, deal.domain, deal.accountName, deal.value.majorText, deal.value.currency,
+                     deal.products.joined(separator: ";"), deal.expectedClose, deal.leadID.map(String.init) ?? "", deal.status.rawValue, deal.rule.rawValue,
                      deal.note ?? "", Timestamp.iso8601(deal.createdAt), Timestamp.iso8601(deal.decidedAt), deal.expiresAt.map(Timestamp.iso8601) ?? ""]
                 }
                 text = ([header] + rows).map(CSV.line).joined()
             case .table:
                 text = deals.map { deal in
-                    [String(deal.id), deal.partner, deal.domain, "\(deal.value.majorText) \(deal.currency)", deal.status.rawValue, deal.rule,
+                    [String(deal.id), deal.partner, deal.domain, "\(deal.value.majorText) \(deal.value.currency)", deal.status.rawValue, deal.rule.rawValue,
                      deal.expiresAt.map(Timestamp.iso8601) ?? "-"].joined(separator: "\t") + "\n"
                 }.joined() + "\(deals.count) deal(s)\n"
             }

@@ -233,7 +233,7 @@ extension Cobrand.MDF {
                              as: UTF8.self))
             } else {
                 for claim in claims {
-                    print([String(claim.id), claim.partner, claim.period, claim.campaign, claim.activity, "\(claim.activityStart)..\(claim.activityEnd)",
+                    print([String(claim.id), claim.partner, claim.period, claim.campaign, claim.activity.rawValue, "\(claim.activityStart)..\(claim.activityEnd)",
                            "\(claim.amount.majorText) \(claim.currency)", claim.status.rawValue].joined(separator: "\t"))
                 }
                 print("\(claims.count) claim(s)")
@@ -304,8 +304,6 @@ extension Cobrand.MDF {
                 print("claim \(id): \(updated.status.rawValue), \(Money(amountMinor: updated.approvedMinor ?? 0, currency: updated.currency).majorText) \(updated.currency) approved")
             } catch let error as AppDatabase.ClaimError {
                 throw UserError(error.description)
-            } catch let error as AppDatabase.ClaimOverrideError {
-                throw UserError(error.description)
             }
         }
     }
@@ -323,8 +321,6 @@ extension Cobrand.MDF {
                 let claim = try options.project.openDatabase(options.db).markPaid(claim: id, reference: reference, actor: Cobrand.MDF.actor, now: Date())
                 print("claim \(id): \(Money(amountMinor: claim.approvedMinor ?? 0, currency: claim.currency).majorText) \(claim.currency) paid (\(reference))")
             } catch let error as AppDatabase.ClaimError {
-                throw UserError(error.description)
-            } catch let error as AppDatabase.ClaimOverrideError {
                 throw UserError(error.description)
             }
         }

@@ -92,8 +92,10 @@ struct AdminConsole: Sendable {
             guard !reference.isEmpty else { return try mdfPage(context, period: period, error: "Give the payment's reference.", status: .badRequest) }
             do {
                 _ = try database.markPaid(claim: id, reference: String(reference.prefix(200)), actor: "admin", now: admin.now())
-            } catch let error as AppDatabase.ClaimOverrideError {
-                return try mdfPage(context, period: period, error: error.message, status: .conflict)
+            } catch AppDatabase.ClaimError.notFound {
+                throw HTTPError(.notFound)
+            } catch let error as AppDatabase.ClaimError {
+                return try mdfPage(context, period: period, error: error.description, status: .conflict)
             }
             return Response(status: .seeOther, headers: [.location: "/admin/mdf?period=\(period.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"])
         }
@@ -133,16 +135,16 @@ struct AdminConsole: Sendable {
 
     func dealsPage(_ request: Request, _ context: AdminContext, error: String? = nil, status: HTTPResponse.Status = .ok) throws -> Response {
         let query = request.uri.queryParameters
-        let chosen = query.get("status").flatMap(AppDatabase.Deal.Status.init(rawValue:))
+        let chosen = query.get("status").flatMap(DealStatus.init(rawValue:))
         let partner = query.get("partner").flatMap { $0.isEmpty ? nil : $0 }
         let now = admin.now()
         let deals = try database.deals(partner: partner, status: chosen).sorted { $0.id > $1.id }.map { deal -> [String: Any] in
             func allows(_ action: DealLifecycle.Action) -> Bool { DealLifecycle.allows(action, status: deal.status, expiresAt: deal.expiresAt, now: now) }
             return [
                 "id": deal.id, "partner": deal.partner, "account": deal.accountName, "domain": deal.domain,
-                "lead": deal.leadId.map { $0 as Any } ?? false, "products": deal.productList.joined(separator: ", "), "close": deal.expectedClose,
-                "value": "\(deal.value.majorText) \(deal.currency)", "status": deal.status.rawValue,
-                "explanation": DealRules.Rule(rawValue: deal.rule)?.explanation ?? deal.rule, "note": deal.note.map { $0 as Any } ?? false,
+                "lead": deal.leadID.map { $0 as Any } ?? false, "products": deal.products.joined(separator: ", "), "close": deal.expectedClose,
+                "value": "\(deal.value.majorText) \(deal.value.currency)", "status": deal.status.rawValue,
+                "explanation": deal.rule.explanation, "note": deal.note.map { $0 as Any } ?? false,
                 "expires": AdminPage.time(deal.expiresAt),
                 "can_approve": allows(.approve), "can_reject": allows(.reject), "can_extend": allows(.extend),
             ]
@@ -150,7 +152,7 @@ struct AdminConsole: Sendable {
         let decided = try query.get("decided").flatMap(Int64.init).map { try database.deal($0) }
         return try render(AdminTemplates.deals, context, [
             "deals": deals, "partner": partner ?? "", "error": error.map { $0 as Any } ?? false,
-            "statuses": AppDatabase.Deal.Status.allCases.map { ["name": $0.rawValue, "selected": $0 == chosen] },
+            "statuses": DealStatus.allCases.map { ["name": $0.rawValue, "selected": $0 == chosen] },
             "decided": decided.map { ["id": $0.id, "status": $0.status.rawValue] as Any } ?? false,
         ], status: status)
     }

@@ -147,9 +147,9 @@ public struct AdminRoutes: Sendable {
             let claims = try self.database.claims(period: period.id).map { claim -> [String: Any] in
                 let approved = claim.approvedMinor.map { Money(amountMinor: $0, currency: claim.currency).majorText } ?? ""
                 return [
-                    "cells": [String(claim.id), claim.partner, claim.campaign, claim.activity, "\(claim.activityStart)..\(claim.activityEnd)",
+                    "cells": [String(claim.id), claim.partner, claim.campaign, claim.activity.rawValue, "\(claim.activityStart)..\(claim.activityEnd)",
                               "\(claim.amount.majorText) \(claim.currency)", claim.status.rawValue, approved],
-                    "reasons": try claim.reasonList(), "proofs": (proofs[claim.id] ?? []).map { ["sha256": $0.sha256, "name": $0.name] },
+                    "reasons": claim.reasons ?? [], "proofs": (proofs[claim.id] ?? []).map { ["sha256": $0.sha256, "name": $0.name] },
                 ]
             }
             return try AdminPage.render(AdminTemplates.claims, project: self.project, csrf: try self.csrf(request), model: ["period": period.id, "claims": claims])

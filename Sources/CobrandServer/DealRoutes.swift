@@ -59,7 +59,7 @@ public struct DealRoutes: Sendable {
                 throw APIError(status: .badRequest, code: "invalid", message: error.description, field: "lead_id")
             }
             let status: HTTPResponse.Status = registration.deal.status == .conflict ? .conflict : registration.created ? .created : .ok
-            return Response.json(AppDatabase.payload(registration.deal), status: status)
+            return Response.json(registration.deal.payload, status: status)
         }
         router.get("/api/deals/{id}") { request, context in
             let partner = try request.partner(in: self.database)
@@ -67,7 +67,7 @@ public struct DealRoutes: Sendable {
             guard let id = context.parameters.get("id").flatMap(Int64.init), let deal = try? self.database.deal(id), deal.partner == partner else {
                 throw APIError(status: .notFound, code: "not_found", message: "no such deal")
             }
-            return Response.json(AppDatabase.payload(deal), status: .ok)
+            return Response.json(deal.payload, status: .ok)
         }
     }
 }

@@ -139,7 +139,7 @@ final class MultipartReader {
             do {
                 if file == nil {
                     let url = folder.appendingPathComponent("\(files.count)")
-                    FileManager.default.createFile(atPath: url.path, contents: nil)
+                    guard FileManager.default.createFile(atPath: url.path, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
                     file = (try FileHandle(forWritingTo: url), url, 0)
                 }
                 let bytes = Data(buffer: buffer)

@@ -99,11 +99,11 @@ struct PortalMDFRoutes: Sendable {
             ]
         }
         let claimRows = try portal.database.claims(partner: partner).reversed().map { claim -> [String: Any] in
-            let reasons = claim.reasons.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String] } ?? []
+            let reasons = claim.reasons ?? []
             let proofs = try portal.database.proofs(claim: claim.id)
             return [
                 "id": claim.id, "period": claim.period, "campaign": titles[claim.campaign] ?? claim.campaign,
-                "activity": label(PortalTemplates.activityKey(claim.activity), claim.activity), "start": claim.activityStart, "end": claim.activityEnd,
+                "activity": label(PortalTemplates.activityKey(claim.activity.rawValue), claim.activity.rawValue), "start": claim.activityStart, "end": claim.activityEnd,
                 "invoice": claim.invoice, "amount": claim.amount.formatted(language), "status": claim.status.rawValue,
                 "status_label": label(PortalTemplates.statusKey(claim.status.rawValue), claim.status.rawValue),
                 // An empty string would still open a Mustache section: false when nothing is approved.

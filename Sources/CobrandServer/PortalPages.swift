@@ -122,13 +122,12 @@ struct PortalPages: Sendable {
         let now = portal.now()
         let leads = try portal.database.leads(partner: context.partner)
         let deals = try portal.database.deals(partner: context.partner).sorted { $0.id > $1.id }.map { deal -> [String: Any] in
-            let rule = DealRules.Rule(rawValue: deal.rule)
             // Days left only mean something for protection still running.
             let daysLeft = deal.expiresAt.flatMap { deal.status == .approved && $0 > now ? PortalHome.daysLeft(until: $0, now: now) : nil }
             return [
                 "id": deal.id, "account": deal.accountName, "domain": deal.domain, "value": deal.value.formatted(language),
                 "status": deal.status.rawValue, "status_label": strings.lookup(PortalTemplates.dealStatusKey(deal.status.rawValue))?.text ?? deal.status.rawValue,
-                "explanation": rule.map { strings.lookup(PortalTemplates.ruleKey($0.rawValue))?.text ?? $0.explanation } ?? deal.rule,
+                "explanation": strings.lookup(PortalTemplates.ruleKey(deal.rule.rawValue))?.text ?? deal.rule.explanation,
                 "note": deal.note.map { $0 as Any } ?? false, "expires": deal.expiresAt.map { $0.formatted(dates) as Any } ?? false,
                 "days_left": daysLeft.map { $0 as Any } ?? false, "registered": deal.id == registered,
             ]

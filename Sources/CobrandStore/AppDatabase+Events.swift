@@ -14,9 +14,8 @@ extension AppDatabase {
     @discardableResult
     public func insert(_ events: [AssetEvent], spoolSegment: String, now: Date) throws -> Bool {
         try writer.write { db in
-            let replayed = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM eventSpoolSegment WHERE name = ?)", arguments: [spoolSegment])
-            guard replayed == false else { return false }
-            try db.execute(sql: "INSERT INTO eventSpoolSegment (name, replayedAt, events) VALUES (?, ?, ?)", arguments: [spoolSegment, now, events.count])
+            guard try SpoolSegmentRecord.exists(db, key: spoolSegment) == false else { return false }
+            try SpoolSegmentRecord(name: spoolSegment, replayedAt: now, events: events.count).insert(db)
             try Self.insert(events, db)
             return true
         }
@@ -62,6 +61,15 @@ extension AppDatabase {
     }
 
     public func eventCount() throws -> Int {
-        try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event") ?? 0 }
+        try writer.read { db in try Table("event").fetchCount(db) }
     }
+}
+
+/// A row of `eventSpoolSegment`: a spool segment already replayed into `event`.
+struct SpoolSegmentRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "eventSpoolSegment"
+
+    var name: String
+    var replayedAt: Date
+    var events: Int
 }

@@ -42,25 +42,18 @@ extension AppDatabase {
     @discardableResult
     public func record(_ lead: Lead, ipHash: String, signed: Bool = false, now: Date) throws -> (id: Int64, created: Bool) {
         try writer.write { db in
-            let existing = try Int64.fetchOne(db, sql: "SELECT id FROM lead WHERE partner = ? AND email = ?",
-                                              arguments: [lead.partner, lead.email.normalized])
+            let existing = try LeadRecord.filter(LeadRecord.Columns.partner == lead.partner && LeadRecord.Columns.email == lead.email.normalized)
+                .fetchOne(db)?.id
             let id: Int64
             if let existing {
                 id = existing
             } else {
-                try db.execute(sql: """
-                    INSERT INTO lead (partner, email, firstName, lastName, company, companyDomain, country, phone, website,
-                      consent, consentVersion, consentAt, campaign, source, locale, createdAt, updatedAt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [lead.partner, lead.email.normalized, lead.firstName, lead.lastName, lead.company, lead.companyDomain,
-                                     lead.country, lead.phone, lead.website, lead.consent, lead.consentVersion, lead.consent ? now : nil,
-                                     lead.campaign, lead.source, lead.locale, now, now])
+                var record = LeadRecord(lead, now: now)
+                try record.insert(db)
                 id = db.lastInsertedRowID
             }
-            try db.execute(sql: """
-                INSERT INTO leadSubmission (leadId, partner, campaign, asset, locale, source, ipHash, signed, submittedAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [id, lead.partner, lead.campaign, lead.asset, lead.locale, lead.source, ipHash, signed, now])
+            try LeadSubmissionRecord(id: nil, leadId: id, partner: lead.partner, campaign: lead.campaign, asset: lead.asset, locale: lead.locale,
+                                     source: lead.source, ipHash: ipHash, signed: signed, submittedAt: now).insert(db)
             let stored = try Self.lead(id, db)
             try Self.enqueue(type: existing == nil ? "lead.created" : "lead.updated",
                         object: ["lead": Self.payload(stored, asset: lead.asset)], now: now, db)
@@ -77,17 +70,21 @@ extension AppDatabase {
     /// Leads, newest first, optionally of one partner.
     public func leads(partner: String? = nil) throws -> [StoredLead] {
         try writer.read { db in
-            try StoredLead.fetchAll(db, sql: Self.storedLead + " WHERE (? IS NULL OR partner = ?) ORDER BY createdAt DESC, id DESC",
-                                    arguments: [partner, partner])
+            var request = Self.storedLeads.order(LeadRecord.Columns.createdAt.desc, LeadRecord.Columns.id.desc)
+            if let partner { request = request.filter(LeadRecord.Columns.partner == partner) }
+            return try request.asRequest(of: StoredLead.self).fetchAll(db)
         }
     }
 
     static func lead(_ id: Int64, _ db: Database) throws -> StoredLead {
-        try StoredLead.fetchOne(db, sql: storedLead + " WHERE id = ?", arguments: [id])!
+        guard let lead = try storedLeads.filter(key: id).asRequest(of: StoredLead.self).fetchOne(db) else {
+            throw DealError.leadNotFound(id)
+        }
+        return lead
     }
 
-    /// A lead with its count of submissions.
-    static let storedLead = "SELECT lead.*, (SELECT COUNT(*) FROM leadSubmission WHERE leadId = lead.id) AS submissions FROM lead"
+    /// Leads with their count of submissions.
+    static var storedLeads: QueryInterfaceRequest<LeadRecord> { LeadRecord.annotated(with: LeadRecord.submissions.count.forKey("submissions")) }
 
     /// The lead as the CRM webhook and the JSON export carry it.
     public static func payload(_ lead: StoredLead, asset: String? = nil) -> [String: Any] {

@@ -5,31 +5,6 @@ import GRDB
 /// Partners' own changes from the portal: the log of every change (who, when, old, new, decision) and the
 /// override layer the changes that took effect make up.
 extension AppDatabase {
-    public struct FieldChange: Codable, FetchableRecord, Equatable, Sendable {
-        public enum Status: String, Codable, Sendable { case applied, pending, approved, rejected, withdrawn }
-
-        public let id: Int64
-        public let partner: String
-        /// `""` for a profile (roster) field, else the campaign of a slot.
-        public let campaign: String
-        /// `""` for every locale.
-        public let locale: String
-        public let field: String
-        public let oldValue: String?
-        public let newValue: String
-        public let status: Status
-        public let actor: String
-        public let createdAt: Date
-        public let decidedBy: String?
-        public let decidedAt: Date?
-        public let note: String?
-
-        /// `phone`, or `cloud-migration.intro`, or `cloud-migration.intro (de-DE)`.
-        public var subject: String {
-            (campaign.isEmpty ? field : "\(campaign).\(field)") + (locale.isEmpty ? "" : " (\(locale))")
-        }
-    }
-
     /// One field a partner changes: where it is, its value now and the new one.
     public struct ChangeRequest: Sendable, Equatable {
         public var campaign: String
@@ -49,31 +24,26 @@ extension AppDatabase {
         }
     }
 
-    public struct ChangeError: Error, Equatable, CustomStringConvertible {
-        public let message: String
-        public var description: String { message }
-    }
+    public typealias ChangeError = CobrandCore.ChangeError
 
-    /// Records changes in one transaction. One that needs approval waits as `pending` (replacing an earlier
-    /// pending change of the same field, which becomes `withdrawn`); the others take effect at once. Asking
-    /// for the value already in effect only withdraws what was waiting.
+    /// Records changes in one transaction, as `ChangeWorkflow` starts them: a pending change of the same
+    /// field is withdrawn first; one that takes effect at once sets its override.
     @discardableResult
     public func saveChanges(partner: String, _ changes: [ChangeRequest], actor: String, now: Date) throws -> [FieldChange] {
         try writer.write { db in
             try changes.compactMap { change in
-                try db.execute(sql: """
-                    UPDATE partnerChange SET status = 'withdrawn', decidedBy = ?, decidedAt = ?
-                    WHERE partner = ? AND campaign = ? AND locale = ? AND field = ? AND status = 'pending'
-                    """, arguments: [actor, now, partner, change.campaign, change.locale, change.field])
-                if change.needsApproval, change.newValue == change.oldValue ?? "" { return nil }
-                try db.execute(sql: """
-                    INSERT INTO partnerChange (partner, campaign, locale, field, oldValue, newValue, status, actor, createdAt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [partner, change.campaign, change.locale, change.field, change.oldValue, change.newValue,
-                                     change.needsApproval ? "pending" : "applied", actor, now])
-                let id = db.lastInsertedRowID
-                if !change.needsApproval { try Self.setOverride(changeID: id, now: now, db) }
-                return try Self.change(id, db)
+                try FieldChange.filter(FieldChange.Columns.partner == partner && FieldChange.Columns.campaign == change.campaign
+                                       && FieldChange.Columns.locale == change.locale && FieldChange.Columns.field == change.field
+                                       && FieldChange.Columns.status == ChangeStatus.pending)
+                    .updateAll(db, FieldChange.Columns.status.set(to: ChangeStatus.withdrawn), FieldChange.Columns.decidedBy.set(to: actor),
+                               FieldChange.Columns.decidedAt.set(to: now))
+                guard let status = ChangeWorkflow.start(needsApproval: change.needsApproval, oldValue: change.oldValue, newValue: change.newValue)
+                else { return nil }
+                var saved = FieldChange(partner: partner, campaign: change.campaign, locale: change.locale, field: change.field,
+                                        oldValue: change.oldValue, newValue: change.newValue, status: status, actor: actor, createdAt: now)
+                try saved.insert(db)
+                if status.takesEffect { try OverrideRecord(saved, now: now).save(db) }
+                return saved
             }
         }
     }
@@ -81,22 +51,23 @@ extension AppDatabase {
     /// Approves (the value takes effect) or rejects a pending change.
     public func decide(change id: Int64, approve: Bool, by actor: String, note: String? = nil, now: Date) throws -> FieldChange {
         try writer.write { db in
-            let change = try Self.change(id, db)
-            guard change.status == .pending else {
-                throw ChangeError(message: "change \(id) is \(change.status.rawValue), not pending; only pending changes are approved or rejected")
-            }
-            try db.execute(sql: "UPDATE partnerChange SET status = ?, decidedBy = ?, decidedAt = ?, note = ? WHERE id = ?",
-                           arguments: [approve ? "approved" : "rejected", actor, now, note, id])
-            if approve { try Self.setOverride(changeID: id, now: now, db) }
-            return try Self.change(id, db)
+            var change = try Self.change(id, db)
+            change.status = try ChangeWorkflow.decide(id, status: change.status, approve: approve)
+            change.decidedBy = actor
+            change.decidedAt = now
+            change.note = note
+            try change.update(db)
+            if change.status.takesEffect { try OverrideRecord(change, now: now).save(db) }
+            return change
         }
     }
 
-    public func changes(partner: String? = nil, status: FieldChange.Status? = nil) throws -> [FieldChange] {
+    public func changes(partner: String? = nil, status: ChangeStatus? = nil) throws -> [FieldChange] {
         try writer.read { db in
-            try FieldChange.fetchAll(db, sql: """
-                SELECT * FROM partnerChange WHERE (? IS NULL OR partner = ?) AND (? IS NULL OR status = ?) ORDER BY id
-                """, arguments: [partner, partner, status?.rawValue, status?.rawValue])
+            var request = FieldChange.order(FieldChange.Columns.id)
+            if let partner { request = request.filter(FieldChange.Columns.partner == partner) }
+            if let status { request = request.filter(FieldChange.Columns.status == status) }
+            return try request.fetchAll(db)
         }
     }
 
@@ -107,40 +78,37 @@ extension AppDatabase {
     public func overrides(partner: String? = nil, pending: Bool = false) throws -> [String: PartnerOverrides] {
         try writer.read { db in
             var result: [String: PartnerOverrides] = [:]
-            func add(_ row: Row) {
-                let partner: String = row["partner"], campaign: String = row["campaign"], locale: String = row["locale"]
-                let field: String = row["field"], value: String = row["value"]
+            func add(partner: String, campaign: String, locale: String, field: String, value: String) {
                 if campaign.isEmpty {
                     result[partner, default: PartnerOverrides()].profile[field] = value
                 } else {
                     result[partner, default: PartnerOverrides()].slots[campaign, default: [:]][locale, default: [:]][field] = value
                 }
             }
-            for row in try Row.fetchAll(db, sql: "SELECT partner, campaign, locale, field, value FROM partnerOverride WHERE ? IS NULL OR partner = ?",
-                                        arguments: [partner, partner]) { add(row) }
+            var effective = OverrideRecord.all()
+            if let partner { effective = effective.filter(OverrideRecord.Columns.partner == partner) }
+            for row in try effective.fetchAll(db) {
+                add(partner: row.partner, campaign: row.campaign, locale: row.locale, field: row.field, value: row.value)
+            }
             if pending {
-                for row in try Row.fetchAll(db, sql: """
-                    SELECT partner, campaign, locale, field, newValue AS value FROM partnerChange
-                    WHERE status = 'pending' AND (? IS NULL OR partner = ?) ORDER BY id
-                    """, arguments: [partner, partner]) { add(row) }
+                for change in try Self.pendingChanges(partner: partner).fetchAll(db) {
+                    add(partner: change.partner, campaign: change.campaign, locale: change.locale, field: change.field, value: change.newValue)
+                }
             }
             return result
         }
     }
 
+    static func pendingChanges(partner: String?) -> QueryInterfaceRequest<FieldChange> {
+        var request = FieldChange.filter(FieldChange.Columns.status == ChangeStatus.pending).order(FieldChange.Columns.id)
+        if let partner { request = request.filter(FieldChange.Columns.partner == partner) }
+        return request
+    }
+
     static func change(_ id: Int64, _ db: Database) throws -> FieldChange {
-        guard let change = try FieldChange.fetchOne(db, sql: "SELECT * FROM partnerChange WHERE id = ?", arguments: [id]) else {
+        guard let change = try FieldChange.fetchOne(db, key: id) else {
             throw ChangeError(message: "no change \(id); cobrand partners changes lists them")
         }
         return change
-    }
-
-    static func setOverride(changeID id: Int64, now: Date, _ db: Database) throws {
-        try db.execute(sql: """
-            INSERT INTO partnerOverride (partner, campaign, locale, field, value, changeId, updatedAt)
-            SELECT partner, campaign, locale, field, newValue, id, ? FROM partnerChange WHERE id = ?
-            ON CONFLICT (partner, campaign, locale, field) DO UPDATE SET value = excluded.value, changeId = excluded.changeId,
-              updatedAt = excluded.updatedAt
-            """, arguments: [now, id])
     }
 }

@@ -7,18 +7,16 @@ extension AppDatabase {
     /// Notes a partner's sign-in at `now`; the one before becomes their previous visit.
     public func noteVisit(partner: String, now: Date) throws {
         try writer.write { db in
-            try db.execute(sql: """
-                INSERT INTO partnerVisit (partner, lastAt, previousAt) VALUES (?, ?, NULL)
-                ON CONFLICT (partner) DO UPDATE SET previousAt = lastAt, lastAt = excluded.lastAt
-                """, arguments: [partner, now])
+            let earlier = try VisitRecord.fetchOne(db, key: partner)
+            try VisitRecord(partner: partner, lastAt: now, previousAt: earlier?.lastAt).save(db)
         }
     }
 
     /// The partner's sign-in before the current one, and their latest; nil fields when there is none.
     public func visits(partner: String) throws -> (previous: Date?, last: Date?) {
         try writer.read { db in
-            let row = try Row.fetchOne(db, sql: "SELECT lastAt, previousAt FROM partnerVisit WHERE partner = ?", arguments: [partner])
-            return (row?["previousAt"], row?["lastAt"])
+            let visit = try VisitRecord.fetchOne(db, key: partner)
+            return (visit?.previousAt, visit?.lastAt)
         }
     }
 
@@ -38,8 +36,8 @@ extension AppDatabase {
     public func performanceFacts(partner: String, from: Date, until: Date) throws
         -> (leads: [(campaign: String, locale: String)], deals: [Performance.Deal]) {
         try writer.read { db in
-            let leads = try Row.fetchAll(db, sql: "SELECT campaign, locale FROM lead WHERE partner = ? AND createdAt >= ? AND createdAt < ?",
-                                         arguments: [partner, from, until]).map { (campaign: $0["campaign"] as String, locale: $0["locale"] as String) }
+            let leads = try LeadRecord.filter(LeadRecord.Columns.partner == partner && LeadRecord.Columns.createdAt >= from
+                                              && LeadRecord.Columns.createdAt < until).fetchAll(db).map { (campaign: $0.campaign, locale: $0.locale) }
             let deals = try Row.fetchAll(db, sql: """
                 SELECT lead.campaign, lead.locale, deal.status, deal.valueMinor, deal.currency
                 FROM deal LEFT JOIN lead ON lead.id = deal.leadId
@@ -86,8 +84,20 @@ extension AppDatabase {
 
     /// The MDF periods that have allocations, newest first.
     public func periods() throws -> [String] {
-        try writer.read { db in try String.fetchAll(db, sql: "SELECT period FROM mdfAllocation GROUP BY period ORDER BY MAX(start) DESC, period") }
+        try writer.read { db in
+            let starts = Dictionary(try Allocation.fetchAll(db).map { ($0.period, $0.start) }, uniquingKeysWith: max)
+            return starts.keys.sorted { (starts[$0]!, $1) > (starts[$1]!, $0) }
+        }
     }
+}
+
+/// A row of `partnerVisit`: a partner's latest portal sign-in and the one before.
+struct VisitRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "partnerVisit"
+
+    var partner: String
+    var lastAt: Date
+    var previousAt: Date?
 }
 
 /// A stored value the code does not know: a database written by a newer version, or edited by hand.

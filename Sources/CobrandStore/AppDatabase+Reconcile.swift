@@ -9,24 +9,20 @@ extension AppDatabase {
     @discardableResult
     public func reconcile(period: String, rules: Reconciler.Rules, actor: String, now: Date) throws -> [Reconciler.Decision] {
         try writer.write { db in
-            let allocations = Dictionary(uniqueKeysWithValues: try Allocation.fetchAll(db, sql: "SELECT * FROM mdfAllocation WHERE period = ?",
-                                                                                     arguments: [period]).map { ($0.partner, $0.amount) })
-            let claims = try Claim.fetchAll(db, sql: "SELECT * FROM mdfClaim WHERE period = ? ORDER BY id", arguments: [period])
+            let allocations = Dictionary(uniqueKeysWithValues: try Allocation.filter(Allocation.Columns.period == period).fetchAll(db)
+                .map { ($0.partner, $0.amount) })
+            let claims = try Self.claims(period: period, partner: nil).fetchAll(db)
             let inputs = try claims.map { claim in
                 Reconciler.Claim(
-                    id: claim.id, partner: claim.partner, campaign: claim.campaign,
-                    activity: ClaimRequest.Activity(rawValue: claim.activity) ?? .other, start: claim.activityStart, end: claim.activityEnd,
-                    amount: claim.amount, invoice: claim.invoice, results: claim.resultCounts, evidence: try Self.evidence(for: claim, engagement: rules.engagement, db),
-                    override: claim.overrideNote == nil && claim.paidAt == nil ? nil
-                        : (Reconciler.Decision.Status(rawValue: claim.status.rawValue) ?? .review, claim.approvedMinor ?? 0))
+                    id: claim.id, partner: claim.partner, campaign: claim.campaign, activity: claim.activity, start: claim.activityStart,
+                    end: claim.activityEnd, amount: claim.amount, invoice: claim.invoice, results: claim.results,
+                    evidence: try Self.evidence(for: claim, engagement: rules.engagement, db), override: claim.state.settledDecision)
             }
             let decisions = Reconciler(rules: rules).reconcile(inputs, allocations: allocations)
             var audit = try AuditAppender(db, now: now)
-            let update = try db.cachedStatement(sql: "UPDATE mdfClaim SET status = ?, approvedMinor = ?, reasons = ?, decidedAt = ? WHERE id = ?")
-            for (claim, decision) in zip(claims, decisions) where claim.overrideNote == nil && claim.paidAt == nil {
-                let reasons = String(decoding: try JSONSerialization.data(withJSONObject: decision.reasons, options: [.withoutEscapingSlashes]), as: UTF8.self)
-                guard claim.status.rawValue != decision.status.rawValue || claim.approvedMinor != decision.approvedMinor || claim.reasons != reasons else { continue }
-                try update.execute(arguments: [decision.status.rawValue, decision.approvedMinor, reasons, now, claim.id])
+            for (claim, decision) in zip(claims, decisions) {
+                guard let next = claim.state.reconciled(decision, at: now) else { continue }
+                try claim.with(next).update(db)
                 try audit.append(actor: actor, action: "decide", subject: "claim:\(claim.id)", detail: [
                     "status": decision.status.rawValue, "approved": Money(amountMinor: decision.approvedMinor, currency: claim.currency).majorText,
                     "currency": claim.currency, "reasons": decision.reasons,
@@ -36,34 +32,19 @@ extension AppDatabase {
         }
     }
 
-    /// An admin's decision on a claim, with a note; reconciliation keeps it from then on.
+    /// An admin's decision on a claim, with a note (`ClaimState.overridden`); reconciliation keeps it from then on.
     public func override(claim id: Int64, status: Reconciler.Decision.Status, approvedMinor: Int64?, note: String, actor: String, now: Date) throws -> Claim {
         try writer.write { db in
             let claim = try Self.claim(id, db)
-            guard claim.paidAt == nil else { throw ClaimOverrideError(message: "claim \(id) was paid (\(claim.paymentReference ?? "")); its decision is final") }
-            let approved: Int64 = switch status {
-            case .approved: approvedMinor ?? claim.amountMinor
-            case .partial: approvedMinor ?? 0
-            case .review, .rejected: 0
-            }
-            guard approved >= 0, approved <= claim.amountMinor, status != .partial || (approved > 0 && approved < claim.amountMinor) else {
-                throw ClaimOverrideError(message: "the approved amount must be at most the claimed \(claim.amount.majorText) \(claim.currency)"
-                                         + (status == .partial ? ", above 0 and below the claim for partial" : ""))
-            }
-            let reasons = String(decoding: try JSONSerialization.data(withJSONObject: ["overridden by an admin: \(note)"]), as: UTF8.self)
-            try db.execute(sql: "UPDATE mdfClaim SET status = ?, approvedMinor = ?, overrideNote = ?, reasons = ?, decidedAt = ? WHERE id = ?",
-                           arguments: [status.rawValue, approved, note, reasons, now, id])
+            let next = try claim.state.overridden(status, approvedMinor: approvedMinor, note: note, at: now)
+            let overridden = claim.with(next)
+            try overridden.update(db)
             try Self.audit(actor: actor, action: "override", subject: "claim:\(id)", detail: [
-                "status": status.rawValue, "approved": Money(amountMinor: approved, currency: claim.currency).majorText, "currency": claim.currency,
-                "note": note, "previous_status": claim.status.rawValue,
+                "status": status.rawValue, "approved": Money(amountMinor: next.approvedMinor ?? 0, currency: claim.currency).majorText,
+                "currency": claim.currency, "note": note, "previous_status": claim.status.rawValue,
             ], now: now, db)
-            return try Self.claim(id, db)
+            return overridden
         }
-    }
-
-    public struct ClaimOverrideError: Error, CustomStringConvertible {
-        public let message: String
-        public var description: String { message }
     }
 
     /// What was tracked for the claim's partner and campaign inside its window (days inclusive, UTC).

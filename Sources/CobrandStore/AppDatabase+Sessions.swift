@@ -9,10 +9,9 @@ extension AppDatabase {
                                                         using random: inout R) throws -> String {
         let id = Base64URL.encode(Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &random) }))
         try writer.write { db in
-            try db.execute(sql: "DELETE FROM session WHERE expiresAt <= ?", arguments: [now])
-            try db.execute(sql: "INSERT INTO session (idHash, role, partner, expiresAt) VALUES (?, ?, ?, ?)",
-                           arguments: [Checksum.sha256(Data(id.utf8)), grant.role.rawValue, grant.partner ?? "",
-                                       now.addingTimeInterval(lifetime)])
+            try SessionRecord.filter(SessionRecord.Columns.expiresAt <= now).deleteAll(db)
+            try SessionRecord(idHash: Checksum.sha256(Data(id.utf8)), role: grant.role, partner: grant.partner ?? "",
+                              expiresAt: now.addingTimeInterval(lifetime)).insert(db)
         }
         return id
     }
@@ -26,10 +25,8 @@ extension AppDatabase {
     /// What a live session grants; nil when unknown or expired.
     public func session(_ id: String, now: Date) throws -> Grant? {
         try writer.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT role, partner FROM session WHERE idHash = ? AND expiresAt > ?",
-                                             arguments: [Checksum.sha256(Data(id.utf8)), now]),
-                  let role = Role(rawValue: row["role"]) else { return nil }
-            return Grant(role: role, partner: role == .partner ? row["partner"] : nil)
+            try SessionRecord.filter(key: Checksum.sha256(Data(id.utf8))).filter(SessionRecord.Columns.expiresAt > now).fetchOne(db)
+                .map { Grant(role: $0.role, partner: $0.role == .partner ? $0.partner : nil) }
         }
     }
 
@@ -40,22 +37,20 @@ extension AppDatabase {
     }
 
     public func endSession(_ id: String) throws {
-        try writer.write { db in try db.execute(sql: "DELETE FROM session WHERE idHash = ?", arguments: [Checksum.sha256(Data(id.utf8))]) }
+        _ = try writer.write { db in try SessionRecord.deleteOne(db, key: Checksum.sha256(Data(id.utf8))) }
     }
 
     /// A partner's kit by campaign and locale; nil when that partner has no such kit.
     public func kit(partner: String, campaign: String, locale: String) throws -> Kit? {
         try writer.read { db in
-            try Kit.fetchOne(db, sql: "SELECT * FROM kit WHERE partner = ? AND campaign = ? AND locale = ?", arguments: [partner, campaign, locale])
+            try Kit.filter(Kit.Columns.partner == partner && Kit.Columns.campaign == campaign && Kit.Columns.locale == locale).fetchOne(db)
         }
     }
 
     /// A partner's display name and locales, for the portal.
     public func partner(_ id: String) throws -> (name: String, locales: [String])? {
         try writer.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT name, locales FROM partner WHERE id = ?", arguments: [id]) else { return nil }
-            let locales: String = row["locales"]
-            return (row["name"], locales.split(separator: ";").map(String.init))
+            try PartnerRecord.fetchOne(db, key: id).map { ($0.name, $0.locales.split(separator: ";").map(String.init)) }
         }
     }
 }

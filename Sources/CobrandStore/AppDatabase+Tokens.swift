@@ -5,7 +5,7 @@ import GRDB
 /// Access tokens for the portal (a partner) and the admin API. Only a SHA-256 of each token is stored,
 /// so a copy of the database does not let anyone sign in.
 extension AppDatabase {
-    public enum Role: String, Sendable, Equatable { case partner, admin }
+    public enum Role: String, Sendable, Equatable, Codable { case partner, admin }
 
     public struct Grant: Sendable, Equatable {
         public let role: Role
@@ -23,8 +23,7 @@ extension AppDatabase {
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &random) }
         let token = Base64URL.encode(Data(bytes))
         try writer.write { db in
-            try db.execute(sql: "INSERT INTO accessToken (role, partner, tokenHash, createdAt) VALUES (?, ?, ?, ?)",
-                           arguments: [role.rawValue, partner, Checksum.sha256(Data(token.utf8)), now])
+            try AccessTokenRecord(role: role, partner: partner, tokenHash: Checksum.sha256(Data(token.utf8)), createdAt: now).insert(db)
         }
         return token
     }
@@ -32,10 +31,8 @@ extension AppDatabase {
     /// Who a token grants access to; nil for an unknown or revoked token.
     public func grant(for token: String) throws -> Grant? {
         try writer.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT role, partner FROM accessToken WHERE tokenHash = ? AND revokedAt IS NULL",
-                                             arguments: [Checksum.sha256(Data(token.utf8))]),
-                  let role = Role(rawValue: row["role"]) else { return nil }
-            return Grant(role: role, partner: row["partner"])
+            try AccessTokenRecord.live.filter(AccessTokenRecord.Columns.tokenHash == Checksum.sha256(Data(token.utf8))).fetchOne(db)
+                .map { Grant(role: $0.role, partner: $0.partner) }
         }
     }
 
@@ -44,10 +41,9 @@ extension AppDatabase {
     @discardableResult
     public func revokeTokens(role: Role, partner: String?, now: Date) throws -> Int {
         try writer.write { db in
-            try db.execute(sql: "UPDATE accessToken SET revokedAt = ? WHERE role = ? AND partner IS ? AND revokedAt IS NULL",
-                           arguments: [now, role.rawValue, partner])
-            let revoked = db.changesCount
-            try db.execute(sql: "DELETE FROM session WHERE role = ? AND partner = ?", arguments: [role.rawValue, partner ?? ""])
+            let revoked = try AccessTokenRecord.live.filter(AccessTokenRecord.Columns.role == role && AccessTokenRecord.Columns.partner === partner)
+                .updateAll(db, AccessTokenRecord.Columns.revokedAt.set(to: now))
+            try SessionRecord.filter(SessionRecord.Columns.role == role && SessionRecord.Columns.partner == (partner ?? "")).deleteAll(db)
             return revoked
         }
     }

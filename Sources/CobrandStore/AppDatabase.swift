@@ -290,6 +290,89 @@ public struct AppDatabase: Sendable {
                 CREATE TABLE partnerVisit (partner TEXT PRIMARY KEY NOT NULL, lastAt DATETIME NOT NULL, previousAt DATETIME) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v13-constraints") { db in
+            // Foreign keys and CHECKs SQLite can only add by rebuilding a table: copy, drop, rename, re-index.
+            // A row that breaks one stops the upgrade (GRDB checks foreign keys before committing), so nothing is half-migrated.
+            let deals = DealStatus.sqlList(DealStatus.allCases), claims = ClaimStatus.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+            let activities = ClaimRequest.Activity.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+            let payable = ClaimStatus.approvedAmounts.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+            try db.execute(sql: """
+                CREATE TABLE new_deal (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT, partner TEXT NOT NULL, domain TEXT NOT NULL, accountName TEXT NOT NULL,
+                  valueMinor INTEGER NOT NULL CHECK (valueMinor >= 0), currency TEXT NOT NULL CHECK (length(currency) = 3),
+                  products TEXT NOT NULL CHECK (json_valid(products)), expectedClose TEXT NOT NULL, leadId INTEGER REFERENCES lead(id),
+                  status TEXT NOT NULL CHECK (status IN \(deals)), rule TEXT NOT NULL, note TEXT, idempotencyKey TEXT,
+                  createdAt DATETIME NOT NULL, decidedAt DATETIME NOT NULL, expiresAt DATETIME, evidenceVisitor TEXT,
+                  UNIQUE (partner, idempotencyKey)
+                );
+                INSERT INTO new_deal SELECT id, partner, domain, accountName, valueMinor, currency, products, expectedClose, leadId, status, rule,
+                  note, idempotencyKey, createdAt, decidedAt, expiresAt, evidenceVisitor FROM deal;
+                CREATE TABLE new_dealDecision (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT, dealId INTEGER NOT NULL REFERENCES new_deal(id),
+                  status TEXT NOT NULL CHECK (status IN \(deals)), rule TEXT NOT NULL, actor TEXT NOT NULL, note TEXT, decidedAt DATETIME NOT NULL
+                );
+                INSERT INTO new_dealDecision SELECT id, dealId, status, rule, actor, note, decidedAt FROM dealDecision;
+                DROP TABLE dealDecision;
+                DROP TABLE deal;
+                ALTER TABLE new_deal RENAME TO deal;
+                ALTER TABLE new_dealDecision RENAME TO dealDecision;
+                CREATE INDEX deal_domain ON deal (domain, status);
+                CREATE INDEX dealDecision_deal ON dealDecision (dealId);
+
+                CREATE TABLE new_mdfClaim (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT, partner TEXT NOT NULL, period TEXT NOT NULL, campaign TEXT NOT NULL,
+                  activity TEXT NOT NULL CHECK (activity IN (\(activities))), activityStart TEXT NOT NULL, activityEnd TEXT NOT NULL,
+                  amountMinor INTEGER NOT NULL CHECK (amountMinor > 0), currency TEXT NOT NULL CHECK (length(currency) = 3), invoice TEXT NOT NULL,
+                  results TEXT NOT NULL CHECK (json_valid(results)), status TEXT NOT NULL CHECK (status IN (\(claims))),
+                  approvedMinor INTEGER CHECK (approvedMinor BETWEEN 0 AND amountMinor), reasons TEXT CHECK (reasons IS NULL OR json_valid(reasons)),
+                  overrideNote TEXT, idempotencyKey TEXT, createdAt DATETIME NOT NULL, decidedAt DATETIME,
+                  paidAt DATETIME CHECK (paidAt IS NULL OR status IN (\(payable))), paymentReference TEXT,
+                  UNIQUE (partner, idempotencyKey), CHECK (activityStart <= activityEnd),
+                  FOREIGN KEY (partner, period) REFERENCES mdfAllocation (partner, period)
+                );
+                INSERT INTO new_mdfClaim SELECT id, partner, period, campaign, activity, activityStart, activityEnd, amountMinor, currency, invoice,
+                  results, status, approvedMinor, reasons, overrideNote, idempotencyKey, createdAt, decidedAt, paidAt, paymentReference FROM mdfClaim;
+                CREATE TABLE new_mdfProof (
+                  claimId INTEGER NOT NULL REFERENCES new_mdfClaim(id), name TEXT NOT NULL, sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+                  size INTEGER NOT NULL CHECK (size > 0)
+                );
+                INSERT INTO new_mdfProof (rowid, claimId, name, sha256, size) SELECT rowid, claimId, name, sha256, size FROM mdfProof;
+                DROP TABLE mdfProof;
+                DROP TABLE mdfClaim;
+                ALTER TABLE new_mdfClaim RENAME TO mdfClaim;
+                ALTER TABLE new_mdfProof RENAME TO mdfProof;
+                CREATE INDEX mdfClaim_period ON mdfClaim (period, partner);
+                CREATE INDEX mdfProof_claim ON mdfProof (claimId);
+                CREATE INDEX mdfProof_sha256 ON mdfProof (sha256);
+
+                CREATE TABLE new_partnerOverride (
+                  partner TEXT NOT NULL, campaign TEXT NOT NULL, locale TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL,
+                  changeId INTEGER NOT NULL REFERENCES partnerChange(id), updatedAt DATETIME NOT NULL,
+                  PRIMARY KEY (partner, campaign, locale, field)
+                ) WITHOUT ROWID;
+                INSERT INTO new_partnerOverride SELECT partner, campaign, locale, field, value, changeId, updatedAt FROM partnerOverride;
+                DROP TABLE partnerOverride;
+                ALTER TABLE new_partnerOverride RENAME TO partnerOverride;
+
+                CREATE TABLE new_session (
+                  idHash TEXT PRIMARY KEY NOT NULL, partner TEXT NOT NULL, expiresAt DATETIME NOT NULL,
+                  role TEXT NOT NULL DEFAULT 'partner' CHECK (role IN ('partner', 'admin')), CHECK ((role = 'admin') = (partner = ''))
+                );
+                INSERT INTO new_session SELECT idHash, partner, expiresAt, role FROM session;
+                DROP TABLE session;
+                ALTER TABLE new_session RENAME TO session;
+
+                CREATE TABLE new_outbox (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT, eventKey TEXT NOT NULL UNIQUE, type TEXT NOT NULL, payload TEXT NOT NULL CHECK (json_valid(payload)),
+                  status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'dead')), attempts INTEGER NOT NULL CHECK (attempts >= 0),
+                  nextAttemptAt DATETIME NOT NULL, lastError TEXT, createdAt DATETIME NOT NULL, deliveredAt DATETIME
+                );
+                INSERT INTO new_outbox SELECT id, eventKey, type, payload, status, attempts, nextAttemptAt, lastError, createdAt, deliveredAt FROM outbox;
+                DROP TABLE outbox;
+                ALTER TABLE new_outbox RENAME TO outbox;
+                CREATE INDEX outbox_due ON outbox (status, nextAttemptAt);
+                """)
+        }
         return migrator
     }
 }
@@ -300,9 +383,9 @@ extension AppDatabase {
     /// A secret kept in the database, created from `generate` on first use (tracking key, IP salt).
     public func secret(_ name: String, generate: () -> Data) throws -> Data {
         try writer.write { db in
-            if let value = try Data.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [name]) { return value }
+            if let setting = try SettingRecord.fetchOne(db, key: name) { return setting.value }
             let value = generate()
-            try db.execute(sql: "INSERT INTO setting (key, value) VALUES (?, ?)", arguments: [name, value])
+            try SettingRecord(key: name, value: value).insert(db)
             return value
         }
     }
@@ -319,44 +402,19 @@ extension AppDatabase {
     /// tokens are revoked (at `now`) and its sessions end, in the same transaction.
     public func sync(partners: [Partner], now: Date) throws {
         try writer.write { db in
-            let ids = Self.json(partners.map(\.id))
-            try db.execute(sql: "DELETE FROM partner WHERE id NOT IN (SELECT value FROM json_each(?))", arguments: [ids])
-            try db.execute(sql: """
-                UPDATE accessToken SET revokedAt = ? WHERE role = 'partner' AND revokedAt IS NULL AND partner NOT IN (SELECT value FROM json_each(?))
-                """, arguments: [now, ids])
-            try db.execute(sql: "DELETE FROM session WHERE role = 'partner' AND partner NOT IN (SELECT value FROM json_each(?))", arguments: [ids])
-            for partner in partners {
-                try db.execute(sql: """
-                    INSERT INTO partner (id, name, locales) VALUES (?, ?, ?)
-                    ON CONFLICT(id) DO UPDATE SET name = excluded.name, locales = excluded.locales
-                    """, arguments: [partner.id, partner.name, partner.locales.map(\.identifier).joined(separator: ";")])
+            let ids = Set(partners.map(\.id))
+            for gone in try PartnerRecord.fetchAll(db) where !ids.contains(gone.id) { try gone.delete(db) }
+            for var token in try AccessTokenRecord.live.filter(AccessTokenRecord.Columns.role == Role.partner).fetchAll(db)
+            where !ids.contains(token.partner ?? "") {
+                token.revokedAt = now
+                try token.update(db)
             }
-        }
-    }
-
-    /// A built kit as the portal lists it.
-    public struct Kit: Codable, FetchableRecord, Equatable, Sendable {
-        public let dir: String
-        public let campaign: String
-        public let partner: String
-        public let locale: String
-        public let bundle: String
-        public let sha256: String
-        public let files: Int
-        public let bytes: Int
-        public let builtAt: Date
-
-        public init(dir: String, campaign: String, partner: String, locale: String, bundle: String, sha256: String,
-                    files: Int, bytes: Int, builtAt: Date) {
-            self.dir = dir
-            self.campaign = campaign
-            self.partner = partner
-            self.locale = locale
-            self.bundle = bundle
-            self.sha256 = sha256
-            self.files = files
-            self.bytes = bytes
-            self.builtAt = builtAt
+            for session in try SessionRecord.filter(SessionRecord.Columns.role == Role.partner).fetchAll(db) where !ids.contains(session.partner) {
+                try session.delete(db)
+            }
+            for partner in partners {
+                try PartnerRecord(id: partner.id, name: partner.name, locales: partner.locales.map(\.identifier).joined(separator: ";")).save(db)
+            }
         }
     }
 
@@ -365,17 +423,15 @@ extension AppDatabase {
     public func sync(kits: [Kit], partner: String? = nil) throws {
         let kits = partner.map { id in kits.filter { $0.partner == id } } ?? kits
         try writer.write { db in
-            try db.execute(sql: "DELETE FROM kit WHERE (? IS NULL OR partner = ?) AND dir NOT IN (SELECT value FROM json_each(?))",
-                           arguments: [partner, partner, Self.json(kits.map(\.dir))])
-            for kit in kits {
-                try db.execute(sql: """
-                    INSERT INTO kit (dir, campaign, partner, locale, bundle, sha256, files, bytes, builtAt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(dir) DO UPDATE SET campaign = excluded.campaign, partner = excluded.partner,
-                      locale = excluded.locale, bundle = excluded.bundle, files = excluded.files, bytes = excluded.bytes,
-                      builtAt = CASE WHEN kit.sha256 = excluded.sha256 THEN kit.builtAt ELSE excluded.builtAt END,
-                      sha256 = excluded.sha256
-                    """, arguments: [kit.dir, kit.campaign, kit.partner, kit.locale, kit.bundle, kit.sha256, kit.files, kit.bytes, kit.builtAt])
+            var stored = Kit.all()
+            if let partner { stored = stored.filter(Kit.Columns.partner == partner) }
+            let existing = Dictionary(uniqueKeysWithValues: try stored.fetchAll(db).map { ($0.dir, $0) })
+            let dirs = Set(kits.map(\.dir))
+            for gone in existing.values where !dirs.contains(gone.dir) { try gone.delete(db) }
+            for var kit in kits {
+                if let old = existing[kit.dir], old.sha256 == kit.sha256 { kit.builtAt = old.builtAt }
+                guard kit != existing[kit.dir] else { continue }
+                try kit.save(db)
             }
         }
     }
@@ -383,11 +439,7 @@ extension AppDatabase {
     /// One partner's kits, by campaign and locale: a partner never sees another's.
     public func kits(partner: String) throws -> [Kit] {
         try writer.read { db in
-            try Kit.fetchAll(db, sql: "SELECT * FROM kit WHERE partner = ? ORDER BY campaign, locale", arguments: [partner])
+            try Kit.filter(Kit.Columns.partner == partner).order(Kit.Columns.campaign, Kit.Columns.locale).fetchAll(db)
         }
-    }
-
-    static func json(_ values: [String]) -> String {
-        (try? String(decoding: JSONEncoder().encode(values), as: UTF8.self)) ?? "[]"
     }
 }

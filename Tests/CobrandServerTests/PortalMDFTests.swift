@@ -127,7 +127,7 @@ struct PortalMDFTests {
         let claims = try setup.database.claims(partner: "alpha")
         #expect(claims.count == 1)
         let claim = try #require(claims.first)
-        #expect(claim.amountMinor == 120_050 && claim.currency == "EUR" && claim.invoice == "INV-<7>" && claim.resultCounts == ["emails_sent": 4000])
+        #expect(claim.amountMinor == 120_050 && claim.currency == "EUR" && claim.invoice == "INV-<7>" && claim.results == ["emails_sent": 4000])
         #expect(claim.idempotencyKey == "portal:form-1")
         let proofs = try setup.database.proofs(claim: claim.id)
         #expect(proofs.map(\.name) == ["in;v=1.pdf"])

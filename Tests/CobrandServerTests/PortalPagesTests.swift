@@ -229,7 +229,7 @@ struct PortalPagesTests {
                 }
             }
             let deals = try setup.database.deals(partner: "alpha")
-            #expect(deals.map { [$0.domain, $0.status.rawValue, $0.rule, $0.products] } == [["acme-corp.com", "pending", "review-no-tracked-lead", #"["A","B"]"#]])
+            #expect(deals.map { [$0.domain, $0.status.rawValue, $0.rule.rawValue, $0.products.joined(separator: ",")] } == [["acme-corp.com", "pending", "review-no-tracked-lead", "A,B"]])
             let (_, list) = try await Self.get(client, "/portal/deals?registered=\(deals[0].id)", cookie: cookie)
             #expect(list.contains(#"<td class="status-pending">Pending review</td>"#))
             #expect(list.contains("Waiting for review: no tracked lead backs this account yet."))

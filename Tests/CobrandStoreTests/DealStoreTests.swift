@@ -38,7 +38,7 @@ struct DealStoreTests {
         if let signedInFrom { try database.notePartnerAddress(partner: "alpha", visitor: signedInFrom, rules: rules, now: now) }
         let registration = try database.register(request("alpha", domain: "megacorp.example", value: "24999.99"), rules: rules,
                                                   idempotencyKey: nil, visitor: "registrar", now: now)
-        #expect(registration.deal.rule == rule)
+        #expect(registration.deal.rule.rawValue == rule)
         #expect(registration.deal.status == (rule == "auto-approved" ? .approved : .pending))
     }
 
@@ -53,7 +53,7 @@ struct DealStoreTests {
         let back = try database.notePartnerAddress(partner: "alpha", visitor: "h", rules: rules, now: now.addingTimeInterval(60))
         #expect(back.map(\.id) == [deal.id])
         let stored = try database.deal(deal.id)
-        #expect(stored.status == .pending && stored.rule == "review-contradicted" && stored.expiresAt == nil)
+        #expect(stored.status == .pending && stored.rule == .reviewContradicted && stored.expiresAt == nil)
         #expect(try database.decisions(deal: deal.id).map(\.rule) == ["auto-approved", "review-contradicted"])
         #expect(try database.outbox().map(\.type).suffix(1) == ["deal.review"])
         // Still held: another partner gets a conflict.
@@ -65,7 +65,7 @@ struct DealStoreTests {
         let database = try AppDatabase(DatabaseQueue())
         try withLead(database, partner: "alpha")
         let first = try database.register(request("alpha"), rules: rules, idempotencyKey: nil, now: now)
-        #expect(first.created && first.deal.status == .approved && first.deal.rule == "auto-approved")
+        #expect(first.created && first.deal.status == .approved && first.deal.rule == .autoApproved)
         #expect(first.deal.expiresAt == now.addingTimeInterval(90 * 86_400))
         let again = try database.register(request("alpha"), rules: rules, idempotencyKey: nil, now: now.addingTimeInterval(60))
         #expect(!again.created && again.deal.id == first.deal.id)
@@ -76,10 +76,10 @@ struct DealStoreTests {
     func conflict() throws {
         let database = try AppDatabase(DatabaseQueue())
         let held = try database.register(request("alpha"), rules: rules, idempotencyKey: nil, now: now)
-        #expect(held.deal.status == .pending && held.deal.rule == "review-no-tracked-lead")
+        #expect(held.deal.status == .pending && held.deal.rule == .reviewNoTrackedLead)
         let second = try database.register(request("beta"), rules: rules, idempotencyKey: nil, now: now)
-        #expect(second.created && second.deal.status == .conflict && second.deal.rule == "held-by-another-partner")
-        #expect(!(AppDatabase.payload(second.deal).description.contains("alpha")))
+        #expect(second.created && second.deal.status == .conflict && second.deal.rule == .heldByAnotherPartner)
+        #expect(!(second.deal.payload.description.contains("alpha")))
         #expect(try database.deal(held.deal.id).status == .pending)
     }
 
@@ -103,7 +103,7 @@ struct DealStoreTests {
         let now = self.now, rules = self.rules
         for round in 0..<20 {
             let domain = "race\(round).com"
-            let outcomes = try await withThrowingTaskGroup(of: AppDatabase.Deal.Status.self) { group in
+            let outcomes = try await withThrowingTaskGroup(of: DealStatus.self) { group in
                 for partner in ["alpha", "beta", "gamma", "delta"] {
                     group.addTask {
                         try database.register(DealRequest(partner: partner, domain: domain, accountName: "R", value: Money(amountMinor: 100, currency: "USD"),

@@ -85,13 +85,13 @@ struct ReconcileStoreTests {
 
         // Paying a claim freezes its decision; a review claim cannot be paid, nor one paid twice.
         try database.markPaid(claim: email, reference: "SEPA-1", actor: "test", now: now)
-        #expect(throws: AppDatabase.ClaimOverrideError.self) { try database.markPaid(claim: email, reference: "SEPA-2", actor: "test", now: now) }
-        #expect(throws: AppDatabase.ClaimOverrideError.self) { try database.markPaid(claim: beta, reference: "SEPA-3", actor: "test", now: now) }
+        #expect(throws: AppDatabase.ClaimError.self) { try database.markPaid(claim: email, reference: "SEPA-2", actor: "test", now: now) }
+        #expect(throws: AppDatabase.ClaimError.self) { try database.markPaid(claim: beta, reference: "SEPA-3", actor: "test", now: now) }
         #expect(try database.balances(period: "2026-Q4").first?.paid == "2400.00")
         try database.writer.write { db in try db.execute(sql: "DELETE FROM event WHERE partner = 'alpha' AND campaign = 'launch'") }
         try database.reconcile(period: "2026-Q4", rules: .init(), actor: "test", now: now)
         #expect(try database.claim(email).status == .approved)
-        #expect(throws: AppDatabase.ClaimOverrideError.self) {
+        #expect(throws: AppDatabase.ClaimError.self) {
             try database.override(claim: email, status: .rejected, approvedMinor: nil, note: "too late", actor: "test", now: now)
         }
         #expect(try database.verifyAudit() == nil)

@@ -3,7 +3,12 @@ import Foundation
 /// What the channel team may do with a registration in each state: the one definition the store's
 /// transitions and the admin console's buttons share.
 public enum DealLifecycle {
-    public enum Action: String, Sendable, CaseIterable { case approve, reject, extend }
+    public enum Action: String, Sendable, CaseIterable {
+        case approve, reject, extend
+
+        /// "deal 4 is expired and cannot be *extended*".
+        public var pastTense: String { self == .approve ? "approved" : rawValue + "ed" }
+    }
 
     /// An extension adds 1 to this many days.
     public static let extensionDays = 1...365

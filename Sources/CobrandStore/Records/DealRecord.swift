@@ -1,0 +1,101 @@
+import CobrandCore
+import Foundation
+import GRDB
+
+/// A row of `deal`: a Core `Deal` as stored. Products are a JSON list; a row that does not decode is an error
+/// naming the column, never an empty list or a guessed rule.
+struct DealRecord: Codable, FetchableRecord, MutablePersistableRecord {
+    static let databaseTableName = "deal"
+
+    enum Columns {
+        static let id = Column(CodingKeys.id), partner = Column(CodingKeys.partner), domain = Column(CodingKeys.domain)
+        static let status = Column(CodingKeys.status), expiresAt = Column(CodingKeys.expiresAt), currency = Column(CodingKeys.currency)
+        static let idempotencyKey = Column(CodingKeys.idempotencyKey), evidenceVisitor = Column(CodingKeys.evidenceVisitor)
+        static let leadId = Column(CodingKeys.leadId)
+    }
+
+    var id: Int64?
+    var partner: String
+    var domain: String
+    var accountName: String
+    var valueMinor: Int64
+    var currency: String
+    var products: String
+    var expectedClose: String
+    var leadId: Int64?
+    var status: DealStatus
+    var rule: String
+    var note: String?
+    var idempotencyKey: String?
+    var createdAt: Date
+    var decidedAt: Date
+    var expiresAt: Date?
+    var evidenceVisitor: String?
+
+    init(_ deal: Deal) throws {
+        id = deal.id == 0 ? nil : deal.id
+        partner = deal.partner
+        domain = deal.domain
+        accountName = deal.accountName
+        valueMinor = deal.value.amountMinor
+        currency = deal.value.currency
+        products = try JSONColumn.encode(deal.products)
+        expectedClose = deal.expectedClose
+        leadId = deal.leadID
+        status = deal.status
+        rule = deal.rule.rawValue
+        note = deal.note
+        idempotencyKey = deal.idempotencyKey
+        createdAt = deal.createdAt
+        decidedAt = deal.decidedAt
+        expiresAt = deal.expiresAt
+        evidenceVisitor = deal.evidenceVisitor
+    }
+
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    func deal() throws -> Deal {
+        guard let rule = DealRules.Rule(rawValue: rule) else { throw StoredValueError(table: "deal", column: "rule", value: rule) }
+        return Deal(id: id ?? 0, partner: partner, domain: domain, accountName: accountName, value: Money(amountMinor: valueMinor, currency: currency),
+                    products: try JSONColumn.decode([String].self, products, table: "deal", column: "products"), expectedClose: expectedClose,
+                    leadID: leadId, status: status, rule: rule, note: note, idempotencyKey: idempotencyKey, createdAt: createdAt,
+                    decidedAt: decidedAt, expiresAt: expiresAt, evidenceVisitor: evidenceVisitor)
+    }
+
+    /// Registrations holding their account at `now` (`Deal.isActive`, as a filter the database can use).
+    static func active(at now: Date) -> QueryInterfaceRequest<DealRecord> {
+        filter(DealStatus.active.map(\.rawValue).contains(Columns.status) && (Columns.expiresAt == nil || Columns.expiresAt > now))
+    }
+}
+
+extension DealStatus: DatabaseValueConvertible {}
+
+/// A row of `dealDecision`: every decision on a deal, by whom, with its note.
+struct DealDecisionRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "dealDecision"
+
+    enum Columns { static let dealId = Column(CodingKeys.dealId), id = Column(CodingKeys.id) }
+
+    var id: Int64?
+    var dealId: Int64
+    var status: DealStatus
+    var rule: String
+    var actor: String
+    var note: String?
+    var decidedAt: Date
+}
+
+/// JSON stored in a text column: encoded sorted, decoded or an error naming the column.
+enum JSONColumn {
+    static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String, table: String, column: String) throws -> T {
+        do { return try JSONDecoder().decode(type, from: Data(text.utf8)) } catch {
+            throw StoredValueError(table: table, column: column, value: text)
+        }
+    }
+}

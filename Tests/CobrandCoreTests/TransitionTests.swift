@@ -1,0 +1,178 @@
+@testable import CobrandCore
+import Foundation
+import Testing
+
+@Suite("Deal transitions")
+struct DealTransitionTests {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+    static let day = 86_400.0
+    static let rules = DealRules(expiryDays: 90)
+
+    static func deal(_ status: DealStatus, expiresIn: Double? = nil, rule: DealRules.Rule = .reviewNoTrackedLead, evidence: String? = nil) -> Deal {
+        Deal(id: 7, partner: "alpha", domain: "acme.com", accountName: "Acme", value: Money(amountMinor: 100, currency: "EUR"), products: ["P"],
+             expectedClose: "2027-01-01", leadID: nil, status: status, rule: rule, note: "earlier", createdAt: now.addingTimeInterval(-day),
+             decidedAt: now.addingTimeInterval(-day), expiresAt: expiresIn.map { now.addingTimeInterval($0) }, evidenceVisitor: evidence)
+    }
+
+    enum Step: Sendable, CustomStringConvertible {
+        case approve(heldByOther: Bool), reject, extend(days: Int), expire
+        var description: String {
+            switch self {
+            case let .approve(held): "approve\(held ? " (held)" : "")"
+            case .reject: "reject"
+            case let .extend(days): "extend \(days)"
+            case .expire: "expire"
+            }
+        }
+    }
+
+    /// Each transition from each state: the status, rule and expiry it leaves, or the exact error.
+    @Test("transitions give the next deal or the exact error", arguments: [
+        (DealStatus.pending, nil, Step.approve(heldByOther: false), Result<(DealStatus, DealRules.Rule, Double?), DealError>.success((.approved, .manualApproval, 90 * day))),
+        (.pending, nil, .approve(heldByOther: true), .failure(.accountTaken(7))),
+        (.approved, day, .approve(heldByOther: false), .failure(.transition(id: 7, from: .approved, action: "approved"))),
+        (.pending, nil, .reject, .success((.rejected, .manualRejection, nil))),
+        (.approved, day, .reject, .success((.rejected, .manualRejection, nil))),
+        (.approved, -1, .reject, .failure(.transition(id: 7, from: .approved, action: "rejected"))),
+        (.rejected, nil, .reject, .failure(.transition(id: 7, from: .rejected, action: "rejected"))),
+        (.approved, day, .extend(days: 30), .success((.approved, .extended, 31 * day))),
+        (.approved, day, .extend(days: 0), .failure(.extensionDays(0))),
+        (.pending, nil, .extend(days: 30), .failure(.transition(id: 7, from: .pending, action: "extended"))),
+        (.expired, -day, .extend(days: 30), .failure(.transition(id: 7, from: .expired, action: "extended"))),
+        (.approved, -1, .expire, .success((.expired, .expired, -1))),
+        (.approved, day, .expire, .failure(.transition(id: 7, from: .approved, action: "expired"))),
+        (.conflict, nil, .expire, .failure(.transition(id: 7, from: .conflict, action: "expired"))),
+    ] as [(DealStatus, Double?, Step, Result<(DealStatus, DealRules.Rule, Double?), DealError>)])
+    func transition(status: DealStatus, expiresIn: Double?, step: Step, expected: Result<(DealStatus, DealRules.Rule, Double?), DealError>) {
+        let deal = Self.deal(status, expiresIn: expiresIn)
+        let result = Result { () throws(DealError) -> Deal in
+            switch step {
+            case let .approve(held): try deal.approved(note: "ok", at: Self.now, rules: Self.rules, accountHeldByOther: held)
+            case .reject: try deal.rejected(note: "ok", at: Self.now)
+            case let .extend(days): try deal.extended(days: days, note: "ok", at: Self.now)
+            case .expire: try deal.expired(at: Self.now)
+            }
+        }
+        switch (result, expected) {
+        case let (.success(next), .success((status, rule, expiresIn))):
+            #expect(next.status == status && next.rule == rule && next.decidedAt == Self.now)
+            #expect(next.expiresAt == expiresIn.map { Self.now.addingTimeInterval($0) })
+            #expect(next.note == (step.description == "expire" ? "earlier" : "ok"))
+            #expect(next.id == deal.id && next.partner == deal.partner && next.value == deal.value)
+        case let (.failure(error), .failure(expectedError)):
+            #expect(error == expectedError)
+        default:
+            Issue.record("\(step) from \(status): got \(result)")
+        }
+    }
+
+    @Test("an automatic approval resting on the partner's own address goes back to review; nothing else does", arguments: [
+        (DealStatus.approved, DealRules.Rule.autoApproved, "v1", true), (.approved, .autoApproved, "v2", false),
+        (.approved, .manualApproval, "v1", false), (.pending, .autoApproved, "v1", false),
+    ])
+    func contradicted(status: DealStatus, rule: DealRules.Rule, visitor: String, back: Bool) {
+        let next = Self.deal(status, expiresIn: Self.day, rule: rule, evidence: "v1").contradicted(by: visitor, rules: Self.rules, at: Self.now)
+        #expect((next != nil) == back)
+        if let next { #expect(next.status == .pending && next.rule == .reviewContradicted && next.expiresAt == nil) }
+    }
+
+    @Test("active means pending, or approved until its expiry", arguments: [
+        (DealStatus.pending, nil, true), (.approved, 1.0, true), (.approved, 0.0, false), (.expired, -1.0, false), (.rejected, nil, false),
+        (.conflict, nil, false),
+    ] as [(DealStatus, Double?, Bool)])
+    func active(status: DealStatus, expiresIn: Double?, active: Bool) {
+        #expect(Self.deal(status, expiresIn: expiresIn).isActive(at: Self.now) == active)
+    }
+}
+
+@Suite("Claim rules")
+struct ClaimStateTests {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+    static let claim = ClaimState(id: 3, amount: Money(amountMinor: 50_000, currency: "EUR"), status: .review, approvedMinor: 0, reasons: ["why"])
+
+    @Test("an override sets status and approved amount, or names what is wrong", arguments: [
+        (Reconciler.Decision.Status.approved, nil, Result<Int64, ClaimError>.success(50_000)),
+        (.approved, 20_000, .success(20_000)),
+        (.partial, 20_000, .success(20_000)),
+        (.partial, nil, .failure(.approvedAmount(claimed: Money(amountMinor: 50_000, currency: "EUR"), partial: true))),
+        (.partial, 50_000, .failure(.approvedAmount(claimed: Money(amountMinor: 50_000, currency: "EUR"), partial: true))),
+        (.approved, 60_000, .failure(.approvedAmount(claimed: Money(amountMinor: 50_000, currency: "EUR"), partial: false))),
+        (.rejected, 20_000, .success(0)),
+    ] as [(Reconciler.Decision.Status, Int64?, Result<Int64, ClaimError>)])
+    func override(status: Reconciler.Decision.Status, requested: Int64?, expected: Result<Int64, ClaimError>) {
+        let result = Result { () throws(ClaimError) in try Self.claim.overridden(status, approvedMinor: requested, note: "n", at: Self.now) }
+        switch (result, expected) {
+        case let (.success(next), .success(approved)):
+            #expect(next.status.rawValue == status.rawValue && next.approvedMinor == approved && next.overrideNote == "n")
+            #expect(next.reasons == ["overridden by an admin: n"] && next.isSettled && next.decidedAt == Self.now)
+        case let (.failure(error), .failure(expectedError)): #expect(error == expectedError)
+        default: Issue.record("got \(result)")
+        }
+    }
+
+    @Test("payment: approved or partial claims, once; a paid decision is final")
+    func payment() throws {
+        var approved = Self.claim
+        approved.status = .approved
+        approved.approvedMinor = 50_000
+        let paid = try approved.paid(reference: "SEPA-1", at: Self.now)
+        #expect(paid.paidAt == Self.now && paid.paymentReference == "SEPA-1" && paid.isSettled)
+        #expect(throws: ClaimError.alreadyPaid(id: 3, reference: "SEPA-1")) { try paid.paid(reference: "SEPA-2", at: Self.now) }
+        #expect(throws: ClaimError.paidIsFinal(id: 3, reference: "SEPA-1")) { try paid.overridden(.rejected, approvedMinor: nil, note: "n", at: Self.now) }
+        #expect(throws: ClaimError.notPayable(id: 3, status: .review)) { try Self.claim.paid(reference: "SEPA-1", at: Self.now) }
+        #expect(paid.reconciled(Reconciler.Decision(claim: 3, status: .rejected, approvedMinor: 0, reasons: []), at: Self.now) == nil)
+    }
+
+    @Test("reconciliation changes an open claim only when its decision differs")
+    func reconciled() {
+        let same = Reconciler.Decision(claim: 3, status: .review, approvedMinor: 0, reasons: ["why"])
+        #expect(Self.claim.reconciled(same, at: Self.now) == nil)
+        let next = Self.claim.reconciled(Reconciler.Decision(claim: 3, status: .approved, approvedMinor: 50_000, reasons: ["ok"]), at: Self.now)
+        #expect(next?.status == .approved && next?.approvedMinor == 50_000 && next?.reasons == ["ok"] && next?.decidedAt == Self.now)
+    }
+
+    @Test("the claim deadline day is the last day a claim is accepted", arguments: [("2027-01-14", true), ("2027-01-15", false)])
+    func deadline(today: String, accepted: Bool) {
+        let result = Result { () throws(ClaimError) in try ClaimState.checkDeadline(today: today, period: "2026-Q4", deadline: "2027-01-14") }
+        if accepted { #expect(throws: Never.self) { try result.get() } } else {
+            #expect(throws: ClaimError.pastDeadline(period: "2026-Q4", deadline: "2027-01-14")) { try result.get() }
+        }
+    }
+
+    @Test("a balance: claimed is every claim not rejected, approved the approved amounts, paid those paid, remaining what is left")
+    func balance() {
+        func claim(_ status: ClaimStatus, _ amount: Int64, approved: Int64?, paid: Bool = false, currency: String = "EUR") -> ClaimState {
+            ClaimState(id: 1, amount: Money(amountMinor: amount, currency: currency), status: status, approvedMinor: approved,
+                       paidAt: paid ? Self.now : nil)
+        }
+        let balance = MDFBalance(allocation: Money(amountMinor: 100_000, currency: "EUR"), claims: [
+            claim(.approved, 30_000, approved: 30_000, paid: true), claim(.partial, 40_000, approved: 10_000), claim(.review, 5_000, approved: 0),
+            claim(.rejected, 9_000, approved: 0), claim(.submitted, 1_000, approved: nil), claim(.approved, 7_000, approved: 7_000, currency: "USD"),
+        ])
+        #expect([balance.claimed, balance.approved, balance.paid, balance.remaining].map(\.amountMinor) == [76_000, 40_000, 30_000, 60_000])
+    }
+}
+
+@Suite("Partner-change workflow")
+struct ChangeWorkflowTests {
+    @Test("a change starts applied, pending, or only withdraws what waited", arguments: [
+        (false, "old", "new", ChangeStatus?.some(.applied)), (false, "same", "same", .applied), (true, "old", "new", .pending),
+        (true, "same", "same", nil), (true, nil, "", nil),
+    ] as [(Bool, String?, String, ChangeStatus?)])
+    func start(needsApproval: Bool, old: String?, new: String, expected: ChangeStatus?) {
+        #expect(ChangeWorkflow.start(needsApproval: needsApproval, oldValue: old, newValue: new) == expected)
+    }
+
+    @Test("only a pending change is approved or rejected", arguments: ChangeStatus.allCases)
+    func decide(status: ChangeStatus) throws {
+        if status == .pending {
+            #expect(try ChangeWorkflow.decide(4, status: status, approve: true) == .approved)
+            #expect(try ChangeWorkflow.decide(4, status: status, approve: false) == .rejected)
+        } else {
+            #expect(throws: ChangeError(message: "change 4 is \(status.rawValue), not pending; only pending changes are approved or rejected")) {
+                try ChangeWorkflow.decide(4, status: status, approve: true)
+            }
+        }
+        #expect(status.takesEffect == (status == .applied || status == .approved))
+    }
+}
