@@ -345,7 +345,7 @@ extension Cobrand.MDF {
             let text: String
             switch format {
             case .table: text = rows.map { $0.fields.joined(separator: "\t") + "\n" }.joined() + "\(rows.count) partner(s)\n"
-            case .csv: text = ([AppDatabase.mdfReportColumns] + rows.map(\.fields)).map(CSV.line).joined()
+            case .csv: text = ([MDFReportRow.columns] + rows.map(\.fields)).map(CSV.line).joined()
             case .json:
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -20,7 +20,7 @@ struct AdminConsole: Sendable {
         group.post("partners/{id}/token") { request, context in
             let id = try partner(context)
             try checkForm(try await request.urlEncodedForm(), context)
-            var random = SystemRandomNumberGenerator()
+            var random = admin.random.generator
             let token = try database.issueToken(role: .partner, partner: id, now: admin.now(), using: &random)
             return try partnersPage(request, context, notice: ["issued": ["partner": id, "token": token]])
         }
@@ -52,7 +52,7 @@ struct AdminConsole: Sendable {
         group.post("deals/{id}/{action}") { request, context in
             let form = try await request.urlEncodedForm()
             try checkForm(form, context)
-            guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw HTTPError(.notFound) }
+            guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw ServerError(.notFound) }
             let action: AppDatabase.Action
             switch context.parameters.get("action") {
             case "approve": action = .approve
@@ -63,14 +63,14 @@ struct AdminConsole: Sendable {
                     return try dealsPage(request, context, error: "Extend by \(range.lowerBound) to \(range.upperBound) days.", status: .badRequest)
                 }
                 action = .extend(days: days)
-            default: throw HTTPError(.notFound)
+            default: throw ServerError(.notFound)
             }
             let note = form["note"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : String($0.prefix(500)) }
             do {
                 let deal = try database.decide(id, action, note: note, rules: rules, now: admin.now())
                 return Response(status: .seeOther, headers: [.location: "/admin/deals?decided=\(deal.id)#deal-\(deal.id)"])
             } catch AppDatabase.DealError.notFound {
-                throw HTTPError(.notFound)
+                throw ServerError(.notFound)
             } catch let error as AppDatabase.DealError {
                 return try dealsPage(request, context, error: error.description, status: .conflict)
             }
@@ -87,13 +87,13 @@ struct AdminConsole: Sendable {
         group.post("mdf/claims/{id}/pay") { request, context in
             let form = try await request.urlEncodedForm()
             try checkForm(form, context)
-            guard let id = context.parameters.get("id").flatMap(Int64.init), let period = Period(form["period"] ?? "") else { throw HTTPError(.notFound) }
+            guard let id = context.parameters.get("id").flatMap(Int64.init), let period = Period(form["period"] ?? "") else { throw ServerError(.notFound) }
             let reference = (form["reference"] ?? "").trimmingCharacters(in: .whitespaces)
             guard !reference.isEmpty else { return try mdfPage(context, period: period, error: "Give the payment's reference.", status: .badRequest) }
             do {
                 _ = try database.markPaid(claim: id, reference: String(reference.prefix(200)), actor: "admin", now: admin.now())
             } catch AppDatabase.ClaimError.notFound {
-                throw HTTPError(.notFound)
+                throw ServerError(.notFound)
             } catch let error as AppDatabase.ClaimError {
                 return try mdfPage(context, period: period, error: error.description, status: .conflict)
             }
@@ -111,7 +111,7 @@ struct AdminConsole: Sendable {
 
     /// A roster partner named by the path; any other id is 404.
     func partner(_ context: AdminContext) throws -> String {
-        guard let id = context.parameters.get("id"), project.partners.contains(where: { $0.id == id }) else { throw HTTPError(.notFound) }
+        guard let id = context.parameters.get("id"), project.partners.contains(where: { $0.id == id }) else { throw ServerError(.notFound) }
         return id
     }
 

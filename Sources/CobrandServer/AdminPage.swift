@@ -32,7 +32,7 @@ enum AdminPage {
         model["vendor"] = ["name": project.config.vendor.name]
         model["nav"] = [String(template.split(separator: "/").last?.split(separator: ".").first ?? ""): true]
         guard let html = project.library.render(model, withTemplate: Project.templateName(template)) else {
-            throw HTTPError(.internalServerError, message: "Templates/\(template).mustache is missing; cobrand validate names it")
+            throw ServerError(.internalServerError, message: "Templates/\(template).mustache is missing; cobrand validate names it")
         }
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "private, no-store"],
                         body: .init(byteBuffer: ByteBuffer(string: html)))

@@ -21,7 +21,12 @@ public struct AdminRoutes: Sendable {
     static let signInToken = SignInFormToken(cookieName: "cobrand_admin_form", path: "/admin")
 
     /// `formSecret` keys the form tokens of signed-in admins' forms (the server's IP salt serves).
-    public init(project: Project, database: AppDatabase, formSecret: Data = Data(), logoFolder: URL? = nil, now: @escaping @Sendable () -> Date) {
+    /// Session ids, tokens the console issues and sign-in form values.
+    public let random: RandomSource
+
+    public init(project: Project, database: AppDatabase, formSecret: Data = Data(), logoFolder: URL? = nil, random: RandomSource = .system,
+                now: @escaping @Sendable () -> Date) {
+        self.random = random
         self.project = project
         self.database = database
         self.logoFolder = logoFolder
@@ -32,7 +37,7 @@ public struct AdminRoutes: Sendable {
     public func add(to router: Router<ServerContext>) {
         AdminConsole(admin: self, rules: project.config.deals.rules).add(to: router)
         router.get("/admin") { request, _ in
-            guard try self.isAdmin(request) else { return try self.signInPage(status: .ok, error: nil) }
+            guard try self.isSignedIn(request) else { return try self.signInPage(status: .ok, error: nil) }
             return Response(status: .seeOther, headers: [.location: "/admin/partners"])
         }
         router.post("/admin/sign-in") { request, _ in
@@ -43,7 +48,7 @@ public struct AdminRoutes: Sendable {
             guard let token = form["token"], let grant = try self.database.grant(for: token), grant.role == .admin else {
                 return try self.signInPage(status: .unauthorized, error: "That is not a valid admin token.")
             }
-            var random = SystemRandomNumberGenerator()
+            var random = self.random.generator
             let session = try self.database.startSession(for: grant, now: self.now(), using: &random)
             var response = Response(status: .seeOther, headers: [.location: "/admin/partners"])
             response.setCookie(Self.cookie(session, maxAge: 8 * 3600))
@@ -51,33 +56,28 @@ public struct AdminRoutes: Sendable {
         }
         router.post("/admin/sign-out") { request, _ in
             if let session = request.cookies[Self.cookieName]?.value {
-                try self.checkForm(request, try await request.urlEncodedForm())
+                try self.checkForm(try await request.urlEncodedForm(), session: session)
                 try self.database.endSession(session)
             }
             var response = Response(status: .seeOther, headers: [.location: "/admin"])
             response.setCookie(Self.cookie("", maxAge: 0))
             return response
         }
-        router.get("/admin/usage") { request, _ in
+        group(router, api: true).get("usage") { request, context in
             let query = request.uri.queryParameters
             let format = query.get("format") ?? "json"
-            guard try self.isAdmin(request) else {
-                // A browser is sent to sign in; an API client gets the reason.
-                if format == "html" { return Response(status: .seeOther, headers: [.location: "/admin"]) }
-                throw APIError(status: .unauthorized, code: "unauthorized", message: "An admin token is required: Authorization: Bearer <token>.")
-            }
             let today = Self.utc.startOfDay(for: self.now())
             func day(_ name: String) throws -> Date? {
                 guard let text = query.get(name), !text.isEmpty else { return nil }
                 guard let components = SendSchedule.day(text), let date = Self.utc.date(from: components) else {
-                    throw APIError(status: .badRequest, code: "bad_date", message: "\(name) must be a day such as 2027-03-01", field: name)
+                    throw ServerError(.badRequest, code: "bad_date", message: "\(name) must be a day such as 2027-03-01", field: name)
                 }
                 return date
             }
             let until = try (day("to") ?? today).addingTimeInterval(86_400)
             let from = try day("from") ?? until.addingTimeInterval(-30 * 86_400)
             guard from < until else {
-                throw APIError(status: .badRequest, code: "bad_range", message: "from must not be after to", field: "from")
+                throw ServerError(.badRequest, code: "bad_range", message: "from must not be after to", field: "from")
             }
             let partner = query.get("partner").flatMap { $0.isEmpty ? nil : $0 }
             let rows = try self.database.usage(from: from, until: until, partner: partner)
@@ -89,7 +89,7 @@ public struct AdminRoutes: Sendable {
             case "html":
                 let range = AdminPage.Range(from: from, to: until.addingTimeInterval(-86_400), partner: partner)
                 let totals = [rows.map(\.opens), rows.map(\.clicks), rows.map(\.views), rows.map(\.downloads)].map { String($0.reduce(0, +)) }
-                return try AdminPage.render(AdminTemplates.usage, project: self.project, csrf: try self.csrf(request), model: [
+                return try AdminPage.render(AdminTemplates.usage, project: self.project, csrf: self.csrf(session: context.session), model: [
                     "from": Timestamp.day(range.from), "to": Timestamp.day(range.to), "partner": partner ?? "",
                     "csv_query": range.query("csv"), "json_query": range.query("json"), "columns": AppDatabase.usageColumns,
                     "rows": rows.map { ["cells": $0.fields] }, "count": rows.count, "totals": totals,
@@ -99,7 +99,7 @@ public struct AdminRoutes: Sendable {
                 encoder.outputFormatting = [.sortedKeys]
                 return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(rows))))
             default:
-                throw APIError(status: .badRequest, code: "bad_format", message: "format must be json, csv or html", field: "format")
+                throw ServerError(.badRequest, code: "bad_format", message: "format must be json, csv or html", field: "format")
             }
         }
     }
@@ -110,36 +110,35 @@ public struct AdminRoutes: Sendable {
         @Sendable func period(_ request: Request) throws -> Period {
             let text = request.uri.queryParameters.get("period") ?? ""
             guard let period = Period(text) else {
-                throw APIError(status: .badRequest, code: "bad_period", message: "period must be such as 2026-Q4, 2026-11 or 2026-10-01..2026-12-31", field: "period")
+                throw ServerError(.badRequest, code: "bad_period", message: "period must be such as 2026-Q4, 2026-11 or 2026-10-01..2026-12-31", field: "period")
             }
             return period
         }
-        router.get("/admin/mdf/report") { request, _ in
-            guard try self.isAdmin(request) else { throw APIError(status: .unauthorized, code: "unauthorized", message: "An admin token or session is required.") }
+        let pages = group(router), api = group(router, api: true)
+        api.get("mdf/report") { request, context in
             let format = request.uri.queryParameters.get("format") ?? "html"
             // A browser without a period picks one on the MDF page; an API client gets the reason.
-            if format == "html", request.headers[.authorization] == nil, Period(request.uri.queryParameters.get("period") ?? "") == nil {
+            if format == "html", context.session != nil, Period(request.uri.queryParameters.get("period") ?? "") == nil {
                 return Response(status: .seeOther, headers: [.location: "/admin/mdf"])
             }
             let period = try period(request)
             let rows = try self.database.mdfReport(period: period.id)
             switch format {
             case "csv":
-                let text = ([AppDatabase.mdfReportColumns] + rows.map(\.fields)).map(CSV.line).joined()
+                let text = ([MDFReportRow.columns] + rows.map(\.fields)).map(CSV.line).joined()
                 return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
             case "json":
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
                 return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(rows))))
             case "html":
-                return try AdminPage.render(AdminTemplates.report, project: self.project, csrf: try self.csrf(request),
+                return try AdminPage.render(AdminTemplates.report, project: self.project, csrf: self.csrf(session: context.session),
                                             model: MDFReportPage.model(rows, period: period.id))
             default:
-                throw APIError(status: .badRequest, code: "bad_format", message: "format must be html, csv or json", field: "format")
+                throw ServerError(.badRequest, code: "bad_format", message: "format must be html, csv or json", field: "format")
             }
         }
-        router.get("/admin/mdf/claims") { request, _ in
-            guard try self.isAdmin(request) else { return Response(status: .seeOther, headers: [.location: "/admin"]) }
+        pages.get("mdf/claims") { request, context in
             guard let period = Period(request.uri.queryParameters.get("period") ?? "") else {
                 return Response(status: .seeOther, headers: [.location: "/admin/mdf"])
             }
@@ -152,14 +151,14 @@ public struct AdminRoutes: Sendable {
                     "reasons": claim.reasons ?? [], "proofs": (proofs[claim.id] ?? []).map { ["sha256": $0.sha256, "name": $0.name] },
                 ]
             }
-            return try AdminPage.render(AdminTemplates.claims, project: self.project, csrf: try self.csrf(request), model: ["period": period.id, "claims": claims])
+            return try AdminPage.render(AdminTemplates.claims, project: self.project, csrf: self.csrf(session: context.session),
+                                        model: ["period": period.id, "claims": claims])
         }
-        router.post("/admin/mdf/reconcile") { request, _ in
-            guard try self.isAdmin(request) else { return Response(status: .seeOther, headers: [.location: "/admin"]) }
+        pages.post("mdf/reconcile") { request, context in
             let form = try await request.urlEncodedForm()
-            try self.checkForm(request, form)
+            try self.checkForm(form, session: context.session)
             guard let period = Period(form["period"] ?? "") else {
-                throw APIError(status: .badRequest, code: "bad_period", message: "period must be such as 2026-Q4", field: "period")
+                throw ServerError(.badRequest, code: "bad_period", message: "period must be such as 2026-Q4", field: "period")
             }
             try self.database.reconcile(period: period.id, rules: rules, actor: "admin", now: self.now())
             var query = URLComponents()
@@ -171,8 +170,8 @@ public struct AdminRoutes: Sendable {
     /// Partners' changes waiting for approval, and the latest decisions: `GET /admin/changes`, and
     /// `POST /admin/changes/<id>/approve` or `/reject` (form field `note`).
     public func addChanges(to router: Router<ServerContext>) {
-        router.get("/admin/changes") { request, _ in
-            guard try self.isAdmin(request) else { return Response(status: .seeOther, headers: [.location: "/admin"]) }
+        let pages = group(router)
+        pages.get("changes") { _, context in
             let all = try self.database.changes()
             func model(_ change: AppDatabase.FieldChange) -> [String: Any] {
                 // A logo is shown, so it can be judged before it is approved.
@@ -188,30 +187,28 @@ public struct AdminRoutes: Sendable {
                 ]
             }
             let pending = all.filter { $0.status == .pending }
-            return try AdminPage.render(AdminTemplates.changes, project: self.project, csrf: try self.csrf(request), model: [
+            return try AdminPage.render(AdminTemplates.changes, project: self.project, csrf: self.csrf(session: context.session), model: [
                 "pending": pending.map(model), "has_pending": !pending.isEmpty,
                 "recent": all.filter { $0.status != .pending }.suffix(50).reversed().map(model),
             ])
         }
-        router.get("/admin/logos/{name}") { request, context in
-            guard try self.isAdmin(request) else { return Response(status: .seeOther, headers: [.location: "/admin"]) }
+        pages.get("logos/{name}") { _, context in
             guard let folder = self.logoFolder, let name = context.parameters.get("name"), let data = BlobStore(folder: folder).get(name) else {
-                throw HTTPError(.notFound)
+                throw ServerError(.notFound)
             }
             return PortalSelfServiceRoutes.file(data, type: MediaType.of(name))
         }
-        router.post("/admin/changes/{id}/{decision}") { request, context in
-            guard try self.isAdmin(request) else { return Response(status: .seeOther, headers: [.location: "/admin"]) }
+        pages.post("changes/{id}/{decision}") { request, context in
             let form = try await request.urlEncodedForm()
-            try self.checkForm(request, form)
+            try self.checkForm(form, session: context.session)
             guard let id = context.parameters.get("id").flatMap(Int64.init), let decision = context.parameters.get("decision"),
                   decision == "approve" || decision == "reject"
-            else { throw HTTPError(.notFound) }
+            else { throw ServerError(.notFound) }
             let note = form["note"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : String($0.prefix(500)) }
             do {
                 _ = try self.database.decide(change: id, approve: decision == "approve", by: "admin", note: note, now: self.now())
             } catch let error as AppDatabase.ChangeError {
-                throw APIError(status: .conflict, code: "not_pending", message: error.message)
+                throw ServerError(.conflict, code: "not_pending", message: error.message)
             }
             return Response(status: .seeOther, headers: [.location: "/admin/changes"])
         }
@@ -219,46 +216,38 @@ public struct AdminRoutes: Sendable {
 
     /// `GET /admin/mdf/proofs/<sha256>`: any claim's proof, for admins checking a claim.
     func addProofs(to router: Router<ServerContext>, claims: ClaimRoutes) {
-        router.get("/admin/mdf/proofs/{sha256}") { request, context in
-            guard try self.isAdmin(request) else { return Response(status: .seeOther, headers: [.location: "/admin"]) }
+        group(router).get("mdf/proofs/{sha256}") { _, context in
             return try claims.proofDownload(context.parameters.get("sha256") ?? "", partner: nil)
         }
     }
 
-    /// The form token for a signed-in admin's pages ("" for an API client, whose pages have no forms to post).
-    func csrf(_ request: Request) throws -> String { csrf(session: request.cookies[Self.cookieName]?.value) }
-
-    func csrf(session: String?) -> String { session.flatMap { $0.isEmpty ? nil : formToken.token(session: $0) } ?? "" }
-
-    /// A form posted with the admin session cookie must carry that session's token; an API client with a
-    /// bearer token sends no cookie a forged page could borrow.
-    func checkForm(_ request: Request, _ form: [String: String]) throws {
-        guard request.headers[.authorization] == nil else { return }
-        try checkForm(form, session: request.cookies[Self.cookieName]?.value)
+    /// Routes only an admin reaches (`AdminSignIn`). Without one, a page answers with the sign-in page's
+    /// address; an `api` route answers 401 with what to send, unless it was asked for HTML (`format=html`).
+    func group(_ router: Router<ServerContext>, api: Bool = false) -> RouterGroup<AdminContext> {
+        router.group("admin").add(middleware: AdminSignIn(database: database, now: now, api: api)).group(context: AdminContext.self)
     }
+
+    /// The form token for a signed-in admin's pages ("" for an API client, whose pages have no forms to post).
+    func csrf(session: String?) -> String { session.flatMap { $0.isEmpty ? nil : formToken.token(session: $0) } ?? "" }
 
     /// `form` carries `session`'s token (nothing to check without a session).
     func checkForm(_ form: [String: String], session: String?) throws {
         guard let session, !session.isEmpty else { return }
         guard formToken.isValid(form[FormToken.field], session: session) else {
-            throw HTTPError(.forbidden, message: "This form has expired or did not come from the admin pages. Reload the page and try again.")
+            throw ServerError(.forbidden, message: "This form has expired or did not come from the admin pages. Reload the page and try again.")
         }
     }
 
     func signInPage(status: HTTPResponse.Status, error: String?) throws -> Response {
-        let (value, cookie) = Self.signInToken.issue()
+        let (value, cookie) = Self.signInToken.issue(random)
         var response = try AdminPage.render(AdminTemplates.signIn, project: project, csrf: value, model: ["error": error.map { $0 as Any } ?? false],
                                              status: status)
         response.setCookie(cookie)
         return response
     }
 
-    /// An admin token in the Authorization header, or a live admin session cookie.
-    func isAdmin(_ request: Request) throws -> Bool {
-        if let header = request.headers[.authorization] {
-            guard header.hasPrefix("Bearer ") else { return false }
-            return try database.grant(for: String(header.dropFirst(7)))?.role == .admin
-        }
+    /// A live admin session cookie: the sign-in page sends a signed-in admin on to the console.
+    func isSignedIn(_ request: Request) throws -> Bool {
         guard let session = request.cookies[Self.cookieName]?.value, !session.isEmpty else { return false }
         return try database.session(session, now: now())?.role == .admin
     }
@@ -268,28 +257,4 @@ public struct AdminRoutes: Sendable {
     }
 
     static var utc: Calendar { .utcGregorian }
-}
-
-/// A JSON error as PRODUCT.md specifies: `{"error": {"code", "message", "field"}}` with a 4xx status.
-public struct APIError: Error, HTTPResponseError {
-    public let status: HTTPResponse.Status
-    public let code: String
-    public let message: String
-    public let field: String?
-
-    public init(status: HTTPResponse.Status, code: String, message: String, field: String? = nil) {
-        self.status = status
-        self.code = code
-        self.message = message
-        self.field = field
-    }
-
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var body: [String: String] = ["code": code, "message": message]
-        body["field"] = field
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data = try encoder.encode(["error": body])
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
 }

@@ -62,7 +62,7 @@ public struct ClaimRoutes: Sendable {
     func proofDownload(_ sha256: String, partner: String?) throws -> Response {
         guard sha256.wholeMatch(of: /[0-9a-f]{64}/) != nil, let proof = try database.proof(sha256: sha256, partner: partner),
               let data = proofs.get(sha256)
-        else { throw HTTPError(.notFound) }
+        else { throw ServerError(.notFound) }
         let name = String(proof.name.unicodeScalars.filter { $0.isASCII && $0 != "\"" && $0 != "\\" && $0.value >= 0x20 }.map(Character.init))
         return Response(status: .ok, headers: [
             .contentType: "application/octet-stream", .contentDisposition: "attachment; filename=\"\(name.isEmpty ? "proof" : name)\"",
@@ -71,8 +71,9 @@ public struct ClaimRoutes: Sendable {
     }
 
     public func add(to router: Router<ServerContext>) {
-        router.post("/api/mdf/claims") { request, _ in
-            let partner = try request.partner(in: self.database)
+        let api = PartnerToken.group(router, database: database)
+        api.post("mdf/claims") { request, context in
+            let partner = context.partner
             let key = request.headers[HTTPField.Name("Idempotency-Key")!]
             let body = try await request.decodeJSON(Body.self, upTo: 16 << 20)
             do {
@@ -89,16 +90,17 @@ public struct ClaimRoutes: Sendable {
                     proofs: proofs, idempotencyKey: key)
                 return Response.json(AppDatabase.payload(stored, proofs: try self.database.proofs(claim: stored.id)), status: created ? .created : .ok)
             } catch let error as FieldError {
-                throw APIError(status: .badRequest, code: error.code, message: error.message, field: error.field)
+                throw ServerError(.badRequest, code: error.code, message: error.message, field: error.field)
             } catch let error as AppDatabase.ClaimError {
-                throw APIError(status: .unprocessableContent, code: "not_claimable", message: error.description, field: error.field)
+                throw ServerError(.unprocessableContent, code: "not_claimable", message: error.description, field: error.field)
             }
         }
-        router.get("/api/mdf/claims/{id}") { request, context in
-            let partner = try request.partner(in: self.database)
-            guard let id = context.parameters.get("id").flatMap(Int64.init), let claim = try? self.database.claim(id), claim.partner == partner else {
-                throw APIError(status: .notFound, code: "not_found", message: "no such claim")
-            }
+        api.get("mdf/claims/{id}") { _, context in
+            let notFound = ServerError(.notFound, code: "not_found", message: "no such claim")
+            guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw notFound }
+            let claim: AppDatabase.Claim
+            do { claim = try self.database.claim(id) } catch AppDatabase.ClaimError.notFound { throw notFound }
+            guard claim.partner == context.partner else { throw notFound }
             return Response.json(AppDatabase.payload(claim, proofs: try self.database.proofs(claim: id)), status: .ok)
         }
     }

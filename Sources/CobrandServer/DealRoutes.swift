@@ -36,13 +36,14 @@ public struct DealRoutes: Sendable {
     }
 
     public func add(to router: Router<ServerContext>) {
-        router.post("/api/deals") { request, context in
-            let partner = try request.partner(in: self.database)
+        let api = PartnerToken.group(router, database: database)
+        api.post("deals") { request, context in
+            let partner = context.partner
             let visitor = self.visitors.hash(context.client(request, proxies: self.proxies) ?? "unknown")
             try self.database.notePartnerAddress(partner: partner, visitor: visitor, rules: self.rules, now: self.now())
             let key = request.headers[HTTPField.Name("Idempotency-Key")!]
             if let key, key.isEmpty || key.count > 200 {
-                throw APIError(status: .badRequest, code: "invalid", message: "Idempotency-Key must be 1 to 200 characters", field: "Idempotency-Key")
+                throw ServerError(.badRequest, code: "invalid", message: "Idempotency-Key must be 1 to 200 characters", field: "Idempotency-Key")
             }
             let body = try await request.decodeJSON(Body.self, upTo: 16_384)
             let registration: AppDatabase.Registration
@@ -54,19 +55,20 @@ public struct DealRoutes: Sendable {
                                                      leadID: body.lead_id)
                 registration = try self.database.register(deal, rules: self.rules, idempotencyKey: key, visitor: visitor, now: self.now())
             } catch let error as FieldError {
-                throw APIError(status: .badRequest, code: error.code, message: error.message, field: error.field)
+                throw ServerError(.badRequest, code: error.code, message: error.message, field: error.field)
             } catch let error as AppDatabase.DealError {
-                throw APIError(status: .badRequest, code: "invalid", message: error.description, field: "lead_id")
+                throw ServerError(.badRequest, code: "invalid", message: error.description, field: "lead_id")
             }
             let status: HTTPResponse.Status = registration.deal.status == .conflict ? .conflict : registration.created ? .created : .ok
             return Response.json(registration.deal.payload, status: status)
         }
-        router.get("/api/deals/{id}") { request, context in
-            let partner = try request.partner(in: self.database)
+        api.get("deals/{id}") { _, context in
             // Another partner's deal is indistinguishable from a missing one.
-            guard let id = context.parameters.get("id").flatMap(Int64.init), let deal = try? self.database.deal(id), deal.partner == partner else {
-                throw APIError(status: .notFound, code: "not_found", message: "no such deal")
-            }
+            let notFound = ServerError(.notFound, code: "not_found", message: "no such deal")
+            guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw notFound }
+            let deal: AppDatabase.Deal
+            do { deal = try self.database.deal(id) } catch AppDatabase.DealError.notFound { throw notFound }
+            guard deal.partner == context.partner else { throw notFound }
             return Response.json(deal.payload, status: .ok)
         }
     }

@@ -14,29 +14,20 @@ extension Request {
         do {
             return try JSONDecoder().decode(type, from: Data(buffer: buffer))
         } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
-            throw APIError(status: .badRequest, code: "invalid", message: context.debugDescription, field: context.codingPath[0].stringValue)
+            throw ServerError(.badRequest, code: "invalid", message: context.debugDescription, field: context.codingPath[0].stringValue)
         } catch let DecodingError.typeMismatch(_, context) where !context.codingPath.isEmpty {
             let field = context.codingPath[0].stringValue
-            throw APIError(status: .badRequest, code: "invalid", message: "\(field) has the wrong type", field: field)
+            throw ServerError(.badRequest, code: "invalid", message: "\(field) has the wrong type", field: field)
         } catch {
-            throw APIError(status: .badRequest, code: "bad_json", message: "the body must be a JSON object of fields")
+            throw ServerError(.badRequest, code: "bad_json", message: "the body must be a JSON object of fields")
         }
-    }
-
-    /// The partner of the bearer token (a partner access token from `cobrand partners token`).
-    func partner(in database: AppDatabase) throws -> String {
-        let header = headers[.authorization] ?? ""
-        guard header.hasPrefix("Bearer "), let grant = try database.grant(for: String(header.dropFirst(7))), grant.role == .partner,
-              let partner = grant.partner
-        else { throw APIError(status: .unauthorized, code: "unauthorized", message: "A partner token is required: Authorization: Bearer <token>.") }
-        return partner
     }
 
     /// An `application/x-www-form-urlencoded` body, at most 16 KB; the first value of a repeated name wins.
     func urlEncodedForm() async throws -> [String: String] {
         let buffer = try await body.collect(upTo: 16_384)
         do { return try URLEncodedForm.fields(String(buffer: buffer)) } catch {
-            throw HTTPError(.badRequest, message: error.description)
+            throw ServerError(.badRequest, message: error.description)
         }
     }
 }
@@ -83,12 +74,12 @@ extension Request {
     func multipartForm(_ limits: MultipartLimits, check: (_ field: String, _ value: String) throws -> Void = { _, _ in }) async throws -> MultipartForm {
         guard let type = headers[.contentType], type.lowercased().hasPrefix("multipart/form-data"),
               let boundary = HeaderParameters(type)["boundary"], !boundary.isEmpty
-        else { throw HTTPError(.unsupportedMediaType, message: "send the form as multipart/form-data") }
+        else { throw ServerError(.unsupportedMediaType, message: "send the form as multipart/form-data") }
         let reader = try MultipartReader(boundary: boundary, limits: limits)
         var total = 0
         for try await chunk in body {
             total += chunk.readableBytes
-            guard total <= limits.bytes else { throw HTTPError(.contentTooLarge, message: "the form is larger than \(limits.bytes >> 20) MB") }
+            guard total <= limits.bytes else { throw ServerError(.contentTooLarge, message: "the form is larger than \(limits.bytes >> 20) MB") }
             try reader.feed(chunk)
             for (name, value) in reader.takeCompletedFields() { try check(name, value) }
         }
@@ -109,7 +100,7 @@ final class MultipartReader {
     private var completed: [(String, String)] = []
     private var files: [MultipartForm.File] = []
     private var parts = 0
-    private var failure: HTTPError?
+    private var failure: ServerError?
     /// Set once `finish` hands the folder to the form, which then removes it.
     private var handedOver = false
 
@@ -146,11 +137,11 @@ final class MultipartReader {
                 try file?.handle.write(contentsOf: bytes)
                 file?.size += bytes.count
             } catch {
-                failure = HTTPError(.internalServerError, message: "the upload could not be stored")
+                failure = ServerError(.internalServerError, message: "the upload could not be stored")
             }
         } else {
             guard field.readableBytes + buffer.readableBytes <= limits.fieldBytes else {
-                failure = HTTPError(.contentTooLarge, message: "a form field is longer than \(limits.fieldBytes / 1024) KB")
+                failure = ServerError(.contentTooLarge, message: "a form field is longer than \(limits.fieldBytes / 1024) KB")
                 return
             }
             field.writeBuffer(&buffer)
@@ -162,7 +153,7 @@ final class MultipartReader {
         guard failure == nil else { return }
         parts += 1
         guard parts <= limits.parts else {
-            failure = HTTPError(.contentTooLarge, message: "the form has more than \(limits.parts) parts")
+            failure = ServerError(.contentTooLarge, message: "the form has more than \(limits.parts) parts")
             return
         }
         guard let name = disposition["name"] else { return }
@@ -184,11 +175,11 @@ final class MultipartReader {
     func feed(_ chunk: ByteBuffer) throws {
         guard failure == nil else { throw failure! }
         guard headerGuard.accepts(chunk.readableBytesView) else {
-            failure = HTTPError(.badRequest, message: "a part header's name is not ASCII; the multipart form could not be read")
+            failure = ServerError(.badRequest, message: "a part header's name is not ASCII; the multipart form could not be read")
             throw failure!
         }
         do { try parser.execute(chunk) } catch {
-            failure = HTTPError(.badRequest, message: "the multipart form could not be read")
+            failure = ServerError(.badRequest, message: "the multipart form could not be read")
         }
         if let failure { throw failure }
     }
@@ -289,7 +280,7 @@ final class UploadGate: Sendable {
     /// Runs `body` in a slot, or throws 429.
     func run<T>(_ partner: String, _ body: () async throws -> T) async throws -> T {
         guard enter(partner) else {
-            throw HTTPError(.tooManyRequests, headers: [.retryAfter: "10"], message: "Another upload is still being read; try again in a few seconds.")
+            throw ServerError(.tooManyRequests, message: "Another upload is still being read; try again in a few seconds.", headers: [.retryAfter: "10"])
         }
         defer { leave(partner) }
         return try await body()

@@ -30,7 +30,7 @@ struct HostedFileRoutes: Sendable {
             return page
         }
         router.get("/feeds/{campaign}/{partner}/{locale}/{file}") { _, context in
-            guard let file = HostedFiles.feedFile(parameter(context, "file")) else { throw HTTPError(.notFound) }
+            guard let file = HostedFiles.feedFile(parameter(context, "file")) else { throw ServerError(.notFound) }
             return try respond(context, file: file)
         }
     }
@@ -42,7 +42,7 @@ struct HostedFileRoutes: Sendable {
     func respond(_ context: ServerContext, file: String) throws -> Response {
         guard let locale = LocaleTag(parameter(context, "locale")),
               let data = store.file(KitID(campaign: parameter(context, "campaign"), partner: parameter(context, "partner"), locale: locale), file)
-        else { throw HTTPError(.notFound) }
+        else { throw ServerError(.notFound) }
         let type = MediaType.of(file)
         var headers: HTTPFields = [.contentType: type.hasPrefix("text/") || type.hasSuffix("xml") ? "\(type); charset=utf-8" : type,
                                    .cacheControl: "public, max-age=300"]

@@ -9,7 +9,7 @@ struct ImageRoutes: Sendable {
 
     func add(to router: Router<ServerContext>) {
         router.get("/a/{name}") { _, context in
-            guard let image = store.image(context.parameters.get("name") ?? "") else { throw HTTPError(.notFound) }
+            guard let image = store.image(context.parameters.get("name") ?? "") else { throw ServerError(.notFound) }
             return Response(status: .ok, headers: [.contentType: image.mediaType, .cacheControl: "public, max-age=31536000, immutable"],
                             body: .init(byteBuffer: ByteBuffer(bytes: image.data)))
         }

@@ -43,14 +43,14 @@ public struct LeadRoutes: Sendable {
             let visitor = self.visitors.hash(context.client(request, proxies: self.proxies) ?? "unknown")
             guard self.limiter.withLockedValue({ $0.allow(visitor, now: self.now()) }) else {
                 let message = self.project.strings(for: locale).lookup(PortalTemplates.rateLimitedKey)?.text ?? "Too many submissions; try again in a minute."
-                if isJSON { throw APIError(status: .tooManyRequests, code: "rate_limited", message: message) }
+                if isJSON { throw ServerError(.tooManyRequests, code: "rate_limited", message: message) }
                 return try self.page(locale: locale, partner: nil, error: message, status: .tooManyRequests)
             }
             let outcome: LeadIntake.Outcome
             do {
                 outcome = try self.intake.validate(fields)
             } catch let error as FieldError {
-                if isJSON { throw APIError(status: .badRequest, code: error.code, message: error.message, field: error.field) }
+                if isJSON { throw ServerError(.badRequest, code: error.code, message: error.message, field: error.field) }
                 return try self.page(locale: locale, partner: nil, error: error.message, status: .badRequest)
             }
             switch outcome {

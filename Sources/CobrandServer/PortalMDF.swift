@@ -16,17 +16,18 @@ struct PortalMDFRoutes: Sendable {
     static let formLimit = 32 << 20
 
     func add(to router: Router<ServerContext>) {
-        router.get("/portal/mdf") { request, _ in
-            guard let (partner, session) = try portal.signedIn(request) else { return Response(status: .seeOther, headers: [.location: "/portal"]) }
+        let group = portal.group(router)
+        group.get("mdf") { request, context in
+            let (partner, session) = (context.partner, context.session)
             let submitted = request.uri.queryParameters.get("submitted").flatMap(Int64.init)
             return try page(partner: partner, session: session, form: FormState(), notice: submitted)
         }
-        router.get("/portal/mdf/proofs/{sha256}") { request, context in
-            guard let (partner, _) = try portal.signedIn(request) else { return Response(status: .seeOther, headers: [.location: "/portal"]) }
+        group.get("mdf/proofs/{sha256}") { request, context in
+            let partner = context.partner
             return try claims.proofDownload(context.parameters.get("sha256") ?? "", partner: partner)
         }
-        router.post("/portal/mdf/claims") { request, _ in
-            guard let (partner, session) = try portal.signedIn(request) else { return Response(status: .seeOther, headers: [.location: "/portal"]) }
+        group.post("mdf/claims") { request, context in
+            let (partner, session) = (context.partner, context.session)
             let form = try await portal.uploads.run(partner) {
                 try await request.multipartForm(MultipartLimits(bytes: Self.formLimit, parts: 100)) { name, value in
                     if name == FormToken.field { try portal.checkFormToken(value, session: session) }
@@ -130,7 +131,7 @@ struct PortalMDFRoutes: Sendable {
                 "activity_start": form.value("activity_start"), "activity_end": form.value("activity_end"), "amount": form.value("amount"),
                 "invoice": form.value("invoice"),
                 // A fresh key per rendered form: submitting the same form twice stores one claim.
-                "idempotency_key": form.fields["idempotency_key"] ?? UUID().uuidString,
+                "idempotency_key": form.fields["idempotency_key"] ?? portal.random.token(bytes: 16),
                 "errors": form.errors, "error": !form.errors.isEmpty,
             ],
         ]

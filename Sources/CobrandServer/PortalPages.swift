@@ -13,7 +13,7 @@ struct PortalPages: Sendable {
     let rules: DealRules
 
     func add(to router: Router<ServerContext>) {
-        let group = router.group("portal").add(middleware: PartnerSignIn(database: portal.database, now: portal.now)).group(context: PartnerContext.self)
+        let group = portal.group(router)
         group.get("leads") { _, context in try leadsPage(context) }
         group.get("leads.csv") { _, context in
             let assets = try portal.database.leadAssets(partner: context.partner)
@@ -29,7 +29,7 @@ struct PortalPages: Sendable {
             var form = DealForm()
             if let lead = query.get("lead").flatMap(Int64.init) {
                 // Only the partner's own lead prefills the form; any other id is as unknown as a missing one.
-                guard let stored = try portal.database.leads(partner: context.partner).first(where: { $0.id == lead }) else { throw HTTPError(.notFound) }
+                guard let stored = try portal.database.leads(partner: context.partner).first(where: { $0.id == lead }) else { throw ServerError(.notFound) }
                 form.fields = ["lead_id": String(lead), "account_domain": stored.companyDomain ?? "", "account_name": stored.company ?? ""]
             }
             return try dealsPage(context, form: form, registered: query.get("registered").flatMap(Int64.init))
@@ -65,7 +65,7 @@ struct PortalPages: Sendable {
         }
         group.get("performance.csv") { request, context in
             guard let range = try? DayRange(request.uri.queryParameters, today: portal.now()) else {
-                throw HTTPError(.badRequest, message: "from and to must be days such as 2027-03-01, from not after to")
+                throw ServerError(.badRequest, message: "from and to must be days such as 2027-03-01, from not after to")
             }
             let rows = try performance(context.partner, range)
             return Self.csv([Performance.Row.columns] + rows.map(\.fields), name: "performance-\(range.fromDay)-\(range.toDay).csv")
@@ -145,7 +145,7 @@ struct PortalPages: Sendable {
                 "account_domain": form.fields["account_domain"] ?? "", "account_name": form.fields["account_name"] ?? "",
                 "value": form.fields["value"] ?? "", "products": form.fields["products"] ?? "", "expected_close": form.fields["expected_close"] ?? "",
                 "currencies": currencies.map { ["code": $0, "selected": $0 == chosen] },
-                "idempotency_key": form.fields["idempotency_key"] ?? UUID().uuidString,
+                "idempotency_key": form.fields["idempotency_key"] ?? portal.random.token(bytes: 16),
                 "errors": form.errors, "error": !form.errors.isEmpty,
             ],
         ])
@@ -207,14 +207,14 @@ struct DayRange {
         let calendar = Calendar.utcGregorian
         func day(_ name: String) throws -> Date? {
             guard let text = query.get(name), !text.isEmpty else { return nil }
-            guard let components = SendSchedule.day(text), let date = calendar.date(from: components) else { throw HTTPError(.badRequest) }
+            guard let components = SendSchedule.day(text), let date = calendar.date(from: components) else { throw ServerError(.badRequest) }
             return date
         }
         let fallback = DayRange(today: now)
         until = try day("to")?.addingTimeInterval(86_400) ?? fallback.until
         from = try day("from") ?? until.addingTimeInterval(-30 * 86_400)
         // At most a year and a day: a range is one pass over the partner's events.
-        guard from < until, until.timeIntervalSince(from) <= 367 * 86_400 else { throw HTTPError(.badRequest) }
+        guard from < until, until.timeIntervalSince(from) <= 367 * 86_400 else { throw ServerError(.badRequest) }
     }
 
     var fromDay: String { Timestamp.day(from) }

@@ -30,8 +30,12 @@ public struct PortalRoutes: Sendable {
     /// Multipart uploads (Customise, MDF claims) read at once.
     let uploads = UploadGate()
 
+    /// Session ids, sign-in form values and form idempotency keys.
+    public let random: RandomSource
+
     public init(project: Project, database: AppDatabase, output: URL, writer: EventWriter, salt: Data, proxies: TrustedProxies = TrustedProxies(),
-                now: @escaping @Sendable () -> Date) {
+                random: RandomSource = .system, now: @escaping @Sendable () -> Date) {
+        self.random = random
         rules = project.config.deals.rules
         formToken = FormToken(secret: salt)
         visitors = Visitor.Hasher(salt: salt)
@@ -58,7 +62,7 @@ public struct PortalRoutes: Sendable {
             guard let token = form["token"], let grant = try self.database.grant(for: token), grant.role == .partner, let partner = grant.partner else {
                 return try self.signInPage(status: .unauthorized, model: ["error": true])
             }
-            var random = SystemRandomNumberGenerator()
+            var random = self.random.generator
             let session = try self.database.startSession(partner: partner, now: self.now(), using: &random)
             try self.database.noteVisit(partner: partner, now: self.now())
             // The partner's own address: never a tracked lead's visitor, and a contradiction of one.
@@ -77,20 +81,20 @@ public struct PortalRoutes: Sendable {
             response.setCookie(Cookie(name: Self.cookieName, value: "", maxAge: 0, path: "/portal", secure: true, httpOnly: true, sameSite: .strict))
             return response
         }
-        router.get("/portal/bundles/{campaign}/{locale}") { request, context in
-            guard let partner = try self.partner(request) else { return Response(status: .seeOther, headers: [.location: "/portal"]) }
+        group(router).get("bundles/{campaign}/{locale}") { request, context in
+            let partner = context.partner
             let campaign = context.parameters.get("campaign")?.removingPercentEncoding ?? ""
             let locale = context.parameters.get("locale")?.removingPercentEncoding ?? ""
             guard Partner.isValidID(campaign), LocaleTag(locale)?.identifier == locale,
                   let kit = try self.database.kit(partner: partner, campaign: campaign, locale: locale),
                   let data = self.bundle(kit.bundle)
-            else { throw HTTPError(.notFound) }
+            else { throw ServerError(.notFound) }
             let recorded = self.writer.record(AssetEvent(
                 kind: .download, partner: partner, campaign: campaign, asset: "bundle", locale: locale, occurredAt: self.now(),
                 ipHash: self.visitors.hash(context.client(request, proxies: self.proxies) ?? "unknown"),
                 agentClass: Visitor.agentClass(request.headers[.userAgent]).rawValue))
             guard recorded else {
-                throw HTTPError(.serviceUnavailable, headers: [.retryAfter: TrackingRoutes.retryAfter], message: TrackingRoutes.Answer.busy)
+                throw ServerError(.serviceUnavailable, message: TrackingRoutes.Answer.busy, headers: [.retryAfter: TrackingRoutes.retryAfter])
             }
             let name = (kit.bundle as NSString).lastPathComponent
             return Response(status: .ok, headers: [.contentType: "application/zip", .contentDisposition: "attachment; filename=\"\(name)\"",
@@ -99,13 +103,16 @@ public struct PortalRoutes: Sendable {
         }
     }
 
-    func partner(_ request: Request) throws -> String? { try signedIn(request)?.partner }
+    /// Portal routes only a signed-in partner reaches (`PartnerSignIn`); a browser without a session is sent to sign in.
+    func group(_ router: Router<ServerContext>) -> RouterGroup<PartnerContext> {
+        router.group("portal").add(middleware: PartnerSignIn(database: database, now: now)).group(context: PartnerContext.self)
+    }
 
     static let signInToken = SignInFormToken(cookieName: "cobrand_form", path: "/portal")
 
     /// The sign-in form with a fresh form token (and its cookie).
     func signInPage(status: HTTPResponse.Status, model: [String: Any] = [:]) throws -> Response {
-        let (value, cookie) = Self.signInToken.issue()
+        let (value, cookie) = Self.signInToken.issue(random)
         var response = try page(PortalTemplates.signIn, locale: project.config.defaultLocale, model: model.merging(["csrf": value]) { $1 })
         response.status = status
         response.setCookie(cookie)
@@ -123,7 +130,7 @@ public struct PortalRoutes: Sendable {
     /// Refuses a form posted without this session's token: it came from another site, or from a page older than the session.
     func checkFormToken(_ token: String?, session: String) throws {
         guard formToken.isValid(token, session: session) else {
-            throw HTTPError(.forbidden, message: "This form has expired or did not come from the portal. Reload the page and try again.")
+            throw ServerError(.forbidden, message: "This form has expired or did not come from the portal. Reload the page and try again.")
         }
     }
 
@@ -205,7 +212,7 @@ public struct PortalRoutes: Sendable {
         model["locale"] = ["tag": locale.identifier, "dir": locale.isRightToLeft ? "rtl" : "ltr"]
         model["vendor"] = ["name": project.config.vendor.name]
         guard let html = project.library.render(model, withTemplate: Project.templateName(template)) else {
-            throw HTTPError(.internalServerError, message: "Templates/\(template).mustache is missing; cobrand validate names it")
+            throw ServerError(.internalServerError, message: "Templates/\(template).mustache is missing; cobrand validate names it")
         }
         return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "private, no-store"],
                         body: .init(byteBuffer: ByteBuffer(string: html)))

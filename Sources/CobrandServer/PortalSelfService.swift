@@ -33,12 +33,13 @@ struct PortalSelfServiceRoutes: Sendable {
     }
 
     func add(to router: Router<ServerContext>) {
-        router.get("/portal/customise") { request, _ in
-            guard let (partner, session) = try portal.signedIn(request) else { return Self.toSignIn }
+        let group = portal.group(router)
+        group.get("customise") { request, context in
+            let (partner, session) = (context.partner, context.session)
             return try customisePage(partner: partner, session: session, submitted: [:], errors: [:])
         }
-        router.post("/portal/customise") { request, _ in
-            guard let (partner, session) = try portal.signedIn(request) else { return Self.toSignIn }
+        group.post("customise") { request, context in
+            let (partner, session) = (context.partner, context.session)
             return try await portal.uploads.run(partner) {
                 let form = try await request.multipartForm(MultipartLimits(bytes: settings.logoMaxBytes + (1 << 20), parts: 1_000)) { name, value in
                     if name == FormToken.field { try portal.checkFormToken(value, session: session) }
@@ -47,23 +48,23 @@ struct PortalSelfServiceRoutes: Sendable {
                 return try save(partner: partner, session: session, form: form)
             }
         }
-        router.get("/portal/preview") { request, _ in
-            guard let (partner, session) = try portal.signedIn(request) else { return Self.toSignIn }
+        group.get("preview") { request, context in
+            let (partner, session) = (context.partner, context.session)
             let query = Dictionary(request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { first, _ in first })
             return try previewPage(partner: partner, session: session, query: query)
         }
-        router.get("/portal/preview/{mode}/{campaign}/{locale}/**") { request, context in
-            guard let (partner, _) = try portal.signedIn(request) else { return Self.toSignIn }
+        group.get("preview/{mode}/{campaign}/{locale}/**") { request, context in
+            let partner = context.partner
             let mode = context.parameters.get("mode") ?? ""
             guard mode == "current" || mode == "pending", let campaign = context.parameters.get("campaign"),
                   let locale = context.parameters.get("locale").flatMap(LocaleTag.init)
-            else { throw HTTPError(.notFound) }
+            else { throw ServerError(.notFound) }
             let path = context.parameters.getCatchAll().joined(separator: "/")
             return try previewFile(partner: partner, campaign: campaign, locale: locale, path: path.isEmpty ? "index.html" : path,
                                    pending: mode == "pending")
         }
-        router.post("/portal/publish") { request, context in
-            guard let (partner, session) = try portal.signedIn(request) else { return Self.toSignIn }
+        group.post("publish") { request, context in
+            let (partner, session) = (context.partner, context.session)
             try portal.checkFormToken(try await request.urlEncodedForm()[FormToken.field], session: session)
             guard publishes.withLockedValue({ $0.allow(partner, now: portal.now()) }) else {
                 return try previewPage(partner: partner, session: session, query: [:], notice: .limited, status: .tooManyRequests)
@@ -77,18 +78,17 @@ struct PortalSelfServiceRoutes: Sendable {
                 return try previewPage(partner: partner, session: session, query: [:], notice: .failed, status: .internalServerError)
             }
         }
-        router.get("/portal/logo") { request, _ in
-            guard let (partner, _) = try portal.signedIn(request) else { return Self.toSignIn }
+        group.get("logo") { request, context in
+            let partner = context.partner
             let pending = request.uri.queryParameters.get("pending") == "1"
             let (applied, _) = try PartnerChanges.applied(to: project, database: database, logos: logos, partner: partner, pending: pending)
             guard let name = applied.partners.first(where: { $0.id == partner })?.logo, let data = applied.partnerLogos[name] else {
-                throw HTTPError(.notFound)
+                throw ServerError(.notFound)
             }
             return Self.file(data, type: MediaType.of(name))
         }
     }
 
-    static var toSignIn: Response { Response(status: .seeOther, headers: [.location: "/portal"]) }
 
     /// A file of ours for the browser: never sniffed. A kit page may run the preview's copy buttons; anything
     /// else (an SVG opened directly, say) may run nothing at all.
@@ -116,7 +116,7 @@ struct PortalSelfServiceRoutes: Sendable {
 
     func save(partner: String, session: String, form: MultipartForm) throws -> Response {
         let (applied, selfForm, _) = try state(partner: partner)
-        guard let current = applied.partners.first(where: { $0.id == partner }) else { throw HTTPError(.notFound) }
+        guard let current = applied.partners.first(where: { $0.id == partner }) else { throw ServerError(.notFound) }
         let outcome = selfForm.check(form.fields, partner: current, project: applied)
         var errors = outcome.errors
         var changes = outcome.changes.map { change in
@@ -155,7 +155,7 @@ struct PortalSelfServiceRoutes: Sendable {
 
     func customisePage(partner: String, session: String, submitted: [String: String], errors: [String: String]) throws -> Response {
         let (applied, form, changes) = try state(partner: partner)
-        guard let current = applied.partners.first(where: { $0.id == partner }) else { throw HTTPError(.notFound) }
+        guard let current = applied.partners.first(where: { $0.id == partner }) else { throw ServerError(.notFound) }
         let locale = try portal.locale(of: partner)
         let strings = project.strings(for: locale)
         let notes = SelfServiceForm.colorNotes(partner: current, project: applied)
@@ -222,7 +222,7 @@ struct PortalSelfServiceRoutes: Sendable {
         let pendingCount = try database.changes(partner: partner, status: .pending).count
         let withPending = query["pending"] == "1" && pendingCount > 0
         let mode = withPending ? "pending" : "current"
-        guard let current = project.partners.first(where: { $0.id == partner }) else { throw HTTPError(.notFound) }
+        guard let current = project.partners.first(where: { $0.id == partner }) else { throw ServerError(.notFound) }
         let kits = project.campaigns.flatMap { campaign in
             current.locales.map { tag -> [String: Any] in
                 ["title": strings.lookup(campaign.title)?.text ?? campaign.id, "locale": tag.identifier,
@@ -246,10 +246,10 @@ struct PortalSelfServiceRoutes: Sendable {
     func previewFile(partner: String, campaign: String, locale: LocaleTag, path: String, pending: Bool) throws -> Response {
         guard project.partners.first(where: { $0.id == partner })?.locales.contains(locale) == true,
               project.campaigns.contains(where: { $0.id == campaign })
-        else { throw HTTPError(.notFound) }
+        else { throw ServerError(.notFound) }
         let (applied, _) = try PartnerChanges.applied(to: project, database: database, logos: logos, partner: partner, pending: pending)
         let kit = try KitRenderer(project: applied).render(KitID(campaign: campaign, partner: partner, locale: locale))
-        guard let file = kit.files.first(where: { $0.path == path }) else { throw HTTPError(.notFound) }
+        guard let file = kit.files.first(where: { $0.path == path }) else { throw ServerError(.notFound) }
         return Self.file(file.data, type: MediaType.of(path))
     }
 }

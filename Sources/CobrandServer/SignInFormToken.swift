@@ -11,9 +11,8 @@ struct SignInFormToken: Sendable {
     let path: String
 
     /// A fresh value for the form, and the cookie that must come back with it.
-    func issue() -> (value: String, cookie: Cookie) {
-        var random = SystemRandomNumberGenerator()
-        let value = Base64URL.encode((0..<24).map { _ in UInt8.random(in: .min ... .max, using: &random) })
+    func issue(_ random: RandomSource) -> (value: String, cookie: Cookie) {
+        let value = random.token(bytes: 24)
         return (value, Cookie(name: cookieName, value: value, maxAge: 3600, path: path, secure: true, httpOnly: true, sameSite: .strict))
     }
 

@@ -13,7 +13,7 @@ public struct SignedIn: Sendable {
 
 /// What a partner route's handler gets: the signed-in partner, never one named by the URL. A handler of
 /// the partner group cannot run without it, so it cannot forget the check.
-public struct PartnerContext: ChildRequestContext {
+public struct PartnerContext: ChildRequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
     public let partner: String
@@ -21,7 +21,7 @@ public struct PartnerContext: ChildRequestContext {
 
     public init(context: ServerContext) throws {
         guard let signedIn = context.signedIn, signedIn.grant.role == .partner, let partner = signedIn.grant.partner, let session = signedIn.session else {
-            throw HTTPError(.unauthorized)
+            throw ServerError(.unauthorized)
         }
         coreContext = context.coreContext
         remoteAddress = context.remoteAddress
@@ -37,7 +37,7 @@ public struct AdminContext: ChildRequestContext {
     public let session: String?
 
     public init(context: ServerContext) throws {
-        guard let signedIn = context.signedIn, signedIn.grant.role == .admin else { throw HTTPError(.unauthorized) }
+        guard let signedIn = context.signedIn, signedIn.grant.role == .admin else { throw ServerError(.unauthorized) }
         coreContext = context.coreContext
         session = signedIn.session
     }
@@ -58,25 +58,69 @@ struct PartnerSignIn: RouterMiddleware {
     }
 }
 
-/// Lets an admin session or admin bearer token through: a browser without one is sent to sign in, an API
-/// client gets a 401 that says what to send.
+/// Lets an admin session or admin bearer token through. A wrong bearer token is a 401 that says what to
+/// send; without either, a page sends the browser to sign in, and an API route (`api`) answers 401 unless
+/// it was asked for HTML.
 struct AdminSignIn: RouterMiddleware {
     let database: AppDatabase
     let now: @Sendable () -> Date
+    var api = false
 
     func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
         var context = context
         if let header = request.headers[.authorization] {
             guard header.hasPrefix("Bearer "), try database.grant(for: String(header.dropFirst(7)))?.role == .admin else {
-                throw APIError(status: .unauthorized, code: "unauthorized", message: "An admin token is required: Authorization: Bearer <token>.")
+                throw Self.unauthorized
             }
             context.signedIn = SignedIn(grant: .init(role: .admin, partner: nil), session: nil)
         } else {
             guard let session = request.cookies[AdminRoutes.cookieName]?.value, !session.isEmpty, try database.session(session, now: now())?.role == .admin else {
+                if api, request.uri.queryParameters.get("format") != "html" { throw Self.unauthorized }
                 return Response(status: .seeOther, headers: [.location: "/admin"])
             }
             context.signedIn = SignedIn(grant: .init(role: .admin, partner: nil), session: session)
         }
         return try await next(request, context)
+    }
+
+    static let unauthorized = ServerError(.unauthorized, code: "unauthorized", message: "An admin token is required: Authorization: Bearer <token>.")
+}
+
+/// What a partner API route's handler gets: the partner of the request's bearer token.
+public struct PartnerAPIContext: ChildRequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+    public let partner: String
+
+    public init(context: ServerContext) throws {
+        guard let signedIn = context.signedIn, signedIn.grant.role == .partner, let partner = signedIn.grant.partner else {
+            throw PartnerToken.unauthorized
+        }
+        coreContext = context.coreContext
+        remoteAddress = context.remoteAddress
+        self.partner = partner
+    }
+}
+
+/// Lets a request with a live partner token (`Authorization: Bearer`) through; anything else is a 401 that
+/// says what to send. A partner removed from the roster has no live token.
+struct PartnerToken: RouterMiddleware {
+    let database: AppDatabase
+
+    func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
+        let header = request.headers[.authorization] ?? ""
+        guard header.hasPrefix("Bearer "), let grant = try database.grant(for: String(header.dropFirst(7))), grant.role == .partner,
+              grant.partner != nil
+        else { throw Self.unauthorized }
+        var context = context
+        context.signedIn = SignedIn(grant: grant, session: nil)
+        return try await next(request, context)
+    }
+
+    static let unauthorized = ServerError(.unauthorized, code: "unauthorized", message: "A partner token is required: Authorization: Bearer <token>.")
+
+    /// Partner API routes under `/api`.
+    static func group(_ router: Router<ServerContext>, database: AppDatabase) -> RouterGroup<PartnerAPIContext> {
+        router.group("api").add(middleware: PartnerToken(database: database)).group(context: PartnerAPIContext.self)
     }
 }

@@ -17,7 +17,9 @@ public struct ServerContext: RequestContext, RemoteAddressRequestContext {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
     }
+}
 
+extension RemoteAddressRequestContext {
     /// The client's address: the peer's, or behind a trusted proxy the one it forwarded.
     public func client(_ request: Request, proxies: TrustedProxies) -> String? {
         proxies.client(peer: remoteAddress?.ipAddress, forwardedFor: request.headers[.forwardedFor])
@@ -98,9 +100,9 @@ public struct TrackingRoutes: Sendable {
                 switch answer {
                 case .pixel: return Self.pixelResponse
                 case let .redirect(target): return Response(status: .found, headers: [.location: target, .cacheControl: "no-store"])
-                case .notFound: throw HTTPError(.notFound)
-                case .badRequest: throw HTTPError(.badRequest, message: Answer.invalidLink)
-                case .unavailable: throw HTTPError(.serviceUnavailable, headers: [.retryAfter: Self.retryAfter], message: Answer.busy)
+                case .notFound: throw ServerError(.notFound)
+                case .badRequest: throw ServerError(.badRequest, message: Answer.invalidLink)
+                case .unavailable: throw ServerError(.serviceUnavailable, message: Answer.busy, headers: [.retryAfter: Self.retryAfter])
                 }
             }
         }

@@ -58,14 +58,14 @@ public struct UnsubscribeRoutes: Sendable {
             let link = try self.link(request, context)
             let visitor = self.visitors.hash(context.client(request, proxies: self.proxies) ?? "unknown")
             guard self.limiter.withLockedValue({ $0.allow(visitor, now: self.now()) }) else {
-                throw HTTPError(.tooManyRequests, headers: [.retryAfter: "60"], message: "Too many requests; try again in a minute.")
+                throw ServerError(.tooManyRequests, message: "Too many requests; try again in a minute.", headers: [.retryAfter: "60"])
             }
             let form = try await Self.fields(request)
             if form["List-Unsubscribe"] == "One-Click" {
                 // RFC 8058: the address is in the link; without it there is nobody to unsubscribe.
                 guard let suppression = try? Suppression.make(partner: link.partner, campaign: link.campaign,
                                                               address: request.uri.queryParameters.get("email") ?? "", source: .oneClick)
-                else { throw HTTPError(.badRequest, message: "This link carries no email address; open it in a browser to unsubscribe.") }
+                else { throw ServerError(.badRequest, message: "This link carries no email address; open it in a browser to unsubscribe.") }
                 try self.database.suppress(suppression, now: self.now())
                 return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: .init(string: "unsubscribed\n")))
             }
@@ -91,7 +91,7 @@ public struct UnsubscribeRoutes: Sendable {
     func link(_ request: Request, _ context: ServerContext) throws -> Link {
         let partnerID = context.parameters.get("partner") ?? "", campaign = context.parameters.get("campaign") ?? ""
         guard Partner.isValidID(partnerID), Partner.isValidID(campaign), signer.verify(context.parameters.get("token") ?? "", partner: partnerID, campaign: campaign)
-        else { throw HTTPError(.notFound, message: "This unsubscribe link is not valid. Reply to the email and ask to be removed.") }
+        else { throw ServerError(.notFound, message: "This unsubscribe link is not valid. Reply to the email and ask to be removed.") }
         let partner = project.partners.first { $0.id == partnerID }
         let requested = request.uri.queryParameters.get("hl")
         let locales = partner?.locales ?? []

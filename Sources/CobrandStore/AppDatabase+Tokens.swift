@@ -5,7 +5,7 @@ import GRDB
 /// Access tokens for the portal (a partner) and the admin API. Only a SHA-256 of each token is stored,
 /// so a copy of the database does not let anyone sign in.
 extension AppDatabase {
-    public enum Role: String, Sendable, Equatable, Codable { case partner, admin }
+    public enum Role: String, Sendable, Equatable, Codable, CaseIterable { case partner, admin }
 
     public struct Grant: Sendable, Equatable {
         public let role: Role

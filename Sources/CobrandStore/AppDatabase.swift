@@ -5,7 +5,8 @@ import GRDB
 /// The database: schema, migrations and the queries Cobrand needs. Takes any `DatabaseWriter`:
 /// a WAL `DatabasePool` on disk (`open(path:)`), an in-memory `DatabaseQueue` in tests.
 public struct AppDatabase: Sendable {
-    public let writer: any DatabaseWriter
+    /// Only the store reaches the connection: callers go through `Store`.
+    let writer: any DatabaseWriter
 
     public enum StoreError: Error, Equatable, CustomStringConvertible {
         /// The file was migrated by a newer Cobrand than this one.
@@ -293,9 +294,10 @@ public struct AppDatabase: Sendable {
         migrator.registerMigration("v13-constraints") { db in
             // Foreign keys and CHECKs SQLite can only add by rebuilding a table: copy, drop, rename, re-index.
             // A row that breaks one stops the upgrade (GRDB checks foreign keys before committing), so nothing is half-migrated.
-            let deals = DealStatus.sqlList(DealStatus.allCases), claims = ClaimStatus.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
-            let activities = ClaimRequest.Activity.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
-            let payable = ClaimStatus.approvedAmounts.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+            func list(_ values: [String]) -> String { values.map { "'\($0)'" }.joined(separator: ", ") }
+            let deals = DealStatus.sqlList(DealStatus.allCases), claims = list(ClaimStatus.allCases.map(\.rawValue))
+            let activities = list(ClaimRequest.Activity.allCases.map(\.rawValue)), payable = list(ClaimStatus.approvedAmounts.map(\.rawValue))
+            let outbox = list(OutboxRow.Status.allCases.map(\.rawValue)), roles = list(Role.allCases.map(\.rawValue))
             try db.execute(sql: """
                 CREATE TABLE new_deal (
                   id INTEGER PRIMARY KEY AUTOINCREMENT, partner TEXT NOT NULL, domain TEXT NOT NULL, accountName TEXT NOT NULL,
@@ -356,7 +358,7 @@ public struct AppDatabase: Sendable {
 
                 CREATE TABLE new_session (
                   idHash TEXT PRIMARY KEY NOT NULL, partner TEXT NOT NULL, expiresAt DATETIME NOT NULL,
-                  role TEXT NOT NULL DEFAULT 'partner' CHECK (role IN ('partner', 'admin')), CHECK ((role = 'admin') = (partner = ''))
+                  role TEXT NOT NULL DEFAULT 'partner' CHECK (role IN (\(roles))), CHECK ((role = 'admin') = (partner = ''))
                 );
                 INSERT INTO new_session SELECT idHash, partner, expiresAt, role FROM session;
                 DROP TABLE session;
@@ -364,7 +366,7 @@ public struct AppDatabase: Sendable {
 
                 CREATE TABLE new_outbox (
                   id INTEGER PRIMARY KEY AUTOINCREMENT, eventKey TEXT NOT NULL UNIQUE, type TEXT NOT NULL, payload TEXT NOT NULL CHECK (json_valid(payload)),
-                  status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'dead')), attempts INTEGER NOT NULL CHECK (attempts >= 0),
+                  status TEXT NOT NULL CHECK (status IN (\(outbox))), attempts INTEGER NOT NULL CHECK (attempts >= 0),
                   nextAttemptAt DATETIME NOT NULL, lastError TEXT, createdAt DATETIME NOT NULL, deliveredAt DATETIME
                 );
                 INSERT INTO new_outbox SELECT id, eventKey, type, payload, status, attempts, nextAttemptAt, lastError, createdAt, deliveredAt FROM outbox;

@@ -8,7 +8,7 @@ public enum MDFReportPage {
     /// The report template's model: a chart per currency, the columns and the rows.
     public static func model(_ rows: [AppDatabase.MDFReportRow], period: String) -> [String: Any] {
         let charts = Dictionary(grouping: rows, by: \.currency).keys.sorted().map { currency in chart(rows.filter { $0.currency == currency }, currency: currency) }
-        return ["period": period, "charts": charts, "columns": AppDatabase.mdfReportColumns, "rows": rows.map { ["cells": $0.fields] }]
+        return ["period": period, "charts": charts, "columns": MDFReportRow.columns, "rows": rows.map { ["cells": $0.fields] }]
     }
 
     /// Horizontal bars, the 25 largest allocations: allocated (light) with approved (dark) over it.

@@ -186,7 +186,7 @@ struct AdminMDFTests {
                 #expect(response.headers[.contentDisposition] == "attachment; filename=\"invoice<1>.pdf\"")
             }
             try await client.execute(uri: "/admin/mdf/proofs/\(proof.sha256)", method: .get, headers: [.authorization: "Bearer \(partner)"]) {
-                #expect($0.status == .seeOther, "admins only")
+                #expect($0.status == .unauthorized, "admins only: a partner token is refused as on every admin route")
             }
         }
     }

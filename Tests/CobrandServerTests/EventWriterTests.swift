@@ -1,7 +1,7 @@
 import CobrandCore
 import CobrandFiles
 import CobrandServer
-import CobrandStore
+@testable import CobrandStore
 import CobrandUseCases
 import Foundation
 import GRDB
@@ -224,7 +224,7 @@ struct EventWriterTests {
         #expect(writer.flush() == 1000)
         // Fill the disk to the last byte.
         let filler = files.folder.appendingPathComponent("filler")
-        FileManager.default.createFile(atPath: filler.path, contents: nil)
+        #expect(FileManager.default.createFile(atPath: filler.path, contents: nil))
         let handle = try FileHandle(forWritingTo: filler)
         let chunk = Data(repeating: 0, count: 64 << 10)
         while (try? handle.write(contentsOf: chunk)) != nil {}

@@ -299,6 +299,47 @@ struct PortalPagesTests {
         }
     }
 
+    @Test("a partner removed from the roster, or whose tokens were revoked, is refused on every partner route: pages send it to sign in, the API answers 401",
+          arguments: [false, true])
+    func removedPartner(revokedOnly: Bool) async throws {
+        let setup = try Setup()
+        let now = { @Sendable in PortalPagesTests.now }
+        let proofs = FileManager.default.temporaryDirectory.appendingPathComponent("cobrand-proofs-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: proofs) }
+        let tracking = TrackingSigner(baseURL: "http://t", secret: Data(repeating: 1, count: 32))
+        let portal = PortalRoutes(project: setup.project, database: setup.database, output: FileManager.default.temporaryDirectory, writer: setup.writer,
+                                  salt: Data("s".utf8), now: now)
+        let claims = ClaimRoutes(database: setup.database, campaigns: ["launch"], proofFolder: proofs, now: now)
+        let app = Application(router: CobrandServer.router(
+            tracking: TrackingRoutes(signer: tracking, writer: setup.writer, salt: Data(), now: now), portal: portal,
+            deals: DealRoutes(database: setup.database, rules: DealRules(), now: now), claims: claims))
+        let pages = ["/portal/leads", "/portal/leads.csv", "/portal/deals", "/portal/performance", "/portal/mdf",
+                     "/portal/bundles/launch/en-US"]
+        let api = ["/api/deals/1", "/api/mdf/claims/1"]
+        try await app.test(.router) { client in
+            let cookie = try await PortalTests.signIn(client, token: setup.alphaToken)
+            let bearer: HTTPFields = [.authorization: "Bearer \(setup.alphaToken)"]
+            try await client.execute(uri: "/portal/leads", method: .get, headers: [.cookie: cookie]) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/api/deals/999", method: .get, headers: bearer) { #expect($0.status == .notFound, "signed in: only the deal is missing") }
+            if revokedOnly {
+                try setup.database.revokeTokens(role: .partner, partner: "alpha", now: PortalPagesTests.now)
+            } else {
+                try setup.database.sync(partners: setup.project.partners.filter { $0.id != "alpha" }, now: PortalPagesTests.now)
+            }
+            for uri in pages {
+                try await client.execute(uri: uri, method: .get, headers: [.cookie: cookie]) {
+                    #expect($0.status == .seeOther && $0.headers[.location] == "/portal", "\(uri)")
+                }
+            }
+            for uri in api {
+                try await client.execute(uri: uri, method: .get, headers: bearer) { #expect($0.status == .unauthorized, "\(uri)") }
+            }
+            var json = bearer
+            json[.contentType] = "application/json"
+            try await client.execute(uri: "/api/deals", method: .post, headers: json, body: ByteBuffer(string: "{}")) { #expect($0.status == .unauthorized) }
+        }
+    }
+
     @Test("the console approves a pending deal with a note, issues and revokes a partner token, retries dead outbox rows, and picks an MDF period")
     func console() async throws {
         let setup = try Setup()

@@ -1,6 +1,6 @@
 import CobrandCore
 import CobrandServer
-import CobrandStore
+@testable import CobrandStore
 import CobrandUseCases
 import CobrandTesting
 import Foundation

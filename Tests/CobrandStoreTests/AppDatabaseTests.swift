@@ -1,5 +1,5 @@
 import CobrandCore
-import CobrandStore
+@testable import CobrandStore
 import Foundation
 import GRDB
 import Testing

@@ -1,5 +1,5 @@
 import CobrandCore
-import CobrandStore
+@testable import CobrandStore
 import Foundation
 import GRDB
 import Testing
@@ -38,9 +38,8 @@ struct ReconcileStoreTests {
                             email: EmailAddress("p\(index)@corp\(index).example")!, companyDomain: "corp\(index).example")
             try database.record(lead, ipHash: "h", now: at(day))
         }
-        try database.register(DealRequest(partner: "alpha", domain: "corp1.example", accountName: "Corp", value: Money(amountMinor: 4_000_000, currency: "EUR"),
+        _ = try database.register(DealRequest(partner: "alpha", domain: "corp1.example", accountName: "Corp", value: Money(amountMinor: 4_000_000, currency: "EUR"),
                                           products: ["P"], expectedClose: "2027-03-01"), rules: DealRules(), idempotencyKey: nil, now: at("2026-11-10"))
-        let folder = FileManager.default.temporaryDirectory
         func submit(_ request: ClaimRequest) throws -> Int64 {
             try database.submit(request, proofs: [], idempotencyKey: nil, actor: "test", now: at("2026-12-30")).claim.id
         }
@@ -67,7 +66,7 @@ struct ReconcileStoreTests {
         #expect(again == decisions)
         #expect(try database.auditCount() == audited)
 
-        try database.override(claim: webinar, status: .partial, approvedMinor: 50_000, note: "attendance list checked", actor: "test", now: now)
+        _ = try database.override(claim: webinar, status: .partial, approvedMinor: 50_000, note: "attendance list checked", actor: "test", now: now)
         let third = try database.reconcile(period: "2026-Q4", rules: .init(resultsRatioMax: 10, costPerLeadMax: ["EUR": 500_000]), actor: "test", now: now)
         #expect(third.first { $0.claim == webinar }?.status == .partial)
         let alpha = try #require(try database.balances(period: "2026-Q4").first)
@@ -84,7 +83,7 @@ struct ReconcileStoreTests {
         #expect(try database.mdfReport(period: "2026-Q4").first?.roi == "10.26")
 
         // Paying a claim freezes its decision; a review claim cannot be paid, nor one paid twice.
-        try database.markPaid(claim: email, reference: "SEPA-1", actor: "test", now: now)
+        _ = try database.markPaid(claim: email, reference: "SEPA-1", actor: "test", now: now)
         #expect(throws: AppDatabase.ClaimError.self) { try database.markPaid(claim: email, reference: "SEPA-2", actor: "test", now: now) }
         #expect(throws: AppDatabase.ClaimError.self) { try database.markPaid(claim: beta, reference: "SEPA-3", actor: "test", now: now) }
         #expect(try database.balances(period: "2026-Q4").first?.paid == "2400.00")
@@ -129,6 +128,6 @@ struct MDFRatioTests {
         (Int64.max, 1, "9223372036854775807.00"), (99_999_999_999_999_999, 40_000, "2500000000000.00"), (99_999_999_999_999_600, 40_000, "2499999999999.99"),
     ])
     func ratio(a: Int64, b: Int64, text: String) {
-        #expect(AppDatabase.mdfRatio(a, b) == text)
+        #expect(MDFReportRow.ratio(a, b) == text)
     }
 }

@@ -6,6 +6,9 @@ public enum ClaimStatus: String, Sendable, Codable, CaseIterable {
 
     /// Statuses whose approved amount counts against the allocation and may be paid.
     public static let approvedAmounts: [ClaimStatus] = [.approved, .partial]
+
+    /// Counted as claimed (in a balance, and for the MDF report's campaigns): every claim not rejected.
+    public var isClaimed: Bool { self != .rejected }
 }
 
 /// The decision part of a stored claim, and the rules that change it: the claim deadline, an admin's
@@ -109,7 +112,7 @@ public struct MDFBalance: Sendable, Equatable {
         let own = claims.filter { $0.amount.currency == allocation.currency }
         func sum(_ values: [Int64]) -> Money { Money(amountMinor: values.reduce(0, +), currency: allocation.currency) }
         allocated = allocation
-        claimed = sum(own.filter { $0.status != .rejected }.map(\.amount.amountMinor))
+        claimed = sum(own.filter(\.status.isClaimed).map(\.amount.amountMinor))
         approved = sum(own.filter { ClaimStatus.approvedAmounts.contains($0.status) }.map { $0.approvedMinor ?? 0 })
         paid = sum(own.filter { $0.paidAt != nil }.map { $0.approvedMinor ?? 0 })
     }

@@ -1,0 +1,66 @@
+import Foundation
+
+/// One partner's line of the MDF report for a period: money in (its allocation's `MDFBalance`) and results
+/// out (leads and deal registrations), with cost per lead and ROI.
+public struct MDFReportRow: Codable, Equatable, Sendable {
+    public let partner: String
+    public let period: String
+    public let currency: String
+    public let allocated: String
+    public let claimed: String
+    public let approved: String
+    public let remaining: String
+    /// Leads of the partner's claimed campaigns submitted in the period.
+    public let leads: Int
+    /// Approved MDF per lead; empty without leads.
+    public let costPerLead: String
+    /// The "pipeline" (`DealStatus.pipeline`) registered for the accounts of those leads, and its approved part.
+    public let pipeline: String
+    public let approvedDeals: String
+    /// Approved-deal value per unit of approved MDF, two decimals; empty when nothing was approved.
+    public let roi: String
+
+    public static let columns = [
+        "partner", "period", "currency", "allocated", "claimed", "approved", "remaining", "leads", "cost_per_lead", "pipeline", "approved_deals", "roi",
+    ]
+
+    public var fields: [String] {
+        [partner, period, currency, allocated, claimed, approved, remaining, String(leads), costPerLead, pipeline, approvedDeals, roi]
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case partner, period, currency, allocated, claimed, approved, remaining, leads, costPerLead = "cost_per_lead", pipeline,
+             approvedDeals = "approved_deals", roi
+    }
+
+    /// `leads` and `deals` are those of the partner's claimed campaigns in the period; deals in another
+    /// currency than the allocation's do not count.
+    public init(partner: String, period: String, balance: MDFBalance, leads: Int, deals: [(status: DealStatus, value: Money)]) {
+        let currency = balance.allocated.currency
+        let pipeline = deals.filter { $0.value.currency == currency && DealStatus.pipeline.contains($0.status) }
+        let approvedDeals = pipeline.filter { $0.status == .approved }.reduce(Int64(0)) { $0 + $1.value.amountMinor }
+        let approved = balance.approved.amountMinor
+        func text(_ minor: Int64) -> String { Money(amountMinor: minor, currency: currency).majorText }
+        self.partner = partner
+        self.period = period
+        self.currency = currency
+        allocated = balance.allocated.majorText
+        claimed = balance.claimed.majorText
+        self.approved = balance.approved.majorText
+        remaining = balance.remaining.majorText
+        self.leads = leads
+        costPerLead = leads > 0 ? text(approved / Int64(leads)) : ""
+        self.pipeline = text(pipeline.reduce(0) { $0 + $1.value.amountMinor })
+        self.approvedDeals = text(approvedDeals)
+        roi = approved > 0 ? Self.ratio(approvedDeals, approved) : ""
+    }
+
+    /// `a / b` (both at least 0, `b` above 0) with two decimals, rounded half up. In 128-bit integers:
+    /// deal values come from partners (up to 10^17 minor units each), so `a * 200` can overflow `Int64`.
+    public static func ratio(_ a: Int64, _ b: Int64) -> String {
+        let numerator = Int128(a) * 200 + Int128(b)
+        let hundredths = numerator / (Int128(b) * 2)
+        let fraction = hundredths % 100
+        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+    }
+}
