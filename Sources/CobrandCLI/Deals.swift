@@ -88,7 +88,8 @@ extension Cobrand.Deals {
 
         @OptionGroup var options: DatabaseOptions
         @Option(help: ArgumentHelp("Only this partner.", valueName: "id")) var partner: String?
-        @Option(help: "Only this status: pending, approved, rejected, expired or conflict.") var status: String?
+        @Option(help: ArgumentHelp("Only this status: \(DealStatus.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "status"))
+        var status: String?
         @Option(help: "Output format: table, csv or json.") var format: Format = .table
         @Option(help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "file")) var out: String?
 

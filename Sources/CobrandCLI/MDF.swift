@@ -285,13 +285,14 @@ extension Cobrand.MDF {
 
         @OptionGroup var options: DatabaseOptions
         @Argument(help: "Claim id.") var id: Int64
-        @Option(help: "approved, partial, review or rejected.") var status: String
+        @Option(help: ArgumentHelp(Reconciler.Decision.Status.allCases.map(\.rawValue).joined(separator: ", ") + ".", valueName: "status"))
+        var status: String
         @Option(help: ArgumentHelp("Approved amount (partial; default for approved: the claim).", valueName: "amount")) var amount: String?
         @Option(help: "Why, for the audit log.") var note: String
 
         func run() async throws {
             guard let decision = Reconciler.Decision.Status(rawValue: status) else {
-                throw UserError("--status '\(status)' is not approved, partial, review or rejected")
+                throw UserError("--status '\(status)' is not one of \(Reconciler.Decision.Status.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             let database = try options.project.openDatabase(options.db)
             do {

@@ -138,7 +138,8 @@ extension Cobrand {
             let deals = DealRoutes(database: database, rules: project.config.deals.rules, salt: salt, proxies: proxies, now: { Date() })
             let claims = ClaimRoutes(database: database, campaigns: Set(project.campaigns.map(\.id)),
                                      proofFolder: options.proofFolder(db), now: { Date() })
-            let outbox = OutboxService(database: database, deliverer: try ProjectOptions.deliverer(for: project, database: database), logger: logger)
+            let outbox = OutboxService(database: database, deliverer: try ProjectOptions.deliverer(for: project, database: database), logger: logger,
+                                       now: { Date() })
             let app = CobrandServer.application(tracking: routes, portal: portal, admin: admin, leads: leads, deals: deals, claims: claims,
                                                 mdfRules: project.config.mdf.reconciliation, publisher: publisher,
                                                 unsubscribe: UnsubscribeRoutes(project: project, database: database, signer: unsubscribe, salt: salt,

@@ -15,7 +15,7 @@ struct AdminConsole: Sendable {
     var database: AppDatabase { admin.database }
 
     func add(to router: Router<ServerContext>) {
-        let group = router.group("admin").add(middleware: AdminSignIn(database: database, now: admin.now)).group(context: AdminContext.self)
+        let group = admin.group(router)
         group.get("partners") { request, context in try partnersPage(request, context) }
         group.post("partners/{id}/token") { request, context in
             let id = try partner(context)

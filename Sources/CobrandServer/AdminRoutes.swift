@@ -207,8 +207,10 @@ public struct AdminRoutes: Sendable {
             let note = form["note"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : String($0.prefix(500)) }
             do {
                 _ = try self.database.decide(change: id, approve: decision == "approve", by: "admin", note: note, now: self.now())
+            } catch AppDatabase.ChangeError.notFound {
+                throw ServerError(.notFound, message: "no such change")
             } catch let error as AppDatabase.ChangeError {
-                throw ServerError(.conflict, code: "not_pending", message: error.message)
+                throw ServerError(.conflict, code: "not_pending", message: error.description)
             }
             return Response(status: .seeOther, headers: [.location: "/admin/changes"])
         }

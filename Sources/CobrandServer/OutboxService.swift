@@ -15,7 +15,7 @@ public struct OutboxService: Service {
     public let now: @Sendable () -> Date
 
     public init(database: AppDatabase, deliverer: OutboxDeliverer?, logger: Logger, interval: Duration = .seconds(1),
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                now: @escaping @Sendable () -> Date) {
         self.database = database
         self.deliverer = deliverer
         self.logger = logger
@@ -26,17 +26,24 @@ public struct OutboxService: Service {
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                do {
-                    let expired = try database.expireDeals(now: now())
-                    if !expired.isEmpty { logger.info("deals expired", metadata: ["count": "\(expired.count)"]) }
-                    if let round = try await deliverer?.deliverDue(logger: logger), round.delivered > 0 {
-                        logger.info("webhook delivered", metadata: ["count": "\(round.delivered)"])
-                    }
-                } catch {
+                do { try await round() } catch {
                     logger.error("outbox round failed", metadata: ["error": "\(error)"])
                 }
                 do { try await Task.sleep(for: interval) } catch { return }
             }
         }
+    }
+
+    /// One round, by the injected clock: expire deals whose protection ended, then deliver what is due.
+    /// Returns the deals expired and the rows delivered.
+    @discardableResult
+    public func round() async throws -> (expired: [AppDatabase.Deal], delivered: Int) {
+        // Each step on its own: a deal that cannot be expired never holds up the CRM's deliveries.
+        var expired: [AppDatabase.Deal] = []
+        do { expired = try database.expireDeals(now: now()) } catch { logger.error("deal expiry failed", metadata: ["error": "\(error)"]) }
+        if !expired.isEmpty { logger.info("deals expired", metadata: ["count": "\(expired.count)"]) }
+        let delivered = try await deliverer?.deliverDue(logger: logger).delivered ?? 0
+        if delivered > 0 { logger.info("webhook delivered", metadata: ["count": "\(delivered)"]) }
+        return (expired, delivered)
     }
 }

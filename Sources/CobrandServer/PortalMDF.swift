@@ -86,17 +86,14 @@ struct PortalMDFRoutes: Sendable {
         let today = Timestamp.day(portal.now())
         let strings = portal.project.strings(for: locale)
         let titles = Dictionary(uniqueKeysWithValues: portal.project.campaigns.map { ($0.id, strings.lookup($0.title)?.text ?? $0.id) })
-        func money(_ major: String, _ currency: String) -> String {
-            Money(major: major, currency: currency).map { $0.formatted(language) } ?? "\(major) \(currency)"
-        }
         func label(_ key: String, _ code: String) -> String { strings.lookup(key)?.text ?? code }
 
         let balances = try portal.database.balances(partner: partner)
         let allocations = balances.map { balance -> [String: Any] in
             [
-                "period": balance.period, "allocated": money(balance.allocated, balance.currency), "claimed": money(balance.claimed, balance.currency),
-                "approved": money(balance.approved, balance.currency), "paid": money(balance.paid, balance.currency),
-                "remaining": money(balance.remaining, balance.currency), "deadline": balance.deadline, "open": today <= balance.deadline,
+                "period": balance.period, "allocated": balance.money.allocated.formatted(language), "claimed": balance.money.claimed.formatted(language),
+                "approved": balance.money.approved.formatted(language), "paid": balance.money.paid.formatted(language),
+                "remaining": balance.money.remaining.formatted(language), "deadline": balance.deadline, "open": ClaimState.isOpen(today: today, deadline: balance.deadline),
             ]
         }
         let claimRows = try portal.database.claims(partner: partner).reversed().map { claim -> [String: Any] in
@@ -108,7 +105,7 @@ struct PortalMDFRoutes: Sendable {
                 "invoice": claim.invoice, "amount": claim.amount.formatted(language), "status": claim.status.rawValue,
                 "status_label": label(PortalTemplates.statusKey(claim.status.rawValue), claim.status.rawValue),
                 // An empty string would still open a Mustache section: false when nothing is approved.
-                "approved": claim.status == .approved || claim.status == .partial
+                "approved": ClaimStatus.approvedAmounts.contains(claim.status)
                     ? claim.approvedMinor.map { Money(amountMinor: $0, currency: claim.currency).formatted(language) as Any } ?? false : false,
                 "paid": claim.paidAt != nil, "reasons": reasons, "has_reasons": !reasons.isEmpty, "has_proofs": !proofs.isEmpty,
                 "proofs": proofs.map {
@@ -116,7 +113,7 @@ struct PortalMDFRoutes: Sendable {
                 },
             ]
         }
-        let chosenCurrency = form.fields["currency"] ?? balances.last { today <= $0.deadline }?.currency
+        let chosenCurrency = form.fields["currency"] ?? balances.last { ClaimState.isOpen(today: today, deadline: $0.deadline) }?.currency
         let model: [String: Any] = [
             "partner": ["id": partner, "name": name],
             "csrf": portal.formToken.token(session: session),

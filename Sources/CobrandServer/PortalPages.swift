@@ -123,7 +123,7 @@ struct PortalPages: Sendable {
         let leads = try portal.database.leads(partner: context.partner)
         let deals = try portal.database.deals(partner: context.partner).sorted { $0.id > $1.id }.map { deal -> [String: Any] in
             // Days left only mean something for protection still running.
-            let daysLeft = deal.expiresAt.flatMap { deal.status == .approved && $0 > now ? PortalHome.daysLeft(until: $0, now: now) : nil }
+            let daysLeft = deal.expiresAt.flatMap { deal.status == .approved && deal.isActive(at: now) ? PortalHome.daysLeft(until: $0, now: now) : nil }
             return [
                 "id": deal.id, "account": deal.accountName, "domain": deal.domain, "value": deal.value.formatted(language),
                 "status": deal.status.rawValue, "status_label": strings.lookup(PortalTemplates.dealStatusKey(deal.status.rawValue))?.text ?? deal.status.rawValue,
@@ -236,7 +236,7 @@ struct HomeSummary {
         pending = deals.filter { $0.status == .pending }
         expiring = deals.filter { PortalHome.isExpiringSoon(status: $0.status, expiresAt: $0.expiresAt, now: now) }
         let today = Timestamp.day(now)
-        balances = try database.balances(partner: partner).filter { today <= $0.deadline }
+        balances = try database.balances(partner: partner).filter { ClaimState.isOpen(today: today, deadline: $0.deadline) }
         self.now = now
     }
 
@@ -250,7 +250,7 @@ struct HomeSummary {
             "new_leads": newLeads.count, "leads": newLeads.prefix(5).map { ["email": $0.email, "company": $0.company.map { $0 as Any } ?? false, "date": $0.createdAt.formatted(dates)] },
             "pending": pending.map(deal), "has_pending": !pending.isEmpty, "expiring": expiring.map(deal), "has_expiring": !expiring.isEmpty,
             "balances": balances.map { balance -> [String: Any] in
-                ["period": balance.period, "remaining": Money(major: balance.remaining, currency: balance.currency)?.formatted(language) ?? balance.remaining,
+                ["period": balance.period, "remaining": balance.money.remaining.formatted(language),
                  "deadline": balance.deadline]
             },
             "has_balances": !balances.isEmpty,

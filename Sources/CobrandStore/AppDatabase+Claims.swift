@@ -29,7 +29,7 @@ extension AppDatabase {
                 "start": request.start, "end": request.end, "amount": request.amount.majorText, "currency": request.amount.currency,
                 "invoice": request.invoice, "results": request.results, "proofs": proofs.map(\.sha256),
             ], now: now, db)
-            return (claim, true)
+            return (try Self.claim(claim.id, db), true)
         }
     }
 
@@ -45,7 +45,7 @@ extension AppDatabase {
                 "amount": Money(amountMinor: claim.approvedMinor ?? 0, currency: claim.currency).majorText, "currency": claim.currency,
                 "reference": reference,
             ], now: now, db)
-            return paid
+            return try Self.claim(id, db)
         }
     }
 

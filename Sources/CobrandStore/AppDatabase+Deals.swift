@@ -36,10 +36,13 @@ extension AppDatabase {
                 .fetchOne(db) {
                 return Registration(deal: try earlier.deal(), created: false)
             }
-            let account = DealRecord.active(at: now).filter(DealRecord.Columns.domain == request.domain)
-            let own = try account.filter(DealRecord.Columns.partner == request.partner).order(DealRecord.Columns.id)
-                .select(DealRecord.Columns.id, as: Int64.self).fetchOne(db)
-            let other = try account.filter(DealRecord.Columns.partner != request.partner).isEmpty(db) == false
+            // A named lead must be one of the partner's own: another partner's or a made-up id is refused, never stored.
+            if let lead = request.leadID, try LeadRecord.filter(key: lead).filter(LeadRecord.Columns.partner == request.partner).isEmpty(db) {
+                throw DealError.leadNotFound(lead)
+            }
+            let active = try Self.activeDeals(domain: request.domain, now: now, db)
+            let own = active.first { $0.partner == request.partner }?.id
+            let other = active.contains { $0.partner != request.partner }
             let submissions = try LeadSubmissionRecord.tracked(partner: request.partner, domain: request.domain, db)
             var partnerVisitors = try PartnerAddressRecord.visitors(partner: request.partner, db)
             if let visitor { partnerVisitors.insert(visitor) }
@@ -68,8 +71,7 @@ extension AppDatabase {
             let decided: Deal, type: String
             switch action {
             case .approve:
-                let held = try DealRecord.active(at: now).filter(DealRecord.Columns.domain == deal.domain && DealRecord.Columns.partner != deal.partner
-                                                                && DealRecord.Columns.id != id).isEmpty(db) == false
+                let held = try Self.activeDeals(domain: deal.domain, now: now, db).contains { $0.partner != deal.partner && $0.id != id }
                 (decided, type) = (try deal.approved(note: note, at: now, rules: rules, accountHeldByOther: held), "deal.approved")
             case .reject: (decided, type) = (try deal.rejected(note: note, at: now), "deal.rejected")
             case let .extend(days): (decided, type) = (try deal.extended(days: days, note: note, at: now), "deal.extended")
@@ -121,9 +123,15 @@ extension AppDatabase {
     public func decisions(deal id: Int64) throws -> [(status: String, rule: String, actor: String, note: String?, at: Date)] {
         try writer.read { db in
             try DealDecisionRecord.filter(DealDecisionRecord.Columns.dealId == id).order(DealDecisionRecord.Columns.id).fetchAll(db).map {
-                ($0.status.rawValue, $0.rule, $0.actor, $0.note, $0.decidedAt)
+                ($0.status.rawValue, $0.rule.rawValue, $0.actor, $0.note, $0.decidedAt)
             }
         }
+    }
+
+    /// The registrations for `domain` that are active at `now` (`Deal.isActive`), oldest first.
+    static func activeDeals(domain: String, now: Date, _ db: Database) throws -> [Deal] {
+        try DealRecord.filter(DealRecord.Columns.domain == domain).order(DealRecord.Columns.id).fetchAll(db).map { try $0.deal() }
+            .filter { $0.isActive(at: now) }
     }
 
     static func deal(_ id: Int64, _ db: Database) throws -> Deal {
@@ -137,11 +145,13 @@ extension AppDatabase {
         try record.save(db)
         var saved = deal
         saved.id = record.id ?? deal.id
-        try DealDecisionRecord(id: nil, dealId: saved.id, status: saved.status, rule: saved.rule.rawValue, actor: actor, note: note, decidedAt: now)
+        try DealDecisionRecord(id: nil, dealId: saved.id, status: saved.status, rule: saved.rule, actor: actor, note: note, decidedAt: now)
             .insert(db)
-        var object = saved.payload
-        object["partner"] = saved.partner
+        // Read back, so the caller gets what a later read gets (times as stored, to the millisecond).
+        let stored = try Self.deal(saved.id, db)
+        var object = stored.payload
+        object["partner"] = stored.partner
         try enqueue(type: type, object: ["deal": object], now: now, db)
-        return saved
+        return stored
     }
 }

@@ -5,19 +5,31 @@ import GRDB
 /// Market development funds: allocations per partner and period, and the hash-chained audit log every
 /// MDF change is appended to in the same transaction.
 extension AppDatabase {
-    /// A partner's money in a period.
-    public struct Balance: Codable, Equatable, Sendable {
+    /// A partner's money in a period: the allocation's `MDFBalance` and its claim deadline. Amounts are
+    /// formatted only where they are shown (`allocated` and the others are the plain `majorText`).
+    public struct Balance: Encodable, Equatable, Sendable {
         public let partner: String
         public let period: String
-        public let currency: String
-        public let allocated: String
-        public let claimed: String
-        public let approved: String
-        public let paid: String
-        public let remaining: String
+        public let money: MDFBalance
         public let deadline: String
 
+        public var currency: String { money.allocated.currency }
+        public var allocated: String { money.allocated.majorText }
+        public var claimed: String { money.claimed.majorText }
+        public var approved: String { money.approved.majorText }
+        public var paid: String { money.paid.majorText }
+        public var remaining: String { money.remaining.majorText }
+
         public var fields: [String] { [partner, period, currency, allocated, claimed, approved, paid, remaining, deadline] }
+
+        enum CodingKeys: String, CodingKey { case partner, period, currency, allocated, claimed, approved, paid, remaining, deadline }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            for (key, value) in zip([CodingKeys.partner, .period, .currency, .allocated, .claimed, .approved, .paid, .remaining, .deadline], fields) {
+                try container.encode(value, forKey: key)
+            }
+        }
     }
 
     public static let balanceColumns = ["partner", "period", "currency", "allocated", "claimed", "approved", "paid", "remaining", "deadline"]
@@ -105,10 +117,9 @@ extension AppDatabase {
             let claims = Dictionary(grouping: try Self.claims(period: period, partner: partner).fetchAll(db), by: { [$0.partner, $0.period] })
             return try Self.allocations(period: period, partner: partner).order(Allocation.Columns.partner, Allocation.Columns.start).fetchAll(db)
                 .map { allocation in
-                    let balance = MDFBalance(allocation: allocation.amount, claims: (claims[[allocation.partner, allocation.period]] ?? []).map(\.state))
-                    return Balance(partner: allocation.partner, period: allocation.period, currency: allocation.currency,
-                                   allocated: balance.allocated.majorText, claimed: balance.claimed.majorText, approved: balance.approved.majorText,
-                                   paid: balance.paid.majorText, remaining: balance.remaining.majorText, deadline: allocation.deadline)
+                    Balance(partner: allocation.partner, period: allocation.period,
+                            money: MDFBalance(allocation: allocation.amount, claims: (claims[[allocation.partner, allocation.period]] ?? []).map(\.state)),
+                            deadline: allocation.deadline)
                 }
         }
     }

@@ -107,7 +107,7 @@ extension AppDatabase {
 
     static func change(_ id: Int64, _ db: Database) throws -> FieldChange {
         guard let change = try FieldChange.fetchOne(db, key: id) else {
-            throw ChangeError(message: "no change \(id); cobrand partners changes lists them")
+            throw ChangeError.notFound(id)
         }
         return change
     }

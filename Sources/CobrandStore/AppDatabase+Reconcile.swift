@@ -43,7 +43,7 @@ extension AppDatabase {
                 "status": status.rawValue, "approved": Money(amountMinor: next.approvedMinor ?? 0, currency: claim.currency).majorText,
                 "currency": claim.currency, "note": note, "previous_status": claim.status.rawValue,
             ], now: now, db)
-            return overridden
+            return try Self.claim(id, db)
         }
     }
 
@@ -76,13 +76,13 @@ extension AppDatabase {
             """), arguments: [claim.partner, claim.campaign, from, until])
         evidence.leads = leads?["leads"] ?? 0
         evidence.webinarRegistrations = leads?["webinar"] ?? 0
-        let deals = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT COUNT(*) AS n, COALESCE(SUM(valueMinor), 0) AS value FROM deal
-            WHERE partner = ? AND currency = ? AND status IN \(DealStatus.sqlList(DealStatus.evidence)) AND domain IN (
+        let deals = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT status, valueMinor, currency FROM deal WHERE partner = ? AND domain IN (
               SELECT companyDomain FROM lead WHERE partner = ? AND id IN (SELECT leadId FROM leadSubmission WHERE partner = ? AND campaign = ?))
-            """), arguments: [claim.partner, claim.currency, claim.partner, claim.partner, claim.campaign])
-        evidence.deals = deals?["n"] ?? 0
-        evidence.pipelineMinor = deals?["value"] ?? 0
+            """), arguments: [claim.partner, claim.partner, claim.partner, claim.campaign]).map { row in
+            (status: try row.decode(DealStatus.self, forColumn: "status"), value: Money(amountMinor: row["valueMinor"], currency: row["currency"]))
+        }
+        evidence.add(deals: deals, currency: claim.currency)
         return evidence
     }
 }

@@ -298,20 +298,24 @@ public struct AppDatabase: Sendable {
             let deals = DealStatus.sqlList(DealStatus.allCases), claims = list(ClaimStatus.allCases.map(\.rawValue))
             let activities = list(ClaimRequest.Activity.allCases.map(\.rawValue)), payable = list(ClaimStatus.approvedAmounts.map(\.rawValue))
             let outbox = list(OutboxRow.Status.allCases.map(\.rawValue)), roles = list(Role.allCases.map(\.rawValue))
+            let rules = list(DealRules.Rule.allCases.map(\.rawValue))
             try db.execute(sql: """
                 CREATE TABLE new_deal (
                   id INTEGER PRIMARY KEY AUTOINCREMENT, partner TEXT NOT NULL, domain TEXT NOT NULL, accountName TEXT NOT NULL,
                   valueMinor INTEGER NOT NULL CHECK (valueMinor >= 0), currency TEXT NOT NULL CHECK (length(currency) = 3),
                   products TEXT NOT NULL CHECK (json_valid(products)), expectedClose TEXT NOT NULL, leadId INTEGER REFERENCES lead(id),
-                  status TEXT NOT NULL CHECK (status IN \(deals)), rule TEXT NOT NULL, note TEXT, idempotencyKey TEXT,
+                  status TEXT NOT NULL CHECK (status IN \(deals)), rule TEXT NOT NULL CHECK (rule IN (\(rules))), note TEXT, idempotencyKey TEXT,
                   createdAt DATETIME NOT NULL, decidedAt DATETIME NOT NULL, expiresAt DATETIME, evidenceVisitor TEXT,
                   UNIQUE (partner, idempotencyKey)
                 );
-                INSERT INTO new_deal SELECT id, partner, domain, accountName, valueMinor, currency, products, expectedClose, leadId, status, rule,
+                -- A lead id that names no lead of the deal's partner (earlier versions stored what a request said) is dropped.
+                INSERT INTO new_deal SELECT id, partner, domain, accountName, valueMinor, currency, products, expectedClose,
+                  CASE WHEN EXISTS (SELECT 1 FROM lead WHERE lead.id = deal.leadId AND lead.partner = deal.partner) THEN leadId END, status, rule,
                   note, idempotencyKey, createdAt, decidedAt, expiresAt, evidenceVisitor FROM deal;
                 CREATE TABLE new_dealDecision (
                   id INTEGER PRIMARY KEY AUTOINCREMENT, dealId INTEGER NOT NULL REFERENCES new_deal(id),
-                  status TEXT NOT NULL CHECK (status IN \(deals)), rule TEXT NOT NULL, actor TEXT NOT NULL, note TEXT, decidedAt DATETIME NOT NULL
+                  status TEXT NOT NULL CHECK (status IN \(deals)), rule TEXT NOT NULL CHECK (rule IN (\(rules))), actor TEXT NOT NULL, note TEXT,
+                  decidedAt DATETIME NOT NULL
                 );
                 INSERT INTO new_dealDecision SELECT id, dealId, status, rule, actor, note, decidedAt FROM dealDecision;
                 DROP TABLE dealDecision;

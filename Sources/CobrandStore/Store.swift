@@ -71,7 +71,6 @@ public protocol Store: Sendable {
     // MARK: Reconcile
     @discardableResult func reconcile(period: String, rules: Reconciler.Rules, actor: String, now: Date) throws -> [Reconciler.Decision]
     func override(claim id: Int64, status: Reconciler.Decision.Status, approvedMinor: Int64?, note: String, actor: String, now: Date) throws -> AppDatabase.Claim
-    func seedForBenchmark(events: Int, partners: Int, claims: Int) throws
 
     // MARK: Sessions
     func startSession<R: RandomNumberGenerator>(for grant: AppDatabase.Grant, now: Date, lifetime: TimeInterval, using random: inout R) throws -> String

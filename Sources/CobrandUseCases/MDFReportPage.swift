@@ -13,14 +13,14 @@ public enum MDFReportPage {
 
     /// Horizontal bars, the 25 largest allocations: allocated (light) with approved (dark) over it.
     static func chart(_ rows: [AppDatabase.MDFReportRow], currency: String) -> String {
-        func minor(_ text: String) -> Int64 { Money(major: text, currency: currency)?.amountMinor ?? 0 }
-        let top = rows.sorted { (minor($0.allocated), $1.partner) > (minor($1.allocated), $0.partner) }.prefix(25)
-        let scale = max(1, top.map { minor($0.allocated) }.max() ?? 1)
+        let top = rows.sorted { ($0.balance.allocated.amountMinor, $1.partner) > ($1.balance.allocated.amountMinor, $0.partner) }.prefix(25)
+        let scale = max(1, top.map(\.balance.allocated.amountMinor).max() ?? 1)
         let width = 600, label = 180, bar = 18, gap = 8
         let height = top.count * (bar + gap) + 30
         let bars = top.enumerated().map { index, row -> String in
             let y = 24 + index * (bar + gap)
-            let allocated = Int(minor(row.allocated) * Int64(width) / scale), approved = Int(min(minor(row.approved), scale) * Int64(width) / scale)
+            let allocated = Int(row.balance.allocated.amountMinor * Int64(width) / scale)
+            let approved = Int(min(row.balance.approved.amountMinor, scale) * Int64(width) / scale)
             return """
                 <text x="\(label - 6)" y="\(y + 13)" text-anchor="end" font-size="12">\(row.partner.htmlEscaped)</text>\
                 <rect x="\(label)" y="\(y)" width="\(allocated)" height="\(bar)" fill="#BFD4FF"><title>allocated \(row.allocated.htmlEscaped) \(currency.htmlEscaped)</title></rect>\

@@ -7,7 +7,7 @@ struct ReconcilerTests {
     let reconciler = Reconciler(rules: .init(resultsRatioMax: 10, costPerLeadMax: ["EUR": 20_000]))
     let allocation = ["alpha": Money(amountMinor: 500_000, currency: "EUR")]
     let good = Reconciler.Evidence(firstDownload: "2026-10-20", downloads: 2, opens: 300, clicks: 40, views: 50, webinarRegistrations: 30, leads: 25,
-                                   deals: 2, pipelineMinor: 9_000_000)
+                                   deals: 2, registeredValueMinor: 9_000_000)
 
     func claim(_ id: Int64, activity: ClaimRequest.Activity = .email, amount: Int64 = 240_000, currency: String = "EUR", invoice: String? = nil,
                start: String = "2026-11-02", end: String = "2026-11-20", results: [String: Int] = [:], evidence: Reconciler.Evidence? = nil,
@@ -26,7 +26,7 @@ struct ReconcilerTests {
         #expect(decision.reasons == [
             "within the remaining 5000.00 EUR", "kit downloaded on 2026-10-20, before the activity started on 2026-11-02",
             "300 tracked open(s) and 40 click(s) in 2026-11-02..2026-11-20", "25 lead(s) in 2026-11-02..2026-11-20, 96.00 EUR per lead",
-            "2 registered deal(s) from the campaign's leads, 90000.00 EUR pipeline",
+            "2 registered deal(s) from the campaign's leads, worth 90000.00 EUR",
         ])
     }
 

@@ -110,25 +110,43 @@ struct ClaimStateTests {
         }
     }
 
-    @Test("payment: approved or partial claims, once; a paid decision is final")
-    func payment() throws {
-        var approved = Self.claim
-        approved.status = .approved
-        approved.approvedMinor = 50_000
-        let paid = try approved.paid(reference: "SEPA-1", at: Self.now)
-        #expect(paid.paidAt == Self.now && paid.paymentReference == "SEPA-1" && paid.isSettled)
-        #expect(throws: ClaimError.alreadyPaid(id: 3, reference: "SEPA-1")) { try paid.paid(reference: "SEPA-2", at: Self.now) }
-        #expect(throws: ClaimError.paidIsFinal(id: 3, reference: "SEPA-1")) { try paid.overridden(.rejected, approvedMinor: nil, note: "n", at: Self.now) }
-        #expect(throws: ClaimError.notPayable(id: 3, status: .review)) { try Self.claim.paid(reference: "SEPA-1", at: Self.now) }
-        #expect(paid.reconciled(Reconciler.Decision(claim: 3, status: .rejected, approvedMinor: 0, reasons: []), at: Self.now) == nil)
+    @Test("payment: an approved or partial claim, once", arguments: [
+        (ClaimStatus.approved, false, ClaimError?.none), (.partial, false, nil), (.review, false, .notPayable(id: 3, status: .review)),
+        (.rejected, false, .notPayable(id: 3, status: .rejected)), (.submitted, false, .notPayable(id: 3, status: .submitted)),
+        (.approved, true, .alreadyPaid(id: 3, reference: "SEPA-0")),
+    ] as [(ClaimStatus, Bool, ClaimError?)])
+    func payment(status: ClaimStatus, paidBefore: Bool, expected: ClaimError?) {
+        var claim = Self.claim
+        claim.status = status
+        claim.approvedMinor = 20_000
+        if paidBefore { (claim.paidAt, claim.paymentReference) = (Self.now.addingTimeInterval(-1), "SEPA-0") }
+        switch Result(catching: { () throws(ClaimError) in try claim.paid(reference: "SEPA-1", at: Self.now) }) {
+        case let .success(paid):
+            #expect(expected == nil && paid.paidAt == Self.now && paid.paymentReference == "SEPA-1" && paid.isSettled && paid.approvedMinor == 20_000)
+        case let .failure(error): #expect(error == expected)
+        }
     }
 
-    @Test("reconciliation changes an open claim only when its decision differs")
-    func reconciled() {
-        let same = Reconciler.Decision(claim: 3, status: .review, approvedMinor: 0, reasons: ["why"])
-        #expect(Self.claim.reconciled(same, at: Self.now) == nil)
-        let next = Self.claim.reconciled(Reconciler.Decision(claim: 3, status: .approved, approvedMinor: 50_000, reasons: ["ok"]), at: Self.now)
-        #expect(next?.status == .approved && next?.approvedMinor == 50_000 && next?.reasons == ["ok"] && next?.decidedAt == Self.now)
+    @Test("a paid claim's decision is final: no override, and reconciliation leaves it", arguments: Reconciler.Decision.Status.allCases)
+    func paidIsFinal(decision: Reconciler.Decision.Status) throws {
+        var approved = Self.claim
+        (approved.status, approved.approvedMinor) = (.approved, 50_000)
+        let paid = try approved.paid(reference: "SEPA-1", at: Self.now)
+        #expect(throws: ClaimError.paidIsFinal(id: 3, reference: "SEPA-1")) { try paid.overridden(decision, approvedMinor: nil, note: "n", at: Self.now) }
+        #expect(paid.reconciled(Reconciler.Decision(claim: 3, status: decision, approvedMinor: 0, reasons: []), at: Self.now) == nil)
+        #expect(paid.settledDecision?.status == .approved && paid.settledDecision?.approvedMinor == 50_000)
+    }
+
+    @Test("reconciliation changes an open claim only when its decision differs", arguments: [
+        (Reconciler.Decision.Status.review, Int64(0), ["why"], false), (.review, 0, ["other"], true), (.approved, 50_000, ["ok"], true),
+        (.partial, 20_000, ["why"], true), (.rejected, 0, ["why"], true),
+    ])
+    func reconciled(status: Reconciler.Decision.Status, approved: Int64, reasons: [String], changes: Bool) {
+        let next = Self.claim.reconciled(Reconciler.Decision(claim: 3, status: status, approvedMinor: approved, reasons: reasons), at: Self.now)
+        #expect((next != nil) == changes)
+        if let next {
+            #expect(next.status == ClaimStatus(status) && next.approvedMinor == approved && next.reasons == reasons && next.decidedAt == Self.now)
+        }
     }
 
     @Test("the claim deadline day is the last day a claim is accepted", arguments: [("2027-01-14", true), ("2027-01-15", false)])
@@ -169,7 +187,7 @@ struct ChangeWorkflowTests {
             #expect(try ChangeWorkflow.decide(4, status: status, approve: true) == .approved)
             #expect(try ChangeWorkflow.decide(4, status: status, approve: false) == .rejected)
         } else {
-            #expect(throws: ChangeError(message: "change 4 is \(status.rawValue), not pending; only pending changes are approved or rejected")) {
+            #expect(throws: ChangeError.notPending(id: 4, status: status)) {
                 try ChangeWorkflow.decide(4, status: status, approve: true)
             }
         }

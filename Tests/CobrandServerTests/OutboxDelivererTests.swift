@@ -6,6 +6,7 @@ import Foundation
 import GRDB
 import HTTPTypes
 import Hummingbird
+import Logging
 import HummingbirdTesting
 import NIOConcurrencyHelpers
 import Testing
@@ -67,6 +68,28 @@ struct OutboxDelivererTests {
         #expect(got.allSatisfy { $0.signed && $0.type == "lead.created" })
         #expect(got.map { String(decoding: $0.body, as: UTF8.self) } == rows.map(\.payload))
         #expect(rows.allSatisfy { $0.status == .delivered && $0.attempts == 1 })
+    }
+
+    @Test("one round of the serve loop, by its injected clock: an expired approval expires and its event goes out with the rest, no sleeping")
+    func serviceRound() async throws {
+        let receiver = Receiver()
+        let database = try database(leads: 1)
+        let start = now
+        let clock = NIOLockedValueBox(start)
+        let deal = try database.register(DealRequest(partner: "alpha", domain: "acme.com", accountName: "Acme", value: Money(amountMinor: 100, currency: "USD"),
+                                                     products: ["P"], expectedClose: "2027-01-01"), rules: DealRules(), idempotencyKey: nil, now: start).deal
+        _ = try database.decide(deal.id, .approve, note: nil, rules: DealRules(expiryDays: 1), now: start)
+        try await Application(router: receiver.router).test(.live) { client in
+            let deliverer = OutboxDeliverer(database: database, url: URL(string: "http://127.0.0.1:\(client.port!)/hook")!, secret: receiver.secret,
+                                            policy: .init(base: 0.01, cap: 0.02, maxAttempts: 3), now: { clock.withLockedValue { $0 } })
+            let service = OutboxService(database: database, deliverer: deliverer, logger: Logger(label: "test"), now: { clock.withLockedValue { $0 } })
+            let first = try await service.round()
+            #expect(first.expired.isEmpty && first.delivered == 3, "lead.created, deal.registered, deal.approved and nothing expired yet")
+            clock.withLockedValue { $0 = start.addingTimeInterval(86_400) }
+            let second = try await service.round()
+            #expect(second.expired.map(\.id) == [deal.id] && second.expired.first?.status == .expired && second.delivered == 1)
+        }
+        #expect(receiver.deliveries.withLockedValue { $0.map(\.type) } == ["lead.created", "deal.registered", "deal.approved", "deal.expired"])
     }
 
     @Test("a failing CRM stops the round at the first row, which backs off, is parked as dead after max attempts, and can be retried")

@@ -153,10 +153,12 @@ final class RawHTTP {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { close(fd); throw POSIXError(.ECONNREFUSED) }
+        // No close here: a class whose stored properties are set runs deinit when its init throws, and a second
+        // close would close whatever file another test thread opened under the same number meanwhile.
+        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
     }
 
-    deinit { close(fd) }
+    deinit { if fd >= 0 { close(fd) } }
 
     /// Sends one request and reads one response: headers, then Content-Length bytes of body.
     func exchange(_ request: String) throws -> String {

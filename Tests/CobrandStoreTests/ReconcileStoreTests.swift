@@ -52,7 +52,7 @@ struct ReconcileStoreTests {
         let byClaim = Dictionary(uniqueKeysWithValues: decisions.map { ($0.claim, $0) })
         #expect(byClaim[email]?.status == .approved)
         #expect(byClaim[email]?.reasons.contains("1 tracked open(s) and 1 click(s) in 2026-11-02..2026-11-20") == true)
-        #expect(byClaim[email]?.reasons.contains("1 registered deal(s) from the campaign's leads, 40000.00 EUR pipeline") == true)
+        #expect(byClaim[email]?.reasons.contains("1 registered deal(s) from the campaign's leads, worth 40000.00 EUR") == true)
         #expect(byClaim[webinar]?.status == .review)
         #expect(byClaim[webinar]?.reasons.first == "claims 500 attendees but 2 were tracked (more than 10x)")
         #expect(byClaim[articles]?.status == .approved)

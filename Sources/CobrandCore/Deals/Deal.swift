@@ -57,9 +57,7 @@ public struct Deal: Sendable, Equatable {
     }
 
     /// "Active": it holds its account at `now` (pending, or approved and not yet expired).
-    public func isActive(at now: Date) -> Bool {
-        DealStatus.active.contains(status) && (expiresAt.map { $0 > now } ?? true)
-    }
+    public func isActive(at now: Date) -> Bool { status.isActive(expiresAt: expiresAt, at: now) }
 
     /// The channel team approves a pending registration, unless another partner's active one holds the account.
     public func approved(note: String?, at now: Date, rules: DealRules, accountHeldByOther: Bool) throws(DealError) -> Deal {

@@ -16,11 +16,10 @@ public enum DealLifecycle {
     /// Approve a pending registration; reject a pending one or an approved one still protecting its account;
     /// extend an approved one still protecting it.
     public static func allows(_ action: Action, status: DealStatus, expiresAt: Date?, now: Date) -> Bool {
-        let running = expiresAt.map { $0 > now } ?? true
         switch action {
-        case .approve: return status == .pending
-        case .reject: return status == .pending || (status == .approved && running)
-        case .extend: return status == .approved && running
+        case .approve: status == .pending
+        case .reject: status.isActive(expiresAt: expiresAt, at: now)
+        case .extend: status == .approved && status.isActive(expiresAt: expiresAt, at: now)
         }
     }
 }

@@ -55,7 +55,7 @@ public struct DealRules: Sendable, Equatable {
     }
 
     /// Every rule a decision can cite, with the sentence partners read.
-    public enum Rule: String, Sendable, CaseIterable {
+    public enum Rule: String, Sendable, CaseIterable, Codable {
         case samePartnerActive = "same-partner-active"
         case heldByAnotherPartner = "held-by-another-partner"
         case autoApproved = "auto-approved"

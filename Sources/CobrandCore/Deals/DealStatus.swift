@@ -15,6 +15,12 @@ public enum DealStatus: String, Sendable, Codable, CaseIterable {
     /// the rules accepted, including those whose protection has since expired (the deal happened).
     public static let evidence: [DealStatus] = [.pending, .approved, .expired]
 
+    /// Whether a registration in this status with this expiry holds its account at `now`: the one definition
+    /// of "active" (`Deal.isActive`, the lifecycle, the portal's days left and the store's conflict check use it).
+    public func isActive(expiresAt: Date?, at now: Date) -> Bool {
+        Self.active.contains(self) && (expiresAt.map { $0 > now } ?? true)
+    }
+
     /// `statuses` as an SQL list of literals, `('pending', 'approved')`, for a query that filters by them.
     public static func sqlList(_ statuses: [DealStatus]) -> String { "(" + statuses.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")" }
 }

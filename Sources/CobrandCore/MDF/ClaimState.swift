@@ -9,6 +9,27 @@ public enum ClaimStatus: String, Sendable, Codable, CaseIterable {
 
     /// Counted as claimed (in a balance, and for the MDF report's campaigns): every claim not rejected.
     public var isClaimed: Bool { self != .rejected }
+
+    /// The status a decision (the rules' or an admin's) gives a claim.
+    public init(_ decision: Reconciler.Decision.Status) {
+        switch decision {
+        case .approved: self = .approved
+        case .partial: self = .partial
+        case .review: self = .review
+        case .rejected: self = .rejected
+        }
+    }
+
+    /// The decision this status records; nil while the claim is only submitted.
+    public var decision: Reconciler.Decision.Status? {
+        switch self {
+        case .submitted: nil
+        case .approved: .approved
+        case .partial: .partial
+        case .review: .review
+        case .rejected: .rejected
+        }
+    }
 }
 
 /// The decision part of a stored claim, and the rules that change it: the claim deadline, an admin's
@@ -37,9 +58,11 @@ public struct ClaimState: Sendable, Equatable {
         self.paymentReference = paymentReference
     }
 
-    /// A claim is accepted until the allocation's deadline day (inclusive, UTC).
+    /// A claim is accepted until the allocation's deadline day (inclusive, UTC): both `YYYY-MM-DD`.
+    public static func isOpen(today: String, deadline: String) -> Bool { today <= deadline }
+
     public static func checkDeadline(today: String, period: String, deadline: String) throws(ClaimError) {
-        guard today <= deadline else { throw .pastDeadline(period: period, deadline: deadline) }
+        guard isOpen(today: today, deadline: deadline) else { throw .pastDeadline(period: period, deadline: deadline) }
     }
 
     /// Reconciliation leaves a claim alone once an admin decided it or it was paid.
@@ -47,15 +70,16 @@ public struct ClaimState: Sendable, Equatable {
 
     /// What reconciliation keeps for a settled claim (its status and approved amount).
     public var settledDecision: (status: Reconciler.Decision.Status, approvedMinor: Int64)? {
-        guard isSettled else { return nil }
-        return (Reconciler.Decision.Status(rawValue: status.rawValue) ?? .review, approvedMinor ?? 0)
+        // Settled claims were decided (an override) or paid (approved or partial): they always have a decision.
+        guard isSettled, let decision = status.decision else { return nil }
+        return (decision, approvedMinor ?? 0)
     }
 
     /// Reconciliation's decision applied; nil when the claim is settled or the decision changes nothing.
     public func reconciled(_ decision: Reconciler.Decision, at now: Date) -> ClaimState? {
         guard !isSettled else { return nil }
         var next = self
-        next.status = ClaimStatus(rawValue: decision.status.rawValue) ?? .review
+        next.status = ClaimStatus(decision.status)
         next.approvedMinor = decision.approvedMinor
         next.reasons = decision.reasons
         guard next.status != status || next.approvedMinor != approvedMinor || next.reasons != reasons else { return nil }
@@ -76,7 +100,7 @@ public struct ClaimState: Sendable, Equatable {
             throw .approvedAmount(claimed: amount, partial: decision == .partial)
         }
         var next = self
-        next.status = ClaimStatus(rawValue: decision.rawValue) ?? .review
+        next.status = ClaimStatus(decision)
         next.approvedMinor = approved
         next.overrideNote = note
         next.reasons = ["overridden by an admin: \(note)"]

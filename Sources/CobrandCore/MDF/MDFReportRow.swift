@@ -2,7 +2,9 @@ import Foundation
 
 /// One partner's line of the MDF report for a period: money in (its allocation's `MDFBalance`) and results
 /// out (leads and deal registrations), with cost per lead and ROI.
-public struct MDFReportRow: Codable, Equatable, Sendable {
+public struct MDFReportRow: Encodable, Equatable, Sendable {
+    /// The allocation's sums, typed (the text fields below are their `majorText`).
+    public let balance: MDFBalance
     public let partner: String
     public let period: String
     public let currency: String
@@ -41,6 +43,7 @@ public struct MDFReportRow: Codable, Equatable, Sendable {
         let approvedDeals = pipeline.filter { $0.status == .approved }.reduce(Int64(0)) { $0 + $1.value.amountMinor }
         let approved = balance.approved.amountMinor
         func text(_ minor: Int64) -> String { Money(amountMinor: minor, currency: currency).majorText }
+        self.balance = balance
         self.partner = partner
         self.period = period
         self.currency = currency

@@ -33,12 +33,13 @@ public struct Reconciler: Sendable {
         /// Lead submissions with source `webinar`.
         public var webinarRegistrations = 0
         public var leads = 0
-        /// Deals registered for accounts of the campaign's leads, and their total value (claim currency, minor units).
+        /// Deals registered for accounts of the campaign's leads (`DealStatus.evidence`: every one the rules accepted,
+        /// expired ones too), and their total value in the claim's currency. Not "pipeline", which is active deals only.
         public var deals = 0
-        public var pipelineMinor: Int64 = 0
+        public var registeredValueMinor: Int64 = 0
 
         public init(firstDownload: String? = nil, downloads: Int = 0, opens: Int = 0, clicks: Int = 0, views: Int = 0,
-                    webinarRegistrations: Int = 0, leads: Int = 0, deals: Int = 0, pipelineMinor: Int64 = 0) {
+                    webinarRegistrations: Int = 0, leads: Int = 0, deals: Int = 0, registeredValueMinor: Int64 = 0) {
             self.firstDownload = firstDownload
             self.downloads = downloads
             self.opens = opens
@@ -47,7 +48,14 @@ public struct Reconciler: Sendable {
             self.webinarRegistrations = webinarRegistrations
             self.leads = leads
             self.deals = deals
-            self.pipelineMinor = pipelineMinor
+            self.registeredValueMinor = registeredValueMinor
+        }
+
+        /// Counts and sums the deals registered for the campaign's leads' accounts that are evidence, in `currency`.
+        public mutating func add(deals registered: [(status: DealStatus, value: Money)], currency: String) {
+            let evidence = registered.filter { DealStatus.evidence.contains($0.status) && $0.value.currency == currency }
+            deals = evidence.count
+            registeredValueMinor = evidence.reduce(0) { $0 + $1.value.amountMinor }
         }
     }
 
@@ -97,26 +105,27 @@ public struct Reconciler: Sendable {
 
     /// Decides every claim; `allocations` maps partner to its allocation for the period.
     public func reconcile(_ claims: [Claim], allocations: [String: Money]) -> [Decision] {
-        var used: [String: Int64] = [:]
+        var decided: [String: [ClaimState]] = [:]  // each partner's earlier decisions, for the balance
         var accepted: [Claim] = []  // earlier claims that were not rejected, for the duplicate rule
         var decisions: [Decision] = []
         for claim in claims.sorted(by: { $0.id < $1.id }) {
+            let decision: Decision
             if let override = claim.override {
-                used[claim.partner, default: 0] += override.approvedMinor
-                if override.status != .rejected { accepted.append(claim) }
-                decisions.append(Decision(claim: claim.id, status: override.status, approvedMinor: override.approvedMinor,
-                                          reasons: ["overridden by an admin"]))
-                continue
+                decision = Decision(claim: claim.id, status: override.status, approvedMinor: override.approvedMinor, reasons: ["overridden by an admin"])
+            } else {
+                // What is left is the allocation's `MDFBalance` over the decisions so far.
+                let remaining = allocations[claim.partner].map { MDFBalance(allocation: $0, claims: decided[claim.partner] ?? []).remaining.amountMinor }
+                decision = decide(claim, allocation: allocations[claim.partner], remaining: max(0, remaining ?? 0), earlier: accepted)
             }
-            let decision = decide(claim, allocation: allocations[claim.partner], used: used[claim.partner, default: 0], earlier: accepted)
-            used[claim.partner, default: 0] += decision.approvedMinor
+            decided[claim.partner, default: []].append(ClaimState(id: claim.id, amount: claim.amount, status: ClaimStatus(decision.status),
+                                                                  approvedMinor: decision.approvedMinor))
             if decision.status != .rejected { accepted.append(claim) }
             decisions.append(decision)
         }
         return decisions
     }
 
-    func decide(_ claim: Claim, allocation: Money?, used: Int64, earlier: [Claim]) -> Decision {
+    func decide(_ claim: Claim, allocation: Money?, remaining: Int64, earlier: [Claim]) -> Decision {
         var rejections: [String] = [], reviews: [String] = [], passes: [String] = []
         let evidence = claim.evidence
         let window = "\(claim.start)..\(claim.end)"
@@ -194,10 +203,9 @@ public struct Reconciler: Sendable {
             passes.append("no leads attributed in \(window)")
         }
         if evidence.deals > 0 {
-            passes.append("\(evidence.deals) registered deal(s) from the campaign's leads, \(money(evidence.pipelineMinor)) pipeline")
+            passes.append("\(evidence.deals) registered deal(s) from the campaign's leads, worth \(money(evidence.registeredValueMinor))")
         }
         // The balance decides how much of a claim that passes is paid.
-        let remaining = max(0, allocation.amountMinor - used)
         let reasons = rejections + reviews + passes
         if !rejections.isEmpty { return Decision(claim: claim.id, status: .rejected, approvedMinor: 0, reasons: reasons) }
         if !reviews.isEmpty { return Decision(claim: claim.id, status: .review, approvedMinor: 0, reasons: reasons) }

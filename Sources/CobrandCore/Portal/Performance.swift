@@ -157,8 +157,8 @@ public enum PortalHome {
     public static let expiringWithin: TimeInterval = 14 * 86_400
 
     public static func isExpiringSoon(status: DealStatus, expiresAt: Date?, now: Date) -> Bool {
-        guard status == .approved, let expiresAt else { return false }
-        return expiresAt > now && expiresAt.timeIntervalSince(now) <= expiringWithin
+        guard status == .approved, status.isActive(expiresAt: expiresAt, at: now), let expiresAt else { return false }
+        return expiresAt.timeIntervalSince(now) <= expiringWithin
     }
 
     /// Whole days left until `date`, rounded up (0 once it has passed).

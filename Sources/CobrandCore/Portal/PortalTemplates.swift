@@ -36,13 +36,13 @@ public enum PortalTemplates {
 
     /// Every key above, by the template whose page shows it.
     public static var messageKeys: [(template: String, key: String)] {
-        let statuses = ["submitted"] + Reconciler.Decision.Status.allCases.map(\.rawValue)
+        let statuses = ClaimStatus.allCases.map(\.rawValue)
         return [(lead, rateLimitedKey)]
             + statuses.map { (mdf, statusKey($0)) }
             + ClaimRequest.Activity.allCases.map { (mdf, activityKey($0.rawValue)) }
             + ClaimRequest.resultNames.map { (mdf, resultKey($0)) }
             + SelfServiceConfig.editableColumns.map { (customise, fieldKey($0)) }
-            + ["applied", "pending", "approved", "rejected", "withdrawn"].map { (customise, statusKey($0)) }
+            + ChangeStatus.allCases.map { (customise, statusKey($0.rawValue)) }
             + DealStatus.allCases.map { (deals, dealStatusKey($0.rawValue)) }
             + DealRules.Rule.allCases.map { (deals, ruleKey($0.rawValue)) }
             + ["yes", "no"].map { (leads, "portal.\($0)") }

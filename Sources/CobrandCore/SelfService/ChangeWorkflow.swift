@@ -21,13 +21,19 @@ public enum ChangeWorkflow {
 
     /// The channel team's decision on change `id`, now `status`.
     public static func decide(_ id: Int64, status: ChangeStatus, approve: Bool) throws(ChangeError) -> ChangeStatus {
-        guard status == .pending else { throw ChangeError(message: "change \(id) is \(status.rawValue), not pending; only pending changes are approved or rejected") }
+        guard status == .pending else { throw .notPending(id: id, status: status) }
         return approve ? .approved : .rejected
     }
 }
 
-public struct ChangeError: Error, Equatable, CustomStringConvertible {
-    public let message: String
-    public init(message: String) { self.message = message }
-    public var description: String { message }
+public enum ChangeError: Error, Equatable, CustomStringConvertible {
+    case notFound(Int64)
+    case notPending(id: Int64, status: ChangeStatus)
+
+    public var description: String {
+        switch self {
+        case let .notFound(id): "no change \(id); cobrand partners changes lists them"
+        case let .notPending(id, status): "change \(id) is \(status.rawValue), not pending; only pending changes are approved or rejected"
+        }
+    }
 }

@@ -24,7 +24,7 @@ struct DealRecord: Codable, FetchableRecord, MutablePersistableRecord {
     var expectedClose: String
     var leadId: Int64?
     var status: DealStatus
-    var rule: String
+    var rule: DealRules.Rule
     var note: String?
     var idempotencyKey: String?
     var createdAt: Date
@@ -43,7 +43,7 @@ struct DealRecord: Codable, FetchableRecord, MutablePersistableRecord {
         expectedClose = deal.expectedClose
         leadId = deal.leadID
         status = deal.status
-        rule = deal.rule.rawValue
+        rule = deal.rule
         note = deal.note
         idempotencyKey = deal.idempotencyKey
         createdAt = deal.createdAt
@@ -55,20 +55,15 @@ struct DealRecord: Codable, FetchableRecord, MutablePersistableRecord {
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
     func deal() throws -> Deal {
-        guard let rule = DealRules.Rule(rawValue: rule) else { throw StoredValueError(table: "deal", column: "rule", value: rule) }
-        return Deal(id: id ?? 0, partner: partner, domain: domain, accountName: accountName, value: Money(amountMinor: valueMinor, currency: currency),
+        Deal(id: id ?? 0, partner: partner, domain: domain, accountName: accountName, value: Money(amountMinor: valueMinor, currency: currency),
                     products: try JSONColumn.decode([String].self, products, table: "deal", column: "products"), expectedClose: expectedClose,
                     leadID: leadId, status: status, rule: rule, note: note, idempotencyKey: idempotencyKey, createdAt: createdAt,
                     decidedAt: decidedAt, expiresAt: expiresAt, evidenceVisitor: evidenceVisitor)
     }
-
-    /// Registrations holding their account at `now` (`Deal.isActive`, as a filter the database can use).
-    static func active(at now: Date) -> QueryInterfaceRequest<DealRecord> {
-        filter(DealStatus.active.map(\.rawValue).contains(Columns.status) && (Columns.expiresAt == nil || Columns.expiresAt > now))
-    }
 }
 
 extension DealStatus: DatabaseValueConvertible {}
+extension DealRules.Rule: DatabaseValueConvertible {}
 
 /// A row of `dealDecision`: every decision on a deal, by whom, with its note.
 struct DealDecisionRecord: Codable, FetchableRecord, PersistableRecord {
@@ -79,7 +74,7 @@ struct DealDecisionRecord: Codable, FetchableRecord, PersistableRecord {
     var id: Int64?
     var dealId: Int64
     var status: DealStatus
-    var rule: String
+    var rule: DealRules.Rule
     var actor: String
     var note: String?
     var decidedAt: Date
