@@ -67,7 +67,7 @@ extension Cobrand {
                 }
                 try database.saveChanges(partner: partner, changes, actor: "bench", now: Date())
                 let began = ContinuousClock.now
-                let report = try await publisher.publish(partner: partner)
+                let report = try await publisher.publish(partner: partner, now: Date())
                 seconds.append((ContinuousClock.now - began).seconds)
                 rendered = report.rendered
             }

@@ -12,7 +12,7 @@ struct AdminConsole: Sendable {
     let rules: DealRules
 
     var project: Project { admin.project }
-    var database: AppDatabase { admin.database }
+    var database: any Store { admin.database }
 
     func add(to router: Router<ServerContext>) {
         let group = admin.group(router)

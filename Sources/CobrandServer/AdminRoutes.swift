@@ -13,7 +13,7 @@ public struct AdminRoutes: Sendable {
     public static let cookieName = "cobrand_admin"
 
     public let project: Project
-    public let database: AppDatabase
+    public let database: any Store
     public let now: @Sendable () -> Date
     /// Where partners' uploaded logos are, so an admin sees a logo before approving it.
     public let logoFolder: URL?
@@ -24,7 +24,7 @@ public struct AdminRoutes: Sendable {
     /// Session ids, tokens the console issues and sign-in form values.
     public let random: RandomSource
 
-    public init(project: Project, database: AppDatabase, formSecret: Data = Data(), logoFolder: URL? = nil, random: RandomSource = .system,
+    public init(project: Project, database: any Store, formSecret: Data = Data(), logoFolder: URL? = nil, random: RandomSource = .system,
                 now: @escaping @Sendable () -> Date) {
         self.random = random
         self.project = project
@@ -51,7 +51,7 @@ public struct AdminRoutes: Sendable {
             var random = self.random.generator
             let session = try self.database.startSession(for: grant, now: self.now(), using: &random)
             var response = Response(status: .seeOther, headers: [.location: "/admin/partners"])
-            response.setCookie(Self.cookie(session, maxAge: 8 * 3600))
+            response.setCookie(Self.cookie(session, maxAge: Int(AppDatabase.sessionLifetime)))
             return response
         }
         router.post("/admin/sign-out") { request, _ in

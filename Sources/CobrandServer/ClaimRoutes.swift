@@ -9,14 +9,14 @@ import NIOCore
 
 /// MDF claims for partners: `POST /api/mdf/claims` and `GET /api/mdf/claims/<id>` with a partner token.
 public struct ClaimRoutes: Sendable {
-    public let database: AppDatabase
+    public let database: any Store
     public let campaigns: Set<String>
     /// Where proofs are kept, beside the database.
     /// Where proof files are kept, by content.
     public let proofs: BlobStore
     public let now: @Sendable () -> Date
 
-    public init(database: AppDatabase, campaigns: Set<String>, proofFolder: URL, now: @escaping @Sendable () -> Date) {
+    public init(database: any Store, campaigns: Set<String>, proofFolder: URL, now: @escaping @Sendable () -> Date) {
         proofs = BlobStore(folder: proofFolder)
         self.database = database
         self.campaigns = campaigns

@@ -8,14 +8,14 @@ import NIOCore
 /// Deal registration for partners: `POST /api/deals` and `GET /api/deals/<id>`, with a partner access token
 /// (`Authorization: Bearer <token>`). Retries with the same `Idempotency-Key` get the same registration.
 public struct DealRoutes: Sendable {
-    public let database: AppDatabase
+    public let database: any Store
     public let rules: DealRules
     public let now: @Sendable () -> Date
     /// The caller's address, as a visitor hash: the partner's own, which never counts as a tracked lead's.
     let visitors: Visitor.Hasher
     let proxies: TrustedProxies
 
-    public init(database: AppDatabase, rules: DealRules, salt: Data = Data(), proxies: TrustedProxies = TrustedProxies(),
+    public init(database: any Store, rules: DealRules, salt: Data = Data(), proxies: TrustedProxies = TrustedProxies(),
                 now: @escaping @Sendable () -> Date) {
         self.database = database
         self.rules = rules

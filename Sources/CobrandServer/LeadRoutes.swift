@@ -11,7 +11,7 @@ import NIOConcurrencyHelpers
 public struct LeadRoutes: Sendable {
 
     public let project: Project
-    public let database: AppDatabase
+    public let database: any Store
     public let intake: LeadIntake
     let visitors: Visitor.Hasher
     let limiter: NIOLockedValueBox<RateLimiter>
@@ -21,7 +21,7 @@ public struct LeadRoutes: Sendable {
     /// Tells a lead sent through a generated page's form from one posted to the bare API.
     public let forms: LeadFormSigner?
 
-    public init(project: Project, database: AppDatabase, salt: Data, proxies: TrustedProxies = TrustedProxies(), forms: LeadFormSigner? = nil,
+    public init(project: Project, database: any Store, salt: Data, proxies: TrustedProxies = TrustedProxies(), forms: LeadFormSigner? = nil,
                 now: @escaping @Sendable () -> Date) {
         self.proxies = proxies
         self.forms = forms

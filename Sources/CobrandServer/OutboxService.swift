@@ -7,14 +7,14 @@ import ServiceLifecycle
 
 /// Inside `cobrand serve`: every second, expire deals whose protection ended and deliver the outbox.
 public struct OutboxService: Service {
-    public let database: AppDatabase
+    public let database: any Store
     public let deliverer: OutboxDeliverer?
     public let logger: Logger
     public let interval: Duration
     /// The clock deals expire by: the server's, or a test's.
     public let now: @Sendable () -> Date
 
-    public init(database: AppDatabase, deliverer: OutboxDeliverer?, logger: Logger, interval: Duration = .seconds(1),
+    public init(database: any Store, deliverer: OutboxDeliverer?, logger: Logger, interval: Duration = .seconds(1),
                 now: @escaping @Sendable () -> Date) {
         self.database = database
         self.deliverer = deliverer

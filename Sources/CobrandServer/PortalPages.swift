@@ -230,7 +230,7 @@ struct HomeSummary {
     let balances: [AppDatabase.Balance]
     let now: Date
 
-    init(database: AppDatabase, partner: String, since: Date?, now: Date) throws {
+    init(database: any Store, partner: String, since: Date?, now: Date) throws {
         newLeads = try database.leads(partner: partner).filter { lead in since.map { lead.createdAt > $0 } ?? true }
         let deals = try database.deals(partner: partner)
         pending = deals.filter { $0.status == .pending }

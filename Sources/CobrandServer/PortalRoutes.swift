@@ -15,7 +15,7 @@ public struct PortalRoutes: Sendable {
     public static let cookieName = "cobrand_session"
 
     public let project: Project
-    public let database: AppDatabase
+    public let database: any Store
     /// The build's output folder, where bundles are.
     public let output: URL
     public let writer: EventWriter
@@ -33,7 +33,7 @@ public struct PortalRoutes: Sendable {
     /// Session ids, sign-in form values and form idempotency keys.
     public let random: RandomSource
 
-    public init(project: Project, database: AppDatabase, output: URL, writer: EventWriter, salt: Data, proxies: TrustedProxies = TrustedProxies(),
+    public init(project: Project, database: any Store, output: URL, writer: EventWriter, salt: Data, proxies: TrustedProxies = TrustedProxies(),
                 random: RandomSource = .system, now: @escaping @Sendable () -> Date) {
         self.random = random
         rules = project.config.deals.rules
@@ -69,7 +69,7 @@ public struct PortalRoutes: Sendable {
             try self.database.notePartnerAddress(partner: partner, visitor: self.visitors.hash(context.client(request, proxies: self.proxies) ?? "unknown"),
                                                  rules: self.project.config.deals.rules, now: self.now())
             var response = Response(status: .seeOther, headers: [.location: "/portal"])
-            response.setCookie(Cookie(name: Self.cookieName, value: session, maxAge: 8 * 3600, path: "/portal", secure: true, httpOnly: true, sameSite: .strict))
+            response.setCookie(Cookie(name: Self.cookieName, value: session, maxAge: Int(AppDatabase.sessionLifetime), path: "/portal", secure: true, httpOnly: true, sameSite: .strict))
             return response
         }
         router.post("/portal/sign-out") { request, _ in

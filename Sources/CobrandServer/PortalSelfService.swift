@@ -19,7 +19,7 @@ struct PortalSelfServiceRoutes: Sendable {
     let publishes: NIOLockedValueBox<RateLimiter>
 
     var project: Project { portal.project }
-    var database: AppDatabase { portal.database }
+    var database: any Store { portal.database }
     var settings: SelfServiceConfig { project.config.selfService }
     /// Partners' uploaded logos, by content.
     var logos: BlobStore { BlobStore(folder: publisher.logoFolder) }

@@ -45,7 +45,7 @@ public struct AdminContext: ChildRequestContext {
 
 /// Lets a request with a live partner session through; a browser without one is sent to sign in.
 struct PartnerSignIn: RouterMiddleware {
-    let database: AppDatabase
+    let database: any Store
     let now: @Sendable () -> Date
 
     func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
@@ -62,7 +62,7 @@ struct PartnerSignIn: RouterMiddleware {
 /// send; without either, a page sends the browser to sign in, and an API route (`api`) answers 401 unless
 /// it was asked for HTML.
 struct AdminSignIn: RouterMiddleware {
-    let database: AppDatabase
+    let database: any Store
     let now: @Sendable () -> Date
     var api = false
 
@@ -105,7 +105,7 @@ public struct PartnerAPIContext: ChildRequestContext, RemoteAddressRequestContex
 /// Lets a request with a live partner token (`Authorization: Bearer`) through; anything else is a 401 that
 /// says what to send. A partner removed from the roster has no live token.
 struct PartnerToken: RouterMiddleware {
-    let database: AppDatabase
+    let database: any Store
 
     func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
         let header = request.headers[.authorization] ?? ""
@@ -120,7 +120,7 @@ struct PartnerToken: RouterMiddleware {
     static let unauthorized = ServerError(.unauthorized, code: "unauthorized", message: "A partner token is required: Authorization: Bearer <token>.")
 
     /// Partner API routes under `/api`.
-    static func group(_ router: Router<ServerContext>, database: AppDatabase) -> RouterGroup<PartnerAPIContext> {
+    static func group(_ router: Router<ServerContext>, database: any Store) -> RouterGroup<PartnerAPIContext> {
         router.group("api").add(middleware: PartnerToken(database: database)).group(context: PartnerAPIContext.self)
     }
 }

@@ -19,14 +19,14 @@ import NIOConcurrencyHelpers
 /// unsubscribe an address the forger already knows, and posts are rate-limited per visitor.
 public struct UnsubscribeRoutes: Sendable {
     public let project: Project
-    public let database: AppDatabase
+    public let database: any Store
     public let signer: UnsubscribeSigner
     public let now: @Sendable () -> Date
     let proxies: TrustedProxies
     let visitors: Visitor.Hasher
     let limiter: NIOLockedValueBox<RateLimiter>
 
-    public init(project: Project, database: AppDatabase, signer: UnsubscribeSigner, salt: Data = Data(), proxies: TrustedProxies = TrustedProxies(),
+    public init(project: Project, database: any Store, signer: UnsubscribeSigner, salt: Data = Data(), proxies: TrustedProxies = TrustedProxies(),
                 now: @escaping @Sendable () -> Date) {
         self.project = project
         self.database = database

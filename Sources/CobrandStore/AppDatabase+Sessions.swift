@@ -4,8 +4,11 @@ import GRDB
 
 /// Portal and admin sessions: a random id in an HttpOnly cookie, its hash in the database, a fixed lifetime.
 extension AppDatabase {
+    /// How long a portal or admin sign-in lasts (the cookie's max-age too).
+    public static let sessionLifetime: TimeInterval = 8 * 3600
+
     /// Starts a session for what `grant` allows (a partner, or an admin) and returns its id (the cookie value).
-    public func startSession<R: RandomNumberGenerator>(for grant: Grant, now: Date, lifetime: TimeInterval = 8 * 3600,
+    public func startSession<R: RandomNumberGenerator>(for grant: Grant, now: Date, lifetime: TimeInterval = sessionLifetime,
                                                         using random: inout R) throws -> String {
         let id = Base64URL.encode(Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &random) }))
         try writer.write { db in
@@ -17,7 +20,7 @@ extension AppDatabase {
     }
 
     /// Starts a partner's portal session.
-    public func startSession<R: RandomNumberGenerator>(partner: String, now: Date, lifetime: TimeInterval = 8 * 3600,
+    public func startSession<R: RandomNumberGenerator>(partner: String, now: Date, lifetime: TimeInterval = sessionLifetime,
                                                         using random: inout R) throws -> String {
         try startSession(for: Grant(role: .partner, partner: partner), now: now, lifetime: lifetime, using: &random)
     }

@@ -101,3 +101,49 @@ public protocol Store: Sendable {
 }
 
 extension AppDatabase: Store {}
+
+/// The shorter calls, with what they leave out; each forwards to a requirement with every argument.
+extension Store {
+    public func sync(kits: [AppDatabase.Kit]) throws { try sync(kits: kits, partner: nil) }
+    public func claims() throws -> [AppDatabase.Claim] { try claims(period: nil, partner: nil) }
+    public func claims(period: String) throws -> [AppDatabase.Claim] { try claims(period: period, partner: nil) }
+    public func claims(partner: String) throws -> [AppDatabase.Claim] { try claims(period: nil, partner: partner) }
+    public func proof(sha256: String) throws -> AppDatabase.Proof? { try proof(sha256: sha256, partner: nil) }
+    public func register(_ request: DealRequest, rules: DealRules, idempotencyKey: String?, now: Date) throws -> AppDatabase.Registration {
+        try register(request, rules: rules, idempotencyKey: idempotencyKey, visitor: nil, now: now)
+    }
+    public func deals() throws -> [AppDatabase.Deal] { try deals(partner: nil, status: nil) }
+    public func deals(partner: String) throws -> [AppDatabase.Deal] { try deals(partner: partner, status: nil) }
+    public func deals(status: DealStatus) throws -> [AppDatabase.Deal] { try deals(partner: nil, status: status) }
+    @discardableResult public func record(_ lead: Lead, ipHash: String, now: Date) throws -> (id: Int64, created: Bool) {
+        try record(lead, ipHash: ipHash, signed: false, now: now)
+    }
+    public func leads() throws -> [AppDatabase.StoredLead] { try leads(partner: nil) }
+    public func allocations() throws -> [AppDatabase.Allocation] { try allocations(period: nil, partner: nil) }
+    public func allocations(period: String) throws -> [AppDatabase.Allocation] { try allocations(period: period, partner: nil) }
+    public func allocations(partner: String) throws -> [AppDatabase.Allocation] { try allocations(period: nil, partner: partner) }
+    public func balances() throws -> [AppDatabase.Balance] { try balances(period: nil, partner: nil) }
+    public func balances(period: String) throws -> [AppDatabase.Balance] { try balances(period: period, partner: nil) }
+    public func balances(partner: String) throws -> [AppDatabase.Balance] { try balances(period: nil, partner: partner) }
+    public func dueOutbox(now: Date) throws -> [AppDatabase.OutboxRow] { try dueOutbox(now: now, limit: 100) }
+    @discardableResult public func retryDead(now: Date) throws -> Int { try retryDead(ids: nil, now: now) }
+    public func outbox() throws -> [AppDatabase.OutboxRow] { try outbox(status: nil) }
+    public func outbox(newest: Int) throws -> [AppDatabase.OutboxRow] { try outbox(status: nil, newest: newest) }
+    public func decide(change id: Int64, approve: Bool, by actor: String, now: Date) throws -> AppDatabase.FieldChange {
+        try decide(change: id, approve: approve, by: actor, note: nil, now: now)
+    }
+    public func changes() throws -> [AppDatabase.FieldChange] { try changes(partner: nil, status: nil) }
+    public func changes(partner: String) throws -> [AppDatabase.FieldChange] { try changes(partner: partner, status: nil) }
+    public func changes(status: ChangeStatus) throws -> [AppDatabase.FieldChange] { try changes(partner: nil, status: status) }
+    public func overrides() throws -> [String: PartnerOverrides] { try overrides(partner: nil, pending: false) }
+    public func overrides(partner: String?) throws -> [String: PartnerOverrides] { try overrides(partner: partner, pending: false) }
+    public func partnerOverview() throws -> [AppDatabase.PartnerOverview] { try partnerOverview(search: nil) }
+    public func startSession<R: RandomNumberGenerator>(for grant: AppDatabase.Grant, now: Date, using random: inout R) throws -> String {
+        try startSession(for: grant, now: now, lifetime: AppDatabase.sessionLifetime, using: &random)
+    }
+    public func startSession<R: RandomNumberGenerator>(partner: String, now: Date, using random: inout R) throws -> String {
+        try startSession(partner: partner, now: now, lifetime: AppDatabase.sessionLifetime, using: &random)
+    }
+    public func suppressions() throws -> [AppDatabase.SuppressedAddress] { try suppressions(partner: nil) }
+    public func usage(from: Date, until: Date) throws -> [AppDatabase.UsageRow] { try usage(from: from, until: until, partner: nil) }
+}

@@ -8,7 +8,7 @@ import Foundation
 public enum BuildAndSync {
     /// Builds `selection`; then syncs the roster's partners and every built kit, or, for a publish
     /// (`publishing`), only that partner's kits.
-    public static func run(_ builder: Builder, database: AppDatabase, partners: [Partner], selection: KitSelection, publishing partner: String? = nil,
+    public static func run(_ builder: Builder, database: any Store, partners: [Partner], selection: KitSelection, publishing partner: String? = nil,
                            now: Date, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> BuildReport {
         let report = try await builder.build(selection, progress: progress)
         let output = builder.store.output

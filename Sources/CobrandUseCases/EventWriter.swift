@@ -56,7 +56,7 @@ public final class EventWriter: @unchecked Sendable {
         var failing = false
     }
 
-    public let database: AppDatabase
+    public let database: any Store
     public let limits: Limits
     private let logger: Logger
     private let now: @Sendable () -> Date
@@ -74,7 +74,7 @@ public final class EventWriter: @unchecked Sendable {
     typealias Batch = (sequence: UInt64, events: [AssetEvent])
 
     /// `spool` is where events wait while the database is unavailable; without one they wait in memory only.
-    public init(database: AppDatabase, spool: EventSpool? = nil, limits: Limits = Limits(),
+    public init(database: any Store, spool: EventSpool? = nil, limits: Limits = Limits(),
                 logger: Logger = Logger(label: "cobrand.events", factory: { _ in SwiftLogNoOpLogHandler() }),
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.database = database

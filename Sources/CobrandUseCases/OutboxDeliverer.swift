@@ -12,14 +12,14 @@ import Logging
 /// and the rest go on. Delivery is at least once: a crash between the CRM's answer and the bookkeeping
 /// resends that row with the same key, which receivers use to drop the repeat.
 public struct OutboxDeliverer: Sendable {
-    public let database: AppDatabase
+    public let database: any Store
     public let url: URL
     public let secret: Data
     public let policy: Webhook.RetryPolicy
     public let now: @Sendable () -> Date
     let session: URLSession
 
-    public init(database: AppDatabase, url: URL, secret: Data, policy: Webhook.RetryPolicy, timeout: TimeInterval = 10,
+    public init(database: any Store, url: URL, secret: Data, policy: Webhook.RetryPolicy, timeout: TimeInterval = 10,
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.database = database
         self.url = url

@@ -8,7 +8,7 @@ import Foundation
 public enum PartnerChanges {
     /// `project` with the changes in effect applied (with `pending`, the waiting ones too, for a preview);
     /// only `partner`'s when it is given.
-    public static func applied(to project: Project, database: AppDatabase, logos: BlobStore, partner: String? = nil,
+    public static func applied(to project: Project, database: any Store, logos: BlobStore, partner: String? = nil,
                                pending: Bool = false) throws -> (project: Project, diagnostics: [Diagnostic]) {
         let overrides = try database.overrides(partner: partner, pending: pending)
         var files: [String: Data] = [:]
@@ -22,7 +22,7 @@ public enum PartnerChanges {
 /// An MDF claim with its proof files: the files kept by content first, so a claim never names a proof
 /// that is not stored (a retry rewrites nothing), then the claim in one transaction.
 public enum SubmitClaim {
-    public static func run(_ request: ClaimRequest, proofs: [ClaimProof], store: BlobStore, database: AppDatabase, idempotencyKey: String?,
+    public static func run(_ request: ClaimRequest, proofs: [ClaimProof], store: BlobStore, database: any Store, idempotencyKey: String?,
                            actor: String, now: Date) throws -> (claim: AppDatabase.Claim, created: Bool) {
         for proof in proofs { try store.put(proof.data, as: proof.sha256) }
         return try database.submit(request, proofs: proofs, idempotencyKey: idempotencyKey, actor: actor, now: now)

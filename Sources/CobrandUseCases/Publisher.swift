@@ -9,7 +9,7 @@ import Foundation
 /// makes the same bytes.
 public actor Publisher {
     nonisolated public let project: Project
-    nonisolated public let database: AppDatabase
+    nonisolated public let database: any Store
     nonisolated public let output: URL
     nonisolated public let logoFolder: URL
     /// The signer `cobrand build` uses (nil without `tracking_base_url`), so links are the same.
@@ -22,7 +22,7 @@ public actor Publisher {
     /// Publishes run one after another: each merges its kits into the one `index.json`.
     private var tail: Task<Void, Never>?
 
-    public init(project: Project, database: AppDatabase, output: URL, logoFolder: URL, tracking: TrackingSigner?, forms: LeadFormSigner? = nil,
+    public init(project: Project, database: any Store, output: URL, logoFolder: URL, tracking: TrackingSigner?, forms: LeadFormSigner? = nil,
                 unsubscribe: UnsubscribeSigner? = nil, jobs: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.forms = forms
         self.unsubscribe = unsubscribe
@@ -34,7 +34,7 @@ public actor Publisher {
         self.jobs = jobs
     }
 
-    public func publish(partner: String, now: Date = Date()) async throws -> BuildReport {
+    public func publish(partner: String, now: Date) async throws -> BuildReport {
         let previous = tail
         let task = Task { () async throws -> BuildReport in
             _ = await previous?.result
