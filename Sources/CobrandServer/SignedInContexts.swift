@@ -109,9 +109,11 @@ struct PartnerToken: RouterMiddleware {
 
     func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
         let header = request.headers[.authorization] ?? ""
-        guard header.hasPrefix("Bearer "), let grant = try database.grant(for: String(header.dropFirst(7))), grant.role == .partner,
-              grant.partner != nil
-        else { throw Self.unauthorized }
+        guard header.hasPrefix("Bearer ") else { throw Self.unauthorized }
+        guard let grant = try database.grant(for: String(header.dropFirst(7))), grant.role == .partner, grant.partner != nil else {
+            throw ServerError(.unauthorized, code: "unauthorized",
+                              message: "This token is not a live partner token: it was revoked, or belongs to no partner. Ask the vendor for a new one.")
+        }
         var context = context
         context.signedIn = SignedIn(grant: grant, session: nil)
         return try await next(request, context)

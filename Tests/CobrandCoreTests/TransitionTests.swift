@@ -66,6 +66,11 @@ struct DealTransitionTests {
         }
     }
 
+    @Test("an extension without a note keeps the approval's note; with one, replaces it", arguments: [(String?.none, "earlier"), ("more time", "more time")])
+    func extensionNote(note: String?, kept: String) throws {
+        #expect(try Self.deal(.approved, expiresIn: Self.day).extended(days: 10, note: note, at: Self.now).note == kept)
+    }
+
     @Test("an automatic approval resting on the partner's own address goes back to review; nothing else does", arguments: [
         (DealStatus.approved, DealRules.Rule.autoApproved, "v1", true), (.approved, .autoApproved, "v2", false),
         (.approved, .manualApproval, "v1", false), (.pending, .autoApproved, "v1", false),

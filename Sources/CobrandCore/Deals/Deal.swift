@@ -73,11 +73,12 @@ public struct Deal: Sendable, Equatable {
     }
 
     /// The channel team gives an approved registration `days` more, from the later of now and its expiry.
+    /// Without a note of its own, the approval's note (which the partner sees) stays.
     public func extended(days: Int, note: String?, at now: Date) throws(DealError) -> Deal {
         guard DealLifecycle.extensionDays.contains(days) else { throw .extensionDays(days) }
         try check(.extend, at: now)
         let base = max(expiresAt ?? now, now)
-        return decided(status, .extended, note: note, at: now, expiresAt: base.addingTimeInterval(Double(days) * 86_400))
+        return decided(status, .extended, note: note ?? self.note, at: now, expiresAt: base.addingTimeInterval(Double(days) * 86_400))
     }
 
     /// An approval whose protection ended becomes expired (it stopped being active at `expiresAt` already).
