@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         /// CLDR plural rules from Debian's ICU (apt: libicu-dev), behind a C interface without ICU types.
@@ -56,7 +57,10 @@ let package = Package(
         /// SQLite adapter (GRDB): partners, kits, asset-use events, access tokens, secrets.
         .target(
             name: "CobrandStore",
-            dependencies: ["CobrandCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "CobrandCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         /// Use cases the CLI and the server share, one sequence each: build and sync, publish, record events,
         /// deliver the outbox, render the MDF report.
@@ -99,7 +103,9 @@ let package = Package(
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "CobrandStoreTests", dependencies: ["CobrandStore", "CobrandCore"]),
+        .testTarget(name: "CobrandStoreTests", dependencies: [
+            "CobrandStore", "CobrandCore", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(
             name: "CobrandServerTests",
             dependencies: [

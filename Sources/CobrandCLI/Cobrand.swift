@@ -163,6 +163,10 @@ struct ProjectOptions: ParsableArguments {
 
     func openDatabase(_ db: String?) throws -> AppDatabase {
         let path = databasePath(db)
+        // The PostgreSQL engine has its schema and migrations, but not yet the queries the commands need.
+        guard !PostgresURL.isPostgres(path) else {
+            throw UserError("--db \(PostgresURL.redacted(path)): this version keeps its data in SQLite only; the PostgreSQL engine is not complete yet. Give a file path")
+        }
         do { return try AppDatabase.open(path: path) } catch let error as AppDatabase.StoreError {
             throw UserError(error.description)
         }

@@ -101,6 +101,17 @@ struct CommandTests {
         }
     }
 
+    @Test("a postgres:// --db is refused with the reason, without its password, and creates no file")
+    func postgresURL() throws {
+        let folder = temp()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Fixture.write(to: folder)
+        let run = try cobrand("deals", "list", "--project", folder.path, "--db", "postgres://u:secret@127.0.0.1/app")
+        #expect(run.status == 1)
+        #expect(run.stderr == "error: --db postgres://u:***@127.0.0.1/app: this version keeps its data in SQLite only; the PostgreSQL engine is not complete yet. Give a file path\n")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("postgres:").path))
+    }
+
     @Test("an unknown --partner names the roster; a missing project folder says how to make one")
     func unknownNames() throws {
         let folder = temp()
