@@ -51,7 +51,7 @@ extension Cobrand {
             let full = try await Builder(project: project, output: output, tracking: tracking).build()
             let fullSeconds = (ContinuousClock.now - start).seconds
             try database.sync(partners: project.partners, now: Date())
-            try database.sync(kits: BuildAndSync.kitRows(full.index.kits, output: output, builtAt: Date()))
+            try await database.sync(kits: BuildAndSync.kitRows(full.index.kits, output: output, builtAt: Date()))
 
             let publisher = Publisher(project: project, database: database, output: output, logoFolder: root.appendingPathComponent("partner-logos"),
                                       tracking: tracking)

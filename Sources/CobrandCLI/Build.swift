@@ -72,7 +72,7 @@ extension Cobrand {
             let progress: (@Sendable (Int, Int) -> Void)? = bar.isEnabled ? { @Sendable done, total in bar.update(done, total) } : nil
             let database = try options.openDatabase(db)
             // Partners' changes from the portal are an input like the roster: a publish and this build agree.
-            let (applied, stale) = try PartnerChanges.applied(to: project, database: database, logos: BlobStore(folder: options.logoFolder(db)))
+            let (applied, stale) = try await PartnerChanges.applied(to: project, database: database, logos: BlobStore(folder: options.logoFolder(db)))
             for diagnostic in stale { printError(diagnostic.description) }
             let builder = Builder(project: applied, output: output, tracking: try ProjectOptions.tracking(for: project, database: database),
                                   forms: try ProjectOptions.forms(database: database),

@@ -73,7 +73,7 @@ extension Cobrand.Deals {
                 let domain = try domain ?? lead.map { try database.leadDomain($0, partner: partner) }
                 let request = try DealRequest.validated(partner: partner, domain: domain, accountName: name, value: value, currency: currency,
                                                         products: products, expectedClose: close, leadID: lead)
-                let registration = try database.register(request, rules: rules, idempotencyKey: nil, now: Date())
+                let registration = try await database.register(request, rules: rules, idempotencyKey: nil, now: Date())
                 print(Cobrand.Deals.describe(registration.deal))
             } catch {
                 throw Cobrand.Deals.userError(error)

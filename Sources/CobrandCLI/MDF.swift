@@ -142,7 +142,7 @@ extension Cobrand.MDF {
         func validate() throws { _ = try Cobrand.MDF.period(period) }
 
         func run() async throws {
-            let balances = try options.project.openDatabase(options.db).balances(period: try Cobrand.MDF.period(period).id)
+            let balances = try await options.project.openDatabase(options.db).balances(period: try Cobrand.MDF.period(period).id)
             switch format {
             case .json:
                 let encoder = JSONEncoder()
@@ -200,7 +200,7 @@ extension Cobrand.MDF {
                     guard let data = FileManager.default.contents(atPath: path) else { throw UserError("cannot read proof \(path)") }
                     return try ClaimProof(name: path, data: data)
                 }
-                let (claim, _) = try SubmitClaim.run(request, proofs: files, store: BlobStore(folder: options.project.proofFolder(options.db)), database: database,
+                let (claim, _) = try await SubmitClaim.run(request, proofs: files, store: BlobStore(folder: options.project.proofFolder(options.db)), database: database,
                                                     idempotencyKey: nil,
                                                      actor: Cobrand.MDF.actor, now: Date())
                 print("claim \(claim.id): \(claim.amount.majorText) \(claim.currency) for \(claim.period), \(claim.status.rawValue)")
@@ -257,7 +257,7 @@ extension Cobrand.MDF {
             let database = try options.project.openDatabase(options.db)
             let period = try Cobrand.MDF.period(period)
             let decisions = try database.reconcile(period: period.id, rules: project.config.mdf.reconciliation, actor: Cobrand.MDF.actor, now: Date())
-            let claims = Dictionary(uniqueKeysWithValues: try database.claims(period: period.id).map { ($0.id, $0) })
+            let claims = Dictionary(uniqueKeysWithValues: try await database.claims(period: period.id).map { ($0.id, $0) })
             if json {
                 let objects = decisions.map { decision -> [String: Any] in
                     let claim = claims[decision.claim]

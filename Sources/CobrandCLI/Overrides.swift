@@ -33,7 +33,7 @@ extension Cobrand.Partners {
         func run() async throws {
             let (project, _) = try options.project.load()
             let database = try options.project.openDatabase(options.db)
-            let overrides = try database.overrides(partner: partner)
+            let overrides = try await database.overrides(partner: partner)
             let logoFolder = options.project.logoFolder(options.db)
             guard let export else {
                 for (id, changes) in overrides.sorted(by: { $0.key < $1.key }) {
@@ -53,7 +53,7 @@ extension Cobrand.Partners {
                 return
             }
             let changed = overrides.filter { !$0.value.profile.isEmpty }
-            let (applied, stale) = try PartnerChanges.applied(to: project, database: database, logos: BlobStore(folder: logoFolder), partner: partner)
+            let (applied, stale) = try await PartnerChanges.applied(to: project, database: database, logos: BlobStore(folder: logoFolder), partner: partner)
             for diagnostic in stale { printError(diagnostic.description) }
             let out = URL(fileURLWithPath: export)
             let columns = Roster.requiredColumns + Roster.optionalColumns

@@ -16,23 +16,23 @@ struct AdminConsole: Sendable {
 
     func add(to router: Router<ServerContext>) {
         let group = admin.group(router)
-        group.get("partners") { request, context in try partnersPage(request, context) }
+        group.get("partners") { request, context in try await partnersPage(request, context) }
         group.post("partners/{id}/token") { request, context in
             let id = try partner(context)
             try checkForm(try await request.urlEncodedForm(), context)
             var random = admin.random.generator
-            let token = try database.issueToken(role: .partner, partner: id, now: admin.now(), using: &random)
-            return try partnersPage(request, context, notice: ["issued": ["partner": id, "token": token]])
+            let token = try await database.issueToken(role: .partner, partner: id, now: admin.now(), using: &random)
+            return try await partnersPage(request, context, notice: ["issued": ["partner": id, "token": token]])
         }
         group.post("partners/{id}/revoke") { request, context in
             let id = try partner(context)
             try checkForm(try await request.urlEncodedForm(), context)
-            let count = try database.revokeTokens(role: .partner, partner: id, now: admin.now())
-            return try partnersPage(request, context, notice: ["revoked": ["partner": id, "count": count]])
+            let count = try await database.revokeTokens(role: .partner, partner: id, now: admin.now())
+            return try await partnersPage(request, context, notice: ["revoked": ["partner": id, "count": count]])
         }
         group.get("leads") { request, context in
             let partner = request.uri.queryParameters.get("partner").flatMap { $0.isEmpty ? nil : $0 }
-            let leads = try database.leads(partner: partner).map { lead -> [String: Any] in
+            let leads = try await database.leads(partner: partner).map { lead -> [String: Any] in
                 [
                     "id": lead.id, "partner": lead.partner, "email": lead.email, "name": [lead.firstName, lead.lastName].compactMap { $0 }.joined(separator: " "),
                     "company": lead.company ?? "", "campaign": lead.campaign, "source": lead.source, "locale": lead.locale,
@@ -46,9 +46,9 @@ struct AdminConsole: Sendable {
         }
         group.get("leads.csv") { request, _ in
             let partner = request.uri.queryParameters.get("partner").flatMap { $0.isEmpty ? nil : $0 }
-            return PortalPages.csv([AppDatabase.leadColumns] + (try database.leads(partner: partner)).map(\.fields), name: "leads.csv")
+            return await PortalPages.csv([AppDatabase.leadColumns] + (try database.leads(partner: partner)).map(\.fields), name: "leads.csv")
         }
-        group.get("deals") { request, context in try dealsPage(request, context) }
+        group.get("deals") { request, context in try await dealsPage(request, context) }
         group.post("deals/{id}/{action}") { request, context in
             let form = try await request.urlEncodedForm()
             try checkForm(form, context)
@@ -60,52 +60,52 @@ struct AdminConsole: Sendable {
             case "extend":
                 let range = DealLifecycle.extensionDays
                 guard let days = form["days"].flatMap(Int.init), range.contains(days) else {
-                    return try dealsPage(request, context, error: "Extend by \(range.lowerBound) to \(range.upperBound) days.", status: .badRequest)
+                    return try await dealsPage(request, context, error: "Extend by \(range.lowerBound) to \(range.upperBound) days.", status: .badRequest)
                 }
                 action = .extend(days: days)
             default: throw ServerError(.notFound)
             }
             let note = form["note"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : String($0.prefix(500)) }
             do {
-                let deal = try database.decide(id, action, note: note, rules: rules, now: admin.now())
+                let deal = try await database.decide(id, action, note: note, rules: rules, now: admin.now())
                 return Response(status: .seeOther, headers: [.location: "/admin/deals?decided=\(deal.id)#deal-\(deal.id)"])
             } catch AppDatabase.DealError.notFound {
                 throw ServerError(.notFound)
             } catch let error as AppDatabase.DealError {
-                return try dealsPage(request, context, error: error.description, status: .conflict)
+                return try await dealsPage(request, context, error: error.description, status: .conflict)
             }
         }
         group.get("mdf") { request, context in
             let text = request.uri.queryParameters.get("period") ?? ""
-            guard !text.isEmpty else { return try mdfPage(context, period: nil, error: nil) }
+            guard !text.isEmpty else { return try await mdfPage(context, period: nil, error: nil) }
             guard let period = Period(text) else {
-                return try mdfPage(context, period: nil, error: "'\(text)' is not a period; write it such as 2026-Q4, 2026-11 or 2026-10-01..2026-12-31.",
+                return try await mdfPage(context, period: nil, error: "'\(text)' is not a period; write it such as 2026-Q4, 2026-11 or 2026-10-01..2026-12-31.",
                                    status: .badRequest)
             }
-            return try mdfPage(context, period: period, error: nil)
+            return try await mdfPage(context, period: period, error: nil)
         }
         group.post("mdf/claims/{id}/pay") { request, context in
             let form = try await request.urlEncodedForm()
             try checkForm(form, context)
             guard let id = context.parameters.get("id").flatMap(Int64.init), let period = Period(form["period"] ?? "") else { throw ServerError(.notFound) }
             let reference = (form["reference"] ?? "").trimmingCharacters(in: .whitespaces)
-            guard !reference.isEmpty else { return try mdfPage(context, period: period, error: "Give the payment's reference.", status: .badRequest) }
+            guard !reference.isEmpty else { return try await mdfPage(context, period: period, error: "Give the payment's reference.", status: .badRequest) }
             do {
-                _ = try database.markPaid(claim: id, reference: String(reference.prefix(200)), actor: "admin", now: admin.now())
+                _ = try await database.markPaid(claim: id, reference: String(reference.prefix(200)), actor: "admin", now: admin.now())
             } catch AppDatabase.ClaimError.notFound {
                 throw ServerError(.notFound)
             } catch let error as AppDatabase.ClaimError {
-                return try mdfPage(context, period: period, error: error.description, status: .conflict)
+                return try await mdfPage(context, period: period, error: error.description, status: .conflict)
             }
             return Response(status: .seeOther, headers: [.location: "/admin/mdf?period=\(period.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"])
         }
-        group.get("outbox") { request, context in try outboxPage(request, context, retried: nil) }
+        group.get("outbox") { request, context in try await outboxPage(request, context, retried: nil) }
         group.post("outbox/retry") { request, context in
             let form = try await request.urlEncodedForm()
             try checkForm(form, context)
             let ids = form["id"].flatMap(Int64.init).map { [$0] }
-            let count = try database.retryDead(ids: ids, now: admin.now())
-            return try outboxPage(request, context, retried: count)
+            let count = try await database.retryDead(ids: ids, now: admin.now())
+            return try await outboxPage(request, context, retried: count)
         }
     }
 
@@ -124,21 +124,21 @@ struct AdminConsole: Sendable {
         try AdminPage.render(template, project: project, csrf: csrf(context), model: model, status: status)
     }
 
-    func partnersPage(_ request: Request, _ context: AdminContext, notice: [String: Any] = [:]) throws -> Response {
+    func partnersPage(_ request: Request, _ context: AdminContext, notice: [String: Any] = [:]) async throws -> Response {
         let search = request.uri.queryParameters.get("q").flatMap { $0.isEmpty ? nil : $0 }
-        let partners = try database.partnerOverview(search: search).map { row -> [String: Any] in
+        let partners = try await database.partnerOverview(search: search).map { row -> [String: Any] in
             ["id": row.id, "name": row.name, "kits": row.kits, "last_event": AdminPage.time(row.lastEvent), "last_visit": AdminPage.time(row.lastVisit),
              "tokens": row.liveTokens, "has_tokens": row.liveTokens > 0]
         }
         return try render(AdminTemplates.partners, context, notice.merging(["q": search ?? "", "partners": partners]) { $1 })
     }
 
-    func dealsPage(_ request: Request, _ context: AdminContext, error: String? = nil, status: HTTPResponse.Status = .ok) throws -> Response {
+    func dealsPage(_ request: Request, _ context: AdminContext, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         let query = request.uri.queryParameters
         let chosen = query.get("status").flatMap(DealStatus.init(rawValue:))
         let partner = query.get("partner").flatMap { $0.isEmpty ? nil : $0 }
         let now = admin.now()
-        let deals = try database.deals(partner: partner, status: chosen).sorted { $0.id > $1.id }.map { deal -> [String: Any] in
+        let deals = try await database.deals(partner: partner, status: chosen).sorted { $0.id > $1.id }.map { deal -> [String: Any] in
             func allows(_ action: DealLifecycle.Action) -> Bool { DealLifecycle.allows(action, status: deal.status, expiresAt: deal.expiresAt, now: now) }
             return [
                 "id": deal.id, "partner": deal.partner, "account": deal.accountName, "domain": deal.domain,
@@ -149,7 +149,8 @@ struct AdminConsole: Sendable {
                 "can_approve": allows(.approve), "can_reject": allows(.reject), "can_extend": allows(.extend),
             ]
         }
-        let decided = try query.get("decided").flatMap(Int64.init).map { try database.deal($0) }
+        var decided: AppDatabase.Deal?
+        if let id = query.get("decided").flatMap(Int64.init) { decided = try await database.deal(id) }
         return try render(AdminTemplates.deals, context, [
             "deals": deals, "partner": partner ?? "", "error": error.map { $0 as Any } ?? false,
             "statuses": DealStatus.allCases.map { ["name": $0.rawValue, "selected": $0 == chosen] },
@@ -157,15 +158,15 @@ struct AdminConsole: Sendable {
         ], status: status)
     }
 
-    func mdfPage(_ context: AdminContext, period: Period?, error: String?, status: HTTPResponse.Status = .ok) throws -> Response {
-        var model: [String: Any] = ["periods": try database.periods(), "period": period?.id ?? "", "has_period": period != nil,
+    func mdfPage(_ context: AdminContext, period: Period?, error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
+        var model: [String: Any] = ["periods": try await database.periods(), "period": period?.id ?? "", "has_period": period != nil,
                                     "error": error.map { $0 as Any } ?? false]
         if let period {
-            model["balances"] = try database.balances(period: period.id).map { balance -> [String: Any] in
+            model["balances"] = try await database.balances(period: period.id).map { balance -> [String: Any] in
                 ["partner": balance.partner, "currency": balance.currency, "allocated": balance.allocated, "claimed": balance.claimed,
                  "approved": balance.approved, "paid": balance.paid, "remaining": balance.remaining, "deadline": balance.deadline]
             }
-            model["payable"] = try database.claims(period: period.id).filter { $0.status == .approved || $0.status == .partial }.map { claim -> [String: Any] in
+            model["payable"] = try await database.claims(period: period.id).filter { $0.status == .approved || $0.status == .partial }.map { claim -> [String: Any] in
                 [
                     "id": claim.id, "partner": claim.partner, "status": claim.status.rawValue,
                     "approved": claim.approvedMinor.map { "\(Money(amountMinor: $0, currency: claim.currency).majorText) \(claim.currency)" } ?? "",
@@ -176,10 +177,10 @@ struct AdminConsole: Sendable {
         return try render(AdminTemplates.mdf, context, model, status: status)
     }
 
-    func outboxPage(_ request: Request, _ context: AdminContext, retried: Int?) throws -> Response {
+    func outboxPage(_ request: Request, _ context: AdminContext, retried: Int?) async throws -> Response {
         let chosen = request.uri.queryParameters.get("status").flatMap(AppDatabase.OutboxRow.Status.init(rawValue:))
-        let counts = try database.outboxCounts()
-        let rows = try database.outbox(status: chosen, newest: 500).map { row -> [String: Any] in
+        let counts = try await database.outboxCounts()
+        let rows = try await database.outbox(status: chosen, newest: 500).map { row -> [String: Any] in
             [
                 "id": row.id, "type": row.type, "status": row.status.rawValue, "attempts": row.attempts,
                 "next": row.status == .pending ? AdminPage.time(row.nextAttemptAt) : "", "error": row.lastError ?? "",

@@ -37,7 +37,7 @@ public struct AdminRoutes: Sendable {
     public func add(to router: Router<ServerContext>) {
         AdminConsole(admin: self, rules: project.config.deals.rules).add(to: router)
         router.get("/admin") { request, _ in
-            guard try self.isSignedIn(request) else { return try self.signInPage(status: .ok, error: nil) }
+            guard try await self.isSignedIn(request) else { return try self.signInPage(status: .ok, error: nil) }
             return Response(status: .seeOther, headers: [.location: "/admin/partners"])
         }
         router.post("/admin/sign-in") { request, _ in
@@ -45,11 +45,11 @@ public struct AdminRoutes: Sendable {
             guard Self.signInToken.isValid(request, form: form) else {
                 return try self.signInPage(status: .forbidden, error: "This form has expired. Sign in again.")
             }
-            guard let token = form["token"], let grant = try self.database.grant(for: token), grant.role == .admin else {
+            guard let token = form["token"], let grant = try await self.database.grant(for: token), grant.role == .admin else {
                 return try self.signInPage(status: .unauthorized, error: "That is not a valid admin token.")
             }
             var random = self.random.generator
-            let session = try self.database.startSession(for: grant, now: self.now(), using: &random)
+            let session = try await self.database.startSession(for: grant, now: self.now(), using: &random)
             var response = Response(status: .seeOther, headers: [.location: "/admin/partners"])
             response.setCookie(Self.cookie(session, maxAge: Int(AppDatabase.sessionLifetime)))
             return response
@@ -57,7 +57,7 @@ public struct AdminRoutes: Sendable {
         router.post("/admin/sign-out") { request, _ in
             if let session = request.cookies[Self.cookieName]?.value {
                 try self.checkForm(try await request.urlEncodedForm(), session: session)
-                try self.database.endSession(session)
+                try await self.database.endSession(session)
             }
             var response = Response(status: .seeOther, headers: [.location: "/admin"])
             response.setCookie(Self.cookie("", maxAge: 0))
@@ -80,7 +80,7 @@ public struct AdminRoutes: Sendable {
                 throw ServerError(.badRequest, code: "bad_range", message: "from must not be after to", field: "from")
             }
             let partner = query.get("partner").flatMap { $0.isEmpty ? nil : $0 }
-            let rows = try self.database.usage(from: from, until: until, partner: partner)
+            let rows = try await self.database.usage(from: from, until: until, partner: partner)
             switch format {
             case "csv":
                 let text = ([AppDatabase.usageColumns] + rows.map(\.fields)).map(CSV.line).joined()
@@ -122,7 +122,7 @@ public struct AdminRoutes: Sendable {
                 return Response(status: .seeOther, headers: [.location: "/admin/mdf"])
             }
             let period = try period(request)
-            let rows = try self.database.mdfReport(period: period.id)
+            let rows = try await self.database.mdfReport(period: period.id)
             switch format {
             case "csv":
                 let text = ([MDFReportRow.columns] + rows.map(\.fields)).map(CSV.line).joined()
@@ -142,8 +142,8 @@ public struct AdminRoutes: Sendable {
             guard let period = Period(request.uri.queryParameters.get("period") ?? "") else {
                 return Response(status: .seeOther, headers: [.location: "/admin/mdf"])
             }
-            let proofs = try self.database.proofs(period: period.id)
-            let claims = try self.database.claims(period: period.id).map { claim -> [String: Any] in
+            let proofs = try await self.database.proofs(period: period.id)
+            let claims = try await self.database.claims(period: period.id).map { claim -> [String: Any] in
                 let approved = claim.approvedMinor.map { Money(amountMinor: $0, currency: claim.currency).majorText } ?? ""
                 return [
                     "cells": [String(claim.id), claim.partner, claim.campaign, claim.activity.rawValue, "\(claim.activityStart)..\(claim.activityEnd)",
@@ -160,7 +160,7 @@ public struct AdminRoutes: Sendable {
             guard let period = Period(form["period"] ?? "") else {
                 throw ServerError(.badRequest, code: "bad_period", message: "period must be such as 2026-Q4", field: "period")
             }
-            try self.database.reconcile(period: period.id, rules: rules, actor: "admin", now: self.now())
+            try await self.database.reconcile(period: period.id, rules: rules, actor: "admin", now: self.now())
             var query = URLComponents()
             query.queryItems = [URLQueryItem(name: "period", value: period.id)]
             return Response(status: .seeOther, headers: [.location: "/admin/mdf/claims?" + (query.percentEncodedQuery ?? "")])
@@ -172,7 +172,7 @@ public struct AdminRoutes: Sendable {
     public func addChanges(to router: Router<ServerContext>) {
         let pages = group(router)
         pages.get("changes") { _, context in
-            let all = try self.database.changes()
+            let all = try await self.database.changes()
             func model(_ change: AppDatabase.FieldChange) -> [String: Any] {
                 // A logo is shown, so it can be judged before it is approved.
                 func logo(_ text: String?) -> Any {
@@ -206,7 +206,7 @@ public struct AdminRoutes: Sendable {
             else { throw ServerError(.notFound) }
             let note = form["note"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : String($0.prefix(500)) }
             do {
-                _ = try self.database.decide(change: id, approve: decision == "approve", by: "admin", note: note, now: self.now())
+                _ = try await self.database.decide(change: id, approve: decision == "approve", by: "admin", note: note, now: self.now())
             } catch AppDatabase.ChangeError.notFound {
                 throw ServerError(.notFound, message: "no such change")
             } catch let error as AppDatabase.ChangeError {
@@ -219,7 +219,7 @@ public struct AdminRoutes: Sendable {
     /// `GET /admin/mdf/proofs/<sha256>`: any claim's proof, for admins checking a claim.
     func addProofs(to router: Router<ServerContext>, claims: ClaimRoutes) {
         group(router).get("mdf/proofs/{sha256}") { _, context in
-            return try claims.proofDownload(context.parameters.get("sha256") ?? "", partner: nil)
+            return try await claims.proofDownload(context.parameters.get("sha256") ?? "", partner: nil)
         }
     }
 
@@ -249,9 +249,9 @@ public struct AdminRoutes: Sendable {
     }
 
     /// A live admin session cookie: the sign-in page sends a signed-in admin on to the console.
-    func isSignedIn(_ request: Request) throws -> Bool {
+    func isSignedIn(_ request: Request) async throws -> Bool {
         guard let session = request.cookies[Self.cookieName]?.value, !session.isEmpty else { return false }
-        return try database.session(session, now: now())?.role == .admin
+        return try await database.session(session, now: now())?.role == .admin
     }
 
     static func cookie(_ value: String, maxAge: Int) -> Cookie {

@@ -48,19 +48,19 @@ public struct ClaimRoutes: Sendable {
 
     /// Validates and stores a claim from the API or the portal form: a `FieldError` names what to fix, an
     /// `AppDatabase.ClaimError` says why nothing can be claimed.
-    func submit(partner: String, fields: ClaimFields, proofs: [(name: String, data: Data)], idempotencyKey: String?) throws -> (AppDatabase.Claim, Bool) {
+    func submit(partner: String, fields: ClaimFields, proofs: [(name: String, data: Data)], idempotencyKey: String?) async throws -> (AppDatabase.Claim, Bool) {
         let claim = try ClaimRequest.validated(partner: partner, campaign: fields.campaign, activity: fields.activity, start: fields.start,
                                                end: fields.end, amount: fields.amount, currency: fields.currency, invoice: fields.invoice,
                                                results: fields.results, campaigns: campaigns)
         let proofs = try proofs.map { proof throws(FieldError) in try ClaimProof(name: proof.name, data: proof.data) }
-        return try SubmitClaim.run(claim, proofs: proofs, store: self.proofs, database: database, idempotencyKey: idempotencyKey,
+        return try await SubmitClaim.run(claim, proofs: proofs, store: self.proofs, database: database, idempotencyKey: idempotencyKey,
                                    actor: "partner:\(partner)", now: now())
     }
 
     /// A stored proof as a download: only a SHA-256 of a claim of `partner` (any claim for admins), under the
     /// cleaned name it was given, never shown inline.
-    func proofDownload(_ sha256: String, partner: String?) throws -> Response {
-        guard sha256.wholeMatch(of: /[0-9a-f]{64}/) != nil, let proof = try database.proof(sha256: sha256, partner: partner),
+    func proofDownload(_ sha256: String, partner: String?) async throws -> Response {
+        guard sha256.wholeMatch(of: /[0-9a-f]{64}/) != nil, let proof = try await database.proof(sha256: sha256, partner: partner),
               let data = proofs.get(sha256)
         else { throw ServerError(.notFound) }
         let name = String(proof.name.unicodeScalars.filter { $0.isASCII && $0 != "\"" && $0 != "\\" && $0.value >= 0x20 }.map(Character.init))
@@ -83,12 +83,12 @@ public struct ClaimRoutes: Sendable {
                     }
                     return (proof.name, data)
                 }
-                let (stored, created) = try self.submit(
+                let (stored, created) = try await self.submit(
                     partner: partner, fields: ClaimFields(campaign: body.campaign, activity: body.activity, start: body.activity_start,
                                                           end: body.activity_end, amount: body.amount?.text, currency: body.currency,
                                                           invoice: body.invoice, results: body.results),
                     proofs: proofs, idempotencyKey: key)
-                return Response.json(AppDatabase.payload(stored, proofs: try self.database.proofs(claim: stored.id)), status: created ? .created : .ok)
+                return await Response.json(AppDatabase.payload(stored, proofs: try self.database.proofs(claim: stored.id)), status: created ? .created : .ok)
             } catch let error as FieldError {
                 throw ServerError(.badRequest, code: error.code, message: error.message, field: error.field)
             } catch let error as AppDatabase.ClaimError {
@@ -99,9 +99,9 @@ public struct ClaimRoutes: Sendable {
             let notFound = ServerError(.notFound, code: "not_found", message: "no such claim")
             guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw notFound }
             let claim: AppDatabase.Claim
-            do { claim = try self.database.claim(id) } catch AppDatabase.ClaimError.notFound { throw notFound }
+            do { claim = try await self.database.claim(id) } catch AppDatabase.ClaimError.notFound { throw notFound }
             guard claim.partner == context.partner else { throw notFound }
-            return Response.json(AppDatabase.payload(claim, proofs: try self.database.proofs(claim: id)), status: .ok)
+            return await Response.json(AppDatabase.payload(claim, proofs: try self.database.proofs(claim: id)), status: .ok)
         }
     }
 }

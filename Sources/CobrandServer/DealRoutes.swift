@@ -40,7 +40,7 @@ public struct DealRoutes: Sendable {
         api.post("deals") { request, context in
             let partner = context.partner
             let visitor = self.visitors.hash(context.client(request, proxies: self.proxies) ?? "unknown")
-            try self.database.notePartnerAddress(partner: partner, visitor: visitor, rules: self.rules, now: self.now())
+            try await self.database.notePartnerAddress(partner: partner, visitor: visitor, rules: self.rules, now: self.now())
             let key = request.headers[HTTPField.Name("Idempotency-Key")!]
             if let key, key.isEmpty || key.count > 200 {
                 throw ServerError(.badRequest, code: "invalid", message: "Idempotency-Key must be 1 to 200 characters", field: "Idempotency-Key")
@@ -49,11 +49,11 @@ public struct DealRoutes: Sendable {
             let registration: AppDatabase.Registration
             do {
                 var domain = body.account_domain
-                if domain == nil, let lead = body.lead_id { domain = try self.database.leadDomain(lead, partner: partner) }
+                if domain == nil, let lead = body.lead_id { domain = try await self.database.leadDomain(lead, partner: partner) }
                 let deal = try DealRequest.validated(partner: partner, domain: domain, accountName: body.account_name, value: body.value?.text,
                                                      currency: body.currency, products: body.products, expectedClose: body.expected_close,
                                                      leadID: body.lead_id)
-                registration = try self.database.register(deal, rules: self.rules, idempotencyKey: key, visitor: visitor, now: self.now())
+                registration = try await self.database.register(deal, rules: self.rules, idempotencyKey: key, visitor: visitor, now: self.now())
             } catch let error as FieldError {
                 throw ServerError(.badRequest, code: error.code, message: error.message, field: error.field)
             } catch let error as AppDatabase.DealError {
@@ -67,7 +67,7 @@ public struct DealRoutes: Sendable {
             let notFound = ServerError(.notFound, code: "not_found", message: "no such deal")
             guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw notFound }
             let deal: AppDatabase.Deal
-            do { deal = try self.database.deal(id) } catch AppDatabase.DealError.notFound { throw notFound }
+            do { deal = try await self.database.deal(id) } catch AppDatabase.DealError.notFound { throw notFound }
             guard deal.partner == context.partner else { throw notFound }
             return Response.json(deal.payload, status: .ok)
         }

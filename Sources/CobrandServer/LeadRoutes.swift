@@ -61,7 +61,7 @@ public struct LeadRoutes: Sendable {
             case let .lead(lead):
                 let signed = self.forms?.verify(fields[LeadFormSigner.field], partner: lead.partner, campaign: lead.campaign,
                                                 asset: lead.asset ?? "", locale: lead.locale) ?? false
-                try self.database.record(lead, ipHash: visitor, signed: signed, now: self.now())
+                try await self.database.record(lead, ipHash: visitor, signed: signed, now: self.now())
                 // The same answer for a new person, a known one and spam: it must not tell who is already a lead.
                 if isJSON { return Response.json(["status": "received"], status: .created) }
                 return Self.thanks(partner: lead.partner, locale: LocaleTag(lead.locale) ?? locale)

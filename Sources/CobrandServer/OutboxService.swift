@@ -40,7 +40,7 @@ public struct OutboxService: Service {
     public func round() async throws -> (expired: [AppDatabase.Deal], delivered: Int) {
         // Each step on its own: a deal that cannot be expired never holds up the CRM's deliveries.
         var expired: [AppDatabase.Deal] = []
-        do { expired = try database.expireDeals(now: now()) } catch { logger.error("deal expiry failed", metadata: ["error": "\(error)"]) }
+        do { expired = try await database.expireDeals(now: now()) } catch { logger.error("deal expiry failed", metadata: ["error": "\(error)"]) }
         if !expired.isEmpty { logger.info("deals expired", metadata: ["count": "\(expired.count)"]) }
         let delivered = try await deliverer?.deliverDue(logger: logger).delivered ?? 0
         if delivered > 0 { logger.info("webhook delivered", metadata: ["count": "\(delivered)"]) }

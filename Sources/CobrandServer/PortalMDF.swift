@@ -20,11 +20,11 @@ struct PortalMDFRoutes: Sendable {
         group.get("mdf") { request, context in
             let (partner, session) = (context.partner, context.session)
             let submitted = request.uri.queryParameters.get("submitted").flatMap(Int64.init)
-            return try page(partner: partner, session: session, form: FormState(), notice: submitted)
+            return try await page(partner: partner, session: session, form: FormState(), notice: submitted)
         }
         group.get("mdf/proofs/{sha256}") { request, context in
             let partner = context.partner
-            return try claims.proofDownload(context.parameters.get("sha256") ?? "", partner: partner)
+            return try await claims.proofDownload(context.parameters.get("sha256") ?? "", partner: partner)
         }
         group.post("mdf/claims") { request, context in
             let (partner, session) = (context.partner, context.session)
@@ -38,7 +38,7 @@ struct PortalMDFRoutes: Sendable {
             do {
                 let results = try state.results()
                 let proofs = try form.files.filter { $0.field == "proofs" }.map { (name: $0.filename, data: try $0.data) }
-                let (claim, _) = try claims.submit(partner: partner, fields: state.claimFields(results: results), proofs: proofs,
+                let (claim, _) = try await claims.submit(partner: partner, fields: state.claimFields(results: results), proofs: proofs,
                                                    idempotencyKey: form.fields["idempotency_key"].flatMap { $0.isEmpty ? nil : "portal:\($0)" })
                 return Response(status: .seeOther, headers: [.location: "/portal/mdf?submitted=\(claim.id)"])
             } catch let error as FieldError {
@@ -46,7 +46,7 @@ struct PortalMDFRoutes: Sendable {
             } catch let error as AppDatabase.ClaimError {
                 state.errors[error.field] = error.description
             }
-            var response = try page(partner: partner, session: session, form: state, notice: nil)
+            var response = try await page(partner: partner, session: session, form: state, notice: nil)
             response.status = .badRequest
             return response
         }
@@ -80,15 +80,15 @@ struct PortalMDFRoutes: Sendable {
         }
     }
 
-    func page(partner: String, session: String, form: FormState, notice: Int64?) throws -> Response {
-        let (name, locale) = try portal.profile(of: partner)
+    func page(partner: String, session: String, form: FormState, notice: Int64?) async throws -> Response {
+        let (name, locale) = try await portal.profile(of: partner)
         let language = Locale(identifier: locale.identifier)
         let today = Timestamp.day(portal.now())
         let strings = portal.project.strings(for: locale)
         let titles = Dictionary(uniqueKeysWithValues: portal.project.campaigns.map { ($0.id, strings.lookup($0.title)?.text ?? $0.id) })
         func label(_ key: String, _ code: String) -> String { strings.lookup(key)?.text ?? code }
 
-        let balances = try portal.database.balances(partner: partner)
+        let balances = try await portal.database.balances(partner: partner)
         let allocations = balances.map { balance -> [String: Any] in
             [
                 "period": balance.period, "allocated": balance.money.allocated.formatted(language), "claimed": balance.money.claimed.formatted(language),
@@ -96,9 +96,12 @@ struct PortalMDFRoutes: Sendable {
                 "remaining": balance.money.remaining.formatted(language), "deadline": balance.deadline, "open": ClaimState.isOpen(today: today, deadline: balance.deadline),
             ]
         }
-        let claimRows = try portal.database.claims(partner: partner).reversed().map { claim -> [String: Any] in
+        var proofsByClaim: [Int64: [AppDatabase.Proof]] = [:]
+        let claims = try await portal.database.claims(partner: partner)
+        for claim in claims { proofsByClaim[claim.id] = try await portal.database.proofs(claim: claim.id) }
+        let claimRows = claims.reversed().map { claim -> [String: Any] in
             let reasons = claim.reasons ?? []
-            let proofs = try portal.database.proofs(claim: claim.id)
+            let proofs = proofsByClaim[claim.id] ?? []
             return [
                 "id": claim.id, "period": claim.period, "campaign": titles[claim.campaign] ?? claim.campaign,
                 "activity": label(PortalTemplates.activityKey(claim.activity.rawValue), claim.activity.rawValue), "start": claim.activityStart, "end": claim.activityEnd,

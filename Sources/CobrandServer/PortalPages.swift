@@ -14,14 +14,14 @@ struct PortalPages: Sendable {
 
     func add(to router: Router<ServerContext>) {
         let group = portal.group(router)
-        group.get("leads") { _, context in try leadsPage(context) }
+        group.get("leads") { _, context in try await leadsPage(context) }
         group.get("leads.csv") { _, context in
-            let assets = try portal.database.leadAssets(partner: context.partner)
-            let rows = try portal.database.leads(partner: context.partner).map { $0.fields + [assets[$0.id] ?? ""] }
+            let assets = try await portal.database.leadAssets(partner: context.partner)
+            let rows = try await portal.database.leads(partner: context.partner).map { $0.fields + [assets[$0.id] ?? ""] }
             return Self.csv([AppDatabase.leadColumns + ["asset"]] + rows, name: "leads.csv")
         }
         group.get("suppression.csv") { _, context in
-            let rows = try portal.database.suppressions(partner: context.partner).map(\.fields)
+            let rows = try await portal.database.suppressions(partner: context.partner).map(\.fields)
             return Self.csv([Suppression.columns] + rows, name: "suppression.csv")
         }
         group.get("deals") { request, context in
@@ -29,10 +29,10 @@ struct PortalPages: Sendable {
             var form = DealForm()
             if let lead = query.get("lead").flatMap(Int64.init) {
                 // Only the partner's own lead prefills the form; any other id is as unknown as a missing one.
-                guard let stored = try portal.database.leads(partner: context.partner).first(where: { $0.id == lead }) else { throw ServerError(.notFound) }
+                guard let stored = try await portal.database.leads(partner: context.partner).first(where: { $0.id == lead }) else { throw ServerError(.notFound) }
                 form.fields = ["lead_id": String(lead), "account_domain": stored.companyDomain ?? "", "account_name": stored.company ?? ""]
             }
-            return try dealsPage(context, form: form, registered: query.get("registered").flatMap(Int64.init))
+            return try await dealsPage(context, form: form, registered: query.get("registered").flatMap(Int64.init))
         }
         group.post("deals") { request, context in
             let fields = try await request.urlEncodedForm()
@@ -42,12 +42,12 @@ struct PortalPages: Sendable {
             do {
                 let lead = try form.leadID()
                 var domain = form.given("account_domain")
-                if domain == nil, let lead { domain = try portal.database.leadDomain(lead, partner: context.partner) }
+                if domain == nil, let lead { domain = try await portal.database.leadDomain(lead, partner: context.partner) }
                 let deal = try DealRequest.validated(partner: context.partner, domain: domain, accountName: form.given("account_name"),
                                                      value: form.given("value"), currency: form.given("currency")?.uppercased(),
                                                      products: form.given("products")?.split(separator: ",").map(String.init),
                                                      expectedClose: form.given("expected_close"), leadID: lead)
-                let registration = try portal.database.register(deal, rules: rules, idempotencyKey: form.given("idempotency_key").map { "portal:\($0)" },
+                let registration = try await portal.database.register(deal, rules: rules, idempotencyKey: form.given("idempotency_key").map { "portal:\($0)" },
                                                                 visitor: visitor, now: portal.now())
                 return Response(status: .seeOther, headers: [.location: "/portal/deals?registered=\(registration.deal.id)"])
             } catch let error as FieldError {
@@ -55,19 +55,19 @@ struct PortalPages: Sendable {
             } catch let error as AppDatabase.DealError {
                 form.errors["lead_id"] = error.description
             }
-            var response = try dealsPage(context, form: form, registered: nil)
+            var response = try await dealsPage(context, form: form, registered: nil)
             response.status = .badRequest
             return response
         }
         group.get("performance") { request, context in
             let range = try? DayRange(request.uri.queryParameters, today: portal.now())
-            return try performancePage(context, range: range ?? DayRange(today: portal.now()), invalid: range == nil)
+            return try await performancePage(context, range: range ?? DayRange(today: portal.now()), invalid: range == nil)
         }
         group.get("performance.csv") { request, context in
             guard let range = try? DayRange(request.uri.queryParameters, today: portal.now()) else {
                 throw ServerError(.badRequest, message: "from and to must be days such as 2027-03-01, from not after to")
             }
-            let rows = try performance(context.partner, range)
+            let rows = try await performance(context.partner, range)
             return Self.csv([Performance.Row.columns] + rows.map(\.fields), name: "performance-\(range.fromDay)-\(range.toDay).csv")
         }
     }
@@ -79,13 +79,13 @@ struct PortalPages: Sendable {
                  body: .init(byteBuffer: ByteBuffer(string: rows.map(CSV.line).joined())))
     }
 
-    func leadsPage(_ context: PartnerContext) throws -> Response {
-        let (name, locale) = try portal.profile(of: context.partner)
+    func leadsPage(_ context: PartnerContext) async throws -> Response {
+        let (name, locale) = try await portal.profile(of: context.partner)
         let strings = portal.project.strings(for: locale)
         let titles = portal.campaignTitles(locale)
-        let assets = try portal.database.leadAssets(partner: context.partner)
+        let assets = try await portal.database.leadAssets(partner: context.partner)
         let dates = portal.dateStyle(partner: context.partner, locale: locale, time: false)
-        let leads = try portal.database.leads(partner: context.partner).map { lead -> [String: Any] in
+        let leads = try await portal.database.leads(partner: context.partner).map { lead -> [String: Any] in
             [
                 "id": lead.id, "email": lead.email, "name": [lead.firstName, lead.lastName].compactMap { $0 }.joined(separator: " "),
                 "company": lead.company ?? "", "campaign": titles[lead.campaign] ?? lead.campaign, "asset": assets[lead.id] ?? lead.source,
@@ -93,7 +93,7 @@ struct PortalPages: Sendable {
                 "date": lead.createdAt.formatted(dates), "register": lead.companyDomain != nil,
             ]
         }
-        let suppressed = try portal.database.suppressions(partner: context.partner).count
+        let suppressed = try await portal.database.suppressions(partner: context.partner).count
         return try portal.page(PortalTemplates.leads, locale: locale, model: [
             "partner": ["id": context.partner, "name": name], "csrf": portal.formToken.token(session: context.session),
             "leads": leads, "empty": leads.isEmpty, "suppressed": suppressed,
@@ -114,14 +114,14 @@ struct PortalPages: Sendable {
         }
     }
 
-    func dealsPage(_ context: PartnerContext, form: DealForm, registered: Int64?) throws -> Response {
-        let (name, locale) = try portal.profile(of: context.partner)
+    func dealsPage(_ context: PartnerContext, form: DealForm, registered: Int64?) async throws -> Response {
+        let (name, locale) = try await portal.profile(of: context.partner)
         let strings = portal.project.strings(for: locale)
         let language = Locale(identifier: locale.identifier)
         let dates = portal.dateStyle(partner: context.partner, locale: locale, time: false)
         let now = portal.now()
-        let leads = try portal.database.leads(partner: context.partner)
-        let deals = try portal.database.deals(partner: context.partner).sorted { $0.id > $1.id }.map { deal -> [String: Any] in
+        let leads = try await portal.database.leads(partner: context.partner)
+        let deals = try await portal.database.deals(partner: context.partner).sorted { $0.id > $1.id }.map { deal -> [String: Any] in
             // Days left only mean something for protection still running.
             let daysLeft = deal.expiresAt.flatMap { deal.status == .approved && deal.isActive(at: now) ? PortalHome.daysLeft(until: $0, now: now) : nil }
             return [
@@ -151,21 +151,21 @@ struct PortalPages: Sendable {
         ])
     }
 
-    func performance(_ partner: String, _ range: DayRange) throws -> [Performance.Row] {
-        let activity = try portal.database.usage(from: range.from, until: range.until, partner: partner).map {
+    func performance(_ partner: String, _ range: DayRange) async throws -> [Performance.Row] {
+        let activity = try await portal.database.usage(from: range.from, until: range.until, partner: partner).map {
             Performance.Activity(campaign: $0.campaign, locale: $0.locale, downloads: $0.downloads, opens: $0.opens, clicks: $0.clicks, views: $0.views)
         }
-        let facts = try portal.database.performanceFacts(partner: partner, from: range.from, until: range.until)
+        let facts = try await portal.database.performanceFacts(partner: partner, from: range.from, until: range.until)
         return Performance.rows(activity: activity, leads: facts.leads, deals: facts.deals)
     }
 
-    func performancePage(_ context: PartnerContext, range: DayRange, invalid: Bool) throws -> Response {
-        let (name, locale) = try portal.profile(of: context.partner)
+    func performancePage(_ context: PartnerContext, range: DayRange, invalid: Bool) async throws -> Response {
+        let (name, locale) = try await portal.profile(of: context.partner)
         let strings = portal.project.strings(for: locale)
         let language = Locale(identifier: locale.identifier)
         func text(_ key: String) -> String { strings.lookup("portal.\(key)")?.text ?? key }
         let titles = portal.campaignTitles(locale)
-        let rows = try performance(context.partner, range)
+        let rows = try await performance(context.partner, range)
         func model(_ row: Performance.Row, label: String) -> [String: Any] {
             [
                 "label": label, "downloads": row.downloads, "opens": row.opens, "clicks": row.clicks, "views": row.views, "leads": row.leads,
@@ -230,13 +230,13 @@ struct HomeSummary {
     let balances: [AppDatabase.Balance]
     let now: Date
 
-    init(database: any Store, partner: String, since: Date?, now: Date) throws {
-        newLeads = try database.leads(partner: partner).filter { lead in since.map { lead.createdAt > $0 } ?? true }
-        let deals = try database.deals(partner: partner)
+    init(database: any Store, partner: String, since: Date?, now: Date) async throws {
+        newLeads = try await database.leads(partner: partner).filter { lead in since.map { lead.createdAt > $0 } ?? true }
+        let deals = try await database.deals(partner: partner)
         pending = deals.filter { $0.status == .pending }
         expiring = deals.filter { PortalHome.isExpiringSoon(status: $0.status, expiresAt: $0.expiresAt, now: now) }
         let today = Timestamp.day(now)
-        balances = try database.balances(partner: partner).filter { ClaimState.isOpen(today: today, deadline: $0.deadline) }
+        balances = try await database.balances(partner: partner).filter { ClaimState.isOpen(today: today, deadline: $0.deadline) }
         self.now = now
     }
 

@@ -51,22 +51,22 @@ public struct PortalRoutes: Sendable {
     public func add(to router: Router<ServerContext>) {
         PortalPages(portal: self, rules: rules).add(to: router)
         router.get("/portal") { request, _ in
-            guard let (partner, session) = try self.signedIn(request) else { return try self.signInPage(status: .ok) }
+            guard let (partner, session) = try await self.signedIn(request) else { return try self.signInPage(status: .ok) }
             let query = request.uri.queryParameters
             let published = query.get("published").flatMap(Int.init).map { ["rendered": $0, "kits": query.get("kits").flatMap(Int.init) ?? 0] }
-            return try self.kitsPage(partner, session: session, published: published)
+            return try await self.kitsPage(partner, session: session, published: published)
         }
         router.post("/portal/sign-in") { request, context in
             let form = try await request.urlEncodedForm()
             guard Self.signInToken.isValid(request, form: form) else { return try self.signInPage(status: .forbidden, model: ["expired": true]) }
-            guard let token = form["token"], let grant = try self.database.grant(for: token), grant.role == .partner, let partner = grant.partner else {
+            guard let token = form["token"], let grant = try await self.database.grant(for: token), grant.role == .partner, let partner = grant.partner else {
                 return try self.signInPage(status: .unauthorized, model: ["error": true])
             }
             var random = self.random.generator
-            let session = try self.database.startSession(partner: partner, now: self.now(), using: &random)
-            try self.database.noteVisit(partner: partner, now: self.now())
+            let session = try await self.database.startSession(partner: partner, now: self.now(), using: &random)
+            try await self.database.noteVisit(partner: partner, now: self.now())
             // The partner's own address: never a tracked lead's visitor, and a contradiction of one.
-            try self.database.notePartnerAddress(partner: partner, visitor: self.visitors.hash(context.client(request, proxies: self.proxies) ?? "unknown"),
+            try await self.database.notePartnerAddress(partner: partner, visitor: self.visitors.hash(context.client(request, proxies: self.proxies) ?? "unknown"),
                                                  rules: self.project.config.deals.rules, now: self.now())
             var response = Response(status: .seeOther, headers: [.location: "/portal"])
             response.setCookie(Cookie(name: Self.cookieName, value: session, maxAge: Int(AppDatabase.sessionLifetime), path: "/portal", secure: true, httpOnly: true, sameSite: .strict))
@@ -75,7 +75,7 @@ public struct PortalRoutes: Sendable {
         router.post("/portal/sign-out") { request, _ in
             if let session = request.cookies[Self.cookieName]?.value {
                 try self.checkFormToken(try await request.urlEncodedForm()[FormToken.field], session: session)
-                try self.database.endSession(session)
+                try await self.database.endSession(session)
             }
             var response = Response(status: .seeOther, headers: [.location: "/portal"])
             response.setCookie(Cookie(name: Self.cookieName, value: "", maxAge: 0, path: "/portal", secure: true, httpOnly: true, sameSite: .strict))
@@ -86,7 +86,7 @@ public struct PortalRoutes: Sendable {
             let campaign = context.parameters.get("campaign")?.removingPercentEncoding ?? ""
             let locale = context.parameters.get("locale")?.removingPercentEncoding ?? ""
             guard Partner.isValidID(campaign), LocaleTag(locale)?.identifier == locale,
-                  let kit = try self.database.kit(partner: partner, campaign: campaign, locale: locale),
+                  let kit = try await self.database.kit(partner: partner, campaign: campaign, locale: locale),
                   let data = self.bundle(kit.bundle)
             else { throw ServerError(.notFound) }
             let recorded = self.writer.record(AssetEvent(
@@ -120,9 +120,9 @@ public struct PortalRoutes: Sendable {
     }
 
     /// The partner of the request's session cookie, with the session id (which form tokens are made from).
-    func signedIn(_ request: Request) throws -> (partner: String, session: String)? {
+    func signedIn(_ request: Request) async throws -> (partner: String, session: String)? {
         guard let session = request.cookies[Self.cookieName]?.value, !session.isEmpty,
-              let partner = try database.sessionPartner(session, now: now())
+              let partner = try await database.sessionPartner(session, now: now())
         else { return nil }
         return (partner, session)
     }
@@ -136,12 +136,12 @@ public struct PortalRoutes: Sendable {
 
     /// The partner's display name and the locale the portal speaks to them (their first locale, else the
     /// project's default), from one read of their row.
-    func profile(of partner: String) throws -> (name: String, locale: LocaleTag) {
-        let row = try database.partner(partner)
+    func profile(of partner: String) async throws -> (name: String, locale: LocaleTag) {
+        let row = try await database.partner(partner)
         return (row?.name ?? partner, row?.locales.first.flatMap(LocaleTag.init) ?? project.config.defaultLocale)
     }
 
-    func locale(of partner: String) throws -> LocaleTag { try profile(of: partner).locale }
+    func locale(of partner: String) async throws -> LocaleTag { try await profile(of: partner).locale }
 
     /// The bundle's bytes, only if the path stays inside the output folder and is a regular file (no symlink).
     func bundle(_ relative: String) -> Data? {
@@ -165,13 +165,13 @@ public struct PortalRoutes: Sendable {
 
     /// The home page: what is new since the last visit (leads, kits), deals waiting or about to expire,
     /// the MDF balance, and every kit to download.
-    func kitsPage(_ partner: String, session: String, published: [String: Int]? = nil) throws -> Response {
-        let kits = try database.kits(partner: partner)
-        let (name, locale) = try profile(of: partner)
+    func kitsPage(_ partner: String, session: String, published: [String: Int]? = nil) async throws -> Response {
+        let kits = try await database.kits(partner: partner)
+        let (name, locale) = try await profile(of: partner)
         let style = dateStyle(partner: partner, locale: locale, time: true)
         let titles = campaignTitles(locale)
-        let since = try database.visits(partner: partner).previous
-        let home = try HomeSummary(database: database, partner: partner, since: since, now: now())
+        let since = try await database.visits(partner: partner).previous
+        let home = try await HomeSummary(database: database, partner: partner, since: since, now: now())
         let campaigns = Dictionary(grouping: kits, by: \.campaign).keys.sorted().map { id -> [String: Any] in
             [
                 "title": titles[id] ?? id,

@@ -36,7 +36,7 @@ struct PortalSelfServiceRoutes: Sendable {
         let group = portal.group(router)
         group.get("customise") { request, context in
             let (partner, session) = (context.partner, context.session)
-            return try customisePage(partner: partner, session: session, submitted: [:], errors: [:])
+            return try await customisePage(partner: partner, session: session, submitted: [:], errors: [:])
         }
         group.post("customise") { request, context in
             let (partner, session) = (context.partner, context.session)
@@ -45,13 +45,13 @@ struct PortalSelfServiceRoutes: Sendable {
                     if name == FormToken.field { try portal.checkFormToken(value, session: session) }
                 }
                 try portal.checkFormToken(form.fields[FormToken.field], session: session)
-                return try save(partner: partner, session: session, form: form)
+                return try await save(partner: partner, session: session, form: form)
             }
         }
         group.get("preview") { request, context in
             let (partner, session) = (context.partner, context.session)
             let query = Dictionary(request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { first, _ in first })
-            return try previewPage(partner: partner, session: session, query: query)
+            return try await previewPage(partner: partner, session: session, query: query)
         }
         group.get("preview/{mode}/{campaign}/{locale}/**") { request, context in
             let partner = context.partner
@@ -60,14 +60,14 @@ struct PortalSelfServiceRoutes: Sendable {
                   let locale = context.parameters.get("locale").flatMap(LocaleTag.init)
             else { throw ServerError(.notFound) }
             let path = context.parameters.getCatchAll().joined(separator: "/")
-            return try previewFile(partner: partner, campaign: campaign, locale: locale, path: path.isEmpty ? "index.html" : path,
+            return try await previewFile(partner: partner, campaign: campaign, locale: locale, path: path.isEmpty ? "index.html" : path,
                                    pending: mode == "pending")
         }
         group.post("publish") { request, context in
             let (partner, session) = (context.partner, context.session)
             try portal.checkFormToken(try await request.urlEncodedForm()[FormToken.field], session: session)
             guard publishes.withLockedValue({ $0.allow(partner, now: portal.now()) }) else {
-                return try previewPage(partner: partner, session: session, query: [:], notice: .limited, status: .tooManyRequests)
+                return try await previewPage(partner: partner, session: session, query: [:], notice: .limited, status: .tooManyRequests)
             }
             do {
                 let report = try await publisher.publish(partner: partner, now: portal.now())
@@ -75,13 +75,13 @@ struct PortalSelfServiceRoutes: Sendable {
             } catch {
                 // A template or asset problem is the vendor's to fix; the partner's kits stay as they were.
                 context.logger.error("publish failed", metadata: ["partner": "\(partner)", "error": "\(error)"])
-                return try previewPage(partner: partner, session: session, query: [:], notice: .failed, status: .internalServerError)
+                return try await previewPage(partner: partner, session: session, query: [:], notice: .failed, status: .internalServerError)
             }
         }
         group.get("logo") { request, context in
             let partner = context.partner
             let pending = request.uri.queryParameters.get("pending") == "1"
-            let (applied, _) = try PartnerChanges.applied(to: project, database: database, logos: logos, partner: partner, pending: pending)
+            let (applied, _) = try await PartnerChanges.applied(to: project, database: database, logos: logos, partner: partner, pending: pending)
             guard let name = applied.partners.first(where: { $0.id == partner })?.logo, let data = applied.partnerLogos[name] else {
                 throw ServerError(.notFound)
             }
@@ -105,17 +105,17 @@ struct PortalSelfServiceRoutes: Sendable {
     // MARK: Saving
 
     /// The project as the partner's changes in effect make it, the form over it, and the partner's change log.
-    func state(partner: String) throws -> (project: Project, form: SelfServiceForm, changes: [AppDatabase.FieldChange]) {
-        let (applied, _) = try PartnerChanges.applied(to: project, database: database, logos: logos, partner: partner)
-        let changes = try database.changes(partner: partner)
+    func state(partner: String) async throws -> (project: Project, form: SelfServiceForm, changes: [AppDatabase.FieldChange]) {
+        let (applied, _) = try await PartnerChanges.applied(to: project, database: database, logos: logos, partner: partner)
+        let changes = try await database.changes(partner: partner)
         let byName = Dictionary(changes.filter { $0.status == .pending }.map {
             (SelfServiceForm.name(campaign: $0.campaign, locale: $0.locale, field: $0.field), $0.newValue)
         }, uniquingKeysWith: { _, last in last })
         return (applied, SelfServiceForm(project: applied, partnerID: partner, pending: byName), changes)
     }
 
-    func save(partner: String, session: String, form: MultipartForm) throws -> Response {
-        let (applied, selfForm, _) = try state(partner: partner)
+    func save(partner: String, session: String, form: MultipartForm) async throws -> Response {
+        let (applied, selfForm, _) = try await state(partner: partner)
         guard let current = applied.partners.first(where: { $0.id == partner }) else { throw ServerError(.notFound) }
         let outcome = selfForm.check(form.fields, partner: current, project: applied)
         var errors = outcome.errors
@@ -126,7 +126,7 @@ struct PortalSelfServiceRoutes: Sendable {
         var logo: LogoUpload?
         if settings.fields["logo"] != nil, let file = form.files.first(where: { $0.field == "logo" && $0.size > 0 }) {
             if !uploads.withLockedValue({ $0.allow(partner, now: portal.now()) }) {
-                errors["profile.logo"] = project.strings(for: try portal.locale(of: partner)).lookup("portal.too_many")?.text ?? "too many uploads; try again later"
+                errors["profile.logo"] = project.strings(for: try await portal.locale(of: partner)).lookup("portal.too_many")?.text ?? "too many uploads; try again later"
             } else {
                 let data = try file.data
                 do {
@@ -139,12 +139,12 @@ struct PortalSelfServiceRoutes: Sendable {
             }
         }
         guard errors.isEmpty else {
-            var response = try customisePage(partner: partner, session: session, submitted: form.fields, errors: errors)
+            var response = try await customisePage(partner: partner, session: session, submitted: form.fields, errors: errors)
             response.status = .badRequest
             return response
         }
         if let logo { try logos.put(logo.data, as: logo.storedName) }
-        let saved = try database.saveChanges(partner: partner, changes, actor: "partner:\(partner)", now: portal.now())
+        let saved = try await database.saveChanges(partner: partner, changes, actor: "partner:\(partner)", now: portal.now())
         let waiting = saved.filter { $0.status == .pending }.count
         var location = "/portal/preview?saved=\(saved.count - waiting)&waiting=\(waiting)"
         if let removed = logo?.removed, !removed.isEmpty { location += "&cleaned=\(removed.count)" }
@@ -153,10 +153,10 @@ struct PortalSelfServiceRoutes: Sendable {
 
     // MARK: Pages
 
-    func customisePage(partner: String, session: String, submitted: [String: String], errors: [String: String]) throws -> Response {
-        let (applied, form, changes) = try state(partner: partner)
+    func customisePage(partner: String, session: String, submitted: [String: String], errors: [String: String]) async throws -> Response {
+        let (applied, form, changes) = try await state(partner: partner)
         guard let current = applied.partners.first(where: { $0.id == partner }) else { throw ServerError(.notFound) }
-        let locale = try portal.locale(of: partner)
+        let locale = try await portal.locale(of: partner)
         let strings = project.strings(for: locale)
         let notes = SelfServiceForm.colorNotes(partner: current, project: applied)
         func model(_ field: SelfServiceForm.Field, label: String) -> [String: Any] {
@@ -216,10 +216,10 @@ struct PortalSelfServiceRoutes: Sendable {
     enum PublishNotice { case limited, failed }
 
     func previewPage(partner: String, session: String, query: [String: String], notice: PublishNotice? = nil,
-                     status: HTTPResponse.Status = .ok) throws -> Response {
-        let locale = try portal.locale(of: partner)
+                     status: HTTPResponse.Status = .ok) async throws -> Response {
+        let locale = try await portal.locale(of: partner)
         let strings = project.strings(for: locale)
-        let pendingCount = try database.changes(partner: partner, status: .pending).count
+        let pendingCount = try await database.changes(partner: partner, status: .pending).count
         let withPending = query["pending"] == "1" && pendingCount > 0
         let mode = withPending ? "pending" : "current"
         guard let current = project.partners.first(where: { $0.id == partner }) else { throw ServerError(.notFound) }
@@ -243,11 +243,11 @@ struct PortalSelfServiceRoutes: Sendable {
 
     /// One file of a kit rendered now for this partner, with their changes (and with `pending`, the waiting
     /// ones), untracked so previews count as no use. Only paths the kit has are answered.
-    func previewFile(partner: String, campaign: String, locale: LocaleTag, path: String, pending: Bool) throws -> Response {
+    func previewFile(partner: String, campaign: String, locale: LocaleTag, path: String, pending: Bool) async throws -> Response {
         guard project.partners.first(where: { $0.id == partner })?.locales.contains(locale) == true,
               project.campaigns.contains(where: { $0.id == campaign })
         else { throw ServerError(.notFound) }
-        let (applied, _) = try PartnerChanges.applied(to: project, database: database, logos: logos, partner: partner, pending: pending)
+        let (applied, _) = try await PartnerChanges.applied(to: project, database: database, logos: logos, partner: partner, pending: pending)
         let kit = try KitRenderer(project: applied).render(KitID(campaign: campaign, partner: partner, locale: locale))
         guard let file = kit.files.first(where: { $0.path == path }) else { throw ServerError(.notFound) }
         return Self.file(file.data, type: MediaType.of(path))

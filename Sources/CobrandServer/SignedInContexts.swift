@@ -50,7 +50,7 @@ struct PartnerSignIn: RouterMiddleware {
 
     func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
         guard let session = request.cookies[PortalRoutes.cookieName]?.value, !session.isEmpty,
-              let partner = try database.sessionPartner(session, now: now())
+              let partner = try await database.sessionPartner(session, now: now())
         else { return Response(status: .seeOther, headers: [.location: "/portal"]) }
         var context = context
         context.signedIn = SignedIn(grant: .init(role: .partner, partner: partner), session: session)
@@ -69,12 +69,12 @@ struct AdminSignIn: RouterMiddleware {
     func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
         var context = context
         if let header = request.headers[.authorization] {
-            guard header.hasPrefix("Bearer "), try database.grant(for: String(header.dropFirst(7)))?.role == .admin else {
+            guard header.hasPrefix("Bearer "), try await database.grant(for: String(header.dropFirst(7)))?.role == .admin else {
                 throw Self.unauthorized
             }
             context.signedIn = SignedIn(grant: .init(role: .admin, partner: nil), session: nil)
         } else {
-            guard let session = request.cookies[AdminRoutes.cookieName]?.value, !session.isEmpty, try database.session(session, now: now())?.role == .admin else {
+            guard let session = request.cookies[AdminRoutes.cookieName]?.value, !session.isEmpty, try await database.session(session, now: now())?.role == .admin else {
                 if api, request.uri.queryParameters.get("format") != "html" { throw Self.unauthorized }
                 return Response(status: .seeOther, headers: [.location: "/admin"])
             }
@@ -110,7 +110,7 @@ struct PartnerToken: RouterMiddleware {
     func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
         let header = request.headers[.authorization] ?? ""
         guard header.hasPrefix("Bearer ") else { throw Self.unauthorized }
-        guard let grant = try database.grant(for: String(header.dropFirst(7))), grant.role == .partner, grant.partner != nil else {
+        guard let grant = try await database.grant(for: String(header.dropFirst(7))), grant.role == .partner, grant.partner != nil else {
             throw ServerError(.unauthorized, code: "unauthorized",
                               message: "This token is not a live partner token: it was revoked, or belongs to no partner. Ask the vendor for a new one.")
         }

@@ -66,7 +66,7 @@ public struct UnsubscribeRoutes: Sendable {
                 guard let suppression = try? Suppression.make(partner: link.partner, campaign: link.campaign,
                                                               address: request.uri.queryParameters.get("email") ?? "", source: .oneClick)
                 else { throw ServerError(.badRequest, message: "This link carries no email address; open it in a browser to unsubscribe.") }
-                try self.database.suppress(suppression, now: self.now())
+                try await self.database.suppress(suppression, now: self.now())
                 return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: .init(string: "unsubscribed\n")))
             }
             guard let suppression = try? Suppression.make(partner: link.partner, campaign: link.campaign, address: form["email"] ?? "", source: .page) else {
@@ -74,7 +74,7 @@ public struct UnsubscribeRoutes: Sendable {
                 response.status = .badRequest
                 return response
             }
-            try self.database.suppress(suppression, now: self.now())
+            try await self.database.suppress(suppression, now: self.now())
             return try self.page(link, model: ["done": true, "email": suppression.address.normalized])
         }
     }

@@ -13,10 +13,10 @@ public enum BuildAndSync {
         let report = try await builder.build(selection, progress: progress)
         let output = builder.store.output
         if let partner {
-            try database.sync(kits: kitRows(report.index.kits.filter { $0.partner == partner }, output: output, builtAt: now), partner: partner)
+            try await database.sync(kits: kitRows(report.index.kits.filter { $0.partner == partner }, output: output, builtAt: now), partner: partner)
         } else {
-            try database.sync(partners: partners, now: now)
-            try database.sync(kits: kitRows(report.index.kits, output: output, builtAt: now))
+            try await database.sync(partners: partners, now: now)
+            try await database.sync(kits: kitRows(report.index.kits, output: output, builtAt: now))
         }
         return report
     }

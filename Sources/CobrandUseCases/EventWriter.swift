@@ -205,7 +205,8 @@ public final class EventWriter: @unchecked Sendable {
                 guard let reader else { break }
                 let (events, skipped) = try reader.read(segment)
                 if skipped > 0 { logger.warning("events: spooled lines unreadable", metadata: ["segment": "\(segment.name)", "lines": "\(skipped)"]) }
-                if try database.insert(events, spoolSegment: segment.name, now: now()) { written += events.count }
+                let at = now()
+                if try database.insert(events, spoolSegment: segment.name, now: at) { written += events.count }
                 spoolLock.lock()
                 defer { spoolLock.unlock() }
                 try self.spool?.remove(segment)
@@ -216,7 +217,8 @@ public final class EventWriter: @unchecked Sendable {
                 written += first.events.count
                 older.removeFirst()
             }
-            try database.insert(batch.events)
+            let events = batch.events
+            try database.insert(events)
             written += batch.events.count
         } catch {
             spoolLock.lock()

@@ -48,19 +48,19 @@ public struct OutboxDeliverer: Sendable {
     public func deliverDue(logger: Logger? = nil) async throws -> Round {
         var round = Round()
         while true {
-            let due = try database.dueOutbox(now: now(), limit: 50)
+            let due = try await database.dueOutbox(now: now(), limit: 50)
             guard !due.isEmpty else { return round }
             for row in due {
                 let failure = await send(row)
                 guard let failure else {
-                    try database.markDelivered(row.id, now: now())
+                    try await database.markDelivered(row.id, now: now())
                     round.delivered += 1
                     continue
                 }
                 let attempts = row.attempts + 1
                 let dead = policy.isDead(afterAttempts: attempts)
                 let wait = policy.delay(afterAttempt: attempts, unit: Double.random(in: 0..<1))
-                try database.markFailed(row.id, error: failure, dead: dead, retryAt: now().addingTimeInterval(wait))
+                try await database.markFailed(row.id, error: failure, dead: dead, retryAt: now().addingTimeInterval(wait))
                 logger?.warning("webhook delivery failed", metadata: [
                     "outbox": "\(row.id)", "type": "\(row.type)", "attempt": "\(attempts)", "error": "\(failure)", "dead": "\(dead)",
                 ])

@@ -9,8 +9,8 @@ public enum PartnerChanges {
     /// `project` with the changes in effect applied (with `pending`, the waiting ones too, for a preview);
     /// only `partner`'s when it is given.
     public static func applied(to project: Project, database: any Store, logos: BlobStore, partner: String? = nil,
-                               pending: Bool = false) throws -> (project: Project, diagnostics: [Diagnostic]) {
-        let overrides = try database.overrides(partner: partner, pending: pending)
+                               pending: Bool = false) async throws -> (project: Project, diagnostics: [Diagnostic]) {
+        let overrides = try await database.overrides(partner: partner, pending: pending)
         var files: [String: Data] = [:]
         for name in overrides.values.compactMap({ $0.profile["logo"] }) where !name.isEmpty {
             files[name] = logos.get(name)
@@ -23,8 +23,8 @@ public enum PartnerChanges {
 /// that is not stored (a retry rewrites nothing), then the claim in one transaction.
 public enum SubmitClaim {
     public static func run(_ request: ClaimRequest, proofs: [ClaimProof], store: BlobStore, database: any Store, idempotencyKey: String?,
-                           actor: String, now: Date) throws -> (claim: AppDatabase.Claim, created: Bool) {
+                           actor: String, now: Date) async throws -> (claim: AppDatabase.Claim, created: Bool) {
         for proof in proofs { try store.put(proof.data, as: proof.sha256) }
-        return try database.submit(request, proofs: proofs, idempotencyKey: idempotencyKey, actor: actor, now: now)
+        return try await database.submit(request, proofs: proofs, idempotencyKey: idempotencyKey, actor: actor, now: now)
     }
 }

@@ -45,7 +45,7 @@ public actor Publisher {
     }
 
     private func build(partner: String, now: Date) async throws -> BuildReport {
-        let (applied, _) = try PartnerChanges.applied(to: project, database: database, logos: BlobStore(folder: logoFolder), partner: partner)
+        let (applied, _) = try await PartnerChanges.applied(to: project, database: database, logos: BlobStore(folder: logoFolder), partner: partner)
         let builder = Builder(project: applied, output: output, tracking: tracking, forms: forms, unsubscribe: unsubscribe, jobs: jobs)
         return try await BuildAndSync.run(builder, database: database, partners: project.partners, selection: KitSelection(partners: [partner]),
                                           publishing: partner, now: now)

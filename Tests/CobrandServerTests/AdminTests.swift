@@ -144,7 +144,7 @@ struct AdminMDFTests {
         let proofs = FileManager.default.temporaryDirectory.appendingPathComponent("cobrand-admin-proofs-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: proofs) }
         let proof = try ClaimProof(name: "in\"voice<1>.pdf", data: Data("%PDF-1.4 proof".utf8))
-        _ = try SubmitClaim.run(request, proofs: [proof], store: BlobStore(folder: proofs), database: database, idempotencyKey: nil, actor: "t", now: now)
+        _ = try await SubmitClaim.run(request, proofs: [proof], store: BlobStore(folder: proofs), database: database, idempotencyKey: nil, actor: "t", now: now)
         var random = SystemRandomNumberGenerator()
         let admin = try database.issueToken(role: .admin, partner: nil, now: now, using: &random)
         let partner = try database.issueToken(role: .partner, partner: "a<b", now: now, using: &random)
@@ -241,8 +241,8 @@ struct AdminChangesTests {
                 #expect($0.status == .conflict, "a decided change is not decided again")
             }
         }
-        #expect(try database.overrides()["alpha"]?.profile == ["primary_color": "#000000"])
-        #expect(try database.changes(status: .pending).map(\.field) == ["logo"])
+        await #expect(try database.overrides()["alpha"]?.profile == ["primary_color": "#000000"])
+        await #expect(try database.changes(status: .pending).map(\.field) == ["logo"])
         let rejected = try database.change(changes[1].id)
         #expect(rejected.status == .rejected && rejected.note == "Use your main site" && rejected.decidedBy == "admin")
     }

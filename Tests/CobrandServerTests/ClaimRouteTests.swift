@@ -56,7 +56,7 @@ struct ClaimRouteTests {
         let sha = Checksum.sha256(Data("%PDF-1.4 invoice".utf8))
         #expect(FileManager.default.contents(atPath: folder.appendingPathComponent(sha).path) == Data("%PDF-1.4 invoice".utf8))
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == [sha])
-        #expect(try database.balances(period: "2026-Q4").first?.claimed == "2400.00")
+        await #expect(try database.balances(period: "2026-Q4").first?.claimed == "2400.00")
         #expect(try database.verifyAudit() == nil && database.auditCount() == 2)
     }
 

@@ -78,7 +78,7 @@ struct DealRouteTests {
                 #expect(!text.contains("alpha"))
             }
         }
-        #expect(try database.deals().map(\.status) == [.conflict, .approved])
+        await #expect(try database.deals().map(\.status) == [.conflict, .approved])
     }
 
     @Test("a deal can name a lead of the partner instead of a domain")

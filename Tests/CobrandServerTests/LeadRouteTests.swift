@@ -54,10 +54,10 @@ struct LeadRouteTests {
                 #expect(String(buffer: response.body).hasPrefix("<html lang=\"en-US\">"))
             }
         }
-        let leads = try database.leads()
+        let leads = try await database.leads()
         #expect(leads.map(\.email) == ["jane@acme.com"])
         #expect(leads.first?.consent == true)
-        #expect(try database.outbox().map(\.type) == ["lead.created"])
+        await #expect(try database.outbox().map(\.type) == ["lead.created"])
     }
 
     @Test("JSON gets the same 201 for a new person and a known one; bad fields get a 400 naming the field")
@@ -86,7 +86,7 @@ struct LeadRouteTests {
                 }
             }
         }
-        let lead = try #require(try database.leads().first)
+        let lead = try await #require(try database.leads().first)
         #expect(lead.submissions == 2)
         #expect(lead.firstName == nil && lead.phone == nil && lead.source == "webinar", "a second submission changes no stored field")
     }
@@ -102,7 +102,7 @@ struct LeadRouteTests {
                 #expect(!html.contains("<script>"))
             }
         }
-        #expect(try database.leads().isEmpty)
+        await #expect(try database.leads().isEmpty)
     }
 
     @Test("honeypot spam looks accepted and is not kept")
@@ -113,8 +113,8 @@ struct LeadRouteTests {
                 #expect(response.status == .seeOther)
             }
         }
-        #expect(try database.leads().isEmpty)
-        #expect(try database.outbox().isEmpty)
+        await #expect(try database.leads().isEmpty)
+        await #expect(try database.outbox().isEmpty)
     }
 
     @Test("more submissions per minute than leads.rate_limit_per_minute get 429")
@@ -131,7 +131,7 @@ struct LeadRouteTests {
                 #expect(String(buffer: response.body).contains(#""code":"rate_limited""#))
             }
         }
-        #expect(try database.leads().count == 2)
+        await #expect(try database.leads().count == 2)
     }
 
     /// Behind the TLS proxy every request comes from 127.0.0.1; with `--trusted-proxy` each visitor has its own bucket.
@@ -179,6 +179,6 @@ struct LeadRouteTests {
                 #expect(response.status == .seeOther)
             }
         }
-        #expect(try database.leads().count == 1)
+        await #expect(try database.leads().count == 1)
     }
 }

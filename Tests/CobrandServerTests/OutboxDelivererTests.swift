@@ -62,7 +62,7 @@ struct OutboxDelivererTests {
             let round2 = try await deliverer.deliverDue()
             #expect(round2 == .init())
         }
-        let rows = try database.outbox()
+        let rows = try await database.outbox()
         let got = receiver.deliveries.withLockedValue { $0 }
         #expect(got.map(\.key) == rows.map(\.eventKey))
         #expect(got.allSatisfy { $0.signed && $0.type == "lead.created" })
@@ -76,7 +76,7 @@ struct OutboxDelivererTests {
         let database = try database(leads: 1)
         let start = now
         let clock = NIOLockedValueBox(start)
-        let deal = try database.register(DealRequest(partner: "alpha", domain: "acme.com", accountName: "Acme", value: Money(amountMinor: 100, currency: "USD"),
+        let deal = try await database.register(DealRequest(partner: "alpha", domain: "acme.com", accountName: "Acme", value: Money(amountMinor: 100, currency: "USD"),
                                                      products: ["P"], expectedClose: "2027-01-01"), rules: DealRules(), idempotencyKey: nil, now: start).deal
         _ = try database.decide(deal.id, .approve, note: nil, rules: DealRules(expiryDays: 1), now: start)
         try await Application(router: receiver.router).test(.live) { client in
@@ -104,7 +104,7 @@ struct OutboxDelivererTests {
                                             now: { clock.withLockedValue { $0 } })
             let round3 = try await deliverer.deliverDue()
             #expect(round3 == .init(failed: 1))
-            let first = try #require(try database.outbox().first)
+            let first = try await #require(try database.outbox().first)
             #expect(first.status == .pending && first.attempts == 1 && first.lastError == "HTTP 500")
             #expect(first.nextAttemptAt >= now.addingTimeInterval(5) && first.nextAttemptAt < now.addingTimeInterval(10))
             let round4 = try await deliverer.deliverDue()
@@ -113,9 +113,9 @@ struct OutboxDelivererTests {
             // Second failure of row 1 parks it; row 2 is tried (and fails) in the same round.
             let round5 = try await deliverer.deliverDue()
             #expect(round5 == .init(failed: 1, dead: 1))
-            #expect(try database.outbox().map(\.status) == [.dead, .pending])
+            await #expect(try database.outbox().map(\.status) == [.dead, .pending])
             receiver.status.withLockedValue { $0 = .ok }
-            #expect(try database.retryDead(now: clock.withLockedValue { $0 }) == 1)
+            await #expect(try database.retryDead(now: clock.withLockedValue { $0 }) == 1)
             clock.withLockedValue { $0 = $0.addingTimeInterval(30) }
             let round6 = try await deliverer.deliverDue()
             #expect(round6 == .init(delivered: 2))
@@ -135,6 +135,6 @@ struct OutboxDelivererTests {
             #expect(round7 == .init(failed: 1))
         }
         #expect(receiver.deliveries.withLockedValue { $0.isEmpty })
-        #expect(try database.outbox().first?.lastError == "HTTP 307")
+        await #expect(try database.outbox().first?.lastError == "HTTP 307")
     }
 }

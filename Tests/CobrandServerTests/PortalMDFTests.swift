@@ -124,7 +124,7 @@ struct PortalMDFTests {
             }
             #expect(listed.contains("<td class=\"money\">€1,200.50</td>"))
         }
-        let claims = try setup.database.claims(partner: "alpha")
+        let claims = try await setup.database.claims(partner: "alpha")
         #expect(claims.count == 1)
         let claim = try #require(claims.first)
         #expect(claim.amountMinor == 120_050 && claim.currency == "EUR" && claim.invoice == "INV-<7>" && claim.results == ["emails_sent": 4000])
@@ -162,7 +162,7 @@ struct PortalMDFTests {
                 }
             }
         }
-        #expect(try setup.database.claims().isEmpty)
+        await #expect(try setup.database.claims().isEmpty)
     }
 
     @Test("a form without this session's token is refused (403) and stores nothing; sign-out needs it too")
@@ -186,7 +186,7 @@ struct PortalMDFTests {
                 #expect(response.status == .seeOther && response.headers[.location] == "/portal")
             }
         }
-        #expect(try setup.database.claims().isEmpty)
+        await #expect(try setup.database.claims().isEmpty)
     }
 
     @Test("a form of more than 100 parts gets 413 and stores nothing")
@@ -202,7 +202,7 @@ struct PortalMDFTests {
                 #expect(String(buffer: response.body).contains("the form has more than 100 parts"))
             }
         }
-        #expect(try setup.database.claims().isEmpty)
+        await #expect(try setup.database.claims().isEmpty)
     }
 
     /// MultipartKit traps on a header name byte above 0x7F (found by scripts/fuzz); the server used to die.
@@ -226,7 +226,7 @@ struct PortalMDFTests {
                 #expect(response.status == .seeOther)
             }
         }
-        #expect(try setup.database.claims().count == 1)
+        await #expect(try setup.database.claims().count == 1)
     }
 
     /// A forged post used to be read whole (32 MB) before its token was looked at.
@@ -246,7 +246,7 @@ struct PortalMDFTests {
             }
             #expect(answer?.hasPrefix("HTTP/1.1 403 Forbidden") == true, "\(answer ?? "no answer in 3 s")")
         }
-        #expect(try setup.database.claims().isEmpty)
+        await #expect(try setup.database.claims().isEmpty)
     }
 
     @Test("a partner without an allocation gets no claim form and never sees another partner's claims")

@@ -91,8 +91,8 @@ struct PortalPagesTests {
             #expect(status == .ok)
             #expect(csv == "email,campaign,source,unsubscribed_at\r\njane+news@example.com,launch,one-click,2027-01-15T08:00:00Z\r\n")
         }
-        #expect(try setup.database.suppressions().map(\.address) == ["jane+news@example.com"])
-        let events = try setup.database.outbox().filter { $0.type == "unsubscribe" }
+        await #expect(try setup.database.suppressions().map(\.address) == ["jane+news@example.com"])
+        let events = try await setup.database.outbox().filter { $0.type == "unsubscribe" }
         #expect(events.count == 1)
         let payload = try JSONSerialization.jsonObject(with: Data(try #require(events.first).payload.utf8)) as? [String: Any]
         #expect(payload?["unsubscribe"] as? [String: String] == ["partner": "alpha", "email": "jane+news@example.com", "campaign": "launch", "source": "one-click"])
@@ -110,8 +110,8 @@ struct PortalPagesTests {
             try await client.execute(uri: uri, method: .post, headers: Self.form, body: ByteBuffer(string: "email=jane@example.com")) { #expect($0.status == .notFound) }
             try await client.execute(uri: uri, method: .get) { #expect($0.status == .notFound) }
         }
-        #expect(try setup.database.suppressions().isEmpty)
-        #expect(try setup.database.outbox().filter { $0.type == "unsubscribe" }.isEmpty)
+        await #expect(try setup.database.suppressions().isEmpty)
+        await #expect(try setup.database.outbox().filter { $0.type == "unsubscribe" }.isEmpty)
     }
 
     @Test("the page confirms a merged address in the link's language, and asks for one when the link has none; a bad one is shown next to the field")
@@ -158,7 +158,7 @@ struct PortalPagesTests {
                 #expect(String(buffer: response.body).contains(#"<input type="hidden" name="email" value="jane+news@example.com">"#), "an unencoded + reads as +")
             }
         }
-        #expect(try setup.database.suppressions().map { "\($0.partner) \($0.address)" } == ["alpha multi@example.com", "former old@example.com"])
+        await #expect(try setup.database.suppressions().map { "\($0.partner) \($0.address)" } == ["alpha multi@example.com", "former old@example.com"])
     }
 
     // MARK: Portal isolation
@@ -168,7 +168,7 @@ struct PortalPagesTests {
         let setup = try Setup()
         let betaLead = try #require(setup.leads["beta"])
         try setup.database.suppress(try Suppression.make(partner: "beta", campaign: "launch", address: "gone@beta-list.de", source: .page), now: PortalPagesTests.now)
-        let betaDeal = try setup.database.register(try DealRequest.validated(partner: "beta", domain: "beta-deal.de", accountName: "Beta Deal", value: "100.00",
+        let betaDeal = try await setup.database.register(try DealRequest.validated(partner: "beta", domain: "beta-deal.de", accountName: "Beta Deal", value: "100.00",
                                                                             currency: "EUR", products: ["X"], expectedClose: "2027-03-01", leadID: nil),
                                                    rules: DealRules(), idempotencyKey: nil, now: PortalPagesTests.now).deal
         try await setup.app.test(.router) { client in
@@ -192,7 +192,7 @@ struct PortalPagesTests {
                 #expect(response.status == .badRequest)
                 #expect(String(buffer: response.body).contains(#"<p class="error" id="lead_id-error">no lead \#(betaLead) of this partner</p>"#))
             }
-            #expect(try setup.database.deals(partner: "alpha").isEmpty)
+            await #expect(try setup.database.deals(partner: "alpha").isEmpty)
             for uri in ["/portal/leads", "/portal/deals", "/portal/performance", "/portal/suppression.csv"] {
                 try await client.execute(uri: uri, method: .get) { response in
                     #expect(response.status == .seeOther && response.headers[.location] == "/portal", "\(uri) without a session")
@@ -228,7 +228,7 @@ struct PortalPagesTests {
                     #expect(response.headers[.location]?.hasPrefix("/portal/deals?registered=") == true)
                 }
             }
-            let deals = try setup.database.deals(partner: "alpha")
+            let deals = try await setup.database.deals(partner: "alpha")
             #expect(deals.map { [$0.domain, $0.status.rawValue, $0.rule.rawValue, $0.products.joined(separator: ",")] } == [["acme-corp.com", "pending", "review-no-tracked-lead", "A,B"]])
             let (_, list) = try await Self.get(client, "/portal/deals?registered=\(deals[0].id)", cookie: cookie)
             #expect(list.contains(#"<td class="status-pending">Pending review</td>"#))
@@ -239,7 +239,7 @@ struct PortalPagesTests {
     @Test("performance per campaign and locale: events, leads and deals with pipeline, as a chart and the same numbers in CSV")
     func performance() async throws {
         let setup = try Setup()
-        _ = try setup.database.register(try DealRequest.validated(partner: "alpha", domain: "acme-corp.com", accountName: "Acme", value: "30000.00", currency: "USD",
+        _ = try await setup.database.register(try DealRequest.validated(partner: "alpha", domain: "acme-corp.com", accountName: "Acme", value: "30000.00", currency: "USD",
                                                                   products: ["A"], expectedClose: "2027-03-01", leadID: setup.leads["alpha"]),
                                         rules: DealRules(), idempotencyKey: nil, now: PortalPagesTests.now)
         try await setup.app.test(.router) { client in
@@ -259,12 +259,12 @@ struct PortalPagesTests {
         let setup = try Setup()
         let request = try DealRequest.validated(partner: "alpha", domain: "acme-corp.com", accountName: "Acme Pending", value: "30000.00", currency: "USD",
                                                 products: ["A"], expectedClose: "2027-03-01", leadID: nil)
-        _ = try setup.database.register(request, rules: DealRules(), idempotencyKey: nil, now: PortalPagesTests.now)
+        _ = try await setup.database.register(request, rules: DealRules(), idempotencyKey: nil, now: PortalPagesTests.now)
         // Approved 80 days ago with 90 days of protection: 10 days left.
         var soon = request
         soon.domain = "soon.example"
         soon.accountName = "Soon Corp"
-        let approved = try setup.database.register(soon, rules: DealRules(autoApproveBelow: [:]), idempotencyKey: nil, now: PortalPagesTests.now).deal
+        let approved = try await setup.database.register(soon, rules: DealRules(autoApproveBelow: [:]), idempotencyKey: nil, now: PortalPagesTests.now).deal
         try setup.database.decide(approved.id, .approve, note: nil, rules: DealRules(), now: PortalPagesTests.now.addingTimeInterval(-80 * 86_400))
         try setup.database.allocate([.init(partner: "alpha", amount: Money(amountMinor: 500_000, currency: "USD"))], period: Period("2027-Q1")!,
                                     deadlineDays: 60, actor: "test", now: PortalPagesTests.now)
@@ -343,7 +343,7 @@ struct PortalPagesTests {
     @Test("the console approves a pending deal with a note, issues and revokes a partner token, retries dead outbox rows, and picks an MDF period")
     func console() async throws {
         let setup = try Setup()
-        let deal = try setup.database.register(try DealRequest.validated(partner: "alpha", domain: "acme-corp.com", accountName: "Acme", value: "30000.00",
+        let deal = try await setup.database.register(try DealRequest.validated(partner: "alpha", domain: "acme-corp.com", accountName: "Acme", value: "30000.00",
                                                                         currency: "USD", products: ["A"], expectedClose: "2027-03-01", leadID: nil),
                                                rules: DealRules(), idempotencyKey: nil, now: PortalPagesTests.now).deal
         let auth: HTTPFields = [.authorization: "Bearer \(setup.adminToken)", .contentType: "application/x-www-form-urlencoded"]

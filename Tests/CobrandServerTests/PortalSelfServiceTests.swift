@@ -42,7 +42,7 @@ struct PortalSelfServiceTests {
             database = try AppDatabase.open(path: folder.appendingPathComponent("cobrand.sqlite").path)
             try database.sync(partners: project.partners, now: Date())
             let report = try await Builder(project: project, output: output).build()
-            try database.sync(kits: BuildAndSync.kitRows(report.index.kits, output: output, builtAt: Date()))
+            try await database.sync(kits: BuildAndSync.kitRows(report.index.kits, output: output, builtAt: Date()))
             var random = SystemRandomNumberGenerator()
             alphaToken = try database.issueToken(role: .partner, partner: "alpha", now: Date(), using: &random)
             let writer = EventWriter(database: database)
@@ -136,11 +136,11 @@ struct PortalSelfServiceTests {
         // A full rebuild from scratch of the same inputs (roster, files and the stored changes) makes the same bytes.
         let published = try setup.bundle("alpha", "en-US")
         try FileManager.default.removeItem(at: setup.output)
-        let (applied, _) = try PartnerChanges.applied(to: setup.project, database: setup.database, logos: BlobStore(folder: setup.logos))
+        let (applied, _) = try await PartnerChanges.applied(to: setup.project, database: setup.database, logos: BlobStore(folder: setup.logos))
         _ = try await Builder(project: applied, output: setup.output).build()
         #expect(try setup.bundle("alpha", "en-US") == published)
         #expect(try setup.bundle("beta", "de-DE") == betaBefore)
-        let log = try setup.database.changes(partner: "alpha")
+        let log = try await setup.database.changes(partner: "alpha")
         #expect(log.map(\.subject) == ["phone", "launch.intro (en-US)"] && log.allSatisfy { $0.actor == "partner:alpha" })
     }
 
@@ -159,7 +159,7 @@ struct PortalSelfServiceTests {
             #expect(html.contains("id=\"slot-launch-offer-error\">&#39;free&#39; is not allowed; use one of: demo, trial</p>"))
             #expect(html.contains("id=\"slot-launch-intro-en-US-error\">is 81 characters long; shorten it to at most 80</p>"))
             #expect(html.contains("value=\"call &lt;me&gt;\""), "what was typed is shown to fix")
-            #expect(try setup.database.changes().isEmpty)
+            await #expect(try setup.database.changes().isEmpty)
 
             let colour = try await Self.post(client, "/portal/customise", cookie: cookie, fields: [("csrf", csrf), ("profile.primary_color", "#FFD23F")])
             #expect(colour.headers[.location] == "/portal/preview?saved=0&waiting=1")
@@ -171,10 +171,10 @@ struct PortalSelfServiceTests {
             #expect(pendingPreview.contains("background:#FFD23F;color:#1A1A1A") && !currentPreview.contains("background:#FFD23F"))
             #expect(form.contains("id=\"profile-primary_color\""))
         }
-        #expect(try setup.database.overrides()["alpha"]?.profile["primary_color"] == nil)
-        let pending = try #require(try setup.database.changes(status: .pending).first)
-        _ = try setup.database.decide(change: pending.id, approve: true, by: "test", now: Date())
-        #expect(try setup.database.overrides()["alpha"]?.profile["primary_color"] == "#FFD23F")
+        await #expect(try setup.database.overrides()["alpha"]?.profile["primary_color"] == nil)
+        let pending = try await #require(try setup.database.changes(status: .pending).first)
+        _ = try await setup.database.decide(change: pending.id, approve: true, by: "test", now: Date())
+        await #expect(try setup.database.overrides()["alpha"]?.profile["primary_color"] == "#FFD23F")
     }
 
     @Test("a new website waits for approval by default: the click links keep the approved site until the vendor approves")
@@ -188,8 +188,8 @@ struct PortalSelfServiceTests {
             let current = try await PortalMDFTests.page(client, cookie: cookie, uri: "/portal/preview/current/launch/en-US/landing/index.html")
             #expect(!current.contains("evil.example"))
         }
-        #expect(try setup.database.overrides()["alpha"]?.profile["website"] == nil)
-        #expect(try setup.database.changes(status: .pending).map(\.subject) == ["website"])
+        await #expect(try setup.database.overrides()["alpha"]?.profile["website"] == nil)
+        await #expect(try setup.database.changes(status: .pending).map(\.subject) == ["website"])
     }
 
     @Test("logos: a hostile SVG is cleaned and stored by content; a PNG named .svg is refused; the upload name goes nowhere")
@@ -222,7 +222,7 @@ struct PortalSelfServiceTests {
         let stored = try FileManager.default.contentsOfDirectory(atPath: setup.logos.path)
         #expect(stored.count == 1 && stored[0].wholeMatch(of: /[0-9a-f]{64}\.svg/) != nil)
         #expect(!FileManager.default.fileExists(atPath: setup.folder.appendingPathComponent("etc").path))
-        #expect(try setup.database.overrides()["alpha"]?.profile["logo"] == stored[0])
+        await #expect(try setup.database.overrides()["alpha"]?.profile["logo"] == stored[0])
     }
 
     @Test("a PNG whose header claims 4294967295 x 4294967295 pixels gets 400 'too large', and the server answers on")
@@ -239,7 +239,7 @@ struct PortalSelfServiceTests {
             #expect(String(buffer: response.body).contains("id=\"profile-logo-error\">the image is too large: 4294967295 x 4294967295 pixels"))
             #expect(try await PortalMDFTests.page(client, cookie: cookie, uri: "/portal/customise").contains("name=\"csrf\""))
         }
-        #expect(try setup.database.changes().isEmpty)
+        await #expect(try setup.database.changes().isEmpty)
     }
 
     @Test("forms without the session's token are refused and change nothing; publishing is rate limited")
@@ -255,7 +255,7 @@ struct PortalSelfServiceTests {
             let limited = try await Self.publish(client, cookie: cookie, csrf: csrf)
             #expect(limited.status == .tooManyRequests && String(buffer: limited.body).contains("Too many uploads or rebuilds"))
         }
-        #expect(try setup.database.changes().isEmpty)
+        await #expect(try setup.database.changes().isEmpty)
     }
 
     @Test("a publish that fails (here: the output folder is unusable) says so in the page and changes nothing")
