@@ -70,7 +70,7 @@ struct AdminConsole: Sendable {
                 let deal = try await database.decide(id, action, note: note, rules: rules, now: admin.now())
                 return Response(status: .seeOther, headers: [.location: "/admin/deals?decided=\(deal.id)#deal-\(deal.id)"])
             } catch AppDatabase.DealError.notFound {
-                throw ServerError(.notFound)
+                return try await dealsPage(request, context, error: "There is no deal \(id). Pick one from the list.", status: .notFound)
             } catch let error as AppDatabase.DealError {
                 return try await dealsPage(request, context, error: error.description, status: .conflict)
             }
@@ -87,13 +87,17 @@ struct AdminConsole: Sendable {
         group.post("mdf/claims/{id}/pay") { request, context in
             let form = try await request.urlEncodedForm()
             try checkForm(form, context)
-            guard let id = context.parameters.get("id").flatMap(Int64.init), let period = Period(form["period"] ?? "") else { throw ServerError(.notFound) }
+            guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw ServerError(.notFound) }
+            // The period the page came from, else the claim's own: an answer always shows the period in question.
+            let claim: AppDatabase.Claim
+            do { claim = try await database.claim(id) } catch AppDatabase.ClaimError.notFound {
+                return try await mdfPage(context, period: Period(form["period"] ?? ""), error: "There is no claim \(id).", status: .notFound)
+            }
+            guard let period = Period(form["period"] ?? "") ?? Period(claim.period) else { throw ServerError(.notFound) }
             let reference = (form["reference"] ?? "").trimmingCharacters(in: .whitespaces)
             guard !reference.isEmpty else { return try await mdfPage(context, period: period, error: "Give the payment's reference.", status: .badRequest) }
             do {
                 _ = try await database.markPaid(claim: id, reference: String(reference.prefix(200)), actor: "admin", now: admin.now())
-            } catch AppDatabase.ClaimError.notFound {
-                throw ServerError(.notFound)
             } catch let error as AppDatabase.ClaimError {
                 return try await mdfPage(context, period: period, error: error.description, status: .conflict)
             }

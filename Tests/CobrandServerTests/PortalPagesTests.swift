@@ -358,7 +358,13 @@ struct PortalPagesTests {
             try await client.execute(uri: "/admin/deals", method: .get, headers: auth) { response in
                 #expect(String(buffer: response.body).contains("<small>Note: <bdi>checked &lt;b&gt;</bdi></small>"))
             }
-            try await client.execute(uri: "/admin/deals/999/approve", method: .post, headers: auth, body: ByteBuffer(string: "")) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/admin/deals/999/approve", method: .post, headers: auth, body: ByteBuffer(string: "")) { response in
+                #expect(response.status == .notFound)
+                #expect(String(buffer: response.body).contains("There is no deal 999. Pick one from the list."), "the console's page, not a JSON error")
+            }
+            try await client.execute(uri: "/admin/mdf/claims/999/pay", method: .post, headers: auth, body: ByteBuffer(string: "reference=X")) { response in
+                #expect(response.status == .notFound && String(buffer: response.body).contains("There is no claim 999."))
+            }
             var token = ""
             try await client.execute(uri: "/admin/partners/beta/token", method: .post, headers: auth, body: ByteBuffer(string: "")) { response in
                 token = String(try #require(String(buffer: response.body).firstMatch(of: /<p class="token">([A-Za-z0-9_-]+)<\/p>/)).1)
