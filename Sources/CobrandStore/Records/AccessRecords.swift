@@ -26,7 +26,7 @@ struct SessionRecord: Codable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "session"
 
     enum Columns {
-        static let idHash = Column(CodingKeys.idHash), role = Column(CodingKeys.role), partner = Column(CodingKeys.partner)
+        static let role = Column(CodingKeys.role), partner = Column(CodingKeys.partner)
         static let expiresAt = Column(CodingKeys.expiresAt)
     }
 

@@ -11,7 +11,6 @@ struct DealRecord: Codable, FetchableRecord, MutablePersistableRecord {
         static let id = Column(CodingKeys.id), partner = Column(CodingKeys.partner), domain = Column(CodingKeys.domain)
         static let status = Column(CodingKeys.status), expiresAt = Column(CodingKeys.expiresAt), currency = Column(CodingKeys.currency)
         static let idempotencyKey = Column(CodingKeys.idempotencyKey), evidenceVisitor = Column(CodingKeys.evidenceVisitor)
-        static let leadId = Column(CodingKeys.leadId)
     }
 
     var id: Int64?

@@ -86,7 +86,7 @@ struct LeadSubmissionRecord: Codable, FetchableRecord, PersistableRecord {
 struct PartnerAddressRecord: Codable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "partnerAddress"
 
-    enum Columns { static let partner = Column(CodingKeys.partner), visitor = Column(CodingKeys.visitor), lastSeen = Column(CodingKeys.lastSeen) }
+    enum Columns { static let partner = Column(CodingKeys.partner), visitor = Column(CodingKeys.visitor) }
 
     var partner: String
     var visitor: String
