@@ -68,7 +68,7 @@ extension Cobrand {
                 let (project, diagnostics) = Project.load(files)
                 guard let project else { throw ProjectError(diagnostics.errors) }
                 let database = try AppDatabase.open(path: root.appendingPathComponent("cobrand.sqlite").path)
-                let tracking = try ProjectOptions.tracking(for: project, database: database)
+                let tracking = try await ProjectOptions.tracking(for: project, database: database)
                 let report = try await Builder(project: project, output: output, tracking: tracking, jobs: jobs).build()
                 let elapsed = ContinuousClock.now - start
                 return (report, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
@@ -154,7 +154,7 @@ extension Cobrand {
                     elapsed += Double(spent.components.seconds) + Double(spent.components.attoseconds) / 1e18
                 }
             }
-            let stored = try database.eventCount()
+            let stored = try await database.eventCount()
             guard stored == events else { throw UserError("stored \(stored) of \(events) events") }
             print("events=\(events)")
             print("flush_seconds=\(String(format: "%.3f", elapsed))")
@@ -188,13 +188,13 @@ extension Cobrand {
             defer { try? FileManager.default.removeItem(at: folder) }
             let database = try AppDatabase.open(path: folder.appendingPathComponent("bench.sqlite").path)
             let seedStart = ContinuousClock.now
-            try database.seedForBenchmark(events: events, partners: partners, claims: claims)
+            try await database.seedForBenchmark(events: events, partners: partners, claims: claims)
             let period = Period("2026-Q4")!
-            try database.allocate((0..<partners).map { .init(partner: "p\($0)", amount: Money(amountMinor: 1_000_000, currency: "EUR")) },
+            try await database.allocate((0..<partners).map { .init(partner: "p\($0)", amount: Money(amountMinor: 1_000_000, currency: "EUR")) },
                                   period: period, deadlineDays: 60, actor: "bench", now: Date())
             let seeded = ContinuousClock.now - seedStart
             let start = ContinuousClock.now
-            let decisions = try database.reconcile(period: period.id, rules: Reconciler.Rules(), actor: "bench", now: Date())
+            let decisions = try await database.reconcile(period: period.id, rules: Reconciler.Rules(), actor: "bench", now: Date())
             let elapsed = ContinuousClock.now - start
             guard decisions.count == claims else { throw UserError("reconciled \(decisions.count) of \(claims) claims") }
             var usage = rusage()

@@ -45,12 +45,12 @@ extension Cobrand {
             guard let project = loaded else { throw ProjectError(diagnostics.errors) }
             let output = root.appendingPathComponent("Output")
             let database = try AppDatabase.open(path: root.appendingPathComponent("cobrand.sqlite").path)
-            let tracking = try ProjectOptions.tracking(for: project, database: database)
+            let tracking = try await ProjectOptions.tracking(for: project, database: database)
 
             let start = ContinuousClock.now
             let full = try await Builder(project: project, output: output, tracking: tracking).build()
             let fullSeconds = (ContinuousClock.now - start).seconds
-            try database.sync(partners: project.partners, now: Date())
+            try await database.sync(partners: project.partners, now: Date())
             try await database.sync(kits: BuildAndSync.kitRows(full.index.kits, output: output, builtAt: Date()))
 
             let publisher = Publisher(project: project, database: database, output: output, logoFolder: root.appendingPathComponent("partner-logos"),
@@ -65,7 +65,7 @@ extension Cobrand {
                     changes.append(.init(campaign: campaign, locale: pair[0].identifier, field: name, oldValue: nil, newValue: "Intro, round \(round)",
                                          needsApproval: false))
                 }
-                try database.saveChanges(partner: partner, changes, actor: "bench", now: Date())
+                try await database.saveChanges(partner: partner, changes, actor: "bench", now: Date())
                 let began = ContinuousClock.now
                 let report = try await publisher.publish(partner: partner, now: Date())
                 seconds.append((ContinuousClock.now - began).seconds)

@@ -70,13 +70,13 @@ extension Cobrand {
                 ?? options.projectURL.appendingPathComponent("Output")
             let bar = ProgressBar()
             let progress: (@Sendable (Int, Int) -> Void)? = bar.isEnabled ? { @Sendable done, total in bar.update(done, total) } : nil
-            let database = try options.openDatabase(db)
+            let database = try await options.openDatabase(db)
             // Partners' changes from the portal are an input like the roster: a publish and this build agree.
             let (applied, stale) = try await PartnerChanges.applied(to: project, database: database, logos: BlobStore(folder: options.logoFolder(db)))
             for diagnostic in stale { printError(diagnostic.description) }
-            let builder = Builder(project: applied, output: output, tracking: try ProjectOptions.tracking(for: project, database: database),
-                                  forms: try ProjectOptions.forms(database: database),
-                                  unsubscribe: try ProjectOptions.unsubscribe(database: database), jobs: jobs)
+            let builder = Builder(project: applied, output: output, tracking: try await ProjectOptions.tracking(for: project, database: database),
+                                  forms: try await ProjectOptions.forms(database: database),
+                                  unsubscribe: try await ProjectOptions.unsubscribe(database: database), jobs: jobs)
             let report = try await BuildAndSync.run(builder, database: database, partners: project.partners, selection: selection, now: Date(),
                                                     progress: progress)
             bar.finish()

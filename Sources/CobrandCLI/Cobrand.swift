@@ -96,31 +96,31 @@ struct ProjectOptions: ParsableArguments {
     /// The signer for tracked links when `tracking_base_url` is set. The key is the database's tracking
     /// secret (made on first use), so `cobrand serve` on the same database verifies what `build` signed;
     /// `COBRAND_TRACKING_SECRET` overrides it where the build runs without the server's database.
-    static func tracking(for project: Project, database: @autoclosure () throws -> AppDatabase,
-                         environment: [String: String] = ProcessInfo.processInfo.environment) throws -> TrackingSigner? {
+    static func tracking(for project: Project, database: any Store,
+                         environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> TrackingSigner? {
         guard let base = project.config.trackingBaseURL else { return nil }
-        return TrackingSigner(baseURL: base, secret: try trackingSecret(database: database(), environment: environment))
+        return TrackingSigner(baseURL: base, secret: try await trackingSecret(database: database, environment: environment))
     }
 
     /// The lead-form signer `build` and `serve` share: from the tracking secret, with or without tracking.
-    static func forms(database: AppDatabase, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> LeadFormSigner {
-        LeadFormSigner(secret: try trackingSecret(database: database, environment: environment))
+    static func forms(database: any Store, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> LeadFormSigner {
+        LeadFormSigner(secret: try await trackingSecret(database: database, environment: environment))
     }
 
     /// The unsubscribe-link signer `build` and `serve` share, from the tracking secret.
-    static func unsubscribe(database: AppDatabase, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> UnsubscribeSigner {
-        UnsubscribeSigner(secret: try trackingSecret(database: database, environment: environment))
+    static func unsubscribe(database: any Store, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> UnsubscribeSigner {
+        UnsubscribeSigner(secret: try await trackingSecret(database: database, environment: environment))
     }
 
     /// `COBRAND_TRACKING_SECRET`, else the database's (32 random bytes made on first use).
-    static func trackingSecret(database: AppDatabase, environment: [String: String]) throws -> Data {
+    static func trackingSecret(database: any Store, environment: [String: String]) async throws -> Data {
         if let secret = environment["COBRAND_TRACKING_SECRET"] {
             guard secret.utf8.count >= 32 else {
                 throw UserError("COBRAND_TRACKING_SECRET is shorter than 32 characters; use a long random value or unset it to use the database's secret")
             }
             return Data(secret.utf8)
         }
-        return try database.secret(AppDatabase.trackingSecretName) {
+        return try await database.secret(AppDatabase.trackingSecretName) {
             var random = SystemRandomNumberGenerator()
             return Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &random) })
         }
@@ -128,44 +128,59 @@ struct ProjectOptions: ParsableArguments {
 
     /// The CRM webhook deliverer, or nil without `crm.webhook_url`. The signing secret is
     /// `COBRAND_WEBHOOK_SECRET`, else one kept in the database (`cobrand outbox secret` prints it).
-    static func deliverer(for project: Project, database: AppDatabase,
-                          environment: [String: String] = ProcessInfo.processInfo.environment) throws -> OutboxDeliverer? {
+    static func deliverer(for project: Project, database: any Store,
+                          environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> OutboxDeliverer? {
         guard let address = project.config.crm.webhookURL, let url = URL(string: address) else { return nil }
-        return OutboxDeliverer(database: database, url: url, secret: try webhookSecret(database: database, environment: environment),
+        return OutboxDeliverer(database: database, url: url, secret: try await webhookSecret(database: database, environment: environment),
                                policy: project.config.crm.retry)
     }
 
-    static func webhookSecret(database: AppDatabase, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Data {
+    static func webhookSecret(database: any Store, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> Data {
         if let secret = environment["COBRAND_WEBHOOK_SECRET"] {
             guard secret.utf8.count >= 16 else { throw UserError("COBRAND_WEBHOOK_SECRET is shorter than 16 characters; use a long random value") }
             return Data(secret.utf8)
         }
-        return try database.secret(AppDatabase.webhookSecretName) {
+        return try await database.secret(AppDatabase.webhookSecretName) {
             var random = SystemRandomNumberGenerator()
             return Data(Base64URL.encode(Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &random) })).utf8)
         }
     }
 
-    /// `--db`, default `cobrand.sqlite` in the project folder.
+    /// `--db`, else `COBRAND_DATABASE_URL`, else `cobrand.sqlite` in the project folder: a file path is
+    /// SQLite, a `postgres://` URL is PostgreSQL.
     func databasePath(_ db: String?) -> String {
-        db ?? projectURL.appendingPathComponent("cobrand.sqlite").path
+        db ?? ProcessInfo.processInfo.environment["COBRAND_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? projectURL.appendingPathComponent("cobrand.sqlite").path
     }
 
-    /// MDF proofs, beside the database: `<db folder>/mdf-proofs/<sha256>`.
+    /// Where files that go with the database are kept: beside a SQLite file, or in the project folder (which
+    /// every node mounts) with PostgreSQL.
+    func dataFolder(_ db: String?) -> URL {
+        let database = databasePath(db)
+        return PostgresURL.isPostgres(database) ? projectURL : URL(fileURLWithPath: database).deletingLastPathComponent()
+    }
+
+    /// MDF proofs, by content: `<data folder>/mdf-proofs/<sha256>`.
     func proofFolder(_ db: String?) -> URL {
-        URL(fileURLWithPath: databasePath(db)).deletingLastPathComponent().appendingPathComponent("mdf-proofs", isDirectory: true)
+        dataFolder(db).appendingPathComponent("mdf-proofs", isDirectory: true)
     }
 
-    /// Where partners' uploaded logos are kept, by content: beside the database.
+    /// Where partners' uploaded logos are kept, by content.
     func logoFolder(_ db: String?) -> URL {
-        URL(fileURLWithPath: databasePath(db)).deletingLastPathComponent().appendingPathComponent("partner-logos", isDirectory: true)
+        dataFolder(db).appendingPathComponent("partner-logos", isDirectory: true)
     }
 
-    func openDatabase(_ db: String?) throws -> AppDatabase {
+    /// Opens the database `--db` names, migrating it; `node` names this process among several servers.
+    func openDatabase(_ db: String?, node: String = PostgresStore.defaultNode, connections: Int = 20, eventBatch: Int = 5_000) async throws -> any Store {
         let path = databasePath(db)
-        // The PostgreSQL engine has its schema and migrations, but not yet the queries the commands need.
-        guard !PostgresURL.isPostgres(path) else {
-            throw UserError("--db \(PostgresURL.redacted(path)): this version keeps its data in SQLite only; the PostgreSQL engine is not complete yet. Give a file path")
+        if PostgresURL.isPostgres(path) {
+            do { return try await PostgresStore.open(url: path, maximumConnections: connections, node: node, eventBatch: eventBatch) } catch let error as AppDatabase.StoreError {
+                throw UserError(error.description)
+            } catch let error as PostgresURL.Invalid {
+                throw UserError(error.description)
+            } catch {
+                throw UserError("--db \(PostgresURL.redacted(path)): \(PostgresStore.readable(error))")
+            }
         }
         do { return try AppDatabase.open(path: path) } catch let error as AppDatabase.StoreError {
             throw UserError(error.description)

@@ -25,11 +25,11 @@ struct DatabaseOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Database (default: <project>/cobrand.sqlite).", valueName: "file"))
     var db: String?
 
-    func openDatabase() throws -> AppDatabase { try project.openDatabase(db) }
+    func openDatabase() async throws -> any Store { try await project.openDatabase(db) }
 
-    func open() throws -> (AppDatabase, DealRules) {
+    func open() async throws -> (any Store, DealRules) {
         let (project, _) = try project.load()
-        return (try self.project.openDatabase(db), project.config.deals.rules)
+        return (try await self.project.openDatabase(db), project.config.deals.rules)
     }
 }
 
@@ -68,10 +68,11 @@ extension Cobrand.Deals {
         @Option(help: ArgumentHelp("Expected close date, YYYY-MM-DD.", valueName: "day")) var close: String
 
         func run() async throws {
-            let (database, rules) = try options.open()
+            let (database, rules) = try await options.open()
             do {
-                let domain = try domain ?? lead.map { try database.leadDomain($0, partner: partner) }
-                let request = try DealRequest.validated(partner: partner, domain: domain, accountName: name, value: value, currency: currency,
+                var account = domain
+                if account == nil, let lead { account = try await database.leadDomain(lead, partner: partner) }
+                let request = try DealRequest.validated(partner: partner, domain: account, accountName: name, value: value, currency: currency,
                                                         products: products, expectedClose: close, leadID: lead)
                 let registration = try await database.register(request, rules: rules, idempotencyKey: nil, now: Date())
                 print(Cobrand.Deals.describe(registration.deal))
@@ -100,7 +101,7 @@ extension Cobrand.Deals {
                 }
                 return status
             }
-            let deals = try options.open().0.deals(partner: partner, status: filter)
+            let deals = try await options.open().0.deals(partner: partner, status: filter)
             let text: String
             switch format {
             case .json:
@@ -137,10 +138,10 @@ extension Cobrand.Deals {
         @Argument(help: "Deal id.") var id: Int64
 
         func run() async throws {
-            let database = try options.open().0
+            let database = try await options.open().0
             do {
-                print(Cobrand.Deals.describe(try database.deal(id)))
-                for decision in try database.decisions(deal: id) {
+                print(Cobrand.Deals.describe(try await database.deal(id)))
+                for decision in try await database.decisions(deal: id) {
                     print("  \(Timestamp.iso8601(decision.at)) \(decision.status) by \(decision.actor): \(decision.rule)"
                           + (decision.note.map { " (\($0))" } ?? ""))
                 }
@@ -155,7 +156,7 @@ extension Cobrand.Deals {
         @OptionGroup var options: DatabaseOptions
         @Argument(help: "Deal id.") var id: Int64
         @Option(help: "Why, for the record.") var note: String?
-        func run() async throws { try Cobrand.Deals.apply(.approve, id: id, note: note, options: options) }
+        func run() async throws { try await Cobrand.Deals.apply(.approve, id: id, note: note, options: options) }
     }
 
     struct Reject: AsyncParsableCommand {
@@ -163,7 +164,7 @@ extension Cobrand.Deals {
         @OptionGroup var options: DatabaseOptions
         @Argument(help: "Deal id.") var id: Int64
         @Option(help: "Why, for the record.") var note: String?
-        func run() async throws { try Cobrand.Deals.apply(.reject, id: id, note: note, options: options) }
+        func run() async throws { try await Cobrand.Deals.apply(.reject, id: id, note: note, options: options) }
     }
 
     struct Extend: AsyncParsableCommand {
@@ -173,7 +174,7 @@ extension Cobrand.Deals {
         @Option(help: "Days to add.") var days: Int = 30
         @Option(help: "Why, for the record.") var note: String?
         func validate() throws { guard (1...3650).contains(days) else { throw ValidationError("--days must be 1 to 3650") } }
-        func run() async throws { try Cobrand.Deals.apply(.extend(days: days), id: id, note: note, options: options) }
+        func run() async throws { try await Cobrand.Deals.apply(.extend(days: days), id: id, note: note, options: options) }
     }
 
     struct Expire: AsyncParsableCommand {
@@ -181,16 +182,16 @@ extension Cobrand.Deals {
             abstract: "Mark approved deals whose protection ended as expired (run daily from cron; serve does it too).")
         @OptionGroup var options: DatabaseOptions
         func run() async throws {
-            let expired = try options.open().0.expireDeals(now: Date())
+            let expired = try await options.open().0.expireDeals(now: Date())
             for deal in expired { print("deal \(deal.id) (\(deal.partner), \(deal.domain)) expired") }
             print("\(expired.count) deal(s) expired")
         }
     }
 
-    static func apply(_ action: AppDatabase.Action, id: Int64, note: String?, options: DatabaseOptions) throws {
-        let (database, rules) = try options.open()
+    static func apply(_ action: AppDatabase.Action, id: Int64, note: String?, options: DatabaseOptions) async throws {
+        let (database, rules) = try await options.open()
         do {
-            print(describe(try database.decide(id, action, note: note, rules: rules, now: Date())))
+            print(describe(try await database.decide(id, action, note: note, rules: rules, now: Date())))
         } catch {
             throw userError(error)
         }

@@ -43,7 +43,7 @@ extension Cobrand.Leads {
 
 
         func run() async throws {
-            let leads = try options.openDatabase().leads(partner: partner)
+            let leads = try await options.openDatabase().leads(partner: partner)
             let text: String
             switch format {
             case .json:

@@ -62,14 +62,14 @@ extension Cobrand.MDF {
                 throw UserError("no partner '\(partner)' in \(project.rosterPath) (or its row has errors; run cobrand validate)")
             }
             let period = try Cobrand.MDF.period(period)
-            let database = try options.project.openDatabase(options.db)
+            let database = try await options.project.openDatabase(options.db)
             do {
-                try database.allocate([.init(partner: partner, amount: Money(major: amount, currency: currency)!, deadline: deadline)],
+                try await database.allocate([.init(partner: partner, amount: Money(major: amount, currency: currency)!, deadline: deadline)],
                                       period: period, deadlineDays: project.config.mdf.claimDeadlineDays, actor: Cobrand.MDF.actor, now: Date())
             } catch let error as AppDatabase.MDFError {
                 throw UserError(error.description)
             }
-            let allocation = try database.allocations(period: period.id, partner: partner)[0]
+            let allocation = try await database.allocations(period: period.id, partner: partner)[0]
             print("\(partner) \(period.id) (\(period.start) to \(period.end)): \(allocation.amount.majorText) \(allocation.currency), claims until \(allocation.deadline)")
         }
     }
@@ -96,7 +96,7 @@ extension Cobrand.MDF {
                 throw UserError("\(problems.messages.count) problem(s) in \(file); nothing was imported")
             }
             do {
-                try options.project.openDatabase(options.db).allocate(
+                try await options.project.openDatabase(options.db).allocate(
                     rows.map { .init(partner: $0.partner, amount: $0.amount, deadline: $0.deadline) }, period: period,
                     deadlineDays: project.config.mdf.claimDeadlineDays, actor: Cobrand.MDF.actor, now: Date())
             } catch let error as AppDatabase.MDFError {
@@ -121,7 +121,7 @@ extension Cobrand.MDF {
 
         func run() async throws {
             do {
-                try options.project.openDatabase(options.db).extendDeadline(partner: partner, period: try Cobrand.MDF.period(period), to: deadline,
+                try await options.project.openDatabase(options.db).extendDeadline(partner: partner, period: try Cobrand.MDF.period(period), to: deadline,
                                                                              actor: Cobrand.MDF.actor, now: Date())
             } catch let error as AppDatabase.MDFError {
                 throw UserError(error.description)
@@ -191,7 +191,7 @@ extension Cobrand.MDF {
                 guard parts.count == 2, let count = Int(parts[1]) else { throw UserError("--result '\(result)' is not name=count, such as attendees=120") }
                 counts[parts[0]] = count
             }
-            let database = try options.project.openDatabase(options.db)
+            let database = try await options.project.openDatabase(options.db)
             do {
                 let request = try ClaimRequest.validated(partner: partner, campaign: campaign, activity: activity, start: start, end: end,
                                                          amount: amount, currency: currency, invoice: invoice, results: counts,
@@ -221,13 +221,14 @@ extension Cobrand.MDF {
         @Flag(help: "JSON instead of a table.") var json = false
 
         func run() async throws {
-            let database = try options.project.openDatabase(options.db)
-            let claims = try database.claims(period: try period.map { try Cobrand.MDF.period($0).id }, partner: partner)
+            let database = try await options.project.openDatabase(options.db)
+            let claims = try await database.claims(period: try period.map { try Cobrand.MDF.period($0).id }, partner: partner)
             if json {
-                let objects = try claims.map { claim -> [String: Any] in
-                    var object = AppDatabase.payload(claim, proofs: try database.proofs(claim: claim.id))
+                var objects: [[String: Any]] = []
+                for claim in claims {
+                    var object = AppDatabase.payload(claim, proofs: try await database.proofs(claim: claim.id))
                     object["partner"] = claim.partner
-                    return object
+                    objects.append(object)
                 }
                 print(String(decoding: try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]),
                              as: UTF8.self))
@@ -254,9 +255,9 @@ extension Cobrand.MDF {
 
         func run() async throws {
             let (project, _) = try options.project.load()
-            let database = try options.project.openDatabase(options.db)
+            let database = try await options.project.openDatabase(options.db)
             let period = try Cobrand.MDF.period(period)
-            let decisions = try database.reconcile(period: period.id, rules: project.config.mdf.reconciliation, actor: Cobrand.MDF.actor, now: Date())
+            let decisions = try await database.reconcile(period: period.id, rules: project.config.mdf.reconciliation, actor: Cobrand.MDF.actor, now: Date())
             let claims = Dictionary(uniqueKeysWithValues: try await database.claims(period: period.id).map { ($0.id, $0) })
             if json {
                 let objects = decisions.map { decision -> [String: Any] in
@@ -294,14 +295,14 @@ extension Cobrand.MDF {
             guard let decision = Reconciler.Decision.Status(rawValue: status) else {
                 throw UserError("--status '\(status)' is not one of \(Reconciler.Decision.Status.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let database = try options.project.openDatabase(options.db)
+            let database = try await options.project.openDatabase(options.db)
             do {
-                let claim = try database.claim(id)
+                let claim = try await database.claim(id)
                 let minor = try amount.map { text -> Int64 in
                     guard let money = Money(major: text, currency: claim.currency) else { throw UserError("--amount '\(text)' is not an amount in \(claim.currency)") }
                     return money.amountMinor
                 }
-                let updated = try database.override(claim: id, status: decision, approvedMinor: minor, note: note, actor: Cobrand.MDF.actor, now: Date())
+                let updated = try await database.override(claim: id, status: decision, approvedMinor: minor, note: note, actor: Cobrand.MDF.actor, now: Date())
                 print("claim \(id): \(updated.status.rawValue), \(Money(amountMinor: updated.approvedMinor ?? 0, currency: updated.currency).majorText) \(updated.currency) approved")
             } catch let error as AppDatabase.ClaimError {
                 throw UserError(error.description)
@@ -319,7 +320,7 @@ extension Cobrand.MDF {
 
         func run() async throws {
             do {
-                let claim = try options.project.openDatabase(options.db).markPaid(claim: id, reference: reference, actor: Cobrand.MDF.actor, now: Date())
+                let claim = try await options.project.openDatabase(options.db).markPaid(claim: id, reference: reference, actor: Cobrand.MDF.actor, now: Date())
                 print("claim \(id): \(Money(amountMinor: claim.approvedMinor ?? 0, currency: claim.currency).majorText) \(claim.currency) paid (\(reference))")
             } catch let error as AppDatabase.ClaimError {
                 throw UserError(error.description)
@@ -342,7 +343,7 @@ extension Cobrand.MDF {
 
         func run() async throws {
             let period = try Cobrand.MDF.period(period)
-            let rows = try options.project.openDatabase(options.db).mdfReport(period: period.id)
+            let rows = try await options.project.openDatabase(options.db).mdfReport(period: period.id)
             let text: String
             switch format {
             case .table: text = rows.map { $0.fields.joined(separator: "\t") + "\n" }.joined() + "\(rows.count) partner(s)\n"
@@ -375,11 +376,11 @@ extension Cobrand.MDF {
             @OptionGroup var options: DatabaseOptions
 
             func run() async throws {
-                let database = try options.project.openDatabase(options.db)
-                if let broken = try database.verifyAudit() {
+                let database = try await options.project.openDatabase(options.db)
+                if let broken = try await database.verifyAudit() {
                     throw UserError("audit row \(broken.id) fails: \(broken.reason)")
                 }
-                print("audit log intact: \(try database.auditCount()) row(s)")
+                print("audit log intact: \(try await database.auditCount()) row(s)")
             }
         }
     }

@@ -27,13 +27,13 @@ extension Cobrand.Outbox {
 
         func run() async throws {
             let (project, _) = try options.project.load()
-            let database = try options.project.openDatabase(options.db)
-            try database.expireDeals(now: Date())
-            guard let deliverer = try ProjectOptions.deliverer(for: project, database: database) else {
+            let database = try await options.project.openDatabase(options.db)
+            try await database.expireDeals(now: Date())
+            guard let deliverer = try await ProjectOptions.deliverer(for: project, database: database) else {
                 throw UserError("cobrand.yaml has no crm.webhook_url; set it, or export with cobrand leads list / cobrand deals list")
             }
             let round = try await deliverer.deliverDue()
-            let counts = try database.outboxCounts()
+            let counts = try await database.outboxCounts()
             print("delivered \(round.delivered), failed \(round.failed), parked as dead \(round.dead); "
                   + "pending \(counts[.pending] ?? 0), dead \(counts[.dead] ?? 0)")
             if round.failed > 0 || round.dead > 0 { throw ExitCode(1) }
@@ -46,13 +46,13 @@ extension Cobrand.Outbox {
         @OptionGroup var options: DatabaseOptions
 
         func run() async throws {
-            let database = try options.project.openDatabase(options.db)
-            let counts = try database.outboxCounts()
+            let database = try await options.project.openDatabase(options.db)
+            let counts = try await database.outboxCounts()
             print("pending \(counts[.pending] ?? 0), delivered \(counts[.delivered] ?? 0), dead \(counts[.dead] ?? 0)")
-            for row in try database.outbox(status: .pending) where row.attempts > 0 {
+            for row in try await database.outbox(status: .pending) where row.attempts > 0 {
                 print("retrying \(row.id) \(row.type) after \(row.attempts) attempt(s), next \(Timestamp.iso8601(row.nextAttemptAt)): \(row.lastError ?? "")")
             }
-            for row in try database.outbox(status: .dead) {
+            for row in try await database.outbox(status: .dead) {
                 print("dead \(row.id) \(row.type) after \(row.attempts) attempt(s): \(row.lastError ?? "")")
             }
         }
@@ -70,7 +70,7 @@ extension Cobrand.Outbox {
         }
 
         func run() async throws {
-            let count = try options.project.openDatabase(options.db).retryDead(ids: all ? nil : ids, now: Date())
+            let count = try await options.project.openDatabase(options.db).retryDead(ids: all ? nil : ids, now: Date())
             print("\(count) row(s) queued again")
         }
     }
@@ -82,7 +82,7 @@ extension Cobrand.Outbox {
         @OptionGroup var options: DatabaseOptions
 
         func run() async throws {
-            print(String(decoding: try ProjectOptions.webhookSecret(database: options.project.openDatabase(options.db)), as: UTF8.self))
+            print(String(decoding: try await ProjectOptions.webhookSecret(database: options.project.openDatabase(options.db)), as: UTF8.self))
         }
     }
 }

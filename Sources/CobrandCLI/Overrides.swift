@@ -32,7 +32,7 @@ extension Cobrand.Partners {
 
         func run() async throws {
             let (project, _) = try options.project.load()
-            let database = try options.project.openDatabase(options.db)
+            let database = try await options.project.openDatabase(options.db)
             let overrides = try await database.overrides(partner: partner)
             let logoFolder = options.project.logoFolder(options.db)
             guard let export else {
@@ -97,8 +97,8 @@ extension Cobrand.Partners {
         var json = false
 
         func run() async throws {
-            let database = try options.project.openDatabase(options.db)
-            let changes = try database.changes(partner: partner, status: pending ? .pending : nil)
+            let database = try await options.project.openDatabase(options.db)
+            let changes = try await database.changes(partner: partner, status: pending ? .pending : nil)
             if json {
                 let rows: [[String: Any]] = changes.map { change in
                     [
@@ -138,16 +138,16 @@ extension Cobrand.Partners {
         @Option(help: ArgumentHelp("A note kept with the decision; the partner sees it in the portal.", valueName: "text"))
         var note: String?
 
-        func decide(approve: Bool) throws {
-            let database = try options.project.openDatabase(options.db)
-            let pending = try database.changes(partner: partner, status: .pending)
+        func decide(approve: Bool) async throws {
+            let database = try await options.project.openDatabase(options.db)
+            let pending = try await database.changes(partner: partner, status: .pending)
             if let missing = changes.first(where: { id in !pending.contains { $0.id == id } }) {
                 throw UserError("change \(missing) is not a pending change of \(partner); cobrand partners changes --pending lists them")
             }
             let chosen = changes.isEmpty ? pending : pending.filter { changes.contains($0.id) }
             guard !chosen.isEmpty else { throw UserError("\(partner) has no change waiting for approval") }
             for change in chosen {
-                let decided = try database.decide(change: change.id, approve: approve, by: Cobrand.MDF.actor, note: note, now: Date())
+                let decided = try await database.decide(change: change.id, approve: approve, by: Cobrand.MDF.actor, note: note, now: Date())
                 print(Changes.describe(decided))
             }
         }
@@ -165,7 +165,7 @@ extension Cobrand.Partners {
 
         @OptionGroup var decision: Decision
 
-        func run() async throws { try decision.decide(approve: true) }
+        func run() async throws { try await decision.decide(approve: true) }
     }
 
     struct Reject: AsyncParsableCommand {
@@ -179,6 +179,6 @@ extension Cobrand.Partners {
 
         @OptionGroup var decision: Decision
 
-        func run() async throws { try decision.decide(approve: false) }
+        func run() async throws { try await decision.decide(approve: false) }
     }
 }

@@ -68,7 +68,21 @@ extension Cobrand {
         @Option(help: ArgumentHelp("Events kept in memory when the spool cannot take them; beyond this, hits get 503.", valueName: "n"))
         var eventQueueLimit: Int = 100_000
 
+        @Option(help: ArgumentHelp("This server's name among several on one PostgreSQL database, in logs and its event spool's folder; unique per node (default: host name and process id).", valueName: "name"))
+        var node: String = PostgresStore.defaultNode
+
+        @Option(help: ArgumentHelp("PostgreSQL connections this node opens at most.", valueName: "n"))
+        var dbConnections: Int = 20
+
+        @Option(help: ArgumentHelp("Tracked events per INSERT statement on PostgreSQL.", valueName: "n"))
+        var eventBatch: Int = 5_000
+
         func validate() throws {
+            guard (1...1_000).contains(dbConnections) else { throw ValidationError("--db-connections must be 1 to 1000") }
+            guard (1...100_000).contains(eventBatch) else { throw ValidationError("--event-batch must be 1 to 100000") }
+            guard !node.isEmpty, node.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+                throw ValidationError("--node must be letters, digits, '-', '_' or '.'")
+            }
             guard (1...65535).contains(port) else { throw ValidationError("--port must be 1 to 65535") }
             guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1 to 64") }
             guard (1...1_048_576).contains(eventSpoolLimit) else { throw ValidationError("--event-spool-limit must be 1 to 1048576 (megabytes)") }
@@ -100,30 +114,35 @@ extension Cobrand {
             case .json: Logger(label: "cobrand") { JSONLogHandler(label: $0) }
             }
             logger.logLevel = logLevel
+            logger[metadataKey: "node"] = .string(node)
             let (project, _) = try options.load()
             // Every page the server renders has its template, so no request meets a 500 for a missing one.
             let missing = Validator.missingServerTemplates(project)
             guard missing.isEmpty else {
                 throw UserError(missing.map(\.description).joined(separator: "\n") + "\ncobrand serve renders its pages from these templates; add them (a new `cobrand init` project has them all)")
             }
-            let database = try options.openDatabase(db)
+            let database = try await options.openDatabase(db, node: node, connections: dbConnections, eventBatch: eventBatch)
             // The build signs with the same secret (see `build`), so its links verify here.
             let base = project.config.trackingBaseURL ?? "http://\(host):\(port)"
             let projectWithBase = { () -> Project in var copy = project; copy.config.trackingBaseURL = base; return copy }()
-            guard let signer = try ProjectOptions.tracking(for: projectWithBase, database: database) else { return }
-            let salt = try database.secret(AppDatabase.ipSaltName) {
+            guard let signer = try await ProjectOptions.tracking(for: projectWithBase, database: database) else { return }
+            let salt = try await database.secret(AppDatabase.ipSaltName) {
                 var random = SystemRandomNumberGenerator()
                 return Data((0..<16).map { _ in UInt8.random(in: .min ... .max, using: &random) })
             }
-            try database.sync(partners: project.partners, now: Date())
+            try await database.sync(partners: project.partners, now: Date())
             var limits = EventWriter.Limits()
             limits.spoolBytes = Int64(eventSpoolLimit) << 20
             limits.queuedEvents = eventQueueLimit
-            let spool = try EventSpool(folder: URL(fileURLWithPath: options.databasePath(db) + ".events-spool", isDirectory: true))
+            // Each node spools its own events: beside a SQLite file, or per node name in the project folder.
+            let spoolFolder = PostgresURL.isPostgres(options.databasePath(db))
+                ? options.dataFolder(db).appendingPathComponent("events-spool/\(node)", isDirectory: true)
+                : URL(fileURLWithPath: options.databasePath(db) + ".events-spool", isDirectory: true)
+            let spool = try EventSpool(folder: spoolFolder)
             let writer = EventWriter(database: database, spool: spool, limits: limits, logger: logger)
             let proxies = try TrustedProxies(trustedProxy)
-            let forms = try ProjectOptions.forms(database: database)
-            let unsubscribe = try ProjectOptions.unsubscribe(database: database)
+            let forms = try await ProjectOptions.forms(database: database)
+            let unsubscribe = try await ProjectOptions.unsubscribe(database: database)
             let routes = TrackingRoutes(signer: signer, writer: writer, salt: salt, proxies: proxies, now: { Date() })
             let output = out.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? options.projectURL.appendingPathComponent("Output")
             // A build killed mid-commit is finished before any bundle is served.
@@ -131,14 +150,14 @@ extension Cobrand {
             let portal = PortalRoutes(project: project, database: database, output: output, writer: writer, salt: salt, proxies: proxies, now: { Date() })
             // Publishing signs links as `cobrand build` does: with the configured tracking base only.
             let publisher = Publisher(project: project, database: database, output: output, logoFolder: options.logoFolder(db),
-                                      tracking: try ProjectOptions.tracking(for: project, database: database), forms: forms,
+                                      tracking: try await ProjectOptions.tracking(for: project, database: database), forms: forms,
                                       unsubscribe: unsubscribe)
             let admin = AdminRoutes(project: project, database: database, formSecret: salt, logoFolder: options.logoFolder(db), now: { Date() })
             let leads = LeadRoutes(project: project, database: database, salt: salt, proxies: proxies, forms: forms, now: { Date() })
             let deals = DealRoutes(database: database, rules: project.config.deals.rules, salt: salt, proxies: proxies, now: { Date() })
             let claims = ClaimRoutes(database: database, campaigns: Set(project.campaigns.map(\.id)),
                                      proofFolder: options.proofFolder(db), now: { Date() })
-            let outbox = OutboxService(database: database, deliverer: try ProjectOptions.deliverer(for: project, database: database), logger: logger,
+            let outbox = OutboxService(database: database, deliverer: try await ProjectOptions.deliverer(for: project, database: database), logger: logger,
                                        now: { Date() })
             let app = CobrandServer.application(tracking: routes, portal: portal, admin: admin, leads: leads, deals: deals, claims: claims,
                                                 mdfRules: project.config.mdf.reconciliation, publisher: publisher,
@@ -146,7 +165,7 @@ extension Cobrand {
                                                                                proxies: proxies, now: { Date() }),
                                                 outbox: outbox, host: host, port: port,
                                                 limits: connectionLimits(), threads: threads, logger: logger)
-            logger.info("serving", metadata: ["address": "\(host):\(port)", "db": "\(options.databasePath(db))",
+            logger.info("serving", metadata: ["address": "\(host):\(port)", "db": "\(PostgresURL.redacted(options.databasePath(db)))",
                                               "portal": "http://\(host):\(port)/portal", "admin": "http://\(host):\(port)/admin"])
             try await app.runService()
             writer.stop()

@@ -29,7 +29,7 @@ extension Cobrand.SuppressionList {
         @Option(help: ArgumentHelp("Only this partner.", valueName: "id")) var partner: String?
 
         func run() async throws {
-            let rows = try options.openDatabase().suppressions(partner: partner)
+            let rows = try await options.openDatabase().suppressions(partner: partner)
             print(rows.map { ([$0.partner] + $0.fields).joined(separator: "\t") + "\n" }.joined() + "\(rows.count) address(es)")
         }
     }
@@ -43,7 +43,7 @@ extension Cobrand.SuppressionList {
         @Option(help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "file")) var out: String?
 
         func run() async throws {
-            let rows = try options.openDatabase().suppressions(partner: partner)
+            let rows = try await options.openDatabase().suppressions(partner: partner)
             let text = ([["partner"] + Suppression.columns] + rows.map { [$0.partner] + $0.fields }).map(CSV.line).joined()
             try emit(text, to: out, summary: "\(rows.count) address(es)")
         }

@@ -44,13 +44,13 @@ extension Cobrand {
             guard project.partners.contains(where: { $0.id == partner }) else {
                 throw UserError("no partner '\(partner)' in \(project.rosterPath) (or its row has errors; run cobrand validate)")
             }
-            let database = try options.openDatabase()
+            let database = try await options.openDatabase()
             if revoke {
-                let count = try database.revokeTokens(role: .partner, partner: partner, now: Date())
+                let count = try await database.revokeTokens(role: .partner, partner: partner, now: Date())
                 print("Revoked \(count) token(s) of \(partner).")
             } else {
                 var random = SystemRandomNumberGenerator()
-                print(try database.issueToken(role: .partner, partner: partner, now: Date(), using: &random))
+                print(try await database.issueToken(role: .partner, partner: partner, now: Date(), using: &random))
             }
         }
     }
@@ -83,12 +83,12 @@ extension Cobrand {
 
 
         func run() async throws {
-            let database = try options.openDatabase()
+            let database = try await options.openDatabase()
             if revoke {
-                print("Revoked \(try database.revokeTokens(role: .admin, partner: nil, now: Date())) admin token(s).")
+                print("Revoked \(try await database.revokeTokens(role: .admin, partner: nil, now: Date())) admin token(s).")
             } else {
                 var random = SystemRandomNumberGenerator()
-                print(try database.issueToken(role: .admin, partner: nil, now: Date(), using: &random))
+                print(try await database.issueToken(role: .admin, partner: nil, now: Date(), using: &random))
             }
         }
     }

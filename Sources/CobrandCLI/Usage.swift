@@ -62,7 +62,7 @@ extension Cobrand.Usage {
             let until = try to.map { try Self.day($0, option: "to") }.map { $0.addingTimeInterval(86_400) } ?? today.addingTimeInterval(86_400)
             let start = try from.map { try Self.day($0, option: "from") } ?? until.addingTimeInterval(-30 * 86_400)
             guard start < until else { throw UserError("--from must not be after --to") }
-            let rows = try options.openDatabase().usage(from: start, until: until, partner: partner)
+            let rows = try await options.openDatabase().usage(from: start, until: until, partner: partner)
             switch format {
             case .json:
                 let encoder = JSONEncoder()

@@ -37,7 +37,7 @@ public enum CobrandServer {
         router.get("/healthz") { _, _ in health(tracking.writer, ready: false) }
         // Browsers ask every site for an icon; "none" is an answer, a 404 is an error in their console.
         router.get("/favicon.ico") { _, _ in Response(status: .noContent, headers: [.cacheControl: "public, max-age=86400"]) }
-        router.get("/readyz") { _, _ in health(tracking.writer, ready: true) }
+        router.get("/readyz") { _, _ in await ready(tracking.writer, database: portal?.database) }
         tracking.add(to: router)
         portal?.add(to: router)
         if let portal {
@@ -70,6 +70,18 @@ public enum CobrandServer {
         return Response(status: ready && !healthy ? .serviceUnavailable : .ok,
                         headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
                         body: .init(byteBuffer: ByteBuffer(string: text + "\n")))
+    }
+
+    /// `/readyz`: the event writer's health, and that the database answers (a node whose database is away
+    /// takes no traffic; one whose writer spools takes none either).
+    static func ready(_ writer: EventWriter, database: (any Store)?) async -> Response {
+        if let database {
+            do { try await database.ping() } catch {
+                return Response(status: .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
+                                body: .init(byteBuffer: ByteBuffer(string: "database unavailable: \(error)\n")))
+            }
+        }
+        return health(writer, ready: true)
     }
 
     /// HTTP/1.1 with tracking hits answered on the event loop, before the router (`TrackingFastPath`).

@@ -9,6 +9,10 @@ extension AppDatabase {
         try writer.write { db in try Self.insert(events, db) }
     }
 
+    public func insertEvents(_ events: [AssetEvent]) async throws { try insert(events) }
+
+    public func ping() async throws { _ = try await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") } }
+
     /// Inserts a spooled segment's events and marks the segment replayed, in one transaction, so a segment
     /// replayed before a crash is not replayed again. Returns false when it was replayed already.
     @discardableResult

@@ -132,37 +132,41 @@ extension AppDatabase {
         try appender.append(actor: actor, action: action, subject: subject, detail: detail, db)
     }
 
-    /// Appends many audit entries in one transaction: reads the chain's end once and keeps it.
+    /// Chains audit entries after `last` (the chain's end, read once): each engine inserts the rows it returns.
     struct AuditAppender {
         var lastID: Int64
         var lastHash: String
         let at: String
 
-        init(_ db: Database, now: Date) throws {
-            let last = try AuditRecord.order(AuditRecord.Columns.id.desc).fetchOne(db)
+        init(last: AuditRecord?, now: Date) {
             lastID = last?.id ?? 0
             lastHash = last?.hash ?? AuditChain.genesis
             at = Timestamp.iso8601(now)
         }
 
-        mutating func append(actor: String, action: String, subject: String, detail: [String: Any], _ db: Database) throws {
+        init(_ db: Database, now: Date) throws {
+            self.init(last: try AuditRecord.order(AuditRecord.Columns.id.desc).fetchOne(db), now: now)
+        }
+
+        /// The next row of the chain.
+        mutating func next(actor: String, action: String, subject: String, detail: [String: Any]) throws -> AuditRecord {
             let json = String(decoding: try JSONSerialization.data(withJSONObject: detail, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
             let entry = AuditChain.Entry(id: lastID + 1, at: at, actor: actor, action: action, subject: subject, detail: json)
             let hash = AuditChain.hash(entry, previous: lastHash)
-            try AuditRecord(id: entry.id, at: at, actor: actor, action: action, subject: subject, detail: json, previous: lastHash, hash: hash).insert(db)
-            lastID = entry.id
-            lastHash = hash
+            let row = AuditRecord(id: entry.id, at: at, actor: actor, action: action, subject: subject, detail: json, previous: lastHash, hash: hash)
+            (lastID, lastHash) = (entry.id, hash)
+            return row
+        }
+
+        mutating func append(actor: String, action: String, subject: String, detail: [String: Any], _ db: Database) throws {
+            try next(actor: actor, action: action, subject: subject, detail: detail).insert(db)
         }
     }
 
     /// Checks the whole chain; nil when intact, else the first row that breaks it and why.
     public func verifyAudit() throws -> (id: Int64, reason: String)? {
         try writer.read { db in
-            let rows = try AuditRecord.order(AuditRecord.Columns.id).fetchAll(db).map { row in
-                (entry: AuditChain.Entry(id: row.id, at: row.at, actor: row.actor, action: row.action, subject: row.subject, detail: row.detail),
-                 previous: row.previous, hash: row.hash)
-            }
-            return AuditChain.firstBroken(rows)
+            AuditRecord.firstBroken(try AuditRecord.order(AuditRecord.Columns.id).fetchAll(db))
         }
     }
 

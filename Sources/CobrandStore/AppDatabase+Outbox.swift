@@ -31,18 +31,23 @@ extension AppDatabase {
         public let lastError: String?
         public let createdAt: Date
         public let deliveredAt: Date?
+
+        /// A pending row of `{"id", "type", "occurred_at", ...object}` under a fresh key, for either engine to insert.
+        static func new(type: String, object: [String: Any], now: Date) throws -> OutboxRow {
+            let key = UUID().uuidString.lowercased()
+            var event = object
+            event["id"] = key
+            event["type"] = type
+            event["occurred_at"] = Timestamp.iso8601(now)
+            let json = try JSONSerialization.data(withJSONObject: event, options: [.sortedKeys, .withoutEscapingSlashes])
+            return OutboxRow(rowID: nil, eventKey: key, type: type, payload: String(decoding: json, as: UTF8.self), status: .pending, attempts: 0,
+                             nextAttemptAt: now, lastError: nil, createdAt: now, deliveredAt: nil)
+        }
     }
 
-    /// Writes an outbox row inside the caller's transaction: `{"id", "type", "occurred_at", ...object}`.
+    /// Writes an outbox row inside the caller's transaction.
     static func enqueue(type: String, object: [String: Any], now: Date, _ db: Database) throws {
-        let key = UUID().uuidString.lowercased()
-        var event = object
-        event["id"] = key
-        event["type"] = type
-        event["occurred_at"] = Timestamp.iso8601(now)
-        let json = try JSONSerialization.data(withJSONObject: event, options: [.sortedKeys, .withoutEscapingSlashes])
-        try OutboxRow(rowID: nil, eventKey: key, type: type, payload: String(decoding: json, as: UTF8.self), status: .pending, attempts: 0,
-                      nextAttemptAt: now, lastError: nil, createdAt: now, deliveredAt: nil).insert(db)
+        try OutboxRow.new(type: type, object: object, now: now).insert(db)
     }
 
     /// The oldest pending rows, up to the first that is still backing off: later rows never overtake an

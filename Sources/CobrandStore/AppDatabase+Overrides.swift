@@ -77,25 +77,18 @@ extension AppDatabase {
     /// them (the portal's preview).
     public func overrides(partner: String? = nil, pending: Bool = false) throws -> [String: PartnerOverrides] {
         try writer.read { db in
-            var result: [String: PartnerOverrides] = [:]
-            func add(partner: String, campaign: String, locale: String, field: String, value: String) {
-                if campaign.isEmpty {
-                    result[partner, default: PartnerOverrides()].profile[field] = value
-                } else {
-                    result[partner, default: PartnerOverrides()].slots[campaign, default: [:]][locale, default: [:]][field] = value
-                }
-            }
+            var layer = OverrideLayer()
             var effective = OverrideRecord.all()
             if let partner { effective = effective.filter(OverrideRecord.Columns.partner == partner) }
             for row in try effective.fetchAll(db) {
-                add(partner: row.partner, campaign: row.campaign, locale: row.locale, field: row.field, value: row.value)
+                layer.add(partner: row.partner, campaign: row.campaign, locale: row.locale, field: row.field, value: row.value)
             }
             if pending {
                 for change in try Self.pendingChanges(partner: partner).fetchAll(db) {
-                    add(partner: change.partner, campaign: change.campaign, locale: change.locale, field: change.field, value: change.newValue)
+                    layer.add(partner: change.partner, campaign: change.campaign, locale: change.locale, field: change.field, value: change.newValue)
                 }
             }
-            return result
+            return layer.partners
         }
     }
 
@@ -110,5 +103,18 @@ extension AppDatabase {
             throw ChangeError.notFound(id)
         }
         return change
+    }
+}
+
+/// Overrides by partner, built row by row: campaign `""` is the profile, else a campaign's slot in a locale.
+struct OverrideLayer {
+    var partners: [String: PartnerOverrides] = [:]
+
+    mutating func add(partner: String, campaign: String, locale: String, field: String, value: String) {
+        if campaign.isEmpty {
+            partners[partner, default: PartnerOverrides()].profile[field] = value
+        } else {
+            partners[partner, default: PartnerOverrides()].slots[campaign, default: [:]][locale, default: [:]][field] = value
+        }
     }
 }

@@ -26,6 +26,10 @@ public protocol Store: EventSink {
     func decisions(deal id: Int64) async throws -> [(status: String, rule: String, actor: String, note: String?, at: Date)]
 
     // MARK: Events
+    /// Answers when the database does (`/readyz`).
+    func ping() async throws
+    /// Inserts events in one transaction, from async code (the event writer's thread uses `EventSink`).
+    func insertEvents(_ events: [AssetEvent]) async throws
     func eventCount() async throws -> Int
 
     // MARK: Leads
@@ -100,6 +104,7 @@ public protocol Store: EventSink {
 }
 
 extension AppDatabase: Store {}
+extension PostgresStore: Store {}
 
 /// Where the event writer's flush thread puts tracked events. Synchronous on purpose: that thread must
 /// wait for the database, and it is neither an event loop nor a task of the cooperative pool, so waiting

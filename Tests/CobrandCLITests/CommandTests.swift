@@ -101,15 +101,35 @@ struct CommandTests {
         }
     }
 
-    @Test("a postgres:// --db is refused with the reason, without its password, and creates no file")
-    func postgresURL() throws {
+    @Test("a postgres:// --db that cannot be reached is an error naming the URL without its password, and creates no file")
+    func postgresUnreachable() throws {
         let folder = temp()
         defer { try? FileManager.default.removeItem(at: folder) }
         try Fixture.write(to: folder)
-        let run = try cobrand("deals", "list", "--project", folder.path, "--db", "postgres://u:secret@127.0.0.1/app")
+        let run = try cobrand("deals", "list", "--project", folder.path, "--db", "postgres://u:secret@127.0.0.1:1/app?sslmode=disable&connect_timeout=2")
         #expect(run.status == 1)
-        #expect(run.stderr == "error: --db postgres://u:***@127.0.0.1/app: this version keeps its data in SQLite only; the PostgreSQL engine is not complete yet. Give a file path\n")
+        #expect(run.stderr.hasPrefix("error: --db postgres://u:***@127.0.0.1:1/app?sslmode=disable&connect_timeout=2: PostgreSQL connection failed"), "\(run.stderr)")
+        #expect(!run.stderr.contains("secret"))
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("postgres:").path))
+    }
+
+    /// The same commands on PostgreSQL: `.ci/run` sets the URL (each run of this test gets a schema of its own).
+    @Test("with --db postgres://, a deal one command registers is listed by the next",
+          .enabled(if: ProcessInfo.processInfo.environment["COBRAND_TEST_POSTGRES_URL"] != nil))
+    func postgresCommands() throws {
+        let folder = temp()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Fixture.write(to: folder)
+        let base = try #require(ProcessInfo.processInfo.environment["COBRAND_TEST_POSTGRES_URL"])
+        let url = base + (base.contains("?") ? "&" : "?") + "search_path=cli_\(UUID().uuidString.prefix(8).lowercased())"
+        let registered = try cobrand("deals", "register", "--project", folder.path, "--db", url, "--partner", "alpha", "--domain", "globex.example",
+                                     "--name", "Globex", "--value", "18000", "--currency", "USD", "--product", "Stream", "--close", "2027-03-31")
+        #expect(registered.status == 0, "\(registered.stderr)")
+        #expect(registered.stdout.hasPrefix("deal 1: pending (review-no-tracked-lead)"))
+        let listed = try cobrand("deals", "list", "--project", folder.path, "--db", url)
+        #expect(listed.status == 0)
+        #expect(listed.stdout.contains("globex.example"))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("cobrand.sqlite").path))
     }
 
     @Test("an unknown --partner names the roster; a missing project folder says how to make one")

@@ -42,7 +42,7 @@ struct AppDatabaseTests {
     }
 
     @Test("a v1 database (the previous version) upgrades in place and keeps its data")
-    func upgrade() throws {
+    func upgrade() async throws {
         let file = TempDatabase()
         // Build a v1 database by hand: run only the first migration.
         let pool = try DatabasePool(path: file.path)
@@ -54,13 +54,13 @@ struct AppDatabaseTests {
         try v1.migrate(pool)
         try pool.close()
         let database = try AppDatabase.open(path: file.path)
-        let applied = try database.writer.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
+        let applied = try await database.strings("SELECT identifier FROM grdb_migrations ORDER BY identifier")
         #expect(applied == ["v1", "v10-event-spool", "v11-tracked-leads", "v12-suppression", "v2-sessions", "v3-session-roles", "v4-leads", "v5-deals", "v6-mdf-allocations", "v7-mdf-claims", "v8-mdf-payments", "v9-partner-overrides", "v13-constraints"].sorted())
-        #expect(try database.secret(AppDatabase.trackingSecretName) { Data() } == Data([1, 2]))
+        #expect(try await database.secret(AppDatabase.trackingSecretName) { Data() } == Data([1, 2]))
     }
 
     @Test("a v2 database upgrades in place: its signed-in partners stay signed in")
-    func upgradeSessions() throws {
+    func upgradeSessions() async throws {
         let file = TempDatabase()
         let pool = try DatabasePool(path: file.path)
         var v2 = DatabaseMigrator()
@@ -72,30 +72,32 @@ struct AppDatabaseTests {
         try v2.migrate(pool)
         try pool.close()
         let database = try AppDatabase.open(path: file.path)
-        #expect(try database.sessionPartner("cookie", now: now) == "acme")
-        #expect(try database.session("cookie", now: now) == AppDatabase.Grant(role: .partner, partner: "acme"))
+        #expect(try await database.sessionPartner("cookie", now: now) == "acme")
+        #expect(try await database.session("cookie", now: now) == AppDatabase.Grant(role: .partner, partner: "acme"))
     }
 
-    @Test("sessions identify their partner until they expire or end; only hashes are stored")
-    func sessions() throws {
-        let database = try AppDatabase(DatabaseQueue())
-        var random = SeededRandom(state: 7)
-        let id = try database.startSession(partner: "a", now: now, lifetime: 60, using: &random)
-        #expect(try database.sessionPartner(id, now: now.addingTimeInterval(59)) == "a")
-        #expect(try database.sessionPartner(id, now: now.addingTimeInterval(60)) == nil)
-        #expect(try database.sessionPartner(id + "x", now: now) == nil)
-        #expect(try database.writer.read { db in try String.fetchAll(db, sql: "SELECT idHash FROM session") }.contains(id) == false)
-        try database.endSession(id)
-        #expect(try database.sessionPartner(id, now: now) == nil)
+    @Test("sessions identify their partner until they expire or end; only hashes are stored", arguments: Engine.all)
+    func sessions(engine: Engine) async throws {
+        try await engine.with { database in
+            var random = SeededRandom(state: 7)
+            let id = try await database.startSession(partner: "a", now: now, lifetime: 60, using: &random)
+            #expect(try await database.sessionPartner(id, now: now.addingTimeInterval(59)) == "a")
+            #expect(try await database.sessionPartner(id, now: now.addingTimeInterval(60)) == nil)
+            #expect(try await database.sessionPartner(id + "x", now: now) == nil)
+            #expect(try await database.strings("SELECT idHash FROM session").contains(id) == false)
+            try await database.endSession(id)
+            #expect(try await database.sessionPartner(id, now: now) == nil)
+        }
     }
 
-    @Test("an admin session grants admin and never a partner's portal")
-    func adminSessions() throws {
-        let database = try AppDatabase(DatabaseQueue())
-        var random = SeededRandom(state: 8)
-        let id = try database.startSession(for: .init(role: .admin, partner: nil), now: now, using: &random)
-        #expect(try database.session(id, now: now) == AppDatabase.Grant(role: .admin, partner: nil))
-        #expect(try database.sessionPartner(id, now: now) == nil)
+    @Test("an admin session grants admin and never a partner's portal", arguments: Engine.all)
+    func adminSessions(engine: Engine) async throws {
+        try await engine.with { database in
+            var random = SeededRandom(state: 8)
+            let id = try await database.startSession(for: .init(role: .admin, partner: nil), now: now, using: &random)
+            #expect(try await database.session(id, now: now) == AppDatabase.Grant(role: .admin, partner: nil))
+            #expect(try await database.sessionPartner(id, now: now) == nil)
+        }
     }
 
     @Test("a database from a newer cobrand is refused with a clear message")
@@ -108,30 +110,32 @@ struct AppDatabaseTests {
         #expect(error.description == "\(file.path) was written by a newer cobrand (schema v99 is unknown here); upgrade cobrand, or use another --db")
     }
 
-    @Test("a secret is generated once and then read back")
-    func secret() throws {
-        let database = try AppDatabase(DatabaseQueue())
-        let first = try database.secret(AppDatabase.trackingSecretName) { Data(repeating: 1, count: 32) }
-        let second = try database.secret(AppDatabase.trackingSecretName) { Data(repeating: 2, count: 32) }
-        #expect(first == Data(repeating: 1, count: 32))
-        #expect(second == first)
+    @Test("a secret is generated once and then read back", arguments: Engine.all)
+    func secret(engine: Engine) async throws {
+        try await engine.with { database in
+            let first = try await database.secret(AppDatabase.trackingSecretName) { Data(repeating: 1, count: 32) }
+            let second = try await database.secret(AppDatabase.trackingSecretName) { Data(repeating: 2, count: 32) }
+            #expect(first == Data(repeating: 1, count: 32))
+            #expect(second == first)
+        }
     }
 
-    @Test("partners and kits follow the roster and index; each partner sees only its own kits")
-    func sync() throws {
-        let database = try AppDatabase(DatabaseQueue())
-        let de = LocaleTag("de-DE")!
-        try database.sync(partners: [Partner(id: "a", name: "A", locales: [de]), Partner(id: "b", name: "B", locales: [de])], now: now)
-        func kit(_ partner: String, _ sha: String, _ at: Date) -> AppDatabase.Kit {
-            .init(dir: "kits/c/\(partner)/de-DE", campaign: "c", partner: partner, locale: "de-DE", bundle: "bundles/c/\(partner)/c-\(partner)-de-DE.zip",
-                  sha256: sha, files: 9, bytes: 1000, builtAt: at)
+    @Test("partners and kits follow the roster and index; each partner sees only its own kits", arguments: Engine.all)
+    func sync(engine: Engine) async throws {
+        try await engine.with { database in
+            let de = LocaleTag("de-DE")!
+            try await database.sync(partners: [Partner(id: "a", name: "A", locales: [de]), Partner(id: "b", name: "B", locales: [de])], now: now)
+            func kit(_ partner: String, _ sha: String, _ at: Date) -> AppDatabase.Kit {
+                .init(dir: "kits/c/\(partner)/de-DE", campaign: "c", partner: partner, locale: "de-DE", bundle: "bundles/c/\(partner)/c-\(partner)-de-DE.zip",
+                      sha256: sha, files: 9, bytes: 1000, builtAt: at)
+            }
+            try await database.sync(kits: [kit("a", "1", now), kit("b", "2", now)])
+            try await database.sync(kits: [kit("a", "1", now.addingTimeInterval(60)), kit("b", "3", now.addingTimeInterval(60))])
+            #expect(try await database.kits(partner: "a") == [kit("a", "1", now)])
+            #expect(try await database.kits(partner: "b") == [kit("b", "3", now.addingTimeInterval(60))])
+            try await database.sync(partners: [Partner(id: "a", name: "A2", locales: [de])], now: now)
+            #expect(try await database.strings("SELECT name FROM partner") == ["A2"])
         }
-        try database.sync(kits: [kit("a", "1", now), kit("b", "2", now)])
-        try database.sync(kits: [kit("a", "1", now.addingTimeInterval(60)), kit("b", "3", now.addingTimeInterval(60))])
-        #expect(try database.kits(partner: "a") == [kit("a", "1", now)])
-        #expect(try database.kits(partner: "b") == [kit("b", "3", now.addingTimeInterval(60))])
-        try database.sync(partners: [Partner(id: "a", name: "A2", locales: [de])], now: now)
-        #expect(try database.writer.read { db in try String.fetchAll(db, sql: "SELECT name FROM partner") } == ["A2"])
     }
 
     @Test("event times are stored exactly as GRDB stores dates, and read back as the same instant",
@@ -147,56 +151,60 @@ struct AppDatabaseTests {
         #expect(abs(back.timeIntervalSince(date)) < 0.001)
     }
 
-    @Test("the schema refuses an unknown event kind")
-    func eventKind() throws {
-        let database = try AppDatabase(DatabaseQueue())
-        #expect(throws: DatabaseError.self) {
-            try database.writer.write { db in
-                try db.execute(sql: "INSERT INTO event (kind, partner, campaign, asset, locale, occurredAt, ipHash, agentClass) VALUES ('like', 'p', 'c', 'a', 'l', 0, 'h', 'x')")
+    @Test("the schema refuses an unknown event kind", arguments: Engine.all)
+    func eventKind(engine: Engine) async throws {
+        try await engine.with { database in
+            await #expect(throws: (any Error).self) {
+                try await database.execute("""
+                    INSERT INTO event (kind, partner, campaign, asset, locale, occurredAt, ipHash, agentClass)
+                    VALUES ('like', 'p', 'c', 'a', 'l', '2027-01-01 00:00:00', 'h', 'x')
+                    """)
             }
         }
     }
 
-    @Test("tokens grant their role and partner, are stored only as hashes, and stop working when revoked")
-    func tokens() throws {
-        let database = try AppDatabase(DatabaseQueue())
-        var random = SeededRandom(state: 42)
-        let token = try database.issueToken(role: .partner, partner: "a", now: now, using: &random)
-        let admin = try database.issueToken(role: .admin, partner: nil, now: now, using: &random)
-        #expect(token.count == 43)
-        #expect(try database.grant(for: token) == .init(role: .partner, partner: "a"))
-        #expect(try database.grant(for: admin) == .init(role: .admin, partner: nil))
-        #expect(try database.grant(for: token + "x") == nil)
-        let stored = try database.writer.read { db in try String.fetchAll(db, sql: "SELECT tokenHash FROM accessToken") }
-        #expect(!stored.contains(token) && stored.count == 2)
-        #expect(try database.revokeTokens(role: .partner, partner: "a", now: now) == 1)
-        #expect(try database.grant(for: token) == nil)
-        #expect(try database.grant(for: admin) != nil)
+    @Test("tokens grant their role and partner, are stored only as hashes, and stop working when revoked", arguments: Engine.all)
+    func tokens(engine: Engine) async throws {
+        try await engine.with { database in
+            var random = SeededRandom(state: 42)
+            let token = try await database.issueToken(role: .partner, partner: "a", now: now, using: &random)
+            let admin = try await database.issueToken(role: .admin, partner: nil, now: now, using: &random)
+            #expect(token.count == 43)
+            #expect(try await database.grant(for: token) == .init(role: .partner, partner: "a"))
+            #expect(try await database.grant(for: admin) == .init(role: .admin, partner: nil))
+            #expect(try await database.grant(for: token + "x") == nil)
+            let stored = try await database.strings("SELECT tokenHash FROM accessToken")
+            #expect(!stored.contains(token) && stored.count == 2)
+            #expect(try await database.revokeTokens(role: .partner, partner: "a", now: now) == 1)
+            #expect(try await database.grant(for: token) == nil)
+            #expect(try await database.grant(for: admin) != nil)
+        }
     }
 
     @Test("revoking tokens ends their sessions at once; a partner removed from the roster loses its tokens and sessions on sync",
           arguments: [AppDatabase.Role.partner, .admin])
-    func lostAccess(role: AppDatabase.Role) throws {
-        let database = try AppDatabase(DatabaseQueue())
-        var random = SeededRandom(state: 7)
-        let de = LocaleTag("de-DE")!
-        try database.sync(partners: [Partner(id: "a", name: "A", locales: [de]), Partner(id: "b", name: "B", locales: [de])], now: now)
-        let partner = role == .partner ? "a" : nil
-        let token = try database.issueToken(role: role, partner: partner, now: now, using: &random)
-        let session = try database.startSession(for: .init(role: role, partner: partner), now: now, using: &random)
-        let other = try database.startSession(partner: "b", now: now, using: &random)
-        #expect(try database.session(session, now: now) != nil)
-        try database.revokeTokens(role: role, partner: partner, now: now)
-        #expect(try database.grant(for: token) == nil)
-        #expect(try database.session(session, now: now) == nil)
-        #expect(try database.sessionPartner(other, now: now) == "b", "another partner's session stays")
+    func lostAccess(role: AppDatabase.Role) async throws {
+        for engine in Engine.all { try await engine.with { database in
+            var random = SeededRandom(state: 7)
+            let de = LocaleTag("de-DE")!
+            try await database.sync(partners: [Partner(id: "a", name: "A", locales: [de]), Partner(id: "b", name: "B", locales: [de])], now: now)
+            let partner = role == .partner ? "a" : nil
+            let token = try await database.issueToken(role: role, partner: partner, now: now, using: &random)
+            let session = try await database.startSession(for: .init(role: role, partner: partner), now: now, using: &random)
+            let other = try await database.startSession(partner: "b", now: now, using: &random)
+            #expect(try await database.session(session, now: now) != nil)
+            try await database.revokeTokens(role: role, partner: partner, now: now)
+            #expect(try await database.grant(for: token) == nil)
+            #expect(try await database.session(session, now: now) == nil)
+            #expect(try await database.sessionPartner(other, now: now) == "b", "another partner's session stays")
 
-        let bToken = try database.issueToken(role: .partner, partner: "b", now: now, using: &random)
-        try database.sync(partners: [Partner(id: "a", name: "A", locales: [de])], now: now.addingTimeInterval(60))
-        #expect(try database.grant(for: bToken) == nil)
-        #expect(try database.sessionPartner(other, now: now) == nil)
-        try database.sync(partners: [Partner(id: "a", name: "A", locales: [de]), Partner(id: "b", name: "B", locales: [de])], now: now)
-        #expect(try database.grant(for: bToken) == nil, "coming back to the roster does not revive a revoked token")
+            let bToken = try await database.issueToken(role: .partner, partner: "b", now: now, using: &random)
+            try await database.sync(partners: [Partner(id: "a", name: "A", locales: [de])], now: now.addingTimeInterval(60))
+            #expect(try await database.grant(for: bToken) == nil)
+            #expect(try await database.sessionPartner(other, now: now) == nil)
+            try await database.sync(partners: [Partner(id: "a", name: "A", locales: [de]), Partner(id: "b", name: "B", locales: [de])], now: now)
+            #expect(try await database.grant(for: bToken) == nil, "coming back to the roster does not revive a revoked token")
+        } }
     }
 
     @Test("visitors are kept as a salted hash and a coarse agent class", arguments: [
@@ -216,23 +224,24 @@ struct AppDatabaseTests {
 
 @Suite("Usage reports")
 struct UsageTests {
-    @Test("events are counted per partner, campaign, asset and locale inside the range only")
-    func usage() throws {
-        let database = try AppDatabase(DatabaseQueue())
-        let day = Date(timeIntervalSince1970: 1_800_000_000)
-        func event(_ kind: AssetEvent.Kind, _ partner: String, _ at: TimeInterval, ip: String = "h1") -> AssetEvent {
-            AssetEvent(kind: kind, partner: partner, campaign: "launch", asset: "hello", locale: "en-US", occurredAt: day.addingTimeInterval(at), ipHash: ip, agentClass: "desktop")
+    @Test("events are counted per partner, campaign, asset and locale inside the range only", arguments: Engine.all)
+    func usage(engine: Engine) async throws {
+        try await engine.with { database in
+            let day = Date(timeIntervalSince1970: 1_800_000_000)
+            func event(_ kind: AssetEvent.Kind, _ partner: String, _ at: TimeInterval, ip: String = "h1") -> AssetEvent {
+                AssetEvent(kind: kind, partner: partner, campaign: "launch", asset: "hello", locale: "en-US", occurredAt: day.addingTimeInterval(at), ipHash: ip, agentClass: "desktop")
+            }
+            try await database.insertEvents([
+                event(.open, "a", 0), event(.open, "a", 10, ip: "h2"), event(.click, "a", 20), event(.download, "a", 30),
+                event(.view, "b", 40), event(.open, "a", 86_400), event(.open, "a", -1),
+            ])
+            let rows = try await database.usage(from: day, until: day.addingTimeInterval(86_400))
+            #expect(rows == [
+                .init(partner: "a", campaign: "launch", asset: "hello", locale: "en-US", opens: 2, clicks: 1, views: 0, downloads: 1, visitors: 2),
+                .init(partner: "b", campaign: "launch", asset: "hello", locale: "en-US", opens: 0, clicks: 0, views: 1, downloads: 0, visitors: 1),
+            ])
+            #expect(try await database.usage(from: day, until: day.addingTimeInterval(86_400), partner: "b").map(\.partner) == ["b"])
         }
-        try database.insert([
-            event(.open, "a", 0), event(.open, "a", 10, ip: "h2"), event(.click, "a", 20), event(.download, "a", 30),
-            event(.view, "b", 40), event(.open, "a", 86_400), event(.open, "a", -1),
-        ])
-        let rows = try database.usage(from: day, until: day.addingTimeInterval(86_400))
-        #expect(rows == [
-            .init(partner: "a", campaign: "launch", asset: "hello", locale: "en-US", opens: 2, clicks: 1, views: 0, downloads: 1, visitors: 2),
-            .init(partner: "b", campaign: "launch", asset: "hello", locale: "en-US", opens: 0, clicks: 0, views: 1, downloads: 0, visitors: 1),
-        ])
-        #expect(try database.usage(from: day, until: day.addingTimeInterval(86_400), partner: "b").map(\.partner) == ["b"])
     }
 }
 
@@ -247,47 +256,52 @@ struct LeadStoreTests {
              consent: consent, consentVersion: consent ? "v1" : nil)
     }
 
-    @Test("the same person at the same partner is one lead: a later submission changes none of its fields, and every submission counts")
-    func dedupe() throws {
-        let database = try AppDatabase(DatabaseQueue())
-        let first = try database.record(lead("Jane@Acme.com", consent: true, firstName: "Jane"), ipHash: "h", now: now)
-        let second = try database.record(lead("jane@acme.com", campaign: "summit", source: "webinar", phone: "+1 555"), ipHash: "h",
-                                         now: now.addingTimeInterval(60))
-        #expect(first.created && !second.created && first.id == second.id)
-        let stored = try #require(try database.leads().first)
-        #expect(try database.leads().count == 1)
-        #expect(stored.firstName == "Jane" && stored.phone == nil)
-        #expect(stored.consent && stored.consentVersion == "v1" && stored.consentAt == now)
-        #expect(stored.campaign == "launch" && stored.source == "landing" && stored.submissions == 2 && stored.updatedAt == now)
-        let sources = try database.writer.read { db in try String.fetchAll(db, sql: "SELECT campaign || '/' || source FROM leadSubmission ORDER BY id") }
-        #expect(sources == ["launch/landing", "summit/webinar"])
+    @Test("the same person at the same partner is one lead: a later submission changes none of its fields, and every submission counts", arguments: Engine.all)
+    func dedupe(engine: Engine) async throws {
+        try await engine.with { database in
+            let first = try await database.record(lead("Jane@Acme.com", consent: true, firstName: "Jane"), ipHash: "h", now: now)
+            let second = try await database.record(lead("jane@acme.com", campaign: "summit", source: "webinar", phone: "+1 555"), ipHash: "h",
+                                             now: now.addingTimeInterval(60))
+            #expect(first.created && !second.created && first.id == second.id)
+            let stored = try #require(try await database.leads().first)
+            #expect(try await database.leads().count == 1)
+            #expect(stored.firstName == "Jane" && stored.phone == nil)
+            #expect(stored.consent && stored.consentVersion == "v1" && stored.consentAt == now)
+            #expect(stored.campaign == "launch" && stored.source == "landing" && stored.submissions == 2 && stored.updatedAt == now)
+            let sources = try await database.strings("SELECT campaign || '/' || source FROM leadSubmission ORDER BY id")
+            #expect(sources == ["launch/landing", "summit/webinar"])
+        }
     }
 
-    @Test("every lead change writes an outbox row in the same transaction, with a unique key and the lead as JSON")
-    func outbox() throws {
-        let database = try AppDatabase(DatabaseQueue())
-        try database.record(lead("jane@acme.com"), ipHash: "h", now: now)
-        try database.record(lead("jane@acme.com"), ipHash: "h", now: now)
-        try database.record(lead("joe@acme.com"), ipHash: "h", now: now)
-        let rows = try database.outbox()
-        #expect(rows.map(\.type) == ["lead.created", "lead.updated", "lead.created"])
-        #expect(Set(rows.map(\.eventKey)).count == 3)
-        #expect(rows.allSatisfy { $0.status == .pending && $0.attempts == 0 })
-        let payload = try #require(try JSONSerialization.jsonObject(with: Data(rows[1].payload.utf8)) as? [String: Any])
-        #expect(payload["id"] as? String == rows[1].eventKey)
-        #expect(payload["occurred_at"] as? String == "2027-01-15T08:00:00Z")
-        let lead = try #require(payload["lead"] as? [String: Any])
-        #expect(lead["email"] as? String == "jane@acme.com")
-        #expect(lead["submissions"] as? Int == 2)
-        #expect(lead["company_domain"] as? String == "acme.com")
+    @Test("every lead change writes an outbox row in the same transaction, with a unique key and the lead as JSON", arguments: Engine.all)
+    func outbox(engine: Engine) async throws {
+        try await engine.with { database in
+            try await database.record(lead("jane@acme.com"), ipHash: "h", now: now)
+            try await database.record(lead("jane@acme.com"), ipHash: "h", now: now)
+            try await database.record(lead("joe@acme.com"), ipHash: "h", now: now)
+            let rows = try await database.outbox()
+            #expect(rows.map(\.type) == ["lead.created", "lead.updated", "lead.created"])
+            #expect(Set(rows.map(\.eventKey)).count == 3)
+            #expect(rows.allSatisfy { $0.status == .pending && $0.attempts == 0 })
+            let payload = try #require(try JSONSerialization.jsonObject(with: Data(rows[1].payload.utf8)) as? [String: Any])
+            #expect(payload["id"] as? String == rows[1].eventKey)
+            #expect(payload["occurred_at"] as? String == "2027-01-15T08:00:00Z")
+            let lead = try #require(payload["lead"] as? [String: Any])
+            #expect(lead["email"] as? String == "jane@acme.com")
+            #expect(lead["submissions"] as? Int == 2)
+            #expect(lead["company_domain"] as? String == "acme.com")
+        }
     }
 
-    @Test("a lead that cannot be stored leaves no outbox row behind")
-    func atomic() throws {
-        let database = try AppDatabase(DatabaseQueue())
-        try database.writer.write { db in try db.execute(sql: "CREATE TRIGGER fail BEFORE INSERT ON leadSubmission BEGIN SELECT RAISE(ABORT, 'disk full'); END") }
-        #expect(throws: DatabaseError.self) { try database.record(lead("jane@acme.com"), ipHash: "h", now: now) }
-        #expect(try database.leads().isEmpty)
-        #expect(try database.outbox().isEmpty)
+    @Test("a lead that cannot be stored leaves no outbox row behind", arguments: Engine.all)
+    func atomic(engine: Engine) async throws {
+        try await engine.with { database in
+            // A constraint no new row meets stands in for a full disk.
+            try await database.execute(engine == .sqlite ? "CREATE TRIGGER fail BEFORE INSERT ON leadSubmission BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+                                       : "ALTER TABLE leadSubmission ADD CONSTRAINT fail CHECK (false) NOT VALID")
+            await #expect(throws: (any Error).self) { try await database.record(lead("jane@acme.com"), ipHash: "h", now: now) }
+            #expect(try await database.leads().isEmpty)
+            #expect(try await database.outbox().isEmpty)
+        }
     }
 }

@@ -15,8 +15,8 @@ struct DealStoreTests {
     }
 
     /// A tracked lead: through a signed form, two days before `now`, from visitor "h".
-    func withLead(_ database: AppDatabase, partner: String, domain: String = "acme.com") throws {
-        try database.record(Lead(partner: partner, campaign: "launch", asset: nil, locale: "en-US", source: "landing",
+    func withLead(_ database: any Store, partner: String, domain: String = "acme.com") async throws {
+        try await database.record(Lead(partner: partner, campaign: "launch", asset: nil, locale: "en-US", source: "landing",
                                  email: EmailAddress("jane@\(domain)")!, companyDomain: domain), ipHash: "h", signed: true,
                             now: now.addingTimeInterval(-2 * 86_400))
     }
@@ -30,128 +30,137 @@ struct DealStoreTests {
         (true, 25.0, "visitor", "visitor", "review-no-tracked-lead"), // from the partner's own sign-in address
         (true, 25.0, "registrar", nil, "review-no-tracked-lead"),     // from the address that registers
     ])
-    func trackedLead(signed: Bool, hoursOld: Double, visitor: String, signedInFrom: String?, rule: String) throws {
-        let database = try AppDatabase(DatabaseQueue())
-        try database.record(Lead(partner: "alpha", campaign: "launch", asset: nil, locale: "en-US", source: "landing",
-                                 email: EmailAddress("nobody@megacorp.example")!, companyDomain: "megacorp.example"),
-                            ipHash: visitor, signed: signed, now: now.addingTimeInterval(-hoursOld * 3_600))
-        if let signedInFrom { try database.notePartnerAddress(partner: "alpha", visitor: signedInFrom, rules: rules, now: now) }
-        let registration = try database.register(request("alpha", domain: "megacorp.example", value: "24999.99"), rules: rules,
-                                                  idempotencyKey: nil, visitor: "registrar", now: now)
-        #expect(registration.deal.rule.rawValue == rule)
-        #expect(registration.deal.status == (rule == "auto-approved" ? .approved : .pending))
+    func trackedLead(signed: Bool, hoursOld: Double, visitor: String, signedInFrom: String?, rule: String) async throws {
+        for engine in Engine.all { try await engine.with { database in
+            try await database.record(Lead(partner: "alpha", campaign: "launch", asset: nil, locale: "en-US", source: "landing",
+                                     email: EmailAddress("nobody@megacorp.example")!, companyDomain: "megacorp.example"),
+                                ipHash: visitor, signed: signed, now: now.addingTimeInterval(-hoursOld * 3_600))
+            if let signedInFrom { try await database.notePartnerAddress(partner: "alpha", visitor: signedInFrom, rules: rules, now: now) }
+            let registration = try await database.register(request("alpha", domain: "megacorp.example", value: "24999.99"), rules: rules,
+                                                      idempotencyKey: nil, visitor: "registrar", now: now)
+            #expect(registration.deal.rule.rawValue == rule)
+            #expect(registration.deal.status == (rule == "auto-approved" ? .approved : .pending))
+        } }
     }
 
-    @Test("an automatic approval goes back to review when the partner later signs in from the lead's address")
-    func contradicted() throws {
-        let database = try AppDatabase(DatabaseQueue())
-        try withLead(database, partner: "alpha")
-        let deal = try database.register(request("alpha"), rules: rules, idempotencyKey: nil, visitor: "office", now: now).deal
-        #expect(deal.status == .approved)
-        #expect(try database.notePartnerAddress(partner: "alpha", visitor: "office", rules: rules, now: now).isEmpty)
-        #expect(try database.notePartnerAddress(partner: "beta", visitor: "h", rules: rules, now: now).isEmpty, "another partner's address proves nothing")
-        let back = try database.notePartnerAddress(partner: "alpha", visitor: "h", rules: rules, now: now.addingTimeInterval(60))
-        #expect(back.map(\.id) == [deal.id])
-        let stored = try database.deal(deal.id)
-        #expect(stored.status == .pending && stored.rule == .reviewContradicted && stored.expiresAt == nil)
-        #expect(try database.decisions(deal: deal.id).map(\.rule) == ["auto-approved", "review-contradicted"])
-        #expect(try database.outbox().map(\.type).suffix(1) == ["deal.review"])
-        // Still held: another partner gets a conflict.
-        #expect(try database.register(request("beta"), rules: rules, idempotencyKey: nil, now: now).deal.status == .conflict)
-    }
-
-    @Test("a tracked lead under the threshold is approved for 90 days; the same partner again gets the same deal")
-    func approveAndIdempotent() throws {
-        let database = try AppDatabase(DatabaseQueue())
-        try withLead(database, partner: "alpha")
-        let first = try database.register(request("alpha"), rules: rules, idempotencyKey: nil, now: now)
-        #expect(first.created && first.deal.status == .approved && first.deal.rule == .autoApproved)
-        #expect(first.deal.expiresAt == now.addingTimeInterval(90 * 86_400))
-        let again = try database.register(request("alpha"), rules: rules, idempotencyKey: nil, now: now.addingTimeInterval(60))
-        #expect(!again.created && again.deal.id == first.deal.id)
-        #expect(try database.deals().count == 1)
-    }
-
-    @Test("another partner's active registration means conflict, stored with its rule; the first keeps the account")
-    func conflict() throws {
-        let database = try AppDatabase(DatabaseQueue())
-        let held = try database.register(request("alpha"), rules: rules, idempotencyKey: nil, now: now)
-        #expect(held.deal.status == .pending && held.deal.rule == .reviewNoTrackedLead)
-        let second = try database.register(request("beta"), rules: rules, idempotencyKey: nil, now: now)
-        #expect(second.created && second.deal.status == .conflict && second.deal.rule == .heldByAnotherPartner)
-        #expect(!(second.deal.payload.description.contains("alpha")))
-        #expect(try database.deal(held.deal.id).status == .pending)
-    }
-
-    @Test("expiry frees the account at the expiry time, before and after cobrand deals expire marks it")
-    func expiry() throws {
-        let database = try AppDatabase(DatabaseQueue())
-        try withLead(database, partner: "alpha")
-        let approved = try database.register(request("alpha"), rules: rules, idempotencyKey: nil, now: now).deal
-        let later = now.addingTimeInterval(90 * 86_400)
-        #expect(try database.register(request("beta"), rules: rules, idempotencyKey: nil, now: later.addingTimeInterval(-1)).deal.status == .conflict)
-        #expect(try database.register(request("beta"), rules: rules, idempotencyKey: nil, now: later).deal.status == .pending)
-        #expect(try database.expireDeals(now: later).map(\.id) == [approved.id])
-        #expect(try database.deal(approved.id).status == .expired)
-        #expect(try database.expireDeals(now: later).isEmpty)
-    }
-
-    @Test("two partners racing for one account concurrently: exactly one holds it")
-    func race() async throws {
-        let file = TempDatabase()
-        let database = try AppDatabase.open(path: file.path)
-        let now = self.now, rules = self.rules
-        for round in 0..<20 {
-            let domain = "race\(round).com"
-            let outcomes = try await withThrowingTaskGroup(of: DealStatus.self) { group in
-                for partner in ["alpha", "beta", "gamma", "delta"] {
-                    group.addTask {
-                        try database.register(DealRequest(partner: partner, domain: domain, accountName: "R", value: Money(amountMinor: 100, currency: "USD"),
-                                                          products: ["P"], expectedClose: "2027-01-01"), rules: rules, idempotencyKey: nil, now: now).deal.status
-                    }
-                }
-                return try await group.reduce(into: []) { $0.append($1) }
-            }
-            #expect(outcomes.filter { $0 == .pending }.count == 1, "round \(round): \(outcomes)")
-            #expect(outcomes.filter { $0 == .conflict }.count == 3)
+    @Test("an automatic approval goes back to review when the partner later signs in from the lead's address", arguments: Engine.all)
+    func contradicted(engine: Engine) async throws {
+        try await engine.with { database in
+            try await withLead(database, partner: "alpha")
+            let deal = try await database.register(request("alpha"), rules: rules, idempotencyKey: nil, visitor: "office", now: now).deal
+            #expect(deal.status == .approved)
+            #expect(try await database.notePartnerAddress(partner: "alpha", visitor: "office", rules: rules, now: now).isEmpty)
+            #expect(try await database.notePartnerAddress(partner: "beta", visitor: "h", rules: rules, now: now).isEmpty, "another partner's address proves nothing")
+            let back = try await database.notePartnerAddress(partner: "alpha", visitor: "h", rules: rules, now: now.addingTimeInterval(60))
+            #expect(back.map(\.id) == [deal.id])
+            let stored = try await database.deal(deal.id)
+            #expect(stored.status == .pending && stored.rule == .reviewContradicted && stored.expiresAt == nil)
+            #expect(try await database.decisions(deal: deal.id).map(\.rule) == ["auto-approved", "review-contradicted"])
+            #expect(try await database.outbox().map(\.type).suffix(1) == ["deal.review"])
+            // Still held: another partner gets a conflict.
+            #expect(try await database.register(request("beta"), rules: rules, idempotencyKey: nil, now: now).deal.status == .conflict)
         }
     }
 
-    @Test("an Idempotency-Key retry returns the first registration, even with a different body")
-    func idempotencyKey() throws {
-        let database = try AppDatabase(DatabaseQueue())
-        let first = try database.register(request("alpha"), rules: rules, idempotencyKey: "k1", now: now)
-        let retry = try database.register(request("alpha", domain: "other.com"), rules: rules, idempotencyKey: "k1", now: now)
-        #expect(!retry.created && retry.deal == first.deal)
-        let otherPartner = try database.register(request("beta", domain: "beta-only.com"), rules: rules, idempotencyKey: "k1", now: now)
-        #expect(otherPartner.created)
+    @Test("a tracked lead under the threshold is approved for 90 days; the same partner again gets the same deal", arguments: Engine.all)
+    func approveAndIdempotent(engine: Engine) async throws {
+        try await engine.with { database in
+            try await withLead(database, partner: "alpha")
+            let first = try await database.register(request("alpha"), rules: rules, idempotencyKey: nil, now: now)
+            #expect(first.created && first.deal.status == .approved && first.deal.rule == .autoApproved)
+            #expect(first.deal.expiresAt == now.addingTimeInterval(90 * 86_400))
+            let again = try await database.register(request("alpha"), rules: rules, idempotencyKey: nil, now: now.addingTimeInterval(60))
+            #expect(!again.created && again.deal.id == first.deal.id)
+            #expect(try await database.deals().count == 1)
+        }
     }
 
-    @Test("the channel team approves, extends and rejects; each decision is logged and sent to the outbox")
-    func decisions() throws {
-        let database = try AppDatabase(DatabaseQueue())
-        let deal = try database.register(request("alpha", value: "90000"), rules: rules, idempotencyKey: nil, now: now).deal
-        #expect(throws: AppDatabase.DealError.self) { try database.decide(deal.id, .extend(days: 30), note: nil, rules: rules, now: now) }
-        let approved = try database.decide(deal.id, .approve, note: "ok", rules: rules, now: now)
-        #expect(approved.status == .approved && approved.expiresAt == now.addingTimeInterval(90 * 86_400))
-        let extended = try database.decide(deal.id, .extend(days: 30), note: nil, rules: rules, now: now)
-        #expect(extended.expiresAt == now.addingTimeInterval(120 * 86_400))
-        let rejected = try database.decide(deal.id, .reject, note: "duplicate", rules: rules, now: now)
-        #expect(rejected.status == .rejected && rejected.expiresAt == nil)
-        #expect(throws: AppDatabase.DealError.self) { try database.decide(deal.id, .approve, note: nil, rules: rules, now: now) }
-        #expect(try database.decisions(deal: deal.id).map(\.rule) == ["review-no-tracked-lead", "approved-by-channel-team", "extended-by-channel-team", "rejected-by-channel-team"])
-        #expect(try database.outbox().map(\.type) == ["deal.registered", "deal.approved", "deal.extended", "deal.rejected"])
+    @Test("another partner's active registration means conflict, stored with its rule; the first keeps the account", arguments: Engine.all)
+    func conflict(engine: Engine) async throws {
+        try await engine.with { database in
+            let held = try await database.register(request("alpha"), rules: rules, idempotencyKey: nil, now: now)
+            #expect(held.deal.status == .pending && held.deal.rule == .reviewNoTrackedLead)
+            let second = try await database.register(request("beta"), rules: rules, idempotencyKey: nil, now: now)
+            #expect(second.created && second.deal.status == .conflict && second.deal.rule == .heldByAnotherPartner)
+            #expect(!(second.deal.payload.description.contains("alpha")))
+            #expect(try await database.deal(held.deal.id).status == .pending)
+        }
     }
 
-    @Test("approving a pending deal whose account another partner now holds is refused")
-    func approveTaken() throws {
-        let database = try AppDatabase(DatabaseQueue())
-        let pending = try database.register(request("alpha"), rules: rules, idempotencyKey: nil, now: now).deal
-        _ = try database.decide(pending.id, .reject, note: nil, rules: rules, now: now)
-        try withLead(database, partner: "beta")
-        #expect(try database.register(request("beta"), rules: rules, idempotencyKey: nil, now: now).deal.status == .approved)
-        let again = try database.register(request("alpha"), rules: rules, idempotencyKey: nil, now: now).deal
-        #expect(again.status == .conflict)
-        #expect(throws: AppDatabase.DealError.self) { try database.decide(again.id, .approve, note: nil, rules: rules, now: now) }
+    @Test("expiry frees the account at the expiry time, before and after cobrand deals expire marks it", arguments: Engine.all)
+    func expiry(engine: Engine) async throws {
+        try await engine.with { database in
+            try await withLead(database, partner: "alpha")
+            let approved = try await database.register(request("alpha"), rules: rules, idempotencyKey: nil, now: now).deal
+            let later = now.addingTimeInterval(90 * 86_400)
+            #expect(try await database.register(request("beta"), rules: rules, idempotencyKey: nil, now: later.addingTimeInterval(-1)).deal.status == .conflict)
+            #expect(try await database.register(request("beta"), rules: rules, idempotencyKey: nil, now: later).deal.status == .pending)
+            #expect(try await database.expireDeals(now: later).map(\.id) == [approved.id])
+            #expect(try await database.deal(approved.id).status == .expired)
+            #expect(try await database.expireDeals(now: later).isEmpty)
+        }
+    }
+
+    @Test("two partners racing for one account concurrently: exactly one holds it", arguments: Engine.all)
+    func race(engine: Engine) async throws {
+        let now = self.now, rules = self.rules
+        try await engine.with(onDisk: true) { database in
+            for round in 0..<20 {
+                let domain = "race\(round).com"
+                let outcomes = try await withThrowingTaskGroup(of: DealStatus.self) { group in
+                    for partner in ["alpha", "beta", "gamma", "delta"] {
+                        group.addTask {
+                            try await database.register(DealRequest(partner: partner, domain: domain, accountName: "R",
+                                                                    value: Money(amountMinor: 100, currency: "USD"), products: ["P"],
+                                                                    expectedClose: "2027-01-01"), rules: rules, idempotencyKey: nil, now: now).deal.status
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(outcomes.filter { $0 == .pending }.count == 1, "round \(round): \(outcomes)")
+                #expect(outcomes.filter { $0 == .conflict }.count == 3)
+            }
+        }
+    }
+
+    @Test("an Idempotency-Key retry returns the first registration, even with a different body", arguments: Engine.all)
+    func idempotencyKey(engine: Engine) async throws {
+        try await engine.with { database in
+            let first = try await database.register(request("alpha"), rules: rules, idempotencyKey: "k1", now: now)
+            let retry = try await database.register(request("alpha", domain: "other.com"), rules: rules, idempotencyKey: "k1", now: now)
+            #expect(!retry.created && retry.deal == first.deal)
+            let otherPartner = try await database.register(request("beta", domain: "beta-only.com"), rules: rules, idempotencyKey: "k1", now: now)
+            #expect(otherPartner.created)
+        }
+    }
+
+    @Test("the channel team approves, extends and rejects; each decision is logged and sent to the outbox", arguments: Engine.all)
+    func decisions(engine: Engine) async throws {
+        try await engine.with { database in
+            let deal = try await database.register(request("alpha", value: "90000"), rules: rules, idempotencyKey: nil, now: now).deal
+            await #expect(throws: AppDatabase.DealError.self) { try await database.decide(deal.id, .extend(days: 30), note: nil, rules: rules, now: now) }
+            let approved = try await database.decide(deal.id, .approve, note: "ok", rules: rules, now: now)
+            #expect(approved.status == .approved && approved.expiresAt == now.addingTimeInterval(90 * 86_400))
+            let extended = try await database.decide(deal.id, .extend(days: 30), note: nil, rules: rules, now: now)
+            #expect(extended.expiresAt == now.addingTimeInterval(120 * 86_400))
+            let rejected = try await database.decide(deal.id, .reject, note: "duplicate", rules: rules, now: now)
+            #expect(rejected.status == .rejected && rejected.expiresAt == nil)
+            await #expect(throws: AppDatabase.DealError.self) { try await database.decide(deal.id, .approve, note: nil, rules: rules, now: now) }
+            #expect(try await database.decisions(deal: deal.id).map(\.rule) == ["review-no-tracked-lead", "approved-by-channel-team", "extended-by-channel-team", "rejected-by-channel-team"])
+            #expect(try await database.outbox().map(\.type) == ["deal.registered", "deal.approved", "deal.extended", "deal.rejected"])
+        }
+    }
+
+    @Test("approving a pending deal whose account another partner now holds is refused", arguments: Engine.all)
+    func approveTaken(engine: Engine) async throws {
+        try await engine.with { database in
+            let pending = try await database.register(request("alpha"), rules: rules, idempotencyKey: nil, now: now).deal
+            _ = try await database.decide(pending.id, .reject, note: nil, rules: rules, now: now)
+            try await withLead(database, partner: "beta")
+            #expect(try await database.register(request("beta"), rules: rules, idempotencyKey: nil, now: now).deal.status == .approved)
+            let again = try await database.register(request("alpha"), rules: rules, idempotencyKey: nil, now: now).deal
+            #expect(again.status == .conflict)
+            await #expect(throws: AppDatabase.DealError.self) { try await database.decide(again.id, .approve, note: nil, rules: rules, now: now) }
+        }
     }
 }

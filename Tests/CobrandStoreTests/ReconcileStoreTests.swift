@@ -21,102 +21,104 @@ struct ReconcileStoreTests {
                                    invoice: invoice, results: results, campaigns: ["launch", "summit", "articles"])
     }
 
-    @Test("a scenario of events, leads, deals and claims gets the decisions and reasons the rules give; re-running changes nothing")
-    func scenario() throws {
-        let database = try AppDatabase(DatabaseQueue())
-        try database.allocate([.init(partner: "alpha", amount: Money(amountMinor: 500_000, currency: "EUR")),
-                               .init(partner: "beta", amount: Money(amountMinor: 100_000, currency: "EUR"))],
-                              period: q4, deadlineDays: 60, actor: "test", now: now)
-        try database.insert([
-            event(.download, "alpha", "launch", "2026-10-20"), event(.open, "alpha", "launch", "2026-11-03"), event(.click, "alpha", "launch", "2026-11-04"),
-            event(.open, "alpha", "launch", "2026-12-24"),  // outside the window
-            event(.download, "alpha", "summit", "2026-11-01"), event(.download, "alpha", "articles", "2026-11-10"),
-            event(.view, "alpha", "articles", "2026-11-12"), event(.download, "beta", "launch", "2026-11-05"), event(.open, "beta", "launch", "2026-11-06"),
-        ])
-        for (index, source, campaign, day) in [(1, "landing", "launch", "2026-11-05"), (2, "webinar", "summit", "2026-11-08"), (3, "webinar", "summit", "2026-11-09")] {
-            let lead = Lead(partner: "alpha", campaign: campaign, asset: nil, locale: "en-US", source: source,
-                            email: EmailAddress("p\(index)@corp\(index).example")!, companyDomain: "corp\(index).example")
-            try database.record(lead, ipHash: "h", now: at(day))
+    @Test("a scenario of events, leads, deals and claims gets the decisions and reasons the rules give; re-running changes nothing", arguments: Engine.all)
+    func scenario(engine: Engine) async throws {
+        try await engine.with { database in
+            try await database.allocate([.init(partner: "alpha", amount: Money(amountMinor: 500_000, currency: "EUR")),
+                                   .init(partner: "beta", amount: Money(amountMinor: 100_000, currency: "EUR"))],
+                                  period: q4, deadlineDays: 60, actor: "test", now: now)
+            try await database.insertEvents([
+                event(.download, "alpha", "launch", "2026-10-20"), event(.open, "alpha", "launch", "2026-11-03"), event(.click, "alpha", "launch", "2026-11-04"),
+                event(.open, "alpha", "launch", "2026-12-24"),  // outside the window
+                event(.download, "alpha", "summit", "2026-11-01"), event(.download, "alpha", "articles", "2026-11-10"),
+                event(.view, "alpha", "articles", "2026-11-12"), event(.download, "beta", "launch", "2026-11-05"), event(.open, "beta", "launch", "2026-11-06"),
+            ])
+            for (index, source, campaign, day) in [(1, "landing", "launch", "2026-11-05"), (2, "webinar", "summit", "2026-11-08"), (3, "webinar", "summit", "2026-11-09")] {
+                let lead = Lead(partner: "alpha", campaign: campaign, asset: nil, locale: "en-US", source: source,
+                                email: EmailAddress("p\(index)@corp\(index).example")!, companyDomain: "corp\(index).example")
+                try await database.record(lead, ipHash: "h", now: at(day))
+            }
+            _ = try await database.register(DealRequest(partner: "alpha", domain: "corp1.example", accountName: "Corp", value: Money(amountMinor: 4_000_000, currency: "EUR"),
+                                              products: ["P"], expectedClose: "2027-03-01"), rules: DealRules(), idempotencyKey: nil, now: at("2026-11-10"))
+            func submit(_ request: ClaimRequest) async throws -> Int64 {
+                try await database.submit(request, proofs: [], idempotencyKey: nil, actor: "test", now: at("2026-12-30")).claim.id
+            }
+            let email = try await submit(claim("alpha", "launch", "email", "2026-11-02", "2026-11-20", "2400", invoice: "A-1", results: ["opens": 2]))
+            let webinar = try await submit(claim("alpha", "summit", "webinar", "2026-11-02", "2026-11-20", "1000", invoice: "A-2", results: ["attendees": 500]))
+            let articles = try await submit(claim("alpha", "articles", "syndication", "2026-11-11", "2026-11-30", "1000", invoice: "A-3"))
+            let twin = try await submit(claim("alpha", "launch", "email", "2026-11-15", "2026-11-25", "500", invoice: "A-4"))
+            let beta = try await submit(claim("beta", "launch", "email", "2026-11-01", "2026-11-20", "1500", invoice: "B-1"))
+            let decisions = try await database.reconcile(period: "2026-Q4", rules: .init(resultsRatioMax: 10, costPerLeadMax: ["EUR": 500_000]), actor: "test", now: now)
+            let byClaim = Dictionary(uniqueKeysWithValues: decisions.map { ($0.claim, $0) })
+            #expect(byClaim[email]?.status == .approved)
+            #expect(byClaim[email]?.reasons.contains("1 tracked open(s) and 1 click(s) in 2026-11-02..2026-11-20") == true)
+            #expect(byClaim[email]?.reasons.contains("1 registered deal(s) from the campaign's leads, worth 40000.00 EUR") == true)
+            #expect(byClaim[webinar]?.status == .review)
+            #expect(byClaim[webinar]?.reasons.first == "claims 500 attendees but 2 were tracked (more than 10x)")
+            #expect(byClaim[articles]?.status == .approved)
+            #expect(byClaim[articles]?.reasons.contains("1 tracked page view(s) in 2026-11-11..2026-11-30") == true)
+            #expect(byClaim[twin]?.status == .rejected)
+            #expect(byClaim[beta]?.status == .review)  // beta's kit came after its activity started
+            #expect(byClaim[beta]?.reasons.first == "kit first downloaded on 2026-11-05, after the activity started on 2026-11-01")
+
+            let audited = try await database.auditCount()
+            let again = try await database.reconcile(period: "2026-Q4", rules: .init(resultsRatioMax: 10, costPerLeadMax: ["EUR": 500_000]), actor: "test", now: now)
+            #expect(again == decisions)
+            #expect(try await database.auditCount() == audited)
+
+            _ = try await database.override(claim: webinar, status: .partial, approvedMinor: 50_000, note: "attendance list checked", actor: "test", now: now)
+            let third = try await database.reconcile(period: "2026-Q4", rules: .init(resultsRatioMax: 10, costPerLeadMax: ["EUR": 500_000]), actor: "test", now: now)
+            #expect(third.first { $0.claim == webinar }?.status == .partial)
+            let alpha = try #require(try await database.balances(period: "2026-Q4").first)
+            #expect(alpha.fields == ["alpha", "2026-Q4", "EUR", "5000.00", "4400.00", "3900.00", "0.00", "1100.00", "2027-03-01"])
+            #expect(try await database.verifyAudit() == nil)
+
+            // The report: 3 leads of claimed campaigns, 3900 approved, one pending deal of 40000 from them.
+            let report = try await database.mdfReport(period: "2026-Q4")
+            #expect(report.map(\.fields) == [
+                ["alpha", "2026-Q4", "EUR", "5000.00", "4400.00", "3900.00", "1100.00", "3", "1300.00", "40000.00", "0.00", "0.00"],
+                ["beta", "2026-Q4", "EUR", "1000.00", "1500.00", "0.00", "1000.00", "0", "", "0.00", "0.00", ""],
+            ])
+            try await database.decide(1, .approve, note: nil, rules: DealRules(), now: now)
+            #expect(try await database.mdfReport(period: "2026-Q4").first?.roi == "10.26")
+
+            // Paying a claim freezes its decision; a review claim cannot be paid, nor one paid twice.
+            _ = try await database.markPaid(claim: email, reference: "SEPA-1", actor: "test", now: now)
+            await #expect(throws: AppDatabase.ClaimError.self) { try await database.markPaid(claim: email, reference: "SEPA-2", actor: "test", now: now) }
+            await #expect(throws: AppDatabase.ClaimError.self) { try await database.markPaid(claim: beta, reference: "SEPA-3", actor: "test", now: now) }
+            #expect(try await database.balances(period: "2026-Q4").first?.paid == "2400.00")
+            try await database.execute("DELETE FROM event WHERE partner = 'alpha' AND campaign = 'launch'")
+            try await database.reconcile(period: "2026-Q4", rules: .init(), actor: "test", now: now)
+            #expect(try await database.claim(email).status == .approved)
+            await #expect(throws: AppDatabase.ClaimError.self) {
+                try await database.override(claim: email, status: .rejected, approvedMinor: nil, note: "too late", actor: "test", now: now)
+            }
+            #expect(try await database.verifyAudit() == nil)
         }
-        _ = try database.register(DealRequest(partner: "alpha", domain: "corp1.example", accountName: "Corp", value: Money(amountMinor: 4_000_000, currency: "EUR"),
-                                          products: ["P"], expectedClose: "2027-03-01"), rules: DealRules(), idempotencyKey: nil, now: at("2026-11-10"))
-        func submit(_ request: ClaimRequest) throws -> Int64 {
-            try database.submit(request, proofs: [], idempotencyKey: nil, actor: "test", now: at("2026-12-30")).claim.id
-        }
-        let email = try submit(claim("alpha", "launch", "email", "2026-11-02", "2026-11-20", "2400", invoice: "A-1", results: ["opens": 2]))
-        let webinar = try submit(claim("alpha", "summit", "webinar", "2026-11-02", "2026-11-20", "1000", invoice: "A-2", results: ["attendees": 500]))
-        let articles = try submit(claim("alpha", "articles", "syndication", "2026-11-11", "2026-11-30", "1000", invoice: "A-3"))
-        let twin = try submit(claim("alpha", "launch", "email", "2026-11-15", "2026-11-25", "500", invoice: "A-4"))
-        let beta = try submit(claim("beta", "launch", "email", "2026-11-01", "2026-11-20", "1500", invoice: "B-1"))
-        let decisions = try database.reconcile(period: "2026-Q4", rules: .init(resultsRatioMax: 10, costPerLeadMax: ["EUR": 500_000]), actor: "test", now: now)
-        let byClaim = Dictionary(uniqueKeysWithValues: decisions.map { ($0.claim, $0) })
-        #expect(byClaim[email]?.status == .approved)
-        #expect(byClaim[email]?.reasons.contains("1 tracked open(s) and 1 click(s) in 2026-11-02..2026-11-20") == true)
-        #expect(byClaim[email]?.reasons.contains("1 registered deal(s) from the campaign's leads, worth 40000.00 EUR") == true)
-        #expect(byClaim[webinar]?.status == .review)
-        #expect(byClaim[webinar]?.reasons.first == "claims 500 attendees but 2 were tracked (more than 10x)")
-        #expect(byClaim[articles]?.status == .approved)
-        #expect(byClaim[articles]?.reasons.contains("1 tracked page view(s) in 2026-11-11..2026-11-30") == true)
-        #expect(byClaim[twin]?.status == .rejected)
-        #expect(byClaim[beta]?.status == .review)  // beta's kit came after its activity started
-        #expect(byClaim[beta]?.reasons.first == "kit first downloaded on 2026-11-05, after the activity started on 2026-11-01")
-
-        let audited = try database.auditCount()
-        let again = try database.reconcile(period: "2026-Q4", rules: .init(resultsRatioMax: 10, costPerLeadMax: ["EUR": 500_000]), actor: "test", now: now)
-        #expect(again == decisions)
-        #expect(try database.auditCount() == audited)
-
-        _ = try database.override(claim: webinar, status: .partial, approvedMinor: 50_000, note: "attendance list checked", actor: "test", now: now)
-        let third = try database.reconcile(period: "2026-Q4", rules: .init(resultsRatioMax: 10, costPerLeadMax: ["EUR": 500_000]), actor: "test", now: now)
-        #expect(third.first { $0.claim == webinar }?.status == .partial)
-        let alpha = try #require(try database.balances(period: "2026-Q4").first)
-        #expect(alpha.fields == ["alpha", "2026-Q4", "EUR", "5000.00", "4400.00", "3900.00", "0.00", "1100.00", "2027-03-01"])
-        #expect(try database.verifyAudit() == nil)
-
-        // The report: 3 leads of claimed campaigns, 3900 approved, one pending deal of 40000 from them.
-        let report = try database.mdfReport(period: "2026-Q4")
-        #expect(report.map(\.fields) == [
-            ["alpha", "2026-Q4", "EUR", "5000.00", "4400.00", "3900.00", "1100.00", "3", "1300.00", "40000.00", "0.00", "0.00"],
-            ["beta", "2026-Q4", "EUR", "1000.00", "1500.00", "0.00", "1000.00", "0", "", "0.00", "0.00", ""],
-        ])
-        try database.decide(1, .approve, note: nil, rules: DealRules(), now: now)
-        #expect(try database.mdfReport(period: "2026-Q4").first?.roi == "10.26")
-
-        // Paying a claim freezes its decision; a review claim cannot be paid, nor one paid twice.
-        _ = try database.markPaid(claim: email, reference: "SEPA-1", actor: "test", now: now)
-        #expect(throws: AppDatabase.ClaimError.self) { try database.markPaid(claim: email, reference: "SEPA-2", actor: "test", now: now) }
-        #expect(throws: AppDatabase.ClaimError.self) { try database.markPaid(claim: beta, reference: "SEPA-3", actor: "test", now: now) }
-        #expect(try database.balances(period: "2026-Q4").first?.paid == "2400.00")
-        try database.writer.write { db in try db.execute(sql: "DELETE FROM event WHERE partner = 'alpha' AND campaign = 'launch'") }
-        try database.reconcile(period: "2026-Q4", rules: .init(), actor: "test", now: now)
-        #expect(try database.claim(email).status == .approved)
-        #expect(throws: AppDatabase.ClaimError.self) {
-            try database.override(claim: email, status: .rejected, approvedMinor: nil, note: "too late", actor: "test", now: now)
-        }
-        #expect(try database.verifyAudit() == nil)
     }
 
     /// The replayed-pixel attack: 120 fetches of the partner's own open pixel once turned a $400 claim from review into approved.
-    @Test("engagement is distinct visitors per asset per day: a replayed pixel, bots and the partner's own address do not inflate it")
-    func replayedPixel() throws {
-        let database = try AppDatabase(DatabaseQueue())
-        try database.allocate([.init(partner: "alpha", amount: Money(amountMinor: 500_000, currency: "EUR"))], period: q4, deadlineDays: 60, actor: "test", now: now)
-        func hit(_ visitor: String, _ day: String, agent: String = "desktop", asset: String = "a") -> AssetEvent {
-            AssetEvent(kind: .open, partner: "alpha", campaign: "launch", asset: asset, locale: "en-US", occurredAt: at(day), ipHash: visitor, agentClass: agent)
+    @Test("engagement is distinct visitors per asset per day: a replayed pixel, bots and the partner's own address do not inflate it", arguments: Engine.all)
+    func replayedPixel(engine: Engine) async throws {
+        try await engine.with { database in
+            try await database.allocate([.init(partner: "alpha", amount: Money(amountMinor: 500_000, currency: "EUR"))], period: q4, deadlineDays: 60, actor: "test", now: now)
+            func hit(_ visitor: String, _ day: String, agent: String = "desktop", asset: String = "a") -> AssetEvent {
+                AssetEvent(kind: .open, partner: "alpha", campaign: "launch", asset: asset, locale: "en-US", occurredAt: at(day), ipHash: visitor, agentClass: agent)
+            }
+            var events = [event(.download, "alpha", "launch", "2026-10-20")]
+            events += Array(repeating: hit("attacker", "2026-11-03"), count: 120)
+            events += [hit("reader", "2026-11-03"), hit("reader", "2026-11-04"), hit("reader", "2026-11-04", asset: "b"), hit("crawler", "2026-11-05", agent: "bot"),
+                       hit("office", "2026-11-05")]
+            try await database.insertEvents(events)
+            try await database.notePartnerAddress(partner: "alpha", visitor: "office", rules: DealRules(), now: now)
+            let request = try claim("alpha", "launch", "email", "2026-11-02", "2026-11-20", "400", invoice: "A-1", results: ["opens": 120])
+            let id = try await database.submit(request, proofs: [], idempotencyKey: nil, actor: "test",
+                                         now: at("2026-12-30")).claim.id
+            let decision = try #require(try await database.reconcile(period: "2026-Q4", rules: .init(), actor: "test", now: now).first { $0.claim == id })
+            #expect(decision.status == .review)
+            #expect(decision.reasons.contains("claims 120 opens but 4 were tracked (more than 10x)"))
+            #expect(decision.reasons.contains("4 tracked open(s) and 0 click(s) in 2026-11-02..2026-11-20 (distinct visitors per asset and day, from 125 and 0 hits)"))
         }
-        var events = [event(.download, "alpha", "launch", "2026-10-20")]
-        events += Array(repeating: hit("attacker", "2026-11-03"), count: 120)
-        events += [hit("reader", "2026-11-03"), hit("reader", "2026-11-04"), hit("reader", "2026-11-04", asset: "b"), hit("crawler", "2026-11-05", agent: "bot"),
-                   hit("office", "2026-11-05")]
-        try database.insert(events)
-        try database.notePartnerAddress(partner: "alpha", visitor: "office", rules: DealRules(), now: now)
-        let request = try claim("alpha", "launch", "email", "2026-11-02", "2026-11-20", "400", invoice: "A-1", results: ["opens": 120])
-        let id = try database.submit(request, proofs: [], idempotencyKey: nil, actor: "test",
-                                     now: at("2026-12-30")).claim.id
-        let decision = try #require(try database.reconcile(period: "2026-Q4", rules: .init(), actor: "test", now: now).first { $0.claim == id })
-        #expect(decision.status == .review)
-        #expect(decision.reasons.contains("claims 120 opens but 4 were tracked (more than 10x)"))
-        #expect(decision.reasons.contains("4 tracked open(s) and 0 click(s) in 2026-11-02..2026-11-20 (distinct visitors per asset and day, from 125 and 0 hits)"))
     }
 }
 

@@ -14,7 +14,12 @@ enum PostgresSchema {
     /// The advisory lock migrations hold (any constant both nodes agree on).
     static let migrationLock: Int64 = 0x636F_6272_616E_6401
 
-    static var migrations: [Migration] { [v1] }
+    static var migrations: [Migration] { [v1, v2] }
+
+    /// The outbox's lease: which node delivers, until when (SQLite has one process, so no such table).
+    static var v2: Migration {
+        Migration(id: "v2-outbox-lease", statements: ["CREATE TABLE outboxLease (name TEXT PRIMARY KEY, node TEXT NOT NULL, until TIMESTAMPTZ NOT NULL)"])
+    }
 
     static var v1: Migration {
         func list(_ values: [String]) -> String { values.map { "'\($0)'" }.joined(separator: ", ") }

@@ -1,6 +1,7 @@
 import CobrandCore
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import PostgresNIO
 
 /// The PostgreSQL engine, for several `cobrand serve` nodes on one database. This part opens the pool
@@ -11,10 +12,19 @@ public final class PostgresStore: Sendable {
     private let running: Task<Void, Never>
     /// The URL without its password, for messages.
     public let location: String
+    /// This process's name among the nodes (the outbox lease's holder, the logs' `node`).
+    public let node: String
+    /// Events inserted per statement (`--event-batch`): a bigger batch is fewer round trips, a smaller one
+    /// shorter statements.
+    public let eventBatch: Int
+    let logger: Logger
 
-    private init(client: PostgresClient, location: String) {
+    private init(client: PostgresClient, location: String, node: String, eventBatch: Int, logger: Logger) {
         self.client = client
         self.location = location
+        self.node = node
+        self.eventBatch = max(1, eventBatch)
+        self.logger = logger
         running = Task { await client.run() }
     }
 
@@ -22,11 +32,91 @@ public final class PostgresStore: Sendable {
 
     /// Connects to `url` (`postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require&search_path=s]`)
     /// and migrates it.
-    public static func open(url: String, maximumConnections: Int = 20, logger: Logger = Logger(label: "cobrand.postgres")) async throws -> PostgresStore {
+    /// A server that does not answer within the URL's `connect_timeout` (seconds, 10 unless given) is an error.
+    public static func open(url: String, maximumConnections: Int = 20, node: String = PostgresStore.defaultNode, eventBatch: Int = 5_000,
+                            logger: Logger = PostgresStore.quietLogger) async throws -> PostgresStore {
         let (configuration, location) = try PostgresURL.configuration(url, maximumConnections: maximumConnections)
-        let store = PostgresStore(client: PostgresClient(configuration: configuration, backgroundLogger: logger), location: location)
-        try await store.migrate(logger: logger)
-        return store
+        let timeout = PostgresURL.connectTimeout(url)
+        return try await withThrowingTaskGroup(of: PostgresStore?.self) { group in
+            group.addTask {
+                if let schema = PostgresURL.schema(url) { try await createSchema(schema, configuration: configuration, logger: logger) }
+                let store = PostgresStore(client: PostgresClient(configuration: configuration, backgroundLogger: logger), location: location,
+                                          node: node, eventBatch: eventBatch, logger: logger)
+                try await store.migrate(logger: logger)
+                return store
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(timeout))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let store = first else {
+                throw DatabaseError(description: "PostgreSQL connection failed: no answer within \(timeout) s; check the URL, that the server runs, "
+                                    + "and its pg_hba.conf (connect_timeout=N in the URL waits longer)")
+            }
+            return store
+        }
+    }
+
+    /// postgres-nio's own messages at error level only: its warnings are about its internals.
+    public static var quietLogger: Logger {
+        var logger = Logger(label: "cobrand.postgres")
+        logger.logLevel = .error
+        return logger
+    }
+
+    /// A `search_path` schema the URL names is created on first use, so one database can hold several
+    /// projects (and tests can each have their own).
+    static func createSchema(_ schema: String, configuration: PostgresClient.Configuration, logger: Logger) async throws {
+        var plain = configuration
+        plain.options.additionalStartupParameters.removeAll { $0.0 == "search_path" }
+        plain.options.maximumConnections = 1
+        let client = PostgresClient(configuration: plain, backgroundLogger: logger)
+        let running = Task { await client.run() }
+        defer { running.cancel() }
+        let quoted = "\"" + schema.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        do { _ = try await client.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(quoted)"), logger: logger).collect() } catch {
+            throw readable(error)
+        }
+    }
+
+    /// The host name and process id: unique among the nodes of one database.
+    public static var defaultNode: String { "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)" }
+
+    /// Runs `body` in one transaction (the engine's writes: all or nothing).
+    @discardableResult
+    func write<T>(_ body: (PostgresDB) async throws -> sending T) async throws -> sending T {
+        do {
+            return try await transaction(logger: logger) { connection in try await body(PostgresDB(connection: connection, logger: logger)) }
+        } catch { throw Self.readable(error) }
+    }
+
+    /// Runs `body` on a pooled connection, outside a transaction (the engine's reads).
+    @discardableResult
+    func read<T>(_ body: (PostgresDB) async throws -> sending T) async throws -> sending T {
+        do {
+            return try await client.withConnection { connection in try await body(PostgresDB(connection: connection, logger: logger)) }
+        } catch { throw Self.readable(error) }
+    }
+
+    /// A failure of the database, said in words. postgres-nio's errors print a generic text on purpose (they
+    /// may carry row data); this keeps the server's message and the column, which name what to fix.
+    public struct DatabaseError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public static func readable(_ error: any Error) -> any Error {
+        switch error {
+        case let error as PSQLError:
+            if let message = error.serverInfo?[.message] {
+                return DatabaseError(description: "PostgreSQL refused: \(message) (SQLSTATE \(error.serverInfo?[.sqlState] ?? "?"))")
+            }
+            return DatabaseError(description: "PostgreSQL connection failed (\(error.code)); check the URL, that the server runs, and its pg_hba.conf")
+        case let error as PostgresDecodingError:
+            return DatabaseError(description: "column \(error.columnName) holds a \(error.postgresType) this version cannot read as \(error.targetType); "
+                                 + "upgrade cobrand or fix the row")
+        default: return error
+        }
     }
 
     /// Applies the migrations this version knows and the database lacks, in one transaction that holds an
@@ -53,6 +143,21 @@ public final class PostgresStore: Sendable {
         do { return try await client.withTransaction(logger: logger, body) } catch let error as PostgresTransactionError {
             throw error.closureError ?? error
         }
+    }
+
+    /// Runs `body` and waits for it on the calling thread: only for callers on a thread of their own (the
+    /// event writer's flush thread), never on the cooperative pool or an event loop.
+    static func wait<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+        let done = DispatchSemaphore(value: 0)
+        let outcome = NIOLockedValueBox<Result<T, any Error>?>(nil)
+        Task {
+            let result: Result<T, any Error>
+            do { result = .success(try await body()) } catch { result = .failure(error) }
+            outcome.withLockedValue { $0 = result }
+            done.signal()
+        }
+        done.wait()
+        return try outcome.withLockedValue { $0! }.get()
     }
 
     /// The migrations applied, in order of application.
@@ -107,8 +212,21 @@ public enum PostgresURL {
         var configuration = PostgresClient.Configuration(host: host, port: url.port ?? 5432, username: user,
                                                          password: url.password?.removingPercentEncoding, database: database, tls: tls)
         configuration.options.maximumConnections = maximumConnections
-        if let schema = query["search_path"], !schema.isEmpty { configuration.options.additionalStartupParameters = [("search_path", schema)] }
+        // Days are UTC days, as on SQLite: `::date` and `to_char` of a timestamp read it in the session's zone.
+        var startup = [("TimeZone", "UTC")]
+        if let schema = query["search_path"], !schema.isEmpty { startup.append(("search_path", schema)) }
+        configuration.options.additionalStartupParameters = startup
         return (configuration, redacted(text))
+    }
+
+    /// Seconds to wait for the server when opening: the URL's `connect_timeout`, else 10.
+    static func connectTimeout(_ text: String) -> Int {
+        URLComponents(string: text)?.queryItems?.first { $0.name == "connect_timeout" }?.value.flatMap { Int($0) }.map { max(1, $0) } ?? 10
+    }
+
+    /// The `search_path` the URL names, if any.
+    static func schema(_ text: String) -> String? {
+        URLComponents(string: text)?.queryItems?.first { $0.name == "search_path" }?.value.flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// `text` with any password replaced by `***`.

@@ -47,4 +47,12 @@ struct AuditRecord: Codable, FetchableRecord, PersistableRecord {
     let detail: String
     let previous: String
     let hash: String
+
+    /// The first row of `rows` (in id order) that breaks the chain, and why; nil when intact.
+    static func firstBroken(_ rows: [AuditRecord]) -> (id: Int64, reason: String)? {
+        AuditChain.firstBroken(rows.map { row in
+            (entry: AuditChain.Entry(id: row.id, at: row.at, actor: row.actor, action: row.action, subject: row.subject, detail: row.detail),
+             previous: row.previous, hash: row.hash)
+        })
+    }
 }

@@ -1,0 +1,330 @@
+import CobrandCore
+import Foundation
+import PostgresNIO
+
+/// MDF on PostgreSQL: allocations, claims, payments, reconciliation and the report, as on SQLite. Every
+/// audit append holds the chain's advisory lock, so appends from several nodes stay one chain; a claim
+/// being changed is locked `FOR UPDATE`.
+extension PostgresStore {
+    static let auditLock = "mdf-audit"
+
+    // MARK: Claims
+
+    public func submit(_ request: ClaimRequest, proofs: [ClaimProof], idempotencyKey: String?, actor: String,
+                       now: Date) async throws -> (claim: AppDatabase.Claim, created: Bool) {
+        try await write { db in
+            if let idempotencyKey {
+                try await db.lock("claim-key:\(request.partner)/\(idempotencyKey)")
+                if let earlier = try await db.one(AppDatabase.Claim.self, """
+                    SELECT * FROM mdfClaim WHERE partner = \(request.partner) AND idempotencyKey = \(idempotencyKey)
+                    """) {
+                    return (earlier, false)
+                }
+            }
+            guard let allocation = try await db.one(AppDatabase.Allocation.self, """
+                SELECT * FROM mdfAllocation WHERE partner = \(request.partner) AND start <= \(request.start) AND "end" >= \(request.start)
+                ORDER BY start DESC LIMIT 1
+                """) else { throw ClaimError.noAllocation(partner: request.partner, day: request.start) }
+            try ClaimState.checkDeadline(today: Timestamp.day(now), period: allocation.period, deadline: allocation.deadline)
+            let claim = AppDatabase.Claim(request, period: allocation.period, idempotencyKey: idempotencyKey, now: now)
+            let id = try await db.value(Int64.self, """
+                INSERT INTO mdfClaim (partner, period, campaign, activity, activityStart, activityEnd, amountMinor, currency, invoice, results,
+                  status, idempotencyKey, createdAt)
+                VALUES (\(claim.partner), \(claim.period), \(claim.campaign), \(claim.activity.rawValue), \(claim.activityStart), \(claim.activityEnd),
+                  \(claim.amountMinor), \(claim.currency), \(claim.invoice), \(try JSONColumn.encode(claim.results)), \(claim.status.rawValue),
+                  \(claim.idempotencyKey), \(claim.createdAt))
+                RETURNING id
+                """) ?? 0
+            for proof in proofs {
+                try await db.run("""
+                    INSERT INTO mdfProof (claimId, name, sha256, size) VALUES (\(id), \(proof.name), \(proof.sha256), \(proof.data.count))
+                    """)
+            }
+            try await Self.audit(actor: actor, action: "claim", subject: "claim:\(id)", detail: [
+                "partner": request.partner, "period": allocation.period, "campaign": request.campaign, "activity": request.activity.rawValue,
+                "start": request.start, "end": request.end, "amount": request.amount.majorText, "currency": request.amount.currency,
+                "invoice": request.invoice, "results": request.results, "proofs": proofs.map(\.sha256),
+            ], now: now, db)
+            return (try await Self.claim(id, db), true)
+        }
+    }
+
+    public func claim(_ id: Int64) async throws -> AppDatabase.Claim { try await read { db in try await Self.claim(id, db) } }
+
+    public func markPaid(claim id: Int64, reference: String, actor: String, now: Date) async throws -> AppDatabase.Claim {
+        try await write { db in
+            let claim = try await Self.claim(id, db, forUpdate: true)
+            try await Self.update(claim.with(try claim.state.paid(reference: reference, at: now)), db)
+            try await Self.audit(actor: actor, action: "pay", subject: "claim:\(id)", detail: [
+                "amount": Money(amountMinor: claim.approvedMinor ?? 0, currency: claim.currency).majorText, "currency": claim.currency,
+                "reference": reference,
+            ], now: now, db)
+            return try await Self.claim(id, db)
+        }
+    }
+
+    public func claims(period: String?, partner: String?) async throws -> [AppDatabase.Claim] {
+        try await read { db in try await Self.claims(period: period, partner: partner, db) }
+    }
+
+    public func proofs(period: String) async throws -> [Int64: [AppDatabase.Proof]] {
+        try await read { db in
+            let rows = try await db.connection.query("""
+                SELECT p.claimId, p.name, p.sha256, p.size FROM mdfProof p JOIN mdfClaim c ON c.id = p.claimId
+                WHERE c.period = \(period) ORDER BY p.position
+                """, logger: db.logger).collect()
+            var result: [Int64: [AppDatabase.Proof]] = [:]
+            for row in rows {
+                let (claim, name, sha256, size) = try row.decode((Int64, String, String, Int).self)
+                result[claim, default: []].append(AppDatabase.Proof(name: name, sha256: sha256, size: size))
+            }
+            return result
+        }
+    }
+
+    public func proof(sha256: String, partner: String?) async throws -> AppDatabase.Proof? {
+        try await read { db in
+            try await db.one(AppDatabase.Proof.self, """
+                SELECT p.name, p.sha256, p.size FROM mdfProof p JOIN mdfClaim c ON c.id = p.claimId
+                WHERE p.sha256 = \(sha256) AND (\(partner)::text IS NULL OR c.partner = \(partner)) ORDER BY p.position LIMIT 1
+                """)
+        }
+    }
+
+    public func proofs(claim id: Int64) async throws -> [AppDatabase.Proof] {
+        try await read { db in
+            try await db.all(AppDatabase.Proof.self, "SELECT name, sha256, size FROM mdfProof WHERE claimId = \(id) ORDER BY position")
+        }
+    }
+
+    static func claim(_ id: Int64, _ db: PostgresDB, forUpdate: Bool = false) async throws -> AppDatabase.Claim {
+        guard let claim = try await db.one(AppDatabase.Claim.self, "SELECT * FROM mdfClaim WHERE id = \(id) \(unescaped: forUpdate ? "FOR UPDATE" : "")")
+        else { throw ClaimError.notFound(id) }
+        return claim
+    }
+
+    static func claims(period: String?, partner: String?, _ db: PostgresDB, forUpdate: Bool = false) async throws -> [AppDatabase.Claim] {
+        try await db.all(AppDatabase.Claim.self, """
+            SELECT * FROM mdfClaim WHERE (\(period)::text IS NULL OR period = \(period)) AND (\(partner)::text IS NULL OR partner = \(partner))
+            ORDER BY id \(unescaped: forUpdate ? "FOR UPDATE" : "")
+            """)
+    }
+
+    /// Writes a claim's decision columns (what `ClaimState` changes).
+    static func update(_ claim: AppDatabase.Claim, _ db: PostgresDB) async throws {
+        try await db.run("""
+            UPDATE mdfClaim SET status = \(claim.status.rawValue), approvedMinor = \(claim.approvedMinor),
+              reasons = \(try claim.reasons.map { try JSONColumn.encode($0) }), overrideNote = \(claim.overrideNote), decidedAt = \(claim.decidedAt),
+              paidAt = \(claim.paidAt), paymentReference = \(claim.paymentReference)
+            WHERE id = \(claim.id)
+            """)
+    }
+
+    // MARK: Allocations
+
+    public func allocate(_ inputs: [AppDatabase.AllocationInput], period: Period, deadlineDays: Int, actor: String, now: Date) async throws {
+        try await write { db in
+            var audit = try await Self.auditAppender(now: now, db)
+            for input in inputs {
+                if let existing = try await db.value(String.self, """
+                    SELECT currency FROM mdfAllocation WHERE partner = \(input.partner) AND period = \(period.id) FOR UPDATE
+                    """), existing != input.amount.currency {
+                    throw AppDatabase.MDFError.currencyChange(partner: input.partner, period: period.id, from: existing, to: input.amount.currency)
+                }
+                let deadline = input.deadline ?? period.dayAfterEnd(adding: deadlineDays)
+                try await db.run("""
+                    INSERT INTO mdfAllocation (partner, period, start, "end", amountMinor, currency, deadline, createdAt, updatedAt)
+                    VALUES (\(input.partner), \(period.id), \(period.start), \(period.end), \(input.amount.amountMinor), \(input.amount.currency),
+                      \(deadline), \(now), \(now))
+                    ON CONFLICT (partner, period) DO UPDATE SET amountMinor = EXCLUDED.amountMinor, deadline = EXCLUDED.deadline,
+                      updatedAt = EXCLUDED.updatedAt
+                    """)
+                try await Self.insert(try audit.next(actor: actor, action: "allocate", subject: "allocation:\(input.partner)/\(period.id)", detail: [
+                    "partner": input.partner, "period": period.id, "start": period.start, "end": period.end,
+                    "amount": input.amount.majorText, "currency": input.amount.currency, "deadline": deadline,
+                ]), db)
+            }
+        }
+    }
+
+    public func extendDeadline(partner: String, period: Period, to day: String, actor: String, now: Date) async throws {
+        try await write { db in
+            let changed = try await db.run("""
+                UPDATE mdfAllocation SET deadline = \(day), updatedAt = \(now) WHERE partner = \(partner) AND period = \(period.id) RETURNING 1
+                """)
+            guard changed == 1 else { throw AppDatabase.MDFError.noAllocation(partner: partner, period: period.id) }
+            try await Self.audit(actor: actor, action: "extend-deadline", subject: "allocation:\(partner)/\(period.id)",
+                                 detail: ["partner": partner, "period": period.id, "deadline": day], now: now, db)
+        }
+    }
+
+    public func allocations(period: String?, partner: String?) async throws -> [AppDatabase.Allocation] {
+        try await read { db in try await Self.allocations(period: period, partner: partner, order: "period, partner", db) }
+    }
+
+    static func allocations(period: String?, partner: String?, order: String, _ db: PostgresDB) async throws -> [AppDatabase.Allocation] {
+        try await db.all(AppDatabase.Allocation.self, """
+            SELECT * FROM mdfAllocation WHERE (\(period)::text IS NULL OR period = \(period)) AND (\(partner)::text IS NULL OR partner = \(partner))
+            ORDER BY \(unescaped: order)
+            """)
+    }
+
+    public func balances(period: String?, partner: String?) async throws -> [AppDatabase.Balance] {
+        try await read { db in
+            let claims = Dictionary(grouping: try await Self.claims(period: period, partner: partner, db), by: { [$0.partner, $0.period] })
+            return try await Self.allocations(period: period, partner: partner, order: "partner, start", db).map { allocation in
+                AppDatabase.Balance(partner: allocation.partner, period: allocation.period,
+                                    money: MDFBalance(allocation: allocation.amount,
+                                                      claims: (claims[[allocation.partner, allocation.period]] ?? []).map(\.state)),
+                                    deadline: allocation.deadline)
+            }
+        }
+    }
+
+    // MARK: Audit
+
+    /// The chain's end, read under the chain's lock (held to the end of the transaction).
+    static func auditAppender(now: Date, _ db: PostgresDB) async throws -> AppDatabase.AuditAppender {
+        try await db.lock(auditLock)
+        return AppDatabase.AuditAppender(last: try await db.one(AuditRecord.self, "SELECT * FROM mdfAudit ORDER BY id DESC LIMIT 1"), now: now)
+    }
+
+    static func audit(actor: String, action: String, subject: String, detail: [String: Any], now: Date, _ db: PostgresDB) async throws {
+        var appender = try await auditAppender(now: now, db)
+        try await insert(try appender.next(actor: actor, action: action, subject: subject, detail: detail), db)
+    }
+
+    static func insert(_ row: AuditRecord, _ db: PostgresDB) async throws {
+        try await db.run("""
+            INSERT INTO mdfAudit (id, at, actor, action, subject, detail, previous, hash)
+            VALUES (\(row.id), \(row.at), \(row.actor), \(row.action), \(row.subject), \(row.detail), \(row.previous), \(row.hash))
+            """)
+    }
+
+    public func verifyAudit() async throws -> (id: Int64, reason: String)? {
+        try await read { db in AuditRecord.firstBroken(try await db.all(AuditRecord.self, "SELECT * FROM mdfAudit ORDER BY id")) }
+    }
+
+    public func auditCount() async throws -> Int {
+        try await read { db in try await db.value(Int.self, "SELECT count(*) FROM mdfAudit") ?? 0 }
+    }
+
+    // MARK: Reconcile
+
+    @discardableResult
+    public func reconcile(period: String, rules: Reconciler.Rules, actor: String, now: Date) async throws -> [Reconciler.Decision] {
+        try await write { db in
+            let allocations = Dictionary(uniqueKeysWithValues: try await Self.allocations(period: period, partner: nil, order: "partner", db)
+                .map { ($0.partner, $0.amount) })
+            let claims = try await Self.claims(period: period, partner: nil, db, forUpdate: true)
+            var inputs: [Reconciler.Claim] = []
+            for claim in claims {
+                inputs.append(Reconciler.Claim(
+                    id: claim.id, partner: claim.partner, campaign: claim.campaign, activity: claim.activity, start: claim.activityStart,
+                    end: claim.activityEnd, amount: claim.amount, invoice: claim.invoice, results: claim.results,
+                    evidence: try await Self.evidence(for: claim, engagement: rules.engagement, db), override: claim.state.settledDecision))
+            }
+            let decisions = Reconciler(rules: rules).reconcile(inputs, allocations: allocations)
+            var audit = try await Self.auditAppender(now: now, db)
+            for (claim, decision) in zip(claims, decisions) {
+                guard let next = claim.state.reconciled(decision, at: now) else { continue }
+                try await Self.update(claim.with(next), db)
+                try await Self.insert(try audit.next(actor: actor, action: "decide", subject: "claim:\(claim.id)", detail: [
+                    "status": decision.status.rawValue, "approved": Money(amountMinor: decision.approvedMinor, currency: claim.currency).majorText,
+                    "currency": claim.currency, "reasons": decision.reasons,
+                ]), db)
+            }
+            return decisions
+        }
+    }
+
+    public func override(claim id: Int64, status: Reconciler.Decision.Status, approvedMinor: Int64?, note: String, actor: String,
+                         now: Date) async throws -> AppDatabase.Claim {
+        try await write { db in
+            let claim = try await Self.claim(id, db, forUpdate: true)
+            let next = try claim.state.overridden(status, approvedMinor: approvedMinor, note: note, at: now)
+            try await Self.update(claim.with(next), db)
+            try await Self.audit(actor: actor, action: "override", subject: "claim:\(id)", detail: [
+                "status": status.rawValue, "approved": Money(amountMinor: next.approvedMinor ?? 0, currency: claim.currency).majorText,
+                "currency": claim.currency, "note": note, "previous_status": claim.status.rawValue,
+            ], now: now, db)
+            return try await Self.claim(id, db)
+        }
+    }
+
+    /// What was tracked for the claim's partner and campaign inside its window (UTC days, inclusive).
+    static func evidence(for claim: AppDatabase.Claim, engagement: EngagementRule, _ db: PostgresDB) async throws -> Reconciler.Evidence {
+        let from = claim.activityStart, until = Period.add(1, to: claim.activityEnd)
+        var evidence = Reconciler.Evidence()
+        evidence.firstDownload = try await db.value(String.self, """
+            SELECT to_char(min(occurredAt), 'YYYY-MM-DD') FROM event WHERE partner = \(claim.partner) AND campaign = \(claim.campaign)
+              AND kind = 'download'
+            """)
+        let rows = try await db.connection.query("""
+            SELECT kind, asset, ipHash, to_char(occurredAt, 'YYYY-MM-DD') AS day, agentClass, count(*)::bigint FROM event
+            WHERE partner = \(claim.partner) AND occurredAt >= \(from)::date AND occurredAt < \(until)::date AND campaign = \(claim.campaign)
+            GROUP BY kind, asset, ipHash, day, agentClass
+            """, logger: db.logger).collect()
+        let hits = try rows.compactMap { row -> EngagementRule.Hits? in
+            let (kind, asset, visitor, day, agent, count) = try row.decode((String, String, String, String, String, Int).self)
+            guard let kind = AssetEvent.Kind(rawValue: kind) else { return nil }
+            return EngagementRule.Hits(kind: kind, asset: asset, visitor: visitor, day: day, agentClass: agent, count: count)
+        }
+        let partnerVisitors = Set(try await db.column(String.self, "SELECT visitor FROM partnerAddress WHERE partner = \(claim.partner)"))
+        let figures = engagement.count(hits, partnerVisitors: partnerVisitors)
+        evidence.downloads = figures[.download]?.raw ?? 0
+        evidence.opens = figures[.open]?.counted ?? 0
+        evidence.clicks = figures[.click]?.counted ?? 0
+        evidence.views = figures[.view]?.counted ?? 0
+        evidence.hits = figures.mapValues(\.raw)
+        if let leads = try await db.connection.query("""
+            SELECT count(DISTINCT leadId)::bigint, count(*) FILTER (WHERE source = 'webinar')::bigint FROM leadSubmission
+            WHERE partner = \(claim.partner) AND campaign = \(claim.campaign) AND submittedAt >= \(from)::date AND submittedAt < \(until)::date
+            """, logger: db.logger).collect().first {
+            (evidence.leads, evidence.webinarRegistrations) = try leads.decode((Int, Int).self)
+        }
+        let deals = try await db.connection.query("""
+            SELECT status, valueMinor, currency FROM deal WHERE partner = \(claim.partner) AND domain IN (
+              SELECT companyDomain FROM lead WHERE partner = \(claim.partner) AND id IN (
+                SELECT leadId FROM leadSubmission WHERE partner = \(claim.partner) AND campaign = \(claim.campaign)))
+            """, logger: db.logger).collect().map { row in
+            let (status, value, currency) = try row.decode((String, Int64, String).self)
+            guard let known = DealStatus(rawValue: status) else { throw StoredValueError(table: "deal", column: "status", value: status) }
+            return (status: known, value: Money(amountMinor: value, currency: currency))
+        }
+        evidence.add(deals: deals, currency: claim.currency)
+        return evidence
+    }
+
+    // MARK: Report
+
+    public func mdfReport(period: String) async throws -> [AppDatabase.MDFReportRow] {
+        try await read { db in
+            let allocations = try await Self.allocations(period: period, partner: nil, order: "partner, start", db)
+            guard let days = allocations.first else { return [] }
+            let (start, until) = (days.start, Period.add(1, to: days.end))
+            let claims = Dictionary(grouping: try await Self.claims(period: period, partner: nil, db), by: \.partner)
+            var rows: [AppDatabase.MDFReportRow] = []
+            for allocation in allocations {
+                let own = claims[allocation.partner] ?? []
+                let campaigns = Array(Set(own.filter { $0.status.isClaimed }.map(\.campaign))).sorted()
+                let leadIDs = Set(try await db.column(Int64.self, """
+                    SELECT DISTINCT leadId FROM leadSubmission WHERE partner = \(allocation.partner) AND submittedAt >= \(start)::date
+                      AND submittedAt < \(until)::date AND campaign = ANY(\(campaigns))
+                    """))
+                let deals = try await db.connection.query("""
+                    SELECT status, valueMinor, currency FROM deal WHERE partner = \(allocation.partner) AND domain IN (
+                      SELECT companyDomain FROM lead WHERE id = ANY(\(Array(leadIDs))))
+                    """, logger: db.logger).collect().map { row in
+                    let (status, value, currency) = try row.decode((String, Int64, String).self)
+                    guard let known = DealStatus(rawValue: status) else { throw StoredValueError(table: "deal", column: "status", value: status) }
+                    return (status: known, value: Money(amountMinor: value, currency: currency))
+                }
+                rows.append(AppDatabase.MDFReportRow(partner: allocation.partner, period: period,
+                                                     balance: MDFBalance(allocation: allocation.amount, claims: own.map(\.state)),
+                                                     leads: leadIDs.count, deals: deals))
+            }
+            return rows
+        }
+    }
+}
