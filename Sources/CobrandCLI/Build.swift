@@ -18,6 +18,8 @@ extension Cobrand {
               cobrand build
               cobrand build --partner acme-cloud --locale de-DE
               cobrand build --shard 2/4 --out /tmp/shard2
+              cobrand build --shard 2/4 --build-id nightly-42 --db postgres://cobrand@db/cobrand
+              cobrand build --merge-index --db postgres://cobrand@db/cobrand
             """
         )
 
@@ -47,10 +49,22 @@ extension Cobrand {
         @Option(help: ArgumentHelp("Database to sync partners and kits into (default: <project>/cobrand.sqlite).", valueName: "file"))
         var db: String?
 
+        @Option(help: ArgumentHelp("With --shard: the fleet build this shard belongs to; the last of its N shards to finish removes kits of partners dropped from the roster (default: COBRAND_BUILD_ID).", valueName: "id"))
+        var buildID: String? = ProcessInfo.processInfo.environment["COBRAND_BUILD_ID"].flatMap { $0.isEmpty ? nil : $0 }
+
+        @Flag(help: "Build nothing: write <out>/index.json from the kits the database lists (the merge of a fleet build's shards).")
+        var mergeIndex = false
+
         func validate() throws {
             guard jobs >= 1 else { throw ValidationError("--jobs must be 1 or more") }
             if let shard, Shard(shard) == nil {
                 throw ValidationError("--shard '\(shard)' is not I/N with 1 <= I <= N, such as 2/4")
+            }
+            if buildID != nil, shard == nil || !campaigns.isEmpty || !partnerIDs.isEmpty || !locales.isEmpty {
+                throw ValidationError("--build-id names a fleet build's shard: give --shard I/N, and no --campaign, --partner or --locale")
+            }
+            if mergeIndex, shard != nil || !campaigns.isEmpty || !partnerIDs.isEmpty || !locales.isEmpty {
+                throw ValidationError("--merge-index builds nothing: drop --shard, --campaign, --partner and --locale")
             }
             for locale in locales where LocaleTag(locale) == nil {
                 throw ValidationError("--locale '\(locale)' is not a locale tag such as de-DE")
@@ -58,6 +72,12 @@ extension Cobrand {
         }
 
         func run() async throws {
+            if mergeIndex {
+                let output = out.map { URL(fileURLWithPath: $0, isDirectory: true).standardizedFileURL } ?? options.projectURL.appendingPathComponent("Output")
+                let index = try await BuildAndSync.mergeIndex(database: try await options.openDatabase(db), output: output)
+                print("Wrote \(output.appendingPathComponent(OutputIndex.fileName).path) with the \(index.kits.count) kits the database lists")
+                return
+            }
             let (project, diagnostics) = try options.load(roster: partners)
             // Shared-input errors already stopped the load; what is left are warnings and skipped partners.
             for diagnostic in diagnostics { printError(diagnostic.description) }
@@ -77,10 +97,15 @@ extension Cobrand {
             let builder = Builder(project: applied, output: output, tracking: try await ProjectOptions.tracking(for: project, database: database),
                                   forms: try await ProjectOptions.forms(database: database),
                                   unsubscribe: try await ProjectOptions.unsubscribe(database: database), jobs: jobs)
-            let report = try await BuildAndSync.run(builder, database: database, partners: project.partners, selection: selection, now: Date(),
-                                                    progress: progress)
+            let (report, fleet) = try await BuildAndSync.run(builder, database: database, partners: project.partners, selection: selection,
+                                                             fleet: buildID, now: Date(), progress: progress)
             bar.finish()
             print(Self.summary(report, output: output))
+            if let fleet, let shard = selection.shard {
+                print(fleet.finished ? "Fleet build \(buildID ?? ""): all \(fleet.shards) shards reported; kits of partners no longer in the roster removed"
+                      : buildID.map { "Fleet build \($0): shard \(shard) reported, \(fleet.reported) of \(fleet.shards) so far" }
+                      ?? "Shard \(shard): its slice of the database's kits synced (give --build-id to remove dropped partners once all shards finish)")
+            }
             let skipped = diagnostics.errors.count
             if skipped > 0 {
                 throw UserError("\(skipped) problem(s) in the roster, partner logos or slot files; those partners were not built (see above)")

@@ -23,4 +23,23 @@ public struct BlobStore: Sendable {
         guard Self.isContentName(name) else { return nil }
         return FileManager.default.contents(atPath: folder.appendingPathComponent(name).path)
     }
+
+    /// Every content name stored, sorted.
+    public func names() throws -> [String] {
+        guard FileManager.default.fileExists(atPath: folder.path) else { return [] }
+        return try FileManager.default.contentsOfDirectory(atPath: folder.path).filter(Self.isContentName).sorted()
+    }
+
+    /// Puts every blob of this store into `other` (those it has already stay); returns how many were copied.
+    @discardableResult
+    public func copy(to other: BlobStore) throws -> Int {
+        guard other.folder.standardizedFileURL != folder.standardizedFileURL else { return 0 }
+        var copied = 0
+        for name in try names() where other.get(name) == nil {
+            guard let data = get(name) else { continue }
+            try other.put(data, as: name)
+            copied += 1
+        }
+        return copied
+    }
 }

@@ -16,6 +16,16 @@ public struct OutputIndex: Codable, Equatable, Sendable {
         /// Number of files in the kit, `manifest.json` included.
         public let files: Int
 
+        public init(campaign: String, partner: String, locale: String, dir: String, bundle: String, sha256: String, files: Int) {
+            self.campaign = campaign
+            self.partner = partner
+            self.locale = locale
+            self.dir = dir
+            self.bundle = bundle
+            self.sha256 = sha256
+            self.files = files
+        }
+
         public init(kit: KitID, sha256: String, files: Int) {
             campaign = kit.campaign
             partner = kit.partner

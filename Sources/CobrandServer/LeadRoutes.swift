@@ -14,7 +14,6 @@ public struct LeadRoutes: Sendable {
     public let database: any Store
     public let intake: LeadIntake
     let visitors: Visitor.Hasher
-    let limiter: NIOLockedValueBox<RateLimiter>
     public let now: @Sendable () -> Date
     /// Whose `X-Forwarded-For` names the visitor (`--trusted-proxy`): the rate limit is per visitor.
     public let proxies: TrustedProxies
@@ -31,7 +30,6 @@ public struct LeadRoutes: Sendable {
                             campaigns: Dictionary(uniqueKeysWithValues: project.campaigns.map { ($0.id, Set($0.components.map(\.id))) }),
                             optInCountries: project.config.leads.optInCountries)
         visitors = Visitor.Hasher(salt: salt)
-        limiter = NIOLockedValueBox(RateLimiter(limit: project.config.leads.rateLimitPerMinute))
         self.now = now
     }
 
@@ -41,7 +39,7 @@ public struct LeadRoutes: Sendable {
             let fields = try await isJSON ? Self.jsonFields(request) : request.urlEncodedForm()
             let locale = self.locale(partner: fields["partner"], requested: fields["locale"])
             let visitor = self.visitors.hash(context.client(request, proxies: self.proxies) ?? "unknown")
-            guard self.limiter.withLockedValue({ $0.allow(visitor, now: self.now()) }) else {
+            guard try await self.database.allow("lead:\(visitor)", limit: self.project.config.leads.rateLimitPerMinute, period: 60, now: self.now()) else {
                 let message = self.project.strings(for: locale).lookup(PortalTemplates.rateLimitedKey)?.text ?? "Too many submissions; try again in a minute."
                 if isJSON { throw ServerError(.tooManyRequests, code: "rate_limited", message: message) }
                 return try self.page(locale: locale, partner: nil, error: message, status: .tooManyRequests)

@@ -15,8 +15,6 @@ import NIOCore
 struct PortalSelfServiceRoutes: Sendable {
     let portal: PortalRoutes
     let publisher: Publisher
-    let uploads: NIOLockedValueBox<RateLimiter>
-    let publishes: NIOLockedValueBox<RateLimiter>
 
     var project: Project { portal.project }
     var database: any Store { portal.database }
@@ -27,9 +25,6 @@ struct PortalSelfServiceRoutes: Sendable {
     init(portal: PortalRoutes, publisher: Publisher) {
         self.portal = portal
         self.publisher = publisher
-        let settings = portal.project.config.selfService
-        uploads = NIOLockedValueBox(RateLimiter(limit: settings.uploadsPerHour, period: 3600))
-        publishes = NIOLockedValueBox(RateLimiter(limit: settings.publishesPerHour, period: 3600))
     }
 
     func add(to router: Router<ServerContext>) {
@@ -66,7 +61,7 @@ struct PortalSelfServiceRoutes: Sendable {
         group.post("publish") { request, context in
             let (partner, session) = (context.partner, context.session)
             try portal.checkFormToken(try await request.urlEncodedForm()[FormToken.field], session: session)
-            guard publishes.withLockedValue({ $0.allow(partner, now: portal.now()) }) else {
+            guard try await database.allow("publish:\(partner)", limit: settings.publishesPerHour, period: 3600, now: portal.now()) else {
                 return try await previewPage(partner: partner, session: session, query: [:], notice: .limited, status: .tooManyRequests)
             }
             do {
@@ -125,7 +120,7 @@ struct PortalSelfServiceRoutes: Sendable {
         }
         var logo: LogoUpload?
         if settings.fields["logo"] != nil, let file = form.files.first(where: { $0.field == "logo" && $0.size > 0 }) {
-            if !uploads.withLockedValue({ $0.allow(partner, now: portal.now()) }) {
+            if try await !database.allow("upload:\(partner)", limit: settings.uploadsPerHour, period: 3600, now: portal.now()) {
                 errors["profile.logo"] = project.strings(for: try await portal.locale(of: partner)).lookup("portal.too_many")?.text ?? "too many uploads; try again later"
             } else {
                 let data = try file.data

@@ -24,7 +24,6 @@ public struct UnsubscribeRoutes: Sendable {
     public let now: @Sendable () -> Date
     let proxies: TrustedProxies
     let visitors: Visitor.Hasher
-    let limiter: NIOLockedValueBox<RateLimiter>
 
     public init(project: Project, database: any Store, signer: UnsubscribeSigner, salt: Data = Data(), proxies: TrustedProxies = TrustedProxies(),
                 now: @escaping @Sendable () -> Date) {
@@ -33,7 +32,6 @@ public struct UnsubscribeRoutes: Sendable {
         self.signer = signer
         self.proxies = proxies
         visitors = Visitor.Hasher(salt: salt)
-        limiter = NIOLockedValueBox(RateLimiter(limit: project.config.leads.rateLimitPerMinute))
         self.now = now
     }
 
@@ -57,7 +55,7 @@ public struct UnsubscribeRoutes: Sendable {
         router.post("/unsubscribe/{partner}/{campaign}/{token}") { request, context in
             let link = try self.link(request, context)
             let visitor = self.visitors.hash(context.client(request, proxies: self.proxies) ?? "unknown")
-            guard self.limiter.withLockedValue({ $0.allow(visitor, now: self.now()) }) else {
+            guard try await self.database.allow("unsubscribe:\(visitor)", limit: self.project.config.leads.rateLimitPerMinute, period: 60, now: self.now()) else {
                 throw ServerError(.tooManyRequests, message: "Too many requests; try again in a minute.", headers: [.retryAfter: "60"])
             }
             let form = try await Self.fields(request)

@@ -1,21 +1,28 @@
 import CobrandCore
 import Foundation
 import GRDB
+import NIOConcurrencyHelpers
 
 /// The database: schema, migrations and the queries Cobrand needs. Takes any `DatabaseWriter`:
 /// a WAL `DatabasePool` on disk (`open(path:)`), an in-memory `DatabaseQueue` in tests.
 public struct AppDatabase: Sendable {
     /// Only the store reaches the connection: callers go through `Store`.
     let writer: any DatabaseWriter
+    /// Rate-limit buckets by limit and period: one process, so memory is enough (and no write per request).
+    private let limiters = NIOLockedValueBox<[String: RateLimiter]>([:])
 
     public enum StoreError: Error, Equatable, CustomStringConvertible {
         /// The file was migrated by a newer Cobrand than this one.
         case newerSchema(path: String, unknown: [String])
+        /// A backup whose MDF audit chain does not verify (the source is damaged): not kept.
+        case brokenBackup(path: String, id: Int64, reason: String)
 
         public var description: String {
             switch self {
             case let .newerSchema(path, unknown):
                 return "\(path) was written by a newer cobrand (schema \(unknown.joined(separator: ", ")) is unknown here); upgrade cobrand, or use another --db"
+            case let .brokenBackup(path, id, reason):
+                return "the backup for \(path) was not kept: its MDF audit chain breaks at entry \(id) (\(reason)); run cobrand mdf audit verify on the source"
             }
         }
     }
@@ -379,7 +386,31 @@ public struct AppDatabase: Sendable {
                 CREATE INDEX outbox_due ON outbox (status, nextAttemptAt);
                 """)
         }
+        migrator.registerMigration("v14-fleet-builds") { db in
+            // The shards of a fleet build that have synced their kits: the last of N removes dropped partners.
+            try db.execute(sql: """
+                CREATE TABLE fleetShard (
+                  build TEXT NOT NULL, shard INTEGER NOT NULL CHECK (shard >= 1), shards INTEGER NOT NULL CHECK (shard <= shards),
+                  kits INTEGER NOT NULL, reportedAt DATETIME NOT NULL, PRIMARY KEY (build, shard)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
+    }
+}
+
+// MARK: Rate limits and locks
+
+extension AppDatabase {
+    public func withLock<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T { try await body() }
+
+    public func allow(_ key: String, limit: Int, period: TimeInterval, now: Date) async throws -> Bool {
+        limiters.withLockedValue { limiters in
+            let name = "\(limit)/\(period)"
+            var limiter = limiters[name] ?? RateLimiter(limit: limit, period: period)
+            defer { limiters[name] = limiter }
+            return limiter.allow(key, now: now)
+        }
     }
 }
 
@@ -407,20 +438,22 @@ extension AppDatabase {
     /// Makes the partner table the roster. A partner removed from the roster loses access at once: its
     /// tokens are revoked (at `now`) and its sessions end, in the same transaction.
     public func sync(partners: [Partner], now: Date) throws {
-        try writer.write { db in
-            let ids = Set(partners.map(\.id))
-            for gone in try PartnerRecord.fetchAll(db) where !ids.contains(gone.id) { try gone.delete(db) }
-            for var token in try AccessTokenRecord.live.filter(AccessTokenRecord.Columns.role == Role.partner).fetchAll(db)
-            where !ids.contains(token.partner ?? "") {
-                token.revokedAt = now
-                try token.update(db)
-            }
-            for session in try SessionRecord.filter(SessionRecord.Columns.role == Role.partner).fetchAll(db) where !ids.contains(session.partner) {
-                try session.delete(db)
-            }
-            for partner in partners {
-                try PartnerRecord(id: partner.id, name: partner.name, locales: partner.locales.map(\.identifier).joined(separator: ";")).save(db)
-            }
+        try writer.write { db in try Self.sync(partners: partners, now: now, db) }
+    }
+
+    static func sync(partners: [Partner], now: Date, _ db: Database) throws {
+        let ids = Set(partners.map(\.id))
+        for gone in try PartnerRecord.fetchAll(db) where !ids.contains(gone.id) { try gone.delete(db) }
+        for var token in try AccessTokenRecord.live.filter(AccessTokenRecord.Columns.role == Role.partner).fetchAll(db)
+        where !ids.contains(token.partner ?? "") {
+            token.revokedAt = now
+            try token.update(db)
+        }
+        for session in try SessionRecord.filter(SessionRecord.Columns.role == Role.partner).fetchAll(db) where !ids.contains(session.partner) {
+            try session.delete(db)
+        }
+        for partner in partners {
+            try PartnerRecord(id: partner.id, name: partner.name, locales: partner.locales.map(\.identifier).joined(separator: ";")).save(db)
         }
     }
 
@@ -442,10 +475,61 @@ extension AppDatabase {
         }
     }
 
+    /// A fleet build's shard: its slice of the kit table becomes `kits` (rows of partners no longer in the
+    /// roster stay), and the shard is recorded under `build`. The last of the build's shards to report (all
+    /// N, in any order) removes the kits of partners dropped from the roster and syncs the roster.
+    public func sync(kits: [Kit], shard: Shard, build: String?, partners: [Partner], now: Date) throws -> FleetProgress {
+        try writer.write { db in
+            let plan = FleetSync(kits: kits, shard: shard, roster: partners, stored: try Kit.fetchAll(db))
+            for gone in plan.removed { try gone.delete(db) }
+            for kit in plan.saved { try kit.save(db) }
+            guard let build else { return FleetProgress(reported: 1, shards: shard.count, finished: false) }
+            try db.execute(sql: """
+                INSERT INTO fleetShard (build, shard, shards, kits, reportedAt) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (build, shard) DO UPDATE SET kits = excluded.kits, reportedAt = excluded.reportedAt
+                """, arguments: [build, shard.index, shard.count, plan.saved.count, now])
+            let reported = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM fleetShard WHERE build = ? AND shards = ?", arguments: [build, shard.count]) ?? 0
+            guard reported == shard.count else { return FleetProgress(reported: reported, shards: shard.count, finished: false) }
+            for gone in plan.droppedPartners(in: try Kit.fetchAll(db)) { try gone.delete(db) }
+            try Self.sync(partners: partners, now: now, db)
+            return FleetProgress(reported: reported, shards: shard.count, finished: true)
+        }
+    }
+
+    /// Every kit, by directory: what `cobrand build --merge-index` writes as `index.json`.
+    public func kits() throws -> [Kit] {
+        try writer.read { db in try Kit.order(Column("dir")).fetchAll(db) }
+    }
+
     /// One partner's kits, by campaign and locale: a partner never sees another's.
     public func kits(partner: String) throws -> [Kit] {
         try writer.read { db in
             try Kit.filter(Kit.Columns.partner == partner).order(Kit.Columns.campaign, Kit.Columns.locale).fetchAll(db)
         }
+    }
+}
+
+// MARK: Backup
+
+extension AppDatabase {
+    /// Copies the database to `file` with SQLite's online backup (writers keep going meanwhile), checks
+    /// the copy opens and its MDF audit chain verifies, then moves it into place; returns its audit entries.
+    public func backup(to file: URL) throws -> Int {
+        let folder = file.deletingLastPathComponent()
+        let temporary = folder.appendingPathComponent(".\(file.lastPathComponent).\(UUID().uuidString).partial")
+        defer { try? FileManager.default.removeItem(at: temporary) }
+        do {
+            let copy = try DatabaseQueue(path: temporary.path)
+            try writer.backup(to: copy)
+            try copy.close()
+        }
+        let copy = try AppDatabase(DatabaseQueue(path: temporary.path), path: file.path)
+        if let broken = try copy.writer.read({ db in AuditRecord.firstBroken(try AuditRecord.order(AuditRecord.Columns.id).fetchAll(db)) }) {
+            throw StoreError.brokenBackup(path: file.path, id: broken.id, reason: broken.reason)
+        }
+        let entries = try copy.writer.read { db in try AuditRecord.fetchCount(db) }
+        try (copy.writer as? DatabaseQueue)?.close()
+        guard rename(temporary.path, file.path) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file.path]) }
+        return entries
     }
 }

@@ -84,6 +84,16 @@ public protocol Store: EventSink {
     func kit(partner: String, campaign: String, locale: String) async throws -> AppDatabase.Kit?
     func partner(_ id: String) async throws -> (name: String, locales: [String])?
 
+    // MARK: Locks
+    /// Runs `body` while holding the lock `name` for every process on this database: PostgreSQL's advisory
+    /// lock on a connection of its own; SQLite has one process, whose callers serialise themselves.
+    func withLock<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T
+
+    // MARK: Rate limits
+    /// Takes a token from `key`'s bucket (`limit` per `period`); false when it is empty. On PostgreSQL the
+    /// buckets are rows, so the limit holds across nodes; SQLite's one process keeps them in memory.
+    func allow(_ key: String, limit: Int, period: TimeInterval, now: Date) async throws -> Bool
+
     // MARK: Suppression
     @discardableResult func suppress(_ suppression: Suppression, now: Date) async throws -> Bool
     func suppressions(partner: String?) async throws -> [AppDatabase.SuppressedAddress]
@@ -101,6 +111,9 @@ public protocol Store: EventSink {
     func sync(partners: [Partner], now: Date) async throws
     func sync(kits: [AppDatabase.Kit], partner: String?) async throws
     func kits(partner: String) async throws -> [AppDatabase.Kit]
+    func kits() async throws -> [AppDatabase.Kit]
+    /// A fleet build's shard reports its slice's kits (see `FleetSync`); the last of N finishes the build.
+    func sync(kits: [AppDatabase.Kit], shard: Shard, build: String?, partners: [Partner], now: Date) async throws -> FleetProgress
 }
 
 extension AppDatabase: Store {}

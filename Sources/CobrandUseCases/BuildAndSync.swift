@@ -7,18 +7,35 @@ import Foundation
 /// the portal lists what `index.json` lists, for the partners the roster has.
 public enum BuildAndSync {
     /// Builds `selection`; then syncs the roster's partners and every built kit, or, for a publish
-    /// (`publishing`), only that partner's kits.
+    /// (`publishing`), only that partner's kits. A shard of a fleet build (the shard its only filter)
+    /// reports its slice instead, under `fleet` when given: the last of the N shards finishes the build.
     public static func run(_ builder: Builder, database: any Store, partners: [Partner], selection: KitSelection, publishing partner: String? = nil,
-                           now: Date, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> BuildReport {
+                           fleet build: String? = nil, now: Date,
+                           progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> (report: BuildReport, fleet: FleetProgress?) {
         let report = try await builder.build(selection, progress: progress)
         let output = builder.store.output
         if let partner {
             try await database.sync(kits: kitRows(report.index.kits.filter { $0.partner == partner }, output: output, builtAt: now), partner: partner)
+        } else if let shard = selection.shard, KitSelection(shard: shard) == selection {
+            let slice = report.index.kits.filter { entry in LocaleTag(entry.locale).map { shard.contains(partner: entry.partner, locale: $0) } ?? false }
+            let kits = try kitRows(slice, output: output, builtAt: now)
+            return (report, try await database.sync(kits: kits, shard: shard, build: build, partners: partners, now: now))
         } else {
             try await database.sync(partners: partners, now: now)
             try await database.sync(kits: kitRows(report.index.kits, output: output, builtAt: now))
         }
-        return report
+        return (report, nil)
+    }
+
+    /// `index.json` as the database lists the kits: the merge of a fleet build's shards.
+    public static func mergeIndex(database: any Store, output: URL) async throws -> OutputIndex {
+        let index = OutputIndex(kits: try await database.kits().map {
+            OutputIndex.Entry(campaign: $0.campaign, partner: $0.partner, locale: $0.locale, dir: $0.dir, bundle: $0.bundle, sha256: $0.sha256,
+                              files: $0.files)
+        })
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        try index.write(to: output)
+        return index
     }
 
     /// The kit table's rows for index entries, with each bundle's size on disk (a bundle that cannot be

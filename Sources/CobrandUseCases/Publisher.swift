@@ -19,7 +19,8 @@ public actor Publisher {
     /// Signs unsubscribe links as `cobrand build` does.
     nonisolated public let unsubscribe: UnsubscribeSigner?
     let jobs: Int
-    /// Publishes run one after another: each merges its kits into the one `index.json`.
+    /// Publishes run one after another: each merges its kits into the one `index.json`. Across servers on
+    /// one database (and one shared output folder) the database's `publish` lock does the same.
     private var tail: Task<Void, Never>?
 
     public init(project: Project, database: any Store, output: URL, logoFolder: URL, tracking: TrackingSigner?, forms: LeadFormSigner? = nil,
@@ -38,7 +39,7 @@ public actor Publisher {
         let previous = tail
         let task = Task { () async throws -> BuildReport in
             _ = await previous?.result
-            return try await self.build(partner: partner, now: now)
+            return try await self.database.withLock("publish") { try await self.build(partner: partner, now: now) }
         }
         tail = Task { _ = await task.result }
         return try await task.value
@@ -48,6 +49,6 @@ public actor Publisher {
         let (applied, _) = try await PartnerChanges.applied(to: project, database: database, logos: BlobStore(folder: logoFolder), partner: partner)
         let builder = Builder(project: applied, output: output, tracking: tracking, forms: forms, unsubscribe: unsubscribe, jobs: jobs)
         return try await BuildAndSync.run(builder, database: database, partners: project.partners, selection: KitSelection(partners: [partner]),
-                                          publishing: partner, now: now)
+                                          publishing: partner, now: now).report
     }
 }

@@ -296,6 +296,110 @@ struct CommandTests {
         #expect(tampered.stderr == "error: audit row 3 fails: its content does not match its hash (the row was edited)\n")
     }
 
+    /// Some of everything: allocations (audited), a deal, a claim; what the database commands copy.
+    func seed(_ project: [String]) throws {
+        #expect(try cobrand(arguments: ["mdf", "allocate", "--partner", "alpha", "--period", "2026-Q4", "--amount", "5000", "--currency", "EUR"] + project).status == 0)
+        #expect(try cobrand(arguments: ["mdf", "allocate", "--partner", "beta", "--period", "2026-Q4", "--amount", "2500.50", "--currency", "EUR"] + project).status == 0)
+        #expect(try cobrand(arguments: ["deals", "register", "--partner", "alpha", "--domain", "globex.example", "--name", "Globex", "--value", "18000",
+                                        "--currency", "USD", "--product", "Stream", "--close", "2027-03-31"] + project).status == 0)
+    }
+
+    @Test("db backup copies a SQLite database in use to a file that opens with the same rows; a PostgreSQL --db is pointed at pg_dump")
+    func backup() throws {
+        let folder = temp()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Fixture.write(to: folder)
+        let project = ["--project", folder.path]
+        try seed(project)
+        let copy = folder.appendingPathComponent("backups/copy.sqlite")
+        try FileManager.default.createDirectory(at: copy.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let run = try cobrand(arguments: ["db", "backup", copy.path] + project)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.hasSuffix("its MDF audit chain (2 entries) verifies\n"))
+        #expect(try cobrand(arguments: ["deals", "list", "--db", copy.path] + project).stdout == (try cobrand(arguments: ["deals", "list"] + project).stdout))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: copy.deletingLastPathComponent().path) == ["copy.sqlite"])
+        let postgres = try cobrand(arguments: ["db", "backup", copy.path, "--db", "postgres://u:secret@db.internal/app"] + project)
+        #expect(postgres.status == 1)
+        #expect(postgres.stderr == "error: --db is PostgreSQL: back it up with pg_dump (pg_dump --format=custom --file=cobrand.dump 'postgres://u:***@db.internal/app')\n")
+    }
+
+    @Test("db migrate-to copies SQLite into PostgreSQL: every command then reads the same; a database with data is refused",
+          .enabled(if: ProcessInfo.processInfo.environment["COBRAND_TEST_POSTGRES_URL"] != nil))
+    func migrateTo() throws {
+        let folder = temp()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Fixture.write(to: folder)
+        let project = ["--project", folder.path]
+        try seed(project)
+        let base = try #require(ProcessInfo.processInfo.environment["COBRAND_TEST_POSTGRES_URL"])
+        let url = base + (base.contains("?") ? "&" : "?") + "search_path=move_\(UUID().uuidString.prefix(8).lowercased())"
+        let moved = try cobrand(arguments: ["db", "migrate-to", url] + project)
+        #expect(moved.status == 0, "\(moved.stderr)")
+        #expect(moved.stdout.contains("row counts match, the MDF audit chain (2 entries) verifies"))
+        for command in [["deals", "list"], ["mdf", "balances", "--period", "2026-Q4"], ["mdf", "audit", "verify"], ["outbox", "status"]] {
+            let sqlite = try cobrand(arguments: command + project), postgres = try cobrand(arguments: command + ["--db", url] + project)
+            #expect(postgres.status == 0 && postgres.stdout == sqlite.stdout, "\(command): \(postgres.stderr)")
+        }
+        // New rows continue the copied ids.
+        let next = try cobrand(arguments: ["deals", "register", "--partner", "beta", "--domain", "initech.example", "--name", "Initech", "--value", "900",
+                                           "--currency", "USD", "--product", "Stream", "--close", "2027-03-31", "--db", url] + project)
+        #expect(next.stdout.hasPrefix("deal 2: "), "\(next.stderr)")
+        let again = try cobrand(arguments: ["db", "migrate-to", url] + project)
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("already has data"))
+    }
+
+    /// A fleet build as a CI matrix runs it: four shards, each in its own output folder, into one PostgreSQL.
+    @Test("four shards into one PostgreSQL: the portal lists every kit, the merged index is the unsharded build's, and a dropped partner goes only when all shards finish",
+          .enabled(if: ProcessInfo.processInfo.environment["COBRAND_TEST_POSTGRES_URL"] != nil))
+    func fleetBuild() async throws {
+        let folder = temp()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Fixture.write(to: folder)
+        // Eight partners, so every shard has some: copies of beta's row under new ids.
+        let rows = Fixture.roster.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let beta = try #require(rows.first { $0.hasPrefix("beta,") })
+        let roster = rows + (1...6).map { beta.replacingOccurrences(of: "beta,Beta GmbH", with: "p\($0),Partner \($0)") }
+        let everyone = folder.appendingPathComponent("everyone.csv"), fewer = folder.appendingPathComponent("fewer.csv")
+        try roster.filter { !$0.isEmpty }.joined(separator: "\n").write(to: everyone, atomically: true, encoding: .utf8)
+        try roster.filter { !$0.isEmpty && !$0.hasPrefix("p3,") }.joined(separator: "\n").write(to: fewer, atomically: true, encoding: .utf8)
+        let base = try #require(ProcessInfo.processInfo.environment["COBRAND_TEST_POSTGRES_URL"])
+        let url = base + (base.contains("?") ? "&" : "?") + "search_path=fleet_\(UUID().uuidString.prefix(8).lowercased())"
+        let project = ["--project", folder.path]
+        func index(_ out: String) throws -> Data { try Data(contentsOf: folder.appendingPathComponent(out).appendingPathComponent("index.json")) }
+
+        for shard in 1...4 {
+            let run = try cobrand(arguments: ["build", "--partners", everyone.path, "--shard", "\(shard)/4", "--build-id", "first", "--db", url,
+                                              "--out", folder.appendingPathComponent("shard\(shard)").path] + project)
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stdout.contains(shard < 4 ? "shard \(shard)/4 reported, \(shard) of 4 so far" : "all 4 shards reported"), "\(run.stdout)")
+        }
+        let merged = try cobrand(arguments: ["build", "--merge-index", "--db", url, "--out", folder.appendingPathComponent("merged").path] + project)
+        #expect(merged.status == 0, "\(merged.stderr)")
+        let store = try await PostgresStore.open(url: url, maximumConnections: 2)
+        let listed = try await store.kits()
+        // The unsharded build, on the same database (so with the same signing secret) into a folder of its own.
+        #expect(try cobrand(arguments: ["build", "--partners", everyone.path, "--out", folder.appendingPathComponent("whole").path, "--db", url]
+                            + project).status == 0)
+        #expect(try index("merged") == (try index("whole")))
+        let whole = try #require(try OutputIndex.read(from: folder.appendingPathComponent("whole")))
+        #expect(whole.kits.count == 9)
+        #expect(listed.map(\.dir) == whole.kits.map(\.dir), "the portal lists every kit the shards built")
+        for partner in Set(whole.kits.map(\.partner)) {
+            #expect(try await store.kits(partner: partner).map(\.dir).sorted() == whole.kits.filter { $0.partner == partner }.map(\.dir).sorted())
+        }
+
+        // p3 leaves the roster: its kits stay while shards of the next build are still out.
+        for shard in 1...4 {
+            let run = try cobrand(arguments: ["build", "--partners", fewer.path, "--shard", "\(shard)/4", "--build-id", "second", "--db", url,
+                                              "--out", folder.appendingPathComponent("shard\(shard)").path] + project)
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(try await store.kits(partner: "p3").isEmpty == (shard == 4), "after shard \(shard) of 4")
+            #expect(try await (store.partner("p3") == nil) == (shard == 4))
+        }
+        #expect(try await store.kits().count == whole.kits.filter { $0.partner != "p3" }.count)
+    }
+
     /// A lead's name comes from a public form; a spreadsheet must show it, never run it (OWASP CSV injection).
     @Test("leads and deals exports write formula-like fields as text", arguments: [["leads", "list"], ["deals", "list"]])
     func csvInjection(command: [String]) throws {

@@ -14,11 +14,29 @@ enum PostgresSchema {
     /// The advisory lock migrations hold (any constant both nodes agree on).
     static let migrationLock: Int64 = 0x636F_6272_616E_6401
 
-    static var migrations: [Migration] { [v1, v2] }
+    static var migrations: [Migration] { [v1, v2, v3, v4] }
 
     /// The outbox's lease: which node delivers, until when (SQLite has one process, so no such table).
     static var v2: Migration {
         Migration(id: "v2-outbox-lease", statements: ["CREATE TABLE outboxLease (name TEXT PRIMARY KEY, node TEXT NOT NULL, until TIMESTAMPTZ NOT NULL)"])
+    }
+
+    /// Rate-limit buckets shared by the nodes (`RateLimiter.Bucket`).
+    static var v3: Migration {
+        Migration(id: "v3-rate-buckets", statements: [
+            "CREATE TABLE rateBucket (key TEXT PRIMARY KEY, tokens DOUBLE PRECISION NOT NULL, at TIMESTAMPTZ NOT NULL)",
+            "CREATE INDEX rateBucket_at ON rateBucket (at)",
+        ])
+    }
+
+    /// SQLite's `v14-fleet-builds`: the shards of a fleet build that have reported.
+    static var v4: Migration {
+        Migration(id: "v4-fleet-builds", statements: [
+            """
+            CREATE TABLE fleetShard (build TEXT NOT NULL, shard INTEGER NOT NULL CHECK (shard >= 1), shards INTEGER NOT NULL CHECK (shard <= shards),
+              kits INTEGER NOT NULL, reportedAt TIMESTAMPTZ NOT NULL, PRIMARY KEY (build, shard))
+            """,
+        ])
     }
 
     static var v1: Migration {

@@ -20,21 +20,23 @@ extension PostgresStore {
     }
 
     public func sync(partners: [Partner], now: Date) async throws {
-        try await write { db in
-            try await db.lock("roster")
-            let ids = partners.map(\.id)
-            try await db.run("DELETE FROM partner WHERE NOT (id = ANY(\(ids)))")
-            try await db.run("""
-                UPDATE accessToken SET revokedAt = \(now) WHERE role = 'partner' AND revokedAt IS NULL AND NOT (coalesce(partner, '') = ANY(\(ids)))
-                """)
-            try await db.run("DELETE FROM session WHERE role = 'partner' AND NOT (partner = ANY(\(ids)))")
-            try await db.run("""
-                INSERT INTO partner (id, name, locales)
-                SELECT * FROM unnest(\(ids)::text[], \(partners.map(\.name))::text[],
-                                     \(partners.map { $0.locales.map(\.identifier).joined(separator: ";") })::text[])
-                ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, locales = EXCLUDED.locales
-                """)
-        }
+        try await write { db in try await Self.sync(partners: partners, now: now, db) }
+    }
+
+    static func sync(partners: [Partner], now: Date, _ db: PostgresDB) async throws {
+        try await db.lock("roster")
+        let ids = partners.map(\.id)
+        try await db.run("DELETE FROM partner WHERE NOT (id = ANY(\(ids)))")
+        try await db.run("""
+            UPDATE accessToken SET revokedAt = \(now) WHERE role = 'partner' AND revokedAt IS NULL AND NOT (coalesce(partner, '') = ANY(\(ids)))
+            """)
+        try await db.run("DELETE FROM session WHERE role = 'partner' AND NOT (partner = ANY(\(ids)))")
+        try await db.run("""
+            INSERT INTO partner (id, name, locales)
+            SELECT * FROM unnest(\(ids)::text[], \(partners.map(\.name))::text[],
+                                 \(partners.map { $0.locales.map(\.identifier).joined(separator: ";") })::text[])
+            ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, locales = EXCLUDED.locales
+            """)
     }
 
     /// As on SQLite: the kit table becomes `kits` (one partner's rows with `partner`), and a kit whose zip is
@@ -54,16 +56,46 @@ extension PostgresStore {
                 if let old = existing[kit.dir], old.sha256 == kit.sha256 { kit.builtAt = old.builtAt }
                 return kit
             }.filter { $0 != existing[$0.dir] }
-            guard !changed.isEmpty else { return }
-            try await db.run("""
-                INSERT INTO kit (dir, campaign, partner, locale, bundle, sha256, files, bytes, builtAt)
-                SELECT * FROM unnest(\(changed.map(\.dir))::text[], \(changed.map(\.campaign))::text[], \(changed.map(\.partner))::text[],
-                                     \(changed.map(\.locale))::text[], \(changed.map(\.bundle))::text[], \(changed.map(\.sha256))::text[],
-                                     \(changed.map(\.files))::int[], \(changed.map(\.bytes))::bigint[], \(changed.map(\.builtAt))::timestamptz[])
-                ON CONFLICT (dir) DO UPDATE SET campaign = EXCLUDED.campaign, partner = EXCLUDED.partner, locale = EXCLUDED.locale,
-                  bundle = EXCLUDED.bundle, sha256 = EXCLUDED.sha256, files = EXCLUDED.files, bytes = EXCLUDED.bytes, builtAt = EXCLUDED.builtAt
-                """)
+            try await Self.save(changed, db)
         }
+    }
+
+    public func sync(kits: [AppDatabase.Kit], shard: Shard, build: String?, partners: [Partner], now: Date) async throws -> FleetProgress {
+        try await write { db in
+            try await db.lock("kits")
+            let plan = FleetSync(kits: kits, shard: shard, roster: partners, stored: try await db.all(AppDatabase.Kit.self, "SELECT * FROM kit FOR UPDATE"))
+            if !plan.removed.isEmpty { try await db.run("DELETE FROM kit WHERE dir = ANY(\(plan.removed.map(\.dir)))") }
+            try await Self.save(plan.saved, db)
+            guard let build else { return FleetProgress(reported: 1, shards: shard.count, finished: false) }
+            try await db.lock("fleet:\(build)")
+            try await db.run("""
+                INSERT INTO fleetShard (build, shard, shards, kits, reportedAt) VALUES (\(build), \(shard.index), \(shard.count), \(plan.saved.count), \(now))
+                ON CONFLICT (build, shard) DO UPDATE SET kits = EXCLUDED.kits, reportedAt = EXCLUDED.reportedAt
+                """)
+            let reported = try await db.value(Int.self, "SELECT count(*) FROM fleetShard WHERE build = \(build) AND shards = \(shard.count)") ?? 0
+            guard reported == shard.count else { return FleetProgress(reported: reported, shards: shard.count, finished: false) }
+            let dropped = plan.droppedPartners(in: try await db.all(AppDatabase.Kit.self, "SELECT * FROM kit")).map(\.dir)
+            if !dropped.isEmpty { try await db.run("DELETE FROM kit WHERE dir = ANY(\(dropped))") }
+            try await Self.sync(partners: partners, now: now, db)
+            return FleetProgress(reported: reported, shards: shard.count, finished: true)
+        }
+    }
+
+    public func kits() async throws -> [AppDatabase.Kit] {
+        try await read { db in try await db.all(AppDatabase.Kit.self, "SELECT * FROM kit ORDER BY dir") }
+    }
+
+    /// Inserts or updates kit rows, one statement of arrays.
+    static func save(_ changed: [AppDatabase.Kit], _ db: PostgresDB) async throws {
+        guard !changed.isEmpty else { return }
+        try await db.run("""
+            INSERT INTO kit (dir, campaign, partner, locale, bundle, sha256, files, bytes, builtAt)
+            SELECT * FROM unnest(\(changed.map(\.dir))::text[], \(changed.map(\.campaign))::text[], \(changed.map(\.partner))::text[],
+                                 \(changed.map(\.locale))::text[], \(changed.map(\.bundle))::text[], \(changed.map(\.sha256))::text[],
+                                 \(changed.map(\.files))::int[], \(changed.map(\.bytes))::bigint[], \(changed.map(\.builtAt))::timestamptz[])
+            ON CONFLICT (dir) DO UPDATE SET campaign = EXCLUDED.campaign, partner = EXCLUDED.partner, locale = EXCLUDED.locale,
+              bundle = EXCLUDED.bundle, sha256 = EXCLUDED.sha256, files = EXCLUDED.files, bytes = EXCLUDED.bytes, builtAt = EXCLUDED.builtAt
+            """)
     }
 
     public func kits(partner: String) async throws -> [AppDatabase.Kit] {
@@ -144,6 +176,24 @@ extension PostgresStore {
                 """)
             try await db.run("DELETE FROM session WHERE role = \(role.rawValue) AND partner = \(partner ?? "")")
             return revoked
+        }
+    }
+
+    // MARK: Rate limits
+
+    /// The bucket's row is locked while a token is taken, so two nodes never spend the same one; buckets
+    /// untouched for a day are full again and are dropped.
+    public func allow(_ key: String, limit: Int, period: TimeInterval, now: Date) async throws -> Bool {
+        try await write { db in
+            let full = RateLimiter.Bucket.full(limit: limit, now: now)
+            try await db.run("INSERT INTO rateBucket (key, tokens, at) VALUES (\(key), \(full.tokens), \(full.at)) ON CONFLICT (key) DO NOTHING")
+            guard let row = try await db.connection.query("SELECT tokens, at FROM rateBucket WHERE key = \(key) FOR UPDATE", logger: db.logger)
+                .collect().first else { return false }
+            let (tokens, at) = try row.decode((Double, Date).self)
+            let (bucket, allowed) = RateLimiter.Bucket(tokens: tokens, at: at).take(limit: limit, period: period, now: now)
+            try await db.run("UPDATE rateBucket SET tokens = \(bucket.tokens), at = \(bucket.at) WHERE key = \(key)")
+            try await db.run("DELETE FROM rateBucket WHERE at < \(now.addingTimeInterval(-max(period, 86_400)))")
+            return allowed
         }
     }
 

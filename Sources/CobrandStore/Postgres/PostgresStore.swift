@@ -99,6 +99,19 @@ public final class PostgresStore: Sendable {
         } catch { throw Self.readable(error) }
     }
 
+    /// A session-level advisory lock, held on a connection of its own while `body` runs (on others).
+    public func withLock<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T {
+        do {
+            return try await client.withConnection { connection in
+                _ = try await connection.query("SELECT 1 FROM (SELECT pg_advisory_lock(hashtextextended(\(name), 0))) AS locked", logger: logger).collect()
+                let result: Result<T, any Error>
+                do { result = .success(try await body()) } catch { result = .failure(error) }
+                _ = try await connection.query("SELECT pg_advisory_unlock(hashtextextended(\(name), 0))", logger: logger).collect()
+                return try result.get()
+            }
+        } catch { throw Self.readable(error) }
+    }
+
     /// A failure of the database, said in words. postgres-nio's errors print a generic text on purpose (they
     /// may carry row data); this keeps the server's message and the column, which name what to fix.
     public struct DatabaseError: Error, CustomStringConvertible {
