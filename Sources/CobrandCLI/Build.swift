@@ -46,11 +46,16 @@ extension Cobrand {
         @Option(help: ArgumentHelp("Build the I-th of N disjoint slices of the partner x locale set.", valueName: "I/N"))
         var shard: String?
 
-        @Option(help: ArgumentHelp("Database to sync partners and kits into (default: <project>/cobrand.sqlite).", valueName: "file"))
+        @Option(help: ArgumentHelp("Database to sync partners and kits into: a SQLite file or a postgres:// URL (default: COBRAND_DATABASE_URL, else <project>/cobrand.sqlite).", valueName: "file|url"))
         var db: String?
 
         @Option(help: ArgumentHelp("With --shard: the fleet build this shard belongs to; the last of its N shards to finish removes kits of partners dropped from the roster (default: COBRAND_BUILD_ID).", valueName: "id"))
-        var buildID: String? = ProcessInfo.processInfo.environment["COBRAND_BUILD_ID"].flatMap { $0.isEmpty ? nil : $0 }
+        var buildID: String?
+
+        /// `--build-id`, else `COBRAND_BUILD_ID` for a shard (a plain build or a merge ignores the variable).
+        var fleetBuild: String? {
+            buildID ?? (shard == nil ? nil : ProcessInfo.processInfo.environment["COBRAND_BUILD_ID"].flatMap { $0.isEmpty ? nil : $0 })
+        }
 
         @Flag(help: "Build nothing: write <out>/index.json from the kits the database lists (the merge of a fleet build's shards).")
         var mergeIndex = false
@@ -97,13 +102,18 @@ extension Cobrand {
             let builder = Builder(project: applied, output: output, tracking: try await ProjectOptions.tracking(for: project, database: database),
                                   forms: try await ProjectOptions.forms(database: database),
                                   unsubscribe: try await ProjectOptions.unsubscribe(database: database), jobs: jobs)
-            let (report, fleet) = try await BuildAndSync.run(builder, database: database, partners: project.partners, selection: selection,
-                                                             fleet: buildID, now: Date(), progress: progress)
+            let (report, fleet): (BuildReport, FleetProgress?)
+            do {
+                (report, fleet) = try await BuildAndSync.run(builder, database: database, partners: project.partners, selection: selection,
+                                                             fleet: fleetBuild, now: Date(), progress: progress)
+            } catch let error as FleetBuild.Refusal {
+                throw UserError(error.description)
+            }
             bar.finish()
             print(Self.summary(report, output: output))
             if let fleet, let shard = selection.shard {
-                print(fleet.finished ? "Fleet build \(buildID ?? ""): all \(fleet.shards) shards reported; kits of partners no longer in the roster removed"
-                      : buildID.map { "Fleet build \($0): shard \(shard) reported, \(fleet.reported) of \(fleet.shards) so far" }
+                print(fleet.finished ? "Fleet build \(fleetBuild ?? ""): all \(fleet.shards) shards reported; kits of partners no longer in the roster removed"
+                      : fleetBuild.map { "Fleet build \($0): shard \(shard) reported, \(fleet.reported) of \(fleet.shards) so far" }
                       ?? "Shard \(shard): its slice of the database's kits synced (give --build-id to remove dropped partners once all shards finish)")
             }
             let skipped = diagnostics.errors.count

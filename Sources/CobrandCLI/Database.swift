@@ -32,22 +32,23 @@ extension Cobrand.DB {
         func run() async throws {
             let source = options.project.databasePath(options.db)
             guard !PostgresURL.isPostgres(source) else { throw UserError("--db \(PostgresURL.redacted(source)) is already PostgreSQL; give the SQLite file with --db") }
-            guard PostgresURL.isPostgres(url) else { throw UserError("\(url) is not a postgres:// URL") }
+            guard PostgresURL.isPostgres(url) else { throw UserError("\(PostgresURL.redacted(url)) is not a postgres:// URL; write postgres://user@host/database") }
             guard FileManager.default.fileExists(atPath: source) else { throw UserError("\(source) does not exist; give the SQLite file with --db") }
-            let sqlite = try await options.project.openDatabase(options.db)
-            let target = try await options.project.openDatabase(url)
-            guard let sqlite = sqlite as? AppDatabase, let postgres = target as? PostgresStore else { return }
+            guard let sqlite = try await options.project.openDatabase(options.db) as? AppDatabase,
+                  let postgres = try await options.project.openDatabase(url) as? PostgresStore
+            else { throw UserError("--db must be a SQLite file and the URL a PostgreSQL database") }
+            // Logos and proofs kept beside the SQLite file go to the project folder, where every node finds them
+            // (first: copying again changes nothing, so a failed copy of the rows can simply be run again).
+            var blobs = 0
+            for folder in ["partner-logos", "mdf-proofs"] {
+                blobs += try BlobStore(folder: options.project.dataFolder(options.db).appendingPathComponent(folder))
+                    .copy(to: BlobStore(folder: options.project.dataFolder(url).appendingPathComponent(folder)))
+            }
             let counts: [String: Int]
             do {
                 counts = try await postgres.copy(from: sqlite) { table, rows in print("\(table): \(rows) row(s)") }
             } catch let error as PostgresStore.CopyError {
                 throw UserError(error.description)
-            }
-            // Logos and proofs kept beside the SQLite file move to the project folder, where every node finds them.
-            var blobs = 0
-            for folder in ["partner-logos", "mdf-proofs"] {
-                blobs += try BlobStore(folder: options.project.dataFolder(options.db).appendingPathComponent(folder))
-                    .copy(to: BlobStore(folder: options.project.dataFolder(url).appendingPathComponent(folder)))
             }
             print("copied \(counts.values.reduce(0, +)) row(s) in \(counts.count) tables to \(postgres.location); row counts match, "
                   + "the MDF audit chain (\(counts["mdfAudit"] ?? 0) entries) verifies" + (blobs > 0 ? "; \(blobs) logo and proof file(s) copied" : ""))
@@ -71,10 +72,12 @@ extension Cobrand.DB {
             guard FileManager.default.fileExists(atPath: source) else { throw UserError("\(source) does not exist; give the SQLite file with --db") }
             let database = try AppDatabase.open(path: source)
             do {
-                let entries = try database.backup(to: URL(fileURLWithPath: file))
+                let entries = try AtomicFile.replace(URL(fileURLWithPath: file)) { temporary in try database.backup(to: temporary.path) }
                 print("backed up \(source) to \(file); its MDF audit chain (\(entries) entries) verifies")
             } catch let error as AppDatabase.StoreError {
                 throw UserError(error.description)
+            } catch let error as CocoaError {
+                throw UserError(error.localizedDescription)
             }
         }
     }

@@ -22,7 +22,7 @@ extension Cobrand {
 struct DatabaseOptions: ParsableArguments {
     @OptionGroup var project: ProjectOptions
 
-    @Option(help: ArgumentHelp("Database (default: <project>/cobrand.sqlite).", valueName: "file"))
+    @Option(help: ArgumentHelp("Database: a SQLite file or a postgres:// URL (default: COBRAND_DATABASE_URL, else <project>/cobrand.sqlite).", valueName: "file|url"))
     var db: String?
 
     func openDatabase() async throws -> any Store { try await project.openDatabase(db) }

@@ -33,6 +33,10 @@ extension Cobrand.Outbox {
                 throw UserError("cobrand.yaml has no crm.webhook_url; set it, or export with cobrand leads list / cobrand deals list")
             }
             let round = try await deliverer.deliverDue()
+            guard !round.elsewhere else {
+                print("another cobrand process is delivering the outbox now (a serve node on this database); nothing to do here")
+                return
+            }
             let counts = try await database.outboxCounts()
             print("delivered \(round.delivered), failed \(round.failed), parked as dead \(round.dead); "
                   + "pending \(counts[.pending] ?? 0), dead \(counts[.dead] ?? 0)")

@@ -33,7 +33,7 @@ extension Cobrand {
         @Option(help: ArgumentHelp("Address to listen on.", valueName: "addr"))
         var host: String = "127.0.0.1"
 
-        @Option(help: ArgumentHelp("Database (default: <project>/cobrand.sqlite).", valueName: "file"))
+        @Option(help: ArgumentHelp("Database: a SQLite file or a postgres:// URL (default: COBRAND_DATABASE_URL, else <project>/cobrand.sqlite).", valueName: "file|url"))
         var db: String?
 
         @Option(help: ArgumentHelp("The build's output folder, where bundles are (default: <project>/Output).", valueName: "dir"))
@@ -68,8 +68,8 @@ extension Cobrand {
         @Option(help: ArgumentHelp("Events kept in memory when the spool cannot take them; beyond this, hits get 503.", valueName: "n"))
         var eventQueueLimit: Int = 100_000
 
-        @Option(help: ArgumentHelp("This server's name among several on one PostgreSQL database, in logs and its event spool's folder; unique per node (default: host name and process id).", valueName: "name"))
-        var node: String = PostgresStore.defaultNode
+        @Option(help: ArgumentHelp("This server's name among several on one PostgreSQL database, in logs and its event spool's folder (events-spool/NAME, replayed when it starts again); one per server (default: the host name).", valueName: "name"))
+        var node: String = ProcessInfo.processInfo.hostName
 
         @Option(help: ArgumentHelp("PostgreSQL connections this node opens at most.", valueName: "n"))
         var dbConnections: Int = 20
@@ -78,7 +78,9 @@ extension Cobrand {
         var eventBatch: Int = 5_000
 
         func validate() throws {
-            guard (1...1_000).contains(dbConnections) else { throw ValidationError("--db-connections must be 1 to 1000") }
+            guard (3...1_000).contains(dbConnections) else {
+                throw ValidationError("--db-connections must be 3 to 1000 (a publish or an outbox round holds one while it works on others)")
+            }
             guard (1...100_000).contains(eventBatch) else { throw ValidationError("--event-batch must be 1 to 100000") }
             guard !node.isEmpty, node.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
                 throw ValidationError("--node must be letters, digits, '-', '_' or '.'")
@@ -138,6 +140,8 @@ extension Cobrand {
             let spoolFolder = PostgresURL.isPostgres(options.databasePath(db))
                 ? options.dataFolder(db).appendingPathComponent("events-spool/\(node)", isDirectory: true)
                 : URL(fileURLWithPath: options.databasePath(db) + ".events-spool", isDirectory: true)
+            let claim: EventSpool.Claim
+            do { claim = try EventSpool.claim(spoolFolder) } catch let error as EventSpool.SpoolError { throw UserError(error.description) }
             let spool = try EventSpool(folder: spoolFolder)
             let writer = EventWriter(database: database, spool: spool, limits: limits, logger: logger)
             let proxies = try TrustedProxies(trustedProxy)
@@ -168,6 +172,7 @@ extension Cobrand {
             logger.info("serving", metadata: ["address": "\(host):\(port)", "db": "\(PostgresURL.redacted(options.databasePath(db)))",
                                               "portal": "http://\(host):\(port)/portal", "admin": "http://\(host):\(port)/admin"])
             try await app.runService()
+            withExtendedLifetime(claim) {}
             writer.stop()
         }
     }

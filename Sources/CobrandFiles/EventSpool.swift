@@ -28,12 +28,26 @@ public struct EventSpool: Sendable {
 
     public enum SpoolError: Error, CustomStringConvertible {
         case io(path: String, errno: Int32)
+        case inUse(path: String)
 
         public var description: String {
             switch self {
             case let .io(path, code): "\(path): \(String(cString: strerror(code))); free disk space or make the folder writable"
+            case let .inUse(path):
+                "\(path) is in use by another cobrand serve; give each server on this machine its own --node (or its own --db file)"
             }
         }
+    }
+
+    /// A server's hold on its spool folder, for as long as it keeps this (a lock file that dies with the process).
+    public struct Claim: Sendable {
+        let lock: OutputLock
+    }
+
+    /// Takes `folder` for this process: a second server on the same spool is refused rather than mixed in.
+    public static func claim(_ folder: URL) throws -> Claim {
+        guard let lock = try OutputLock.tryAcquire(folder) else { throw SpoolError.inUse(path: folder.path) }
+        return Claim(lock: lock)
     }
 
     /// Opens (creating) the folder and lists the segments a previous run left.

@@ -91,6 +91,21 @@ public struct OutputIndex: Codable, Equatable, Sendable {
 /// Whole-file writes that never leave a half-written file, even across a power cut: write beside, fsync,
 /// rename over the old file, fsync the folder (so the rename itself is on disk).
 public enum AtomicFile {
+    /// Lets `produce` write a file at a temporary path beside `url` (and check it), then moves it over `url`;
+    /// on any failure the temporary file goes and `url` stays as it was.
+    public static func replace<T>(_ url: URL, producing produce: (URL) throws -> T) throws -> T {
+        let folder = url.deletingLastPathComponent()
+        guard FileManager.default.fileExists(atPath: folder.path) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: folder.path,
+                NSLocalizedDescriptionKey: "\(folder.path) does not exist; create the folder first"])
+        }
+        let temp = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial")
+        defer { unlink(temp.path) }
+        let value = try produce(temp)
+        try KitStore.rename(temp, to: url)
+        return value
+    }
+
     public static func write(_ data: Data, to url: URL) throws {
         let folder = url.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -27,5 +27,18 @@ final class OutputLock: Sendable {
         }
     }
 
+    /// The lock if it is free now; nil while another process holds it.
+    static func tryAcquire(_ folder: URL) throws -> OutputLock? {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent(".cobrand-lock").path
+        let descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path]) }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            return nil
+        }
+        return OutputLock(descriptor: descriptor)
+    }
+
     deinit { close(descriptor) }
 }

@@ -24,11 +24,7 @@ extension AppDatabase {
             for proof in proofs {
                 try ProofRow(claimId: claim.id, name: proof.name, sha256: proof.sha256, size: proof.data.count).insert(db)
             }
-            try Self.audit(actor: actor, action: "claim", subject: "claim:\(claim.id)", detail: [
-                "partner": request.partner, "period": allocation.period, "campaign": request.campaign, "activity": request.activity.rawValue,
-                "start": request.start, "end": request.end, "amount": request.amount.majorText, "currency": request.amount.currency,
-                "invoice": request.invoice, "results": request.results, "proofs": proofs.map(\.sha256),
-            ], now: now, db)
+            try Self.audit(.claim(claim.id, request, period: allocation.period, proofs: proofs), actor: actor, now: now, db)
             return (try Self.claim(claim.id, db), true)
         }
     }
@@ -41,10 +37,7 @@ extension AppDatabase {
             let claim = try Self.claim(id, db)
             let paid = claim.with(try claim.state.paid(reference: reference, at: now))
             try paid.update(db)
-            try Self.audit(actor: actor, action: "pay", subject: "claim:\(id)", detail: [
-                "amount": Money(amountMinor: claim.approvedMinor ?? 0, currency: claim.currency).majorText, "currency": claim.currency,
-                "reference": reference,
-            ], now: now, db)
+            try Self.audit(.pay(claim, reference: reference), actor: actor, now: now, db)
             return try Self.claim(id, db)
         }
     }

@@ -11,7 +11,8 @@ extension AppDatabase {
 
     public func insertEvents(_ events: [AssetEvent]) async throws { try insert(events) }
 
-    public func ping() async throws { _ = try await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") } }
+    /// Reads the schema's own table: the file answers, and it is a migrated Cobrand database.
+    public func ping() async throws { _ = try await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1 FROM grdb_migrations LIMIT 1") } }
 
     /// Inserts a spooled segment's events and marks the segment replayed, in one transaction, so a segment
     /// replayed before a crash is not replayed again. Returns false when it was replayed already.

@@ -78,10 +78,7 @@ extension AppDatabase {
                          Allocation.Columns.deadline.set(to: excluded[Allocation.Columns.deadline]),
                          Allocation.Columns.updatedAt.set(to: excluded[Allocation.Columns.updatedAt])]
                     }
-                try audit.append(actor: actor, action: "allocate", subject: "allocation:\(input.partner)/\(period.id)", detail: [
-                    "partner": input.partner, "period": period.id, "start": period.start, "end": period.end,
-                    "amount": input.amount.majorText, "currency": input.amount.currency, "deadline": deadline,
-                ], db)
+                try audit.append(.allocate(input, period: period, deadline: deadline), actor: actor, db)
             }
         }
     }
@@ -95,8 +92,7 @@ extension AppDatabase {
             allocation.deadline = day
             allocation.updatedAt = now
             try allocation.update(db)
-            try Self.audit(actor: actor, action: "extend-deadline", subject: "allocation:\(partner)/\(period.id)",
-                           detail: ["partner": partner, "period": period.id, "deadline": day], now: now, db)
+            try Self.audit(.extendDeadline(partner: partner, period: period, to: day), actor: actor, now: now, db)
         }
     }
 
@@ -126,10 +122,58 @@ extension AppDatabase {
 
     // MARK: Audit log
 
+    /// What an MDF change writes to the audit log: one place for each kind, so both engines write the same
+    /// entries (the chain's hashes cover them).
+    struct AuditEvent {
+        let action: String
+        let subject: String
+        let detail: [String: Any]
+
+        static func allocate(_ input: AllocationInput, period: Period, deadline: String) -> AuditEvent {
+            AuditEvent(action: "allocate", subject: "allocation:\(input.partner)/\(period.id)", detail: [
+                "partner": input.partner, "period": period.id, "start": period.start, "end": period.end,
+                "amount": input.amount.majorText, "currency": input.amount.currency, "deadline": deadline,
+            ])
+        }
+
+        static func extendDeadline(partner: String, period: Period, to day: String) -> AuditEvent {
+            AuditEvent(action: "extend-deadline", subject: "allocation:\(partner)/\(period.id)", detail: ["partner": partner, "period": period.id, "deadline": day])
+        }
+
+        static func claim(_ id: Int64, _ request: ClaimRequest, period: String, proofs: [ClaimProof]) -> AuditEvent {
+            AuditEvent(action: "claim", subject: "claim:\(id)", detail: [
+                "partner": request.partner, "period": period, "campaign": request.campaign, "activity": request.activity.rawValue,
+                "start": request.start, "end": request.end, "amount": request.amount.majorText, "currency": request.amount.currency,
+                "invoice": request.invoice, "results": request.results, "proofs": proofs.map(\.sha256),
+            ])
+        }
+
+        static func pay(_ claim: Claim, reference: String) -> AuditEvent {
+            AuditEvent(action: "pay", subject: "claim:\(claim.id)", detail: [
+                "amount": Money(amountMinor: claim.approvedMinor ?? 0, currency: claim.currency).majorText, "currency": claim.currency,
+                "reference": reference,
+            ])
+        }
+
+        static func decide(_ claim: Claim, _ decision: Reconciler.Decision) -> AuditEvent {
+            AuditEvent(action: "decide", subject: "claim:\(claim.id)", detail: [
+                "status": decision.status.rawValue, "approved": Money(amountMinor: decision.approvedMinor, currency: claim.currency).majorText,
+                "currency": claim.currency, "reasons": decision.reasons,
+            ])
+        }
+
+        static func override(_ claim: Claim, status: Reconciler.Decision.Status, to next: ClaimState, note: String) -> AuditEvent {
+            AuditEvent(action: "override", subject: "claim:\(claim.id)", detail: [
+                "status": status.rawValue, "approved": Money(amountMinor: next.approvedMinor ?? 0, currency: claim.currency).majorText,
+                "currency": claim.currency, "note": note, "previous_status": claim.status.rawValue,
+            ])
+        }
+    }
+
     /// Appends an entry chained to the last one, inside the caller's transaction.
-    static func audit(actor: String, action: String, subject: String, detail: [String: Any], now: Date, _ db: Database) throws {
+    static func audit(_ event: AuditEvent, actor: String, now: Date, _ db: Database) throws {
         var appender = try AuditAppender(db, now: now)
-        try appender.append(actor: actor, action: action, subject: subject, detail: detail, db)
+        try appender.append(event, actor: actor, db)
     }
 
     /// Chains audit entries after `last` (the chain's end, read once): each engine inserts the rows it returns.
@@ -149,17 +193,18 @@ extension AppDatabase {
         }
 
         /// The next row of the chain.
-        mutating func next(actor: String, action: String, subject: String, detail: [String: Any]) throws -> AuditRecord {
-            let json = String(decoding: try JSONSerialization.data(withJSONObject: detail, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
-            let entry = AuditChain.Entry(id: lastID + 1, at: at, actor: actor, action: action, subject: subject, detail: json)
+        mutating func next(_ event: AuditEvent, actor: String) throws -> AuditRecord {
+            let json = String(decoding: try JSONSerialization.data(withJSONObject: event.detail, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+            let entry = AuditChain.Entry(id: lastID + 1, at: at, actor: actor, action: event.action, subject: event.subject, detail: json)
             let hash = AuditChain.hash(entry, previous: lastHash)
-            let row = AuditRecord(id: entry.id, at: at, actor: actor, action: action, subject: subject, detail: json, previous: lastHash, hash: hash)
+            let row = AuditRecord(id: entry.id, at: at, actor: actor, action: event.action, subject: event.subject, detail: json, previous: lastHash,
+                                  hash: hash)
             (lastID, lastHash) = (entry.id, hash)
             return row
         }
 
-        mutating func append(actor: String, action: String, subject: String, detail: [String: Any], _ db: Database) throws {
-            try next(actor: actor, action: action, subject: subject, detail: detail).insert(db)
+        mutating func append(_ event: AuditEvent, actor: String, _ db: Database) throws {
+            try next(event, actor: actor).insert(db)
         }
     }
 

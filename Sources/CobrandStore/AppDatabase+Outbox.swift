@@ -61,18 +61,18 @@ extension AppDatabase {
 
     public func markDelivered(_ id: Int64, now: Date) throws {
         try writer.write { db in
-            _ = try OutboxRow.filter(key: id).updateAll(db, OutboxRow.Columns.status.set(to: OutboxRow.Status.delivered),
-                                                        OutboxRow.Columns.attempts += 1, OutboxRow.Columns.deliveredAt.set(to: now),
-                                                        OutboxRow.Columns.lastError.set(to: nil))
+            _ = try OutboxRow.filter(key: id).filter(OutboxRow.Columns.status == OutboxRow.Status.pending)
+                .updateAll(db, OutboxRow.Columns.status.set(to: OutboxRow.Status.delivered), OutboxRow.Columns.attempts += 1,
+                           OutboxRow.Columns.deliveredAt.set(to: now), OutboxRow.Columns.lastError.set(to: nil))
         }
     }
 
     /// Records a failed attempt: the row waits until `retryAt`, or is parked as dead.
     public func markFailed(_ id: Int64, error: String, dead: Bool, retryAt: Date) throws {
         try writer.write { db in
-            _ = try OutboxRow.filter(key: id).updateAll(db, OutboxRow.Columns.attempts += 1, OutboxRow.Columns.lastError.set(to: String(error.prefix(500))),
-                                                        OutboxRow.Columns.status.set(to: dead ? OutboxRow.Status.dead : .pending),
-                                                        OutboxRow.Columns.nextAttemptAt.set(to: retryAt))
+            _ = try OutboxRow.filter(key: id).filter(OutboxRow.Columns.status == OutboxRow.Status.pending)
+                .updateAll(db, OutboxRow.Columns.attempts += 1, OutboxRow.Columns.lastError.set(to: String(error.prefix(500))),
+                           OutboxRow.Columns.status.set(to: dead ? OutboxRow.Status.dead : .pending), OutboxRow.Columns.nextAttemptAt.set(to: retryAt))
         }
     }
 

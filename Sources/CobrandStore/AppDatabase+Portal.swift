@@ -24,7 +24,7 @@ extension AppDatabase {
     public func leadAssets(partner: String) throws -> [Int64: String] {
         try writer.read { db in
             let rows = try Row.fetchAll(db, sql: """
-                SELECT leadId, asset FROM leadSubmission s WHERE partner = ?
+                SELECT leadId, asset FROM leadSubmission s WHERE partner = ? AND asset IS NOT NULL
                   AND id = (SELECT MIN(id) FROM leadSubmission WHERE leadId = s.leadId)
                 """, arguments: [partner])
             return Dictionary(rows.map { ($0["leadId"], $0["asset"]) }, uniquingKeysWith: { first, _ in first })
@@ -104,5 +104,7 @@ struct VisitRecord: Codable, FetchableRecord, PersistableRecord {
 public struct StoredValueError: Error, CustomStringConvertible {
     public let table: String, column: String, value: String
 
-    public var description: String { "\(table).\(column) holds '\(value)', which this version does not know; upgrade cobrand or fix the row" }
+    public var description: String {
+        "\(table.isEmpty ? column : "\(table).\(column)") holds '\(value)', which this version does not know; upgrade cobrand or fix the row"
+    }
 }

@@ -23,10 +23,7 @@ extension AppDatabase {
             for (claim, decision) in zip(claims, decisions) {
                 guard let next = claim.state.reconciled(decision, at: now) else { continue }
                 try claim.with(next).update(db)
-                try audit.append(actor: actor, action: "decide", subject: "claim:\(claim.id)", detail: [
-                    "status": decision.status.rawValue, "approved": Money(amountMinor: decision.approvedMinor, currency: claim.currency).majorText,
-                    "currency": claim.currency, "reasons": decision.reasons,
-                ], db)
+                try audit.append(.decide(claim, decision), actor: actor, db)
             }
             return decisions
         }
@@ -39,10 +36,7 @@ extension AppDatabase {
             let next = try claim.state.overridden(status, approvedMinor: approvedMinor, note: note, at: now)
             let overridden = claim.with(next)
             try overridden.update(db)
-            try Self.audit(actor: actor, action: "override", subject: "claim:\(id)", detail: [
-                "status": status.rawValue, "approved": Money(amountMinor: next.approvedMinor ?? 0, currency: claim.currency).majorText,
-                "currency": claim.currency, "note": note, "previous_status": claim.status.rawValue,
-            ], now: now, db)
+            try Self.audit(.override(claim, status: status, to: next, note: note), actor: actor, now: now, db)
             return try Self.claim(id, db)
         }
     }

@@ -15,14 +15,14 @@ public struct AppDatabase: Sendable {
         /// The file was migrated by a newer Cobrand than this one.
         case newerSchema(path: String, unknown: [String])
         /// A backup whose MDF audit chain does not verify (the source is damaged): not kept.
-        case brokenBackup(path: String, id: Int64, reason: String)
+        case brokenBackup(id: Int64, reason: String)
 
         public var description: String {
             switch self {
             case let .newerSchema(path, unknown):
                 return "\(path) was written by a newer cobrand (schema \(unknown.joined(separator: ", ")) is unknown here); upgrade cobrand, or use another --db"
-            case let .brokenBackup(path, id, reason):
-                return "the backup for \(path) was not kept: its MDF audit chain breaks at entry \(id) (\(reason)); run cobrand mdf audit verify on the source"
+            case let .brokenBackup(id, reason):
+                return "the backup was not kept: its MDF audit chain breaks at entry \(id) (\(reason)); run cobrand mdf audit verify on --db and restore it from an earlier backup"
             }
         }
     }
@@ -403,6 +403,7 @@ public struct AppDatabase: Sendable {
 
 extension AppDatabase {
     public func withLock<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T { try await body() }
+    public func tryLock<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T? { try await body() }
 
     public func allow(_ key: String, limit: Int, period: TimeInterval, now: Date) async throws -> Bool {
         limiters.withLockedValue { limiters in
@@ -460,19 +461,16 @@ extension AppDatabase {
     /// Makes the kit table equal to `kits` (what `Output/index.json` lists); with `partner`, only that
     /// partner's rows are touched (a publish). A kit whose zip is unchanged keeps its `builtAt`.
     public func sync(kits: [Kit], partner: String? = nil) throws {
-        let kits = partner.map { id in kits.filter { $0.partner == id } } ?? kits
         try writer.write { db in
             var stored = Kit.all()
             if let partner { stored = stored.filter(Kit.Columns.partner == partner) }
-            let existing = Dictionary(uniqueKeysWithValues: try stored.fetchAll(db).map { ($0.dir, $0) })
-            let dirs = Set(kits.map(\.dir))
-            for gone in existing.values where !dirs.contains(gone.dir) { try gone.delete(db) }
-            for var kit in kits {
-                if let old = existing[kit.dir], old.sha256 == kit.sha256 { kit.builtAt = old.builtAt }
-                guard kit != existing[kit.dir] else { continue }
-                try kit.save(db)
-            }
+            try Self.apply(KitSync(kits: kits, stored: try stored.fetchAll(db), partner: partner), db)
         }
+    }
+
+    static func apply(_ sync: KitSync, _ db: Database) throws {
+        for gone in sync.removed { try gone.delete(db) }
+        for kit in sync.saved { try kit.save(db) }
     }
 
     /// A fleet build's shard: its slice of the kit table becomes `kits` (rows of partners no longer in the
@@ -480,19 +478,18 @@ extension AppDatabase {
     /// N, in any order) removes the kits of partners dropped from the roster and syncs the roster.
     public func sync(kits: [Kit], shard: Shard, build: String?, partners: [Partner], now: Date) throws -> FleetProgress {
         try writer.write { db in
-            let plan = FleetSync(kits: kits, shard: shard, roster: partners, stored: try Kit.fetchAll(db))
-            for gone in plan.removed { try gone.delete(db) }
-            for kit in plan.saved { try kit.save(db) }
+            let plan = KitSync(kits: kits, stored: try Kit.fetchAll(db), shard: shard, roster: partners)
+            try Self.apply(plan, db)
             guard let build else { return FleetProgress(reported: 1, shards: shard.count, finished: false) }
-            try db.execute(sql: """
-                INSERT INTO fleetShard (build, shard, shards, kits, reportedAt) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (build, shard) DO UPDATE SET kits = excluded.kits, reportedAt = excluded.reportedAt
-                """, arguments: [build, shard.index, shard.count, plan.saved.count, now])
-            let reported = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM fleetShard WHERE build = ? AND shards = ?", arguments: [build, shard.count]) ?? 0
-            guard reported == shard.count else { return FleetProgress(reported: reported, shards: shard.count, finished: false) }
-            for gone in plan.droppedPartners(in: try Kit.fetchAll(db)) { try gone.delete(db) }
+            let reported = try Row.fetchAll(db, sql: "SELECT shard, shards FROM fleetShard WHERE build = ?", arguments: [build])
+                .compactMap { Shard(index: $0["shard"], count: $0["shards"]) }
+            let finished = try FleetBuild.report(shard, build: build, reported: reported)
+            try db.execute(sql: "INSERT INTO fleetShard (build, shard, shards, kits, reportedAt) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [build, shard.index, shard.count, plan.saved.count, now])
+            guard finished else { return FleetProgress(reported: reported.count + 1, shards: shard.count, finished: false) }
+            for gone in KitSync.dropped(try Kit.fetchAll(db), roster: partners) { try gone.delete(db) }
             try Self.sync(partners: partners, now: now, db)
-            return FleetProgress(reported: reported, shards: shard.count, finished: true)
+            return FleetProgress(reported: shard.count, shards: shard.count, finished: true)
         }
     }
 
@@ -512,24 +509,15 @@ extension AppDatabase {
 // MARK: Backup
 
 extension AppDatabase {
-    /// Copies the database to `file` with SQLite's online backup (writers keep going meanwhile), checks
-    /// the copy opens and its MDF audit chain verifies, then moves it into place; returns its audit entries.
-    public func backup(to file: URL) throws -> Int {
-        let folder = file.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(file.lastPathComponent).\(UUID().uuidString).partial")
-        defer { try? FileManager.default.removeItem(at: temporary) }
-        do {
-            let copy = try DatabaseQueue(path: temporary.path)
-            try writer.backup(to: copy)
-            try copy.close()
-        }
-        let copy = try AppDatabase(DatabaseQueue(path: temporary.path), path: file.path)
-        if let broken = try copy.writer.read({ db in AuditRecord.firstBroken(try AuditRecord.order(AuditRecord.Columns.id).fetchAll(db)) }) {
-            throw StoreError.brokenBackup(path: file.path, id: broken.id, reason: broken.reason)
-        }
-        let entries = try copy.writer.read { db in try AuditRecord.fetchCount(db) }
-        try (copy.writer as? DatabaseQueue)?.close()
-        guard rename(temporary.path, file.path) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file.path]) }
-        return entries
+    /// Copies the database into a new SQLite file at `path` with SQLite's online backup (writers keep going
+    /// meanwhile), then checks the copy opens and its MDF audit chain verifies; returns its audit entries.
+    public func backup(to path: String) throws -> Int {
+        let copy = try DatabaseQueue(path: path)
+        defer { try? copy.close() }
+        try writer.backup(to: copy)
+        let checked = try AppDatabase(copy, path: path)
+        let entries = try checked.writer.read { db in try AuditRecord.order(AuditRecord.Columns.id).fetchAll(db) }
+        if let broken = AuditRecord.firstBroken(entries) { throw StoreError.brokenBackup(id: broken.id, reason: broken.reason) }
+        return entries.count
     }
 }

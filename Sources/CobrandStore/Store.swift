@@ -88,6 +88,8 @@ public protocol Store: EventSink {
     /// Runs `body` while holding the lock `name` for every process on this database: PostgreSQL's advisory
     /// lock on a connection of its own; SQLite has one process, whose callers serialise themselves.
     func withLock<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T
+    /// `withLock` without waiting: nil, and `body` not run, while another process holds the lock.
+    func tryLock<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T?
 
     // MARK: Rate limits
     /// Takes a token from `key`'s bucket (`limit` per `period`); false when it is empty. On PostgreSQL the
@@ -112,7 +114,7 @@ public protocol Store: EventSink {
     func sync(kits: [AppDatabase.Kit], partner: String?) async throws
     func kits(partner: String) async throws -> [AppDatabase.Kit]
     func kits() async throws -> [AppDatabase.Kit]
-    /// A fleet build's shard reports its slice's kits (see `FleetSync`); the last of N finishes the build.
+    /// A fleet build's shard reports its slice's kits (see `KitSync`); the last of N finishes the build.
     func sync(kits: [AppDatabase.Kit], shard: Shard, build: String?, partners: [Partner], now: Date) async throws -> FleetProgress
 }
 

@@ -10,7 +10,9 @@ import Logging
 /// row's key as `Idempotency-Key`, marked delivered on a 2xx only. On a failure the row waits for its
 /// backoff and the round stops, so later rows never overtake it; after `maxAttempts` it is parked as dead
 /// and the rest go on. Delivery is at least once: a crash between the CRM's answer and the bookkeeping
-/// resends that row with the same key, which receivers use to drop the repeat.
+/// resends that row with the same key, which receivers use to drop the repeat. Several servers on one
+/// database deliver one at a time: a round holds the database's `outbox` lock, and a node that finds it
+/// taken leaves the round to the holder (a node that dies lets it go with its connection).
 public struct OutboxDeliverer: Sendable {
     public let database: any Store
     public let url: URL
@@ -36,16 +38,23 @@ public struct OutboxDeliverer: Sendable {
         public var delivered = 0
         public var failed = 0
         public var dead = 0
+        /// Another process held the outbox: this round sent nothing.
+        public var elsewhere = false
 
-        public init(delivered: Int = 0, failed: Int = 0, dead: Int = 0) {
+        public init(delivered: Int = 0, failed: Int = 0, dead: Int = 0, elsewhere: Bool = false) {
             self.delivered = delivered
             self.failed = failed
             self.dead = dead
+            self.elsewhere = elsewhere
         }
     }
 
     /// Delivers what is due, oldest first, until a failure or nothing is due.
     public func deliverDue(logger: Logger? = nil) async throws -> Round {
+        try await database.tryLock("outbox") { try await deliverHeld(logger: logger) } ?? Round(elsewhere: true)
+    }
+
+    private func deliverHeld(logger: Logger?) async throws -> Round {
         var round = Round()
         while true {
             let due = try await database.dueOutbox(now: now(), limit: 50)

@@ -23,15 +23,16 @@ struct DealStoreTests {
 
     /// The forged "tracked lead" attack and its neighbours: only a signed form's lead, old enough, from a visitor
     /// who is not the registering partner, approves at once.
-    @Test("which leads count as tracked for automatic approval", arguments: [
+    @Test("which leads count as tracked for automatic approval", arguments: Engine.all, [
         (true, 25.0, "visitor", nil as String?, "auto-approved"),
         (false, 25.0, "visitor", nil, "review-no-tracked-lead"),      // posted to the bare API
         (true, 23.0, "visitor", nil, "review-no-tracked-lead"),       // too fresh
         (true, 25.0, "visitor", "visitor", "review-no-tracked-lead"), // from the partner's own sign-in address
         (true, 25.0, "registrar", nil, "review-no-tracked-lead"),     // from the address that registers
     ])
-    func trackedLead(signed: Bool, hoursOld: Double, visitor: String, signedInFrom: String?, rule: String) async throws {
-        for engine in Engine.all { try await engine.with { database in
+    func trackedLead(engine: Engine, tracked: (Bool, Double, String, String?, String)) async throws {
+        let (signed, hoursOld, visitor, signedInFrom, rule) = tracked
+        try await engine.with { database in
             try await database.record(Lead(partner: "alpha", campaign: "launch", asset: nil, locale: "en-US", source: "landing",
                                      email: EmailAddress("nobody@megacorp.example")!, companyDomain: "megacorp.example"),
                                 ipHash: visitor, signed: signed, now: now.addingTimeInterval(-hoursOld * 3_600))
@@ -40,7 +41,7 @@ struct DealStoreTests {
                                                       idempotencyKey: nil, visitor: "registrar", now: now)
             #expect(registration.deal.rule.rawValue == rule)
             #expect(registration.deal.status == (rule == "auto-approved" ? .approved : .pending))
-        } }
+        }
     }
 
     @Test("an automatic approval goes back to review when the partner later signs in from the lead's address", arguments: Engine.all)

@@ -13,6 +13,16 @@ enum Engine: String, Sendable, CustomTestStringConvertible {
 
     var testDescription: String { rawValue }
 
+    /// Whether `error` is this engine's refusal of a row that breaks a constraint (a CHECK, a trigger's abort).
+    func isConstraintViolation(_ error: any Error) -> Bool {
+        switch self {
+        case .sqlite: (error as? DatabaseError)?.resultCode == .SQLITE_CONSTRAINT
+        case .postgres:
+            (error as? PSQLError)?.serverInfo?[.sqlState]?.hasPrefix("23") == true
+                || (error as? PostgresStore.DatabaseError)?.description.contains("(SQLSTATE 23") == true
+        }
+    }
+
     /// Runs `body` with a fresh, empty store of this engine: in memory (or, `onDisk`, a WAL file) for
     /// SQLite, a scratch schema dropped afterwards for PostgreSQL.
     func with<T>(onDisk: Bool = false, _ body: (any TestStore) async throws -> T) async throws -> T {

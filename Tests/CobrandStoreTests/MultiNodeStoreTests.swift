@@ -81,20 +81,74 @@ struct MultiNodeStoreTests {
         }
     }
 
-    @Test("one node delivers the outbox at a time; another takes over when its lease runs out")
-    func outboxLease() async throws {
+    @Test("one node delivers the outbox at a time: the other's round is skipped while the first holds the lock, and runs after")
+    func outboxLock() async throws {
         try await TestPostgres.withScratchSchema { url in
             let (one, two) = try await nodes(url)
-            try await one.suppress(try Suppression.make(partner: "alpha", campaign: "c", address: "a@b.example", source: .page), now: now)
-            #expect(try await one.dueOutbox(now: now).count == 1)
-            #expect(try await two.dueOutbox(now: now).isEmpty, "node one holds the lease")
-            #expect(try await one.dueOutbox(now: now.addingTimeInterval(20)).count == 1, "the holder renews it")
-            let later = now.addingTimeInterval(20 + PostgresStore.outboxLease + 1)
-            let taken = try await two.dueOutbox(now: later)
-            #expect(taken.count == 1, "node one stopped renewing: node two resends what was not marked delivered")
-            #expect(try await one.dueOutbox(now: later).isEmpty)
-            try await two.markDelivered(taken[0].id, now: later)
-            #expect(try await two.dueOutbox(now: later).isEmpty)
+            let (held, release) = AsyncStream.makeStream(of: Void.self)
+            let (entered, enter) = AsyncStream.makeStream(of: Void.self)
+            let first = Task {
+                try await one.tryLock("outbox") {
+                    enter.yield()
+                    for await _ in held { break }
+                    return "one"
+                }
+            }
+            for await _ in entered { break }
+            #expect(try await two.tryLock("outbox") { "two" } == nil, "node one holds it")
+            release.yield()
+            #expect(try await first.value == "one")
+            #expect(try await two.tryLock("outbox") { "two" } == "two", "free again once node one's round ends")
+        }
+    }
+
+    @Test("allocations, claims and deadline changes from two nodes at once: none deadlocks, the chain stays one")
+    func mdfMix() async throws {
+        try await TestPostgres.withScratchSchema { url in
+            let (one, two) = try await nodes(url)
+            let q4 = try #require(Period("2026-Q4")), now = self.now
+            let day = try #require(Period.day("2026-12-20"))
+            for partner in ["a", "b"] {
+                try await one.allocate([.init(partner: partner, amount: Money(amountMinor: 1_000_000, currency: "EUR"))], period: q4, deadlineDays: 60,
+                                       actor: "t", now: now)
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<30 {
+                    let node = index.isMultiple(of: 2) ? one : two, partner = index % 4 < 2 ? "a" : "b"
+                    group.addTask {
+                        switch index % 3 {
+                        case 0:
+                            try await node.allocate([.init(partner: partner, amount: Money(amountMinor: Int64(1_000_000 + index), currency: "EUR"))],
+                                                    period: q4, deadlineDays: 60, actor: "t", now: now)
+                        case 1:
+                            let request = try ClaimRequest.validated(partner: partner, campaign: "c", activity: "email", start: "2026-11-02", end: "2026-11-20",
+                                                                     amount: "10", currency: "EUR", invoice: "I-\(index)", results: [:], campaigns: ["c"])
+                            _ = try await node.submit(request, proofs: [], idempotencyKey: nil, actor: "t", now: day)
+                        default:
+                            try await node.extendDeadline(partner: partner, period: q4, to: "2027-04-\(10 + index)", actor: "t", now: now)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await one.auditCount() == 32)
+            #expect(try await two.verifyAudit() == nil)
+        }
+    }
+
+    @Test("a rate limit taken from on two nodes at once gives exactly its limit")
+    func rateLimitRace() async throws {
+        try await TestPostgres.withScratchSchema { url in
+            let (one, two) = try await nodes(url)
+            let now = self.now
+            let allowed = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<40 {
+                    let node = index.isMultiple(of: 2) ? one : two
+                    group.addTask { try await node.allow("lead:v", limit: 7, period: 3_600, now: now) }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(allowed == 7)
         }
     }
 }
@@ -132,6 +186,14 @@ struct FleetStoreTests {
             #expect(try await database.kits(partner: "p5").map(\.sha256) == ["2"])
             #expect(try await database.partner("p0") == nil)
             #expect(try await database.partner("p1") != nil)
+            // A build id is one build's: a shard reporting twice, or with another count, changes nothing.
+            await #expect(throws: FleetBuild.Refusal.reportedAlready(build: "two", shard: shards[0])) {
+                try await database.sync(kits: [], shard: shards[0], build: "two", partners: [], now: now)
+            }
+            await #expect(throws: FleetBuild.Refusal.otherShardCount(build: "two", shards: 3, given: Shard("1/4")!)) {
+                try await database.sync(kits: [], shard: Shard("1/4")!, build: "two", partners: [], now: now)
+            }
+            #expect(try await database.kits().count == 11)
         }
     }
 }

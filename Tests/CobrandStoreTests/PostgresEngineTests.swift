@@ -53,8 +53,7 @@ struct PostgresEngineTests {
             #expect(postgres.removeValue(forKey: "cobrandmigration") == ["appliedat", "id"])
             // SQLite orders proofs by rowid; PostgreSQL needs the column.
             postgres["mdfproof"]?.removeAll { $0 == "position" }
-            // Which node delivers the outbox, and rate-limit buckets: SQLite has one process, which keeps them in memory.
-            #expect(postgres.removeValue(forKey: "outboxlease") == ["name", "node", "until"])
+            // Rate-limit buckets: SQLite has one process, which keeps them in memory.
             #expect(postgres.removeValue(forKey: "ratebucket") == ["at", "key", "tokens"])
             #expect(postgres == sqlite)
             #expect(try await store.appliedMigrations() == PostgresSchema.migrations.map(\.id))

@@ -45,9 +45,12 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
 
     public init?(_ text: String) {
         let parts = text.split(separator: "/")
-        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1, (1...count).contains(index) else {
-            return nil
-        }
+        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]) else { return nil }
+        self.init(index: index, count: count)
+    }
+
+    public init?(index: Int, count: Int) {
+        guard count >= 1, (1...count).contains(index) else { return nil }
         self.index = index
         self.count = count
     }
@@ -63,4 +66,31 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "\(index)/\(count)" }
+}
+
+/// A fleet build: its N shards report one by one, in any order, and the last to report finishes it.
+public enum FleetBuild {
+    public enum Refusal: Error, Equatable, CustomStringConvertible {
+        case reportedAlready(build: String, shard: Shard)
+        case otherShardCount(build: String, shards: Int, given: Shard)
+
+        public var description: String {
+            switch self {
+            case let .reportedAlready(build, shard):
+                "shard \(shard) of fleet build \(build) has reported already; give each build its own --build-id (such as the CI run's id)"
+            case let .otherShardCount(build, shards, given):
+                "fleet build \(build) has \(shards) shards, not \(given.count) (--shard \(given)); give each build its own --build-id"
+            }
+        }
+    }
+
+    /// Whether `shard`'s report finishes `build`, given the shards that reported before; a shard that reported
+    /// already, or a count of shards the build's others do not share, is refused.
+    public static func report(_ shard: Shard, build: String, reported: [Shard]) throws(Refusal) -> Bool {
+        if let other = reported.first(where: { $0.count != shard.count }) {
+            throw .otherShardCount(build: build, shards: other.count, given: shard)
+        }
+        guard !reported.contains(shard) else { throw .reportedAlready(build: build, shard: shard) }
+        return reported.count + 1 == shard.count
+    }
 }

@@ -16,8 +16,10 @@ extension PostgresStore {
             case let .notEmpty(location, table, rows):
                 "\(location) already has data (\(rows) row(s) in \(table)); migrate-to fills a new, empty database: give another database or search_path"
             case let .mismatch(table, sqlite, postgres):
-                "\(table) has \(sqlite) row(s) in SQLite but \(postgres) in PostgreSQL after the copy; nothing was kept, run it again"
-            case let .brokenAudit(id, reason): "the copied MDF audit chain breaks at entry \(id): \(reason)"
+                "\(table) has \(sqlite) row(s) in SQLite but \(postgres) in PostgreSQL after the copy; nothing was kept: "
+                    + "stop every cobrand serve on the SQLite database, then run it again"
+            case let .brokenAudit(id, reason):
+                "the MDF audit chain breaks at entry \(id) (\(reason)); nothing was kept: run cobrand mdf audit verify on the SQLite database and restore it from a backup"
             }
         }
     }
@@ -33,8 +35,10 @@ extension PostgresStore {
     /// Copies every row of `source`, refusing a target that has any; returns each table's row count, checked
     /// equal on both sides. `progress` hears each table as it is done.
     public func copy(from source: AppDatabase, progress: (String, Int) -> Void = { _, _ in }) async throws -> [String: Int] {
-        let counts = try source.rowCounts(Self.copiedTables.map(\.name))
-        try await write { db in
+        // One consistent view of a SQLite file in WAL mode, however long the copy takes.
+        let reader = try source.snapshot()
+        let counts = try AppDatabase.rowCounts(Self.copiedTables.map(\.name), reader)
+        return try await write { db in
             for (table, _) in Self.copiedTables {
                 let existing = try await db.value(Int.self, "SELECT count(*) FROM \(unescaped: table)") ?? 0
                 guard existing == 0 else { throw CopyError.notEmpty(location: location, table: table, rows: existing) }
@@ -43,9 +47,13 @@ extension PostgresStore {
                 let types = try await Self.columnTypes(table, db)
                 var after: Int64 = .min
                 while true {
-                    let (rows, last) = try source.rows(of: table, rowid: rowid, after: after, limit: 2_000)
-                    guard !rows.isEmpty else { break }
-                    try await Self.insert(rows, into: table, types: types, db)
+                    let (rows, last) = try AppDatabase.rows(of: table, rowid: rowid, after: after, limit: 2_000, reader)
+                    guard let first = rows.first else { break }
+                    // PostgreSQL takes at most 65,535 parameters a statement.
+                    let perStatement = max(1, 60_000 / max(1, first.count))
+                    for start in stride(from: 0, to: rows.count, by: perStatement) {
+                        try await Self.insert(Array(rows[start..<min(rows.count, start + perStatement)]), into: table, types: types, db)
+                    }
                     guard let last else { break }
                     after = last
                 }
@@ -62,9 +70,11 @@ extension PostgresStore {
                 let copied = try await db.value(Int.self, "SELECT count(*) FROM \(unescaped: table)") ?? 0
                 guard copied == counts[table] ?? 0 else { throw CopyError.mismatch(table: table, sqlite: counts[table] ?? 0, postgres: copied) }
             }
+            if let broken = AuditRecord.firstBroken(try await db.all(AuditRecord.self, "SELECT * FROM mdfAudit ORDER BY id")) {
+                throw CopyError.brokenAudit(id: broken.id, reason: broken.reason)
+            }
+            return counts
         }
-        if let broken = try await verifyAudit() { throw CopyError.brokenAudit(id: broken.id, reason: broken.reason) }
-        return counts
     }
 
     /// Each column's PostgreSQL type, by lower-cased name.
@@ -89,7 +99,8 @@ extension PostgresStore {
             var placeholders: [String] = []
             for column in columns {
                 let value: DatabaseValue = row[column]
-                try bind(value, as: types[column.lowercased()]!, table: table, column: column, into: &bindings)
+                guard let type = types[column.lowercased()] else { continue }
+                try bind(value, as: type, table: table, column: column, into: &bindings)
                 placeholders.append("$\(bindings.count)")
             }
             tuples.append("(" + placeholders.joined(separator: ", ") + ")")
@@ -128,10 +139,17 @@ extension PostgresStore {
 }
 
 extension AppDatabase {
+    /// A read-only view that stays as it is while servers keep writing (a snapshot of a WAL file); an
+    /// in-memory database is read as it is.
+    func snapshot() throws -> any DatabaseReader {
+        guard let pool = writer as? DatabasePool else { return writer }
+        return try pool.makeSnapshot()
+    }
+
     /// Rows of `table` after `after` in rowid order (`rowid` tables), else all of them; and the last rowid.
     /// `mdfProof`'s rowid becomes PostgreSQL's `position`.
-    func rows(of table: String, rowid: Bool, after: Int64, limit: Int) throws -> ([Row], Int64?) {
-        try writer.read { db in
+    static func rows(of table: String, rowid: Bool, after: Int64, limit: Int, _ reader: any DatabaseReader) throws -> ([Row], Int64?) {
+        try reader.read { db in
             guard rowid else { return (after == .min ? try Row.fetchAll(db, sql: "SELECT * FROM \(table)") : [], nil) }
             let rows = try Row.fetchAll(db, sql: "SELECT rowid AS cobrand_rowid, rowid AS position, * FROM \(table) WHERE rowid > ? ORDER BY rowid LIMIT ?",
                                         arguments: [after, limit])
@@ -140,8 +158,8 @@ extension AppDatabase {
     }
 
     /// How many rows each table has.
-    public func rowCounts(_ tables: [String]) throws -> [String: Int] {
-        try writer.read { db in
+    static func rowCounts(_ tables: [String], _ reader: any DatabaseReader) throws -> [String: Int] {
+        try reader.read { db in
             try Dictionary(uniqueKeysWithValues: tables.map { ($0, try Table($0).fetchCount(db)) })
         }
     }

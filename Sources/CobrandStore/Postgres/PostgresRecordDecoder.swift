@@ -88,7 +88,10 @@ struct CellDecoder: Decoder, SingleValueDecodingContainer {
 
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
         // A list is a JSON text column here, as on SQLite, never a PostgreSQL array.
-        if !(T.self is any StoredAsJSON.Type), let scalar = T.self as? any PostgresDecodable.Type { return try open(scalar) as! T }
+        if !(T.self is any StoredAsJSON.Type), let scalar = T.self as? any PostgresDecodable.Type {
+            guard let value = try open(scalar) as? T else { throw unsupported(T.self) }
+            return value
+        }
         do { return try T(from: self) } catch is JSONColumn {
             let text = try cell.decode(String.self)
             do { return try JSONDecoder().decode(T.self, from: Data(text.utf8)) } catch {
@@ -153,6 +156,14 @@ struct PostgresDB {
         guard let row = try await connection.query(query, logger: logger).collect().first else { return nil }
         let cell = row.makeRandomAccess()[0]
         return cell.bytes == nil ? nil : try cell.decode(T.self)
+    }
+
+    /// The id an `INSERT … RETURNING id` gives back.
+    func insertedID(_ query: PostgresQuery, table: String) async throws -> Int64 {
+        guard let id = try await value(Int64.self, query) else {
+            throw PostgresStore.DatabaseError(description: "PostgreSQL stored no \(table) row (its INSERT returned no id); nothing was kept, try again")
+        }
+        return id
     }
 
     /// Runs a statement; returns how many rows it returned (write `RETURNING 1` to count changed rows).

@@ -14,7 +14,7 @@ enum PostgresSchema {
     /// The advisory lock migrations hold (any constant both nodes agree on).
     static let migrationLock: Int64 = 0x636F_6272_616E_6401
 
-    static var migrations: [Migration] { [v1, v2, v3, v4] }
+    static var migrations: [Migration] { [v1, v2, v3, v4, v5] }
 
     /// The outbox's lease: which node delivers, until when (SQLite has one process, so no such table).
     static var v2: Migration {
@@ -28,6 +28,9 @@ enum PostgresSchema {
             "CREATE INDEX rateBucket_at ON rateBucket (at)",
         ])
     }
+
+    /// The outbox is delivered under a session lock (a dead node's lock goes with its connection), not a lease.
+    static var v5: Migration { Migration(id: "v5-drop-outbox-lease", statements: ["DROP TABLE outboxLease"]) }
 
     /// SQLite's `v14-fleet-builds`: the shards of a fleet build that have reported.
     static var v4: Migration {

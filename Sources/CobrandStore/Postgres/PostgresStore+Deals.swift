@@ -57,9 +57,10 @@ extension PostgresStore {
     @discardableResult
     public func decide(_ id: Int64, _ action: AppDatabase.Action, note: String?, rules: DealRules, now: Date) async throws -> Deal {
         try await write { db in
-            var deal = try await Self.deal(id, db)
-            try await db.lock("deal:\(deal.domain)")
-            deal = try await Self.deal(id, db)
+            // The account's lock, then the row's (as a registration and a sign-in take them): no other decision,
+            // review or expiry of this deal can land between reading it and saving the transition.
+            try await db.lock("deal:\(try await Self.deal(id, db).domain)")
+            let deal = try await Self.deal(id, db, forUpdate: true)
             let decided: Deal, type: String
             switch action {
             case .approve:
@@ -129,8 +130,9 @@ extension PostgresStore {
         try await db.all(DealRecord.self, "SELECT * FROM deal WHERE domain = \(domain) ORDER BY id").map { try $0.deal() }.filter { $0.isActive(at: now) }
     }
 
-    static func deal(_ id: Int64, _ db: PostgresDB) async throws -> Deal {
-        guard let record = try await db.one(DealRecord.self, "SELECT * FROM deal WHERE id = \(id)") else { throw DealError.notFound(id) }
+    static func deal(_ id: Int64, _ db: PostgresDB, forUpdate: Bool = false) async throws -> Deal {
+        guard let record = try await db.one(DealRecord.self, "SELECT * FROM deal WHERE id = \(id) \(unescaped: forUpdate ? "FOR UPDATE" : "")")
+        else { throw DealError.notFound(id) }
         return try record.deal()
     }
 
@@ -145,14 +147,14 @@ extension PostgresStore {
                 """)
             id = existing
         } else {
-            id = try await db.value(Int64.self, """
+            id = try await db.insertedID("""
                 INSERT INTO deal (partner, domain, accountName, valueMinor, currency, products, expectedClose, leadId, status, rule, note,
                   idempotencyKey, createdAt, decidedAt, expiresAt, evidenceVisitor)
                 VALUES (\(row.partner), \(row.domain), \(row.accountName), \(row.valueMinor), \(row.currency), \(row.products), \(row.expectedClose),
                   \(row.leadId), \(row.status.rawValue), \(row.rule.rawValue), \(row.note), \(row.idempotencyKey), \(row.createdAt), \(row.decidedAt),
                   \(row.expiresAt), \(row.evidenceVisitor))
                 RETURNING id
-                """) ?? 0
+                """, table: "deal")
         }
         try await db.run("""
             INSERT INTO dealDecision (dealId, status, rule, actor, note, decidedAt)

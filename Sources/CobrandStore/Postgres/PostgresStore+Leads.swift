@@ -22,7 +22,7 @@ extension PostgresStore {
                 """)
             let id: Int64
             if let inserted { id = inserted } else {
-                id = try await db.value(Int64.self, "SELECT id FROM lead WHERE partner = \(row.partner) AND email = \(row.email)") ?? 0
+                id = try await db.insertedID("SELECT id FROM lead WHERE partner = \(row.partner) AND email = \(row.email)", table: "lead")
             }
             try await db.run("""
                 INSERT INTO leadSubmission (leadId, partner, campaign, asset, locale, source, ipHash, signed, submittedAt)
@@ -95,8 +95,9 @@ extension PostgresStore {
         try Self.wait { try await self.insertEvents(events, spoolSegment: spoolSegment, now: now) }
     }
 
+    /// Reads the schema's own table: the database answers, and it is this project's, migrated.
     public func ping() async throws {
-        try await read { db in try await db.run("SELECT 1") }
+        try await read { db in try await db.run("SELECT 1 FROM cobrandMigration LIMIT 1") }
     }
 
     public func eventCount() async throws -> Int {
@@ -126,39 +127,28 @@ extension PostgresStore {
         try await read { db in
             try await db.all(AppDatabase.SuppressedAddress.self, """
                 SELECT partner, address, campaign, source, createdAt FROM suppression WHERE (\(partner)::text IS NULL OR partner = \(partner))
-                ORDER BY partner, createdAt, address
+                ORDER BY partner COLLATE "C", createdAt, address COLLATE "C"
                 """)
         }
     }
 
     // MARK: Outbox
 
-    /// The oldest pending rows, up to the first still backing off, as on SQLite; but only for the node that
-    /// holds the outbox's lease. One node delivers at a time, so rows stay in order; a node that stops
-    /// renewing (crashed) loses the lease after `outboxLease` and another node resends what it had not marked
-    /// delivered, under the same event key, which the receiver uses to apply each event once.
+    /// The oldest pending rows, up to the first still backing off, as on SQLite. Nodes deliver one at a time
+    /// under the `outbox` lock (`OutboxDeliverer`), so rows stay in order.
     public func dueOutbox(now: Date, limit: Int) async throws -> [AppDatabase.OutboxRow] {
-        try await write { db in
-            let holds = try await db.run("""
-                INSERT INTO outboxLease (name, node, until) VALUES ('crm', \(node), \(now.addingTimeInterval(Self.outboxLease)))
-                ON CONFLICT (name) DO UPDATE SET node = EXCLUDED.node, until = EXCLUDED.until
-                  WHERE outboxLease.node = EXCLUDED.node OR outboxLease.until < \(now)
-                RETURNING 1
-                """)
-            guard holds == 1 else { return [] }
-            return try await db.all(AppDatabase.OutboxRow.self, """
-                SELECT * FROM outbox WHERE status = 'pending' ORDER BY id LIMIT \(limit)
+        try await read { db in
+            try await db.all(AppDatabase.OutboxRow.self, """
+                SELECT * FROM outbox WHERE status = \(AppDatabase.OutboxRow.Status.pending.rawValue) ORDER BY id LIMIT \(limit)
                 """).prefix { $0.nextAttemptAt <= now }.map { $0 }
         }
     }
 
-    /// How long a node keeps the outbox after its last round without renewing it.
-    public static let outboxLease: TimeInterval = 30
-
     public func markDelivered(_ id: Int64, now: Date) async throws {
         try await write { db in
             try await db.run("""
-                UPDATE outbox SET status = 'delivered', attempts = attempts + 1, deliveredAt = \(now), lastError = NULL WHERE id = \(id)
+                UPDATE outbox SET status = \(AppDatabase.OutboxRow.Status.delivered.rawValue), attempts = attempts + 1, deliveredAt = \(now), lastError = NULL
+                WHERE id = \(id) AND status = \(AppDatabase.OutboxRow.Status.pending.rawValue)
                 """)
         }
     }
@@ -168,7 +158,7 @@ extension PostgresStore {
             try await db.run("""
                 UPDATE outbox SET attempts = attempts + 1, lastError = \(String(error.prefix(500))),
                   status = \(dead ? AppDatabase.OutboxRow.Status.dead.rawValue : AppDatabase.OutboxRow.Status.pending.rawValue), nextAttemptAt = \(retryAt)
-                WHERE id = \(id)
+                WHERE id = \(id) AND status = \(AppDatabase.OutboxRow.Status.pending.rawValue)
                 """)
         }
     }
@@ -177,8 +167,8 @@ extension PostgresStore {
     public func retryDead(ids: [Int64]?, now: Date) async throws -> Int {
         try await write { db in
             try await db.run("""
-                UPDATE outbox SET status = 'pending', attempts = 0, nextAttemptAt = \(now)
-                WHERE status = 'dead' AND (\(ids == nil) OR id = ANY(\(ids ?? []))) RETURNING 1
+                UPDATE outbox SET status = \(AppDatabase.OutboxRow.Status.pending.rawValue), attempts = 0, nextAttemptAt = \(now)
+                WHERE status = \(AppDatabase.OutboxRow.Status.dead.rawValue) AND (\(ids == nil) OR id = ANY(\(ids ?? []))) RETURNING 1
                 """)
         }
     }

@@ -3,16 +3,24 @@ import Foundation
 import PostgresNIO
 
 /// MDF on PostgreSQL: allocations, claims, payments, reconciliation and the report, as on SQLite. Every
-/// audit append holds the chain's advisory lock, so appends from several nodes stay one chain; a claim
-/// being changed is locked `FOR UPDATE`.
+/// MDF write takes the audit chain's advisory lock first (`mdfWrite`), so appends from several nodes stay one
+/// chain and no two MDF writes ever wait on each other's rows in opposite orders.
 extension PostgresStore {
     static let auditLock = "mdf-audit"
+
+    /// A write transaction of MDF data: the audit chain's lock is its first statement.
+    func mdfWrite<T>(_ body: (PostgresDB) async throws -> sending T) async throws -> sending T {
+        try await write { db in
+            try await db.lock(Self.auditLock)
+            return try await body(db)
+        }
+    }
 
     // MARK: Claims
 
     public func submit(_ request: ClaimRequest, proofs: [ClaimProof], idempotencyKey: String?, actor: String,
                        now: Date) async throws -> (claim: AppDatabase.Claim, created: Bool) {
-        try await write { db in
+        try await mdfWrite { db in
             if let idempotencyKey {
                 try await db.lock("claim-key:\(request.partner)/\(idempotencyKey)")
                 if let earlier = try await db.one(AppDatabase.Claim.self, """
@@ -27,24 +35,20 @@ extension PostgresStore {
                 """) else { throw ClaimError.noAllocation(partner: request.partner, day: request.start) }
             try ClaimState.checkDeadline(today: Timestamp.day(now), period: allocation.period, deadline: allocation.deadline)
             let claim = AppDatabase.Claim(request, period: allocation.period, idempotencyKey: idempotencyKey, now: now)
-            let id = try await db.value(Int64.self, """
+            let id = try await db.insertedID("""
                 INSERT INTO mdfClaim (partner, period, campaign, activity, activityStart, activityEnd, amountMinor, currency, invoice, results,
                   status, idempotencyKey, createdAt)
                 VALUES (\(claim.partner), \(claim.period), \(claim.campaign), \(claim.activity.rawValue), \(claim.activityStart), \(claim.activityEnd),
                   \(claim.amountMinor), \(claim.currency), \(claim.invoice), \(try JSONColumn.encode(claim.results)), \(claim.status.rawValue),
                   \(claim.idempotencyKey), \(claim.createdAt))
                 RETURNING id
-                """) ?? 0
+                """, table: "mdfClaim")
             for proof in proofs {
                 try await db.run("""
                     INSERT INTO mdfProof (claimId, name, sha256, size) VALUES (\(id), \(proof.name), \(proof.sha256), \(proof.data.count))
                     """)
             }
-            try await Self.audit(actor: actor, action: "claim", subject: "claim:\(id)", detail: [
-                "partner": request.partner, "period": allocation.period, "campaign": request.campaign, "activity": request.activity.rawValue,
-                "start": request.start, "end": request.end, "amount": request.amount.majorText, "currency": request.amount.currency,
-                "invoice": request.invoice, "results": request.results, "proofs": proofs.map(\.sha256),
-            ], now: now, db)
+            try await Self.audit(.claim(id, request, period: allocation.period, proofs: proofs), actor: actor, now: now, db)
             return (try await Self.claim(id, db), true)
         }
     }
@@ -52,13 +56,10 @@ extension PostgresStore {
     public func claim(_ id: Int64) async throws -> AppDatabase.Claim { try await read { db in try await Self.claim(id, db) } }
 
     public func markPaid(claim id: Int64, reference: String, actor: String, now: Date) async throws -> AppDatabase.Claim {
-        try await write { db in
+        try await mdfWrite { db in
             let claim = try await Self.claim(id, db, forUpdate: true)
             try await Self.update(claim.with(try claim.state.paid(reference: reference, at: now)), db)
-            try await Self.audit(actor: actor, action: "pay", subject: "claim:\(id)", detail: [
-                "amount": Money(amountMinor: claim.approvedMinor ?? 0, currency: claim.currency).majorText, "currency": claim.currency,
-                "reference": reference,
-            ], now: now, db)
+            try await Self.audit(.pay(claim, reference: reference), actor: actor, now: now, db)
             return try await Self.claim(id, db)
         }
     }
@@ -123,11 +124,11 @@ extension PostgresStore {
     // MARK: Allocations
 
     public func allocate(_ inputs: [AppDatabase.AllocationInput], period: Period, deadlineDays: Int, actor: String, now: Date) async throws {
-        try await write { db in
+        try await mdfWrite { db in
             var audit = try await Self.auditAppender(now: now, db)
             for input in inputs {
                 if let existing = try await db.value(String.self, """
-                    SELECT currency FROM mdfAllocation WHERE partner = \(input.partner) AND period = \(period.id) FOR UPDATE
+                    SELECT currency FROM mdfAllocation WHERE partner = \(input.partner) AND period = \(period.id)
                     """), existing != input.amount.currency {
                     throw AppDatabase.MDFError.currencyChange(partner: input.partner, period: period.id, from: existing, to: input.amount.currency)
                 }
@@ -139,40 +140,42 @@ extension PostgresStore {
                     ON CONFLICT (partner, period) DO UPDATE SET amountMinor = EXCLUDED.amountMinor, deadline = EXCLUDED.deadline,
                       updatedAt = EXCLUDED.updatedAt
                     """)
-                try await Self.insert(try audit.next(actor: actor, action: "allocate", subject: "allocation:\(input.partner)/\(period.id)", detail: [
-                    "partner": input.partner, "period": period.id, "start": period.start, "end": period.end,
-                    "amount": input.amount.majorText, "currency": input.amount.currency, "deadline": deadline,
-                ]), db)
+                try await Self.insert(try audit.next(.allocate(input, period: period, deadline: deadline), actor: actor), db)
             }
         }
     }
 
     public func extendDeadline(partner: String, period: Period, to day: String, actor: String, now: Date) async throws {
-        try await write { db in
+        try await mdfWrite { db in
             let changed = try await db.run("""
                 UPDATE mdfAllocation SET deadline = \(day), updatedAt = \(now) WHERE partner = \(partner) AND period = \(period.id) RETURNING 1
                 """)
             guard changed == 1 else { throw AppDatabase.MDFError.noAllocation(partner: partner, period: period.id) }
-            try await Self.audit(actor: actor, action: "extend-deadline", subject: "allocation:\(partner)/\(period.id)",
-                                 detail: ["partner": partner, "period": period.id, "deadline": day], now: now, db)
+            try await Self.audit(.extendDeadline(partner: partner, period: period, to: day), actor: actor, now: now, db)
         }
     }
 
     public func allocations(period: String?, partner: String?) async throws -> [AppDatabase.Allocation] {
-        try await read { db in try await Self.allocations(period: period, partner: partner, order: "period, partner", db) }
+        try await read { db in try await Self.allocations(period: period, partner: partner, order: .periodPartner, db) }
     }
 
-    static func allocations(period: String?, partner: String?, order: String, _ db: PostgresDB) async throws -> [AppDatabase.Allocation] {
+    /// Orders of allocation lists, as SQLite sorts text (byte order, whatever the database's collation).
+    enum AllocationOrder: String {
+        case periodPartner = "period COLLATE \"C\", partner COLLATE \"C\""
+        case partnerStart = "partner COLLATE \"C\", start"
+    }
+
+    static func allocations(period: String?, partner: String?, order: AllocationOrder, _ db: PostgresDB) async throws -> [AppDatabase.Allocation] {
         try await db.all(AppDatabase.Allocation.self, """
             SELECT * FROM mdfAllocation WHERE (\(period)::text IS NULL OR period = \(period)) AND (\(partner)::text IS NULL OR partner = \(partner))
-            ORDER BY \(unescaped: order)
+            ORDER BY \(unescaped: order.rawValue)
             """)
     }
 
     public func balances(period: String?, partner: String?) async throws -> [AppDatabase.Balance] {
         try await read { db in
             let claims = Dictionary(grouping: try await Self.claims(period: period, partner: partner, db), by: { [$0.partner, $0.period] })
-            return try await Self.allocations(period: period, partner: partner, order: "partner, start", db).map { allocation in
+            return try await Self.allocations(period: period, partner: partner, order: .partnerStart, db).map { allocation in
                 AppDatabase.Balance(partner: allocation.partner, period: allocation.period,
                                     money: MDFBalance(allocation: allocation.amount,
                                                       claims: (claims[[allocation.partner, allocation.period]] ?? []).map(\.state)),
@@ -189,9 +192,9 @@ extension PostgresStore {
         return AppDatabase.AuditAppender(last: try await db.one(AuditRecord.self, "SELECT * FROM mdfAudit ORDER BY id DESC LIMIT 1"), now: now)
     }
 
-    static func audit(actor: String, action: String, subject: String, detail: [String: Any], now: Date, _ db: PostgresDB) async throws {
+    static func audit(_ event: AppDatabase.AuditEvent, actor: String, now: Date, _ db: PostgresDB) async throws {
         var appender = try await auditAppender(now: now, db)
-        try await insert(try appender.next(actor: actor, action: action, subject: subject, detail: detail), db)
+        try await insert(try appender.next(event, actor: actor), db)
     }
 
     static func insert(_ row: AuditRecord, _ db: PostgresDB) async throws {
@@ -213,8 +216,8 @@ extension PostgresStore {
 
     @discardableResult
     public func reconcile(period: String, rules: Reconciler.Rules, actor: String, now: Date) async throws -> [Reconciler.Decision] {
-        try await write { db in
-            let allocations = Dictionary(uniqueKeysWithValues: try await Self.allocations(period: period, partner: nil, order: "partner", db)
+        try await mdfWrite { db in
+            let allocations = Dictionary(uniqueKeysWithValues: try await Self.allocations(period: period, partner: nil, order: .partnerStart, db)
                 .map { ($0.partner, $0.amount) })
             let claims = try await Self.claims(period: period, partner: nil, db, forUpdate: true)
             var inputs: [Reconciler.Claim] = []
@@ -229,10 +232,7 @@ extension PostgresStore {
             for (claim, decision) in zip(claims, decisions) {
                 guard let next = claim.state.reconciled(decision, at: now) else { continue }
                 try await Self.update(claim.with(next), db)
-                try await Self.insert(try audit.next(actor: actor, action: "decide", subject: "claim:\(claim.id)", detail: [
-                    "status": decision.status.rawValue, "approved": Money(amountMinor: decision.approvedMinor, currency: claim.currency).majorText,
-                    "currency": claim.currency, "reasons": decision.reasons,
-                ]), db)
+                try await Self.insert(try audit.next(.decide(claim, decision), actor: actor), db)
             }
             return decisions
         }
@@ -240,14 +240,11 @@ extension PostgresStore {
 
     public func override(claim id: Int64, status: Reconciler.Decision.Status, approvedMinor: Int64?, note: String, actor: String,
                          now: Date) async throws -> AppDatabase.Claim {
-        try await write { db in
+        try await mdfWrite { db in
             let claim = try await Self.claim(id, db, forUpdate: true)
             let next = try claim.state.overridden(status, approvedMinor: approvedMinor, note: note, at: now)
             try await Self.update(claim.with(next), db)
-            try await Self.audit(actor: actor, action: "override", subject: "claim:\(id)", detail: [
-                "status": status.rawValue, "approved": Money(amountMinor: next.approvedMinor ?? 0, currency: claim.currency).majorText,
-                "currency": claim.currency, "note": note, "previous_status": claim.status.rawValue,
-            ], now: now, db)
+            try await Self.audit(.override(claim, status: status, to: next, note: note), actor: actor, now: now, db)
             return try await Self.claim(id, db)
         }
     }
@@ -258,7 +255,7 @@ extension PostgresStore {
         var evidence = Reconciler.Evidence()
         evidence.firstDownload = try await db.value(String.self, """
             SELECT to_char(min(occurredAt), 'YYYY-MM-DD') FROM event WHERE partner = \(claim.partner) AND campaign = \(claim.campaign)
-              AND kind = 'download'
+              AND kind = \(AssetEvent.Kind.download.rawValue)
             """)
         let rows = try await db.connection.query("""
             SELECT kind, asset, ipHash, to_char(occurredAt, 'YYYY-MM-DD') AS day, agentClass, count(*)::bigint FROM event
@@ -300,7 +297,7 @@ extension PostgresStore {
 
     public func mdfReport(period: String) async throws -> [AppDatabase.MDFReportRow] {
         try await read { db in
-            let allocations = try await Self.allocations(period: period, partner: nil, order: "partner, start", db)
+            let allocations = try await Self.allocations(period: period, partner: nil, order: .partnerStart, db)
             guard let days = allocations.first else { return [] }
             let (start, until) = (days.start, Period.add(1, to: days.end))
             let claims = Dictionary(grouping: try await Self.claims(period: period, partner: nil, db), by: \.partner)

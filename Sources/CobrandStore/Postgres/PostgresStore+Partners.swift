@@ -28,9 +28,9 @@ extension PostgresStore {
         let ids = partners.map(\.id)
         try await db.run("DELETE FROM partner WHERE NOT (id = ANY(\(ids)))")
         try await db.run("""
-            UPDATE accessToken SET revokedAt = \(now) WHERE role = 'partner' AND revokedAt IS NULL AND NOT (coalesce(partner, '') = ANY(\(ids)))
+            UPDATE accessToken SET revokedAt = \(now) WHERE role = \(AppDatabase.Role.partner.rawValue) AND revokedAt IS NULL AND NOT (coalesce(partner, '') = ANY(\(ids)))
             """)
-        try await db.run("DELETE FROM session WHERE role = 'partner' AND NOT (partner = ANY(\(ids)))")
+        try await db.run("DELETE FROM session WHERE role = \(AppDatabase.Role.partner.rawValue) AND NOT (partner = ANY(\(ids)))")
         try await db.run("""
             INSERT INTO partner (id, name, locales)
             SELECT * FROM unnest(\(ids)::text[], \(partners.map(\.name))::text[],
@@ -39,54 +39,45 @@ extension PostgresStore {
             """)
     }
 
-    /// As on SQLite: the kit table becomes `kits` (one partner's rows with `partner`), and a kit whose zip is
-    /// unchanged keeps its `builtAt`. Locked per partner (or for everything), so two publishes for one partner
-    /// on two nodes are applied one after the other.
+    /// As on SQLite (`KitSync`), under the `kits` lock: syncs from several nodes and build machines (publishes,
+    /// builds, shards) apply one after the other.
     public func sync(kits: [AppDatabase.Kit], partner: String?) async throws {
-        let kits = partner.map { id in kits.filter { $0.partner == id } } ?? kits
         try await write { db in
             try await db.lock("kits")
-            let stored = try await db.all(AppDatabase.Kit.self, "SELECT * FROM kit WHERE \(partner)::text IS NULL OR partner = \(partner) FOR UPDATE")
-            let existing = Dictionary(uniqueKeysWithValues: stored.map { ($0.dir, $0) })
-            let dirs = Set(kits.map(\.dir))
-            let gone = existing.keys.filter { !dirs.contains($0) }
-            if !gone.isEmpty { try await db.run("DELETE FROM kit WHERE dir = ANY(\(gone))") }
-            let changed = kits.map { kit in
-                var kit = kit
-                if let old = existing[kit.dir], old.sha256 == kit.sha256 { kit.builtAt = old.builtAt }
-                return kit
-            }.filter { $0 != existing[$0.dir] }
-            try await Self.save(changed, db)
+            let stored = try await db.all(AppDatabase.Kit.self, "SELECT * FROM kit WHERE \(partner)::text IS NULL OR partner = \(partner)")
+            try await Self.apply(KitSync(kits: kits, stored: stored, partner: partner), db)
         }
     }
 
     public func sync(kits: [AppDatabase.Kit], shard: Shard, build: String?, partners: [Partner], now: Date) async throws -> FleetProgress {
         try await write { db in
             try await db.lock("kits")
-            let plan = FleetSync(kits: kits, shard: shard, roster: partners, stored: try await db.all(AppDatabase.Kit.self, "SELECT * FROM kit FOR UPDATE"))
-            if !plan.removed.isEmpty { try await db.run("DELETE FROM kit WHERE dir = ANY(\(plan.removed.map(\.dir)))") }
-            try await Self.save(plan.saved, db)
+            let plan = KitSync(kits: kits, stored: try await db.all(AppDatabase.Kit.self, "SELECT * FROM kit"), shard: shard, roster: partners)
+            try await Self.apply(plan, db)
             guard let build else { return FleetProgress(reported: 1, shards: shard.count, finished: false) }
             try await db.lock("fleet:\(build)")
+            let reported = try await db.connection.query("SELECT shard, shards FROM fleetShard WHERE build = \(build)", logger: db.logger).collect()
+                .compactMap { row in try row.decode((Int, Int).self) }.compactMap { Shard(index: $0.0, count: $0.1) }
+            let finished = try FleetBuild.report(shard, build: build, reported: reported)
             try await db.run("""
                 INSERT INTO fleetShard (build, shard, shards, kits, reportedAt) VALUES (\(build), \(shard.index), \(shard.count), \(plan.saved.count), \(now))
-                ON CONFLICT (build, shard) DO UPDATE SET kits = EXCLUDED.kits, reportedAt = EXCLUDED.reportedAt
                 """)
-            let reported = try await db.value(Int.self, "SELECT count(*) FROM fleetShard WHERE build = \(build) AND shards = \(shard.count)") ?? 0
-            guard reported == shard.count else { return FleetProgress(reported: reported, shards: shard.count, finished: false) }
-            let dropped = plan.droppedPartners(in: try await db.all(AppDatabase.Kit.self, "SELECT * FROM kit")).map(\.dir)
+            guard finished else { return FleetProgress(reported: reported.count + 1, shards: shard.count, finished: false) }
+            let dropped = KitSync.dropped(try await db.all(AppDatabase.Kit.self, "SELECT * FROM kit"), roster: partners).map(\.dir)
             if !dropped.isEmpty { try await db.run("DELETE FROM kit WHERE dir = ANY(\(dropped))") }
             try await Self.sync(partners: partners, now: now, db)
-            return FleetProgress(reported: reported, shards: shard.count, finished: true)
+            return FleetProgress(reported: shard.count, shards: shard.count, finished: true)
         }
     }
 
     public func kits() async throws -> [AppDatabase.Kit] {
-        try await read { db in try await db.all(AppDatabase.Kit.self, "SELECT * FROM kit ORDER BY dir") }
+        try await read { db in try await db.all(AppDatabase.Kit.self, "SELECT * FROM kit ORDER BY dir COLLATE \"C\"") }
     }
 
-    /// Inserts or updates kit rows, one statement of arrays.
-    static func save(_ changed: [AppDatabase.Kit], _ db: PostgresDB) async throws {
+    /// Deletes and upserts what `sync` says, one statement each (of arrays).
+    static func apply(_ sync: KitSync, _ db: PostgresDB) async throws {
+        if !sync.removed.isEmpty { try await db.run("DELETE FROM kit WHERE dir = ANY(\(sync.removed.map(\.dir)))") }
+        let changed = sync.saved
         guard !changed.isEmpty else { return }
         try await db.run("""
             INSERT INTO kit (dir, campaign, partner, locale, bundle, sha256, files, bytes, builtAt)
@@ -99,7 +90,7 @@ extension PostgresStore {
     }
 
     public func kits(partner: String) async throws -> [AppDatabase.Kit] {
-        try await read { db in try await db.all(AppDatabase.Kit.self, "SELECT * FROM kit WHERE partner = \(partner) ORDER BY campaign, locale") }
+        try await read { db in try await db.all(AppDatabase.Kit.self, "SELECT * FROM kit WHERE partner = \(partner) ORDER BY campaign COLLATE \"C\", locale COLLATE \"C\"") }
     }
 
     public func kit(partner: String, campaign: String, locale: String) async throws -> AppDatabase.Kit? {
@@ -181,18 +172,22 @@ extension PostgresStore {
 
     // MARK: Rate limits
 
-    /// The bucket's row is locked while a token is taken, so two nodes never spend the same one; buckets
-    /// untouched for a day are full again and are dropped.
+    /// The bucket's row is created or locked by one statement, so two nodes never spend the same token.
+    /// Buckets untouched for a day are full again and are dropped a few at a time, skipping any in use.
     public func allow(_ key: String, limit: Int, period: TimeInterval, now: Date) async throws -> Bool {
         try await write { db in
             let full = RateLimiter.Bucket.full(limit: limit, now: now)
-            try await db.run("INSERT INTO rateBucket (key, tokens, at) VALUES (\(key), \(full.tokens), \(full.at)) ON CONFLICT (key) DO NOTHING")
-            guard let row = try await db.connection.query("SELECT tokens, at FROM rateBucket WHERE key = \(key) FOR UPDATE", logger: db.logger)
-                .collect().first else { return false }
+            guard let row = try await db.connection.query("""
+                INSERT INTO rateBucket (key, tokens, at) VALUES (\(key), \(full.tokens), \(full.at))
+                ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key RETURNING tokens, at
+                """, logger: db.logger).collect().first else { return false }
             let (tokens, at) = try row.decode((Double, Date).self)
             let (bucket, allowed) = RateLimiter.Bucket(tokens: tokens, at: at).take(limit: limit, period: period, now: now)
             try await db.run("UPDATE rateBucket SET tokens = \(bucket.tokens), at = \(bucket.at) WHERE key = \(key)")
-            try await db.run("DELETE FROM rateBucket WHERE at < \(now.addingTimeInterval(-max(period, 86_400)))")
+            try await db.run("""
+                DELETE FROM rateBucket WHERE key IN (
+                  SELECT key FROM rateBucket WHERE at < \(now.addingTimeInterval(-max(period, 86_400))) LIMIT 100 FOR UPDATE SKIP LOCKED)
+                """)
             return allowed
         }
     }
@@ -206,19 +201,19 @@ extension PostgresStore {
             var saved: [AppDatabase.FieldChange] = []
             for change in changes {
                 try await db.run("""
-                    UPDATE partnerChange SET status = 'withdrawn', decidedBy = \(actor), decidedAt = \(now)
-                    WHERE partner = \(partner) AND campaign = \(change.campaign) AND locale = \(change.locale) AND field = \(change.field) AND status = 'pending'
+                    UPDATE partnerChange SET status = \(ChangeStatus.withdrawn.rawValue), decidedBy = \(actor), decidedAt = \(now)
+                    WHERE partner = \(partner) AND campaign = \(change.campaign) AND locale = \(change.locale) AND field = \(change.field) AND status = \(ChangeStatus.pending.rawValue)
                     """)
                 guard let status = ChangeWorkflow.start(needsApproval: change.needsApproval, oldValue: change.oldValue, newValue: change.newValue)
                 else { continue }
                 var row = AppDatabase.FieldChange(partner: partner, campaign: change.campaign, locale: change.locale, field: change.field,
                                                   oldValue: change.oldValue, newValue: change.newValue, status: status, actor: actor, createdAt: now)
-                row.rowID = try await db.value(Int64.self, """
+                row.rowID = try await db.insertedID("""
                     INSERT INTO partnerChange (partner, campaign, locale, field, oldValue, newValue, status, actor, createdAt)
                     VALUES (\(partner), \(change.campaign), \(change.locale), \(change.field), \(change.oldValue), \(change.newValue), \(status.rawValue),
                       \(actor), \(now))
                     RETURNING id
-                    """)
+                    """, table: "partnerChange")
                 if status.takesEffect { try await Self.setOverride(row, now: now, db) }
                 saved.append(row)
             }
@@ -276,7 +271,7 @@ extension PostgresStore {
             }
             if pending {
                 for change in try await db.all(AppDatabase.FieldChange.self, """
-                    SELECT * FROM partnerChange WHERE status = 'pending' AND (\(partner)::text IS NULL OR partner = \(partner)) ORDER BY id
+                    SELECT * FROM partnerChange WHERE status = \(ChangeStatus.pending.rawValue) AND (\(partner)::text IS NULL OR partner = \(partner)) ORDER BY id
                     """) {
                     layer.add(partner: change.partner, campaign: change.campaign, locale: change.locale, field: change.field, value: change.newValue)
                 }
@@ -345,17 +340,17 @@ extension PostgresStore {
                        (SELECT count(*) FROM kit WHERE kit.partner = p.id)::bigint AS kits,
                        (SELECT max(occurredAt) FROM event WHERE event.partner = p.id) AS lastEvent,
                        (SELECT lastAt FROM partnerVisit WHERE partnerVisit.partner = p.id) AS lastVisit,
-                       (SELECT count(*) FROM accessToken t WHERE t.role = 'partner' AND t.partner = p.id AND t.revokedAt IS NULL)::bigint AS liveTokens
+                       (SELECT count(*) FROM accessToken t WHERE t.role = \(AppDatabase.Role.partner.rawValue) AND t.partner = p.id AND t.revokedAt IS NULL)::bigint AS liveTokens
                 FROM partner p
                 WHERE \(search)::text IS NULL OR strpos(lower(p.id), lower(\(search))) > 0 OR strpos(lower(p.name), lower(\(search))) > 0
-                ORDER BY p.id
+                ORDER BY p.id COLLATE "C"
                 """)
         }
     }
 
     public func periods() async throws -> [String] {
         try await read { db in
-            try await db.column(String.self, "SELECT period FROM mdfAllocation GROUP BY period ORDER BY max(start) DESC, period")
+            try await db.column(String.self, "SELECT period FROM mdfAllocation GROUP BY period ORDER BY max(start) DESC, period COLLATE \"C\"")
         }
     }
 
@@ -363,13 +358,13 @@ extension PostgresStore {
         try await read { db in
             try await db.all(AppDatabase.UsageRow.self, """
                 SELECT partner, campaign, asset, locale,
-                       count(*) FILTER (WHERE kind = 'open')::bigint AS opens, count(*) FILTER (WHERE kind = 'click')::bigint AS clicks,
-                       count(*) FILTER (WHERE kind = 'view')::bigint AS views, count(*) FILTER (WHERE kind = 'download')::bigint AS downloads,
+                       count(*) FILTER (WHERE kind = \(AssetEvent.Kind.open.rawValue))::bigint AS opens, count(*) FILTER (WHERE kind = \(AssetEvent.Kind.click.rawValue))::bigint AS clicks,
+                       count(*) FILTER (WHERE kind = \(AssetEvent.Kind.view.rawValue))::bigint AS views, count(*) FILTER (WHERE kind = \(AssetEvent.Kind.download.rawValue))::bigint AS downloads,
                        count(DISTINCT ipHash)::bigint AS visitors
                 FROM event
                 WHERE occurredAt >= \(from) AND occurredAt < \(until) AND (\(partner)::text IS NULL OR partner = \(partner))
                 GROUP BY partner, campaign, asset, locale
-                ORDER BY partner, campaign, asset, locale
+                ORDER BY partner COLLATE "C", campaign COLLATE "C", asset COLLATE "C", locale COLLATE "C"
                 """)
         }
     }

@@ -35,7 +35,8 @@ public final class PostgresStore: Sendable {
     /// A server that does not answer within the URL's `connect_timeout` (seconds, 10 unless given) is an error.
     public static func open(url: String, maximumConnections: Int = 20, node: String = PostgresStore.defaultNode, eventBatch: Int = 5_000,
                             logger: Logger = PostgresStore.quietLogger) async throws -> PostgresStore {
-        let (configuration, location) = try PostgresURL.configuration(url, maximumConnections: maximumConnections)
+        // pg_stat_activity and pg_locks then say which node a connection (and a lock it holds) belongs to.
+        let (configuration, location) = try PostgresURL.configuration(url, maximumConnections: maximumConnections, application: "cobrand \(node)")
         let timeout = PostgresURL.connectTimeout(url)
         return try await withThrowingTaskGroup(of: PostgresStore?.self) { group in
             group.addTask {
@@ -99,14 +100,30 @@ public final class PostgresStore: Sendable {
         } catch { throw Self.readable(error) }
     }
 
-    /// A session-level advisory lock, held on a connection of its own while `body` runs (on others).
+    /// A session-level advisory lock, held on a pooled connection while `body` runs on others (so the pool
+    /// needs two at least). A node that dies drops its connection, and with it the lock, at once.
     public func withLock<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T {
+        try await holding(name, wait: true, body)!
+    }
+
+    public func tryLock<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T? {
+        try await holding(name, wait: false, body)
+    }
+
+    private func holding<T: Sendable>(_ name: String, wait: Bool, _ body: @Sendable () async throws -> T) async throws -> T? {
         do {
             return try await client.withConnection { connection in
-                _ = try await connection.query("SELECT 1 FROM (SELECT pg_advisory_lock(hashtextextended(\(name), 0))) AS locked", logger: logger).collect()
+                let take: PostgresQuery = wait ? "SELECT true FROM (SELECT pg_advisory_lock(hashtextextended(\(name), 0))) AS locked"
+                    : "SELECT pg_try_advisory_lock(hashtextextended(\(name), 0))"
+                guard try await connection.query(take, logger: logger).collect().first?.decode(Bool.self) == true else { return nil }
                 let result: Result<T, any Error>
                 do { result = .success(try await body()) } catch { result = .failure(error) }
-                _ = try await connection.query("SELECT pg_advisory_unlock(hashtextextended(\(name), 0))", logger: logger).collect()
+                do {
+                    _ = try await connection.query("SELECT pg_advisory_unlock(hashtextextended(\(name), 0))", logger: logger).collect()
+                } catch {
+                    // A connection that may still hold the lock never goes back to the pool.
+                    try? await connection.close()
+                }
                 return try result.get()
             }
         } catch { throw Self.readable(error) }
@@ -122,8 +139,15 @@ public final class PostgresStore: Sendable {
         switch error {
         case let error as PSQLError:
             if let message = error.serverInfo?[.message] {
-                return DatabaseError(description: "PostgreSQL refused: \(message) (SQLSTATE \(error.serverInfo?[.sqlState] ?? "?"))")
+                let state = error.serverInfo?[.sqlState] ?? "?"
+                // Deadlock and serialisation failures: nothing was written, and the same request again succeeds.
+                let retry = state == "40P01" || state == "40001" ? "; nothing was kept, try again" : ""
+                return DatabaseError(description: "PostgreSQL refused: \(message) (SQLSTATE \(state))\(retry)")
             }
+            let connection: [PSQLError.Code] = [.connectionError, .serverClosedConnection, .clientClosedConnection, .sslUnsupported,
+                                                .failedToAddSSLHandler, .uncleanShutdown, .unsupportedAuthMechanism, .authMechanismRequiresPassword,
+                                                .saslError, .poolClosed]
+            guard connection.contains(error.code) else { return DatabaseError(description: "PostgreSQL client error (\(error.code))") }
             return DatabaseError(description: "PostgreSQL connection failed (\(error.code)); check the URL, that the server runs, and its pg_hba.conf")
         case let error as PostgresDecodingError:
             return DatabaseError(description: "column \(error.columnName) holds a \(error.postgresType) this version cannot read as \(error.targetType); "
@@ -170,7 +194,8 @@ public final class PostgresStore: Sendable {
             done.signal()
         }
         done.wait()
-        return try outcome.withLockedValue { $0! }.get()
+        guard let result = outcome.withLockedValue({ $0 }) else { throw DatabaseError(description: "the database call ended without an answer") }
+        return try result.get()
     }
 
     /// The migrations applied, in order of application.
@@ -207,7 +232,7 @@ public enum PostgresURL {
     }
 
     /// The client configuration, and the URL without its password.
-    static func configuration(_ text: String, maximumConnections: Int) throws -> (PostgresClient.Configuration, String) {
+    static func configuration(_ text: String, maximumConnections: Int, application: String? = nil) throws -> (PostgresClient.Configuration, String) {
         guard isPostgres(text), let url = URLComponents(string: text), let host = url.host, !host.isEmpty else {
             throw Invalid(url: redacted(text), reason: "it needs postgres://, a host and a database")
         }
@@ -223,11 +248,12 @@ public enum PostgresURL {
         case let other: throw Invalid(url: redacted(text), reason: "sslmode '\(other)' is not disable, prefer or require")
         }
         var configuration = PostgresClient.Configuration(host: host, port: url.port ?? 5432, username: user,
-                                                         password: url.password?.removingPercentEncoding, database: database, tls: tls)
+                                                         password: url.password, database: database, tls: tls)
         configuration.options.maximumConnections = maximumConnections
         // Days are UTC days, as on SQLite: `::date` and `to_char` of a timestamp read it in the session's zone.
         var startup = [("TimeZone", "UTC")]
         if let schema = query["search_path"], !schema.isEmpty { startup.append(("search_path", schema)) }
+        if let application { startup.append(("application_name", String(application.prefix(63)))) }
         configuration.options.additionalStartupParameters = startup
         return (configuration, redacted(text))
     }
