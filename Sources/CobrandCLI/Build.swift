@@ -79,7 +79,14 @@ extension Cobrand {
         func run() async throws {
             if mergeIndex {
                 let output = out.map { URL(fileURLWithPath: $0, isDirectory: true).standardizedFileURL } ?? options.projectURL.appendingPathComponent("Output")
-                let index = try await BuildAndSync.mergeIndex(database: try await options.openDatabase(db), output: output)
+                let database = options.databasePath(db)
+                guard PostgresURL.isPostgres(database) || FileManager.default.fileExists(atPath: database) else {
+                    throw UserError("\(database) does not exist; give the database the shards synced into with --db or COBRAND_DATABASE_URL")
+                }
+                let index: OutputIndex
+                do { index = try await BuildAndSync.mergeIndex(database: try await options.openDatabase(db), output: output) } catch let error as BuildAndSync.MergeError {
+                    throw UserError(error.description)
+                }
                 print("Wrote \(output.appendingPathComponent(OutputIndex.fileName).path) with the \(index.kits.count) kits the database lists")
                 return
             }

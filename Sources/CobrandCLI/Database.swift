@@ -34,6 +34,12 @@ extension Cobrand.DB {
             guard !PostgresURL.isPostgres(source) else { throw UserError("--db \(PostgresURL.redacted(source)) is already PostgreSQL; give the SQLite file with --db") }
             guard PostgresURL.isPostgres(url) else { throw UserError("\(PostgresURL.redacted(url)) is not a postgres:// URL; write postgres://user@host/database") }
             guard FileManager.default.fileExists(atPath: source) else { throw UserError("\(source) does not exist; give the SQLite file with --db") }
+            // A server still writing to the SQLite file would add rows the copy misses.
+            let claim: EventSpool.Claim
+            do { claim = try EventSpool.claim(URL(fileURLWithPath: source + ".events-spool", isDirectory: true)) } catch {
+                throw UserError("a cobrand serve is running on \(source); stop it first, then run migrate-to")
+            }
+            defer { withExtendedLifetime(claim) {} }
             guard let sqlite = try await options.project.openDatabase(options.db) as? AppDatabase,
                   let postgres = try await options.project.openDatabase(url) as? PostgresStore
             else { throw UserError("--db must be a SQLite file and the URL a PostgreSQL database") }
@@ -52,7 +58,8 @@ extension Cobrand.DB {
             }
             print("copied \(counts.values.reduce(0, +)) row(s) in \(counts.count) tables to \(postgres.location); row counts match, "
                   + "the MDF audit chain (\(counts["mdfAudit"] ?? 0) entries) verifies" + (blobs > 0 ? "; \(blobs) logo and proof file(s) copied" : ""))
-            print("next: serve with --db '\(postgres.location)' (or COBRAND_DATABASE_URL) on every node")
+            print("next: serve with --db '\(postgres.location)' (or COBRAND_DATABASE_URL) on every node, and move \(source) aside "
+                  + "(mv \(source) \(source).migrated) so that no command without --db writes to it")
         }
     }
 
@@ -66,9 +73,7 @@ extension Cobrand.DB {
 
         func run() async throws {
             let source = options.project.databasePath(options.db)
-            guard !PostgresURL.isPostgres(source) else {
-                throw UserError("--db is PostgreSQL: back it up with pg_dump (pg_dump --format=custom --file=cobrand.dump '\(PostgresURL.redacted(source))')")
-            }
+            guard !PostgresURL.isPostgres(source) else { throw UserError("--db is PostgreSQL: back it up with \(PostgresURL.pgDump(source))") }
             guard FileManager.default.fileExists(atPath: source) else { throw UserError("\(source) does not exist; give the SQLite file with --db") }
             let database = try AppDatabase.open(path: source)
             do {

@@ -101,7 +101,7 @@ extension Cobrand.Deals {
                 }
                 return status
             }
-            let deals = try await options.open().0.deals(partner: partner, status: filter)
+            let deals = try await options.openDatabase().deals(partner: partner, status: filter)
             let text: String
             switch format {
             case .json:

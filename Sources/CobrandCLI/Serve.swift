@@ -173,7 +173,8 @@ extension Cobrand {
                                               "portal": "http://\(host):\(port)/portal", "admin": "http://\(host):\(port)/admin"])
             try await app.runService()
             withExtendedLifetime(claim) {}
-            writer.stop()
+            let stranded = writer.stop()
+            logger.info("stopped", metadata: ["events_not_kept": "\(stranded)"])
         }
     }
 }

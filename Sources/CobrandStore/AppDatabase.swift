@@ -481,8 +481,7 @@ extension AppDatabase {
             let plan = KitSync(kits: kits, stored: try Kit.fetchAll(db), shard: shard, roster: partners)
             try Self.apply(plan, db)
             guard let build else { return FleetProgress(reported: 1, shards: shard.count, finished: false) }
-            let reported = try Row.fetchAll(db, sql: "SELECT shard, shards FROM fleetShard WHERE build = ?", arguments: [build])
-                .compactMap { Shard(index: $0["shard"], count: $0["shards"]) }
+            let reported = try Self.shards(build: build, db)
             let finished = try FleetBuild.report(shard, build: build, reported: reported)
             try db.execute(sql: "INSERT INTO fleetShard (build, shard, shards, kits, reportedAt) VALUES (?, ?, ?, ?, ?)",
                            arguments: [build, shard.index, shard.count, plan.saved.count, now])
@@ -491,6 +490,13 @@ extension AppDatabase {
             try Self.sync(partners: partners, now: now, db)
             return FleetProgress(reported: shard.count, shards: shard.count, finished: true)
         }
+    }
+
+    public func shards(build: String) throws -> [Shard] { try writer.read { db in try Self.shards(build: build, db) } }
+
+    static func shards(build: String, _ db: Database) throws -> [Shard] {
+        try Row.fetchAll(db, sql: "SELECT shard, shards FROM fleetShard WHERE build = ? ORDER BY shard", arguments: [build])
+            .compactMap { Shard(index: $0["shard"], count: $0["shards"]) }
     }
 
     /// Every kit, by directory: what `cobrand build --merge-index` writes as `index.json`.

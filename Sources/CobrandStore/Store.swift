@@ -114,6 +114,8 @@ public protocol Store: EventSink {
     func sync(kits: [AppDatabase.Kit], partner: String?) async throws
     func kits(partner: String) async throws -> [AppDatabase.Kit]
     func kits() async throws -> [AppDatabase.Kit]
+    /// The shards of fleet build `build` that have reported.
+    func shards(build: String) async throws -> [Shard]
     /// A fleet build's shard reports its slice's kits (see `KitSync`); the last of N finishes the build.
     func sync(kits: [AppDatabase.Kit], shard: Shard, build: String?, partners: [Partner], now: Date) async throws -> FleetProgress
 }

@@ -12,6 +12,8 @@ public enum BuildAndSync {
     public static func run(_ builder: Builder, database: any Store, partners: [Partner], selection: KitSelection, publishing partner: String? = nil,
                            fleet build: String? = nil, now: Date,
                            progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> (report: BuildReport, fleet: FleetProgress?) {
+        // A shard its build cannot take is refused before it renders anything (and again, race-free, when it reports).
+        if let build, let shard = selection.shard { _ = try FleetBuild.report(shard, build: build, reported: try await database.shards(build: build)) }
         let report = try await builder.build(selection, progress: progress)
         let output = builder.store.output
         if let partner {
@@ -27,13 +29,33 @@ public enum BuildAndSync {
         return (report, nil)
     }
 
-    /// `index.json` as the database lists the kits: the merge of a fleet build's shards.
+    public enum MergeError: Error, CustomStringConvertible {
+        case noKits
+        case missing(output: String, count: Int, first: String)
+
+        public var description: String {
+            switch self {
+            case .noKits: "the database lists no kits; give the database the shards synced into (--db or COBRAND_DATABASE_URL)"
+            case let .missing(output, count, first):
+                "\(count) kit(s) the database lists are not in \(output) (first: \(first)); copy the shards' output folders there first"
+            }
+        }
+    }
+
+    /// `index.json` as the database lists the kits: the merge of a fleet build's shards. Every kit's folder and
+    /// zip must be in `output` already, so the index never names what is not there.
     public static func mergeIndex(database: any Store, output: URL) async throws -> OutputIndex {
-        let index = OutputIndex(kits: try await database.kits().map {
+        let kits = try await database.kits()
+        guard !kits.isEmpty else { throw MergeError.noKits }
+        func absent(_ path: String) -> Bool { !FileManager.default.fileExists(atPath: output.appendingPathComponent(path).path) }
+        let missing = kits.filter { absent($0.dir) || absent($0.bundle) }
+        if let first = missing.first {
+            throw MergeError.missing(output: output.path, count: missing.count, first: absent(first.dir) ? first.dir : first.bundle)
+        }
+        let index = OutputIndex(kits: kits.map {
             OutputIndex.Entry(campaign: $0.campaign, partner: $0.partner, locale: $0.locale, dir: $0.dir, bundle: $0.bundle, sha256: $0.sha256,
                               files: $0.files)
         })
-        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         try index.write(to: output)
         return index
     }

@@ -318,9 +318,9 @@ struct CommandTests {
         #expect(run.stdout.hasSuffix("its MDF audit chain (2 entries) verifies\n"))
         #expect(try cobrand(arguments: ["deals", "list", "--db", copy.path] + project).stdout == (try cobrand(arguments: ["deals", "list"] + project).stdout))
         #expect(try FileManager.default.contentsOfDirectory(atPath: copy.deletingLastPathComponent().path) == ["copy.sqlite"])
-        let postgres = try cobrand(arguments: ["db", "backup", copy.path, "--db", "postgres://u:secret@db.internal/app"] + project)
+        let postgres = try cobrand(arguments: ["db", "backup", copy.path, "--db", "postgres://u:secret@db.internal/app?sslmode=require&search_path=acme"] + project)
         #expect(postgres.status == 1)
-        #expect(postgres.stderr == "error: --db is PostgreSQL: back it up with pg_dump (pg_dump --format=custom --file=cobrand.dump 'postgres://u:***@db.internal/app')\n")
+        #expect(postgres.stderr == "error: --db is PostgreSQL: back it up with pg_dump --format=custom --file=cobrand.dump --schema=acme 'postgres://u:***@db.internal/app?sslmode=require'\n")
     }
 
     @Test("db migrate-to copies SQLite into PostgreSQL: every command then reads the same; a database with data is refused",
@@ -374,7 +374,22 @@ struct CommandTests {
             #expect(run.status == 0, "\(run.stderr)")
             #expect(run.stdout.contains(shard < 4 ? "shard \(shard)/4 reported, \(shard) of 4 so far" : "all 4 shards reported"), "\(run.stdout)")
         }
-        let merged = try cobrand(arguments: ["build", "--merge-index", "--db", url, "--out", folder.appendingPathComponent("merged").path] + project)
+        let mergedFolder = folder.appendingPathComponent("merged")
+        let early = try cobrand(arguments: ["build", "--merge-index", "--db", url, "--out", mergedFolder.path] + project)
+        #expect(early.status == 1 && early.stderr.contains("kit(s) the database lists are not in \(mergedFolder.path)"), "\(early.stderr)")
+        // The shards' folders copied together, as a CI matrix's artifacts are.
+        for shard in 1...4 {
+            let source = folder.appendingPathComponent("shard\(shard)")
+            for case let path as String in FileManager.default.enumerator(atPath: source.path) ?? .init() where !path.hasSuffix("index.json") {
+                var isFolder: ObjCBool = false
+                let from = source.appendingPathComponent(path), to = mergedFolder.appendingPathComponent(path)
+                guard FileManager.default.fileExists(atPath: from.path, isDirectory: &isFolder), !isFolder.boolValue,
+                      !FileManager.default.fileExists(atPath: to.path) else { continue }
+                try FileManager.default.createDirectory(at: to.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try FileManager.default.copyItem(at: from, to: to)
+            }
+        }
+        let merged = try cobrand(arguments: ["build", "--merge-index", "--db", url, "--out", mergedFolder.path] + project)
         #expect(merged.status == 0, "\(merged.stderr)")
         let store = try await PostgresStore.open(url: url, maximumConnections: 2)
         let listed = try await store.kits()
@@ -388,6 +403,13 @@ struct CommandTests {
         for partner in Set(whole.kits.map(\.partner)) {
             #expect(try await store.kits(partner: partner).map(\.dir).sorted() == whole.kits.filter { $0.partner == partner }.map(\.dir).sorted())
         }
+
+        // A build id is one build's: a shard reporting again is refused before it renders anything.
+        let again = try cobrand(arguments: ["build", "--partners", everyone.path, "--shard", "2/4", "--build-id", "first", "--db", url,
+                                            "--out", folder.appendingPathComponent("again").path] + project)
+        #expect(again.status == 1)
+        #expect(again.stderr.hasSuffix("error: shard 2/4 of fleet build first has reported already; give each build its own --build-id (such as the CI run's id)\n"))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("again").path))
 
         // p3 leaves the roster: its kits stay while shards of the next build are still out.
         for shard in 1...4 {

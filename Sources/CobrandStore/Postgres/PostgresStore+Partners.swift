@@ -56,8 +56,7 @@ extension PostgresStore {
             try await Self.apply(plan, db)
             guard let build else { return FleetProgress(reported: 1, shards: shard.count, finished: false) }
             try await db.lock("fleet:\(build)")
-            let reported = try await db.connection.query("SELECT shard, shards FROM fleetShard WHERE build = \(build)", logger: db.logger).collect()
-                .compactMap { row in try row.decode((Int, Int).self) }.compactMap { Shard(index: $0.0, count: $0.1) }
+            let reported = try await Self.shards(build: build, db)
             let finished = try FleetBuild.report(shard, build: build, reported: reported)
             try await db.run("""
                 INSERT INTO fleetShard (build, shard, shards, kits, reportedAt) VALUES (\(build), \(shard.index), \(shard.count), \(plan.saved.count), \(now))
@@ -68,6 +67,13 @@ extension PostgresStore {
             try await Self.sync(partners: partners, now: now, db)
             return FleetProgress(reported: shard.count, shards: shard.count, finished: true)
         }
+    }
+
+    public func shards(build: String) async throws -> [Shard] { try await read { db in try await Self.shards(build: build, db) } }
+
+    static func shards(build: String, _ db: PostgresDB) async throws -> [Shard] {
+        try await db.connection.query("SELECT shard, shards FROM fleetShard WHERE build = \(build) ORDER BY shard", logger: db.logger).collect()
+            .map { row in try row.decode((Int, Int).self) }.compactMap { Shard(index: $0.0, count: $0.1) }
     }
 
     public func kits() async throws -> [AppDatabase.Kit] {

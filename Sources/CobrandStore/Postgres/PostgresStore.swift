@@ -268,6 +268,16 @@ public enum PostgresURL {
         URLComponents(string: text)?.queryItems?.first { $0.name == "search_path" }?.value.flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// The `pg_dump` command that backs up the database `text` names (its schema only, with a `search_path`):
+    /// pg_dump takes the URL without cobrand's parameters, and never shows a password.
+    public static func pgDump(_ text: String) -> String {
+        guard var url = URLComponents(string: redacted(text)) else { return "pg_dump" }
+        let schema = schema(text)
+        url.queryItems = url.queryItems?.filter { $0.name == "sslmode" }
+        if url.queryItems?.isEmpty == true { url.queryItems = nil }
+        return "pg_dump --format=custom --file=cobrand.dump" + (schema.map { " --schema=\($0)" } ?? "") + " '\(url.string ?? "")'"
+    }
+
     /// `text` with any password replaced by `***`.
     public static func redacted(_ text: String) -> String {
         guard var url = URLComponents(string: text), url.password != nil else { return text }
