@@ -12,7 +12,7 @@ public final class PostgresStore: Sendable {
     private let running: Task<Void, Never>
     /// The URL without its password, for messages.
     public let location: String
-    /// This process's name among the nodes (the outbox lease's holder, the logs' `node`).
+    /// This process's name among the nodes: its connections' `application_name` (`cobrand NAME`).
     public let node: String
     /// Events inserted per statement (`--event-batch`): a bigger batch is fewer round trips, a smaller one
     /// shorter statements.
@@ -81,7 +81,7 @@ public final class PostgresStore: Sendable {
         }
     }
 
-    /// The host name and process id: unique among the nodes of one database.
+    /// A command's name on the database (a server passes its `--node`): the host name and process id.
     public static var defaultNode: String { "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)" }
 
     /// Runs `body` in one transaction (the engine's writes: all or nothing).
@@ -103,7 +103,8 @@ public final class PostgresStore: Sendable {
     /// A session-level advisory lock, held on a pooled connection while `body` runs on others (so the pool
     /// needs two at least). A node that dies drops its connection, and with it the lock, at once.
     public func withLock<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T {
-        try await holding(name, wait: true, body)!
+        guard let value = try await holding(name, wait: true, body) else { throw DatabaseError(description: "PostgreSQL did not grant the \(name) lock") }
+        return value
     }
 
     public func tryLock<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T? {
