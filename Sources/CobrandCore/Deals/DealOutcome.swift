@@ -1,0 +1,146 @@
+import Foundation
+
+/// Where the CRM says a registered deal stands. Cobrand registers deals; the CRM knows how they end.
+public enum DealStage: String, Sendable, Codable, CaseIterable {
+    case open, won, lost
+}
+
+/// One update the CRM sent about a deal (`POST /api/crm/updates`, or a row of `cobrand crm import`).
+public struct DealUpdate: Sendable, Equatable {
+    /// The CRM's own id for this event: the same event twice is applied once.
+    public let eventID: String
+    public let stage: DealStage
+    /// What the deal closed at; a won update has one.
+    public let amount: Money?
+    /// `YYYY-MM-DD`, when the CRM says the deal closed.
+    public let closeDate: String?
+    /// The CRM's id for the opportunity, sent back in Cobrand's later outbox events.
+    public let crmID: String?
+    /// The CRM's clock: what orders updates that arrive out of order.
+    public let at: Date
+
+    public init(eventID: String, stage: DealStage, amount: Money?, closeDate: String?, crmID: String?, at: Date) {
+        self.eventID = eventID
+        self.stage = stage
+        self.amount = amount
+        self.closeDate = closeDate
+        self.crmID = crmID
+        self.at = at
+    }
+}
+
+/// What Cobrand knows of a deal's end: the CRM's latest update by the CRM's own clock.
+public struct DealOutcome: Sendable, Equatable {
+    public let stage: DealStage
+    public let amount: Money?
+    public let closeDate: String?
+    public let crmID: String?
+    /// The CRM timestamp of the update this outcome comes from.
+    public let at: Date
+
+    public init(stage: DealStage, amount: Money?, closeDate: String?, crmID: String?, at: Date) {
+        self.stage = stage
+        self.amount = amount
+        self.closeDate = closeDate
+        self.crmID = crmID
+        self.at = at
+    }
+
+    /// What an update does to a deal's outcome.
+    public enum Change: Sendable, Equatable {
+        /// The deal's new outcome.
+        case applied(DealOutcome)
+        /// This event id was applied before: nothing changes.
+        case duplicate
+        /// An update older (by the CRM's clock) than the one the outcome comes from, arriving late: nothing changes.
+        case stale
+    }
+
+    /// Applies `update` to `current` (nil before the CRM said anything). `seen` says whether its event id was
+    /// applied before. The CRM's clock decides between updates, whatever order they arrive in; at the same
+    /// instant the later arrival wins. A won or lost deal may reopen: the CRM's word is the deal's state. A
+    /// CRM id once known stays when a later update leaves it out.
+    public static func apply(_ update: DealUpdate, to current: DealOutcome?, seen: Bool) -> Change {
+        guard !seen else { return .duplicate }
+        if let current, update.at < current.at { return .stale }
+        return .applied(DealOutcome(stage: update.stage, amount: update.stage == .won ? update.amount : nil,
+                                    closeDate: update.stage == .open ? nil : update.closeDate, crmID: update.crmID ?? current?.crmID, at: update.at))
+    }
+}
+
+/// Who gets credit for revenue the CRM reports as won. In plain words:
+/// - **Sourced**: the partner whose registration it is, when the rules accepted that registration (approved,
+///   or expired after its protection: the deal happened through the partner). Won after expiry still counts;
+///   a rejected or conflicting registration sources nothing. Sourced revenue counts once, for one partner.
+/// - **Influenced**: every other partner with a lead at the deal's account (the registrable domain) submitted
+///   within `window` days before the close date: the partner's campaign reached the buyer, but another
+///   partner (or the vendor directly) closed it. Influence is not split: each such partner sees the whole
+///   amount as influenced, so influenced totals may exceed revenue.
+public enum RevenueAttribution {
+    /// A deal the CRM reports as won.
+    public struct WonDeal: Sendable, Equatable {
+        public let id: Int64
+        /// The registering partner, nil for a deal the vendor closed directly.
+        public let partner: String?
+        /// The registration's status when the CRM said won.
+        public let status: DealStatus?
+        public let domain: String
+        public let amount: Money
+        public let closeDate: String
+
+        public init(id: Int64, partner: String?, status: DealStatus?, domain: String, amount: Money, closeDate: String) {
+            self.id = id
+            self.partner = partner
+            self.status = status
+            self.domain = domain
+            self.amount = amount
+            self.closeDate = closeDate
+        }
+    }
+
+    /// A lead a partner captured: at which account, when.
+    public struct LeadTouch: Sendable, Equatable {
+        public let partner: String
+        public let domain: String
+        public let submittedAt: Date
+
+        public init(partner: String, domain: String, submittedAt: Date) {
+            self.partner = partner
+            self.domain = domain
+            self.submittedAt = submittedAt
+        }
+    }
+
+    public enum Kind: String, Sendable, Equatable { case sourced, influenced }
+
+    public struct Credit: Sendable, Equatable {
+        public let partner: String
+        public let deal: Int64
+        public let kind: Kind
+        public let amount: Money
+
+        public init(partner: String, deal: Int64, kind: Kind, amount: Money) {
+            self.partner = partner
+            self.deal = deal
+            self.kind = kind
+            self.amount = amount
+        }
+    }
+
+    /// Registrations whose win counts as sourced for their partner.
+    public static let sourcing: Set<DealStatus> = [.approved, .expired]
+
+    /// The credits for `won` deals given partners' `leads`, by deal then partner.
+    public static func credits(won: [WonDeal], leads: [LeadTouch], window days: Int = 180) -> [Credit] {
+        won.sorted { $0.id < $1.id }.flatMap { deal -> [Credit] in
+            let sourcer = deal.status.map(sourcing.contains) == true ? deal.partner : nil
+            var credits = sourcer.map { [Credit(partner: $0, deal: deal.id, kind: .sourced, amount: deal.amount)] } ?? []
+            guard let close = Period.day(deal.closeDate) else { return credits }
+            let from = close.addingTimeInterval(-Double(days) * 86_400), until = close.addingTimeInterval(86_400)
+            let influencers = Set(leads.filter { $0.domain == deal.domain && $0.submittedAt >= from && $0.submittedAt < until && $0.partner != sourcer }
+                .map(\.partner))
+            credits += influencers.sorted().map { Credit(partner: $0, deal: deal.id, kind: .influenced, amount: deal.amount) }
+            return credits
+        }
+    }
+}
