@@ -280,17 +280,22 @@ extension PostgresStore {
             """, logger: db.logger).collect().first {
             (evidence.leads, evidence.webinarRegistrations) = try leads.decode((Int, Int).self)
         }
-        let deals = try await db.connection.query("""
+        let deals = try await dealValues("""
             SELECT status, valueMinor, currency FROM deal WHERE partner = \(claim.partner) AND domain IN (
               SELECT companyDomain FROM lead WHERE partner = \(claim.partner) AND id IN (
                 SELECT leadId FROM leadSubmission WHERE partner = \(claim.partner) AND campaign = \(claim.campaign)))
-            """, logger: db.logger).collect().map { row in
+            """, db)
+        evidence.add(deals: deals, currency: claim.currency)
+        return evidence
+    }
+
+    /// Deals' statuses and values, from a query that selects `status, valueMinor, currency`.
+    static func dealValues(_ query: PostgresQuery, _ db: PostgresDB) async throws -> [(status: DealStatus, value: Money)] {
+        try await db.connection.query(query, logger: db.logger).collect().map { row in
             let (status, value, currency) = try row.decode((String, Int64, String).self)
             guard let known = DealStatus(rawValue: status) else { throw StoredValueError(table: "deal", column: "status", value: status) }
             return (status: known, value: Money(amountMinor: value, currency: currency))
         }
-        evidence.add(deals: deals, currency: claim.currency)
-        return evidence
     }
 
     // MARK: Report
@@ -309,14 +314,10 @@ extension PostgresStore {
                     SELECT DISTINCT leadId FROM leadSubmission WHERE partner = \(allocation.partner) AND submittedAt >= \(start)::date
                       AND submittedAt < \(until)::date AND campaign = ANY(\(campaigns))
                     """))
-                let deals = try await db.connection.query("""
+                let deals = try await Self.dealValues("""
                     SELECT status, valueMinor, currency FROM deal WHERE partner = \(allocation.partner) AND domain IN (
                       SELECT companyDomain FROM lead WHERE id = ANY(\(Array(leadIDs))))
-                    """, logger: db.logger).collect().map { row in
-                    let (status, value, currency) = try row.decode((String, Int64, String).self)
-                    guard let known = DealStatus(rawValue: status) else { throw StoredValueError(table: "deal", column: "status", value: status) }
-                    return (status: known, value: Money(amountMinor: value, currency: currency))
-                }
+                    """, db)
                 rows.append(AppDatabase.MDFReportRow(partner: allocation.partner, period: period,
                                                      balance: MDFBalance(allocation: allocation.amount, claims: own.map(\.state)),
                                                      leads: leadIDs.count, deals: deals))
