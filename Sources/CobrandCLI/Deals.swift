@@ -43,6 +43,11 @@ extension Cobrand.Deals {
         ]
         if let expires = deal.expiresAt { lines.append("  protected until \(Timestamp.iso8601(expires))") }
         if let note = deal.note { lines.append("  note: \(note)") }
+        if let outcome = deal.outcome {
+            let amount = outcome.amount.map { " at \($0.majorText) \($0.currency)" } ?? ""
+            let closed = outcome.closeDate.map { ", closed \($0)" } ?? ""
+            lines.append("  CRM: \(outcome.stage.rawValue)\(amount)\(closed)" + (outcome.crmID.map { " (CRM id \($0))" } ?? ""))
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -114,11 +119,13 @@ extension Cobrand.Deals {
                               as: UTF8.self) + "\n"
             case .csv:
                 let header = ["id", "partner", "account_domain", "account_name", "value", "currency", "products", "expected_close", "lead_id",
-                              "status", "rule", "note", "created_at", "decided_at", "expires_at"]
+                              "status", "rule", "note", "created_at", "decided_at", "expires_at", "crm_id", "crm_stage", "won_amount", "won_currency", "close_date"]
                 let rows = deals.map { deal in
                     [String(deal.id), deal.partner, deal.domain, deal.accountName, deal.value.majorText, deal.value.currency,
                      deal.products.joined(separator: ";"), deal.expectedClose, deal.leadID.map(String.init) ?? "", deal.status.rawValue, deal.rule.rawValue,
-                     deal.note ?? "", Timestamp.iso8601(deal.createdAt), Timestamp.iso8601(deal.decidedAt), deal.expiresAt.map(Timestamp.iso8601) ?? ""]
+                     deal.note ?? "", Timestamp.iso8601(deal.createdAt), Timestamp.iso8601(deal.decidedAt), deal.expiresAt.map(Timestamp.iso8601) ?? "",
+                     deal.outcome?.crmID ?? "", deal.outcome?.stage.rawValue ?? "", deal.outcome?.amount?.majorText ?? "", deal.outcome?.amount?.currency ?? "",
+                     deal.outcome?.closeDate ?? ""]
                 }
                 text = ([header] + rows).map(CSV.line).joined()
             case .table:

@@ -167,6 +167,8 @@ extension Cobrand {
                                                 mdfRules: project.config.mdf.reconciliation, publisher: publisher,
                                                 unsubscribe: UnsubscribeRoutes(project: project, database: database, signer: unsubscribe, salt: salt,
                                                                                proxies: proxies, now: { Date() }),
+                                                crm: CRMRoutes(database: database, secret: try await ProjectOptions.webhookSecret(database: database),
+                                                               now: { Date() }),
                                                 outbox: outbox, host: host, port: port,
                                                 limits: connectionLimits(), threads: threads, logger: logger)
             logger.info("serving", metadata: ["address": "\(host):\(port)", "db": "\(PostgresURL.redacted(options.databasePath(db)))",

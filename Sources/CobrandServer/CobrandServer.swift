@@ -30,7 +30,7 @@ public enum CobrandServer {
     public static func router(tracking: TrackingRoutes, portal: PortalRoutes? = nil, admin: AdminRoutes? = nil,
                               leads: LeadRoutes? = nil, deals: DealRoutes? = nil, claims: ClaimRoutes? = nil,
                               mdfRules: Reconciler.Rules? = nil, publisher: Publisher? = nil,
-                              unsubscribe: UnsubscribeRoutes? = nil) -> Router<ServerContext> {
+                              unsubscribe: UnsubscribeRoutes? = nil, crm: CRMRoutes? = nil) -> Router<ServerContext> {
         let router = Router(context: ServerContext.self)
         router.add(middleware: RequestLogMiddleware())
         router.add(middleware: SecurityHeadersMiddleware())
@@ -53,6 +53,7 @@ public enum CobrandServer {
         leads?.add(to: router)
         unsubscribe?.add(to: router)
         deals?.add(to: router)
+        crm?.add(to: router)
         claims?.add(to: router)
         if let portal, let claims { PortalMDFRoutes(portal: portal, claims: claims).add(to: router) }
         if let portal, let publisher { PortalSelfServiceRoutes(portal: portal, publisher: publisher).add(to: router) }
@@ -99,12 +100,13 @@ public enum CobrandServer {
 
     /// `threads` event loops answer requests; tracking hits are answered on them directly (`TrackingFastPath`).
     public static func application(tracking: TrackingRoutes, portal: PortalRoutes, admin: AdminRoutes, leads: LeadRoutes, deals: DealRoutes,
-                                   claims: ClaimRoutes, mdfRules: Reconciler.Rules, publisher: Publisher, unsubscribe: UnsubscribeRoutes, outbox: OutboxService,
+                                   claims: ClaimRoutes, mdfRules: Reconciler.Rules, publisher: Publisher, unsubscribe: UnsubscribeRoutes, crm: CRMRoutes,
+                                   outbox: OutboxService,
                                    host: String, port: Int,
                                    limits: ConnectionLimits = ConnectionLimits(), threads: Int = System.coreCount, logger: Logger) -> some ApplicationProtocol {
         Application(
             router: router(tracking: tracking, portal: portal, admin: admin, leads: leads, deals: deals, claims: claims, mdfRules: mdfRules,
-                           publisher: publisher, unsubscribe: unsubscribe),
+                           publisher: publisher, unsubscribe: unsubscribe, crm: crm),
             server: http1(tracking: tracking, limits: limits, logger: logger),
             configuration: configuration(host: host, port: port, limits: limits, logger: logger),
             services: [EventFlushService(writer: tracking.writer), outbox],

@@ -139,8 +139,9 @@ extension AppDatabase {
         return try record.deal()
     }
 
-    /// Saves a deal as a transition returned it, with its decision log row and outbox event.
-    static func save(_ deal: Deal, actor: String, note: String?, type: String, now: Date, _ db: Database) throws -> Deal {
+    /// Saves a deal as a transition returned it, with its decision log row and outbox event (none for a
+    /// change the CRM itself made: `type` nil).
+    static func save(_ deal: Deal, actor: String, note: String?, type: String?, now: Date, _ db: Database) throws -> Deal {
         var record = try DealRecord(deal)
         try record.save(db)
         var saved = deal
@@ -149,6 +150,7 @@ extension AppDatabase {
             .insert(db)
         // Read back, so the caller gets what a later read gets (times as stored, to the millisecond).
         let stored = try Self.deal(saved.id, db)
+        guard let type else { return stored }
         var object = stored.payload
         object["partner"] = stored.partner
         try enqueue(type: type, object: ["deal": object], now: now, db)

@@ -26,12 +26,15 @@ extension AppDatabase {
         public let submissions: Int
         public let createdAt: Date
         public let updatedAt: Date
+        /// The CRM's id for the lead and its qualification, once the CRM sent them.
+        public let crmId: String?
+        public let qualification: LeadQualification?
 
         /// Text fields in the order of `leadColumns`.
         public var fields: [String] {
             [String(id), partner, email, firstName ?? "", lastName ?? "", company ?? "", companyDomain ?? "", country ?? "", phone ?? "",
              website ?? "", consent ? "yes" : "no", consentVersion ?? "", consentAt.map(Timestamp.iso8601) ?? "", campaign, source, locale,
-             String(submissions), Timestamp.iso8601(createdAt), Timestamp.iso8601(updatedAt)]
+             String(submissions), Timestamp.iso8601(createdAt), Timestamp.iso8601(updatedAt), qualification?.rawValue ?? "", crmId ?? ""]
         }
     }
 
@@ -64,7 +67,7 @@ extension AppDatabase {
     /// The columns of a lead export, in order.
     public static let leadColumns = [
         "id", "partner", "email", "first_name", "last_name", "company", "company_domain", "country", "phone", "website", "consent",
-        "consent_version", "consent_at", "campaign", "source", "locale", "submissions", "created_at", "updated_at",
+        "consent_version", "consent_at", "campaign", "source", "locale", "submissions", "created_at", "updated_at", "qualification", "crm_id",
     ]
 
     /// Leads, newest first, optionally of one partner.
@@ -96,7 +99,8 @@ extension AppDatabase {
         ]
         let optional: [(String, String?)] = [
             ("first_name", lead.firstName), ("last_name", lead.lastName), ("company", lead.company), ("company_domain", lead.companyDomain),
-            ("country", lead.country), ("phone", lead.phone), ("website", lead.website), ("asset", asset),
+            ("country", lead.country), ("phone", lead.phone), ("website", lead.website), ("asset", asset), ("crm_id", lead.crmId),
+            ("qualification", lead.qualification?.rawValue),
         ]
         for (key, value) in optional { object[key] = value ?? NSNull() }
         return object

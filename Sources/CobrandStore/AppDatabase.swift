@@ -395,6 +395,41 @@ public struct AppDatabase: Sendable {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v15-crm-outcomes") { db in
+            // Won and lost statuses and the CRM's rules widen deal's CHECKs, which SQLite changes by rebuilding the table.
+            let deals = DealStatus.sqlList(DealStatus.allCases), rules = CRMSchema.list(DealRules.Rule.allCases.map(\.rawValue))
+            try db.execute(sql: """
+                CREATE TABLE new_deal (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT, partner TEXT NOT NULL, domain TEXT NOT NULL, accountName TEXT NOT NULL,
+                  valueMinor INTEGER NOT NULL CHECK (valueMinor >= 0), currency TEXT NOT NULL CHECK (length(currency) = 3),
+                  products TEXT NOT NULL CHECK (json_valid(products)), expectedClose TEXT NOT NULL, leadId INTEGER REFERENCES lead(id),
+                  status TEXT NOT NULL CHECK (status IN \(deals)), rule TEXT NOT NULL CHECK (rule IN (\(rules))), note TEXT, idempotencyKey TEXT,
+                  createdAt DATETIME NOT NULL, decidedAt DATETIME NOT NULL, expiresAt DATETIME, evidenceVisitor TEXT,
+                  \(CRMSchema.dealColumnDefinitions(time: "DATETIME").joined(separator: ", ")),
+                  UNIQUE (partner, idempotencyKey)
+                );
+                INSERT INTO new_deal (id, partner, domain, accountName, valueMinor, currency, products, expectedClose, leadId, status, rule, note,
+                  idempotencyKey, createdAt, decidedAt, expiresAt, evidenceVisitor)
+                  SELECT id, partner, domain, accountName, valueMinor, currency, products, expectedClose, leadId, status, rule, note,
+                  idempotencyKey, createdAt, decidedAt, expiresAt, evidenceVisitor FROM deal;
+                CREATE TABLE new_dealDecision (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT, dealId INTEGER NOT NULL REFERENCES new_deal(id),
+                  status TEXT NOT NULL CHECK (status IN \(deals)), rule TEXT NOT NULL CHECK (rule IN (\(rules))), actor TEXT NOT NULL, note TEXT,
+                  decidedAt DATETIME NOT NULL
+                );
+                INSERT INTO new_dealDecision SELECT id, dealId, status, rule, actor, note, decidedAt FROM dealDecision;
+                DROP TABLE dealDecision;
+                DROP TABLE deal;
+                ALTER TABLE new_deal RENAME TO deal;
+                ALTER TABLE new_dealDecision RENAME TO dealDecision;
+                CREATE INDEX deal_domain ON deal (domain, status);
+                CREATE INDEX dealDecision_deal ON dealDecision (dealId);
+                \(CRMSchema.dealCRMIndex);
+                \(CRMSchema.leadColumnDefinitions(time: "DATETIME").map { "ALTER TABLE lead ADD COLUMN \($0);" }.joined(separator: "\n"))
+                \(CRMSchema.leadCRMIndex);
+                \(CRMSchema.eventTable(time: "DATETIME")) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

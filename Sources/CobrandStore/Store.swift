@@ -25,6 +25,10 @@ public protocol Store: EventSink {
     func deals(partner: String?, status: DealStatus?) async throws -> [AppDatabase.Deal]
     func decisions(deal id: Int64) async throws -> [(status: String, rule: String, actor: String, note: String?, at: Date)]
 
+    // MARK: CRM
+    /// Applies the CRM's updates in one transaction, in order; an unknown deal or lead refuses them all.
+    func applyCRM(_ updates: [CRMUpdate], now: Date) async throws -> [CRMUpdate.Result]
+
     // MARK: Events
     /// Answers when the database does (`/readyz`).
     func ping() async throws

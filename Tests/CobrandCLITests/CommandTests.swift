@@ -132,6 +132,35 @@ struct CommandTests {
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("cobrand.sqlite").path))
     }
 
+    @Test("crm import applies a CRM export all or nothing: a bad row or an unknown deal is named by its line and changes nothing")
+    func crmImport() throws {
+        let folder = temp()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Fixture.write(to: folder)
+        let registered = try cobrand("deals", "register", "--project", folder.path, "--partner", "alpha", "--domain", "globex.example",
+                                     "--name", "Globex", "--value", "18000", "--currency", "USD", "--product", "Stream", "--close", "2027-03-31")
+        #expect(registered.status == 0, "\(registered.stderr)")
+        let header = "event_id,type,deal_id,crm_id,stage,amount,currency,close_date,updated_at\n"
+        let won = "opp-1-won,deal,1,006Q1,won,48000.00,USD,2027-02-10,2027-02-10T09:30:00Z\n"
+        let file = folder.appendingPathComponent("crm.csv")
+        for (rows, message) in [(won + "opp-1-x,deal,1,006Q1,closed,,,2027-02-10,2027-02-10T09:30:00Z\n", "crm.csv:3: stage 'closed' is not open, won or lost"),
+                                (won + "opp-2-won,deal,2,,won,1.00,USD,2027-02-10,2027-02-10T09:30:00Z\n", "crm.csv:3: event 'opp-2-won': no deal with id 2")] {
+            try (header + rows).write(to: file, atomically: true, encoding: .utf8)
+            let refused = try cobrand("crm", "import", "--project", folder.path, file.path)
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains(message), "\(refused.stderr)")
+            #expect(refused.stderr.contains("nothing was imported"))
+            #expect(try cobrand("deals", "show", "1", "--project", folder.path).stdout.hasPrefix("deal 1: pending"))
+        }
+        try (header + won + won).write(to: file, atomically: true, encoding: .utf8)
+        let imported = try cobrand("crm", "import", "--project", folder.path, file.path)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout.hasSuffix("2 updates: 1 applied, 1 already applied, 0 older than what is known\n"))
+        let shown = try cobrand("deals", "show", "1", "--project", folder.path).stdout
+        #expect(shown.hasPrefix("deal 1: won (won-in-crm)"))
+        #expect(shown.contains("  CRM: won at 48000.00 USD, closed 2027-02-10 (CRM id 006Q1)"))
+    }
+
     @Test("an unknown --partner names the roster; a missing project folder says how to make one")
     func unknownNames() throws {
         let folder = temp()
@@ -256,7 +285,7 @@ struct CommandTests {
 
     @Test("every command's help has an example", arguments: ["build", "validate", "init", "bench", "locales", "locales check", "locales export", "locales import",
                                                                    "partners token", "partners overrides", "partners changes", "partners approve", "admin token", "usage report",
-                                                                   "suppression"])
+                                                                   "suppression", "crm", "crm import"])
     func help(command: String) throws {
         let words = command.split(separator: " ").map(String.init)
         let run = words.count == 1 ? try cobrand(words[0], "--help") : try cobrand(words[0], words[1], "--help")

@@ -50,12 +50,10 @@ struct DealOutcomeTests {
 
     @Test("sourced revenue goes to the registering partner once; influenced to every other partner whose lead reached the account in the window",
           arguments: [
-        // approved registration won: sourced by alpha; beta's lead 30 days before influenced it
-        ([won(1, "alpha", .approved)], [lead("alpha", daysBeforeClose: 40), lead("beta", daysBeforeClose: 30)],
+        // a registration closed as won: sourced by alpha; beta's lead 30 days before influenced it
+        ([won(1, "alpha", .won)], [lead("alpha", daysBeforeClose: 40), lead("beta", daysBeforeClose: 30)],
          ["alpha 1 sourced", "beta 1 influenced"]),
-        // won after the registration's protection expired: still sourced
-        ([won(2, "alpha", .expired)], [], ["alpha 2 sourced"]),
-        // a rejected or conflicting registration sources nothing; its partner's own lead still influenced it
+        // a rejected or conflicting registration (the vendor's own deal) sources nothing; its partner's own lead still influenced it
         ([won(3, "alpha", .rejected)], [lead("alpha", daysBeforeClose: 10)], ["alpha 3 influenced"]),
         ([won(4, "beta", .conflict)], [], []),
         // the vendor closed it directly: partners' leads influenced it
@@ -64,11 +62,130 @@ struct DealOutcomeTests {
         ([won(6, nil, nil)], [lead("alpha", daysBeforeClose: 181), lead("beta", domain: "other.com", daysBeforeClose: 3), lead("gamma", daysBeforeClose: -2)],
          []),
         // several leads of one partner count once
-        ([won(7, "alpha", .approved)], [lead("beta", daysBeforeClose: 3), lead("beta", daysBeforeClose: 90)], ["alpha 7 sourced", "beta 7 influenced"]),
+        ([won(7, "alpha", .won)], [lead("beta", daysBeforeClose: 3), lead("beta", daysBeforeClose: 90)], ["alpha 7 sourced", "beta 7 influenced"]),
     ] as [([RevenueAttribution.WonDeal], [RevenueAttribution.LeadTouch], [String])])
     func attribution(won: [RevenueAttribution.WonDeal], leads: [RevenueAttribution.LeadTouch], expected: [String]) {
         let credits = RevenueAttribution.credits(won: won, leads: leads)
         #expect(credits.map { "\($0.partner) \($0.deal) \($0.kind.rawValue)" } == expected)
         #expect(credits.allSatisfy { $0.amount == Self.eur("48000") })
+    }
+
+    static let expiry = t0.addingTimeInterval(30 * 86_400)
+
+    /// What the CRM's outcome does to a registration: accepted ones end as won or lost, reopened ones go back
+    /// to where their protection stands, refused ones only carry the outcome.
+    @Test("the CRM's outcome closes and reopens registrations", arguments: [
+        (DealStatus.approved, expiry as Date?, DealStage.won, 0.0, DealStatus.won, DealRules.Rule.wonInCRM),
+        (.expired, t0.addingTimeInterval(-86_400), .won, 0, .won, .wonInCRM),          // won after the protection expired
+        (.pending, nil, .lost, 0, .lost, .lostInCRM),
+        (.won, expiry, .lost, 0, .lost, .lostInCRM),
+        (.rejected, nil, .won, 0, .rejected, .manualRejection),                       // the vendor's own deal now
+        (.conflict, nil, .lost, 0, .conflict, .heldByAnotherPartner),
+        (.won, expiry, .open, 0, .approved, .reopenedInCRM),                           // protection stands until its expiry
+        (.won, expiry, .open, 31, .expired, .reopenedInCRM),                           // reopened after it ended
+        (.lost, nil, .open, 0, .pending, .reopenedInCRM),                              // never approved: back to review
+        (.approved, expiry, .open, 0, .approved, .manualApproval),                     // the CRM's id, nothing else
+    ] as [(DealStatus, Date?, DealStage, Double, DealStatus, DealRules.Rule)])
+    func recording(status: DealStatus, expiresAt: Date?, stage: DealStage, daysLater: Double, expected: DealStatus, rule: DealRules.Rule) {
+        let initial: DealRules.Rule = switch status {
+        case .rejected: .manualRejection
+        case .conflict: .heldByAnotherPartner
+        default: .manualApproval
+        }
+        let deal = Deal(id: 9, partner: "alpha", domain: "acme.com", accountName: "Acme", value: Self.eur("40000"), products: [], expectedClose: "2027-02-28",
+                        leadID: nil, status: status, rule: initial, createdAt: Self.t0, decidedAt: Self.t0, expiresAt: expiresAt)
+        let now = Self.t0.addingTimeInterval(daysLater * 86_400 + 60)
+        let outcome = Self.outcome(stage, stage == .won ? "48000" : nil, close: stage == .open ? nil : "2027-02-10", at: 1)
+        let recorded = deal.recording(outcome, at: now)
+        #expect(recorded.status == expected)
+        #expect(recorded.rule == rule)
+        #expect(recorded.outcome == outcome)
+        #expect(recorded.expiresAt == expiresAt, "the protection's end is kept for a reopening")
+        #expect(recorded.decidedAt == (expected == status && rule == initial ? Self.t0 : now))
+        #expect(!recorded.isActive(at: now) || expected == .approved || expected == .pending, "won and lost registrations free the account")
+    }
+
+    @Test("lead qualification follows the CRM's clock")
+    func leadQualification() {
+        let at = { (minutes: Double) in Self.t0.addingTimeInterval(minutes * 60) }
+        let qualified = LeadOutcome(qualification: .qualified, crmID: "L-1", at: at(5))
+        #expect(LeadOutcome.apply(LeadUpdate(eventID: "a", qualification: .qualified, crmID: "L-1", at: at(5)), to: nil, seen: false) == .applied(qualified))
+        #expect(LeadOutcome.apply(LeadUpdate(eventID: "b", qualification: .disqualified, crmID: nil, at: at(2)), to: qualified, seen: false) == .stale)
+        #expect(LeadOutcome.apply(LeadUpdate(eventID: "a", qualification: .qualified, crmID: nil, at: at(5)), to: qualified, seen: true) == .duplicate)
+        #expect(LeadOutcome.apply(LeadUpdate(eventID: "c", qualification: .disqualified, crmID: nil, at: at(9)), to: qualified, seen: false)
+            == .applied(LeadOutcome(qualification: .disqualified, crmID: "L-1", at: at(9))))
+    }
+
+    static let wonFields = ["event_id": "e1", "type": "deal", "deal_id": "12", "crm_id": "006Q", "stage": "won", "amount": "48000.50",
+                            "currency": "eur", "close_date": "2027-02-10", "updated_at": "2027-02-10T09:30:00Z"]
+
+    static func with(_ changes: [String: String]) -> [String: String] { wonFields.merging(changes) { $1 } }
+
+    @Test("a CRM update is read from its fields, or refused naming the field", arguments: [
+        (with([:]), nil as String?),
+        (with(["deal_id": "", "updated_at": "2027-02-10T09:30:00.250Z"]), nil),
+        (with(["stage": "lost", "amount": "", "currency": ""]), nil),
+        (with(["stage": "open", "amount": "", "currency": "", "close_date": ""]), nil),
+        (["event_id": "e2", "type": "lead", "lead_id": "4", "status": "qualified", "updated_at": "2027-02-10T09:30:00Z"], nil),
+        (with(["event_id": ""]), "event_id"),
+        (with(["stage": "closed"]), "stage"),
+        (with(["amount": ""]), "amount"),
+        (with(["amount": "48,000.00"]), "amount"),
+        (with(["currency": "EURO"]), "amount"),
+        (with(["close_date": "2027-02-30"]), "close_date"),
+        (with(["close_date": ""]), "close_date"),
+        (with(["stge": "won"]), "stge"),
+        (with(["updated_at": "yesterday"]), "updated_at"),
+        (with(["deal_id": "abc"]), "deal_id"),
+        (with(["deal_id": "", "crm_id": ""]), "deal_id"),
+        (with(["type": "opportunity"]), "type"),
+        (with(["stage": "lost", "currency": ""]), "amount"),
+        (["event_id": "e2", "type": "lead", "lead_id": "4", "status": "qualified", "stage": "won", "updated_at": "2027-02-10T09:30:00Z"], "stage"),
+    ] as [([String: String], String?)])
+    func parse(fields: [String: String], refused: String?) throws {
+        do {
+            let update = try CRMUpdate.parse(fields)
+            #expect(refused == nil, "accepted \(update)")
+        } catch {
+            #expect(error.field == refused, "\(error)")
+        }
+    }
+
+    @Test("a won update reads into whole values")
+    func parsedValues() throws {
+        let update = try CRMUpdate.parse(Self.wonFields)
+        #expect(update == .deal(.ours(12), DealUpdate(eventID: "e1", stage: .won, amount: Money(amountMinor: 4_800_050, currency: "EUR"),
+                                                      closeDate: "2027-02-10", crmID: "006Q", at: Date(timeIntervalSince1970: 1_802_251_800))))
+        #expect(try CRMUpdate.parse(Self.with(["deal_id": ""])) == .deal(.crm("006Q"), DealUpdate(
+            eventID: "e1", stage: .won, amount: Money(amountMinor: 4_800_050, currency: "EUR"), closeDate: "2027-02-10", crmID: "006Q",
+            at: Date(timeIntervalSince1970: 1_802_251_800))))
+    }
+
+    @Test("a CSV export with one bad row is refused naming its line, and a good one reads every row")
+    func csv() throws {
+        let header = "event_id,type,deal_id,lead_id,crm_id,stage,status,amount,currency,close_date,updated_at\n"
+        let good = header + "e1,deal,12,,006Q,won,,48000.00,EUR,2027-02-10,2027-02-10T09:30:00Z\r\ne2,lead,,7,,,qualified,,,,2027-02-01T00:00:00Z\n"
+        let rows = try CRMUpdate.parseCSV(good, file: "crm.csv")
+        #expect(rows.map(\.line) == [2, 3])
+        #expect(rows.map(\.update.eventID) == ["e1", "e2"])
+        let bad = good + "e3,deal,13,,,won,,,EUR,2027-02-11,2027-02-11T09:30:00Z\n"
+        #expect(throws: CRMImportError(problems: ["crm.csv:4: amount is missing; give the won amount in major units, such as 48000.00"])) {
+            try CRMUpdate.parseCSV(bad, file: "crm.csv")
+        }
+        #expect(throws: CRMImportError(problems: ["crm.csv:1: column 'stge' is not a field of a CRM update; use \(CRMUpdate.fields.joined(separator: ", "))"])) {
+            try CRMUpdate.parseCSV("event_id,stge\ne1,won\n", file: "crm.csv")
+        }
+    }
+
+    @Test("a signed request is accepted within five minutes of its timestamp, with a signature of the body", arguments: [
+        (0.0, true, nil as Webhook.Refusal?), (299, true, nil), (-299, true, nil), (301, true, .stale), (-301, true, .stale), (0, false, .signature),
+    ])
+    func signedRequests(skew: Double, signedRight: Bool, refusal: Webhook.Refusal?) {
+        let secret = Data("a-shared-secret-of-some-length".utf8), body = Data(#"{"updates":[]}"#.utf8)
+        let timestamp: Int64 = 1_800_000_000
+        let header = Webhook.signature(body: signedRight ? body : Data("{}".utf8), timestamp: timestamp, secret: secret)
+        let now = Date(timeIntervalSince1970: Double(timestamp) + skew)
+        #expect(Webhook.refusal(header: header, timestamp: String(timestamp), body: body, secret: secret, now: now) == refusal)
+        #expect(Webhook.refusal(header: nil, timestamp: String(timestamp), body: body, secret: secret, now: now) == .missing)
     }
 }

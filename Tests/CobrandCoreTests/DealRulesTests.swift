@@ -70,7 +70,7 @@ struct DealLifecycleTests {
         (DealStatus.pending, nil, [DealLifecycle.Action.approve, .reject]),
         (.approved, 86_400.0, [.reject, .extend]),
         (.approved, -1.0, []),
-        (.rejected, nil, []), (.expired, nil, []), (.conflict, nil, []),
+        (.rejected, nil, []), (.expired, nil, []), (.conflict, nil, []), (.won, 86_400.0, []), (.lost, nil, []),
     ] as [(DealStatus, Double?, [DealLifecycle.Action])])
     func allowed(status: DealStatus, expiresIn: Double?, actions: [DealLifecycle.Action]) {
         let expiry = expiresIn.map { Self.now.addingTimeInterval($0) }
@@ -82,7 +82,7 @@ struct DealLifecycleTests {
 struct DealStatusTests {
     @Test("active, pipeline and reconciliation evidence, each defined once", arguments: [
         (DealStatus.pending, true, true, true), (.approved, true, true, true), (.expired, false, false, true),
-        (.rejected, false, false, false), (.conflict, false, false, false),
+        (.rejected, false, false, false), (.conflict, false, false, false), (.won, false, false, true), (.lost, false, false, true),
     ])
     func sets(status: DealStatus, active: Bool, pipeline: Bool, evidence: Bool) {
         #expect(DealStatus.active.contains(status) == active)
@@ -91,5 +91,5 @@ struct DealStatusTests {
     }
 
     @Test("an SQL list is made from the values, quoted")
-    func sqlList() { #expect(DealStatus.sqlList(DealStatus.evidence) == "('pending', 'approved', 'expired')") }
+    func sqlList() { #expect(DealStatus.sqlList(DealStatus.active) == "('pending', 'approved')") }
 }

@@ -37,7 +37,7 @@ struct AppDatabaseTests {
              try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"))
         }
         #expect(mode == "wal")
-        #expect(tables == ["accessToken", "deal", "dealDecision", "event", "eventSpoolSegment", "fleetShard", "grdb_migrations", "kit", "lead", "leadSubmission", "mdfAllocation", "mdfAudit", "mdfClaim", "mdfProof", "outbox", "partner", "partnerAddress", "partnerChange", "partnerOverride", "partnerVisit", "session", "setting", "suppression"])
+        #expect(tables == ["accessToken", "crmEvent", "deal", "dealDecision", "event", "eventSpoolSegment", "fleetShard", "grdb_migrations", "kit", "lead", "leadSubmission", "mdfAllocation", "mdfAudit", "mdfClaim", "mdfProof", "outbox", "partner", "partnerAddress", "partnerChange", "partnerOverride", "partnerVisit", "session", "setting", "suppression"])
         _ = try AppDatabase.open(path: file.path)
     }
 
@@ -55,7 +55,7 @@ struct AppDatabaseTests {
         try pool.close()
         let database = try AppDatabase.open(path: file.path)
         let applied = try await database.strings("SELECT identifier FROM grdb_migrations ORDER BY identifier")
-        #expect(applied == ["v1", "v10-event-spool", "v11-tracked-leads", "v12-suppression", "v2-sessions", "v3-session-roles", "v4-leads", "v5-deals", "v6-mdf-allocations", "v7-mdf-claims", "v8-mdf-payments", "v9-partner-overrides", "v13-constraints", "v14-fleet-builds"].sorted())
+        #expect(applied == ["v1", "v10-event-spool", "v11-tracked-leads", "v12-suppression", "v2-sessions", "v3-session-roles", "v4-leads", "v5-deals", "v6-mdf-allocations", "v7-mdf-claims", "v8-mdf-payments", "v9-partner-overrides", "v13-constraints", "v14-fleet-builds", "v15-crm-outcomes"].sorted())
         #expect(try await database.secret(AppDatabase.trackingSecretName) { Data() } == Data([1, 2]))
     }
 

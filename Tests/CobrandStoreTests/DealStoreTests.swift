@@ -164,4 +164,60 @@ struct DealStoreTests {
             await #expect(throws: AppDatabase.DealError.self) { try await database.decide(again.id, .approve, note: nil, rules: rules, now: now) }
         }
     }
+
+    func update(_ event: String, _ reference: CRMReference, _ stage: DealStage, amount: String? = nil, crm: String? = nil, at seconds: Double) -> CRMUpdate {
+        .deal(reference, DealUpdate(eventID: event, stage: stage, amount: amount.map { Money(major: $0, currency: "USD")! },
+                                    closeDate: stage == .open ? nil : "2027-03-01", crmID: crm, at: now.addingTimeInterval(seconds)))
+    }
+
+    @Test("the CRM's updates close registrations and qualify leads, each event once, in the CRM's order; a batch naming an unknown deal stores nothing",
+          arguments: Engine.all)
+    func crmUpdates(engine: Engine) async throws {
+        try await engine.with { database in
+            try await withLead(database, partner: "alpha")
+            let deal = try await database.register(request("alpha"), rules: rules, idempotencyKey: nil, visitor: "office", now: now).deal
+            let lead = try #require(try await database.leads().first?.id)
+            let outbox = try await database.outbox().count
+            let won = update("e1", .ours(deal.id), .won, amount: "48000.00", crm: "OPP-1", at: 60)
+            let qualified = CRMUpdate.lead(.ours(lead), LeadUpdate(eventID: "e2", qualification: .qualified, crmID: "L-9", at: now))
+            let results = try await database.applyCRM([won, won, update("e0", .ours(deal.id), .open, at: 30), qualified], now: now.addingTimeInterval(600))
+            #expect(results == [.applied, .duplicate, .stale, .applied])
+            var stored = try await database.deal(deal.id)
+            #expect(stored.status == .won && stored.rule == .wonInCRM)
+            #expect(stored.outcome == DealOutcome(stage: .won, amount: Money(major: "48000", currency: "USD"), closeDate: "2027-03-01", crmID: "OPP-1",
+                                                  at: now.addingTimeInterval(60)))
+            #expect(stored.payload["crm_id"] as? String == "OPP-1")
+            #expect(try await database.decisions(deal: deal.id).map { "\($0.status) \($0.rule) \($0.actor)" }.last == "won won-in-crm crm")
+            #expect(try await database.outbox().count == outbox, "the CRM's own change is not sent back to it")
+            let storedLead = try #require(try await database.leads().first)
+            #expect(storedLead.qualification == .qualified && storedLead.crmId == "L-9")
+            // A won registration no longer holds the account.
+            #expect(try await database.register(request("beta"), rules: rules, idempotencyKey: nil, now: now.addingTimeInterval(700)).deal.status == .pending)
+            // By the CRM's id, once stored: lost; and a replay of the first batch is all duplicates.
+            #expect(try await database.applyCRM([update("e3", .crm("OPP-1"), .lost, at: 120)], now: now.addingTimeInterval(800)) == [.applied])
+            #expect(try await database.applyCRM([won, qualified], now: now.addingTimeInterval(900)) == [.duplicate, .duplicate])
+            stored = try await database.deal(deal.id)
+            #expect(stored.status == .lost && stored.outcome?.amount == nil)
+            let events = try await database.strings("SELECT eventId FROM crmEvent ORDER BY eventId")
+            #expect(events == ["e0", "e1", "e2", "e3"])
+            // One unknown deal in a batch: nothing of it is stored.
+            let disqualified = CRMUpdate.lead(.ours(lead), LeadUpdate(eventID: "e4", qualification: .disqualified, crmID: nil, at: now.addingTimeInterval(60)))
+            await #expect(throws: CRMUnknownTarget(kind: "deal", reference: .ours(999), eventID: "e5")) {
+                try await database.applyCRM([disqualified, self.update("e5", .ours(999), .won, amount: "1.00", at: 60)], now: now)
+            }
+            await #expect(throws: CRMUnknownTarget(kind: "lead", reference: .crm("L-404"), eventID: "e6")) {
+                try await database.applyCRM([.lead(.crm("L-404"), LeadUpdate(eventID: "e6", qualification: .qualified, crmID: nil, at: now))], now: now)
+            }
+            #expect(try await database.leads().first?.qualification == .qualified)
+            #expect(try await database.strings("SELECT eventId FROM crmEvent ORDER BY eventId") == events)
+            // One CRM opportunity is one registration.
+            let beta = try #require(try await database.deals(partner: "beta").first)
+            do {
+                _ = try await database.applyCRM([update("e7", .ours(beta.id), .open, crm: "OPP-1", at: 60)], now: now)
+                Issue.record("a second deal took OPP-1")
+            } catch let error as CRMUpdateError {
+                #expect(error.field == "crm_id" && error.eventID == "e7")
+            }
+        }
+    }
 }

@@ -24,10 +24,12 @@ public struct Deal: Sendable, Equatable {
     public var expiresAt: Date?
     /// The visitor of the tracked lead an automatic approval rests on.
     public var evidenceVisitor: String?
+    /// What the CRM last said of the deal; nil until it says anything.
+    public var outcome: DealOutcome?
 
     public init(id: Int64, partner: String, domain: String, accountName: String, value: Money, products: [String], expectedClose: String,
                 leadID: Int64?, status: DealStatus, rule: DealRules.Rule, note: String? = nil, idempotencyKey: String? = nil,
-                createdAt: Date, decidedAt: Date, expiresAt: Date? = nil, evidenceVisitor: String? = nil) {
+                createdAt: Date, decidedAt: Date, expiresAt: Date? = nil, evidenceVisitor: String? = nil, outcome: DealOutcome? = nil) {
         self.id = id
         self.partner = partner
         self.domain = domain
@@ -44,6 +46,7 @@ public struct Deal: Sendable, Equatable {
         self.decidedAt = decidedAt
         self.expiresAt = expiresAt
         self.evidenceVisitor = evidenceVisitor
+        self.outcome = outcome
     }
 
     /// A new registration as `DealRules` decided it (`id` 0 until stored). An approval starts its protection
@@ -147,6 +150,15 @@ extension Deal {
             "expected_close": expectedClose, "lead_id": leadID as Any? ?? NSNull(), "note": note as Any? ?? NSNull(),
             "created_at": Timestamp.iso8601(createdAt), "decided_at": Timestamp.iso8601(decidedAt),
             "expires_at": expiresAt.map(Timestamp.iso8601) as Any? ?? NSNull(),
+            "crm_id": outcome?.crmID as Any? ?? NSNull(), "outcome": outcome.map(\.payload) as Any? ?? NSNull(),
         ]
+    }
+}
+
+extension DealOutcome {
+    /// The outcome in a deal's payload: stage, revenue when won, the close date and the CRM's clock.
+    public var payload: [String: Any] {
+        ["stage": stage.rawValue, "amount": amount?.majorText as Any? ?? NSNull(), "currency": amount?.currency as Any? ?? NSNull(),
+         "close_date": closeDate as Any? ?? NSNull(), "updated_at": Timestamp.iso8601(at)]
     }
 }

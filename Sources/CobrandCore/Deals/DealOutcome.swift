@@ -29,6 +29,24 @@ public struct DealUpdate: Sendable, Equatable {
     }
 }
 
+/// What an update from the CRM does to what Cobrand knows (a deal's outcome, a lead's qualification).
+public enum CRMChange<Value: Sendable & Equatable>: Sendable, Equatable {
+    /// The new value.
+    case applied(Value)
+    /// This event id was applied before: nothing changes.
+    case duplicate
+    /// An update older (by the CRM's clock) than the one the value comes from, arriving late: nothing changes.
+    case stale
+
+    /// The CRM's clock decides between updates, whatever order they arrive in; at the same instant the later
+    /// arrival wins. `seen` says whether the update's event id was applied before.
+    static func ordering(at: Date, after current: Date?, seen: Bool, _ value: () -> Value) -> CRMChange {
+        guard !seen else { return .duplicate }
+        if let current, at < current { return .stale }
+        return .applied(value())
+    }
+}
+
 /// What Cobrand knows of a deal's end: the CRM's latest update by the CRM's own clock.
 public struct DealOutcome: Sendable, Equatable {
     public let stage: DealStage
@@ -46,32 +64,50 @@ public struct DealOutcome: Sendable, Equatable {
         self.at = at
     }
 
-    /// What an update does to a deal's outcome.
-    public enum Change: Sendable, Equatable {
-        /// The deal's new outcome.
-        case applied(DealOutcome)
-        /// This event id was applied before: nothing changes.
-        case duplicate
-        /// An update older (by the CRM's clock) than the one the outcome comes from, arriving late: nothing changes.
-        case stale
-    }
+    public typealias Change = CRMChange<DealOutcome>
 
-    /// Applies `update` to `current` (nil before the CRM said anything). `seen` says whether its event id was
-    /// applied before. The CRM's clock decides between updates, whatever order they arrive in; at the same
-    /// instant the later arrival wins. A won or lost deal may reopen: the CRM's word is the deal's state. A
-    /// CRM id once known stays when a later update leaves it out.
+    /// Applies `update` to `current` (nil before the CRM said anything), in the CRM's order (`CRMChange`). A
+    /// won or lost deal may reopen: the CRM's word is the deal's state. A CRM id once known stays when a
+    /// later update leaves it out.
     public static func apply(_ update: DealUpdate, to current: DealOutcome?, seen: Bool) -> Change {
-        guard !seen else { return .duplicate }
-        if let current, update.at < current.at { return .stale }
-        return .applied(DealOutcome(stage: update.stage, amount: update.stage == .won ? update.amount : nil,
-                                    closeDate: update.stage == .open ? nil : update.closeDate, crmID: update.crmID ?? current?.crmID, at: update.at))
+        .ordering(at: update.at, after: current?.at, seen: seen) {
+            DealOutcome(stage: update.stage, amount: update.stage == .won ? update.amount : nil,
+                        closeDate: update.stage == .open ? nil : update.closeDate, crmID: update.crmID ?? current?.crmID, at: update.at)
+        }
+    }
+}
+
+extension Deal {
+    /// The registration once the CRM's `outcome` is known. One the rules accepted (`DealStatus.closable`)
+    /// ends its protection as won or lost. Reopened, it goes back to where its protection stands: approved
+    /// until its expiry, expired after it, pending when it was never approved. A rejected or conflicting
+    /// registration keeps its status and rule and only carries the outcome.
+    public func recording(_ outcome: DealOutcome, at now: Date) -> Deal {
+        var deal = self
+        deal.outcome = outcome
+        let status: DealStatus, rule: DealRules.Rule
+        switch outcome.stage {
+        case .won, .lost:
+            guard DealStatus.closable.contains(self.status) else { return deal }
+            (status, rule) = outcome.stage == .won ? (.won, .wonInCRM) : (.lost, .lostInCRM)
+        case .open:
+            guard self.status == .won || self.status == .lost else { return deal }
+            status = expiresAt.map { $0 > now ? .approved : .expired } ?? .pending
+            rule = .reopenedInCRM
+        }
+        guard status != self.status || rule != self.rule else { return deal }
+        deal.status = status
+        deal.rule = rule
+        deal.decidedAt = now
+        return deal
     }
 }
 
 /// Who gets credit for revenue the CRM reports as won. In plain words:
-/// - **Sourced**: the partner whose registration it is, when the rules accepted that registration (approved,
-///   or expired after its protection: the deal happened through the partner). Won after expiry still counts;
-///   a rejected or conflicting registration sources nothing. Sourced revenue counts once, for one partner.
+/// - **Sourced**: the partner whose registration ended as won (`Deal.recording`): one the rules accepted,
+///   pending, approved or expired (won after the protection expired still counts). A rejected or
+///   conflicting registration sources nothing: the vendor closed that deal. Sourced revenue counts once,
+///   for one partner.
 /// - **Influenced**: every other partner with a lead at the deal's account (the registrable domain) submitted
 ///   within `window` days before the close date: the partner's campaign reached the buyer, but another
 ///   partner (or the vendor directly) closed it. Influence is not split: each such partner sees the whole
@@ -82,7 +118,7 @@ public enum RevenueAttribution {
         public let id: Int64
         /// The registering partner, nil for a deal the vendor closed directly.
         public let partner: String?
-        /// The registration's status when the CRM said won.
+        /// The registration's status: `.won` when the CRM's win closed it.
         public let status: DealStatus?
         public let domain: String
         public let amount: Money
@@ -128,7 +164,7 @@ public enum RevenueAttribution {
     }
 
     /// Registrations whose win counts as sourced for their partner.
-    public static let sourcing: Set<DealStatus> = [.approved, .expired]
+    public static let sourcing: Set<DealStatus> = [.won]
 
     /// The credits for `won` deals given partners' `leads`, by deal then partner.
     public static func credits(won: [WonDeal], leads: [LeadTouch], window days: Int = 180) -> [Credit] {

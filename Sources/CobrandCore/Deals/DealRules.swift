@@ -67,6 +67,9 @@ public struct DealRules: Sendable, Equatable {
         case manualRejection = "rejected-by-channel-team"
         case extended = "extended-by-channel-team"
         case expired = "expired"
+        case wonInCRM = "won-in-crm"
+        case lostInCRM = "lost-in-crm"
+        case reopenedInCRM = "reopened-in-crm"
 
         public var explanation: String {
             switch self {
@@ -81,6 +84,9 @@ public struct DealRules: Sendable, Equatable {
             case .manualRejection: "Rejected by the channel team."
             case .extended: "Extended by the channel team."
             case .expired: "Expired: the protection period ended, and the account is free again."
+            case .wonInCRM: "Won: the vendor's CRM reports the deal closed won. Its revenue counts as sourced by you."
+            case .lostInCRM: "Lost: the vendor's CRM reports the deal closed lost, and the account is free again."
+            case .reopenedInCRM: "Reopened: the vendor's CRM reports the deal open again, so its protection stands as before it closed."
             }
         }
     }

@@ -21,6 +21,25 @@ public enum Webhook {
         return zip(expected, given).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
+    /// How far a signed request's timestamp may be from the receiver's clock, either way: a captured request
+    /// replayed later than this is refused (within it, the CRM's event ids make a replay change nothing).
+    public static let replayWindow: TimeInterval = 300
+
+    /// Why a signed request is refused, or nil when it is accepted.
+    public enum Refusal: String, Sendable, Equatable {
+        case missing = "the Cobrand-Timestamp and Cobrand-Signature headers are required"
+        case stale = "Cobrand-Timestamp is more than 5 minutes from the server's clock; sign with the current Unix time"
+        case signature = "Cobrand-Signature does not match: sign \"<timestamp>.<body>\" with HMAC-SHA256 and the webhook secret"
+    }
+
+    /// Checks a request signed as Cobrand signs its own webhook (`signature`): its timestamp within
+    /// `replayWindow` of `now`, then its signature.
+    public static func refusal(header: String?, timestamp: String?, body: Data, secret: Data, now: Date) -> Refusal? {
+        guard let header, let text = timestamp, let timestamp = Int64(text) else { return .missing }
+        guard abs(Double(timestamp) - now.timeIntervalSince1970) <= replayWindow else { return .stale }
+        return verify(header: header, body: body, timestamp: timestamp, secret: secret) ? nil : .signature
+    }
+
     /// Retries: exponential backoff from `base` seconds, capped at `cap`, with full jitter in its upper half,
     /// and a row parked as dead after `maxAttempts` failures.
     public struct RetryPolicy: Sendable, Equatable {

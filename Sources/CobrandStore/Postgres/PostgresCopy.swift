@@ -27,7 +27,7 @@ extension PostgresStore {
     /// The tables in an order their foreign keys allow, and whether SQLite keeps a rowid for them.
     static let copiedTables: [(name: String, rowid: Bool)] = [
         ("setting", true), ("partner", true), ("kit", true), ("event", true), ("accessToken", true), ("session", true), ("lead", true),
-        ("leadSubmission", true), ("outbox", true), ("deal", true), ("dealDecision", true), ("mdfAllocation", true), ("mdfAudit", true),
+        ("leadSubmission", true), ("outbox", true), ("deal", true), ("dealDecision", true), ("crmEvent", false), ("mdfAllocation", true), ("mdfAudit", true),
         ("mdfClaim", true), ("mdfProof", true), ("partnerChange", true), ("partnerOverride", false), ("eventSpoolSegment", false),
         ("partnerAddress", false), ("suppression", false), ("partnerVisit", false), ("fleetShard", false),
     ]

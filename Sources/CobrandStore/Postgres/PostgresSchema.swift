@@ -14,7 +14,7 @@ enum PostgresSchema {
     /// The advisory lock migrations hold (any constant both nodes agree on).
     static let migrationLock: Int64 = 0x636F_6272_616E_6401
 
-    static var migrations: [Migration] { [v1, v2, v3, v4, v5] }
+    static var migrations: [Migration] { [v1, v2, v3, v4, v5, v6] }
 
     /// The outbox's lease: which node delivers, until when (SQLite has one process, so no such table).
     static var v2: Migration {
@@ -39,6 +39,27 @@ enum PostgresSchema {
             CREATE TABLE fleetShard (build TEXT NOT NULL, shard INTEGER NOT NULL CHECK (shard >= 1), shards INTEGER NOT NULL CHECK (shard <= shards),
               kits INTEGER NOT NULL, reportedAt TIMESTAMPTZ NOT NULL, PRIMARY KEY (build, shard))
             """,
+        ])
+    }
+
+    /// SQLite's `v15-crm-outcomes`: the CRM's word on deals and leads, and the events already applied.
+    static var v6: Migration {
+        func list(_ values: [String]) -> String { values.map { "'\($0)'" }.joined(separator: ", ") }
+        let deals = list(DealStatus.allCases.map(\.rawValue)), rules = list(DealRules.Rule.allCases.map(\.rawValue))
+        return Migration(id: "v6-crm-outcomes", statements: [
+            """
+            ALTER TABLE deal DROP CONSTRAINT deal_status_check, DROP CONSTRAINT deal_rule_check,
+              ADD CONSTRAINT deal_status_check CHECK (status IN (\(deals))), ADD CONSTRAINT deal_rule_check CHECK (rule IN (\(rules))),
+              \(CRMSchema.dealColumns)
+            """,
+            """
+            ALTER TABLE dealDecision DROP CONSTRAINT dealdecision_status_check, DROP CONSTRAINT dealdecision_rule_check,
+              ADD CONSTRAINT dealdecision_status_check CHECK (status IN (\(deals))), ADD CONSTRAINT dealdecision_rule_check CHECK (rule IN (\(rules)))
+            """,
+            CRMSchema.dealCRMIndex,
+            "ALTER TABLE lead \(CRMSchema.leadColumns)",
+            CRMSchema.leadCRMIndex,
+            CRMSchema.eventTable(time: "TIMESTAMPTZ"),
         ])
     }
 

@@ -137,7 +137,7 @@ extension PostgresStore {
     }
 
     /// Saves a deal as a transition returned it, with its decision row and outbox event (as SQLite does).
-    static func save(_ deal: Deal, actor: String, note: String?, type: String, now: Date, _ db: PostgresDB) async throws -> Deal {
+    static func save(_ deal: Deal, actor: String, note: String?, type: String?, now: Date, _ db: PostgresDB) async throws -> Deal {
         let row = try DealRecord(deal)
         let id: Int64
         if let existing = row.id {
@@ -145,6 +145,7 @@ extension PostgresStore {
                 UPDATE deal SET status = \(row.status.rawValue), rule = \(row.rule.rawValue), note = \(row.note), decidedAt = \(row.decidedAt),
                   expiresAt = \(row.expiresAt), evidenceVisitor = \(row.evidenceVisitor), leadId = \(row.leadId) WHERE id = \(existing)
                 """)
+            try await saveOutcome(row, db)
             id = existing
         } else {
             id = try await db.insertedID("""
@@ -161,10 +162,19 @@ extension PostgresStore {
             VALUES (\(id), \(row.status.rawValue), \(row.rule.rawValue), \(actor), \(note), \(now))
             """)
         let stored = try await Self.deal(id, db)
+        guard let type else { return stored }
         var object = stored.payload
         object["partner"] = stored.partner
         try await enqueue(type: type, object: ["deal": object], now: now, db)
         return stored
+    }
+
+    /// Writes a deal's CRM outcome columns (`DealOutcome`).
+    static func saveOutcome(_ row: DealRecord, _ db: PostgresDB) async throws {
+        try await db.run("""
+            UPDATE deal SET crmId = \(row.crmId), outcomeStage = \(row.outcomeStage?.rawValue), outcomeMinor = \(row.outcomeMinor),
+              outcomeCurrency = \(row.outcomeCurrency), closeDate = \(row.closeDate), outcomeAt = \(row.outcomeAt) WHERE id = \(row.id)
+            """)
     }
 
     /// Writes an outbox row inside the caller's transaction.

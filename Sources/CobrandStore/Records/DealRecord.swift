@@ -11,6 +11,7 @@ struct DealRecord: Codable, FetchableRecord, MutablePersistableRecord {
         static let id = Column(CodingKeys.id), partner = Column(CodingKeys.partner), domain = Column(CodingKeys.domain)
         static let status = Column(CodingKeys.status), expiresAt = Column(CodingKeys.expiresAt), currency = Column(CodingKeys.currency)
         static let idempotencyKey = Column(CodingKeys.idempotencyKey), evidenceVisitor = Column(CodingKeys.evidenceVisitor)
+        static let crmId = Column(CodingKeys.crmId), outcomeStage = Column(CodingKeys.outcomeStage)
     }
 
     var id: Int64?
@@ -30,6 +31,12 @@ struct DealRecord: Codable, FetchableRecord, MutablePersistableRecord {
     var decidedAt: Date
     var expiresAt: Date?
     var evidenceVisitor: String?
+    var crmId: String?
+    var outcomeStage: DealStage?
+    var outcomeMinor: Int64?
+    var outcomeCurrency: String?
+    var closeDate: String?
+    var outcomeAt: Date?
 
     init(_ deal: Deal) throws {
         id = deal.id == 0 ? nil : deal.id
@@ -49,6 +56,12 @@ struct DealRecord: Codable, FetchableRecord, MutablePersistableRecord {
         decidedAt = deal.decidedAt
         expiresAt = deal.expiresAt
         evidenceVisitor = deal.evidenceVisitor
+        crmId = deal.outcome?.crmID
+        outcomeStage = deal.outcome?.stage
+        outcomeMinor = deal.outcome?.amount?.amountMinor
+        outcomeCurrency = deal.outcome?.amount?.currency
+        closeDate = deal.outcome?.closeDate
+        outcomeAt = deal.outcome?.at
     }
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -57,7 +70,22 @@ struct DealRecord: Codable, FetchableRecord, MutablePersistableRecord {
         Deal(id: id ?? 0, partner: partner, domain: domain, accountName: accountName, value: Money(amountMinor: valueMinor, currency: currency),
                     products: try JSONColumn.decode([String].self, products, table: "deal", column: "products"), expectedClose: expectedClose,
                     leadID: leadId, status: status, rule: rule, note: note, idempotencyKey: idempotencyKey, createdAt: createdAt,
-                    decidedAt: decidedAt, expiresAt: expiresAt, evidenceVisitor: evidenceVisitor)
+                    decidedAt: decidedAt, expiresAt: expiresAt, evidenceVisitor: evidenceVisitor, outcome: try outcome())
+    }
+
+    /// The CRM's outcome: a stage and its time, or neither; an amount with its currency, or neither.
+    func outcome() throws -> DealOutcome? {
+        guard let outcomeStage, let outcomeAt else {
+            guard outcomeStage == nil, outcomeAt == nil else { throw StoredValueError(table: "deal", column: "outcomeAt", value: "\(outcomeAt.map(Timestamp.iso8601) ?? "NULL") for stage \(outcomeStage?.rawValue ?? "NULL")") }
+            return nil
+        }
+        let amount: Money?
+        switch (outcomeMinor, outcomeCurrency) {
+        case let (minor?, currency?): amount = Money(amountMinor: minor, currency: currency)
+        case (nil, nil): amount = nil
+        default: throw StoredValueError(table: "deal", column: "outcomeCurrency", value: outcomeCurrency ?? "NULL")
+        }
+        return DealOutcome(stage: outcomeStage, amount: amount, closeDate: closeDate, crmID: crmId, at: outcomeAt)
     }
 }
 

@@ -10,6 +10,7 @@ struct LeadRecord: Codable, FetchableRecord, MutablePersistableRecord {
     enum Columns {
         static let id = Column(CodingKeys.id), partner = Column(CodingKeys.partner), email = Column(CodingKeys.email)
         static let companyDomain = Column(CodingKeys.companyDomain), createdAt = Column(CodingKeys.createdAt)
+        static let crmId = Column(CodingKeys.crmId)
     }
 
     var id: Int64?
@@ -30,6 +31,12 @@ struct LeadRecord: Codable, FetchableRecord, MutablePersistableRecord {
     var locale: String
     var createdAt: Date
     var updatedAt: Date
+    var crmId: String?
+    var qualification: LeadQualification?
+    var qualifiedAt: Date?
+
+    /// The CRM's word on the lead, if it said anything.
+    var outcome: LeadOutcome? { qualification.flatMap { q in qualifiedAt.map { LeadOutcome(qualification: q, crmID: crmId, at: $0) } } }
 
     init(_ lead: Lead, now: Date) {
         partner = lead.partner
