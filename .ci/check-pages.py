@@ -123,7 +123,7 @@ def server_pages(cobrand, project, base, work):
             urls.append((f"{partner} {path}", path, cookie))
     cookie = session(base, "admin", run("admin", "token"))
     for path in ("/admin/partners", "/admin/leads", "/admin/deals", "/admin/mdf", f"/admin/mdf?period={quarter}", f"/admin/mdf/claims?period={quarter}",
-                 f"/admin/mdf/report?period={quarter}", "/admin/outbox", "/admin/usage?format=html", "/admin/changes"):
+                 f"/admin/mdf/report?period={quarter}", "/admin/outbox", "/admin/usage?format=html", "/admin/funnel?format=html", "/admin/changes"):
         urls.append((f"admin {path}", path, cookie))
     pages = []
     for index, (label, path, cookie) in enumerate(urls):

@@ -13,7 +13,7 @@ extension Cobrand {
             Example:
               swift run -c release cobrand bench build --partners 200
             """,
-            subcommands: [BuildBench.self, PublishBench.self, EventsBench.self, MDFBench.self]
+            subcommands: [BuildBench.self, PublishBench.self, EventsBench.self, MDFBench.self, FunnelBench.self]
         )
     }
 
@@ -188,10 +188,7 @@ extension Cobrand {
             defer { try? FileManager.default.removeItem(at: folder) }
             let database = try AppDatabase.open(path: folder.appendingPathComponent("bench.sqlite").path)
             let seedStart = ContinuousClock.now
-            try await database.seedForBenchmark(events: events, partners: partners, claims: claims)
-            let period = Period("2026-Q4")!
-            try await database.allocate((0..<partners).map { .init(partner: "p\($0)", amount: Money(amountMinor: 1_000_000, currency: "EUR")) },
-                                  period: period, deadlineDays: 60, actor: "bench", now: Date())
+            let period = try await Self.seed(database, events: events, partners: partners, claims: claims)
             let seeded = ContinuousClock.now - seedStart
             let start = ContinuousClock.now
             let decisions = try await database.reconcile(period: period.id, rules: Reconciler.Rules(), actor: "bench", now: Date())
@@ -206,6 +203,81 @@ extension Cobrand {
             print("seed_seconds=\(String(format: "%.2f", Double(seeded.components.seconds) + Double(seeded.components.attoseconds) / 1e18))")
             print("reconcile_seconds=\(String(format: "%.2f", Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))")
             for status in Reconciler.Decision.Status.allCases { print("\(status.rawValue)=\(counts[status] ?? 0)") }
+            print("peak_rss_mb=\(usage.ru_maxrss / 1024)")
+        }
+
+        /// Each partner's 2026-Q4 allocation (claims need one), then the seeded events, leads and claims.
+        static func seed(_ database: AppDatabase, events: Int, partners: Int, claims: Int, leads: Int? = nil) async throws -> Period {
+            let period = Period("2026-Q4")!
+            try await database.allocate((0..<partners).map { .init(partner: "p\($0)", amount: Money(amountMinor: 1_000_000, currency: "EUR")) },
+                                        period: period, deadlineDays: 60, actor: "bench", now: Date())
+            try await database.seedForBenchmark(events: events, partners: partners, claims: claims, leads: leads)
+            return period
+        }
+    }
+}
+
+extension Cobrand {
+    struct FunnelBench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "funnel",
+            abstract: "Seed events, leads, deals, partners and claims into a fresh database, then time the full funnel report.",
+            discussion: """
+            Seeding is done inside SQLite and is not timed; the report is: the database's counts and loads (events grouped, every \
+            lead submission, deal and approved claim) and the funnel's rules over them. Prints key=value lines: best and median of --runs.
+
+            Example:
+              swift run -c release cobrand bench funnel --events 1000000 --leads 100000 --deals 20000 --partners 10000
+            """
+        )
+
+        @Option(help: "Tracked events.") var events: Int = 1_000_000
+        @Option(help: "Leads, one submission each.") var leads: Int = 100_000
+        @Option(help: "Deal registrations at the leads' accounts.") var deals: Int = 20_000
+        @Option(help: "Partners.") var partners: Int = 10_000
+        @Option(help: "MDF claims (half approved).") var claims: Int = 20_000
+        @Option(help: "Timed runs.") var runs: Int = 3
+
+        func validate() throws {
+            guard deals <= leads else { throw ValidationError("--deals must not exceed --leads: each deal is at a lead's account") }
+            guard (1...20).contains(runs) else { throw ValidationError("--runs must be 1 to 20") }
+        }
+
+        func run() async throws {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cobrand-bench-funnel-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let database = try AppDatabase.open(path: folder.appendingPathComponent("bench.sqlite").path)
+            let seedStart = ContinuousClock.now
+            _ = try await MDFBench.seed(database, events: events, partners: partners, claims: claims, leads: leads)
+            try database.seedFunnelForBenchmark(deals: deals)
+            let seeded = ContinuousClock.now - seedStart
+            var seedUsage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &seedUsage)
+            var times: [Double] = [], rows: [Funnel.Row] = []
+            for _ in 0..<runs {
+                let start = ContinuousClock.now
+                rows = try await FunnelReport.rows(database, partner: nil, range: .all)
+                let elapsed = ContinuousClock.now - start
+                times.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            }
+            let total = Funnel.total(rows)
+            guard total.leads == leads, total.registered == deals else {
+                throw UserError("the report counted \(total.leads) leads and \(total.registered) deals of \(leads) and \(deals) seeded")
+            }
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            let sorted = times.sorted()
+            print("events=\(events)")
+            print("leads=\(leads)")
+            print("deals=\(deals)")
+            print("partners=\(partners)")
+            print("rows=\(rows.count)")
+            print("won=\(total.won) revenue=\(Funnel.Row.amounts(total.revenue).replacingOccurrences(of: " ", with: "_"))")
+            print("seed_seconds=\(String(format: "%.2f", Double(seeded.components.seconds) + Double(seeded.components.attoseconds) / 1e18))")
+            print("report_seconds_best=\(String(format: "%.3f", sorted[0]))")
+            print("report_seconds_median=\(String(format: "%.3f", sorted[sorted.count / 2]))")
+            print("seed_peak_rss_mb=\(seedUsage.ru_maxrss / 1024)")
             print("peak_rss_mb=\(usage.ru_maxrss / 1024)")
         }
     }

@@ -18,7 +18,7 @@ struct Cobrand: AsyncParsableCommand {
           cobrand build --partner acme-cloud --locale de-DE
         """,
         version: Generator.version,
-        subcommands: [Build.self, Validate.self, Serve.self, Locales.self, Partners.self, Admin.self, Usage.self, Leads.self, SuppressionList.self, Deals.self, CRM.self, Outbox.self, MDF.self, DB.self, Init.self, Bench.self]
+        subcommands: [Build.self, Validate.self, Serve.self, Locales.self, Partners.self, Admin.self, Usage.self, Leads.self, SuppressionList.self, Deals.self, CRM.self, FunnelCommand.self, Outbox.self, MDF.self, DB.self, Init.self, Bench.self]
     )
 
     static func main() async {

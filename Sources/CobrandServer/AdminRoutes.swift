@@ -36,6 +36,7 @@ public struct AdminRoutes: Sendable {
 
     public func add(to router: Router<ServerContext>) {
         AdminConsole(admin: self, rules: project.config.deals.rules).add(to: router)
+        addFunnel(to: router)
         router.get("/admin") { request, _ in
             guard try await self.isSignedIn(request) else { return try self.signInPage(status: .ok, error: nil) }
             return Response(status: .seeOther, headers: [.location: "/admin/partners"])

@@ -1,5 +1,6 @@
 import CobrandCore
 import CobrandStore
+import CobrandUseCases
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -70,6 +71,23 @@ struct PortalPages: Sendable {
             let rows = try await performance(context.partner, range)
             return Self.csv([Performance.Row.columns] + rows.map(\.fields), name: "performance-\(range.fromDay)-\(range.toDay).csv")
         }
+        group.get("funnel.csv") { request, context in
+            guard let range = try? DayRange(request.uri.queryParameters, today: portal.now()) else {
+                throw ServerError(.badRequest, message: "from and to must be days such as 2027-03-01, from not after to")
+            }
+            return FunnelRoutes.csv(try await funnel(context.partner, range), name: "funnel-\(range.fromDay)-\(range.toDay).csv")
+        }
+        group.get("funnel.json") { request, context in
+            guard let range = try? DayRange(request.uri.queryParameters, today: portal.now()) else {
+                throw ServerError(.badRequest, message: "from and to must be days such as 2027-03-01, from not after to")
+            }
+            return FunnelRoutes.json(try await funnel(context.partner, range))
+        }
+    }
+
+    /// The partner's own funnel rows over `range`.
+    func funnel(_ partner: String, _ range: DayRange) async throws -> [Funnel.Row] {
+        try await FunnelReport.rows(portal.database, partner: partner, range: Funnel.Range(from: range.from, until: range.until))
     }
 
     /// A CSV download; cells a spreadsheet would run as formulas are neutralised by `CSV.line`.
@@ -180,12 +198,29 @@ struct PortalPages: Sendable {
             series: [("downloads", "#5B6B8C"), ("opens", "#9DB4E0"), ("clicks", "#0B5FFF"), ("views", "#0A6E4F"), ("leads", "#C77700"), ("deals", "#A4161A")]
                 .map { BarChart.Series(label: text($0.0), color: $0.1) },
             groups: rows.map { (label($0), [$0.downloads, $0.opens, $0.clicks, $0.views, $0.leads, $0.deals]) })
+        let funnelRows = try await funnel(context.partner, range)
+        func money(_ minor: [String: Int64]) -> String {
+            minor.sorted { $0.key < $1.key }.map { Money(amountMinor: $1, currency: $0).formatted(language) }.joined(separator: ", ")
+        }
+        let funnelLabels = Dictionary(uniqueKeysWithValues: Funnel.englishLabels.keys.map { ($0, text("funnel_\($0)")) })
+        let campaigns = funnelRows.filter(\.isTotal).map { row -> [String: Any] in
+            [
+                "label": row.key.campaign.isEmpty ? text("registered_by_hand") : titles[row.key.campaign] ?? row.key.campaign,
+                "impressions": row.impressions, "opens": row.opens, "proxy_opens": row.proxyOpens, "proxied": row.proxyOpens > 0, "clicks": row.clicks, "leads": row.leads,
+                "qualified": row.qualified, "registered": row.registered, "won": row.won, "lost": row.lost, "revenue": money(row.revenue),
+                "influenced": money(row.influenced), "mdf": money(row.mdfSpent), "per_mdf": row.revenuePerMDF,
+            ]
+        }
         return try portal.page(PortalTemplates.performance, locale: locale, model: [
             "partner": ["id": context.partner, "name": name], "csrf": portal.formToken.token(session: context.session),
             "from": range.fromDay, "to": range.toDay, "invalid": invalid,
             "csv": "/portal/performance.csv?from=\(range.fromDay)&to=\(range.toDay)",
             "rows": rows.map { model($0, label: label($0)) }, "empty": rows.isEmpty, "total": model(Performance.total(rows), label: text("total")),
             "chart": rows.isEmpty ? "" : chart.svg,
+            "funnel": campaigns.isEmpty ? false as Any : [
+                "chart": Funnel.svg(Funnel.total(funnelRows), title: text("funnel_title"), labels: funnelLabels, money: money), "campaigns": campaigns,
+                "csv": "/portal/funnel.csv?from=\(range.fromDay)&to=\(range.toDay)",
+            ],
         ])
     }
 }

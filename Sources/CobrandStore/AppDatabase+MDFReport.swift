@@ -23,7 +23,7 @@ extension AppDatabase {
                     .select(LeadSubmissionRecord.Columns.leadId, as: Int64.self).fetchAll(db))
                 let domains = Set(try LeadRecord.filter(keys: leadIDs).fetchAll(db).compactMap(\.companyDomain))
                 let deals = try DealRecord.filter(DealRecord.Columns.partner == allocation.partner && domains.contains(DealRecord.Columns.domain))
-                    .fetchAll(db).map { (status: $0.status, value: Money(amountMinor: $0.valueMinor, currency: $0.currency)) }
+                    .order(DealRecord.Columns.id).fetchAll(db).map { try $0.deal() }
                 return MDFReportRow(partner: allocation.partner, period: period, balance: MDFBalance(allocation: allocation.amount, claims: own.map(\.state)),
                                     leads: leadIDs.count, deals: deals)
             }

@@ -70,12 +70,11 @@ extension AppDatabase {
             """), arguments: [claim.partner, claim.campaign, from, until])
         evidence.leads = leads?["leads"] ?? 0
         evidence.webinarRegistrations = leads?["webinar"] ?? 0
-        let deals = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT status, valueMinor, currency FROM deal WHERE partner = ? AND domain IN (
+        let deals = try DealRecord.fetchAll(db.cachedStatement(sql: """
+            SELECT * FROM deal WHERE partner = ? AND domain IN (
               SELECT companyDomain FROM lead WHERE partner = ? AND id IN (SELECT leadId FROM leadSubmission WHERE partner = ? AND campaign = ?))
-            """), arguments: [claim.partner, claim.partner, claim.partner, claim.campaign]).map { row in
-            (status: try row.decode(DealStatus.self, forColumn: "status"), value: Money(amountMinor: row["valueMinor"], currency: row["currency"]))
-        }
+            ORDER BY id
+            """), arguments: [claim.partner, claim.partner, claim.partner, claim.campaign]).map { try $0.deal() }
         evidence.add(deals: deals, currency: claim.currency)
         return evidence
     }
@@ -85,7 +84,7 @@ extension AppDatabase {
     /// Fills a fresh database for `cobrand bench mdf`, inside SQLite: `events` tracked events (a kit download
     /// per partner and campaign before 2026-Q4, the rest spread over the quarter) for partners `p0..`, one
     /// lead submission per 20 events, and `claims` claims spread over the partners, campaigns and activities.
-    public func seedForBenchmark(events: Int, partners: Int, claims: Int) throws {
+    public func seedForBenchmark(events: Int, partners: Int, claims: Int, leads: Int? = nil) throws {
         try writer.write { db in
             try db.execute(sql: """
                 INSERT INTO event (kind, partner, campaign, asset, locale, target, occurredAt, ipHash, agentClass)
@@ -108,7 +107,7 @@ extension AppDatabase {
                   CASE i % 2 WHEN 0 THEN 'landing' ELSE 'webinar' END, 'en-US', 'corp' || i || '.example',
                   '2026-11-01 10:00:00.000', '2026-11-01 10:00:00.000'
                 FROM n
-                """, arguments: [max(1, events / 20), partners])
+                """, arguments: [max(1, leads ?? events / 20), partners])
             try db.execute(sql: """
                 INSERT INTO leadSubmission (leadId, partner, campaign, asset, locale, source, ipHash, submittedAt)
                 SELECT id, partner, campaign, NULL, locale, source, 'h', date('2026-10-01', '+' || (id % 92) || ' days') || ' 11:00:00.000' FROM lead
@@ -122,6 +121,30 @@ extension AppDatabase {
                   50000 + (i % 7) * 25000, 'EUR', 'INV-' || i, '{"leads":' || (i % 9) || '}', 'submitted', '2026-12-30 10:00:00.000'
                 FROM n
                 """, arguments: [claims, partners])
+        }
+    }
+}
+
+extension AppDatabase {
+    /// Adds to a `seedForBenchmark` database what the funnel reads beyond it (`cobrand bench funnel`): every
+    /// third lead qualified by the CRM, `deals` registrations at the leads' accounts (accepted ones, a fifth
+    /// of them won and a tenth lost), and half the claims approved.
+    public func seedFunnelForBenchmark(deals: Int) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE lead SET qualification = 'qualified', qualifiedAt = updatedAt WHERE id % 3 = 0")
+            try db.execute(sql: """
+                INSERT INTO deal (partner, domain, accountName, valueMinor, currency, products, expectedClose, leadId, status, rule, createdAt, decidedAt,
+                  outcomeStage, outcomeMinor, outcomeCurrency, closeDate, outcomeAt)
+                SELECT partner, companyDomain, 'Corp ' || id, 4000000, 'EUR', '[]', '2027-03-01', CASE id % 2 WHEN 0 THEN id END,
+                  CASE id % 10 WHEN 0 THEN 'won' WHEN 5 THEN 'won' WHEN 3 THEN 'lost' ELSE 'approved' END,
+                  CASE id % 10 WHEN 0 THEN 'won-in-crm' WHEN 5 THEN 'won-in-crm' WHEN 3 THEN 'lost-in-crm' ELSE 'approved-by-channel-team' END,
+                  '2026-11-05 10:00:00.000', '2026-11-05 10:00:00.000',
+                  CASE id % 10 WHEN 0 THEN 'won' WHEN 5 THEN 'won' WHEN 3 THEN 'lost' END,
+                  CASE WHEN id % 5 = 0 THEN 4500000 END, CASE WHEN id % 5 = 0 THEN 'EUR' END,
+                  CASE WHEN id % 10 IN (0, 3, 5) THEN '2026-12-15' END, CASE WHEN id % 10 IN (0, 3, 5) THEN '2026-12-15 10:00:00.000' END
+                FROM lead ORDER BY id LIMIT ?
+                """, arguments: [deals])
+            try db.execute(sql: "UPDATE mdfClaim SET status = 'approved', approvedMinor = amountMinor, decidedAt = createdAt WHERE id % 2 = 0")
         }
     }
 }

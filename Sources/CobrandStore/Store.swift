@@ -29,6 +29,10 @@ public protocol Store: EventSink {
     /// Applies the CRM's updates in one transaction, in order; an unknown deal or lead refuses them all.
     func applyCRM(_ updates: [CRMUpdate], now: Date) async throws -> [CRMUpdate.Result]
 
+    // MARK: Funnel
+    /// What `Funnel.report` needs for one partner (nil: all) between two instants (nil: no bound).
+    func funnelFacts(partner: String?, from: Date?, until: Date?) async throws -> Funnel.Facts
+
     // MARK: Events
     /// Answers when the database does (`/readyz`).
     func ping() async throws

@@ -219,6 +219,141 @@ struct CRMEndToEndTests {
         await crm.stop()
     }
 
+    /// A GET that does not follow redirects (a click's target is outside the test), with a user agent.
+    final class NoRedirect: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+        func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest,
+                        completionHandler: @escaping (URLRequest?) -> Void) { completionHandler(nil) }
+    }
+
+    static func hit(_ url: String, agent: String) async throws -> Int {
+        var request = URLRequest(url: URL(string: url)!)
+        request.setValue(agent, forHTTPHeaderField: "User-Agent")
+        let session = URLSession(configuration: .ephemeral, delegate: NoRedirect(), delegateQueue: nil)
+        defer { session.finishTasksAndInvalidate() }
+        let (_, response) = try await session.data(for: request)
+        return (response as? HTTPURLResponse)?.statusCode ?? 0
+    }
+
+    /// Posts CRM updates signed as the CRM would; returns the results in order.
+    static func postUpdates(_ base: String, _ updates: [[String: Any]]) async throws -> [String] {
+        let body = String(decoding: try JSONSerialization.data(withJSONObject: ["updates": updates], options: [.sortedKeys]), as: UTF8.self)
+        let timestamp = Int64(Date().timeIntervalSince1970)
+        let signature = Webhook.signature(body: Data(body.utf8), timestamp: timestamp, secret: Data(secret.utf8))
+        let (status, data) = try await post(base + "/api/crm/updates", body: body, headers: [
+            "Content-Type": "application/json", "Cobrand-Timestamp": String(timestamp), "Cobrand-Signature": signature])
+        #expect(status == 200, "\(String(decoding: data, as: UTF8.self))")
+        let results = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["results"] as? [[String: String]] ?? []
+        return results.map { $0["result"] ?? "" }
+    }
+
+    @Test("the CRM posts outcomes back, some twice and some out of order, and the funnel shows the hand-computed figures")
+    func closedLoop() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cobrand-e2e-funnel-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (servePort, crmPort) = (try Self.freePort(), try Self.freePort())
+        let base = "http://127.0.0.1:\(servePort)"
+        try Fixture.write(to: folder, try Fixture.serverPages().merging([
+            "cobrand.yaml": Fixture.files["cobrand.yaml"]!.replacingOccurrences(of: "portal_url: https://portal.example", with: """
+                portal_url: \(base)
+                tracking_base_url: \(base)
+                crm:
+                  webhook_url: http://127.0.0.1:\(crmPort)/hook
+                  backoff_base_seconds: 0.1
+                  backoff_max_seconds: 0.3
+                """),
+            "Templates/_shared/portal/lead.html.mustache": "<html>{{#error}}{{message}}{{/error}}{{^error}}Thanks{{/error}}</html>\n",
+            "Templates/launch/landing.html.mustache": """
+                {{<_shared.layouts.page.html}}{{$main}}<form method="post" action="{{lead_form.action}}"><input type="hidden" name="partner" value="{{lead_form.partner}}"><input type="hidden" name="campaign" value="{{lead_form.campaign}}"><input type="hidden" name="asset" value="{{lead_form.asset}}"><input type="hidden" name="locale" value="{{lead_form.locale}}"><input type="hidden" name="source" value="{{lead_form.source}}"><input type="hidden" name="consent_version" value="{{lead_form.consent_version}}"><input type="email" name="email"></form>{{/main}}{{/_shared.layouts.page.html}}
+
+                """,
+            "Templates/launch/hello.html.mustache": """
+                {{<_shared.layouts.page.html}}{{$main}}<p>{{t.launch.body}}</p><a href="{{links.more}}">{{t.launch.cta}}</a><img src="{{email.open_pixel}}" alt="" width="1" height="1">{{/main}}{{/_shared.layouts.page.html}}
+
+                """,
+        ]) { $1 })
+        let cli = CommandTests()
+        let built = try cli.cobrand("build", "--project", folder.path)
+        #expect(built.status == 0, "\(built.stderr)")
+        let token = try cli.cobrand("partners", "token", "alpha", "--project", folder.path).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let crm = CRM(port: crmPort)
+        try await crm.start()
+        let server = try Server(project: folder, port: servePort)
+        defer { server.stop() }
+        try await Self.waitUntil("serve answers") { (try? await Self.get(base + "/healthz"))?.0 == 200 }
+
+        // The partner's email, opened by three readers, twice through Gmail's image proxy and once by a bot; one click.
+        let email = try String(contentsOf: folder.appendingPathComponent("Output/kits/launch/alpha/en-US/emails/hello.html"), encoding: .utf8)
+        let pixel = try #require(email.firstMatch(of: /"(http:\/\/127\.0\.0\.1:\d+\/t\/o\/[^"]+)"/)?.1)
+        let click = try #require(email.firstMatch(of: /"(http:\/\/127\.0\.0\.1:\d+\/t\/c\/[^"]+)"/)?.1)
+        for (index, agent) in ["Mozilla/5.0 (Windows NT 10.0; Win64; x64)", "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0)", "Mozilla/5.0 (X11; Linux x86_64)",
+                               "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)",
+                               "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)", "Googlebot/2.1"].enumerated() {
+            #expect(try await Self.hit(String(pixel), agent: agent) == 200, "open \(index)")
+        }
+        #expect(try await Self.hit(String(click), agent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64)") == 302)
+
+        // Four leads from the landing page; three deals registered through the API for their accounts.
+        for index in 0..<4 {
+            let form = try Self.landingForm(folder, email: "buyer\(index)@corp\(index).example")
+            #expect(try await Self.post(form.action, body: form.body, headers: ["Content-Type": "application/x-www-form-urlencoded"]).0 == 200)
+        }
+        for index in 0..<3 {
+            let body = #"{"account_domain":"corp\#(index).example","account_name":"Corp \#(index)","value":"1000","currency":"USD","products":["P"],"expected_close":"2027-06-30"}"#
+            #expect(try await Self.post(base + "/api/deals", body: body, headers: ["Content-Type": "application/json", "Authorization": "Bearer \(token)"]).0 == 201)
+        }
+        func delivered() -> [[String: Any]] {
+            crm.state.withLockedValue { $0.processed.values.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] } }
+        }
+        try await Self.waitUntil("the CRM has 4 leads and 3 deals") { delivered().count == 7 }
+        func id(_ kind: String, _ domain: String) throws -> Int {
+            let field = kind == "lead" ? "company_domain" : "account_domain"
+            return try #require(delivered().compactMap { $0[kind] as? [String: Any] }.first { $0[field] as? String == domain }?["id"] as? Int)
+        }
+        let (deal0, deal1, deal2) = (try id("deal", "corp0.example"), try id("deal", "corp1.example"), try id("deal", "corp2.example"))
+
+        // The CRM's answers: won, lost, qualified and disqualified, and its own id for deal 2.
+        let won0: [String: Any] = ["event_id": "opp-0-won", "type": "deal", "deal_id": deal0, "crm_id": "OPP-0", "stage": "won", "amount": "5000.00",
+                                   "currency": "USD", "close_date": "2027-01-10", "updated_at": "2027-01-10T10:00:00Z"]
+        #expect(try await Self.postUpdates(base, [
+            won0,
+            ["event_id": "opp-1-lost", "type": "deal", "deal_id": deal1, "stage": "lost", "close_date": "2027-01-12", "updated_at": "2027-01-12T10:00:00Z"],
+            ["event_id": "opp-2-open", "type": "deal", "deal_id": deal2, "crm_id": "OPP-2", "stage": "open", "updated_at": "2027-01-05T10:00:00Z"],
+            ["event_id": "lead-0-q", "type": "lead", "lead_id": try id("lead", "corp0.example"), "status": "qualified", "updated_at": "2027-01-02T10:00:00Z"],
+            ["event_id": "lead-1-q", "type": "lead", "lead_id": try id("lead", "corp1.example"), "status": "qualified", "updated_at": "2027-01-02T10:00:00Z"],
+            ["event_id": "lead-3-d", "type": "lead", "lead_id": try id("lead", "corp3.example"), "status": "disqualified", "updated_at": "2027-01-02T10:00:00Z"],
+        ]) == ["applied", "applied", "applied", "applied", "applied", "applied"])
+        // The channel team approves deal 2: the outbox event carries the CRM's id back.
+        #expect(try cli.cobrand("deals", "approve", String(deal2), "--project", folder.path).status == 0)
+        try await Self.waitUntil("the CRM hears of the approval") { delivered().count == 8 }
+        let approval = try #require(delivered().first { $0["type"] as? String == "deal.approved" }?["deal"] as? [String: Any])
+        #expect(approval["crm_id"] as? String == "OPP-2")
+        // Again, late and out of order: a repeat, an older reopening, a win by the CRM's id and an older loss.
+        let late: [[String: Any]] = [
+            won0,
+            ["event_id": "opp-0-open", "type": "deal", "deal_id": deal0, "stage": "open", "updated_at": "2027-01-08T10:00:00Z"],
+            ["event_id": "opp-2-won", "type": "deal", "crm_id": "OPP-2", "stage": "won", "amount": "2500.00", "currency": "USD", "close_date": "2027-01-20",
+             "updated_at": "2027-01-20T10:00:00Z"],
+            ["event_id": "opp-2-lost", "type": "deal", "crm_id": "OPP-2", "stage": "lost", "close_date": "2027-01-15", "updated_at": "2027-01-15T10:00:00Z"],
+        ]
+        #expect(try await Self.postUpdates(base, late) == ["duplicate", "stale", "applied", "stale"])
+        #expect(try await Self.postUpdates(base, late) == ["duplicate", "duplicate", "duplicate", "duplicate"])
+
+        // By hand: 5 opens (2 of them by the proxy; the bot's counts nowhere), 1 click, 4 leads (2 qualified), 3 deals: 0 and 2 won
+        // (5000 + 2500 USD), 1 lost. Events reach the database within a flush.
+        var total: [String] = []
+        try await Self.waitUntil("the funnel counts every hit") {
+            let csv = try cli.cobrand("funnel", "report", "--project", folder.path, "--format", "csv").stdout
+            total = csv.split(whereSeparator: \.isNewline).map(String.init).first { $0.hasPrefix("alpha,launch,*,*,") }?.split(separator: ",", omittingEmptySubsequences: false)
+                .map(String.init) ?? []
+            return total.count > 7 && total[5] == "5" && total[7] == "1"
+        }
+        #expect(total == ["alpha", "launch", "*", "*", "0", "5", "2", "1", "4", "2", "3", "2", "1", "7500.00 USD", "", "", ""])
+        let deals = try cli.cobrand("deals", "list", "--project", folder.path, "--format", "csv").stdout
+        #expect(deals.contains(",won,won-in-crm,") && deals.contains(",lost,lost-in-crm,"))
+        #expect(crm.state.withLockedValue { $0.badSignatures } == 0)
+        await crm.stop()
+    }
+
     @Test("a project from cobrand init serves its portal, and its landing page's lead form reaches the thank-you page")
     func initProjectServes() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cobrand-init-serve-\(UUID().uuidString)")

@@ -37,6 +37,8 @@ struct EmailImagesTests {
         ("assets/./logo.png", "index.html", "assets/logo.png"),
         ("../../logo.svg", "emails/hello.html", nil),
         ("../assets/logo.svg?v=2", "emails/hello.html", "assets/logo.svg"),
+        ("", "emails/hello.html", nil),  // a template's unset variable
+        ("?v=2", "emails/hello.html", nil),
     ] as [(String, String, String?)])
     func kitPath(src: String, from: String, expected: String?) {
         #expect(EmailImages.kitPath(src, from: from) == expected)
@@ -71,10 +73,11 @@ struct EmailImagesTests {
     @Test("an image that is not in the kit, or not an image, is a content-rule error naming it")
     func missing() throws {
         let images = EmailImages(assetBase: "https://cdn.example", files: ["assets/notes.svg": Data("plain text".utf8)], cache: RasterCache())
-        let result = images.apply(#"<img src="../assets/gone.png" alt=""><img src="../assets/notes.svg" alt="">"#, path: "emails/a.html")
+        let result = images.apply(#"<img src="../assets/gone.png" alt=""><img src="../assets/notes.svg" alt=""><img src="" alt="">"#, path: "emails/a.html")
         #expect(result.problems == [
             "has an image ../assets/gone.png that cannot be used in an email: it is not a file of the kit; put it under Assets/ and list it in the campaign's assets",
             "has an image ../assets/notes.svg that cannot be used in an email: it is not a PNG, JPEG or SVG file",
+            "has an image with an empty src (a template variable that is not set?); give it the path of an image of the kit",
         ])
     }
 

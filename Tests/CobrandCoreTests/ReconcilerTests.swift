@@ -30,6 +30,39 @@ struct ReconcilerTests {
         ])
     }
 
+    /// A deal of alpha's at one of the campaign's accounts, registered at 40000 EUR, as the CRM left it.
+    static func deal(_ id: Int64, _ status: DealStatus, won amount: String? = nil, currency: String = "EUR", closed: String = "2026-12-15") -> Deal {
+        Deal(id: id, partner: "alpha", domain: "acme.com", accountName: "Acme", value: Money(amountMinor: 4_000_000, currency: "EUR"), products: [],
+             expectedClose: "2026-12-31", leadID: nil, status: status, rule: .manualApproval, createdAt: .distantPast, decidedAt: .distantPast,
+             outcome: amount.map { DealOutcome(stage: .won, amount: Money(major: $0, currency: currency), closeDate: closed, crmID: nil, at: .distantPast) })
+    }
+
+    /// Two leads for 2400 EUR is 1200 per lead, above the 200 cap: won revenue in the window may lift it.
+    @Test("won revenue: it lifts the cost-per-lead cap only when the option is on and it covers the claim; the reasons name the deals", arguments: [
+        (false, [deal(7, .won, won: "5000.00")], Reconciler.Decision.Status.review,
+         "won revenue of 5000.00 EUR from deal 7 (5000.00 EUR, closed 2026-12-15) by 2027-05-19, 2.08 per unit claimed"),
+        (true, [deal(7, .won, won: "5000.00")], .approved,
+         "2 lead(s) in 2026-11-02..2026-11-20, 1200.00 EUR per lead, above the cap of 200.00 EUR, but the claim paid for itself: won revenue of 5000.00 EUR from deal 7 (5000.00 EUR, closed 2026-12-15) by 2027-05-19"),
+        (true, [deal(7, .won, won: "1000.00"), deal(8, .won, won: "1400.00", closed: "2026-11-02")], .approved,
+         "won revenue of 2400.00 EUR from deal 7 (1000.00 EUR, closed 2026-12-15), deal 8 (1400.00 EUR, closed 2026-11-02) by 2027-05-19, 1.00 per unit claimed"),
+        (true, [deal(7, .won, won: "1000.00")], .review, "won revenue of 1000.00 EUR from deal 7 (1000.00 EUR, closed 2026-12-15) by 2027-05-19, 0.42 per unit claimed"),
+        (true, [deal(7, .won, won: "9000.00", closed: "2027-05-20"), deal(8, .won, won: "9000.00", closed: "2026-11-01")], .review,
+         "2 lead(s) in 2026-11-02..2026-11-20, 1200.00 EUR per lead, above the cap of 200.00 EUR"),
+        // won in another currency, or on a registration that sourced nothing: not this claim's revenue
+        (true, [deal(7, .won, won: "9000.00", currency: "USD"), deal(8, .rejected, won: "9000.00")], .review,
+         "2 lead(s) in 2026-11-02..2026-11-20, 1200.00 EUR per lead, above the cap of 200.00 EUR"),
+    ] as [(Bool, [Deal], Reconciler.Decision.Status, String)])
+    func wonRevenue(lifts: Bool, deals: [Deal], status: Reconciler.Decision.Status, reason: String) throws {
+        var evidence = good
+        evidence.leads = 2
+        evidence.add(deals: deals, currency: "EUR")
+        let rules = Reconciler.Rules(resultsRatioMax: 10, costPerLeadMax: ["EUR": 20_000], wonRevenueLiftsLeadCap: lifts)
+        let decision = try #require(Reconciler(rules: rules).reconcile([claim(1, evidence: evidence)], allocations: allocation).first)
+        #expect(decision.status == status)
+        #expect(decision.reasons.contains(reason), "\(decision.reasons)")
+        #expect(evidence.deals == deals.filter { DealStatus.evidence.contains($0.status) }.count)
+    }
+
     @Test("each rule moves a claim to its decision", arguments: [
         ("currency", Reconciler.Decision.Status.rejected, "claimed in USD but the allocation is in EUR"),
         ("late kit", .review, "kit first downloaded on 2026-11-05, after the activity started on 2026-11-02"),

@@ -174,7 +174,8 @@ struct PortalPagesTests {
         try await setup.app.test(.router) { client in
             let cookie = try await PortalTests.signIn(client, token: setup.alphaToken)
             for uri in ["/portal/leads", "/portal/leads.csv", "/portal/deals", "/portal/performance?from=2027-01-01&to=2027-01-31",
-                        "/portal/performance.csv?from=2027-01-01&to=2027-01-31", "/portal/suppression.csv", "/portal"] {
+                        "/portal/performance.csv?from=2027-01-01&to=2027-01-31", "/portal/funnel.csv?from=2027-01-01&to=2027-01-31",
+                        "/portal/funnel.json?from=2027-01-01&to=2027-01-31", "/portal/suppression.csv", "/portal"] {
                 let (status, body) = try await Self.get(client, uri, cookie: cookie)
                 #expect(status == .ok, "\(uri)")
                 for secret in ["secret-beta-client", "bo@", "beta-list", "Beta Deal", "de-DE"] where !(uri == "/portal" && secret == "de-DE") {
@@ -193,7 +194,7 @@ struct PortalPagesTests {
                 #expect(String(buffer: response.body).contains(#"<p class="error" id="lead_id-error">no lead \#(betaLead) of this partner</p>"#))
             }
             await #expect(try setup.database.deals(partner: "alpha").isEmpty)
-            for uri in ["/portal/leads", "/portal/deals", "/portal/performance", "/portal/suppression.csv"] {
+            for uri in ["/portal/leads", "/portal/deals", "/portal/performance", "/portal/funnel.csv", "/portal/suppression.csv"] {
                 try await client.execute(uri: uri, method: .get) { response in
                     #expect(response.status == .seeOther && response.headers[.location] == "/portal", "\(uri) without a session")
                 }
@@ -251,6 +252,73 @@ struct PortalPagesTests {
             #expect(html.contains("Apple Mail Privacy Protection"))
             let (status, fallback) = try await Self.get(client, "/portal/performance?from=2027-02-01&to=2027-01-01", cookie: cookie)
             #expect(status == .ok && fallback.contains(#"<p class="error" role="alert">"#))
+        }
+    }
+
+    @Test("the funnel on the performance page and in CSV: the partner's own rows, with the revenue the CRM reported won")
+    func funnel() async throws {
+        let setup = try Setup()
+        let deal = try await setup.database.register(try DealRequest.validated(partner: "alpha", domain: "acme-corp.com", accountName: "Acme", value: "30000.00",
+                                                                               currency: "USD", products: ["A"], expectedClose: "2027-03-01", leadID: setup.leads["alpha"]),
+                                                     rules: DealRules(), idempotencyKey: nil, now: PortalPagesTests.now).deal
+        let won = DealUpdate(eventID: "w", stage: .won, amount: Money(major: "32000", currency: "USD"), closeDate: "2027-01-20", crmID: nil, at: PortalPagesTests.now)
+        #expect(try await setup.database.applyCRM([.deal(.ours(deal.id), won)], now: PortalPagesTests.now) == [.applied])
+        try await setup.app.test(.router) { client in
+            let cookie = try await PortalTests.signIn(client, token: setup.alphaToken)
+            let (_, csv) = try await Self.get(client, "/portal/funnel.csv?from=2027-01-01&to=2027-01-31", cookie: cookie)
+            #expect(csv == """
+                \(Funnel.Row.columns.joined(separator: ","))\r
+                alpha,launch,en-US,hello,0,0,0,1,0,0,0,0,0,,,,\r
+                alpha,launch,en-US,landing,0,0,0,0,1,0,1,1,0,32000.00 USD,,,\r
+                alpha,launch,*,*,0,0,0,1,1,0,1,1,0,32000.00 USD,,,\r
+
+                """)
+            let (_, json) = try await Self.get(client, "/portal/funnel.json?from=2027-01-01&to=2027-01-31", cookie: cookie)
+            let rows = try #require((try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])?["rows"] as? [[String: Any]])
+            #expect(rows.last?["revenue"] as? [String: String] == ["USD": "32000.00"] && rows.last?["total"] as? Bool == true)
+            let (_, html) = try await Self.get(client, "/portal/performance?from=2027-01-01&to=2027-01-31", cookie: cookie)
+            #expect(html.contains("<h2 id=\"funnel-heading\">From impressions to revenue</h2>"))
+            #expect(html.contains("<title>Deals won: 1</title>"))
+            #expect(html.contains("$32,000.00"))
+        }
+    }
+
+    @Test("the admin funnel: HTML with the chart and totals marked, CSV, JSON and SVG, one partner or all; admins only")
+    func adminFunnel() async throws {
+        let setup = try Setup()
+        try await setup.app.test(.router) { client in
+            for token in [nil, setup.alphaToken] {
+                try await client.execute(uri: "/admin/funnel?format=csv", method: .get, headers: token.map { [.authorization: "Bearer \($0)"] } ?? [:]) { response in
+                    #expect(response.status == .unauthorized)
+                }
+            }
+            let auth: HTTPFields = [.authorization: "Bearer \(setup.adminToken)"]
+            try await client.execute(uri: "/admin/funnel?format=csv", method: .get, headers: auth) { response in
+                #expect(String(buffer: response.body).split(separator: "\r\n").map(String.init) == [
+                    Funnel.Row.columns.joined(separator: ","),
+                    "alpha,launch,en-US,hello,0,0,0,1,0,0,0,0,0,,,,", "alpha,launch,en-US,landing,0,0,0,0,1,0,0,0,0,,,,", "alpha,launch,*,*,0,0,0,1,1,0,0,0,0,,,,",
+                    "beta,launch,de-DE,hello,0,1,0,0,0,0,0,0,0,,,,", "beta,launch,de-DE,landing,0,0,0,0,1,0,0,0,0,,,,", "beta,launch,*,*,0,1,0,0,1,0,0,0,0,,,,",
+                ])
+            }
+            try await client.execute(uri: "/admin/funnel?format=html&partner=beta&from=2027-01-01&to=2027-01-31", method: .get, headers: auth) { response in
+                let html = String(buffer: response.body)
+                #expect(response.status == .ok)
+                #expect(html.contains("<title id=\"funnel-title\">Funnel of beta</title>") && html.contains(#"<tr class="total">"#))
+                #expect(!html.contains("<bdi>alpha</bdi>"))
+                #expect(html.contains("format=csv") && html.contains("partner=beta"))
+            }
+            try await client.execute(uri: "/admin/funnel?format=svg", method: .get, headers: auth) { response in
+                #expect(response.headers[.contentType] == "image/svg+xml")
+                #expect(String(buffer: response.body).hasPrefix("<svg"))
+            }
+            try await client.execute(uri: "/admin/funnel?format=json&partner=alpha", method: .get, headers: auth) { response in
+                let rows = (try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])?["rows"] as? [[String: Any]]
+                #expect(rows?.map { $0["asset"] as? String ?? "" } == ["hello", "landing", "*"])
+            }
+            try await client.execute(uri: "/admin/funnel?from=2027-02-30", method: .get, headers: auth) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains(#""field":"from""#))
+            }
         }
     }
 

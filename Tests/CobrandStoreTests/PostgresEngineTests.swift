@@ -18,7 +18,8 @@ enum TestPostgres {
         let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         try await admin(url) { client in _ = try await client.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(schema)")) }
         do {
-            let result = try await body(url + (url.contains("?") ? "&" : "?") + "search_path=\(schema)")
+            // A loaded 2-core runner can take more than the default 10 s to accept a connection while every suite opens pools.
+            let result = try await body(url + (url.contains("?") ? "&" : "?") + "search_path=\(schema)&connect_timeout=60")
             try await admin(url) { client in _ = try await client.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schema) CASCADE")) }
             return result
         } catch {

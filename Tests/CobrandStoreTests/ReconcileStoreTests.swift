@@ -76,11 +76,15 @@ struct ReconcileStoreTests {
             // The report: 3 leads of claimed campaigns, 3900 approved, one pending deal of 40000 from them.
             let report = try await database.mdfReport(period: "2026-Q4")
             #expect(report.map(\.fields) == [
-                ["alpha", "2026-Q4", "EUR", "5000.00", "4400.00", "3900.00", "1100.00", "3", "1300.00", "40000.00", "0.00", "0.00"],
-                ["beta", "2026-Q4", "EUR", "1000.00", "1500.00", "0.00", "1000.00", "0", "", "0.00", "0.00", ""],
+                ["alpha", "2026-Q4", "EUR", "5000.00", "4400.00", "3900.00", "1100.00", "3", "1300.00", "40000.00", "0.00", "0.00", "0.00"],
+                ["beta", "2026-Q4", "EUR", "1000.00", "1500.00", "0.00", "1000.00", "0", "", "0.00", "0.00", "0.00", ""],
             ])
             try await database.decide(1, .approve, note: nil, rules: DealRules(), now: now)
-            #expect(try await database.mdfReport(period: "2026-Q4").first?.roi == "10.26")
+            #expect(try await database.mdfReport(period: "2026-Q4").first?.fields.suffix(3) == ["40000.00", "0.00", "0.00"])
+            // ROI is on won revenue: the CRM reports the deal won at 40000.00.
+            let won = DealUpdate(eventID: "w1", stage: .won, amount: Money(major: "40000", currency: "EUR"), closeDate: "2026-12-01", crmID: nil, at: now)
+            #expect(try await database.applyCRM([.deal(.ours(1), won)], now: now) == [.applied])
+            #expect(try await database.mdfReport(period: "2026-Q4").first?.fields.suffix(3) == ["0.00", "40000.00", "10.26"])
 
             // Paying a claim freezes its decision; a review claim cannot be paid, nor one paid twice.
             _ = try await database.markPaid(claim: email, reference: "SEPA-1", actor: "test", now: now)
@@ -94,6 +98,50 @@ struct ReconcileStoreTests {
                 try await database.override(claim: email, status: .rejected, approvedMinor: nil, note: "too late", actor: "test", now: now)
             }
             #expect(try await database.verifyAudit() == nil)
+        }
+    }
+
+    @Test("the funnel's facts read alike on both engines: hits grouped by agent class, leads, deals with the CRM's outcome, approved claims",
+          arguments: Engine.all)
+    func funnel(engine: Engine) async throws {
+        try await engine.with { database in
+            try await database.allocate([.init(partner: "alpha", amount: Money(amountMinor: 500_000, currency: "EUR"))], period: q4, deadlineDays: 60,
+                                        actor: "test", now: now)
+            func hit(_ kind: AssetEvent.Kind, _ partner: String, _ day: String, _ agent: String = "desktop") -> AssetEvent {
+                AssetEvent(kind: kind, partner: partner, campaign: "launch", asset: "a", locale: "en-US", occurredAt: at(day), ipHash: "h", agentClass: agent)
+            }
+            try await database.insertEvents([
+                hit(.download, "alpha", "2026-10-20"), hit(.open, "alpha", "2026-11-03"), hit(.open, "alpha", "2026-11-03", "mail-proxy"),
+                hit(.open, "alpha", "2026-11-03", "bot"), hit(.click, "alpha", "2026-11-04"), hit(.view, "beta", "2026-11-07"),
+            ])
+            for (partner, day) in [("alpha", "2026-11-05"), ("beta", "2026-11-06")] {
+                try await database.record(Lead(partner: partner, campaign: "launch", asset: nil, locale: "en-US", source: "landing",
+                                               email: EmailAddress("buyer@corp1.example")!, companyDomain: "corp1.example"), ipHash: "v", now: at(day))
+            }
+            let deal = try await database.register(DealRequest(partner: "alpha", domain: "corp1.example", accountName: "Corp", value: Money(amountMinor: 800_000, currency: "EUR"),
+                                                               products: ["P"], expectedClose: "2027-01-31"), rules: DealRules(), idempotencyKey: nil, now: at("2026-11-10")).deal
+            let won = DealUpdate(eventID: "w", stage: .won, amount: Money(amountMinor: 900_000, currency: "EUR"), closeDate: "2026-12-01", crmID: nil, at: now)
+            #expect(try await database.applyCRM([.deal(.ours(deal.id), won)], now: now) == [.applied])
+            _ = try await database.submit(try claim("alpha", "launch", "email", "2026-11-02", "2026-11-20", "2400", invoice: "A-1"), proofs: [],
+                                          idempotencyKey: nil, actor: "test", now: at("2026-12-30"))
+            let decisions = try await database.reconcile(period: q4.id, rules: .init(resultsRatioMax: 10, costPerLeadMax: ["EUR": 500_000]), actor: "test", now: now)
+            #expect(decisions.map(\.status) == [.approved])
+            #expect(decisions.first?.reasons.last == "won revenue of 9000.00 EUR from deal \(deal.id) (9000.00 EUR, closed 2026-12-01) by 2027-05-19, 3.75 per unit claimed")
+            #expect(Funnel.report(try await database.funnelFacts(partner: nil, from: nil, until: nil)).map(\.fields) == [
+                ["alpha", "launch", "en-US", "", "0", "0", "0", "0", "1", "0", "1", "1", "0", "9000.00 EUR", "", "", ""],
+                ["alpha", "launch", "en-US", "a", "1", "2", "1", "1", "0", "0", "0", "0", "0", "", "", "", ""],
+                ["alpha", "launch", "*", "*", "1", "2", "1", "1", "1", "0", "1", "1", "0", "9000.00 EUR", "", "2400.00 EUR", "3.75"],
+                ["beta", "launch", "en-US", "", "0", "0", "0", "0", "1", "0", "0", "0", "0", "", "9000.00 EUR", "", ""],
+                ["beta", "launch", "en-US", "a", "1", "0", "0", "0", "0", "0", "0", "0", "0", "", "", "", ""],
+                ["beta", "launch", "*", "*", "1", "0", "0", "0", "1", "0", "0", "0", "0", "", "9000.00 EUR", "", ""],
+            ])
+            // One partner's facts still hold the registrations at its accounts: beta's influence shows, alpha's rows do not.
+            #expect(Funnel.report(try await database.funnelFacts(partner: "beta", from: nil, until: nil), partner: "beta").map { $0.fields[14] }
+                == ["9000.00 EUR", "", "9000.00 EUR"])
+            // From 2026-11-06: alpha's hits, lead and claim are before it; its deal (registered 2026-11-10) has no lead left to sit at.
+            let later = Funnel.report(try await database.funnelFacts(partner: "alpha", from: at("2026-11-06", 0), until: nil), partner: "alpha")
+            #expect(later.map(\.fields) == [["alpha", "", "", "", "0", "0", "0", "0", "0", "0", "1", "1", "0", "9000.00 EUR", "", "", ""],
+                                            ["alpha", "", "*", "*", "0", "0", "0", "0", "0", "0", "1", "1", "0", "9000.00 EUR", "", "", ""]])
         }
     }
 

@@ -168,15 +168,26 @@ public enum RevenueAttribution {
 
     /// The credits for `won` deals given partners' `leads`, by deal then partner.
     public static func credits(won: [WonDeal], leads: [LeadTouch], window days: Int = 180) -> [Credit] {
-        won.sorted { $0.id < $1.id }.flatMap { deal -> [Credit] in
+        let byAccount = Dictionary(grouping: leads, by: \.domain)
+        return won.sorted { $0.id < $1.id }.flatMap { deal -> [Credit] in
             let sourcer = deal.status.map(sourcing.contains) == true ? deal.partner : nil
             var credits = sourcer.map { [Credit(partner: $0, deal: deal.id, kind: .sourced, amount: deal.amount)] } ?? []
             guard let close = Period.day(deal.closeDate) else { return credits }
             let from = close.addingTimeInterval(-Double(days) * 86_400), until = close.addingTimeInterval(86_400)
-            let influencers = Set(leads.filter { $0.domain == deal.domain && $0.submittedAt >= from && $0.submittedAt < until && $0.partner != sourcer }
+            let influencers = Set((byAccount[deal.domain] ?? []).filter { $0.submittedAt >= from && $0.submittedAt < until && $0.partner != sourcer }
                 .map(\.partner))
             credits += influencers.sorted().map { Credit(partner: $0, deal: deal.id, kind: .influenced, amount: deal.amount) }
             return credits
         }
+    }
+}
+
+extension Deal {
+    /// This deal as sourced revenue: won in the CRM, with an amount and close date, by a registration that
+    /// sources it (`RevenueAttribution.sourcing`). Nil otherwise.
+    public var sourcedWin: RevenueAttribution.WonDeal? {
+        guard RevenueAttribution.sourcing.contains(status), let outcome, outcome.stage == .won, let amount = outcome.amount,
+              let closeDate = outcome.closeDate else { return nil }
+        return RevenueAttribution.WonDeal(id: id, partner: partner, status: status, domain: domain, amount: amount, closeDate: closeDate)
     }
 }

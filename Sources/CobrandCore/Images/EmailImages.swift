@@ -38,6 +38,10 @@ public struct EmailImages {
         var problems: [String] = []
         let rewritten = HTMLScan.rewriteTags(named: "img", in: html) { attributes in
             guard let src = attributes.first(where: { $0.name == "src" })?.value, Self.isRelative(src) else { return attributes }
+            guard !src.isEmpty else {
+                problems.append("has an image with an empty src (a template variable that is not set?); give it the path of an image of the kit")
+                return attributes
+            }
             do throws(Raster.Failure) {
                 func size(_ name: String) -> Int? {
                     attributes.first { $0.name == name }.flatMap { Int($0.value) }.flatMap { $0 > 0 ? $0 : nil }
@@ -98,10 +102,12 @@ public struct EmailImages {
         }
     }
 
-    /// `src` relative to the file at `from`, as a kit path; nil when it leaves the kit.
+    /// `src` relative to the file at `from`, as a kit path; nil when it leaves the kit or names no file (an
+    /// empty `src`, as a template's unset variable leaves it).
     static func kitPath(_ src: String, from: String) -> String? {
+        guard let file = src.split(separator: "?", omittingEmptySubsequences: false).first, !file.isEmpty else { return nil }
         var parts = from.split(separator: "/").dropLast().map(String.init)
-        for part in src.split(separator: "?")[0].split(separator: "/") {
+        for part in file.split(separator: "/") {
             switch part {
             case ".": continue
             case "..": guard parts.popLast() != nil else { return nil }

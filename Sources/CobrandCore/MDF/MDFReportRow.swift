@@ -1,7 +1,7 @@
 import Foundation
 
 /// One partner's line of the MDF report for a period: money in (its allocation's `MDFBalance`) and results
-/// out (leads and deal registrations), with cost per lead and ROI.
+/// out (leads, deal registrations and the revenue they won), with cost per lead and ROI on won revenue.
 public struct MDFReportRow: Encodable, Equatable, Sendable {
     /// The allocation's sums, typed (the text fields below are their `majorText`).
     public let balance: MDFBalance
@@ -19,28 +19,32 @@ public struct MDFReportRow: Encodable, Equatable, Sendable {
     /// The "pipeline" (`DealStatus.pipeline`) registered for the accounts of those leads, and its approved part.
     public let pipeline: String
     public let approvedDeals: String
-    /// Approved-deal value per unit of approved MDF, two decimals; empty when nothing was approved.
+    /// Revenue the CRM reports won on the partner's own registrations for those accounts (`Deal.sourcedWin`).
+    public let wonRevenue: String
+    /// Won revenue per unit of approved MDF, two decimals; empty when nothing was approved.
     public let roi: String
 
     public static let columns = [
-        "partner", "period", "currency", "allocated", "claimed", "approved", "remaining", "leads", "cost_per_lead", "pipeline", "approved_deals", "roi",
+        "partner", "period", "currency", "allocated", "claimed", "approved", "remaining", "leads", "cost_per_lead", "pipeline", "approved_deals",
+        "won_revenue", "roi",
     ]
 
     public var fields: [String] {
-        [partner, period, currency, allocated, claimed, approved, remaining, String(leads), costPerLead, pipeline, approvedDeals, roi]
+        [partner, period, currency, allocated, claimed, approved, remaining, String(leads), costPerLead, pipeline, approvedDeals, wonRevenue, roi]
     }
 
     enum CodingKeys: String, CodingKey {
         case partner, period, currency, allocated, claimed, approved, remaining, leads, costPerLead = "cost_per_lead", pipeline,
-             approvedDeals = "approved_deals", roi
+             approvedDeals = "approved_deals", wonRevenue = "won_revenue", roi
     }
 
     /// `leads` and `deals` are those of the partner's claimed campaigns in the period; deals in another
     /// currency than the allocation's do not count.
-    public init(partner: String, period: String, balance: MDFBalance, leads: Int, deals: [(status: DealStatus, value: Money)]) {
+    public init(partner: String, period: String, balance: MDFBalance, leads: Int, deals: [Deal]) {
         let currency = balance.allocated.currency
         let pipeline = deals.filter { $0.value.currency == currency && DealStatus.pipeline.contains($0.status) }
         let approvedDeals = pipeline.filter { $0.status == .approved }.reduce(Int64(0)) { $0 + $1.value.amountMinor }
+        let won = deals.compactMap(\.sourcedWin).filter { $0.amount.currency == currency }.reduce(Int64(0)) { $0 + $1.amount.amountMinor }
         let approved = balance.approved.amountMinor
         func text(_ minor: Int64) -> String { Money(amountMinor: minor, currency: currency).majorText }
         self.balance = balance
@@ -55,7 +59,8 @@ public struct MDFReportRow: Encodable, Equatable, Sendable {
         costPerLead = leads > 0 ? text(approved / Int64(leads)) : ""
         self.pipeline = text(pipeline.reduce(0) { $0 + $1.value.amountMinor })
         self.approvedDeals = text(approvedDeals)
-        roi = approved > 0 ? Self.ratio(approvedDeals, approved) : ""
+        wonRevenue = text(won)
+        roi = approved > 0 ? Self.ratio(won, approved) : ""
     }
 
     /// `a / b` (both at least 0, `b` above 0) with two decimals, rounded half up. In 128-bit integers:

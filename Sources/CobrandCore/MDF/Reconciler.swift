@@ -10,12 +10,20 @@ public struct Reconciler: Sendable {
         public var costPerLeadMax: [String: Int64]
         /// Which hits count as opens, clicks and views.
         public var engagement: EngagementRule
+        /// Won revenue counts for a claim when its deal closed from the activity's start to this many days
+        /// after its end.
+        public var revenueWindowDays: Int
+        /// A claim above the cost-per-lead cap is approved anyway when its won revenue in the window is at
+        /// least the amount claimed (it paid for itself); off, it goes to review like any other.
+        public var wonRevenueLiftsLeadCap: Bool
 
         public init(resultsRatioMax: Int = 10, costPerLeadMax: [String: Int64] = ["USD": 50_000, "EUR": 50_000, "GBP": 40_000],
-                    engagement: EngagementRule = EngagementRule()) {
+                    engagement: EngagementRule = EngagementRule(), revenueWindowDays: Int = 180, wonRevenueLiftsLeadCap: Bool = false) {
             self.resultsRatioMax = resultsRatioMax
             self.costPerLeadMax = costPerLeadMax
             self.engagement = engagement
+            self.revenueWindowDays = revenueWindowDays
+            self.wonRevenueLiftsLeadCap = wonRevenueLiftsLeadCap
         }
     }
 
@@ -37,6 +45,9 @@ public struct Reconciler: Sendable {
         /// expired ones too), and their total value in the claim's currency. Not "pipeline", which is active deals only.
         public var deals = 0
         public var registeredValueMinor: Int64 = 0
+        /// Those deals the CRM reports won as the partner's own (`RevenueAttribution.sourcing`), in the claim's
+        /// currency, whenever they closed (the rules keep those inside the revenue window).
+        public var won: [RevenueAttribution.WonDeal] = []
 
         public init(firstDownload: String? = nil, downloads: Int = 0, opens: Int = 0, clicks: Int = 0, views: Int = 0,
                     webinarRegistrations: Int = 0, leads: Int = 0, deals: Int = 0, registeredValueMinor: Int64 = 0) {
@@ -51,11 +62,13 @@ public struct Reconciler: Sendable {
             self.registeredValueMinor = registeredValueMinor
         }
 
-        /// Counts and sums the deals registered for the campaign's leads' accounts that are evidence, in `currency`.
-        public mutating func add(deals registered: [(status: DealStatus, value: Money)], currency: String) {
+        /// Counts and sums the deals registered for the campaign's leads' accounts that are evidence, in `currency`,
+        /// and keeps those won.
+        public mutating func add(deals registered: [Deal], currency: String) {
             let evidence = registered.filter { DealStatus.evidence.contains($0.status) && $0.value.currency == currency }
             deals = evidence.count
             registeredValueMinor = evidence.reduce(0) { $0 + $1.value.amountMinor }
+            won = registered.compactMap(\.sourcedWin).filter { $0.amount.currency == currency }.sorted { $0.id < $1.id }
         }
     }
 
@@ -190,12 +203,22 @@ public struct Reconciler: Sendable {
                 reviews.append("claims \(claimed) \(name) but \(seen) were tracked (more than \(rules.resultsRatioMax)x)")
             }
         }
+        // Won revenue in the window: the deals closed from the activity's start to `revenueWindowDays` after its end.
+        let revenueEnd = Period.add(rules.revenueWindowDays, to: claim.end)
+        let won = evidence.won.filter { $0.closeDate >= claim.start && $0.closeDate <= revenueEnd }
+        let revenue = won.reduce(Int64(0)) { $0 + $1.amount.amountMinor }
+        let wonText = "won revenue of \(money(revenue)) from " + won.map { "deal \($0.id) (\(money($0.amount.amountMinor)), closed \($0.closeDate))" }
+            .joined(separator: ", ") + " by \(revenueEnd)"
         // Leads, deals and cost per lead.
         if evidence.leads > 0 {
             let costPerLead = claim.amount.amountMinor / Int64(evidence.leads)
             let summary = "\(evidence.leads) lead(s) in \(window), \(money(costPerLead)) per lead"
             if let cap = rules.costPerLeadMax[claim.amount.currency], costPerLead > cap {
-                reviews.append("\(summary), above the cap of \(money(cap))")
+                if rules.wonRevenueLiftsLeadCap, !won.isEmpty, revenue >= claim.amount.amountMinor {
+                    passes.append("\(summary), above the cap of \(money(cap)), but the claim paid for itself: \(wonText)")
+                } else {
+                    reviews.append("\(summary), above the cap of \(money(cap))")
+                }
             } else {
                 passes.append(summary)
             }
@@ -204,6 +227,9 @@ public struct Reconciler: Sendable {
         }
         if evidence.deals > 0 {
             passes.append("\(evidence.deals) registered deal(s) from the campaign's leads, worth \(money(evidence.registeredValueMinor))")
+        }
+        if !won.isEmpty {
+            passes.append("\(wonText), \(MDFReportRow.ratio(revenue, claim.amount.amountMinor)) per unit claimed")
         }
         // The balance decides how much of a claim that passes is paid.
         let reasons = rejections + reviews + passes

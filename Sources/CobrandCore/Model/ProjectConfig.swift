@@ -172,7 +172,7 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
 
         enum CodingKeys: String, CodingKey {
             case claimDeadlineDays = "claim_deadline_days", resultsRatioMax = "results_ratio_max", costPerLeadMax = "cost_per_lead_max"
-            case excludeAgents = "exclude_agents"
+            case excludeAgents = "exclude_agents", revenueWindowDays = "revenue_window_days", wonRevenueLiftsLeadCap = "won_revenue_lifts_lead_cap"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -197,6 +197,13 @@ public struct ProjectConfig: Sendable, Equatable, Decodable {
             guard claimDeadlineDays >= 0 else {
                 throw DecodingError.dataCorruptedError(forKey: .claimDeadlineDays, in: c, debugDescription: "must be 0 or more days")
             }
+            if let days = try c.decodeIfPresent(Int.self, forKey: .revenueWindowDays) {
+                guard (0...3_650).contains(days) else {
+                    throw DecodingError.dataCorruptedError(forKey: .revenueWindowDays, in: c, debugDescription: "must be 0 to 3650 days")
+                }
+                reconciliation.revenueWindowDays = days
+            }
+            reconciliation.wonRevenueLiftsLeadCap = try c.decodeIfPresent(Bool.self, forKey: .wonRevenueLiftsLeadCap) ?? false
         }
     }
 

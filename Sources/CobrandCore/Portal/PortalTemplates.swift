@@ -47,6 +47,7 @@ public enum PortalTemplates {
             + DealRules.Rule.allCases.map { (deals, ruleKey($0.rawValue)) }
             + ["yes", "no"].map { (leads, "portal.\($0)") }
             + ["downloads", "opens", "clicks", "views", "leads", "deals", "total", "registered_by_hand", "performance_title"].map { (performance, "portal.\($0)") }
+            + Funnel.portalKeys.map { (performance, "portal.\($0)") }
     }
 }
 
@@ -62,8 +63,9 @@ public enum AdminTemplates {
     public static let report = "_shared/admin/report.html"
     public static let outbox = "_shared/admin/outbox.html"
     public static let usage = "_shared/admin/usage.html"
+    public static let funnel = "_shared/admin/funnel.html"
     public static let changes = "_shared/admin/changes.html"
     public static let partials = ["_shared/admin/styles.html", "_shared/admin/header.html"]
 
-    public static let all = [signIn, partners, leads, deals, mdf, claims, report, outbox, usage, changes] + partials
+    public static let all = [signIn, partners, leads, deals, mdf, claims, report, outbox, usage, funnel, changes] + partials
 }

@@ -280,22 +280,13 @@ extension PostgresStore {
             """, logger: db.logger).collect().first {
             (evidence.leads, evidence.webinarRegistrations) = try leads.decode((Int, Int).self)
         }
-        let deals = try await dealValues("""
-            SELECT status, valueMinor, currency FROM deal WHERE partner = \(claim.partner) AND domain IN (
+        let deals = try await db.all(DealRecord.self, """
+            SELECT * FROM deal WHERE partner = \(claim.partner) AND domain IN (
               SELECT companyDomain FROM lead WHERE partner = \(claim.partner) AND id IN (
-                SELECT leadId FROM leadSubmission WHERE partner = \(claim.partner) AND campaign = \(claim.campaign)))
-            """, db)
+                SELECT leadId FROM leadSubmission WHERE partner = \(claim.partner) AND campaign = \(claim.campaign))) ORDER BY id
+            """).map { try $0.deal() }
         evidence.add(deals: deals, currency: claim.currency)
         return evidence
-    }
-
-    /// Deals' statuses and values, from a query that selects `status, valueMinor, currency`.
-    static func dealValues(_ query: PostgresQuery, _ db: PostgresDB) async throws -> [(status: DealStatus, value: Money)] {
-        try await db.connection.query(query, logger: db.logger).collect().map { row in
-            let (status, value, currency) = try row.decode((String, Int64, String).self)
-            guard let known = DealStatus(rawValue: status) else { throw StoredValueError(table: "deal", column: "status", value: status) }
-            return (status: known, value: Money(amountMinor: value, currency: currency))
-        }
     }
 
     // MARK: Report
@@ -314,10 +305,10 @@ extension PostgresStore {
                     SELECT DISTINCT leadId FROM leadSubmission WHERE partner = \(allocation.partner) AND submittedAt >= \(start)::date
                       AND submittedAt < \(until)::date AND campaign = ANY(\(campaigns))
                     """))
-                let deals = try await Self.dealValues("""
-                    SELECT status, valueMinor, currency FROM deal WHERE partner = \(allocation.partner) AND domain IN (
-                      SELECT companyDomain FROM lead WHERE id = ANY(\(Array(leadIDs))))
-                    """, db)
+                let deals = try await db.all(DealRecord.self, """
+                    SELECT * FROM deal WHERE partner = \(allocation.partner) AND domain IN (SELECT companyDomain FROM lead WHERE id = ANY(\(Array(leadIDs))))
+                    ORDER BY id
+                    """).map { try $0.deal() }
                 rows.append(AppDatabase.MDFReportRow(partner: allocation.partner, period: period,
                                                      balance: MDFBalance(allocation: allocation.amount, claims: own.map(\.state)),
                                                      leads: leadIDs.count, deals: deals))
