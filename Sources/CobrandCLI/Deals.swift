@@ -43,11 +43,7 @@ extension Cobrand.Deals {
         ]
         if let expires = deal.expiresAt { lines.append("  protected until \(Timestamp.iso8601(expires))") }
         if let note = deal.note { lines.append("  note: \(note)") }
-        if let outcome = deal.outcome {
-            let amount = outcome.amount.map { " at \($0.majorText) \($0.currency)" } ?? ""
-            let closed = outcome.closeDate.map { ", closed \($0)" } ?? ""
-            lines.append("  CRM: \(outcome.stage.rawValue)\(amount)\(closed)" + (outcome.crmID.map { " (CRM id \($0))" } ?? ""))
-        }
+        if let outcome = deal.outcome { lines.append("  CRM: \(outcome.summary)") }
         return lines.joined(separator: "\n")
     }
 

@@ -44,14 +44,14 @@ extension Cobrand.FunnelCommand {
             switch format {
             case .csv: text = ([Funnel.Row.columns] + rows.map(\.fields)).map(CSV.line).joined()
             case .json:
-                text = String(decoding: try JSONSerialization.data(withJSONObject: rows.map(\.object), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]),
+                text = String(decoding: try JSONSerialization.data(withJSONObject: ["rows": rows.map(\.object)], options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]),
                               as: UTF8.self) + "\n"
             case .svg: text = Funnel.svg(Funnel.total(rows), title: partner.map { "Funnel of \($0)" } ?? "Funnel of every partner") + "\n"
             case .table:
                 text = ([Funnel.Row.columns] + rows.map(\.fields)).map { $0.map { $0.isEmpty ? "-" : $0 }.joined(separator: "\t") + "\n" }.joined()
-                    + "\(rows.filter { !$0.isTotal }.count) row(s)\n"
+                    + "\(rows.filter { !$0.isTotal }.count) row(s) and \(rows.filter(\.isTotal).count) total(s)\n"
             }
-            try emit(text, to: out, summary: "the funnel (\(rows.count) rows)")
+            try emit(text, to: out, summary: "the funnel (\(rows.filter { !$0.isTotal }.count) row(s) and \(rows.filter(\.isTotal).count) total(s))")
         }
     }
 }

@@ -37,6 +37,7 @@ struct AdminConsole: Sendable {
                     "id": lead.id, "partner": lead.partner, "email": lead.email, "name": [lead.firstName, lead.lastName].compactMap { $0 }.joined(separator: " "),
                     "company": lead.company ?? "", "campaign": lead.campaign, "source": lead.source, "locale": lead.locale,
                     "consent": lead.consent ? "yes" : "no", "created": AdminPage.time(lead.createdAt),
+                    "crm": [lead.qualification?.rawValue, lead.crmId.map { "CRM id \($0)" }].compactMap { $0 }.joined(separator: ", "),
                 ]
             }
             var query = URLComponents()
@@ -149,7 +150,7 @@ struct AdminConsole: Sendable {
                 "lead": deal.leadID.map { $0 as Any } ?? false, "products": deal.products.joined(separator: ", "), "close": deal.expectedClose,
                 "value": "\(deal.value.majorText) \(deal.value.currency)", "status": deal.status.rawValue,
                 "explanation": deal.rule.explanation, "note": deal.note.map { $0 as Any } ?? false,
-                "expires": AdminPage.time(deal.expiresAt),
+                "expires": AdminPage.time(deal.expiresAt), "crm": deal.outcome.map { $0.summary as Any } ?? false,
                 "can_approve": allows(.approve), "can_reject": allows(.reject), "can_extend": allows(.extend),
             ]
         }

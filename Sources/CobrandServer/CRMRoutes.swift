@@ -13,6 +13,8 @@ public struct CRMRoutes: Sendable {
     public let secret: Data
     public let now: @Sendable () -> Date
 
+    static let signature = HTTPField.Name("Cobrand-Signature")!, timestamp = HTTPField.Name("Cobrand-Timestamp")!
+
     /// Updates in one request, at most.
     static let batchLimit = 1_000
 
@@ -25,12 +27,11 @@ public struct CRMRoutes: Sendable {
     public func add(to router: Router<ServerContext>) {
         router.post("/api/crm/updates") { request, _ -> Response in
             let body = Data(buffer: try await request.body.collect(upTo: 4 << 20))
-            if let refusal = Webhook.refusal(header: request.headers[HTTPField.Name("Cobrand-Signature")!],
-                                             timestamp: request.headers[HTTPField.Name("Cobrand-Timestamp")!], body: body, secret: self.secret,
-                                             now: self.now()) {
+            if let refusal = Webhook.refusal(header: request.headers[Self.signature], timestamp: request.headers[Self.timestamp], body: body,
+                                             secret: self.secret, now: self.now()) {
                 throw ServerError(.unauthorized, code: refusal == .stale ? "stale" : "unauthorized", message: refusal.rawValue)
             }
-            let updates = try Self.updates(body)
+            let updates = try Self.updates(body, now: self.now())
             let results: [CRMUpdate.Result]
             do { results = try await self.database.applyCRM(updates, now: self.now()) } catch let error as CRMUnknownTarget {
                 throw ServerError(.notFound, code: "not_found", message: error.description, field: "\(error.kind)_id")
@@ -44,7 +45,7 @@ public struct CRMRoutes: Sendable {
 
     /// The body's updates: `{"updates": [...]}` or one update object. Ids may be numbers; every other value
     /// is a string (money is never a JSON number).
-    static func updates(_ body: Data) throws -> [CRMUpdate] {
+    static func updates(_ body: Data, now: Date) throws -> [CRMUpdate] {
         let objects: [Any], batch: Bool
         switch try? JSONSerialization.jsonObject(with: body) {
         case let object as [String: Any] where object["updates"] != nil:
@@ -70,11 +71,12 @@ public struct CRMRoutes: Sendable {
                 case is NSNull: continue
                 case let number as Int64 where ["deal_id", "lead_id"].contains(key): fields[key] = String(number)
                 default:
-                    throw ServerError(.unprocessableContent, code: "invalid", message: "\(key) must be a string" + (key == "amount" ? " such as \"48000.00\"" : ""),
+                    throw ServerError(.unprocessableContent, code: "invalid",
+                                      message: "update \(index): \(key) must be a string" + (key == "amount" ? " such as \"48000.00\" (money is never a JSON number)" : ""),
                                       field: place + key)
                 }
             }
-            do { return try CRMUpdate.parse(fields) } catch let error as CRMUpdateError {
+            do { return try CRMUpdate.parse(fields, now: now) } catch let error as CRMUpdateError {
                 throw ServerError(.unprocessableContent, code: "invalid", message: "update \(index): \(error.description)", field: place + error.field)
             }
         }

@@ -21,7 +21,7 @@ extension AdminRoutes {
             let title = partner.map { "Funnel of \($0)" } ?? "Funnel of every partner"
             switch query.get("format") ?? "html" {
             case "csv": return FunnelRoutes.csv(rows, name: "funnel.csv")
-            case "json": return FunnelRoutes.json(rows)
+            case "json": return try FunnelRoutes.json(rows)
             case "svg": return FunnelRoutes.svg(Funnel.svg(Funnel.total(rows), title: title))
             case "html":
                 func link(_ format: String) -> String {
@@ -50,8 +50,8 @@ enum FunnelRoutes {
         PortalPages.csv([Funnel.Row.columns] + rows.map(\.fields), name: name)
     }
 
-    static func json(_ rows: [Funnel.Row]) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: ["rows": rows.map(\.object)], options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+    static func json(_ rows: [Funnel.Row]) throws -> Response {
+        let data = try JSONSerialization.data(withJSONObject: ["rows": rows.map(\.object)], options: [.sortedKeys, .withoutEscapingSlashes])
         return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "private, no-store"],
                         body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }

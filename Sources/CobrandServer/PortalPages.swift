@@ -18,8 +18,8 @@ struct PortalPages: Sendable {
         group.get("leads") { _, context in try await leadsPage(context) }
         group.get("leads.csv") { _, context in
             let assets = try await portal.database.leadAssets(partner: context.partner)
-            let rows = try await portal.database.leads(partner: context.partner).map { $0.fields + [assets[$0.id] ?? ""] }
-            return Self.csv([AppDatabase.leadColumns + ["asset"]] + rows, name: "leads.csv")
+            let rows = try await portal.database.leads(partner: context.partner).map { $0.partnerFields(asset: assets[$0.id]) }
+            return Self.csv([AppDatabase.partnerLeadColumns] + rows, name: "leads.csv")
         }
         group.get("suppression.csv") { _, context in
             let rows = try await portal.database.suppressions(partner: context.partner).map(\.fields)
@@ -65,24 +65,23 @@ struct PortalPages: Sendable {
             return try await performancePage(context, range: range ?? DayRange(today: portal.now()), invalid: range == nil)
         }
         group.get("performance.csv") { request, context in
-            guard let range = try? DayRange(request.uri.queryParameters, today: portal.now()) else {
-                throw ServerError(.badRequest, message: "from and to must be days such as 2027-03-01, from not after to")
-            }
+            let range = try download(request)
             let rows = try await performance(context.partner, range)
             return Self.csv([Performance.Row.columns] + rows.map(\.fields), name: "performance-\(range.fromDay)-\(range.toDay).csv")
         }
         group.get("funnel.csv") { request, context in
-            guard let range = try? DayRange(request.uri.queryParameters, today: portal.now()) else {
-                throw ServerError(.badRequest, message: "from and to must be days such as 2027-03-01, from not after to")
-            }
+            let range = try download(request)
             return FunnelRoutes.csv(try await funnel(context.partner, range), name: "funnel-\(range.fromDay)-\(range.toDay).csv")
         }
-        group.get("funnel.json") { request, context in
-            guard let range = try? DayRange(request.uri.queryParameters, today: portal.now()) else {
-                throw ServerError(.badRequest, message: "from and to must be days such as 2027-03-01, from not after to")
-            }
-            return FunnelRoutes.json(try await funnel(context.partner, range))
+        group.get("funnel.json") { request, context in try FunnelRoutes.json(try await funnel(context.partner, try download(request))) }
+    }
+
+    /// A download's days: as the page asks them, or a `400` (a page falls back to the last 30 days instead).
+    func download(_ request: Request) throws -> DayRange {
+        guard let range = try? DayRange(request.uri.queryParameters, today: portal.now()) else {
+            throw ServerError(.badRequest, message: "from and to must be days such as 2027-03-01, from not after to")
         }
+        return range
     }
 
     /// The partner's own funnel rows over `range`.

@@ -10,50 +10,48 @@ extension AppDatabase {
     public func applyCRM(_ updates: [CRMUpdate], now: Date) throws -> [CRMUpdate.Result] {
         try writer.write { db in
             try updates.map { update in
-                guard try CRMEventRecord.fetchOne(db, key: update.eventID) == nil else { return .duplicate }
+                let seen = try CRMEventRecord.fetchOne(db, key: update.eventID) != nil
+                let kind: CRMUpdate.Kind, target: Int64, result: CRMUpdate.Result
                 switch update {
                 case let .deal(reference, change):
                     let deal = try Self.deal(reference, eventID: update.eventID, db)
-                    let result: CRMUpdate.Result
-                    switch DealOutcome.apply(change, to: deal.outcome, seen: false) {
-                    case .duplicate, .stale: result = .stale
-                    case let .applied(outcome):
-                        if let crmID = outcome.crmID, let other = try DealRecord.filter(DealRecord.Columns.crmId == crmID && DealRecord.Columns.id != deal.id)
-                            .fetchOne(db)?.id {
-                            throw CRMUpdateError.taken(crmID, kind: "deal", by: other, eventID: update.eventID)
-                        }
-                        let next = deal.recording(outcome, at: now)
-                        if next.status != deal.status || next.rule != deal.rule {
+                    let held = try Self.activeDeals(domain: deal.domain, now: now, db).contains { $0.partner != deal.partner && $0.id != deal.id }
+                    let step = deal.applying(change, seen: seen, at: now, accountHeldByOther: held)
+                    if let next = step.deal {
+                        try Self.checkCRMID(next.outcome?.crmID, kind: .deal, of: deal.id, eventID: update.eventID, db)
+                        if step.decided {
                             _ = try Self.save(next, actor: "crm", note: nil, type: nil, now: now, db)
                         } else {
                             var record = try DealRecord(next)
                             try record.update(db)
                         }
-                        result = .applied
                     }
-                    try CRMEventRecord(eventId: update.eventID, kind: "deal", targetId: deal.id, result: result, receivedAt: now).insert(db)
-                    return result
+                    (kind, target, result) = (.deal, deal.id, step.result)
                 case let .lead(reference, change):
                     var lead = try Self.leadRecord(reference, eventID: update.eventID, db)
-                    let result: CRMUpdate.Result
-                    switch LeadOutcome.apply(change, to: lead.outcome, seen: false) {
-                    case .duplicate, .stale: result = .stale
-                    case let .applied(outcome):
-                        if let crmID = outcome.crmID, let other = try LeadRecord.filter(LeadRecord.Columns.crmId == crmID && LeadRecord.Columns.id != lead.id)
-                            .fetchOne(db)?.id {
-                            throw CRMUpdateError.taken(crmID, kind: "lead", by: other, eventID: update.eventID)
-                        }
-                        lead.crmId = outcome.crmID
-                        lead.qualification = outcome.qualification
-                        lead.qualifiedAt = outcome.at
+                    let id = lead.id ?? 0
+                    let change = LeadOutcome.apply(change, to: lead.outcome, seen: seen)
+                    if case let .applied(outcome) = change {
+                        try Self.checkCRMID(outcome.crmID, kind: .lead, of: id, eventID: update.eventID, db)
+                        (lead.crmId, lead.qualification, lead.qualifiedAt) = (outcome.crmID, outcome.qualification, outcome.at)
                         try lead.update(db)
-                        result = .applied
                     }
-                    try CRMEventRecord(eventId: update.eventID, kind: "lead", targetId: lead.id ?? 0, result: result, receivedAt: now).insert(db)
-                    return result
+                    (kind, target, result) = (.lead, id, change.result)
                 }
+                if !seen { try CRMEventRecord(eventId: update.eventID, kind: kind, targetId: target, result: result, receivedAt: now).insert(db) }
+                return result
             }
         }
+    }
+
+    /// One CRM record is one deal (or lead): giving its id to a second is refused.
+    static func checkCRMID(_ crmID: String?, kind: CRMUpdate.Kind, of id: Int64, eventID: String, _ db: Database) throws {
+        guard let crmID else { return }
+        let other = switch kind {
+        case .deal: try DealRecord.filter(DealRecord.Columns.crmId == crmID && DealRecord.Columns.id != id).fetchOne(db)?.id
+        case .lead: try LeadRecord.filter(LeadRecord.Columns.crmId == crmID && LeadRecord.Columns.id != id).fetchOne(db)?.id
+        }
+        if let other { throw CRMUpdateError.taken(crmID, kind: kind, by: other, eventID: eventID) }
     }
 
     static func deal(_ reference: CRMReference, eventID: String, _ db: Database) throws -> Deal {
@@ -61,7 +59,7 @@ extension AppDatabase {
         case let .ours(id): try DealRecord.fetchOne(db, key: id)
         case let .crm(id): try DealRecord.filter(DealRecord.Columns.crmId == id).fetchOne(db)
         }
-        guard let record else { throw CRMUnknownTarget(kind: "deal", reference: reference, eventID: eventID) }
+        guard let record else { throw CRMUnknownTarget(kind: .deal, reference: reference, eventID: eventID) }
         return try record.deal()
     }
 
@@ -70,7 +68,7 @@ extension AppDatabase {
         case let .ours(id): try LeadRecord.fetchOne(db, key: id)
         case let .crm(id): try LeadRecord.filter(LeadRecord.Columns.crmId == id).fetchOne(db)
         }
-        guard let record else { throw CRMUnknownTarget(kind: "lead", reference: reference, eventID: eventID) }
+        guard let record else { throw CRMUnknownTarget(kind: .lead, reference: reference, eventID: eventID) }
         return record
     }
 }
@@ -79,17 +77,18 @@ extension AppDatabase {
 struct CRMEventRecord: Codable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "crmEvent"
     var eventId: String
-    var kind: String
+    var kind: CRMUpdate.Kind
     var targetId: Int64
     var result: CRMUpdate.Result
     var receivedAt: Date
 }
 
 extension CRMUpdate.Result: Codable, DatabaseValueConvertible {}
+extension CRMUpdate.Kind: Codable, DatabaseValueConvertible {}
 
 extension CRMUpdateError {
     /// One CRM id names one deal (or lead): an update giving it to a second is refused.
-    static func taken(_ crmID: String, kind: String, by other: Int64, eventID: String) -> CRMUpdateError {
+    static func taken(_ crmID: String, kind: CRMUpdate.Kind, by other: Int64, eventID: String) -> CRMUpdateError {
         CRMUpdateError(field: "crm_id", problem: "'\(crmID)' of event '\(eventID)' already belongs to \(kind) \(other); one CRM record is one \(kind)",
                        eventID: eventID)
     }

@@ -31,10 +31,15 @@ extension AppDatabase {
         public let qualification: LeadQualification?
 
         /// Text fields in the order of `leadColumns`.
-        public var fields: [String] {
+        public var fields: [String] { own + [qualification?.rawValue ?? "", crmId ?? ""] }
+
+        /// Text fields in the order of `partnerLeadColumns`: the CRM's id stays the vendor's.
+        public func partnerFields(asset: String?) -> [String] { own + [asset ?? "", qualification?.rawValue ?? ""] }
+
+        private var own: [String] {
             [String(id), partner, email, firstName ?? "", lastName ?? "", company ?? "", companyDomain ?? "", country ?? "", phone ?? "",
              website ?? "", consent ? "yes" : "no", consentVersion ?? "", consentAt.map(Timestamp.iso8601) ?? "", campaign, source, locale,
-             String(submissions), Timestamp.iso8601(createdAt), Timestamp.iso8601(updatedAt), qualification?.rawValue ?? "", crmId ?? ""]
+             String(submissions), Timestamp.iso8601(createdAt), Timestamp.iso8601(updatedAt)]
         }
     }
 
@@ -64,10 +69,12 @@ extension AppDatabase {
         }
     }
 
-    /// The columns of a lead export, in order.
-    public static let leadColumns = [
+    /// The columns of a lead export, in order, and of the partner's own (`StoredLead.partnerFields`).
+    public static let leadColumns = ownLeadColumns + ["qualification", "crm_id"]
+    public static let partnerLeadColumns = ownLeadColumns + ["asset", "qualification"]
+    static let ownLeadColumns = [
         "id", "partner", "email", "first_name", "last_name", "company", "company_domain", "country", "phone", "website", "consent",
-        "consent_version", "consent_at", "campaign", "source", "locale", "submissions", "created_at", "updated_at", "qualification", "crm_id",
+        "consent_version", "consent_at", "campaign", "source", "locale", "submissions", "created_at", "updated_at",
     ]
 
     /// Leads, newest first, optionally of one partner.

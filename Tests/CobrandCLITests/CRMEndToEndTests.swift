@@ -311,29 +311,32 @@ struct CRMEndToEndTests {
         }
         let (deal0, deal1, deal2) = (try id("deal", "corp0.example"), try id("deal", "corp1.example"), try id("deal", "corp2.example"))
 
+        // The channel team approves deal 0 (a win sources revenue only for an approved registration).
+        #expect(try cli.cobrand("deals", "approve", String(deal0), "--project", folder.path).status == 0)
         // The CRM's answers: won, lost, qualified and disqualified, and its own id for deal 2.
         let won0: [String: Any] = ["event_id": "opp-0-won", "type": "deal", "deal_id": deal0, "crm_id": "OPP-0", "stage": "won", "amount": "5000.00",
-                                   "currency": "USD", "close_date": "2027-01-10", "updated_at": "2027-01-10T10:00:00Z"]
+                                   "currency": "USD", "close_date": "2026-01-10", "updated_at": "2026-01-10T10:00:00Z"]
         #expect(try await Self.postUpdates(base, [
             won0,
-            ["event_id": "opp-1-lost", "type": "deal", "deal_id": deal1, "stage": "lost", "close_date": "2027-01-12", "updated_at": "2027-01-12T10:00:00Z"],
-            ["event_id": "opp-2-open", "type": "deal", "deal_id": deal2, "crm_id": "OPP-2", "stage": "open", "updated_at": "2027-01-05T10:00:00Z"],
-            ["event_id": "lead-0-q", "type": "lead", "lead_id": try id("lead", "corp0.example"), "status": "qualified", "updated_at": "2027-01-02T10:00:00Z"],
-            ["event_id": "lead-1-q", "type": "lead", "lead_id": try id("lead", "corp1.example"), "status": "qualified", "updated_at": "2027-01-02T10:00:00Z"],
-            ["event_id": "lead-3-d", "type": "lead", "lead_id": try id("lead", "corp3.example"), "status": "disqualified", "updated_at": "2027-01-02T10:00:00Z"],
+            ["event_id": "opp-1-lost", "type": "deal", "deal_id": deal1, "stage": "lost", "close_date": "2026-01-12", "updated_at": "2026-01-12T10:00:00Z"],
+            ["event_id": "opp-2-open", "type": "deal", "deal_id": deal2, "crm_id": "OPP-2", "stage": "open", "updated_at": "2026-01-05T10:00:00Z"],
+            ["event_id": "lead-0-q", "type": "lead", "lead_id": try id("lead", "corp0.example"), "status": "qualified", "updated_at": "2026-01-02T10:00:00Z"],
+            ["event_id": "lead-1-q", "type": "lead", "lead_id": try id("lead", "corp1.example"), "status": "qualified", "updated_at": "2026-01-02T10:00:00Z"],
+            ["event_id": "lead-3-d", "type": "lead", "lead_id": try id("lead", "corp3.example"), "status": "disqualified", "updated_at": "2026-01-02T10:00:00Z"],
         ]) == ["applied", "applied", "applied", "applied", "applied", "applied"])
         // The channel team approves deal 2: the outbox event carries the CRM's id back.
         #expect(try cli.cobrand("deals", "approve", String(deal2), "--project", folder.path).status == 0)
-        try await Self.waitUntil("the CRM hears of the approval") { delivered().count == 8 }
-        let approval = try #require(delivered().first { $0["type"] as? String == "deal.approved" }?["deal"] as? [String: Any])
+        try await Self.waitUntil("the CRM hears of the approvals") { delivered().count == 9 }
+        let approval = try #require(delivered().compactMap { $0["type"] as? String == "deal.approved" ? $0["deal"] as? [String: Any] : nil }
+            .first { $0["id"] as? Int == deal2 })
         #expect(approval["crm_id"] as? String == "OPP-2")
         // Again, late and out of order: a repeat, an older reopening, a win by the CRM's id and an older loss.
         let late: [[String: Any]] = [
             won0,
-            ["event_id": "opp-0-open", "type": "deal", "deal_id": deal0, "stage": "open", "updated_at": "2027-01-08T10:00:00Z"],
-            ["event_id": "opp-2-won", "type": "deal", "crm_id": "OPP-2", "stage": "won", "amount": "2500.00", "currency": "USD", "close_date": "2027-01-20",
-             "updated_at": "2027-01-20T10:00:00Z"],
-            ["event_id": "opp-2-lost", "type": "deal", "crm_id": "OPP-2", "stage": "lost", "close_date": "2027-01-15", "updated_at": "2027-01-15T10:00:00Z"],
+            ["event_id": "opp-0-open", "type": "deal", "deal_id": deal0, "stage": "open", "updated_at": "2026-01-08T10:00:00Z"],
+            ["event_id": "opp-2-won", "type": "deal", "crm_id": "OPP-2", "stage": "won", "amount": "2500.00", "currency": "USD", "close_date": "2026-01-20",
+             "updated_at": "2026-01-20T10:00:00Z"],
+            ["event_id": "opp-2-lost", "type": "deal", "crm_id": "OPP-2", "stage": "lost", "close_date": "2026-01-15", "updated_at": "2026-01-15T10:00:00Z"],
         ]
         #expect(try await Self.postUpdates(base, late) == ["duplicate", "stale", "applied", "stale"])
         #expect(try await Self.postUpdates(base, late) == ["duplicate", "duplicate", "duplicate", "duplicate"])

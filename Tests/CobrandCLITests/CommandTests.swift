@@ -141,10 +141,10 @@ struct CommandTests {
                                      "--name", "Globex", "--value", "18000", "--currency", "USD", "--product", "Stream", "--close", "2027-03-31")
         #expect(registered.status == 0, "\(registered.stderr)")
         let header = "event_id,type,deal_id,crm_id,stage,amount,currency,close_date,updated_at\n"
-        let won = "opp-1-won,deal,1,006Q1,won,48000.00,USD,2027-02-10,2027-02-10T09:30:00Z\n"
+        let won = "opp-1-won,deal,1,006Q1,won,48000.00,USD,2026-02-10,2026-02-10T09:30:00Z\n"
         let file = folder.appendingPathComponent("crm.csv")
-        for (rows, message) in [(won + "opp-1-x,deal,1,006Q1,closed,,,2027-02-10,2027-02-10T09:30:00Z\n", "crm.csv:3: stage 'closed' is not open, won or lost"),
-                                (won + "opp-2-won,deal,2,,won,1.00,USD,2027-02-10,2027-02-10T09:30:00Z\n", "crm.csv:3: event 'opp-2-won': no deal with id 2")] {
+        for (rows, message) in [(won + "opp-1-x,deal,1,006Q1,closed,,,2026-02-10,2026-02-10T09:30:00Z\n", "crm.csv:3: stage 'closed' is not open, won or lost"),
+                                (won + "opp-2-won,deal,2,,won,1.00,USD,2026-02-10,2026-02-10T09:30:00Z\n", "crm.csv:3: event 'opp-2-won': no deal with id 2")] {
             try (header + rows).write(to: file, atomically: true, encoding: .utf8)
             let refused = try cobrand("crm", "import", "--project", folder.path, file.path)
             #expect(refused.status == 1)
@@ -155,10 +155,10 @@ struct CommandTests {
         try (header + won + won).write(to: file, atomically: true, encoding: .utf8)
         let imported = try cobrand("crm", "import", "--project", folder.path, file.path)
         #expect(imported.status == 0, "\(imported.stderr)")
-        #expect(imported.stdout.hasSuffix("2 updates: 1 applied, 1 already applied, 0 older than what is known\n"))
+        #expect(imported.stdout.hasSuffix("2 update(s): 1 applied, 1 already applied, 0 older than what is known\n"))
         let shown = try cobrand("deals", "show", "1", "--project", folder.path).stdout
         #expect(shown.hasPrefix("deal 1: won (won-in-crm)"))
-        #expect(shown.contains("  CRM: won at 48000.00 USD, closed 2027-02-10 (CRM id 006Q1)"))
+        #expect(shown.contains("  CRM: won at 48000.00 USD, closed 2026-02-10 (CRM id 006Q1)"))
     }
 
     @Test("an unknown --partner names the roster; a missing project folder says how to make one")

@@ -75,34 +75,45 @@ struct DealOutcomeTests {
     /// What the CRM's outcome does to a registration: accepted ones end as won or lost, reopened ones go back
     /// to where their protection stands, refused ones only carry the outcome.
     @Test("the CRM's outcome closes and reopens registrations", arguments: [
-        (DealStatus.approved, expiry as Date?, DealStage.won, 0.0, DealStatus.won, DealRules.Rule.wonInCRM),
-        (.expired, t0.addingTimeInterval(-86_400), .won, 0, .won, .wonInCRM),          // won after the protection expired
-        (.pending, nil, .lost, 0, .lost, .lostInCRM),
-        (.won, expiry, .lost, 0, .lost, .lostInCRM),
-        (.rejected, nil, .won, 0, .rejected, .manualRejection),                       // the vendor's own deal now
-        (.conflict, nil, .lost, 0, .conflict, .heldByAnotherPartner),
-        (.won, expiry, .open, 0, .approved, .reopenedInCRM),                           // protection stands until its expiry
-        (.won, expiry, .open, 31, .expired, .reopenedInCRM),                           // reopened after it ended
-        (.lost, nil, .open, 0, .pending, .reopenedInCRM),                              // never approved: back to review
-        (.approved, expiry, .open, 0, .approved, .manualApproval),                     // the CRM's id, nothing else
-    ] as [(DealStatus, Date?, DealStage, Double, DealStatus, DealRules.Rule)])
-    func recording(status: DealStatus, expiresAt: Date?, stage: DealStage, daysLater: Double, expected: DealStatus, rule: DealRules.Rule) {
+        (DealStatus.approved, expiry as Date?, DealStage.won, 0.0, false, DealStatus.won, DealRules.Rule.wonInCRM, true),
+        (.expired, t0.addingTimeInterval(-86_400), .won, 0, false, .won, .wonInCRM, true),           // won after the protection expired
+        (.pending, nil, .won, 0, false, .won, .wonInCRM, false),                                     // closed, but never approved: sources nothing
+        (.pending, nil, .lost, 0, false, .lost, .lostInCRM, false),
+        (.won, expiry, .lost, 0, false, .lost, .lostInCRM, false),
+        (.rejected, nil, .won, 0, false, .rejected, .manualRejection, false),                       // the vendor's own deal now
+        (.conflict, nil, .lost, 0, false, .conflict, .heldByAnotherPartner, false),
+        (.won, expiry, .open, 0, false, .approved, .reopenedInCRM, false),                           // protection stands until its expiry
+        (.won, expiry, .open, 0, true, .conflict, .heldByAnotherPartner, false),                     // another partner took the account meanwhile
+        (.won, expiry, .open, 31, true, .expired, .reopenedInCRM, false),                            // reopened after it ended: holds nothing
+        (.lost, nil, .open, 0, false, .pending, .reopenedInCRM, false),                              // never approved: back to review
+        (.approved, expiry, .open, 0, false, .approved, .manualApproval, false),                     // the CRM's id, nothing else
+    ] as [(DealStatus, Date?, DealStage, Double, Bool, DealStatus, DealRules.Rule, Bool)])
+    func recording(status: DealStatus, expiresAt: Date?, stage: DealStage, daysLater: Double, held: Bool, expected: DealStatus, rule: DealRules.Rule,
+                   sourced: Bool) {
         let initial: DealRules.Rule = switch status {
         case .rejected: .manualRejection
         case .conflict: .heldByAnotherPartner
+        case .pending: .reviewNoTrackedLead
         default: .manualApproval
         }
         let deal = Deal(id: 9, partner: "alpha", domain: "acme.com", accountName: "Acme", value: Self.eur("40000"), products: [], expectedClose: "2027-02-28",
                         leadID: nil, status: status, rule: initial, createdAt: Self.t0, decidedAt: Self.t0, expiresAt: expiresAt)
         let now = Self.t0.addingTimeInterval(daysLater * 86_400 + 60)
         let outcome = Self.outcome(stage, stage == .won ? "48000" : nil, close: stage == .open ? nil : "2027-02-10", at: 1)
-        let recorded = deal.recording(outcome, at: now)
+        let recorded = deal.recording(outcome, at: now, accountHeldByOther: held)
         #expect(recorded.status == expected)
         #expect(recorded.rule == rule)
         #expect(recorded.outcome == outcome)
         #expect(recorded.expiresAt == expiresAt, "the protection's end is kept for a reopening")
         #expect(recorded.decidedAt == (expected == status && rule == initial ? Self.t0 : now))
         #expect(!recorded.isActive(at: now) || expected == .approved || expected == .pending, "won and lost registrations free the account")
+        #expect((recorded.sourcedWin != nil) == sourced)
+        // Through `applying`: the same deal, the answer for the CRM, and a decision only when status or rule changed.
+        let step = deal.applying(DealUpdate(eventID: "x", stage: stage, amount: outcome.amount, closeDate: outcome.closeDate, crmID: "OPP-1", at: outcome.at),
+                                 seen: false, at: now, accountHeldByOther: held)
+        #expect(step.result == .applied && step.deal == recorded && step.decided == (expected != status || rule != initial))
+        #expect(deal.applying(DealUpdate(eventID: "x", stage: stage, amount: nil, closeDate: nil, crmID: nil, at: outcome.at), seen: true, at: now,
+                              accountHeldByOther: held).result == .duplicate)
     }
 
     @Test("lead qualification follows the CRM's clock")
@@ -120,6 +131,8 @@ struct DealOutcomeTests {
                             "currency": "eur", "close_date": "2027-02-10", "updated_at": "2027-02-10T09:30:00Z"]
 
     static func with(_ changes: [String: String]) -> [String: String] { wonFields.merging(changes) { $1 } }
+    /// When Cobrand receives the updates: 2027-02-10T09:35:00Z, five minutes after the CRM's time of the won update.
+    static let receivedAt = Date(timeIntervalSince1970: 1_802_252_100)
 
     @Test("a CRM update is read from its fields, or refused naming the field", arguments: [
         (with([:]), nil as String?),
@@ -136,6 +149,8 @@ struct DealOutcomeTests {
         (with(["close_date": ""]), "close_date"),
         (with(["stge": "won"]), "stge"),
         (with(["updated_at": "yesterday"]), "updated_at"),
+        (with(["updated_at": "2027-02-10T09:40:00Z"]), nil),           // within the clock skew
+        (with(["updated_at": "2027-02-10T09:40:01Z"]), "updated_at"),  // ahead of Cobrand's clock: it would make real updates stale
         (with(["deal_id": "abc"]), "deal_id"),
         (with(["deal_id": "", "crm_id": ""]), "deal_id"),
         (with(["type": "opportunity"]), "type"),
@@ -144,7 +159,7 @@ struct DealOutcomeTests {
     ] as [([String: String], String?)])
     func parse(fields: [String: String], refused: String?) throws {
         do {
-            let update = try CRMUpdate.parse(fields)
+            let update = try CRMUpdate.parse(fields, now: Self.receivedAt)
             #expect(refused == nil, "accepted \(update)")
         } catch {
             #expect(error.field == refused, "\(error)")
@@ -153,10 +168,10 @@ struct DealOutcomeTests {
 
     @Test("a won update reads into whole values")
     func parsedValues() throws {
-        let update = try CRMUpdate.parse(Self.wonFields)
+        let update = try CRMUpdate.parse(Self.wonFields, now: Self.receivedAt)
         #expect(update == .deal(.ours(12), DealUpdate(eventID: "e1", stage: .won, amount: Money(amountMinor: 4_800_050, currency: "EUR"),
                                                       closeDate: "2027-02-10", crmID: "006Q", at: Date(timeIntervalSince1970: 1_802_251_800))))
-        #expect(try CRMUpdate.parse(Self.with(["deal_id": ""])) == .deal(.crm("006Q"), DealUpdate(
+        #expect(try CRMUpdate.parse(Self.with(["deal_id": ""]), now: Self.receivedAt) == .deal(.crm("006Q"), DealUpdate(
             eventID: "e1", stage: .won, amount: Money(amountMinor: 4_800_050, currency: "EUR"), closeDate: "2027-02-10", crmID: "006Q",
             at: Date(timeIntervalSince1970: 1_802_251_800))))
     }
@@ -165,15 +180,15 @@ struct DealOutcomeTests {
     func csv() throws {
         let header = "event_id,type,deal_id,lead_id,crm_id,stage,status,amount,currency,close_date,updated_at\n"
         let good = header + "e1,deal,12,,006Q,won,,48000.00,EUR,2027-02-10,2027-02-10T09:30:00Z\r\ne2,lead,,7,,,qualified,,,,2027-02-01T00:00:00Z\n"
-        let rows = try CRMUpdate.parseCSV(good, file: "crm.csv")
+        let rows = try CRMUpdate.parseCSV(good, file: "crm.csv", now: Self.receivedAt)
         #expect(rows.map(\.line) == [2, 3])
         #expect(rows.map(\.update.eventID) == ["e1", "e2"])
-        let bad = good + "e3,deal,13,,,won,,,EUR,2027-02-11,2027-02-11T09:30:00Z\n"
+        let bad = good + "e3,deal,13,,,won,,,EUR,2027-02-10,2027-02-10T09:00:00Z\n"
         #expect(throws: CRMImportError(problems: ["crm.csv:4: amount is missing; give the won amount in major units, such as 48000.00"])) {
-            try CRMUpdate.parseCSV(bad, file: "crm.csv")
+            try CRMUpdate.parseCSV(bad, file: "crm.csv", now: Self.receivedAt)
         }
         #expect(throws: CRMImportError(problems: ["crm.csv:1: column 'stge' is not a field of a CRM update; use \(CRMUpdate.fields.joined(separator: ", "))"])) {
-            try CRMUpdate.parseCSV("event_id,stge\ne1,won\n", file: "crm.csv")
+            try CRMUpdate.parseCSV("event_id,stge\ne1,won\n", file: "crm.csv", now: Self.receivedAt)
         }
     }
 
@@ -187,5 +202,6 @@ struct DealOutcomeTests {
         let now = Date(timeIntervalSince1970: Double(timestamp) + skew)
         #expect(Webhook.refusal(header: header, timestamp: String(timestamp), body: body, secret: secret, now: now) == refusal)
         #expect(Webhook.refusal(header: nil, timestamp: String(timestamp), body: body, secret: secret, now: now) == .missing)
+        #expect(Webhook.refusal(header: header, timestamp: "abc", body: body, secret: secret, now: now) == .timestamp)
     }
 }

@@ -17,7 +17,8 @@ struct FunnelTests {
         let outcome = won.map { DealOutcome(stage: .won, amount: Money(major: $0, currency: "EUR"), closeDate: "2027-01-21", crmID: nil, at: day(20)) }
             ?? (lost ? DealOutcome(stage: .lost, amount: nil, closeDate: "2027-01-21", crmID: nil, at: day(20)) : nil)
         return Deal(id: id, partner: partner, domain: domain, accountName: domain, value: Money(major: "40000", currency: "EUR")!, products: [],
-                    expectedClose: "2027-03-01", leadID: lead, status: status, rule: .manualApproval, createdAt: day(3), decidedAt: day(3), outcome: outcome)
+                    expectedClose: "2027-03-01", leadID: lead, status: status, rule: .manualApproval, createdAt: day(3), decidedAt: day(3),
+                    expiresAt: outcome == nil ? nil : day(93), outcome: outcome)  // closed ones were approved first
     }
 
     /// Alpha's emails were opened by people, a mail proxy and a bot; two leads came from its landing page (one

@@ -31,10 +31,13 @@ struct ReconcilerTests {
     }
 
     /// A deal of alpha's at one of the campaign's accounts, registered at 40000 EUR, as the CRM left it.
-    static func deal(_ id: Int64, _ status: DealStatus, won amount: String? = nil, currency: String = "EUR", closed: String = "2026-12-15") -> Deal {
-        Deal(id: id, partner: "alpha", domain: "acme.com", accountName: "Acme", value: Money(amountMinor: 4_000_000, currency: "EUR"), products: [],
-             expectedClose: "2026-12-31", leadID: nil, status: status, rule: .manualApproval, createdAt: .distantPast, decidedAt: .distantPast,
-             outcome: amount.map { DealOutcome(stage: .won, amount: Money(major: $0, currency: currency), closeDate: closed, crmID: nil, at: .distantPast) })
+    static func deal(_ id: Int64, _ status: DealStatus, won amount: String? = nil, currency: String = "EUR", closed: String = "2026-12-15",
+                     registered: String = "2026-11-05") -> Deal {
+        let at = Period.day(registered)!
+        return Deal(id: id, partner: "alpha", domain: "acme.com", accountName: "Acme", value: Money(amountMinor: 4_000_000, currency: "EUR"), products: [],
+                    expectedClose: "2026-12-31", leadID: nil, status: status, rule: .manualApproval, createdAt: at, decidedAt: at,
+                    expiresAt: at.addingTimeInterval(90 * 86_400),
+                    outcome: amount.map { DealOutcome(stage: .won, amount: Money(major: $0, currency: currency), closeDate: closed, crmID: nil, at: at) })
     }
 
     /// Two leads for 2400 EUR is 1200 per lead, above the 200 cap: won revenue in the window may lift it.
@@ -51,6 +54,9 @@ struct ReconcilerTests {
         // won in another currency, or on a registration that sourced nothing: not this claim's revenue
         (true, [deal(7, .won, won: "9000.00", currency: "USD"), deal(8, .rejected, won: "9000.00")], .review,
          "2 lead(s) in 2026-11-02..2026-11-20, 1200.00 EUR per lead, above the cap of 200.00 EUR"),
+        // registered before the activity started: the activity did not produce it
+        (true, [deal(7, .won, won: "9000.00", registered: "2026-11-01")], .review,
+         "2 lead(s) in 2026-11-02..2026-11-20, 1200.00 EUR per lead, above the cap of 200.00 EUR"),
     ] as [(Bool, [Deal], Reconciler.Decision.Status, String)])
     func wonRevenue(lifts: Bool, deals: [Deal], status: Reconciler.Decision.Status, reason: String) throws {
         var evidence = good
@@ -61,6 +67,18 @@ struct ReconcilerTests {
         #expect(decision.status == status)
         #expect(decision.reasons.contains(reason), "\(decision.reasons)")
         #expect(evidence.deals == deals.filter { DealStatus.evidence.contains($0.status) }.count)
+    }
+
+    @Test("one deal's won revenue pays for claims once: the second claim it cannot cover goes to review")
+    func wonRevenueOnce() throws {
+        var evidence = good
+        evidence.leads = 2
+        evidence.add(deals: [Self.deal(7, .won, won: "3000.00")], currency: "EUR")
+        let rules = Reconciler.Rules(resultsRatioMax: 10, costPerLeadMax: ["EUR": 20_000], wonRevenueLiftsLeadCap: true)
+        let decisions = Reconciler(rules: rules).reconcile([claim(1, evidence: evidence), claim(2, activity: .syndication, evidence: evidence)],
+                                                           allocations: allocation)
+        #expect(decisions.map(\.status) == [.approved, .review])
+        #expect(decisions[1].reasons.first == "2 lead(s) in 2026-11-02..2026-11-20, 1200.00 EUR per lead, above the cap of 200.00 EUR")
     }
 
     @Test("each rule moves a claim to its decision", arguments: [

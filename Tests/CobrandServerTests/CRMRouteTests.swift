@@ -37,7 +37,7 @@ struct CRMRouteTests {
          HTTPField.Name("Cobrand-Signature")!: Webhook.signature(body: Data(body.utf8), timestamp: timestamp, secret: secret)]
     }
 
-    static let won = #"{"event_id":"opp-1-won","type":"deal","deal_id":1,"crm_id":"006Q1","stage":"won","amount":"48000.00","currency":"USD","close_date":"2027-03-01","updated_at":"2027-01-15T09:30:00Z"}"#
+    static let won = #"{"event_id":"opp-1-won","type":"deal","deal_id":1,"crm_id":"006Q1","stage":"won","amount":"48000.00","currency":"USD","close_date":"2027-03-01","updated_at":"2027-01-15T07:30:00Z"}"#
 
     static func post(_ client: some TestClientProtocol, _ body: String, headers: HTTPFields) async throws -> (HTTPResponse.Status, [String: Any]) {
         try await client.execute(uri: "/api/crm/updates", method: .post, headers: headers, body: ByteBuffer(string: body)) { response in

@@ -261,6 +261,7 @@ struct PortalPagesTests {
         let deal = try await setup.database.register(try DealRequest.validated(partner: "alpha", domain: "acme-corp.com", accountName: "Acme", value: "30000.00",
                                                                                currency: "USD", products: ["A"], expectedClose: "2027-03-01", leadID: setup.leads["alpha"]),
                                                      rules: DealRules(), idempotencyKey: nil, now: PortalPagesTests.now).deal
+        try await setup.database.decide(deal.id, .approve, note: nil, rules: DealRules(), now: PortalPagesTests.now)
         let won = DealUpdate(eventID: "w", stage: .won, amount: Money(major: "32000", currency: "USD"), closeDate: "2027-01-20", crmID: nil, at: PortalPagesTests.now)
         #expect(try await setup.database.applyCRM([.deal(.ours(deal.id), won)], now: PortalPagesTests.now) == [.applied])
         try await setup.app.test(.router) { client in

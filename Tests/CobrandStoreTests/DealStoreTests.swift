@@ -202,10 +202,10 @@ struct DealStoreTests {
             #expect(events == ["e0", "e1", "e2", "e3"])
             // One unknown deal in a batch: nothing of it is stored.
             let disqualified = CRMUpdate.lead(.ours(lead), LeadUpdate(eventID: "e4", qualification: .disqualified, crmID: nil, at: now.addingTimeInterval(60)))
-            await #expect(throws: CRMUnknownTarget(kind: "deal", reference: .ours(999), eventID: "e5")) {
+            await #expect(throws: CRMUnknownTarget(kind: .deal, reference: .ours(999), eventID: "e5")) {
                 try await database.applyCRM([disqualified, self.update("e5", .ours(999), .won, amount: "1.00", at: 60)], now: now)
             }
-            await #expect(throws: CRMUnknownTarget(kind: "lead", reference: .crm("L-404"), eventID: "e6")) {
+            await #expect(throws: CRMUnknownTarget(kind: .lead, reference: .crm("L-404"), eventID: "e6")) {
                 try await database.applyCRM([.lead(.crm("L-404"), LeadUpdate(eventID: "e6", qualification: .qualified, crmID: nil, at: now))], now: now)
             }
             #expect(try await database.leads().first?.qualification == .qualified)
@@ -218,6 +218,11 @@ struct DealStoreTests {
             } catch let error as CRMUpdateError {
                 #expect(error.field == "crm_id" && error.eventID == "e7")
             }
+            // Reopened while beta's registration holds the account: alpha's is a conflict, not a second holder.
+            #expect(try await database.applyCRM([update("e8", .crm("OPP-1"), .open, at: 130)], now: now.addingTimeInterval(1_000)) == [.applied])
+            stored = try await database.deal(deal.id)
+            #expect(stored.status == .conflict && stored.rule == .heldByAnotherPartner)
+            #expect(try await database.decisions(deal: deal.id).map(\.actor).suffix(3) == ["crm", "crm", "crm"])
         }
     }
 }

@@ -120,6 +120,7 @@ struct ReconcileStoreTests {
             }
             let deal = try await database.register(DealRequest(partner: "alpha", domain: "corp1.example", accountName: "Corp", value: Money(amountMinor: 800_000, currency: "EUR"),
                                                                products: ["P"], expectedClose: "2027-01-31"), rules: DealRules(), idempotencyKey: nil, now: at("2026-11-10")).deal
+            try await database.decide(deal.id, .approve, note: nil, rules: DealRules(), now: at("2026-11-11"))
             let won = DealUpdate(eventID: "w", stage: .won, amount: Money(amountMinor: 900_000, currency: "EUR"), closeDate: "2026-12-01", crmID: nil, at: now)
             #expect(try await database.applyCRM([.deal(.ours(deal.id), won)], now: now) == [.applied])
             _ = try await database.submit(try claim("alpha", "launch", "email", "2026-11-02", "2026-11-20", "2400", invoice: "A-1"), proofs: [],

@@ -17,6 +17,16 @@ public enum CRMUpdate: Sendable, Equatable {
     /// Every field an update may carry; any other is refused, so a misspelt one is never ignored.
     public static let fields = ["event_id", "type", "deal_id", "lead_id", "crm_id", "stage", "status", "amount", "currency", "close_date", "updated_at"]
 
+    /// How far ahead of the receiver's clock a CRM's `updated_at` may be. A later one is refused: applied, it
+    /// would make every real update until then look stale.
+    public static let clockSkew: TimeInterval = 300
+
+    /// The largest won amount taken, in minor units (a trillion in a currency of cents).
+    public static let maximumAmountMinor: Int64 = 100_000_000_000_000
+
+    /// What an update is about.
+    public enum Kind: String, Sendable, Equatable, CaseIterable { case deal, lead }
+
     /// What became of one update.
     public enum Result: String, Sendable, Equatable { case applied, duplicate, stale }
 
@@ -28,8 +38,9 @@ public enum CRMUpdate: Sendable, Equatable {
     /// - deals: `stage` (`open`, `won`, `lost`); `amount` and `currency` when won; `close_date` (YYYY-MM-DD)
     ///   when won or lost.
     /// - leads: `status` (`qualified`, `disqualified`).
-    /// - `updated_at`: the CRM's time of the change, RFC 3339 (`2027-02-10T09:30:00Z`).
-    public static func parse(_ given: [String: String]) throws(CRMUpdateError) -> CRMUpdate {
+    /// - `updated_at`: the CRM's time of the change, RFC 3339 (`2027-02-10T09:30:00Z`), not after `now` (give or
+    ///   take `clockSkew`).
+    public static func parse(_ given: [String: String], now: Date) throws(CRMUpdateError) -> CRMUpdate {
         let values = given.filter { !$0.value.trimmingCharacters(in: .whitespaces).isEmpty }.mapValues { $0.trimmingCharacters(in: .whitespaces) }
         if let unknown = values.keys.sorted().first(where: { !fields.contains($0) }) {
             throw CRMUpdateError(field: unknown, problem: "is not a field of a CRM update; use \(fields.joined(separator: ", "))")
@@ -45,6 +56,9 @@ public enum CRMUpdate: Sendable, Equatable {
         let atText = try required("updated_at", "the CRM's time of the change, such as 2027-02-10T09:30:00Z")
         guard let at = Self.instant(atText) else {
             throw CRMUpdateError(field: "updated_at", problem: "'\(atText)' is not an RFC 3339 time; write 2027-02-10T09:30:00Z")
+        }
+        guard at <= now.addingTimeInterval(clockSkew) else {
+            throw CRMUpdateError(field: "updated_at", problem: "'\(atText)' is in the future by Cobrand's clock (\(Timestamp.iso8601(now))); send the time the CRM recorded the change")
         }
         let crmID = values["crm_id"]
         if let crmID, crmID.count > 200 || crmID.contains(where: \.isNewline) {
@@ -63,7 +77,11 @@ public enum CRMUpdate: Sendable, Equatable {
                 let text = try required("amount", "the won amount in major units, such as 48000.00")
                 let currency = try required("currency", "the amount's ISO 4217 code, such as EUR")
                 guard let money = Money(major: text, currency: currency) else {
-                    throw CRMUpdateError(field: "amount", problem: "'\(text) \(currency)' is not an amount; write digits with a dot (48000.00) and a currency code (EUR)")
+                    throw CRMUpdateError(field: "amount", problem: "'\(text) \(currency)' is not an amount; write digits with a dot and at most the currency's decimals (48000.00, 48000 JPY) and a currency code (EUR)")
+                }
+                // Sums of many deals stay far inside 64 bits.
+                guard money.amountMinor <= maximumAmountMinor else {
+                    throw CRMUpdateError(field: "amount", problem: "'\(text) \(currency)' is above \(Money(amountMinor: maximumAmountMinor, currency: money.currency).majorText); check the CRM's figure")
                 }
                 amount = money
             } else {
@@ -146,11 +164,11 @@ public struct CRMUpdateError: Error, Equatable, CustomStringConvertible {
 
 /// A CRM update naming a deal or lead Cobrand does not have: the whole batch is refused, nothing stored.
 public struct CRMUnknownTarget: Error, Equatable, CustomStringConvertible {
-    public let kind: String
+    public let kind: CRMUpdate.Kind
     public let reference: CRMReference
     public let eventID: String
 
-    public init(kind: String, reference: CRMReference, eventID: String) {
+    public init(kind: CRMUpdate.Kind, reference: CRMReference, eventID: String) {
         self.kind = kind
         self.reference = reference
         self.eventID = eventID
@@ -164,7 +182,7 @@ public struct CRMUnknownTarget: Error, Equatable, CustomStringConvertible {
 extension CRMUpdate {
     /// A CRM export (`cobrand crm import`): a header naming fields of `CRMUpdate.fields` in any order, then
     /// one update a row. Every bad row is reported with its line, and then none is applied.
-    public static func parseCSV(_ text: String, file: String) throws(CRMImportError) -> [(line: Int, update: CRMUpdate)] {
+    public static func parseCSV(_ text: String, file: String, now: Date) throws(CRMImportError) -> [(line: Int, update: CRMUpdate)] {
         let records: [CSV.Record]
         do { records = try CSV.parse(text, file: file) } catch { throw CRMImportError(problems: [error.description]) }
         guard let header = records.first else { throw CRMImportError(problems: ["\(file): the file is empty; the first row names the columns (\(fields.joined(separator: ",")))"]) }
@@ -181,7 +199,7 @@ extension CRMUpdate {
                 problems.append("\(file):\(record.line): \(record.fields.count) fields where the header has \(columns.count)")
                 continue
             }
-            do { updates.append((record.line, try parse(Dictionary(uniqueKeysWithValues: zip(columns, record.fields))))) } catch {
+            do { updates.append((record.line, try parse(Dictionary(uniqueKeysWithValues: zip(columns, record.fields)), now: now))) } catch {
                 problems.append("\(file):\(record.line): \(error.description)")
             }
         }

@@ -156,6 +156,12 @@ extension Deal {
 }
 
 extension DealOutcome {
+    /// In words, for the channel team: `won at 48000.00 EUR, closed 2027-02-10 (CRM id 006Q)`.
+    public var summary: String {
+        stage.rawValue + (amount.map { " at \($0.majorText) \($0.currency)" } ?? "") + (closeDate.map { ", closed \($0)" } ?? "")
+            + (crmID.map { " (CRM id \($0))" } ?? "")
+    }
+
     /// The outcome in a deal's payload: stage, revenue when won, the close date and the CRM's clock.
     public var payload: [String: Any] {
         ["stage": stage.rawValue, "amount": amount?.majorText as Any? ?? NSNull(), "currency": amount?.currency as Any? ?? NSNull(),

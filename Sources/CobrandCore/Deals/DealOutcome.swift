@@ -38,6 +38,15 @@ public enum CRMChange<Value: Sendable & Equatable>: Sendable, Equatable {
     /// An update older (by the CRM's clock) than the one the value comes from, arriving late: nothing changes.
     case stale
 
+    /// What the CRM is told became of its update.
+    public var result: CRMUpdate.Result {
+        switch self {
+        case .applied: .applied
+        case .duplicate: .duplicate
+        case .stale: .stale
+        }
+    }
+
     /// The CRM's clock decides between updates, whatever order they arrive in; at the same instant the later
     /// arrival wins. `seen` says whether the update's event id was applied before.
     static func ordering(at: Date, after current: Date?, seen: Bool, _ value: () -> Value) -> CRMChange {
@@ -80,9 +89,10 @@ public struct DealOutcome: Sendable, Equatable {
 extension Deal {
     /// The registration once the CRM's `outcome` is known. One the rules accepted (`DealStatus.closable`)
     /// ends its protection as won or lost. Reopened, it goes back to where its protection stands: approved
-    /// until its expiry, expired after it, pending when it was never approved. A rejected or conflicting
-    /// registration keeps its status and rule and only carries the outcome.
-    public func recording(_ outcome: DealOutcome, at now: Date) -> Deal {
+    /// until its expiry, expired after it, pending when it was never approved; but a conflict when another
+    /// partner's active registration took the account meanwhile (`accountHeldByOther`). A rejected or
+    /// conflicting registration keeps its status and rule and only carries the outcome.
+    public func recording(_ outcome: DealOutcome, at now: Date, accountHeldByOther: Bool) -> Deal {
         var deal = self
         deal.outcome = outcome
         let status: DealStatus, rule: DealRules.Rule
@@ -92,8 +102,8 @@ extension Deal {
             (status, rule) = outcome.stage == .won ? (.won, .wonInCRM) : (.lost, .lostInCRM)
         case .open:
             guard self.status == .won || self.status == .lost else { return deal }
-            status = expiresAt.map { $0 > now ? .approved : .expired } ?? .pending
-            rule = .reopenedInCRM
+            let protection: DealStatus = expiresAt.map { $0 > now ? .approved : .expired } ?? .pending
+            (status, rule) = DealStatus.active.contains(protection) && accountHeldByOther ? (.conflict, .heldByAnotherPartner) : (protection, .reopenedInCRM)
         }
         guard status != self.status || rule != self.rule else { return deal }
         deal.status = status
@@ -101,13 +111,34 @@ extension Deal {
         deal.decidedAt = now
         return deal
     }
+
+    /// What one CRM update does to this registration: the answer for the CRM, the deal to save (nil when
+    /// nothing changes) and whether the change is a decision for its history (a new status or rule; a CRM
+    /// id or amount alone is not).
+    public func applying(_ update: DealUpdate, seen: Bool, at now: Date, accountHeldByOther: Bool) -> (result: CRMUpdate.Result, deal: Deal?, decided: Bool) {
+        let change = DealOutcome.apply(update, to: outcome, seen: seen)
+        guard case let .applied(outcome) = change else { return (change.result, nil, false) }
+        let next = recording(outcome, at: now, accountHeldByOther: accountHeldByOther)
+        return (.applied, next, next.status != status || next.rule != rule)
+    }
+
+    /// This deal as won revenue, once the CRM reports it won with an amount and a close day. It is sourced
+    /// (`RevenueAttribution`) when the registration closed as won after the channel team or the rules
+    /// approved it: a pending one, never approved or sent back to review, sources nothing.
+    public var win: RevenueAttribution.WonDeal? {
+        guard let outcome, outcome.stage == .won, let amount = outcome.amount, let closeDate = outcome.closeDate else { return nil }
+        return RevenueAttribution.WonDeal(id: id, partner: partner, status: status, domain: domain, amount: amount, closeDate: closeDate,
+                                          sourced: RevenueAttribution.sourcing.contains(status) && expiresAt != nil, registeredAt: createdAt)
+    }
+
+    /// `win` when it is sourced.
+    public var sourcedWin: RevenueAttribution.WonDeal? { win.flatMap { $0.sourced ? $0 : nil } }
 }
 
 /// Who gets credit for revenue the CRM reports as won. In plain words:
-/// - **Sourced**: the partner whose registration ended as won (`Deal.recording`): one the rules accepted,
-///   pending, approved or expired (won after the protection expired still counts). A rejected or
-///   conflicting registration sources nothing: the vendor closed that deal. Sourced revenue counts once,
-///   for one partner.
+/// - **Sourced**: the partner whose approved registration ended as won (`Deal.recording`; won after the
+///   protection expired still counts). A registration never approved, rejected or conflicting sources
+///   nothing: the vendor closed that deal. Sourced revenue counts once, for one partner.
 /// - **Influenced**: every other partner with a lead at the deal's account (the registrable domain) submitted
 ///   within `window` days before the close date: the partner's campaign reached the buyer, but another
 ///   partner (or the vendor directly) closed it. Influence is not split: each such partner sees the whole
@@ -123,14 +154,21 @@ public enum RevenueAttribution {
         public let domain: String
         public let amount: Money
         public let closeDate: String
+        /// Whether the registering partner sourced it (`Deal.win`).
+        public let sourced: Bool
+        /// When the registration was made.
+        public let registeredAt: Date?
 
-        public init(id: Int64, partner: String?, status: DealStatus?, domain: String, amount: Money, closeDate: String) {
+        public init(id: Int64, partner: String?, status: DealStatus?, domain: String, amount: Money, closeDate: String, sourced: Bool? = nil,
+                    registeredAt: Date? = nil) {
             self.id = id
             self.partner = partner
             self.status = status
             self.domain = domain
             self.amount = amount
             self.closeDate = closeDate
+            self.sourced = sourced ?? status.map(RevenueAttribution.sourcing.contains) ?? false
+            self.registeredAt = registeredAt
         }
     }
 
@@ -163,14 +201,17 @@ public enum RevenueAttribution {
         }
     }
 
-    /// Registrations whose win counts as sourced for their partner.
+    /// Registrations whose win counts as sourced for their partner (once approved, `Deal.win`).
     public static let sourcing: Set<DealStatus> = [.won]
 
+    /// How long before a deal's close a lead counts as influencing it, in days.
+    public static let windowDays = 180
+
     /// The credits for `won` deals given partners' `leads`, by deal then partner.
-    public static func credits(won: [WonDeal], leads: [LeadTouch], window days: Int = 180) -> [Credit] {
+    public static func credits(won: [WonDeal], leads: [LeadTouch], window days: Int = windowDays) -> [Credit] {
         let byAccount = Dictionary(grouping: leads, by: \.domain)
         return won.sorted { $0.id < $1.id }.flatMap { deal -> [Credit] in
-            let sourcer = deal.status.map(sourcing.contains) == true ? deal.partner : nil
+            let sourcer = deal.sourced ? deal.partner : nil
             var credits = sourcer.map { [Credit(partner: $0, deal: deal.id, kind: .sourced, amount: deal.amount)] } ?? []
             guard let close = Period.day(deal.closeDate) else { return credits }
             let from = close.addingTimeInterval(-Double(days) * 86_400), until = close.addingTimeInterval(86_400)
@@ -179,15 +220,5 @@ public enum RevenueAttribution {
             credits += influencers.sorted().map { Credit(partner: $0, deal: deal.id, kind: .influenced, amount: deal.amount) }
             return credits
         }
-    }
-}
-
-extension Deal {
-    /// This deal as sourced revenue: won in the CRM, with an amount and close date, by a registration that
-    /// sources it (`RevenueAttribution.sourcing`). Nil otherwise.
-    public var sourcedWin: RevenueAttribution.WonDeal? {
-        guard RevenueAttribution.sourcing.contains(status), let outcome, outcome.stage == .won, let amount = outcome.amount,
-              let closeDate = outcome.closeDate else { return nil }
-        return RevenueAttribution.WonDeal(id: id, partner: partner, status: status, domain: domain, amount: amount, closeDate: closeDate)
     }
 }

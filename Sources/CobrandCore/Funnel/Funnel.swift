@@ -15,8 +15,8 @@ import Foundation
 ///   partner with no campaign (registered without a tracked lead). **Registered** is every registration
 ///   the rules accepted (`DealStatus.evidence`); **won** and **lost** are the CRM's outcomes of those;
 ///   **revenue** is their won amount (sourced, `RevenueAttribution`).
-/// - **Influenced** revenue is the other partners' credit (`RevenueAttribution`), at the partner's latest
-///   lead at the account before the close.
+/// - **Influenced** revenue is the other partners' credit (`RevenueAttribution`: a lead at the account in
+///   the window before the close), at the partner's latest lead there before the close.
 /// - **MDF spent** is the approved amount of the partner's claims for the campaign; it is shown on the
 ///   campaign's total row, with revenue per unit of MDF when both are in one currency.
 public enum Funnel {
@@ -149,7 +149,7 @@ public enum Funnel {
     /// The funnel's rows, sorted by key; each partner x campaign's asset rows are followed by its total row
     /// (locale and asset `*`). With `partner`, only that partner's rows (the facts may hold other partners'
     /// registrations at its accounts, for influenced revenue).
-    public static func report(_ facts: Facts, partner: String? = nil, window days: Int = 180) -> [Row] {
+    public static func report(_ facts: Facts, partner: String? = nil, window days: Int = RevenueAttribution.windowDays) -> [Row] {
         var rows: [Key: Row] = [:]
         func update(_ key: Key, _ change: (inout Row) -> Void) { change(&rows[key, default: Row(key: key)]) }
         for hit in facts.hits where !uncounted.contains(hit.agentClass) {
@@ -196,17 +196,16 @@ public enum Funnel {
             }
         }
         // Influenced revenue, at the partner's latest lead at the account before the close.
-        let won = facts.deals.compactMap { deal -> RevenueAttribution.WonDeal? in
-            guard let outcome = deal.outcome, outcome.stage == .won, let amount = outcome.amount, let close = outcome.closeDate else { return nil }
-            return RevenueAttribution.WonDeal(id: deal.id, partner: deal.partner, status: deal.status, domain: deal.domain, amount: amount, closeDate: close)
-        }
+        let won = facts.deals.compactMap(\.win)
         let wonAccounts = Set(won.map(\.domain))
         var byAccount: [Account: [Submission]] = [:]
         for submission in facts.submissions {
             guard let domain = submission.domain, wonAccounts.contains(domain) else { continue }
             byAccount[Account(partner: submission.key.partner, domain: domain), default: []].append(submission)
         }
-        let touches = byAccount.values.joined().map { RevenueAttribution.LeadTouch(partner: $0.key.partner, domain: $0.domain!, submittedAt: $0.submittedAt) }
+        let touches = byAccount.flatMap { account, submissions in
+            submissions.map { RevenueAttribution.LeadTouch(partner: account.partner, domain: account.domain, submittedAt: $0.submittedAt) }
+        }
         let wonByID = Dictionary(uniqueKeysWithValues: won.map { ($0.id, $0) })
         for credit in RevenueAttribution.credits(won: won, leads: touches, window: days) where credit.kind == .influenced {
             guard let deal = wonByID[credit.deal], let until = Period.day(deal.closeDate)?.addingTimeInterval(86_400),
@@ -216,8 +215,8 @@ public enum Funnel {
             update(touch.key) { $0.influenced[credit.amount.currency, default: 0] += credit.amount.amountMinor }
         }
         // Totals per partner x campaign, with the campaign's MDF spend; each group's rows in key order, its total last.
-        var groups: [Account: (rows: [Row], total: Row)] = [:]
-        func group(_ partner: String, _ campaign: String) -> Account { Account(partner: partner, domain: campaign) }
+        var groups: [Campaign: (rows: [Row], total: Row)] = [:]
+        func group(_ partner: String, _ campaign: String) -> Campaign { Campaign(partner: partner, campaign: campaign) }
         func emptyTotal(_ partner: String, _ campaign: String) -> (rows: [Row], total: Row) {
             ([], Row(key: Key(partner: partner, campaign: campaign, locale: "*", asset: "*"), isTotal: true))
         }
@@ -234,13 +233,19 @@ public enum Funnel {
         }
     }
 
-    /// A partner and a text: an account (its domain), or a campaign when grouping rows.
-    struct Account: Hashable, Comparable {
+    /// A partner at an account (its domain).
+    struct Account: Hashable {
         let partner: String
         let domain: String
+    }
+
+    /// A partner's campaign: the rows a total row sums.
+    struct Campaign: Hashable, Comparable {
+        let partner: String
+        let campaign: String
 
         /// Byte order, as the database's `COLLATE "C"`: the same order on every machine, and quicker than `String`'s.
-        static func < (a: Account, b: Account) -> Bool { inByteOrder((a.partner, a.domain), (b.partner, b.domain)) }
+        static func < (a: Campaign, b: Campaign) -> Bool { inByteOrder((a.partner, a.campaign), (b.partner, b.campaign)) }
     }
 
     /// Whether pair `a` comes before pair `b` in byte order: by the first text, then the second.

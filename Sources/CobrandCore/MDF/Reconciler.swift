@@ -120,6 +120,7 @@ public struct Reconciler: Sendable {
     public func reconcile(_ claims: [Claim], allocations: [String: Money]) -> [Decision] {
         var decided: [String: [ClaimState]] = [:]  // each partner's earlier decisions, for the balance
         var accepted: [Claim] = []  // earlier claims that were not rejected, for the duplicate rule
+        var revenueUsed: [Int64: Int64] = [:]  // won revenue, by deal, that already lifted an earlier claim's cap
         var decisions: [Decision] = []
         for claim in claims.sorted(by: { $0.id < $1.id }) {
             let decision: Decision
@@ -128,7 +129,8 @@ public struct Reconciler: Sendable {
             } else {
                 // What is left is the allocation's `MDFBalance` over the decisions so far.
                 let remaining = allocations[claim.partner].map { MDFBalance(allocation: $0, claims: decided[claim.partner] ?? []).remaining.amountMinor }
-                decision = decide(claim, allocation: allocations[claim.partner], remaining: max(0, remaining ?? 0), earlier: accepted)
+                decision = decide(claim, allocation: allocations[claim.partner], remaining: max(0, remaining ?? 0), earlier: accepted,
+                                  revenueUsed: &revenueUsed)
             }
             decided[claim.partner, default: []].append(ClaimState(id: claim.id, amount: claim.amount, status: ClaimStatus(decision.status),
                                                                   approvedMinor: decision.approvedMinor))
@@ -138,7 +140,7 @@ public struct Reconciler: Sendable {
         return decisions
     }
 
-    func decide(_ claim: Claim, allocation: Money?, remaining: Int64, earlier: [Claim]) -> Decision {
+    func decide(_ claim: Claim, allocation: Money?, remaining: Int64, earlier: [Claim], revenueUsed: inout [Int64: Int64]) -> Decision {
         var rejections: [String] = [], reviews: [String] = [], passes: [String] = []
         let evidence = claim.evidence
         let window = "\(claim.start)..\(claim.end)"
@@ -203,19 +205,26 @@ public struct Reconciler: Sendable {
                 reviews.append("claims \(claimed) \(name) but \(seen) were tracked (more than \(rules.resultsRatioMax)x)")
             }
         }
-        // Won revenue in the window: the deals closed from the activity's start to `revenueWindowDays` after its end.
+        // Won revenue the activity produced: deals registered from its start and closed by `revenueWindowDays` after its end.
         let revenueEnd = Period.add(rules.revenueWindowDays, to: claim.end)
-        let won = evidence.won.filter { $0.closeDate >= claim.start && $0.closeDate <= revenueEnd }
+        let won = evidence.won.filter { deal in
+            deal.closeDate >= claim.start && deal.closeDate <= revenueEnd && (deal.registeredAt.map { Timestamp.day($0) >= claim.start } ?? true)
+        }
         let revenue = won.reduce(Int64(0)) { $0 + $1.amount.amountMinor }
         let wonText = "won revenue of \(money(revenue)) from " + won.map { "deal \($0.id) (\(money($0.amount.amountMinor)), closed \($0.closeDate))" }
             .joined(separator: ", ") + " by \(revenueEnd)"
+        // What of it no earlier claim's lifted cap used: one deal's revenue pays for a claim once.
+        let unused = won.map { ($0.id, $0.amount.amountMinor - (revenueUsed[$0.id] ?? 0)) }.filter { $0.1 > 0 }
+        var lifted = false
         // Leads, deals and cost per lead.
         if evidence.leads > 0 {
             let costPerLead = claim.amount.amountMinor / Int64(evidence.leads)
             let summary = "\(evidence.leads) lead(s) in \(window), \(money(costPerLead)) per lead"
             if let cap = rules.costPerLeadMax[claim.amount.currency], costPerLead > cap {
-                if rules.wonRevenueLiftsLeadCap, !won.isEmpty, revenue >= claim.amount.amountMinor {
-                    passes.append("\(summary), above the cap of \(money(cap)), but the claim paid for itself: \(wonText)")
+                if rules.wonRevenueLiftsLeadCap, unused.reduce(0, { $0 + $1.1 }) >= claim.amount.amountMinor {
+                    let shared = won.contains { (revenueUsed[$0.id] ?? 0) > 0 } ? " (less what it paid for earlier claims)" : ""
+                    passes.append("\(summary), above the cap of \(money(cap)), but the claim paid for itself: \(wonText)\(shared)")
+                    lifted = true
                 } else {
                     reviews.append("\(summary), above the cap of \(money(cap))")
                 }
@@ -235,6 +244,15 @@ public struct Reconciler: Sendable {
         let reasons = rejections + reviews + passes
         if !rejections.isEmpty { return Decision(claim: claim.id, status: .rejected, approvedMinor: 0, reasons: reasons) }
         if !reviews.isEmpty { return Decision(claim: claim.id, status: .review, approvedMinor: 0, reasons: reasons) }
+        if lifted, remaining > 0 {
+            // The claim's amount is spent from the deals' unused revenue, oldest deal first.
+            var left = claim.amount.amountMinor
+            for (deal, available) in unused where left > 0 {
+                let take = min(available, left)
+                revenueUsed[deal, default: 0] += take
+                left -= take
+            }
+        }
         if remaining == 0 {
             return Decision(claim: claim.id, status: .rejected, approvedMinor: 0,
                             reasons: ["the allocation of \(money(allocation.amountMinor)) is used up"] + reasons)

@@ -28,6 +28,7 @@ public enum Webhook {
     /// Why a signed request is refused, or nil when it is accepted.
     public enum Refusal: String, Sendable, Equatable {
         case missing = "the Cobrand-Timestamp and Cobrand-Signature headers are required"
+        case timestamp = "Cobrand-Timestamp must be the Unix time in whole seconds, such as 1800000000"
         case stale = "Cobrand-Timestamp is more than 5 minutes from the server's clock; sign with the current Unix time"
         case signature = "Cobrand-Signature does not match: sign \"<timestamp>.<body>\" with HMAC-SHA256 and the webhook secret"
     }
@@ -35,7 +36,8 @@ public enum Webhook {
     /// Checks a request signed as Cobrand signs its own webhook (`signature`): its timestamp within
     /// `replayWindow` of `now`, then its signature.
     public static func refusal(header: String?, timestamp: String?, body: Data, secret: Data, now: Date) -> Refusal? {
-        guard let header, let text = timestamp, let timestamp = Int64(text) else { return .missing }
+        guard let header, let text = timestamp else { return .missing }
+        guard let timestamp = Int64(text) else { return .timestamp }
         guard abs(Double(timestamp) - now.timeIntervalSince1970) <= replayWindow else { return .stale }
         return verify(header: header, body: body, timestamp: timestamp, secret: secret) ? nil : .signature
     }

@@ -44,8 +44,7 @@ enum PostgresSchema {
 
     /// SQLite's `v15-crm-outcomes`: the CRM's word on deals and leads, and the events already applied.
     static var v6: Migration {
-        func list(_ values: [String]) -> String { values.map { "'\($0)'" }.joined(separator: ", ") }
-        let deals = list(DealStatus.allCases.map(\.rawValue)), rules = list(DealRules.Rule.allCases.map(\.rawValue))
+        let deals = CRMSchema.list(DealStatus.allCases.map(\.rawValue)), rules = CRMSchema.list(DealRules.Rule.allCases.map(\.rawValue))
         return Migration(id: "v6-crm-outcomes", statements: [
             """
             ALTER TABLE deal DROP CONSTRAINT deal_status_check, DROP CONSTRAINT deal_rule_check,

@@ -11,56 +11,57 @@ extension PostgresStore {
             try await db.lock("crm")
             var results: [CRMUpdate.Result] = []
             for update in updates {
-                guard try await db.value(Int.self, "SELECT 1 FROM crmEvent WHERE eventId = \(update.eventID)") == nil else {
-                    results.append(.duplicate)
-                    continue
-                }
-                let kind: String, target: Int64, result: CRMUpdate.Result
+                let seen = try await db.value(Int.self, "SELECT 1 FROM crmEvent WHERE eventId = \(update.eventID)") != nil
+                let kind: CRMUpdate.Kind, target: Int64, result: CRMUpdate.Result
                 switch update {
                 case let .deal(reference, change):
                     let found = try await Self.deal(reference, eventID: update.eventID, db)
                     try await db.lock("deal:\(found.domain)")
                     let deal = try await Self.deal(found.id, db, forUpdate: true)
-                    (kind, target) = ("deal", deal.id)
-                    switch DealOutcome.apply(change, to: deal.outcome, seen: false) {
-                    case .duplicate, .stale: result = .stale
-                    case let .applied(outcome):
-                        if let crmID = outcome.crmID,
-                           let other = try await db.value(Int64.self, "SELECT id FROM deal WHERE crmId = \(crmID) AND id <> \(deal.id)") {
-                            throw CRMUpdateError.taken(crmID, kind: "deal", by: other, eventID: update.eventID)
-                        }
-                        let next = deal.recording(outcome, at: now)
-                        if next.status != deal.status || next.rule != deal.rule {
+                    let held = try await Self.activeDeals(domain: deal.domain, now: now, db).contains { $0.partner != deal.partner && $0.id != deal.id }
+                    let step = deal.applying(change, seen: seen, at: now, accountHeldByOther: held)
+                    if let next = step.deal {
+                        try await Self.checkCRMID(next.outcome?.crmID, kind: .deal, of: deal.id, eventID: update.eventID, db)
+                        if step.decided {
                             _ = try await Self.save(next, actor: "crm", note: nil, type: nil, now: now, db)
                         } else {
                             try await Self.saveOutcome(try DealRecord(next), db)
                         }
-                        result = .applied
                     }
+                    (kind, target, result) = (.deal, deal.id, step.result)
                 case let .lead(reference, change):
                     let lead = try await Self.leadRecord(reference, eventID: update.eventID, db)
-                    (kind, target) = ("lead", lead.id ?? 0)
-                    switch LeadOutcome.apply(change, to: lead.outcome, seen: false) {
-                    case .duplicate, .stale: result = .stale
-                    case let .applied(outcome):
-                        if let crmID = outcome.crmID,
-                           let other = try await db.value(Int64.self, "SELECT id FROM lead WHERE crmId = \(crmID) AND id <> \(target)") {
-                            throw CRMUpdateError.taken(crmID, kind: "lead", by: other, eventID: update.eventID)
-                        }
+                    let id = lead.id ?? 0
+                    let change = LeadOutcome.apply(change, to: lead.outcome, seen: seen)
+                    if case let .applied(outcome) = change {
+                        try await Self.checkCRMID(outcome.crmID, kind: .lead, of: id, eventID: update.eventID, db)
                         try await db.run("""
                             UPDATE lead SET crmId = \(outcome.crmID), qualification = \(outcome.qualification.rawValue), qualifiedAt = \(outcome.at)
-                            WHERE id = \(target)
+                            WHERE id = \(id)
                             """)
-                        result = .applied
                     }
+                    (kind, target, result) = (.lead, id, change.result)
                 }
-                try await db.run("""
-                    INSERT INTO crmEvent (eventId, kind, targetId, result, receivedAt) VALUES (\(update.eventID), \(kind), \(target), \(result.rawValue), \(now))
-                    """)
+                if !seen {
+                    try await db.run("""
+                        INSERT INTO crmEvent (eventId, kind, targetId, result, receivedAt)
+                        VALUES (\(update.eventID), \(kind.rawValue), \(target), \(result.rawValue), \(now))
+                        """)
+                }
                 results.append(result)
             }
             return results
         }
+    }
+
+    /// One CRM record is one deal (or lead), as SQLite's `checkCRMID`.
+    static func checkCRMID(_ crmID: String?, kind: CRMUpdate.Kind, of id: Int64, eventID: String, _ db: PostgresDB) async throws {
+        guard let crmID else { return }
+        let other = switch kind {
+        case .deal: try await db.value(Int64.self, "SELECT id FROM deal WHERE crmId = \(crmID) AND id <> \(id)")
+        case .lead: try await db.value(Int64.self, "SELECT id FROM lead WHERE crmId = \(crmID) AND id <> \(id)")
+        }
+        if let other { throw CRMUpdateError.taken(crmID, kind: kind, by: other, eventID: eventID) }
     }
 
     static func deal(_ reference: CRMReference, eventID: String, _ db: PostgresDB) async throws -> Deal {
@@ -68,7 +69,7 @@ extension PostgresStore {
         case let .ours(id): try await db.one(DealRecord.self, "SELECT * FROM deal WHERE id = \(id)")
         case let .crm(id): try await db.one(DealRecord.self, "SELECT * FROM deal WHERE crmId = \(id)")
         }
-        guard let record else { throw CRMUnknownTarget(kind: "deal", reference: reference, eventID: eventID) }
+        guard let record else { throw CRMUnknownTarget(kind: .deal, reference: reference, eventID: eventID) }
         return try record.deal()
     }
 
@@ -77,7 +78,7 @@ extension PostgresStore {
         case let .ours(id): try await db.one(LeadRecord.self, "SELECT * FROM lead WHERE id = \(id) FOR UPDATE")
         case let .crm(id): try await db.one(LeadRecord.self, "SELECT * FROM lead WHERE crmId = \(id) FOR UPDATE")
         }
-        guard let record else { throw CRMUnknownTarget(kind: "lead", reference: reference, eventID: eventID) }
+        guard let record else { throw CRMUnknownTarget(kind: .lead, reference: reference, eventID: eventID) }
         return record
     }
 }

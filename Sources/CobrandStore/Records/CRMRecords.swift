@@ -29,7 +29,7 @@ enum CRMSchema {
     /// The CRM events applied (or found stale): a second delivery of one is a duplicate.
     static func eventTable(time: String) -> String {
         """
-        CREATE TABLE crmEvent (eventId TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('deal', 'lead')), targetId BIGINT NOT NULL,
+        CREATE TABLE crmEvent (eventId TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN (\(list(CRMUpdate.Kind.allCases.map(\.rawValue))))), targetId BIGINT NOT NULL,
           result TEXT NOT NULL CHECK (result IN (\(list([CRMUpdate.Result.applied, .stale].map(\.rawValue))))), receivedAt \(time) NOT NULL)
         """
     }
