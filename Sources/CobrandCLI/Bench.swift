@@ -262,8 +262,8 @@ extension Cobrand {
                 times.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
             }
             let total = Funnel.total(rows)
-            guard total.leads == leads, total.registered == deals else {
-                throw UserError("the report counted \(total.leads) leads and \(total.registered) deals of \(leads) and \(deals) seeded")
+            guard total.leads == leads, total.registered == deals, total.won == deals / 5 else {
+                throw UserError("the report counted \(total.leads) leads, \(total.registered) deals and \(total.won) won of \(leads), \(deals) and \(deals / 5) seeded")
             }
             var usage = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage)

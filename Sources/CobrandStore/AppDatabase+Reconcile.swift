@@ -127,18 +127,18 @@ extension AppDatabase {
 
 extension AppDatabase {
     /// Adds to a `seedForBenchmark` database what the funnel reads beyond it (`cobrand bench funnel`): every
-    /// third lead qualified by the CRM, `deals` registrations at the leads' accounts (accepted ones, a fifth
+    /// third lead qualified by the CRM, `deals` registrations at the leads' accounts (approved ones, a fifth
     /// of them won and a tenth lost), and half the claims approved.
     public func seedFunnelForBenchmark(deals: Int) throws {
         try writer.write { db in
             try db.execute(sql: "UPDATE lead SET qualification = 'qualified', qualifiedAt = updatedAt WHERE id % 3 = 0")
             try db.execute(sql: """
                 INSERT INTO deal (partner, domain, accountName, valueMinor, currency, products, expectedClose, leadId, status, rule, createdAt, decidedAt,
-                  outcomeStage, outcomeMinor, outcomeCurrency, closeDate, outcomeAt)
+                  expiresAt, outcomeStage, outcomeMinor, outcomeCurrency, closeDate, outcomeAt)
                 SELECT partner, companyDomain, 'Corp ' || id, 4000000, 'EUR', '[]', '2027-03-01', CASE id % 2 WHEN 0 THEN id END,
                   CASE id % 10 WHEN 0 THEN 'won' WHEN 5 THEN 'won' WHEN 3 THEN 'lost' ELSE 'approved' END,
                   CASE id % 10 WHEN 0 THEN 'won-in-crm' WHEN 5 THEN 'won-in-crm' WHEN 3 THEN 'lost-in-crm' ELSE 'approved-by-channel-team' END,
-                  '2026-11-05 10:00:00.000', '2026-11-05 10:00:00.000',
+                  '2026-11-05 10:00:00.000', '2026-11-05 10:00:00.000', '2027-02-03 10:00:00.000',
                   CASE id % 10 WHEN 0 THEN 'won' WHEN 5 THEN 'won' WHEN 3 THEN 'lost' END,
                   CASE WHEN id % 5 = 0 THEN 4500000 END, CASE WHEN id % 5 = 0 THEN 'EUR' END,
                   CASE WHEN id % 10 IN (0, 3, 5) THEN '2026-12-15' END, CASE WHEN id % 10 IN (0, 3, 5) THEN '2026-12-15 10:00:00.000' END

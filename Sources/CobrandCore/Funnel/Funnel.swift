@@ -216,17 +216,18 @@ public enum Funnel {
         }
         // Totals per partner x campaign, with the campaign's MDF spend; each group's rows in key order, its total last.
         var groups: [Campaign: (rows: [Row], total: Row)] = [:]
-        func group(_ partner: String, _ campaign: String) -> Campaign { Campaign(partner: partner, campaign: campaign) }
-        func emptyTotal(_ partner: String, _ campaign: String) -> (rows: [Row], total: Row) {
-            ([], Row(key: Key(partner: partner, campaign: campaign, locale: "*", asset: "*"), isTotal: true))
+        func add(_ partner: String, _ campaign: String, _ change: (inout (rows: [Row], total: Row)) -> Void) {
+            change(&groups[Campaign(partner: partner, campaign: campaign),
+                           default: ([], Row(key: Key(partner: partner, campaign: campaign, locale: "*", asset: "*"), isTotal: true))])
         }
         for row in rows.values where partner == nil || row.key.partner == partner {
-            groups[group(row.key.partner, row.key.campaign), default: emptyTotal(row.key.partner, row.key.campaign)].rows.append(row)
-            groups[group(row.key.partner, row.key.campaign)]?.total.add(row)
+            add(row.key.partner, row.key.campaign) { group in
+                group.rows.append(row)
+                group.total.add(row)
+            }
         }
         for spend in facts.spend where partner == nil || spend.partner == partner {
-            groups[group(spend.partner, spend.campaign), default: emptyTotal(spend.partner, spend.campaign)]
-                .total.mdfSpent[spend.approved.currency, default: 0] += spend.approved.amountMinor
+            add(spend.partner, spend.campaign) { $0.total.mdfSpent[spend.approved.currency, default: 0] += spend.approved.amountMinor }
         }
         return groups.sorted { $0.key < $1.key }.flatMap { _, group in
             group.rows.sorted { inByteOrder(($0.key.locale, $0.key.asset), ($1.key.locale, $1.key.asset)) } + [group.total]
