@@ -119,7 +119,7 @@ public struct Reconciler: Sendable {
     /// Decides every claim; `allocations` maps partner to its allocation for the period.
     public func reconcile(_ claims: [Claim], allocations: [String: Money]) -> [Decision] {
         var decided: [String: [ClaimState]] = [:]  // each partner's earlier decisions, for the balance
-        var accepted: [Claim] = []  // earlier claims that were not rejected, for the duplicate rule
+        var accepted: [String: [Claim]] = [:]  // each partner's earlier claims that were not rejected, for the duplicate rule
         var revenueUsed: [Int64: Int64] = [:]  // won revenue, by deal, that already lifted an earlier claim's cap
         var decisions: [Decision] = []
         for claim in claims.sorted(by: { $0.id < $1.id }) {
@@ -129,12 +129,12 @@ public struct Reconciler: Sendable {
             } else {
                 // What is left is the allocation's `MDFBalance` over the decisions so far.
                 let remaining = allocations[claim.partner].map { MDFBalance(allocation: $0, claims: decided[claim.partner] ?? []).remaining.amountMinor }
-                decision = decide(claim, allocation: allocations[claim.partner], remaining: max(0, remaining ?? 0), earlier: accepted,
+                decision = decide(claim, allocation: allocations[claim.partner], remaining: max(0, remaining ?? 0), earlier: accepted[claim.partner] ?? [],
                                   revenueUsed: &revenueUsed)
             }
             decided[claim.partner, default: []].append(ClaimState(id: claim.id, amount: claim.amount, status: ClaimStatus(decision.status),
                                                                   approvedMinor: decision.approvedMinor))
-            if decision.status != .rejected { accepted.append(claim) }
+            if decision.status != .rejected { accepted[claim.partner, default: []].append(claim) }
             decisions.append(decision)
         }
         return decisions
