@@ -71,7 +71,7 @@ extension Cobrand {
                 let tracking = try await ProjectOptions.tracking(for: project, database: database)
                 let report = try await Builder(project: project, output: output, tracking: tracking, jobs: jobs).build()
                 let elapsed = ContinuousClock.now - start
-                return (report, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                return (report, elapsed.seconds)
             }
 
             var (full, fullSeconds) = try await timedBuild()
@@ -86,8 +86,6 @@ extension Cobrand {
             try Data(rows.joined(separator: "\n").utf8).write(to: rosterURL)
             let (incremental, incrementalSeconds) = try await timedBuild()
 
-            var usage = rusage()
-            getrusage(RUSAGE_SELF.rawValue, &usage)
             let filesPerSecond = Double(full.files) / fullSeconds
             print("partners=\(partners)")
             print("runs=\(runs)")
@@ -100,7 +98,7 @@ extension Cobrand {
             print("files_per_s=\(String(format: "%.0f", filesPerSecond))")
             print("incremental_kits_rendered=\(incremental.rendered)")
             print("incremental_seconds=\(String(format: "%.3f", incrementalSeconds))")
-            print("peak_rss_mb=\(usage.ru_maxrss / 1024)")
+            print("peak_rss_mb=\(peakRSSMegabytes())")
             if keep { print("project=\(root.path)") }
         }
     }
@@ -151,7 +149,7 @@ extension Cobrand {
                     writer.flush()
                     cpu += threadCPU() - before
                     let spent = ContinuousClock.now - clock
-                    elapsed += Double(spent.components.seconds) + Double(spent.components.attoseconds) / 1e18
+                    elapsed += spent.seconds
                 }
             }
             let stored = try await database.eventCount()
@@ -194,16 +192,14 @@ extension Cobrand {
             let decisions = try await database.reconcile(period: period.id, rules: Reconciler.Rules(), actor: "bench", now: Date())
             let elapsed = ContinuousClock.now - start
             guard decisions.count == claims else { throw UserError("reconciled \(decisions.count) of \(claims) claims") }
-            var usage = rusage()
-            getrusage(RUSAGE_SELF.rawValue, &usage)
             let counts = Dictionary(grouping: decisions, by: \.status).mapValues(\.count)
             print("events=\(events)")
             print("partners=\(partners)")
             print("claims=\(claims)")
-            print("seed_seconds=\(String(format: "%.2f", Double(seeded.components.seconds) + Double(seeded.components.attoseconds) / 1e18))")
-            print("reconcile_seconds=\(String(format: "%.2f", Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))")
+            print("seed_seconds=\(String(format: "%.2f", seeded.seconds))")
+            print("reconcile_seconds=\(String(format: "%.2f", elapsed.seconds))")
             for status in Reconciler.Decision.Status.allCases { print("\(status.rawValue)=\(counts[status] ?? 0)") }
-            print("peak_rss_mb=\(usage.ru_maxrss / 1024)")
+            print("peak_rss_mb=\(peakRSSMegabytes())")
         }
 
         /// Each partner's 2026-Q4 allocation (claims need one), then the seeded events, leads and claims.
@@ -252,21 +248,18 @@ extension Cobrand {
             _ = try await MDFBench.seed(database, events: events, partners: partners, claims: claims, leads: leads)
             try database.seedFunnelForBenchmark(deals: deals)
             let seeded = ContinuousClock.now - seedStart
-            var seedUsage = rusage()
-            getrusage(RUSAGE_SELF.rawValue, &seedUsage)
+            let seedRSS = peakRSSMegabytes()
             var times: [Double] = [], rows: [Funnel.Row] = []
             for _ in 0..<runs {
                 let start = ContinuousClock.now
                 rows = try await FunnelReport.rows(database, partner: nil, range: .all)
                 let elapsed = ContinuousClock.now - start
-                times.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                times.append(elapsed.seconds)
             }
             let total = Funnel.total(rows)
             guard total.leads == leads, total.registered == deals, total.won == deals / 5 else {
                 throw UserError("the report counted \(total.leads) leads, \(total.registered) deals and \(total.won) won of \(leads), \(deals) and \(deals / 5) seeded")
             }
-            var usage = rusage()
-            getrusage(RUSAGE_SELF.rawValue, &usage)
             let sorted = times.sorted()
             print("events=\(events)")
             print("leads=\(leads)")
@@ -274,11 +267,11 @@ extension Cobrand {
             print("partners=\(partners)")
             print("rows=\(rows.count)")
             print("won=\(total.won) revenue=\(Funnel.Row.amounts(total.revenue).replacingOccurrences(of: " ", with: "_"))")
-            print("seed_seconds=\(String(format: "%.2f", Double(seeded.components.seconds) + Double(seeded.components.attoseconds) / 1e18))")
+            print("seed_seconds=\(String(format: "%.2f", seeded.seconds))")
             print("report_seconds_best=\(String(format: "%.3f", sorted[0]))")
             print("report_seconds_median=\(String(format: "%.3f", sorted[sorted.count / 2]))")
-            print("seed_peak_rss_mb=\(seedUsage.ru_maxrss / 1024)")
-            print("peak_rss_mb=\(usage.ru_maxrss / 1024)")
+            print("seed_peak_rss_mb=\(seedRSS)")
+            print("peak_rss_mb=\(peakRSSMegabytes())")
         }
     }
 }
@@ -320,4 +313,16 @@ enum SyntheticProject {
         guard let first = locales.first else { throw UserError("the project has no locales") }
         return [project.config.defaultLocale, locales.first { $0 != project.config.defaultLocale } ?? first]
     }
+}
+
+extension Duration {
+    /// In seconds, for the benchmarks' figures.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+/// The process's peak resident memory so far, in MB.
+func peakRSSMegabytes() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return usage.ru_maxrss / 1024
 }

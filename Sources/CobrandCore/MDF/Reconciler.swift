@@ -140,6 +140,7 @@ public struct Reconciler: Sendable {
         return decisions
     }
 
+    /// One claim's decision; `earlier` are the partner's earlier claims that were not rejected.
     func decide(_ claim: Claim, allocation: Money?, remaining: Int64, earlier: [Claim], revenueUsed: inout [Int64: Int64]) -> Decision {
         var rejections: [String] = [], reviews: [String] = [], passes: [String] = []
         let evidence = claim.evidence
@@ -153,11 +154,11 @@ public struct Reconciler: Sendable {
         if allocation.currency != claim.amount.currency {
             rejections.append("claimed in \(claim.amount.currency) but the allocation is in \(allocation.currency)")
         }
-        // Duplicates.
-        if let twin = earlier.first(where: { $0.partner == claim.partner && $0.invoice == claim.invoice }) {
+        // Duplicates, among the partner's own earlier claims.
+        if let twin = earlier.first(where: { $0.invoice == claim.invoice }) {
             rejections.append("duplicate: invoice \(claim.invoice) is already claimed in claim \(twin.id)")
         } else if let twin = earlier.first(where: {
-            $0.partner == claim.partner && $0.campaign == claim.campaign && $0.activity == claim.activity && $0.start <= claim.end && claim.start <= $0.end
+            $0.campaign == claim.campaign && $0.activity == claim.activity && $0.start <= claim.end && claim.start <= $0.end
         }) {
             rejections.append("duplicate: claim \(twin.id) covers the same campaign and activity in an overlapping window (\(twin.start)..\(twin.end))")
         }
