@@ -127,46 +127,48 @@ extension AppDatabase {
     struct AuditEvent {
         let action: String
         let subject: String
-        let detail: [String: Any]
+        let detail: AuditDetail
 
         static func allocate(_ input: AllocationInput, period: Period, deadline: String) -> AuditEvent {
-            AuditEvent(action: "allocate", subject: "allocation:\(input.partner)/\(period.id)", detail: [
-                "partner": input.partner, "period": period.id, "start": period.start, "end": period.end,
-                "amount": input.amount.majorText, "currency": input.amount.currency, "deadline": deadline,
-            ])
+            AuditEvent(action: "allocate", subject: "allocation:\(input.partner)/\(period.id)", detail: AuditDetail([
+                "partner": .text(input.partner), "period": .text(period.id), "start": .text(period.start), "end": .text(period.end),
+                "amount": .text(input.amount.majorText), "currency": .text(input.amount.currency), "deadline": .text(deadline),
+            ]))
         }
 
         static func extendDeadline(partner: String, period: Period, to day: String) -> AuditEvent {
-            AuditEvent(action: "extend-deadline", subject: "allocation:\(partner)/\(period.id)", detail: ["partner": partner, "period": period.id, "deadline": day])
+            AuditEvent(action: "extend-deadline", subject: "allocation:\(partner)/\(period.id)",
+                       detail: AuditDetail(["partner": .text(partner), "period": .text(period.id), "deadline": .text(day)]))
         }
 
         static func claim(_ id: Int64, _ request: ClaimRequest, period: String, proofs: [ClaimProof]) -> AuditEvent {
-            AuditEvent(action: "claim", subject: "claim:\(id)", detail: [
-                "partner": request.partner, "period": period, "campaign": request.campaign, "activity": request.activity.rawValue,
-                "start": request.start, "end": request.end, "amount": request.amount.majorText, "currency": request.amount.currency,
-                "invoice": request.invoice, "results": request.results, "proofs": proofs.map(\.sha256),
-            ])
+            AuditEvent(action: "claim", subject: "claim:\(id)", detail: AuditDetail([
+                "partner": .text(request.partner), "period": .text(period), "campaign": .text(request.campaign),
+                "activity": .text(request.activity.rawValue), "start": .text(request.start), "end": .text(request.end),
+                "amount": .text(request.amount.majorText), "currency": .text(request.amount.currency), "invoice": .text(request.invoice),
+                "results": .counts(request.results), "proofs": .texts(proofs.map(\.sha256)),
+            ]))
         }
 
         static func pay(_ claim: Claim, reference: String) -> AuditEvent {
-            AuditEvent(action: "pay", subject: "claim:\(claim.id)", detail: [
-                "amount": Money(amountMinor: claim.approvedMinor ?? 0, currency: claim.currency).majorText, "currency": claim.currency,
-                "reference": reference,
-            ])
+            AuditEvent(action: "pay", subject: "claim:\(claim.id)", detail: AuditDetail([
+                "amount": .text(Money(amountMinor: claim.approvedMinor ?? 0, currency: claim.currency).majorText), "currency": .text(claim.currency),
+                "reference": .text(reference),
+            ]))
         }
 
         static func decide(_ claim: Claim, _ decision: Reconciler.Decision) -> AuditEvent {
-            AuditEvent(action: "decide", subject: "claim:\(claim.id)", detail: [
-                "status": decision.status.rawValue, "approved": Money(amountMinor: decision.approvedMinor, currency: claim.currency).majorText,
-                "currency": claim.currency, "reasons": decision.reasons,
-            ])
+            AuditEvent(action: "decide", subject: "claim:\(claim.id)", detail: AuditDetail([
+                "status": .text(decision.status.rawValue), "approved": .text(Money(amountMinor: decision.approvedMinor, currency: claim.currency).majorText),
+                "currency": .text(claim.currency), "reasons": .texts(decision.reasons),
+            ]))
         }
 
         static func override(_ claim: Claim, status: Reconciler.Decision.Status, to next: ClaimState, note: String) -> AuditEvent {
-            AuditEvent(action: "override", subject: "claim:\(claim.id)", detail: [
-                "status": status.rawValue, "approved": Money(amountMinor: next.approvedMinor ?? 0, currency: claim.currency).majorText,
-                "currency": claim.currency, "note": note, "previous_status": claim.status.rawValue,
-            ])
+            AuditEvent(action: "override", subject: "claim:\(claim.id)", detail: AuditDetail([
+                "status": .text(status.rawValue), "approved": .text(Money(amountMinor: next.approvedMinor ?? 0, currency: claim.currency).majorText),
+                "currency": .text(claim.currency), "note": .text(note), "previous_status": .text(claim.status.rawValue),
+            ]))
         }
     }
 
@@ -193,8 +195,8 @@ extension AppDatabase {
         }
 
         /// The next row of the chain.
-        mutating func next(_ event: AuditEvent, actor: String) throws -> AuditRecord {
-            let json = String(decoding: try JSONSerialization.data(withJSONObject: event.detail, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+        mutating func next(_ event: AuditEvent, actor: String) -> AuditRecord {
+            let json = event.detail.json
             let entry = AuditChain.Entry(id: lastID + 1, at: at, actor: actor, action: event.action, subject: event.subject, detail: json)
             let hash = AuditChain.hash(entry, previous: lastHash)
             let row = AuditRecord(id: entry.id, at: at, actor: actor, action: event.action, subject: event.subject, detail: json, previous: lastHash,
@@ -204,7 +206,9 @@ extension AppDatabase {
         }
 
         mutating func append(_ event: AuditEvent, actor: String, _ db: Database) throws {
-            try next(event, actor: actor).insert(db)
+            let row = next(event, actor: actor)
+            try db.cachedStatement(sql: "INSERT INTO mdfAudit (id, at, actor, action, subject, detail, previous, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                .execute(arguments: [row.id, row.at, row.actor, row.action, row.subject, row.detail, row.previous, row.hash])
         }
     }
 

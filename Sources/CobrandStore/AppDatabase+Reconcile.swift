@@ -5,24 +5,29 @@ import GRDB
 /// Reconciliation: gathers each claim's evidence from the tracked activity, lets `Reconciler` decide,
 /// and stores the decisions (audited when they change). Admin overrides are kept as they are.
 extension AppDatabase {
-    /// Decides every claim of `period`; returns the decisions in claim order.
+    /// Decides every claim of `period`; returns the decisions in claim order. The evidence of all claims is
+    /// read in a few set-based queries, and the changed decisions and their audit rows written in this one transaction.
     @discardableResult
     public func reconcile(period: String, rules: Reconciler.Rules, actor: String, now: Date) throws -> [Reconciler.Decision] {
         try writer.write { db in
             let allocations = Dictionary(uniqueKeysWithValues: try Allocation.filter(Allocation.Columns.period == period).fetchAll(db)
                 .map { ($0.partner, $0.amount) })
             let claims = try Self.claims(period: period, partner: nil).fetchAll(db)
-            let inputs = try claims.map { claim in
+            let facts = try Self.evidenceFacts(period: period, db)
+            let inputs = claims.map { claim in
                 Reconciler.Claim(
                     id: claim.id, partner: claim.partner, campaign: claim.campaign, activity: claim.activity, start: claim.activityStart,
                     end: claim.activityEnd, amount: claim.amount, invoice: claim.invoice, results: claim.results,
-                    evidence: try Self.evidence(for: claim, engagement: rules.engagement, db), override: claim.state.settledDecision)
+                    evidence: facts.evidence(claim: claim.id, partner: claim.partner, campaign: claim.campaign, currency: claim.currency,
+                                             engagement: rules.engagement),
+                    override: claim.state.settledDecision)
             }
             let decisions = Reconciler(rules: rules).reconcile(inputs, allocations: allocations)
             var audit = try AuditAppender(db, now: now)
+            let save = try db.cachedStatement(sql: "UPDATE mdfClaim SET status = ?, approvedMinor = ?, reasons = ?, decidedAt = ? WHERE id = ?")
             for (claim, decision) in zip(claims, decisions) {
                 guard let next = claim.state.reconciled(decision, at: now) else { continue }
-                try claim.with(next).update(db)
+                try save.execute(arguments: [next.status.rawValue, next.approvedMinor, try JSONColumn.encode(next.reasons), next.decidedAt, next.id])
                 try audit.append(.decide(claim, decision), actor: actor, db)
             }
             return decisions
@@ -41,42 +46,54 @@ extension AppDatabase {
         }
     }
 
-    /// What was tracked for the claim's partner and campaign inside its window (days inclusive, UTC).
-    static func evidence(for claim: Claim, engagement: EngagementRule, _ db: Database) throws -> Reconciler.Evidence {
-        let from = claim.activityStart, until = Period.add(1, to: claim.activityEnd)
-        var evidence = Reconciler.Evidence()
-        let first = try String.fetchOne(db.cachedStatement(sql: "SELECT MIN(occurredAt) FROM event WHERE partner = ? AND campaign = ? AND kind = 'download'"),
-                                        arguments: [claim.partner, claim.campaign])
-        evidence.firstDownload = first.map { String($0.prefix(10)) }
+    /// What was tracked for every claim of `period`: hits and lead submissions inside each claim's window
+    /// (days inclusive, UTC) by claim, first downloads and deals by partner and campaign, the partners' own addresses.
+    static func evidenceFacts(period: String, _ db: Database) throws -> EvidenceFacts {
+        var facts = EvidenceFacts()
+        let claimed = "SELECT DISTINCT partner, campaign FROM mdfClaim WHERE period = ?"
         // Hits grouped by what engagement counts by; `EngagementRule` decides which groups count.
-        let hits = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT kind, asset, ipHash, substr(occurredAt, 1, 10) AS day, agentClass, COUNT(*) AS n FROM event
-            WHERE partner = ? AND occurredAt >= ? AND occurredAt < ? AND campaign = ? GROUP BY kind, asset, ipHash, day, agentClass
-            """), arguments: [claim.partner, from, until, claim.campaign]).compactMap { row -> EngagementRule.Hits? in
-            guard let kind = AssetEvent.Kind(rawValue: row["kind"]) else { return nil }
-            return EngagementRule.Hits(kind: kind, asset: row["asset"], visitor: row["ipHash"], day: row["day"], agentClass: row["agentClass"], count: row["n"])
+        let hits = try Row.fetchCursor(db, sql: """
+            SELECT c.id, e.kind, e.asset, e.ipHash, substr(e.occurredAt, 1, 10) AS day, e.agentClass, COUNT(*) FROM mdfClaim c
+            JOIN event e ON e.partner = c.partner AND e.occurredAt >= c.activityStart AND e.occurredAt < date(c.activityEnd, '+1 day')
+              AND e.campaign = c.campaign
+            WHERE c.period = ? GROUP BY c.id, e.kind, e.asset, e.ipHash, day, e.agentClass
+            """, arguments: [period])
+        while let row = try hits.next() {
+            guard let kind = AssetEvent.Kind(rawValue: row[1]) else { continue }
+            facts.hits[row[0], default: []].append(
+                EngagementRule.Hits(kind: kind, asset: row[2], visitor: row[3], day: row[4], agentClass: row[5], count: row[6]))
         }
-        let partnerVisitors = Set(try String.fetchAll(db.cachedStatement(sql: "SELECT visitor FROM partnerAddress WHERE partner = ?"),
-                                                      arguments: [claim.partner]))
-        let figures = engagement.count(hits, partnerVisitors: partnerVisitors)
-        evidence.downloads = figures[.download]?.raw ?? 0
-        evidence.opens = figures[.open]?.counted ?? 0
-        evidence.clicks = figures[.click]?.counted ?? 0
-        evidence.views = figures[.view]?.counted ?? 0
-        evidence.hits = figures.mapValues(\.raw)
-        let leads = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT COUNT(DISTINCT leadId) AS leads, SUM(source = 'webinar') AS webinar FROM leadSubmission
-            WHERE partner = ? AND campaign = ? AND submittedAt >= ? AND submittedAt < ?
-            """), arguments: [claim.partner, claim.campaign, from, until])
-        evidence.leads = leads?["leads"] ?? 0
-        evidence.webinarRegistrations = leads?["webinar"] ?? 0
-        let deals = try DealRecord.fetchAll(db.cachedStatement(sql: """
-            SELECT * FROM deal WHERE partner = ? AND domain IN (
-              SELECT companyDomain FROM lead WHERE partner = ? AND id IN (SELECT leadId FROM leadSubmission WHERE partner = ? AND campaign = ?))
-            ORDER BY id
-            """), arguments: [claim.partner, claim.partner, claim.partner, claim.campaign]).map { try $0.deal() }
-        evidence.add(deals: deals, currency: claim.currency)
-        return evidence
+        let submissions = try Row.fetchCursor(db, sql: """
+            SELECT c.id, COUNT(DISTINCT s.leadId), SUM(s.source = 'webinar') FROM mdfClaim c
+            JOIN leadSubmission s ON s.partner = c.partner AND s.campaign = c.campaign AND s.submittedAt >= c.activityStart
+              AND s.submittedAt < date(c.activityEnd, '+1 day')
+            WHERE c.period = ? GROUP BY c.id
+            """, arguments: [period])
+        while let row = try submissions.next() { facts.submissions[row[0]] = EvidenceFacts.Submissions(leads: row[1], webinar: row[2]) }
+        let downloads = try Row.fetchCursor(db, sql: """
+            SELECT partner, campaign, (SELECT substr(MIN(occurredAt), 1, 10) FROM event
+              WHERE event.partner = claimed.partner AND event.campaign = claimed.campaign AND kind = 'download')
+            FROM (\(claimed)) AS claimed
+            """, arguments: [period])
+        while let row = try downloads.next() {
+            guard let day: String = row[2] else { continue }
+            facts.firstDownloads[EvidenceFacts.Campaign(partner: row[0], campaign: row[1])] = day
+        }
+        let visitors = try Row.fetchCursor(db, sql: """
+            SELECT partner, visitor FROM partnerAddress WHERE partner IN (SELECT partner FROM mdfClaim WHERE period = ?)
+            """, arguments: [period])
+        while let row = try visitors.next() { facts.partnerVisitors[row[0], default: []].insert(row[1]) }
+        let deals = try Row.fetchCursor(db, sql: """
+            SELECT claimed.campaign AS claimedCampaign, deal.* FROM (\(claimed)) AS claimed JOIN deal ON deal.partner = claimed.partner
+            WHERE deal.domain IN (SELECT companyDomain FROM lead WHERE lead.partner = claimed.partner AND lead.id IN (
+              SELECT leadId FROM leadSubmission WHERE leadSubmission.partner = claimed.partner AND leadSubmission.campaign = claimed.campaign))
+            ORDER BY deal.id
+            """, arguments: [period])
+        while let row = try deals.next() {
+            let deal = try DealRecord(row: row).deal()
+            facts.deals[EvidenceFacts.Campaign(partner: deal.partner, campaign: row["claimedCampaign"]), default: []].append(deal)
+        }
+        return facts
     }
 }
 

@@ -26,6 +26,29 @@ struct MDFTests {
         #expect(Period("2026-Q4")!.contains("2026-11-30") && !Period("2026-Q4")!.contains("2027-01-01"))
     }
 
+    @Test("day texts and UTC timestamps by arithmetic agree with Foundation's Gregorian calendar, leap days and centuries included")
+    func daysAgreeWithCalendar() throws {
+        let calendar = Calendar.utcGregorian
+        // Every day from 1899 to 2101 (1900 and 2100 are not leap years, 2000 is), at a time that walks through the day.
+        for number in -25_567...47_847 {
+            let date = Date(timeIntervalSince1970: Double(number) * 86_400 + Double(number.magnitude % 86_400))
+            let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+            let text = String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+            #expect(Timestamp.day(date) == text)
+            #expect(Timestamp.iso8601(date) == text + String(format: "T%02d:%02d:%02dZ", c.hour!, c.minute!, c.second!))
+            #expect(Period.day(text) == calendar.startOfDay(for: date))
+            #expect(Period.add(1, to: text) == Timestamp.day(date.addingTimeInterval(86_400)))
+        }
+        #expect(Timestamp.iso8601(Date(timeIntervalSince1970: -0.5)) == "1969-12-31T23:59:59Z")
+    }
+
+    @Test("a day text that is not a real day is none, and adding to it leaves it as it is",
+          arguments: ["2027-02-29", "2100-02-29", "2026-04-31", "2026-13-01", "2026-00-10", "2026-01-00", "0000-01-01", "2026-1-015", "2026/01/15", "2026-01-1x", ""])
+    func notDay(text: String) {
+        #expect(Period.day(text) == nil)
+        #expect(Period.add(3, to: text) == text)
+    }
+
     @Test("an allocation sheet is read whole, and every bad row named with its line and fix")
     func sheet() throws {
         let rows = try AllocationSheet.parse("partner,amount,currency,deadline\nalpha,5000,EUR,\nbeta,1200.50,usd,2027-03-31\n",
@@ -42,6 +65,39 @@ struct MDFTests {
                                       file: "q4.csv", partners: ["alpha", "beta", "delta"])
         }
         #expect(throws: AllocationSheet.Problems.self) { try AllocationSheet.parse("who,what\n", file: "x.csv", partners: []) }
+    }
+
+    @Test("audit details are the bytes JSONEncoder writes with sorted keys and unescaped slashes, for every ASCII character and beyond")
+    func auditDetailJSON() throws {
+        var every = ""
+        for byte in UInt8(0)..<0x80 { every.unicodeScalars.append(Unicode.Scalar(byte)) }
+        every += "\u{2028}é😀\u{FEFF}/"
+        let detail = AuditDetail([
+            "status": .text("review"), "reasons": .texts([every, "", "cost per lead 250.00 EUR/lead"]), "texts": .texts([]),
+            "results": .counts(["page_views": 3, "leads": -2, "emails_sent": 1_000_000]), "counts": .counts([:]), "previous_status": .text(every),
+            "a_b": .text("1"), "a-": .text("2"), "ab": .text("3"), "B": .text("4"),
+        ])
+        enum Encoded: Encodable {
+            case text(String), texts([String]), counts([String: Int])
+            func encode(to encoder: Encoder) throws {
+                var container = encoder.singleValueContainer()
+                switch self {
+                case .text(let value): try container.encode(value)
+                case .texts(let value): try container.encode(value)
+                case .counts(let value): try container.encode(value)
+                }
+            }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let expected = try encoder.encode(detail.fields.mapValues { value -> Encoded in
+            switch value {
+            case .text(let text): .text(text)
+            case .texts(let texts): .texts(texts)
+            case .counts(let counts): .counts(counts)
+            }
+        })
+        #expect(detail.json == String(decoding: expected, as: UTF8.self))
     }
 
     @Test("the audit chain detects an edited, removed or reordered entry and names it")

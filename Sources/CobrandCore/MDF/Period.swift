@@ -55,16 +55,32 @@ public struct Period: Sendable, Equatable, Hashable, CustomStringConvertible {
 
     /// A valid `YYYY-MM-DD` day, as a date at 00:00 UTC.
     public static func day(_ text: String) -> Date? {
-        guard text.count == 10, let parts = SendSchedule.day(text), let date = Calendar.utcGregorian.date(from: parts),
-              Timestamp.day(date) == text  // no 2027-02-31
-        else { return nil }
-        return date
+        dayNumber(text).map { Date(timeIntervalSince1970: Double($0) * 86_400) }
     }
 
-    /// `YYYY-MM-DD` plus `days`.
+    /// `YYYY-MM-DD` plus `days`; a text that is not a valid day is returned as it is.
     public static func add(_ days: Int, to text: String) -> String {
-        guard let date = day(text) else { return text }
-        return Timestamp.day(date.addingTimeInterval(Double(days) * 86_400))
+        guard let number = dayNumber(text) else { return text }
+        let (year, month, day) = Timestamp.civil(days: number + days)
+        return Timestamp.day(year: year, month: month, day: day)
+    }
+
+    /// Days since 1970-01-01 of a valid `YYYY-MM-DD` (no 2027-02-31, year 0001 or later).
+    static func dayNumber(_ text: String) -> Int? {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for byte in bytes[range] {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), year >= 1, (1...12).contains(month),
+              (1...daysIn(year: year, month: month)).contains(day)
+        else { return nil }
+        return Timestamp.days(year: year, month: month, day: day)
     }
 
     static func daysIn(year: Int, month: Int) -> Int {

@@ -140,7 +140,7 @@ extension PostgresStore {
                     ON CONFLICT (partner, period) DO UPDATE SET amountMinor = EXCLUDED.amountMinor, deadline = EXCLUDED.deadline,
                       updatedAt = EXCLUDED.updatedAt
                     """)
-                try await Self.insert(try audit.next(.allocate(input, period: period, deadline: deadline), actor: actor), db)
+                try await Self.insert(audit.next(.allocate(input, period: period, deadline: deadline), actor: actor), db)
             }
         }
     }
@@ -194,13 +194,20 @@ extension PostgresStore {
 
     static func audit(_ event: AppDatabase.AuditEvent, actor: String, now: Date, _ db: PostgresDB) async throws {
         var appender = try await auditAppender(now: now, db)
-        try await insert(try appender.next(event, actor: actor), db)
+        try await insert(appender.next(event, actor: actor), db)
     }
 
     static func insert(_ row: AuditRecord, _ db: PostgresDB) async throws {
+        try await insert([row], db)
+    }
+
+    /// Audit rows in chain order, one statement of arrays.
+    static func insert(_ rows: [AuditRecord], _ db: PostgresDB) async throws {
+        guard !rows.isEmpty else { return }
         try await db.run("""
             INSERT INTO mdfAudit (id, at, actor, action, subject, detail, previous, hash)
-            VALUES (\(row.id), \(row.at), \(row.actor), \(row.action), \(row.subject), \(row.detail), \(row.previous), \(row.hash))
+            SELECT * FROM unnest(\(rows.map(\.id))::bigint[], \(rows.map(\.at))::text[], \(rows.map(\.actor))::text[], \(rows.map(\.action))::text[],
+                                 \(rows.map(\.subject))::text[], \(rows.map(\.detail))::text[], \(rows.map(\.previous))::text[], \(rows.map(\.hash))::text[])
             """)
     }
 
@@ -220,22 +227,39 @@ extension PostgresStore {
             let allocations = Dictionary(uniqueKeysWithValues: try await Self.allocations(period: period, partner: nil, order: .partnerStart, db)
                 .map { ($0.partner, $0.amount) })
             let claims = try await Self.claims(period: period, partner: nil, db, forUpdate: true)
-            var inputs: [Reconciler.Claim] = []
-            for claim in claims {
-                inputs.append(Reconciler.Claim(
+            let facts = try await Self.evidenceFacts(period: period, db)
+            let inputs = claims.map { claim in
+                Reconciler.Claim(
                     id: claim.id, partner: claim.partner, campaign: claim.campaign, activity: claim.activity, start: claim.activityStart,
                     end: claim.activityEnd, amount: claim.amount, invoice: claim.invoice, results: claim.results,
-                    evidence: try await Self.evidence(for: claim, engagement: rules.engagement, db), override: claim.state.settledDecision))
+                    evidence: facts.evidence(claim: claim.id, partner: claim.partner, campaign: claim.campaign, currency: claim.currency,
+                                             engagement: rules.engagement),
+                    override: claim.state.settledDecision)
             }
             let decisions = Reconciler(rules: rules).reconcile(inputs, allocations: allocations)
             var audit = try await Self.auditAppender(now: now, db)
+            var decided: [ClaimState] = [], rows: [AuditRecord] = []
             for (claim, decision) in zip(claims, decisions) {
                 guard let next = claim.state.reconciled(decision, at: now) else { continue }
-                try await Self.update(claim.with(next), db)
-                try await Self.insert(try audit.next(.decide(claim, decision), actor: actor), db)
+                decided.append(next)
+                rows.append(audit.next(.decide(claim, decision), actor: actor))
             }
+            try await Self.saveDecisions(decided, at: now, db)
+            try await Self.insert(rows, db)
             return decisions
         }
+    }
+
+    /// Reconciliation's decisions (`ClaimState.reconciled`: status, approved amount, reasons, decided now), one statement of arrays.
+    static func saveDecisions(_ decided: [ClaimState], at now: Date, _ db: PostgresDB) async throws {
+        guard !decided.isEmpty else { return }
+        try await db.run("""
+            UPDATE mdfClaim SET status = saved.status, approvedMinor = saved.approvedMinor, reasons = saved.reasons, decidedAt = \(now)
+            FROM unnest(\(decided.map(\.id))::bigint[], \(decided.map(\.status.rawValue))::text[], \(decided.map { $0.approvedMinor ?? 0 })::bigint[],
+                        \(try decided.map { try JSONColumn.encode($0.reasons) })::text[])
+              AS saved (id, status, approvedMinor, reasons)
+            WHERE mdfClaim.id = saved.id
+            """)
     }
 
     public func override(claim id: Int64, status: Reconciler.Decision.Status, approvedMinor: Int64?, note: String, actor: String,
@@ -249,45 +273,58 @@ extension PostgresStore {
         }
     }
 
-    /// What was tracked for the claim's partner and campaign inside its window (UTC days, inclusive).
-    static func evidence(for claim: AppDatabase.Claim, engagement: EngagementRule, _ db: PostgresDB) async throws -> Reconciler.Evidence {
-        let from = claim.activityStart, until = Period.add(1, to: claim.activityEnd)
-        var evidence = Reconciler.Evidence()
-        evidence.firstDownload = try await db.value(String.self, """
-            SELECT to_char(min(occurredAt), 'YYYY-MM-DD') FROM event WHERE partner = \(claim.partner) AND campaign = \(claim.campaign)
-              AND kind = \(AssetEvent.Kind.download.rawValue)
-            """)
-        let rows = try await db.connection.query("""
-            SELECT kind, asset, ipHash, to_char(occurredAt, 'YYYY-MM-DD') AS day, agentClass, count(*)::bigint FROM event
-            WHERE partner = \(claim.partner) AND occurredAt >= \(from)::date AND occurredAt < \(until)::date AND campaign = \(claim.campaign)
-            GROUP BY kind, asset, ipHash, day, agentClass
-            """, logger: db.logger).collect()
-        let hits = try rows.compactMap { row -> EngagementRule.Hits? in
-            let (kind, asset, visitor, day, agent, count) = try row.decode((String, String, String, String, String, Int).self)
-            guard let kind = AssetEvent.Kind(rawValue: kind) else { return nil }
-            return EngagementRule.Hits(kind: kind, asset: asset, visitor: visitor, day: day, agentClass: agent, count: count)
+    /// What was tracked for every claim of `period` (`AppDatabase.evidenceFacts`, the same queries).
+    static func evidenceFacts(period: String, _ db: PostgresDB) async throws -> EvidenceFacts {
+        var facts = EvidenceFacts()
+        let hits = try await db.connection.query("""
+            SELECT c.id, e.kind, e.asset, e.ipHash, to_char(e.occurredAt, 'YYYY-MM-DD') AS day, e.agentClass, count(*)::bigint FROM mdfClaim c
+            JOIN event e ON e.partner = c.partner AND e.occurredAt >= c.activityStart::date AND e.occurredAt < c.activityEnd::date + 1
+              AND e.campaign = c.campaign
+            WHERE c.period = \(period) GROUP BY c.id, e.kind, e.asset, e.ipHash, day, e.agentClass
+            """, logger: db.logger)
+        for try await (id, kind, asset, visitor, day, agent, count) in hits.decode((Int64, String, String, String, String, String, Int).self) {
+            guard let kind = AssetEvent.Kind(rawValue: kind) else { continue }
+            facts.hits[id, default: []].append(EngagementRule.Hits(kind: kind, asset: asset, visitor: visitor, day: day, agentClass: agent, count: count))
         }
-        let partnerVisitors = Set(try await db.column(String.self, "SELECT visitor FROM partnerAddress WHERE partner = \(claim.partner)"))
-        let figures = engagement.count(hits, partnerVisitors: partnerVisitors)
-        evidence.downloads = figures[.download]?.raw ?? 0
-        evidence.opens = figures[.open]?.counted ?? 0
-        evidence.clicks = figures[.click]?.counted ?? 0
-        evidence.views = figures[.view]?.counted ?? 0
-        evidence.hits = figures.mapValues(\.raw)
-        if let leads = try await db.connection.query("""
-            SELECT count(DISTINCT leadId)::bigint, count(*) FILTER (WHERE source = 'webinar')::bigint FROM leadSubmission
-            WHERE partner = \(claim.partner) AND campaign = \(claim.campaign) AND submittedAt >= \(from)::date AND submittedAt < \(until)::date
-            """, logger: db.logger).collect().first {
-            (evidence.leads, evidence.webinarRegistrations) = try leads.decode((Int, Int).self)
+        let submissions = try await db.connection.query("""
+            SELECT c.id, count(DISTINCT s.leadId)::bigint, count(*) FILTER (WHERE s.source = 'webinar')::bigint FROM mdfClaim c
+            JOIN leadSubmission s ON s.partner = c.partner AND s.campaign = c.campaign AND s.submittedAt >= c.activityStart::date
+              AND s.submittedAt < c.activityEnd::date + 1
+            WHERE c.period = \(period) GROUP BY c.id
+            """, logger: db.logger)
+        for try await (id, leads, webinar) in submissions.decode((Int64, Int, Int).self) {
+            facts.submissions[id] = EvidenceFacts.Submissions(leads: leads, webinar: webinar)
         }
-        let deals = try await db.all(DealRecord.self, """
-            SELECT * FROM deal WHERE partner = \(claim.partner) AND domain IN (
-              SELECT companyDomain FROM lead WHERE partner = \(claim.partner) AND id IN (
-                SELECT leadId FROM leadSubmission WHERE partner = \(claim.partner) AND campaign = \(claim.campaign))) ORDER BY id
-            """).map { try $0.deal() }
-        evidence.add(deals: deals, currency: claim.currency)
-        return evidence
+        let downloads = try await db.connection.query("""
+            SELECT partner, campaign, (SELECT to_char(min(occurredAt), 'YYYY-MM-DD') FROM event
+              WHERE event.partner = claimed.partner AND event.campaign = claimed.campaign AND kind = 'download')
+            FROM (SELECT DISTINCT partner, campaign FROM mdfClaim WHERE period = \(period)) AS claimed
+            """, logger: db.logger)
+        for try await (partner, campaign, day) in downloads.decode((String, String, String?).self) {
+            guard let day else { continue }
+            facts.firstDownloads[EvidenceFacts.Campaign(partner: partner, campaign: campaign)] = day
+        }
+        let visitors = try await db.connection.query("""
+            SELECT partner, visitor FROM partnerAddress WHERE partner IN (SELECT partner FROM mdfClaim WHERE period = \(period))
+            """, logger: db.logger)
+        for try await (partner, visitor) in visitors.decode((String, String).self) { facts.partnerVisitors[partner, default: []].insert(visitor) }
+        let deals = try await db.connection.query("""
+            SELECT claimed.campaign AS claimedCampaign, deal.* FROM (SELECT DISTINCT partner, campaign FROM mdfClaim WHERE period = \(period)) AS claimed
+            JOIN deal ON deal.partner = claimed.partner
+            WHERE deal.domain IN (SELECT companyDomain FROM lead WHERE lead.partner = claimed.partner AND lead.id IN (
+              SELECT leadId FROM leadSubmission WHERE leadSubmission.partner = claimed.partner AND leadSubmission.campaign = claimed.campaign))
+            ORDER BY deal.id
+            """, logger: db.logger)
+        for try await row in deals {
+            let deal = try row.decode(record: DealRecord.self).deal()
+            let claimed = try row.decode(record: ClaimedCampaign.self).claimedCampaign
+            facts.deals[EvidenceFacts.Campaign(partner: deal.partner, campaign: claimed), default: []].append(deal)
+        }
+        return facts
     }
+
+    /// The campaign column beside a deal's in `evidenceFacts`.
+    private struct ClaimedCampaign: Decodable { let claimedCampaign: String }
 
     // MARK: Report
 
