@@ -4,8 +4,16 @@
 #include <librsvg/rsvg.h>
 #include <png.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
+
+void cobrand_raster_libraries(char *text, int capacity) {
+    if (capacity <= 0) return;
+    snprintf(text, (size_t)capacity, "librsvg %u.%u.%u cairo %s libpng %s zlib %s", rsvg_major_version, rsvg_minor_version,
+             rsvg_micro_version, cairo_version_string(), png_get_libpng_ver(NULL), zlibVersion());
+}
 
 static void fail(GError *problem, const char *fallback, char *error, int capacity) {
     const char *text = problem != NULL && problem->message != NULL ? problem->message : fallback;

@@ -25,12 +25,15 @@ public struct BuildReport: Sendable, Equatable {
 public struct Builder: Sendable {
     public let renderer: KitRenderer
     public let store: KitStore
+    public let drawings: DrawingFolder
     public let jobs: Int
 
     public init(project: Project, output: URL, tracking: TrackingSigner? = nil, forms: LeadFormSigner? = nil,
                 unsubscribe: UnsubscribeSigner? = nil, jobs: Int = ProcessInfo.processInfo.activeProcessorCount, afterFileWrite: (@Sendable (KitID, String) throws -> Void)? = nil,
                 afterCommitStep: (@Sendable (String) throws -> Void)? = nil) {
-        renderer = KitRenderer(project: project, tracking: tracking, forms: forms, unsubscribe: unsubscribe, generator: Self.generatorFingerprint)
+        drawings = DrawingFolder(output: output)
+        renderer = KitRenderer(project: project, tracking: tracking, forms: forms, unsubscribe: unsubscribe, generator: Self.generatorFingerprint,
+                               drawings: drawings)
         store = KitStore(output: output, afterFileWrite: afterFileWrite, afterCommitStep: afterCommitStep)
         self.jobs = max(1, jobs)
     }
@@ -45,6 +48,10 @@ public struct Builder: Sendable {
         // Read before anything is staged: an index that cannot be read stops a filtered build (or a publish)
         // here, instead of being replaced by one that lists only its own kits.
         let previous = selection.isEverything ? nil : try OutputIndex.read(from: store.output)
+        // What the last index said of each kit, and when it was written: an unchanged kit's bundle not changed
+        // since keeps its listed digest, instead of being read and hashed again (most of an incremental build).
+        let listed = Listed(index: selection.isEverything ? try? OutputIndex.read(from: store.output) : previous,
+                            at: OutputIndex.changed(in: store.output))
 
         var report = BuildReport()
         report.kits = kits.count
@@ -55,7 +62,7 @@ public struct Builder: Sendable {
                 var next = kits.makeIterator()
                 func addTask() {
                     guard let kit = next.next() else { return }
-                    group.addTask { try self.make(kit) }
+                    group.addTask { try self.make(kit, listed: listed) }
                 }
                 for _ in 0..<jobs { addTask() }
                 while let outcome = try await group.next() {
@@ -90,6 +97,8 @@ public struct Builder: Sendable {
         try store.commit(staged, index: report.index)
         // Kits gone from the roster go only after the index that no longer lists them is written.
         if selection.isEverything { report.pruned = try store.prune(keeping: Set(kits)) }
+        // Only a build that drew or looked up every kit's images knows which drawings are still needed.
+        if selection.isEverything && report.unchanged == 0 { drawings.prune() }
         report.seconds = (ContinuousClock.now - start).seconds
         return report
     }
@@ -102,9 +111,20 @@ public struct Builder: Sendable {
         let bytesWritten: Int
     }
 
-    func make(_ kit: KitID) throws -> KitOutcome {
+    /// The previous index's entries by kit folder, and when that index was written.
+    struct Listed: Sendable {
+        let entries: [String: OutputIndex.Entry]
+        let at: timespec?
+
+        init(index: OutputIndex?, at: timespec?) {
+            entries = Dictionary((index?.kits ?? []).map { ($0.dir, $0) }, uniquingKeysWith: { first, _ in first })
+            self.at = at
+        }
+    }
+
+    func make(_ kit: KitID, listed: Listed) throws -> KitOutcome {
         let hash = renderer.inputsHash(for: kit)
-        if let (entry, bytes) = store.existing(kit, inputsHash: hash) {
+        if let (entry, bytes) = store.existing(kit, inputsHash: hash, listed: listed.entries[kit.directory], listedAt: listed.at) {
             return KitOutcome(entry: entry, staged: nil, rendered: false, bytes: bytes, bytesWritten: 0)
         }
         let rendered = try renderer.render(kit)

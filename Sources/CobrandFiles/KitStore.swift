@@ -52,6 +52,12 @@ public struct KitStore: Sendable {
     struct Journal: Codable {
         let kits: [Staged]
         let index: OutputIndex
+
+        /// The journal as JSON with `indexText` (the index as `index.json` has it, thousands of entries written
+        /// once for both files); read back by `JSONDecoder`.
+        func encoded(indexText: String) throws -> Data {
+            Data("{\"index\":\(indexText),\"kits\":".utf8) + (try JSONEncoder().encode(kits)) + Data("}".utf8)
+        }
     }
 
     /// Finishes a commit that a killed process left half done (its journal is there), or else removes what
@@ -79,12 +85,13 @@ public struct KitStore: Sendable {
     /// Moves the staged kits into place and writes `index`, through the journal (see the type's comment).
     public func commit(_ staged: [Staged], index: OutputIndex) throws {
         let journal = Journal(kits: staged, index: index)
-        try AtomicFile.write(try JSONEncoder().encode(journal), to: self.journal)
-        try apply(journal)
+        let text = index.json
+        try AtomicFile.write(try journal.encoded(indexText: text), to: self.journal)
+        try apply(journal, indexText: text)
     }
 
     /// Idempotent: a staged zip or folder already moved is skipped, so recovery can run it again.
-    func apply(_ journal: Journal) throws {
+    func apply(_ journal: Journal, indexText: String? = nil) throws {
         let fm = FileManager.default
         for kit in journal.kits {
             let zip = temp.appendingPathComponent("\(kit.name).zip")
@@ -106,22 +113,38 @@ public struct KitStore: Sendable {
             }
             try afterCommitStep?(kit.directory)
         }
-        try journal.index.write(to: output)
+        try journal.index.write(to: output, text: indexText ?? journal.index.json)
         try fm.removeItem(at: temp)
     }
 
     /// An existing kit whose inputs hash equals `inputsHash`: its index entry and the bytes of its files.
     /// Nil when the kit must be built (missing, changed, or its manifest or zip unreadable).
     public func existing(_ kit: KitID, inputsHash: String) -> (entry: OutputIndex.Entry, bytes: Int)? {
+        existing(kit, inputsHash: inputsHash, listed: nil, listedAt: nil)
+    }
+
+    /// `existing`, taking the zip's digest from `listed` (the previous index's entry) when the zip's status
+    /// last changed strictly before that index's did (`listedAt`, its ctime). A ctime cannot be set back as
+    /// a modification time can (`cp -p`, `rsync -a`, `touch -d`): any write, copy or rename makes it newer,
+    /// and then the zip is read and hashed again.
+    func existing(_ kit: KitID, inputsHash: String, listed: OutputIndex.Entry?, listedAt: timespec?) -> (entry: OutputIndex.Entry, bytes: Int)? {
         let folder = output.appendingPathComponent(kit.directory)
         // Anything missing or unreadable just means the kit is built again.
         guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent("manifest.json").path),
               let manifest = try? JSONDecoder().decode(KitManifest.self, from: data),
-              manifest.inputsSHA256 == inputsHash,
-              let zip = FileManager.default.contents(atPath: output.appendingPathComponent(kit.bundle).path)
+              manifest.inputsSHA256 == inputsHash
         else { return nil }
-        return (OutputIndex.Entry(kit: kit, sha256: Checksum.sha256(zip), files: manifest.files.count + 1),
-                manifest.files.reduce(data.count) { $0 + $1.size })
+        let bundle = output.appendingPathComponent(kit.bundle).path
+        let sha256: String
+        var info = stat()
+        if let listed, listed.bundle == kit.bundle, let listedAt, stat(bundle, &info) == 0, info.st_size > 0,
+           (info.st_ctim.tv_sec, info.st_ctim.tv_nsec) < (listedAt.tv_sec, listedAt.tv_nsec) {
+            sha256 = listed.sha256
+        } else {
+            guard let zip = FileManager.default.contents(atPath: bundle) else { return nil }
+            sha256 = Checksum.sha256(zip)
+        }
+        return (OutputIndex.Entry(kit: kit, sha256: sha256, files: manifest.files.count + 1), manifest.files.reduce(data.count) { $0 + $1.size })
     }
 
     /// Stages a rendered kit: its files and zip beside each other in the temp folder, for `commit`.

@@ -1,5 +1,6 @@
 import CobrandCore
 import Foundation
+import Synchronization
 
 /// `Output/index.json`: one entry per kit present in the output folder.
 public struct OutputIndex: Codable, Equatable, Sendable {
@@ -66,9 +67,26 @@ public struct OutputIndex: Codable, Equatable, Sendable {
             guard FileManager.default.fileExists(atPath: path) else { return nil }
             throw ReadError(path: path, reason: "it is not a readable file")
         }
-        do { return try JSONDecoder().decode(OutputIndex.self, from: data) } catch {
+        // The file is always read (on a shared folder, opening it is what makes another node's write visible);
+        // only decoding thousands of entries again is skipped when the bytes are the ones last seen.
+        if let known = lastKnown.withLock({ $0[path] }), known.data == data { return known.index }
+        do {
+            let index = try JSONDecoder().decode(OutputIndex.self, from: data)
+            lastKnown.withLock { $0[path] = (data, index) }
+            return index
+        } catch {
             throw ReadError(path: path, reason: "not a JSON index: \(Self.summary(error))")
         }
+    }
+
+    /// The index each output folder had when this process last read or wrote it, with its bytes.
+    private static let lastKnown = Mutex<[String: (data: Data, index: OutputIndex)]>([:])
+
+    /// When `index.json`'s status last changed (its ctime: written and renamed into place); nil without one.
+    static func changed(in output: URL) -> timespec? {
+        var info = stat()
+        guard stat(output.appendingPathComponent(fileName).path, &info) == 0 else { return nil }
+        return info.st_ctim
     }
 
     static func summary(_ error: any Error) -> String {
@@ -81,10 +99,41 @@ public struct OutputIndex: Codable, Equatable, Sendable {
         }
     }
 
-    public func write(to output: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try AtomicFile.write(try encoder.encode(self) + Data("\n".utf8), to: output.appendingPathComponent(Self.fileName))
+    public func write(to output: URL) throws { try write(to: output, text: json) }
+
+    /// - Parameter text: `json`, which the commit's journal has already.
+    func write(to output: URL, text: String) throws {
+        let path = output.appendingPathComponent(Self.fileName)
+        let data = Data(text.utf8)
+        try AtomicFile.write(data, to: path)
+        Self.lastKnown.withLock { $0[path.path] = (data, self) }
+    }
+
+    /// The file's text: what `JSONEncoder` writes with `.prettyPrinted`, `.sortedKeys` and `.withoutEscapingSlashes`
+    /// (the bytes earlier versions wrote), and a newline; written directly, as it is thousands of entries long.
+    var json: String {
+        var out = "{\n  \"kits\" : [\n"
+        out.reserveCapacity(300 * kits.count + 32)
+        if kits.isEmpty { out += "\n" }
+        for (number, kit) in kits.enumerated() {
+            out += number == 0 ? "    {\n" : ",\n    {\n"
+            for (name, value) in [("bundle", kit.bundle), ("campaign", kit.campaign), ("dir", kit.dir)] {
+                out += "      \"\(name)\" : "
+                JSONText.string(value, into: &out)
+                out += ",\n"
+            }
+            out += "      \"files\" : \(kit.files),\n"
+            for (name, value) in [("locale", kit.locale), ("partner", kit.partner)] {
+                out += "      \"\(name)\" : "
+                JSONText.string(value, into: &out)
+                out += ",\n"
+            }
+            out += "      \"sha256\" : "
+            JSONText.string(kit.sha256, into: &out)
+            out += "\n    }"
+        }
+        out += kits.isEmpty ? "  ]\n}\n" : "\n  ]\n}\n"
+        return out
     }
 }
 

@@ -27,7 +27,7 @@ extension AppDatabase {
             let save = try db.cachedStatement(sql: "UPDATE mdfClaim SET status = ?, approvedMinor = ?, reasons = ?, decidedAt = ? WHERE id = ?")
             for (claim, decision) in zip(claims, decisions) {
                 guard let next = claim.state.reconciled(decision, at: now) else { continue }
-                try save.execute(arguments: [next.status.rawValue, next.approvedMinor, try JSONColumn.encode(next.reasons), next.decidedAt, next.id])
+                try save.execute(arguments: [next.status.rawValue, next.approvedMinor, try Claim.reasonsColumn(next.reasons), next.decidedAt, next.id])
                 try audit.append(.decide(claim, decision), actor: actor, db)
             }
             return decisions
@@ -72,9 +72,9 @@ extension AppDatabase {
         while let row = try submissions.next() { facts.submissions[row[0]] = EvidenceFacts.Submissions(leads: row[1], webinar: row[2]) }
         let downloads = try Row.fetchCursor(db, sql: """
             SELECT partner, campaign, (SELECT substr(MIN(occurredAt), 1, 10) FROM event
-              WHERE event.partner = claimed.partner AND event.campaign = claimed.campaign AND kind = 'download')
+              WHERE event.partner = claimed.partner AND event.campaign = claimed.campaign AND kind = ?)
             FROM (\(claimed)) AS claimed
-            """, arguments: [period])
+            """, arguments: [AssetEvent.Kind.download.rawValue, period])
         while let row = try downloads.next() {
             guard let day: String = row[2] else { continue }
             facts.firstDownloads[EvidenceFacts.Campaign(partner: row[0], campaign: row[1])] = day

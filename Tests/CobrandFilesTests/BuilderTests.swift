@@ -100,6 +100,85 @@ struct BuilderTests {
         #expect(try index(temp.url).kits.count == 3)
     }
 
+    @Test("images drawn by one build are kept beside it and reused: a rebuild after a roster change draws nothing new, a drawing cut short is drawn again, and the kits are the bytes of a fresh build")
+    func drawingsReused() async throws {
+        let temp = try TempFolder()
+        let fresh = try TempFolder()
+        let drawings = temp.url.appendingPathComponent(".cache/drawings")
+        func kept() throws -> [String: Date] {
+            try Dictionary(uniqueKeysWithValues: FileManager.default.contentsOfDirectory(atPath: drawings.path).map { name in
+                (name, try #require(FileManager.default.attributesOfItem(atPath: drawings.appendingPathComponent(name).path)[.modificationDate] as? Date))
+            })
+        }
+        _ = try await build(try Fixture.loaded(Fixture.alwaysOn), into: temp.url)
+        let first = try kept()
+        // A share image per social post and locale, the partners' SVG logos for Gmail and Outlook.
+        #expect(first.count >= 3, "\(first.keys.sorted())")
+        // The phone is on every page, not in any image.
+        func phone(_ number: String) -> [String: String?] {
+            Fixture.alwaysOn.merging(["Assets/partners.csv": Fixture.roster.replacingOccurrences(of: "+1 555 0100", with: number)]) { $1 }
+        }
+        #expect(try await build(try Fixture.loaded(phone("+1 555 0199")), into: temp.url).rendered > 0)
+        #expect(try kept() == first, "every drawing reused, none drawn again, none added")
+        // Drawings cut short (as a power cut may leave them) are drawn again by the kits that need them.
+        for name in first.keys { try Data(try read(drawings.appendingPathComponent(name)).prefix(100)).write(to: drawings.appendingPathComponent(name)) }
+        #expect(try await build(try Fixture.loaded(phone("+1 555 0198")), into: temp.url).rendered > 0)
+        #expect(try first.keys.contains { try read(drawings.appendingPathComponent($0)).count > 100 })
+        _ = try await build(try Fixture.loaded(phone("+1 555 0198")), into: fresh.url)
+        #expect(try read(temp.url.appendingPathComponent("index.json")) == read(fresh.url.appendingPathComponent("index.json")))
+    }
+
+    @Test("a bundle changed after index.json was written is read again, even with its old modification time put back, so the index never lists a stale digest")
+    func bundleChangedAfterIndex() async throws {
+        let temp = try TempFolder()
+        _ = try await build(try Fixture.loaded(), into: temp.url)
+        let entries = try index(temp.url).kits
+        // Rewritten in place, and replaced by a copy dated a day back (as cp -p, rsync -a or a restore leave it).
+        var appended = try read(temp.url.appendingPathComponent(entries[0].bundle))
+        appended.append(0)
+        try appended.write(to: temp.url.appendingPathComponent(entries[0].bundle))
+        var replaced = try read(temp.url.appendingPathComponent(entries[1].bundle))
+        replaced.append(1)
+        let copy = temp.url.appendingPathComponent("copy.zip")
+        try replaced.write(to: copy)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -86_400)], ofItemAtPath: copy.path)
+        #expect(rename(copy.path, temp.url.appendingPathComponent(entries[1].bundle).path) == 0)
+        let again = try await build(try Fixture.loaded(), into: temp.url)
+        #expect(again.rendered == 0)
+        #expect(try index(temp.url).kits.map(\.sha256) == [Hex.sha256(appended), Hex.sha256(replaced), entries[2].sha256])
+    }
+
+    @Test("a full build that renders every kit drops drawings no kit uses and leftover temp files; one that renders fewer keeps them")
+    func drawingsPruned() async throws {
+        let temp = try TempFolder()
+        let drawings = temp.url.appendingPathComponent(".cache/drawings")
+        _ = try await build(try Fixture.loaded(Fixture.alwaysOn), into: temp.url)
+        let used = try Set(FileManager.default.contentsOfDirectory(atPath: drawings.path))
+        for stray in ["0000.png", ".0000.png.1.tmp"] { try Data([1]).write(to: drawings.appendingPathComponent(stray)) }
+        _ = try await build(try Fixture.loaded(Fixture.alwaysOn), into: temp.url)
+        #expect(try Set(FileManager.default.contentsOfDirectory(atPath: drawings.path)) == used.union(["0000.png", ".0000.png.1.tmp"]))
+        try FileManager.default.removeItem(at: temp.url.appendingPathComponent("index.json"))
+        for kit in ["kits", "bundles"] { try FileManager.default.removeItem(at: temp.url.appendingPathComponent(kit)) }
+        let full = try await build(try Fixture.loaded(Fixture.alwaysOn), into: temp.url)
+        #expect(full.unchanged == 0)
+        #expect(try Set(FileManager.default.contentsOfDirectory(atPath: drawings.path)) == used)
+    }
+
+    @Test("index.json is the bytes JSONEncoder writes pretty-printed with sorted keys, for no kits, one, and text that needs escapes")
+    func indexText() throws {
+        let temp = try TempFolder()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let odd = "p\"a\\r/t\u{1}\u{7f}ü😀"
+        for kits in [[], [OutputIndex.Entry(campaign: "c", partner: odd, locale: "en-US", dir: "kits/c/\(odd)/en-US", bundle: "bundles/c.zip", sha256: "ab", files: 0)],
+                     (0..<3).map { OutputIndex.Entry(campaign: "c\($0)", partner: "p", locale: "de-DE", dir: "kits/c\($0)", bundle: "b\($0)", sha256: "cd", files: $0 * 19) }] {
+            let index = OutputIndex(kits: kits)
+            try index.write(to: temp.url)
+            #expect(try read(temp.url.appendingPathComponent("index.json")) == (try encoder.encode(index)) + Data("\n".utf8))
+            #expect(try OutputIndex.read(from: temp.url) == index)
+        }
+    }
+
     @Test("builds of the same project into two folders give byte-identical zips")
     func deterministic() async throws {
         let first = try TempFolder()

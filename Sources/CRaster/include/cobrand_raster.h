@@ -15,6 +15,10 @@ unsigned char *cobrand_raster_svg_png(const char *svg, size_t length, int width,
                                       char *error, int capacity);
 void cobrand_raster_free(unsigned char *png);
 
+/* The versions of librsvg, cairo, libpng and zlib loaded at run time, e.g. "librsvg 2.54.7 cairo 1.16.0 ...":
+   kept drawings are keyed by them. Writes at most capacity bytes, NUL included. */
+void cobrand_raster_libraries(char *text, int capacity);
+
 /* Reads a PNG back through cairo: its size, and the unpremultiplied RGBA of pixel (x, y) packed as
    0xRRGGBBAA. 0 when the bytes are not a PNG cairo reads or (x, y) is outside it. */
 int cobrand_raster_png_pixel(const unsigned char *png, size_t length, int x, int y, int *width, int *height, unsigned int *rgba);

@@ -1,4 +1,5 @@
 import CRaster
+import Crypto
 import Foundation
 import Synchronization
 
@@ -45,6 +46,13 @@ public enum Raster {
         }
     }
 
+    /// The drawing libraries' versions at run time: the same SVG may come out differently after an upgrade.
+    public static let libraries: String = {
+        var text = [CChar](repeating: 0, count: 256)
+        cobrand_raster_libraries(&text, 256)
+        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }()
+
     /// PNG bytes (RGBA, transparent where the SVG draws nothing) of the SVG scaled to fit `width` x `height`
     /// pixels, aspect ratio kept and centred.
     public static func png(svg: Data, width: Int, height: Int) throws(Failure) -> Data {
@@ -76,18 +84,43 @@ public enum Raster {
     }
 }
 
-/// Rasterised images by SVG digest and size, shared by every kit a renderer builds: a logo is drawn once
-/// per size, not once per kit.
+/// Where drawn images outlive one build (a folder of the output, kept by the Files layer), so a publish or an
+/// incremental build redraws nothing it drew before: drawing a share image is most of a kit's render.
+public protocol RasterStore: Sendable {
+    func png(for key: String) -> Data?
+    func keep(_ png: Data, for key: String)
+}
+
+/// Rasterised images by SVG digest and size, shared by every kit a renderer builds (a logo is drawn once per
+/// size, not once per kit), and kept in a `RasterStore` when there is one.
 public final class RasterCache: Sendable {
     private let images = Mutex<[String: Data]>([:])
+    private let store: (any RasterStore)?
+    /// In every key: the generator and the drawing libraries, so a new binary or librsvg draws afresh.
+    private let version: String
 
-    public init() {}
+    public init(store: (any RasterStore)? = nil, generator: String = Generator.name) {
+        self.store = store
+        version = "\(generator) \(Raster.libraries)"
+    }
 
-    func png(svg: Data, width: Int, height: Int) throws(Raster.Failure) -> Data {
-        let key = "\(Checksum.sha256(svg)) \(width)x\(height)"
+    /// `shared`: keep it in memory for the other kits too (logos); a share image is one partner's own.
+    func png(svg: Data, width: Int, height: Int, shared: Bool = true) throws(Raster.Failure) -> Data {
+        var hasher = SHA256()
+        hasher.update(data: Data("\(version)\n\(width)x\(height)\n".utf8))
+        hasher.update(data: svg)
+        let key = hasher.finalize().hex
         if let cached = images.withLock({ $0[key] }) { return cached }
-        let png = try Raster.png(svg: svg, width: width, height: height)
-        images.withLock { $0[key] = png }
+        // Text is drawn with whatever fonts the machine has: such a drawing is not kept past this build.
+        let store = svg.firstRange(of: Data("<text".utf8)) == nil ? store : nil
+        let png: Data
+        if let kept = store?.png(for: key) {
+            png = kept
+        } else {
+            png = try Raster.png(svg: svg, width: width, height: height)
+            store?.keep(png, for: key)
+        }
+        if shared { images.withLock { $0[key] = png } }
         return png
     }
 }

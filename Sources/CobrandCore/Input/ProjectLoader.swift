@@ -5,8 +5,13 @@ import Mustache
 struct Loader {
     let input: ProjectFiles
     var diagnostics: [Diagnostic] = []
+    /// caniemail's 900 KB of JSON, parsed on another core while the templates, catalogs and roster load here.
+    let emailSupport: Background<Result<EmailSupport, EmailSupport.Problem>>?
 
-    init(input: ProjectFiles) { self.input = input }
+    init(input: ProjectFiles) {
+        self.input = input
+        emailSupport = input.emailSupport.map { data in Background { Result { () throws(EmailSupport.Problem) in try EmailSupport(json: data) } } }
+    }
 
     func text(_ path: String) -> String? {
         input[path].map { String(decoding: $0, as: UTF8.self) }
@@ -117,7 +122,7 @@ var project =         Project(config: config, campaigns: campaigns, templateSour
     /// clients (`email.clients`). Each file is checked once, however many emails share it.
     /// Returns the findings by email template, for the kit previews' compatibility tables.
     mutating func checkEmailClients(config: ProjectConfig, campaigns: [Campaign], templates: [String: String]) -> [String: [EmailCompatibility.Finding]] {
-        guard let data = input.emailSupport else {
+        guard let parsed = emailSupport?.value else {
             if input.emailSupportExpected && campaigns.contains(where: \.sendsEmail) {
                 diagnostics.append(.warning("caniemail/features.json", "not found beside the cobrand binary, so emails are not checked against email clients; "
                     + "install cobrand with its Cobrand_CobrandFiles.resources folder, or name a copy with COBRAND_CANIEMAIL"))
@@ -125,7 +130,7 @@ var project =         Project(config: config, campaigns: campaigns, templateSour
             return [:]
         }
         let support: EmailSupport
-        do { support = try EmailSupport(json: data) } catch {
+        do { support = try parsed.get() } catch {
             diagnostics.append(.warning("caniemail/features.json", "\(error); the email-client check is skipped"))
             return [:]
         }

@@ -15,50 +15,30 @@ public struct AuditDetail: Sendable, Equatable {
 
     public var json: String {
         var out = ""
-        Self.object(fields.map { ($0.key, $0.value) }, into: &out) { value, out in
+        Self.object(fields, into: &out) { value, out in
             switch value {
-            case .text(let text): Self.string(text, into: &out)
+            case .text(let text): JSONText.string(text, into: &out)
             case .texts(let texts):
                 out += "["
                 for (index, text) in texts.enumerated() {
                     if index > 0 { out += "," }
-                    Self.string(text, into: &out)
+                    JSONText.string(text, into: &out)
                 }
                 out += "]"
-            case .counts(let counts): Self.object(counts.map { ($0.key, $0.value) }, into: &out) { count, out in out += String(count) }
+            case .counts(let counts): Self.object(counts, into: &out) { count, out in out += String(count) }
             }
         }
         return out
     }
 
-    private static func object<V>(_ members: [(String, V)], into out: inout String, _ value: (V, inout String) -> Void) {
+    private static func object<V>(_ members: [String: V], into out: inout String, _ value: (V, inout String) -> Void) {
         out += "{"
-        for (index, (key, member)) in members.sorted(by: { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }).enumerated() {
+        for (index, member) in JSONText.sorted(members).enumerated() {
             if index > 0 { out += "," }
-            string(key, into: &out)
+            JSONText.string(member.key, into: &out)
             out += ":"
-            value(member, &out)
+            value(member.value, &out)
         }
         out += "}"
-    }
-
-    private static func string(_ text: String, into out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\u{8}": out += "\\b"
-            case "\u{C}": out += "\\f"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{0}"..."\u{1F}":
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
     }
 }

@@ -29,13 +29,14 @@ public enum Timestamp {
     /// Gregorian fields of `date` in `zone`. UTC, the common case, is plain arithmetic: a `Calendar` costs
     /// microseconds per call, which reconciliation and the event writer pay thousands of times.
     static func fields(_ date: Date, in zone: TimeZone) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
-        guard zone.identifier == utc.identifier else {
+        let interval = date.timeIntervalSince1970
+        guard [utc.identifier, "UTC", "GMT"].contains(zone.identifier), interval.isFinite, interval.magnitude < 1e15 else {
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = zone
             let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
             return (c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
         }
-        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
+        let seconds = Int(interval.rounded(.down))
         let (days, time) = (seconds.floorDivided(by: 86_400), seconds.floorModulo(86_400))
         let (year, month, day) = civil(days: days)
         return (year, month, day, time / 3_600, time % 3_600 / 60, time % 60)

@@ -30,8 +30,9 @@ extension KitRenderer {
                 if let asset = post.image, let artwork = project.assets[asset] {
                     let (width, height) = network.imageSize
                     do throws(Raster.Failure) {
-                        let png = try ShareImage.png(.init(artwork: artwork, logo: logo, partnerName: partner.name, rightToLeft: context.locale.isRightToLeft),
-                                                     width: width, height: height)
+                        let layers = ShareImage.Layers(artwork: artwork, logo: logo, partnerName: partner.name, rightToLeft: context.locale.isRightToLeft)
+                        let png = try rasters.png(svg: Data(ShareImage.svg(layers, width: width, height: height).utf8), width: width, height: height,
+                                                  shared: false)
                         image = KitFile(path: "assets/\(post.id)-\(network.rawValue)-\(width)x\(height).png", data: png)
                     } catch {
                         problems.append("post '\(post.id)' has an image \(asset) that cannot be drawn for \(network.rawValue): \(error.reason)")

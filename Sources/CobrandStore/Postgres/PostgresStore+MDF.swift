@@ -297,7 +297,7 @@ extension PostgresStore {
         }
         let downloads = try await db.connection.query("""
             SELECT partner, campaign, (SELECT to_char(min(occurredAt), 'YYYY-MM-DD') FROM event
-              WHERE event.partner = claimed.partner AND event.campaign = claimed.campaign AND kind = 'download')
+              WHERE event.partner = claimed.partner AND event.campaign = claimed.campaign AND kind = \(AssetEvent.Kind.download.rawValue))
             FROM (SELECT DISTINCT partner, campaign FROM mdfClaim WHERE period = \(period)) AS claimed
             """, logger: db.logger)
         for try await (partner, campaign, day) in downloads.decode((String, String, String?).self) {

@@ -81,6 +81,14 @@ extension AppDatabase {
         }
 
         public mutating func didInsert(_ inserted: InsertionSuccess) { rowID = inserted.rowID }
+
+        /// `reasons` as the record's own encoding stores it (GRDB's JSON, slashes escaped), for updates that
+        /// write only the decision's columns.
+        static func reasonsColumn(_ reasons: [String]) throws -> String {
+            String(decoding: try reasonsEncoder.encode(reasons), as: UTF8.self)
+        }
+
+        private static let reasonsEncoder = databaseJSONEncoder(for: CodingKeys.reasons.stringValue)
     }
 
     /// A row of `mdfProof`: a proof's name and digest; the bytes are in the `BlobStore`.
