@@ -44,6 +44,12 @@ extension Cobrand {
         @Flag(help: "Keep the temp project folder and print its path.")
         var keep = false
 
+        @Flag(help: "Then build the same-shaped Hugo site (--hugo-compare) in this run and print Hugo's pages/s and our ratio to it.")
+        var vsHugo = false
+
+        @Option(help: ArgumentHelp("The Hugo comparison script (needs Debian's hugo).", valueName: "path"))
+        var hugoCompare = "../shared/bench/hugo-compare"
+
         func validate() throws {
             guard partners >= 1 else { throw ValidationError("--partners must be 1 or more") }
             guard runs >= 1 else { throw ValidationError("--runs must be 1 or more") }
@@ -100,6 +106,31 @@ extension Cobrand {
             print("incremental_seconds=\(String(format: "%.3f", incrementalSeconds))")
             print("peak_rss_mb=\(peakRSSMegabytes())")
             if keep { print("project=\(root.path)") }
+            if vsHugo {
+                let hugo = try Self.hugoPagesPerSecond(script: hugoCompare, partners: partners, pages: full.kits > 0 ? full.files / full.kits : 1, runs: runs)
+                print("hugo_pages_per_s=\(String(format: "%.0f", hugo))")
+                print("vs_hugo=\(String(format: "%.2f", filesPerSecond / hugo))  # our files/s over Hugo's pages/s, same machine, same run")
+            }
+        }
+
+        /// Runs the Hugo comparison as a child of this process and reads its `hugo_pages_per_s=` line.
+        static func hugoPagesPerSecond(script: String, partners: Int, pages: Int, runs: Int) throws -> Double {
+            guard FileManager.default.isExecutableFile(atPath: script) else {
+                throw UserError("\(script) is not there or not executable; pass --hugo-compare PATH (the script in ../shared/bench)")
+            }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: script)
+            process.arguments = ["--partners", "\(partners)", "--langs", "en,ar", "--pages", "\(pages)", "--runs", "\(runs)"]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            guard process.terminationStatus == 0,
+                  let line = output.split(separator: "\n").first(where: { $0.hasPrefix("hugo_pages_per_s=") }),
+                  let rate = Double(line.dropFirst("hugo_pages_per_s=".count)), rate > 0
+            else { throw UserError("\(script) failed (status \(process.terminationStatus)); is hugo installed (apt-get install -y hugo)?") }
+            return rate
         }
     }
 }

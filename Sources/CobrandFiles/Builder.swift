@@ -1,5 +1,6 @@
 import CobrandCore
 import Foundation
+import Synchronization
 
 /// What a build did.
 public struct BuildReport: Sendable, Equatable {
@@ -89,9 +90,7 @@ public struct Builder: Sendable {
         if let previous {
             // A filtered build keeps the other kits already in the index, as long as they are still on disk.
             let built = Set(entries.map(\.dir))
-            // access(2) rather than FileManager: a publish checks thousands of kit folders.
-            let root = store.output.path + "/"
-            entries += previous.kits.filter { !built.contains($0.dir) && access(root + $0.dir, F_OK) == 0 }
+            entries += Self.present(previous.kits.filter { !built.contains($0.dir) }, in: store.output, jobs: jobs)
         }
         report.index = OutputIndex(kits: entries)
         try store.commit(staged, index: report.index)
@@ -101,6 +100,22 @@ public struct Builder: Sendable {
         if selection.isEverything && report.unchanged == 0 { drawings.prune() }
         report.seconds = (ContinuousClock.now - start).seconds
         return report
+    }
+
+    /// The entries whose kit folder is still there. A publish checks thousands: faccessat(2) relative to the
+    /// output folder rather than FileManager, split over `jobs` threads.
+    static func present(_ entries: [OutputIndex.Entry], in output: URL, jobs: Int) -> [OutputIndex.Entry] {
+        let folder = open(output.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard folder >= 0 else { return [] }
+        defer { close(folder) }
+        let parts = max(1, min(jobs, entries.count / 500))
+        let found = Mutex<[[OutputIndex.Entry]]>(Array(repeating: [], count: parts))
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let slice = entries[entries.count * part / parts..<entries.count * (part + 1) / parts]
+            let there = slice.filter { faccessat(folder, $0.dir, F_OK, 0) == 0 }
+            found.withLock { $0[part] = there }
+        }
+        return found.withLock { $0.flatMap { $0 } }
     }
 
     struct KitOutcome: Sendable {

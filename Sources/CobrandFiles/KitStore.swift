@@ -4,11 +4,12 @@ import Foundation
 /// The output folder: kit folders, zips and `index.json`, which always agree.
 ///
 /// A build stages every kit it renders in `.cobrand-tmp/` inside the output folder (same file system);
-/// nothing in place changes while it renders. Then `commit` writes a journal (`commit.json`: the kits to
-/// move and the new index, fsynced), renames each staged zip and folder into place, writes `index.json`
-/// and drops the temp folder. A process killed before the journal leaves the old output untouched; one
-/// killed after it is finished by `recover`, which every build, publish and `serve` runs first under the
-/// output lock. So a kit folder is never lost, and `index.json` never names a zip it does not describe.
+/// nothing in place changes while it renders. Then `commit` stages the new `index.json` there too and writes
+/// a journal (`commit.json`: the kits to move; both fsynced), renames each staged zip and folder into place,
+/// renames the staged index into place and drops the temp folder. A process killed before the journal
+/// leaves the old output untouched; one killed after it is finished by `recover`, which every build, publish
+/// and `serve` runs first under the output lock. So a kit folder is never lost, and `index.json` never names
+/// a zip it does not describe.
 public struct KitStore: Sendable {
     public let output: URL
     /// Called after each file of a kit is written to the temp folder; tests throw from it to simulate a crash.
@@ -51,14 +52,12 @@ public struct KitStore: Sendable {
 
     struct Journal: Codable {
         let kits: [Staged]
-        let index: OutputIndex
-
-        /// The journal as JSON with `indexText` (the index as `index.json` has it, thousands of entries written
-        /// once for both files); read back by `JSONDecoder`.
-        func encoded(indexText: String) throws -> Data {
-            Data("{\"index\":\(indexText),\"kits\":".utf8) + (try JSONEncoder().encode(kits)) + Data("}".utf8)
-        }
+        /// Only in journals of earlier versions; the new index is now staged beside the journal (`stagedIndex`),
+        /// written and synced once, and renamed into place.
+        var index: OutputIndex? = nil
     }
+
+    var stagedIndex: URL { temp.appendingPathComponent(OutputIndex.fileName) }
 
     /// Finishes a commit that a killed process left half done (its journal is there), or else removes what
     /// an interrupted build staged. Call under the output lock.
@@ -82,16 +81,17 @@ public struct KitStore: Sendable {
         try KitStore(output: output).recover()
     }
 
-    /// Moves the staged kits into place and writes `index`, through the journal (see the type's comment).
+    /// Moves the staged kits into place and puts `index` in place, through the journal (see the type's comment).
     public func commit(_ staged: [Staged], index: OutputIndex) throws {
-        let journal = Journal(kits: staged, index: index)
-        let text = index.json
-        try AtomicFile.write(try journal.encoded(indexText: text), to: self.journal)
-        try apply(journal, indexText: text)
+        let text = Data(index.json.utf8)
+        try AtomicFile.write(text, to: stagedIndex)
+        try AtomicFile.write(try JSONEncoder().encode(Journal(kits: staged)), to: journal)
+        try apply(Journal(kits: staged))
+        OutputIndex.remember(text, index, in: output)
     }
 
     /// Idempotent: a staged zip or folder already moved is skipped, so recovery can run it again.
-    func apply(_ journal: Journal, indexText: String? = nil) throws {
+    func apply(_ journal: Journal) throws {
         let fm = FileManager.default
         for kit in journal.kits {
             let zip = temp.appendingPathComponent("\(kit.name).zip")
@@ -113,7 +113,14 @@ public struct KitStore: Sendable {
             }
             try afterCommitStep?(kit.directory)
         }
-        try journal.index.write(to: output, text: indexText ?? journal.index.json)
+        if let index = journal.index {
+            try index.write(to: output)
+        } else if fm.fileExists(atPath: stagedIndex.path) {
+            // Gone when a killed process had moved it already.
+            let target = output.appendingPathComponent(OutputIndex.fileName)
+            try Self.rename(stagedIndex, to: target)
+            AtomicFile.syncFolder(output)
+        }
         try fm.removeItem(at: temp)
     }
 

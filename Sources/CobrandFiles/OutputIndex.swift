@@ -99,14 +99,15 @@ public struct OutputIndex: Codable, Equatable, Sendable {
         }
     }
 
-    public func write(to output: URL) throws { try write(to: output, text: json) }
+    public func write(to output: URL) throws {
+        let data = Data(json.utf8)
+        try AtomicFile.write(data, to: output.appendingPathComponent(Self.fileName))
+        Self.remember(data, self, in: output)
+    }
 
-    /// - Parameter text: `json`, which the commit's journal has already.
-    func write(to output: URL, text: String) throws {
-        let path = output.appendingPathComponent(Self.fileName)
-        let data = Data(text.utf8)
-        try AtomicFile.write(data, to: path)
-        Self.lastKnown.withLock { $0[path.path] = (data, self) }
+    /// What `index.json` in `output` now holds, put there by this process.
+    static func remember(_ data: Data, _ index: OutputIndex, in output: URL) {
+        lastKnown.withLock { $0[output.appendingPathComponent(fileName).path] = (data, index) }
     }
 
     /// The file's text: what `JSONEncoder` writes with `.prettyPrinted`, `.sortedKeys` and `.withoutEscapingSlashes`
@@ -183,6 +184,11 @@ public enum AtomicFile {
             unlink(temp.path)
             throw error
         }
+        syncFolder(folder)
+    }
+
+    /// fsync of a folder, so the renames into it are on disk.
+    static func syncFolder(_ folder: URL) {
         let directory = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if directory >= 0 {
             fsync(directory)

@@ -121,7 +121,7 @@ struct CommandTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         try Fixture.write(to: folder)
         let base = try #require(ProcessInfo.processInfo.environment["COBRAND_TEST_POSTGRES_URL"])
-        let url = base + (base.contains("?") ? "&" : "?") + "search_path=cli_\(UUID().uuidString.prefix(8).lowercased())"
+        let url = base + (base.contains("?") ? "&" : "?") + "search_path=cli_\(UUID().uuidString.prefix(8).lowercased())&connect_timeout=60"
         let registered = try cobrand("deals", "register", "--project", folder.path, "--db", url, "--partner", "alpha", "--domain", "globex.example",
                                      "--name", "Globex", "--value", "18000", "--currency", "USD", "--product", "Stream", "--close", "2027-03-31")
         #expect(registered.status == 0, "\(registered.stderr)")
@@ -361,7 +361,7 @@ struct CommandTests {
         let project = ["--project", folder.path]
         try seed(project)
         let base = try #require(ProcessInfo.processInfo.environment["COBRAND_TEST_POSTGRES_URL"])
-        let url = base + (base.contains("?") ? "&" : "?") + "search_path=move_\(UUID().uuidString.prefix(8).lowercased())"
+        let url = base + (base.contains("?") ? "&" : "?") + "search_path=move_\(UUID().uuidString.prefix(8).lowercased())&connect_timeout=60"
         let moved = try cobrand(arguments: ["db", "migrate-to", url] + project)
         #expect(moved.status == 0, "\(moved.stderr)")
         #expect(moved.stdout.contains("row counts match, the MDF audit chain (2 entries) verifies"))
@@ -393,7 +393,8 @@ struct CommandTests {
         try roster.filter { !$0.isEmpty }.joined(separator: "\n").write(to: everyone, atomically: true, encoding: .utf8)
         try roster.filter { !$0.isEmpty && !$0.hasPrefix("p3,") }.joined(separator: "\n").write(to: fewer, atomically: true, encoding: .utf8)
         let base = try #require(ProcessInfo.processInfo.environment["COBRAND_TEST_POSTGRES_URL"])
-        let url = base + (base.contains("?") ? "&" : "?") + "search_path=fleet_\(UUID().uuidString.prefix(8).lowercased())"
+        // A loaded 2-core runner can take more than the default 10 s to accept the subprocesses' connections.
+        let url = base + (base.contains("?") ? "&" : "?") + "search_path=fleet_\(UUID().uuidString.prefix(8).lowercased())&connect_timeout=60"
         let project = ["--project", folder.path]
         func index(_ out: String) throws -> Data { try Data(contentsOf: folder.appendingPathComponent(out).appendingPathComponent("index.json")) }
 

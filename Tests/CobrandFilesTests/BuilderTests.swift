@@ -279,6 +279,21 @@ struct BuilderTests {
         #expect(!fm.fileExists(atPath: temp.url.appendingPathComponent(".cobrand-tmp").path))
     }
 
+    @Test("a journal left by an earlier version, with the index inside it, is still finished by the next build")
+    func earlierJournal() async throws {
+        let temp = try TempFolder()
+        _ = try await build(try Fixture.loaded(), into: temp.url)
+        let listed = try index(temp.url)
+        let shorter = OutputIndex(kits: Array(listed.kits.prefix(2)))
+        let journal = temp.url.appendingPathComponent(".cobrand-tmp/commit.json")
+        try FileManager.default.createDirectory(at: journal.deletingLastPathComponent(), withIntermediateDirectories: true)
+        // As the earlier version wrote it: JSONEncoder's output of the kits to move and the whole index.
+        try (Data("{\"kits\":[],\"index\":".utf8) + JSONEncoder().encode(shorter) + Data("}".utf8)).write(to: journal)
+        try await KitStore.recover(temp.url)
+        #expect(try index(temp.url) == shorter)
+        #expect(!FileManager.default.fileExists(atPath: journal.path))
+    }
+
     @Test("an index.json that cannot be read stops a filtered build with the file's name and the fix; it is not replaced")
     func unreadableIndex() async throws {
         let temp = try TempFolder()
