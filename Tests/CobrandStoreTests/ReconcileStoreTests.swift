@@ -147,6 +147,45 @@ struct ReconcileStoreTests {
     }
 
     /// The replayed-pixel attack: 120 fetches of the partner's own open pixel once turned a $400 claim from review into approved.
+    @Test("a claim's window takes its first and last day whole and nothing beside; overlapping claims each get their hits, leads and the campaign's deals; a claim with nothing tracked gets none",
+          arguments: Engine.all)
+    func windowEdges(engine: Engine) async throws {
+        try await engine.with { database in
+            try await database.allocate([.init(partner: "alpha", amount: Money(amountMinor: 500_000, currency: "EUR"))], period: q4, deadlineDays: 60, actor: "test", now: now)
+            func open(_ visitor: String, _ day: String, _ seconds: TimeInterval) -> AssetEvent {
+                AssetEvent(kind: .open, partner: "alpha", campaign: "launch", asset: "a", locale: "en-US", occurredAt: at(day, seconds), ipHash: visitor, agentClass: "desktop")
+            }
+            try await database.insertEvents([
+                event(.download, "alpha", "launch", "2026-10-20"),
+                open("before", "2026-11-01", 86_399.999), open("first", "2026-11-02", 0), open("last", "2026-11-20", 86_399.999), open("after", "2026-11-21", 0),
+            ])
+            for (index, day, seconds) in [(1, "2026-11-01", 86_399.999), (2, "2026-11-02", 0.0), (3, "2026-11-20", 86_399.999), (4, "2026-11-21", 0.0)] {
+                let lead = Lead(partner: "alpha", campaign: "launch", asset: nil, locale: "en-US", source: "landing",
+                                email: EmailAddress("p\(index)@corp\(index).example")!, companyDomain: "corp\(index).example")
+                try await database.record(lead, ipHash: "h", now: at(day, seconds))
+            }
+            _ = try await database.register(DealRequest(partner: "alpha", domain: "corp1.example", accountName: "Corp", value: Money(amountMinor: 4_000_000, currency: "EUR"),
+                                                        products: ["P"], expectedClose: "2027-03-01"), rules: DealRules(), idempotencyKey: nil, now: at("2026-11-10"))
+            func submit(_ start: String, _ end: String, _ invoice: String) async throws -> Int64 {
+                try await database.submit(try claim("alpha", "launch", "email", start, end, "100", invoice: invoice), proofs: [], idempotencyKey: nil, actor: "test",
+                                          now: at("2026-12-30")).claim.id
+            }
+            let window = try await submit("2026-11-02", "2026-11-20", "A-1")
+            let overlapping = try await submit("2026-11-20", "2026-11-21", "A-2")
+            let quiet = try await submit("2026-12-01", "2026-12-10", "A-3")
+            let decisions = Dictionary(uniqueKeysWithValues: try await database.reconcile(period: "2026-Q4", rules: .init(), actor: "test", now: now).map { ($0.claim, $0) })
+            #expect(decisions[window]?.reasons.contains("2 tracked open(s) and 0 click(s) in 2026-11-02..2026-11-20") == true, "\(decisions[window]?.reasons ?? [])")
+            #expect(decisions[window]?.reasons.contains { $0.hasPrefix("2 lead(s)") } == true, "\(decisions[window]?.reasons ?? [])")
+            #expect(decisions[overlapping]?.reasons.contains("2 tracked open(s) and 0 click(s) in 2026-11-20..2026-11-21") == true, "\(decisions[overlapping]?.reasons ?? [])")
+            for id in [window, overlapping, quiet] {
+                #expect(decisions[id]?.reasons.contains("1 registered deal(s) from the campaign's leads, worth 40000.00 EUR") == true, "\(decisions[id]?.reasons ?? [])")
+            }
+            #expect(decisions[overlapping]?.reasons.contains { $0.hasPrefix("2 lead(s)") } == true, "\(decisions[overlapping]?.reasons ?? [])")
+            #expect(decisions[quiet]?.reasons.contains("no tracked open or click of the campaign's emails in 2026-12-01..2026-12-10") == true)
+            #expect(decisions[quiet]?.reasons.contains("no leads attributed in 2026-12-01..2026-12-10") == true, "\(decisions[quiet]?.reasons ?? [])")
+        }
+    }
+
     @Test("engagement is distinct visitors per asset per day: a replayed pixel, bots and the partner's own address do not inflate it", arguments: Engine.all)
     func replayedPixel(engine: Engine) async throws {
         try await engine.with { database in
