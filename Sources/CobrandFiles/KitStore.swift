@@ -85,8 +85,9 @@ public struct KitStore: Sendable {
     public func commit(_ staged: [Staged], index: OutputIndex) throws {
         let text = Data(index.json.utf8)
         try AtomicFile.write(text, to: stagedIndex)
-        try AtomicFile.write(try JSONEncoder().encode(Journal(kits: staged)), to: journal)
-        try apply(Journal(kits: staged))
+        let pending = Journal(kits: staged)
+        try AtomicFile.write(try JSONEncoder().encode(pending), to: journal)
+        try apply(pending)
         OutputIndex.remember(text, index, in: output)
     }
 

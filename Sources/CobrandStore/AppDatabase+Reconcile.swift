@@ -14,14 +14,7 @@ extension AppDatabase {
                 .map { ($0.partner, $0.amount) })
             let claims = try Self.claims(period: period, partner: nil).fetchAll(db)
             let facts = try Self.evidenceFacts(period: period, db)
-            let inputs = claims.map { claim in
-                Reconciler.Claim(
-                    id: claim.id, partner: claim.partner, campaign: claim.campaign, activity: claim.activity, start: claim.activityStart,
-                    end: claim.activityEnd, amount: claim.amount, invoice: claim.invoice, results: claim.results,
-                    evidence: facts.evidence(claim: claim.id, partner: claim.partner, campaign: claim.campaign, currency: claim.currency,
-                                             engagement: rules.engagement),
-                    override: claim.state.settledDecision)
-            }
+            let inputs = claims.map { $0.reconcilerInput(facts, engagement: rules.engagement) }
             let decisions = Reconciler(rules: rules).reconcile(inputs, allocations: allocations)
             var audit = try AuditAppender(db, now: now)
             let save = try db.cachedStatement(sql: "UPDATE mdfClaim SET status = ?, approvedMinor = ?, reasons = ?, decidedAt = ? WHERE id = ?")

@@ -30,7 +30,7 @@ public enum Timestamp {
     /// microseconds per call, which reconciliation and the event writer pay thousands of times.
     static func fields(_ date: Date, in zone: TimeZone) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
         let interval = date.timeIntervalSince1970
-        guard [utc.identifier, "UTC", "GMT"].contains(zone.identifier), interval.isFinite, interval.magnitude < 1e15 else {
+        guard zone == utc || zone.identifier == "UTC" || zone.identifier == "GMT", interval.isFinite, interval.magnitude < 1e15 else {
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = zone
             let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)

@@ -63,7 +63,7 @@ public struct AtomFeed: Sendable, Equatable {
     }
 
     /// RFC 3339 in UTC.
-    static func date(_ date: Date) -> String { Timestamp.format(date, "%04d-%02d-%02dT%02d:%02d:%02dZ") }
+    static func date(_ date: Date) -> String { Timestamp.iso8601(date) }
 
     /// XML text and attribute escaping; characters XML 1.0 forbids are dropped.
     static func escape(_ text: String) -> String {

@@ -228,14 +228,7 @@ extension PostgresStore {
                 .map { ($0.partner, $0.amount) })
             let claims = try await Self.claims(period: period, partner: nil, db, forUpdate: true)
             let facts = try await Self.evidenceFacts(period: period, db)
-            let inputs = claims.map { claim in
-                Reconciler.Claim(
-                    id: claim.id, partner: claim.partner, campaign: claim.campaign, activity: claim.activity, start: claim.activityStart,
-                    end: claim.activityEnd, amount: claim.amount, invoice: claim.invoice, results: claim.results,
-                    evidence: facts.evidence(claim: claim.id, partner: claim.partner, campaign: claim.campaign, currency: claim.currency,
-                                             engagement: rules.engagement),
-                    override: claim.state.settledDecision)
-            }
+            let inputs = claims.map { $0.reconcilerInput(facts, engagement: rules.engagement) }
             let decisions = Reconciler(rules: rules).reconcile(inputs, allocations: allocations)
             var audit = try await Self.auditAppender(now: now, db)
             var decided: [ClaimState] = [], rows: [AuditRecord] = []

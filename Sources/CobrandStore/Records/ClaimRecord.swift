@@ -44,6 +44,14 @@ extension AppDatabase {
 
         public var amount: Money { Money(amountMinor: amountMinor, currency: currency) }
 
+        /// The claim as reconciliation decides it, with its evidence from `facts`.
+        func reconcilerInput(_ facts: EvidenceFacts, engagement: EngagementRule) -> Reconciler.Claim {
+            Reconciler.Claim(id: id, partner: partner, campaign: campaign, activity: activity, start: activityStart, end: activityEnd, amount: amount,
+                             invoice: invoice, results: results,
+                             evidence: facts.evidence(claim: id, partner: partner, campaign: campaign, currency: currency, engagement: engagement),
+                             override: state.settledDecision)
+        }
+
         /// What the claim rules (`ClaimState`) decide on.
         public var state: ClaimState {
             ClaimState(id: id, amount: amount, status: status, approvedMinor: approvedMinor, reasons: reasons ?? [], overrideNote: overrideNote,
