@@ -141,7 +141,7 @@ extension Cobrand {
             commandName: "events",
             abstract: "Time the event write path: N tracked hits queued and flushed in batches into a fresh database file.",
             discussion: """
-            The server flushes every 50 ms; this writes the same batches back to back and reports the cost per event
+            The server hands queued events to the database every 5 ms; this writes the same batches back to back and reports the cost per event
             that the flushing thread takes from the event loops. Prints key=value lines.
 
             Example:

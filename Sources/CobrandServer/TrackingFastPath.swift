@@ -23,15 +23,30 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     let routes: TrackingRoutes
     let logger: Logger
+    /// Told when a pixel written as bytes ends its response, since the write does not pass it.
+    let headerTimeout: HeaderTimeoutHandler
+    /// The response encoder's context: a write from it goes straight to the socket.
+    private var encoder: ChannelHandlerContext?
+    /// The peer's address, read once: it is the same for every request of the connection.
+    private var peer: String??
+    /// The last request's user agent and client address, and what they made: a keep-alive client repeats them.
+    private var last: (userAgent: String?, address: String?, visit: TrackingRoutes.Visit)?
     /// The tracking request being answered here, between its head and its end.
     private var current: HTTPRequestHead?
     /// Requests handed to the router whose response has not ended yet.
     private var routed = 0
 
-    init(routes: TrackingRoutes, logger: Logger) {
+    init(routes: TrackingRoutes, headerTimeout: HeaderTimeoutHandler, logger: Logger) {
         self.routes = routes
+        self.headerTimeout = headerTimeout
         self.logger = logger
     }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        encoder = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) { encoder = nil }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -58,10 +73,26 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
         let answer = Self.route(head.uri).map { kind, token in
-            routes.answer(kind: kind, token: token, userAgent: head.headers.first(name: "user-agent"),
-                          address: routes.proxies.client(peer: context.channel.remoteAddress?.ipAddress,
-                                                         forwardedFor: head.headers.first(name: "x-forwarded-for")))
+            routes.answer(kind: kind, token: token, visit: visit(head, context))
         } ?? .notFound
+        if head.version == .http1_1, head.isKeepAlive, let encoder {
+            // The common answers as bytes, in one write: no header encoding per hit.
+            switch answer {
+            case .pixel:
+                encoder.writeAndFlush(NIOAny(Self.pixelResponse), promise: nil)
+                headerTimeout.responseEnded()
+                return log(head, status: .ok)
+            case let .redirect(target):
+                // A signed target that `WebAddress.isValid` passed: no space, CR or LF can end the header early.
+                var bytes = context.channel.allocator.buffer(capacity: target.utf8.count + 96)
+                bytes.writeString("HTTP/1.1 302 Found\r\nlocation: \(target)\r\ncache-control: no-store\r\ncontent-length: 0\r\n\r\n")
+                encoder.writeAndFlush(NIOAny(bytes), promise: nil)
+                headerTimeout.responseEnded()
+                return log(head, status: .found)
+            case .notFound, .badRequest, .unavailable:
+                break
+            }
+        }
         var response = HTTPResponseHead(version: head.version, status: .ok)
         var body: ByteBuffer?
         switch answer {
@@ -94,12 +125,35 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: done)
             done.futureResult.whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
         }
+        log(head, status: response.status)
+    }
+
+    private func visit(_ head: HTTPRequestHead, _ context: ChannelHandlerContext) -> TrackingRoutes.Visit {
+        if peer == nil { peer = .some(context.channel.remoteAddress?.ipAddress) }
+        let userAgent = head.headers.first(name: "user-agent")
+        let address = routes.proxies.client(peer: peer ?? nil, forwardedFor: head.headers.first(name: "x-forwarded-for"))
+        if let last, last.userAgent == userAgent, last.address == address { return last.visit }
+        let visit = routes.visit(userAgent: userAgent, address: address)
+        last = (userAgent, address, visit)
+        return visit
+    }
+
+    private func log(_ head: HTTPRequestHead, status: HTTPResponseStatus) {
         if logger.logLevel <= .debug {
-            logger.debug("request", metadata: ["method": "GET", "path": .string(head.uri), "status": .stringConvertible(response.status.code)])
+            logger.debug("request", metadata: ["method": "GET", "path": .string(head.uri), "status": .stringConvertible(status.code)])
         }
     }
 
     static let pixelHeaders: HTTPHeaders = ["content-type": "image/gif", "cache-control": "no-store, max-age=0"]
+
+    /// The pixel's HTTP/1.1 response as bytes: the headers above and the GIF.
+    static let pixelResponse: ByteBuffer = {
+        var buffer = ByteBuffer(string: "HTTP/1.1 200 OK\r\n")
+        for header in pixelHeaders { buffer.writeString("\(header.name): \(header.value)\r\n") }
+        buffer.writeString("content-length: \(TrackingRoutes.pixel.count)\r\n\r\n")
+        buffer.writeBytes(TrackingRoutes.pixel)
+        return buffer
+    }()
 
     /// `/t/<kind>/<token>[?query]` split into kind and token; nil for any other shape. On UTF-8 bytes:
     /// splitting a `String` by `Character` costs more than verifying the token.
@@ -127,8 +181,9 @@ struct TrackingHTTP1Channel: ServerChildChannel {
         base.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let pipeline = channel.pipeline.syncOperations
             let codec = try pipeline.handler(type: HTTP1ToHTTPServerCodec.self)
-            try pipeline.addHandler(HeaderTimeoutHandler(timeout: headerTimeout, logger: self.logger), position: .before(codec))
-            try pipeline.addHandler(TrackingFastPath(routes: routes, logger: self.logger), position: .before(codec))
+            let timeout = HeaderTimeoutHandler(timeout: headerTimeout, logger: self.logger)
+            try pipeline.addHandler(timeout, position: .before(codec))
+            try pipeline.addHandler(TrackingFastPath(routes: routes, headerTimeout: timeout, logger: self.logger), position: .before(codec))
             return value
         }
     }

@@ -5,6 +5,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Synchronization
 
 /// A request context that knows the client's address, so events can keep a salted hash of it.
 public struct ServerContext: RequestContext, RemoteAddressRequestContext {
@@ -44,6 +45,7 @@ public struct TrackingRoutes: Sendable {
     public let writer: EventWriter
     public let salt: Data
     let visitors: Visitor.Hasher
+    let verified = VerifiedTokens()
     /// The clock events are stamped with; tests pass a fixed one.
     public let now: @Sendable () -> Date
     /// Whose `X-Forwarded-For` names the visitor (`--trusted-proxy`).
@@ -75,18 +77,18 @@ public struct TrackingRoutes: Sendable {
 
     /// Verifies the token of `/t/<kind>/<token>` and records the event when it is valid. Shared by the
     /// router and the event-loop fast path (`TrackingFastPath`), so both answer alike.
-    public func answer(kind: Substring, token: Substring, userAgent: String?, address: String?) -> Answer {
+    public func answer(kind: Substring, token: Substring, visit: Visit) -> Answer {
         switch kind {
         case "o":
             guard let claims = claims(token, kind: .open, suffix: ".gif") else { return .notFound }
-            return record(claims, kind: .open, userAgent: userAgent, address: address) ? .pixel : .unavailable
+            return record(claims, kind: .open, visit: visit) ? .pixel : .unavailable
         case "v":
             guard let claims = claims(token, kind: .view, suffix: nil) else { return .notFound }
-            return record(claims, kind: .view, userAgent: userAgent, address: address) ? .pixel : .unavailable
+            return record(claims, kind: .view, visit: visit) ? .pixel : .unavailable
         case "c":
-            guard let claims = claims(token, kind: .click, suffix: nil), let target = claims.target, WebAddress.isValid(target)
-            else { return .badRequest }
-            return record(claims, kind: .click, userAgent: userAgent, address: address) ? .redirect(target) : .unavailable
+            // `claims` refused a click whose target is not a web address.
+            guard let claims = claims(token, kind: .click, suffix: nil), let target = claims.target else { return .badRequest }
+            return record(claims, kind: .click, visit: visit) ? .redirect(target) : .unavailable
         default:
             return .notFound
         }
@@ -95,8 +97,8 @@ public struct TrackingRoutes: Sendable {
     public func add(to router: Router<ServerContext>) {
         for kind in ["o", "v", "c"] {
             router.get("/t/\(kind)/{token}") { request, context in
-                let answer = self.answer(kind: Substring(kind), token: Substring(context.parameters.get("token") ?? ""),
-                                         userAgent: request.headers[.userAgent], address: context.client(request, proxies: self.proxies))
+                let visit = self.visit(userAgent: request.headers[.userAgent], address: context.client(request, proxies: self.proxies))
+                let answer = self.answer(kind: Substring(kind), token: Substring(context.parameters.get("token") ?? ""), visit: visit)
                 switch answer {
                 case .pixel: return Self.pixelResponse
                 case let .redirect(target): return Response(status: .found, headers: [.location: target, .cacheControl: "no-store"])
@@ -121,14 +123,43 @@ public struct TrackingRoutes: Sendable {
             guard token.utf8.reversed().starts(with: suffix.utf8.reversed()) else { return nil }
             token = token.dropLast(suffix.count)
         }
-        guard let claims = signer.verify(token), claims.kind == kind else { return nil }
+        guard let claims = verified.claims(token, signer), claims.kind == kind else { return nil }
         return claims
     }
 
-    func record(_ claims: TrackingSigner.Claims, kind: AssetEvent.Kind, userAgent: String?, address: String?) -> Bool {
+    /// Who fetched: what an event keeps of the client, its address hashed with the salt and its user agent's class.
+    public struct Visit: Equatable, Sendable {
+        let ipHash: String
+        let agentClass: String
+    }
+
+    public func visit(userAgent: String?, address: String?) -> Visit {
+        Visit(ipHash: visitors.hash(address ?? "unknown"), agentClass: Visitor.agentClass(userAgent).rawValue)
+    }
+
+    func record(_ claims: TrackingSigner.Claims, kind: AssetEvent.Kind, visit: Visit) -> Bool {
         writer.record(AssetEvent(
             kind: kind, partner: claims.partner, campaign: claims.campaign, asset: claims.asset, locale: claims.locale,
-            target: claims.target, occurredAt: now(), ipHash: visitors.hash(address ?? "unknown"),
-            agentClass: Visitor.agentClass(userAgent).rawValue))
+            target: claims.target, occurredAt: now(), ipHash: visit.ipHash, agentClass: visit.agentClass))
+    }
+}
+
+/// Tokens that verified lately, so the pixel every recipient of a mailing fetches is checked once rather than
+/// on every hit. Only tokens that verified are kept (forged ones cannot fill it), and the signer's key never
+/// changes while the server runs, so an entry stays as true as the check that put it there. A click whose
+/// signed target is not a web address is refused here, so no redirect is ever made to one.
+final class VerifiedTokens: Sendable {
+    private let entries = Mutex<[Substring: TrackingSigner.Claims]>([:])
+    /// Past this many tokens the table starts afresh: a bound on memory, not a policy.
+    static let capacity = 4_096
+
+    func claims(_ token: Substring, _ signer: TrackingSigner) -> TrackingSigner.Claims? {
+        if let known = entries.withLock({ $0[token] }) { return known }
+        guard let claims = signer.verify(token), claims.kind != .click || claims.target.map(WebAddress.isValid) == true else { return nil }
+        entries.withLock { entries in
+            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[token] = claims
+        }
+        return claims
     }
 }

@@ -1,6 +1,7 @@
 import CobrandCore
 import Foundation
 import GRDB
+import GRDBSQLite
 
 extension AppDatabase {
     /// Inserts events in one transaction with one cached statement.
@@ -26,21 +27,71 @@ extension AppDatabase {
         }
     }
 
+    /// Rows per `INSERT` statement: one statement of many rows costs less per event than a statement per
+    /// event, and 64 x 9 arguments stay far under SQLite's limit of 32,766.
+    static let rowsPerInsert = 64
+
+    /// Binds each value through SQLite's C API on GRDB's cached statement: building GRDB's
+    /// `StatementArguments` of existentials took most of the event writer's CPU under load (`scripts/bench-track`).
     static func insert(_ events: [AssetEvent], _ db: Database) throws {
-        let statement = try db.cachedStatement(sql: """
-            INSERT INTO event (kind, partner, campaign, asset, locale, target, occurredAt, ipHash, agentClass)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        for event in events {
-            try statement.execute(arguments: [event.kind.rawValue, event.partner, event.campaign, event.asset, event.locale,
-                                              event.target, Self.storageText(event.occurredAt), event.ipHash, event.agentClass])
+        var start = events.startIndex
+        // Hits come in thousands a second: many share their millisecond, and so their date text.
+        var stamp: (millis: Int64, text: String) = (.min, "")
+        while start < events.endIndex {
+            let rows = events.endIndex - start >= rowsPerInsert ? rowsPerInsert : 1
+            let statement = try db.cachedStatement(sql: rows == 1 ? insertOne : insertMany)
+            let handle = statement.sqliteStatement
+            sqlite3_reset(handle)
+            var column: Int32 = 0
+            func bind(_ text: String?) {
+                column += 1
+                guard var text else { sqlite3_bind_null(handle, column); return }
+                text.withUTF8 { bytes in
+                    _ = sqlite3_bind_text(handle, column, bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
+                                          Int32(bytes.count), transient)
+                }
+            }
+            for event in events[start..<start + rows] {
+                bind(event.kind.rawValue)
+                bind(event.partner)
+                bind(event.campaign)
+                bind(event.asset)
+                bind(event.locale)
+                bind(event.target)
+                let millis = Self.millis(event.occurredAt)
+                if millis != stamp.millis { stamp = (millis, Self.storageText(millis: millis)) }
+                bind(stamp.text)
+                bind(event.ipHash)
+                bind(event.agentClass)
+            }
+            let code = sqlite3_step(handle)
+            let message = code == SQLITE_DONE ? nil : String(cString: sqlite3_errmsg(db.sqliteConnection))
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+            if let message { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql) }
+            start += rows
         }
     }
 
+    private static func insertSQL(rows: Int) -> String {
+        """
+        INSERT INTO event (kind, partner, campaign, asset, locale, target, occurredAt, ipHash, agentClass)
+        VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", "))
+        """
+    }
+
+    private static let insertOne = insertSQL(rows: 1)
+    private static let insertMany = insertSQL(rows: rowsPerInsert)
+
+    /// SQLite copies the bound bytes (`SQLITE_TRANSIENT`): the strings may go before the statement runs.
+    private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+
+    /// The millisecond GRDB's formatter (ICU) writes for a date: the nearest, not the one it falls in.
+    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+
     /// A date as GRDB stores it ("yyyy-MM-dd HH:mm:ss.SSS", UTC), without GRDB's DateFormatter: the event
     /// writer stamps thousands of rows a second, and ICU formatting was a tenth of the server's CPU.
-    static func storageText(_ date: Date) -> String {
-        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+    static func storageText(millis: Int64) -> String {
         var seconds = time_t(millis >= 0 ? millis / 1000 : (millis - 999) / 1000)
         var parts = tm()
         gmtime_r(&seconds, &parts)

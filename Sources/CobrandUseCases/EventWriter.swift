@@ -14,15 +14,21 @@ import Logging
 /// or pass `Limits.spoolBytes`, batches wait in memory up to `Limits.queuedEvents`; past that `record`
 /// refuses, and the hit is answered `503` rather than a `200` that would be lost.
 ///
-/// Inserts run on a queue of their own, so a database that blocks for seconds never delays a tick: while
-/// an insert is under way, the next batches are spooled. A hard crash loses only the events queued since
-/// the last tick and the batch being inserted (`Limits.interval` each).
+/// Inserts run on a queue of their own, so a database that blocks for seconds never delays a tick. While
+/// an insert is under way the next events stay queued for the insert after it; once one has taken longer
+/// than `Limits.spoolAfter`, the next batches are spooled. (Spooling every batch that meets a busy worker
+/// cost the server a tenth of its CPU under load, encoding and reading back what a moment later would
+/// have gone straight in.) A hard crash loses only the events queued since the last tick, or since
+/// `Limits.spoolAfter` while an insert is slow, and the batch being inserted.
 public final class EventWriter: @unchecked Sendable {
     // Safe: `lock` guards `state`, `spoolLock` guards `spool` and `stranded`; the database is used only on
     // `worker`. Lock order: `spoolLock`, then `lock`.
     public struct Limits: Sendable, Equatable {
-        /// How often queued events are handed to the database.
-        public var interval: Duration = .milliseconds(20)
+        /// How often queued events are handed to the database. Often, so each insert is short: one long insert
+        /// every 20 ms took the event loops' core in bursts and doubled the pixel's p99 (`scripts/bench-track`).
+        public var interval: Duration = .milliseconds(5)
+        /// How long an insert may take before the batches behind it go to the spool instead of waiting.
+        public var spoolAfter: Duration = .milliseconds(100)
         /// Events kept in memory when neither the database nor the spool takes them; more get 503.
         public var queuedEvents = 100_000
         /// Bytes of spooled events on disk before new batches wait in memory instead.
@@ -46,8 +52,8 @@ public final class EventWriter: @unchecked Sendable {
     private struct State {
         var pending: [AssetEvent] = []
         var sequence: UInt64
-        /// The worker is writing; ticks spool instead of handing it more.
-        var busy = false
+        /// Since when the worker is writing; ticks leave events queued, or spool them once it is slow.
+        var busySince: ContinuousClock.Instant?
         var retryAt: ContinuousClock.Instant?
         var backoff: Duration
         /// Events in `stranded` and in the spool, for `health` and `record`.
@@ -56,7 +62,7 @@ public final class EventWriter: @unchecked Sendable {
         var failing = false
     }
 
-    public let database: any Store
+    public let database: any EventSink
     public let limits: Limits
     private let logger: Logger
     private let now: @Sendable () -> Date
@@ -74,7 +80,7 @@ public final class EventWriter: @unchecked Sendable {
     typealias Batch = (sequence: UInt64, events: [AssetEvent])
 
     /// `spool` is where events wait while the database is unavailable; without one they wait in memory only.
-    public init(database: any Store, spool: EventSpool? = nil, limits: Limits = Limits(),
+    public init(database: any EventSink, spool: EventSpool? = nil, limits: Limits = Limits(),
                 logger: Logger = Logger(label: "cobrand.events", factory: { _ in SwiftLogNoOpLogHandler() }),
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.database = database
@@ -142,20 +148,26 @@ public final class EventWriter: @unchecked Sendable {
         let batch = takeBatch()
         return worker.sync {
             lock.lock()
-            state.busy = true
+            state.busySince = clock.now
             lock.unlock()
             return write(batch)
         }
     }
 
-    /// Every interval: hand the batch to the worker, or spool it while the worker is busy or backing off.
+    /// Every interval: hand the batch to the worker; while it is busy, leave the events queued for the
+    /// next batch, or spool them once it is slow or backing off.
     func tick() {
         lock.lock()
-        let batch = takeBatchLocked()
+        let now = clock.now
         let waiting = state.waitingInMemory + state.waitingOnDisk > 0
-        let ready = !state.busy && (state.retryAt.map { clock.now >= $0 } ?? true)
-        if ready, !batch.events.isEmpty || waiting {
-            state.busy = true
+        let backingOff = state.retryAt.map { now < $0 } ?? false
+        if let since = state.busySince, !state.failing, now - since < limits.spoolAfter {
+            lock.unlock()
+            return
+        }
+        let batch = takeBatchLocked()
+        if state.busySince == nil, !backingOff, !batch.events.isEmpty || waiting {
+            state.busySince = now
             lock.unlock()
             worker.async { _ = self.write(batch) }
             return
@@ -189,7 +201,7 @@ public final class EventWriter: @unchecked Sendable {
         var written = 0
         defer {
             lock.lock()
-            state.busy = false
+            state.busySince = nil
             lock.unlock()
         }
         spoolLock.lock()

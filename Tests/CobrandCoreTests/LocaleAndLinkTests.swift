@@ -34,4 +34,14 @@ struct LocaleAndLinkTests {
     func utm(url: String, expected: String) {
         #expect(TrackedLink.tagged(url, source: "acme", medium: "email", campaign: "launch", content: "hello") == expected)
     }
+
+    @Test("a web address is http(s) with a host, and has no space or control character", arguments: [
+        ("https://v.example/p?q=1#top", true), ("http://v.example", true), ("HTTPS://V.EXAMPLE/", true), ("https://v.example/ü", true),
+        ("https://v.example/\r\nSet-Cookie: a=1", false), ("https://v.example/\nx", false), ("https://v.example/a b", false),
+        ("https://v.example/\u{7F}", false), ("https://v.example/\u{0}", false), (" https://v.example/", false),
+        ("javascript:alert(1)", false), ("//v.example/", false), ("mailto:a@v.example", false), ("https:///p", false),
+    ])
+    func webAddress(url: String, valid: Bool) {
+        #expect(WebAddress.isValid(url) == valid)
+    }
 }

@@ -58,16 +58,51 @@ struct ConnectionLimitTests {
         // report to this thread late.
         let start = ContinuousClock.now
         let slow = try RawHTTP(port: port, receiveTimeout: .milliseconds(50))
-        slow.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-        var closed = false
-        for index in 0..<40 where !closed {
-            Thread.sleep(forTimeInterval: 0.05)
-            closed = !slow.send("X-Slow-\(index): 1\r\n") || slow.receive() == ""
-        }
+        let closed = trickleHead(on: slow)
         let elapsed = ContinuousClock.now - start
         #expect(closed, "the server still holds a head it has waited 2 s for")
         #expect(elapsed >= .milliseconds(400) && elapsed < .seconds(3), "closed after \(elapsed)")
         #expect(try RawHTTP(port: port).exchange("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").hasPrefix("HTTP/1.1 200 OK"))
+    }
+
+    /// Sends a request line, then a header line every 50 ms until the server closes (true) or 2 s pass.
+    static func trickleHead(on connection: RawHTTP) -> Bool {
+        connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        for index in 0..<40 {
+            Thread.sleep(forTimeInterval: 0.05)
+            if !connection.send("X-Slow-\(index): 1\r\n") || connection.receive() == "" { return true }
+        }
+        return false
+    }
+
+    @Test("a keep-alive client whose heads come in time is served past the header timeout; its next head, trickled, is cut off")
+    func timeoutAfterHits() async throws {
+        var limits = ConnectionLimits()
+        limits.headerTimeout = .milliseconds(300)
+        limits.idleTimeout = .seconds(30)
+        let pixel = TrackingSigner(baseURL: "http://t", secret: Data(repeating: 1, count: 32))
+            .token(.init(kind: .open, partner: "p", campaign: "c", asset: "a", locale: "en-US"))
+        try await Self.withServer(limits) { port in
+            try await offPool { try Self.hitsThenTrickle(port: port, pixel: pixel) }
+        }
+    }
+
+    /// Twelve requests 100 ms apart (1.2 s, four header timeouts), pixels on the fast path and a routed one
+    /// among them, then a head trickled line by line; blocking (run through `offPool`).
+    static func hitsThenTrickle(port: Int, pixel: String) throws {
+        // The default receive timeout: a loaded machine may answer a hit late. The trickle's first receive
+        // then waits for the close itself.
+        let connection = try RawHTTP(port: port)
+        for index in 0..<12 {
+            let path = index == 5 ? "/healthz" : "/t/o/\(pixel).gif"
+            #expect(try connection.exchange("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n").hasPrefix("HTTP/1.1 200 OK"), "request \(index)")
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        let start = ContinuousClock.now
+        let closed = trickleHead(on: connection)
+        let elapsed = ContinuousClock.now - start
+        #expect(closed, "the server still holds a head it has waited 2 s for")
+        #expect(elapsed >= .milliseconds(150) && elapsed < .seconds(3), "closed after \(elapsed)")
     }
 
     @Test("past the connection cap a new client waits instead of using up file descriptors, and is answered once the slow ones are cut off")

@@ -4,6 +4,7 @@ import CobrandServer
 @testable import CobrandStore
 import CobrandUseCases
 import Foundation
+import Synchronization
 import GRDB
 import HTTPTypes
 import Hummingbird
@@ -206,6 +207,54 @@ struct EventWriterTests {
         writer.stop()
         #expect(try Self.assets(database) == (0..<1000).map { "a\($0)" })
         #expect(try files.spooled().isEmpty)
+    }
+
+    /// The database, behind a gate the first insert waits at: an insert that is slow but succeeds.
+    final class SlowSink: EventSink {
+        let database: AppDatabase
+        let entered = DispatchSemaphore(value: 0), gate = DispatchSemaphore(value: 0)
+        private let first = Mutex(true)
+        let batches = Mutex<[Int]>([])
+
+        init(_ database: AppDatabase) { self.database = database }
+
+        func insert(_ events: [AssetEvent]) throws {
+            if first.withLock({ let was = $0; $0 = false; return was }) {
+                entered.signal()
+                gate.wait()
+            }
+            try database.insert(events)
+            if !events.isEmpty { batches.withLock { $0.append(events.count) } }
+        }
+
+        func insert(_ events: [AssetEvent], spoolSegment: String, now: Date) throws -> Bool {
+            try database.insert(events, spoolSegment: spoolSegment, now: now)
+        }
+    }
+
+    @Test("while an insert is under way, later hits wait in memory for the next insert; past spoolAfter they go to the spool",
+          arguments: [false, true])
+    func slowInsert(pastSpoolAfter: Bool) async throws {
+        let files = try Files()
+        let database = try files.database()
+        let sink = SlowSink(database)
+        var limits = EventWriter.Limits()
+        limits.interval = .milliseconds(5)
+        limits.spoolAfter = pastSpoolAfter ? .milliseconds(20) : .seconds(30)
+        let writer = EventWriter(database: sink, spool: try files.spool(), limits: limits)
+        writer.start()
+        for index in 0..<10 { writer.record(Self.event(index)) }
+        sink.entered.wait()
+        for index in 10..<30 { writer.record(Self.event(index)) }
+        try await Task.sleep(for: .milliseconds(200))  // forty ticks while the insert is held
+        #expect(try files.spooled().isEmpty == !pastSpoolAfter)
+        #expect(writer.health == (pastSpoolAfter ? .spooling(waiting: 20) : .writing))
+        sink.gate.signal()
+        try await Self.waitUntil("all events are stored") { (try? database.eventCount()) == 30 }
+        writer.stop()
+        #expect(try Self.assets(database) == (0..<30).map { "a\($0)" })
+        #expect(try files.spooled().isEmpty)
+        if !pastSpoolAfter { #expect(sink.batches.withLock { $0 } == [10, 20]) }
     }
 
     /// Mounting a tmpfs needs root (CI runs as root); elsewhere the test is skipped.

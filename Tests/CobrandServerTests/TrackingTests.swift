@@ -98,6 +98,23 @@ struct TrackingTests {
         #expect(rows.isEmpty)
     }
 
+    @Test("a click whose signed target could end its Location header (CR LF) or is no web address is refused, never redirected",
+          arguments: ["https://vendor.example/\r\nSet-Cookie: session=1", "https://vendor.example/ page", "javascript:alert(1)", "//evil.example/"],
+          Path.allCases)
+    func unsafeTarget(target: String, path: Path) async throws {
+        let token = signer.token(claims(.click, target: target))
+        let rows = try await withServer(path) { client in
+            for _ in 0..<2 {  // the second from the table of verified tokens, when there is one
+                try await client.execute(uri: "/t/c/\(token)", method: .get) { response in
+                    #expect(response.status == .badRequest)
+                    #expect(response.headers[.location] == nil)
+                    #expect(response.headers[HTTPField.Name("Set-Cookie")!] == nil)
+                }
+            }
+        }
+        #expect(rows.isEmpty)
+    }
+
     @Test("a page-view beacon records a view; healthz answers ok", arguments: Path.allCases)
     func view(path: Path) async throws {
         let token = signer.token(claims(.view))
@@ -113,18 +130,24 @@ struct TrackingTests {
     @Test("one keep-alive connection mixes routed requests and tracking hits; Connection: close and HTTP/1.0 are honoured")
     func keepAlive() async throws {
         let pixel = signer.token(claims(.open))
+        let click = signer.token(claims(.click, target: "https://vendor.example/a?b=1"))
         let rows = try await withServer(.fastPath) { client in
             let port = try #require(client.port)
-            try await offPool { try Self.keepAliveExchanges(port: port, pixel: pixel) }
+            try await offPool { try Self.keepAliveExchanges(port: port, pixel: pixel, click: click) }
         }
-        #expect(rows.count == 2)
+        #expect(rows.map { $0["kind"] as String? } == ["open", "click", "open"])
     }
 
     /// The keep-alive exchanges, blocking on sockets (run through `offPool`).
-    static func keepAliveExchanges(port: Int, pixel: String) throws {
+    static func keepAliveExchanges(port: Int, pixel: String, click: String) throws {
         let connection = try RawHTTP(port: port)
         #expect(try connection.exchange("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").hasSuffix("\r\n\r\nok\n"))
-        #expect(try connection.exchange("GET /t/o/\(pixel).gif HTTP/1.1\r\nHost: x\r\n\r\n").hasPrefix("HTTP/1.1 200 OK"))
+        // The pixel and the click, written as whole responses on the event loop.
+        let gif = String(decoding: TrackingRoutes.pixel, as: UTF8.self)
+        #expect(try connection.exchange("GET /t/o/\(pixel).gif HTTP/1.1\r\nHost: x\r\n\r\n")
+            == "HTTP/1.1 200 OK\r\ncontent-type: image/gif\r\ncache-control: no-store, max-age=0\r\ncontent-length: 42\r\n\r\n\(gif)")
+        #expect(try connection.exchange("GET /t/c/\(click) HTTP/1.1\r\nHost: x\r\n\r\n")
+            == "HTTP/1.1 302 Found\r\nlocation: https://vendor.example/a?b=1\r\ncache-control: no-store\r\ncontent-length: 0\r\n\r\n")
         #expect(try connection.exchange("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").hasPrefix("HTTP/1.1 200 OK"))
         let last = try connection.exchange("GET /t/o/nope.gif HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         #expect(last.hasPrefix("HTTP/1.1 404 Not Found"))

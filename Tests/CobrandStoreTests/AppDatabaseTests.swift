@@ -151,6 +151,43 @@ struct AppDatabaseTests {
         #expect(abs(back.timeIntervalSince(date)) < 0.001)
     }
 
+    @Test("event times are written as GRDB writes dates, to the millisecond, for 20,000 instants from 1970 to 2100")
+    func eventTimes() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var mismatches: [String] = []
+        for _ in 0..<20_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let date = Date(timeIntervalSince1970: Double(state >> 11) / Double(1 << 53) * 4_102_444_800)
+            let ours = AppDatabase.storageText(millis: AppDatabase.millis(date))
+            if let grdb = String.fromDatabaseValue(date.databaseValue), ours != grdb, mismatches.count < 5 { mismatches.append("\(ours) vs \(grdb)") }
+        }
+        #expect(mismatches.isEmpty)
+    }
+
+    @Test("events go in 64 rows to a statement and the rest one by one: every field of every row reads back as written, in order",
+          arguments: [1, 63, 64, 65, 200])
+    func eventRows(count: Int) throws {
+        let database = try AppDatabase(DatabaseQueue())
+        let start = Date(timeIntervalSince1970: 1_800_000_000.25)
+        let events = (0..<count).map { (index: Int) -> AssetEvent in
+            let click = index % 3 == 0
+            let locale = index % 2 == 0 ? "ar-AE" : "en-US"
+            let target: String? = click ? "https://example.com/\(index)?q=ü" : nil
+            let time = start.addingTimeInterval(Double(index / 4) / 1000)
+            return AssetEvent(kind: click ? .click : .open, partner: "partner-\(index % 7)", campaign: "c\(index % 2)", asset: "a\(index)",
+                              locale: locale, target: target, occurredAt: time, ipHash: "h\(index)", agentClass: "desktop")
+        }
+        try database.insert(events)
+        let rows = try database.writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM event ORDER BY id") }
+        let columns = ["kind", "partner", "campaign", "asset", "locale", "target", "occurredAt", "ipHash", "agentClass"]
+        let back = rows.map { row in columns.map { row[$0] as String? } }
+        let written = events.map { event -> [String?] in
+            [event.kind.rawValue, event.partner, event.campaign, event.asset, event.locale, event.target,
+             String.fromDatabaseValue(event.occurredAt.databaseValue), event.ipHash, event.agentClass]
+        }
+        #expect(back == written)
+    }
+
     @Test("the schema refuses an unknown event kind", arguments: Engine.all)
     func eventKind(engine: Engine) async throws {
         try await engine.with { database in

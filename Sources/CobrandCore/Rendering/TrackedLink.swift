@@ -19,8 +19,10 @@ public enum TrackedLink {
 
 /// http(s) addresses with a host: the only links Cobrand writes or redirects to.
 public enum WebAddress {
+    /// Also refuses spaces and control characters, which Foundation's `URLComponents` lets through: a CR LF in a
+    /// redirect's target would end its `Location` header and start a header of the sender's choosing.
     public static func isValid(_ url: String) -> Bool {
-        guard let parts = URLComponents(string: url), ["http", "https"].contains(parts.scheme?.lowercased() ?? "") else { return false }
+        guard !url.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }), let parts = URLComponents(string: url), ["http", "https"].contains(parts.scheme?.lowercased() ?? "") else { return false }
         return parts.host?.isEmpty == false
     }
 }
