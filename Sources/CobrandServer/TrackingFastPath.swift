@@ -11,7 +11,8 @@ import NIOHTTPTypesHTTP1
 /// Tracking hits are most of the traffic and need no async work: the token is verified and the event
 /// queued in memory. Answering them here skips the conversion to HTTP types, the hop into Swift
 /// concurrency and back, and the router (README, `scripts/bench-track`). The answers are those of
-/// `TrackingRoutes.answer`, which the router also serves, so the two paths cannot drift apart.
+/// `TrackingRoutes.answer`, which the router also serves; `TrackingTests` runs every case on both paths,
+/// and compares the bytes this one writes for the pixel and the redirect with their HTTP/1.1 text.
 ///
 /// While a request handed to the router is still unanswered on this connection, later tracking requests
 /// go to the router too, so responses keep their order.
@@ -23,9 +24,9 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     let routes: TrackingRoutes
     let logger: Logger
-    /// Told when a pixel written as bytes ends its response, since the write does not pass it.
+    /// Told when a response written as bytes ends, since the write does not pass it.
     let headerTimeout: HeaderTimeoutHandler
-    /// The response encoder's context: a write from it goes straight to the socket.
+    /// The response encoder's context: a write from it goes straight to the socket. Nil once removed.
     private var encoder: ChannelHandlerContext?
     /// The peer's address, read once: it is the same for every request of the connection.
     private var peer: String??
@@ -36,14 +37,11 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// Requests handed to the router whose response has not ended yet.
     private var routed = 0
 
-    init(routes: TrackingRoutes, headerTimeout: HeaderTimeoutHandler, logger: Logger) {
+    init(routes: TrackingRoutes, headerTimeout: HeaderTimeoutHandler, encoder: ChannelHandlerContext, logger: Logger) {
         self.routes = routes
         self.headerTimeout = headerTimeout
+        self.encoder = encoder
         self.logger = logger
-    }
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        encoder = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) { encoder = nil }
@@ -181,9 +179,11 @@ struct TrackingHTTP1Channel: ServerChildChannel {
         base.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let pipeline = channel.pipeline.syncOperations
             let codec = try pipeline.handler(type: HTTP1ToHTTPServerCodec.self)
+            let encoder = try pipeline.context(handlerType: HTTPResponseEncoder.self)
             let timeout = HeaderTimeoutHandler(timeout: headerTimeout, logger: self.logger)
             try pipeline.addHandler(timeout, position: .before(codec))
-            try pipeline.addHandler(TrackingFastPath(routes: routes, headerTimeout: timeout, logger: self.logger), position: .before(codec))
+            try pipeline.addHandler(TrackingFastPath(routes: routes, headerTimeout: timeout, encoder: encoder, logger: self.logger),
+                                    position: .before(codec))
             return value
         }
     }

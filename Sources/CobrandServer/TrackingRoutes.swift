@@ -86,7 +86,7 @@ public struct TrackingRoutes: Sendable {
             guard let claims = claims(token, kind: .view, suffix: nil) else { return .notFound }
             return record(claims, kind: .view, visit: visit) ? .pixel : .unavailable
         case "c":
-            // `claims` refused a click whose target is not a web address.
+            // `TrackingSigner.verify` refused a click whose target is not a web address.
             guard let claims = claims(token, kind: .click, suffix: nil), let target = claims.target else { return .badRequest }
             return record(claims, kind: .click, visit: visit) ? .redirect(target) : .unavailable
         default:
@@ -146,19 +146,20 @@ public struct TrackingRoutes: Sendable {
 
 /// Tokens that verified lately, so the pixel every recipient of a mailing fetches is checked once rather than
 /// on every hit. Only tokens that verified are kept (forged ones cannot fill it), and the signer's key never
-/// changes while the server runs, so an entry stays as true as the check that put it there. A click whose
-/// signed target is not a web address is refused here, so no redirect is ever made to one.
+/// changes while the server runs, so an entry stays as true as the check that put it there. Keyed by the
+/// token's bytes: `String` equality is Unicode equivalence, under which another spelling would match.
 final class VerifiedTokens: Sendable {
-    private let entries = Mutex<[Substring: TrackingSigner.Claims]>([:])
+    private let entries = Mutex<[[UInt8]: TrackingSigner.Claims]>([:])
     /// Past this many tokens the table starts afresh: a bound on memory, not a policy.
     static let capacity = 4_096
 
     func claims(_ token: Substring, _ signer: TrackingSigner) -> TrackingSigner.Claims? {
-        if let known = entries.withLock({ $0[token] }) { return known }
-        guard let claims = signer.verify(token), claims.kind != .click || claims.target.map(WebAddress.isValid) == true else { return nil }
+        let key = Array(token.utf8)
+        if let known = entries.withLock({ $0[key] }) { return known }
+        guard let claims = signer.verify(token) else { return nil }
         entries.withLock { entries in
             if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
-            entries[token] = claims
+            entries[key] = claims
         }
         return claims
     }

@@ -4,7 +4,7 @@ import GRDB
 import GRDBSQLite
 
 extension AppDatabase {
-    /// Inserts events in one transaction with one cached statement.
+    /// Inserts events in one transaction, many rows to a statement.
     public func insert(_ events: [AssetEvent]) throws {
         guard !events.isEmpty else { return }
         try writer.write { db in try Self.insert(events, db) }
@@ -27,19 +27,21 @@ extension AppDatabase {
         }
     }
 
-    /// Rows per `INSERT` statement: one statement of many rows costs less per event than a statement per
-    /// event, and 64 x 9 arguments stay far under SQLite's limit of 32,766.
-    static let rowsPerInsert = 64
+    /// Rows per `INSERT` statement, largest first: a batch of 100 goes in as 64 + 16 + 16 + 4. One statement of
+    /// many rows costs less per event than a statement per event; 64 x 9 arguments stay far under SQLite's limit.
+    static let rowsPerInsert = [64, 16, 4, 1]
 
-    /// Binds each value through SQLite's C API on GRDB's cached statement: building GRDB's
-    /// `StatementArguments` of existentials took most of the event writer's CPU under load (`scripts/bench-track`).
+    /// Binds each value through SQLite's C API on GRDB's cached statements: building GRDB's `StatementArguments`
+    /// of existentials took most of the event writer's CPU under load (`scripts/bench-track`). Stepping them
+    /// directly skips GRDB's statement hooks, which matter only to transaction observers; the event table has none.
     static func insert(_ events: [AssetEvent], _ db: Database) throws {
+        let statements = try insertSQL.map { try db.cachedStatement(sql: $0) }
         var start = events.startIndex
         // Hits come in thousands a second: many share their millisecond, and so their date text.
         var stamp: (millis: Int64, text: String) = (.min, "")
         while start < events.endIndex {
-            let rows = events.endIndex - start >= rowsPerInsert ? rowsPerInsert : 1
-            let statement = try db.cachedStatement(sql: rows == 1 ? insertOne : insertMany)
+            let size = rowsPerInsert.firstIndex { $0 <= events.endIndex - start }!
+            let (rows, statement) = (rowsPerInsert[size], statements[size])
             let handle = statement.sqliteStatement
             sqlite3_reset(handle)
             var column: Int32 = 0
@@ -47,8 +49,12 @@ extension AppDatabase {
                 column += 1
                 guard var text else { sqlite3_bind_null(handle, column); return }
                 text.withUTF8 { bytes in
-                    _ = sqlite3_bind_text(handle, column, bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
-                                          Int32(bytes.count), transient)
+                    // An empty buffer may have no address, and a NULL pointer would bind NULL rather than "".
+                    if let start = bytes.baseAddress {
+                        _ = sqlite3_bind_text(handle, column, UnsafeRawPointer(start).assumingMemoryBound(to: CChar.self), Int32(bytes.count), transient)
+                    } else {
+                        _ = sqlite3_bind_text(handle, column, "", 0, transient)
+                    }
                 }
             }
             for event in events[start..<start + rows] {
@@ -73,15 +79,12 @@ extension AppDatabase {
         }
     }
 
-    private static func insertSQL(rows: Int) -> String {
+    private static let insertSQL = rowsPerInsert.map { rows in
         """
         INSERT INTO event (kind, partner, campaign, asset, locale, target, occurredAt, ipHash, agentClass)
         VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", "))
         """
     }
-
-    private static let insertOne = insertSQL(rows: 1)
-    private static let insertMany = insertSQL(rows: rowsPerInsert)
 
     /// SQLite copies the bound bytes (`SQLITE_TRANSIENT`): the strings may go before the statement runs.
     private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)

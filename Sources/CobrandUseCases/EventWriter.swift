@@ -145,9 +145,10 @@ public final class EventWriter: @unchecked Sendable {
     /// the database (replayed ones included). For shutdown, tests, benchmarks and commands.
     @discardableResult
     public func flush() -> Int {
-        let batch = takeBatch()
-        return worker.sync {
+        worker.sync {
+            // Taken on the worker, so no tick can hand it a newer batch in between.
             lock.lock()
+            let batch = takeBatchLocked()
             state.busySince = clock.now
             lock.unlock()
             return write(batch)
@@ -178,12 +179,6 @@ public final class EventWriter: @unchecked Sendable {
         stranded.append(batch)
         spoolStrandedLocked(separate: false)
         spoolLock.unlock()
-    }
-
-    private func takeBatch() -> Batch {
-        lock.lock()
-        defer { lock.unlock() }
-        return takeBatchLocked()
     }
 
     private func takeBatchLocked() -> Batch {

@@ -63,6 +63,58 @@ struct AlwaysOnTests {
         #expect(Raster.pixel(png: png, x: rightToLeft ? 1200 - 31 - 8 : 31 + 8, y: 627 - 31 - 52)?.rgba == 0x0B2A66FF)
     }
 
+    enum Logo: String, CaseIterable { case svg, png, none }
+
+    /// The largest difference between two 0xRRGGBBAA pixels in any one channel.
+    static func channelDistance(_ a: UInt32, _ b: UInt32) -> Int {
+        var most = 0
+        for shift in stride(from: 0, to: 32, by: 8) {
+            let left = Int((a >> UInt32(shift)) & 0xFF), right = Int((b >> UInt32(shift)) & 0xFF)
+            most = max(most, abs(left - right))
+        }
+        return most
+    }
+
+    @Test("drawn as one backdrop under each partner's plate, a share image has every pixel of the composition drawn whole, and the same bytes each time",
+          arguments: Logo.allCases, [false, true])
+    func backdrop(logo: Logo, rightToLeft: Bool) throws {
+        // A gradient and a half-transparent circle that runs under the plate, so every row differs.
+        let artwork = Data(##"""
+            <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 160 90"><defs><linearGradient id="g" x2="1" y2="1">\
+            <stop offset="0" stop-color="#0B2A66"/><stop offset="1" stop-color="#F39C12" stop-opacity="0.5"/></linearGradient></defs>\
+            <rect width="160" height="90" fill="url(#g)"/><circle cx="150" cy="82" r="30" fill="#2ECC71" fill-opacity="0.7"/>\
+            <circle cx="10" cy="82" r="30" fill="#8E44AD" fill-opacity="0.7"/></svg>
+            """##.utf8)
+        let svgLogo = Data(##"<svg xmlns="http://www.w3.org/2000/svg" width="90" height="30"><circle cx="15" cy="15" r="14" fill="#C0392B"/><rect x="35" y="5" width="50" height="20" fill="#2C3E50" fill-opacity="0.6"/></svg>"##.utf8)
+        let partnerLogo: Data? = switch logo {
+        case .svg: svgLogo
+        case .png: try Raster.png(svg: svgLogo, width: 180, height: 60)
+        case .none: nil
+        }
+        let cache = RasterCache()
+        // Two partners over one backdrop: this one, then one with only a name.
+        for layers in [ShareImage.Layers(artwork: artwork, logo: partnerLogo, partnerName: "Alpha Partners", rightToLeft: rightToLeft),
+                       ShareImage.Layers(artwork: artwork, logo: nil, partnerName: "Beta", rightToLeft: rightToLeft)] {
+            for (width, height) in [(1200, 627), (1600, 900)] {
+                let whole = try #require(Raster.pixels(png: try ShareImage.png(layers, width: width, height: height)))
+                let composed = try cache.png(layers, width: width, height: height)
+                let drawn = try #require(Raster.pixels(png: composed), "cairo reads the composed PNG")
+                #expect(drawn.width == width && drawn.height == height)
+                #expect(drawn.rgba.count == whole.rgba.count)
+                // Above the plate, the backdrop's own rows: exactly the whole drawing's.
+                let above = try ShareImage.parts(layers, width: width, height: height).top * width
+                #expect(drawn.rgba[..<above].elementsEqual(whole.rgba[..<above]))
+                // Below, a logo resampled in a drawing that starts at that row may round a few edge pixels differently
+                // (measured: 40 to 481 pixels, by 2 or 3 levels of 255); a name on the plate comes out the same.
+                let differing = zip(drawn.rgba, whole.rgba).filter { $0 != $1 }
+                let most = differing.map { Self.channelDistance($0.0, $0.1) }.max() ?? 0
+                #expect(differing.count * 1_000 < width * height && most <= 4, "\(width)x\(height): \(differing.count) pixels differ, by up to \(most)")
+                if layers.logo == nil { #expect(differing.isEmpty) }
+                #expect(try cache.png(layers, width: width, height: height) == composed)
+            }
+        }
+    }
+
     @Test("without a logo the partner's name is drawn on the plate, escaped, whatever it contains")
     func shareImageName() throws {
         let artwork = Data(##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 50"><rect width="100" height="50" fill="#0B2A66"/></svg>"##.utf8)

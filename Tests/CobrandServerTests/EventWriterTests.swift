@@ -242,8 +242,8 @@ struct EventWriterTests {
         limits.interval = .milliseconds(5)
         limits.spoolAfter = pastSpoolAfter ? .milliseconds(20) : .seconds(30)
         let writer = EventWriter(database: sink, spool: try files.spool(), limits: limits)
-        writer.start()
         for index in 0..<10 { writer.record(Self.event(index)) }
+        writer.start()
         sink.entered.wait()
         for index in 10..<30 { writer.record(Self.event(index)) }
         try await Task.sleep(for: .milliseconds(200))  // forty ticks while the insert is held

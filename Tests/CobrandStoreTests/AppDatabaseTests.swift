@@ -164,7 +164,7 @@ struct AppDatabaseTests {
         #expect(mismatches.isEmpty)
     }
 
-    @Test("events go in 64 rows to a statement and the rest one by one: every field of every row reads back as written, in order",
+    @Test("events go in 64, 16, 4 and 1 rows to a statement: every field of every row, empty ones too, reads back as written, in order",
           arguments: [1, 63, 64, 65, 200])
     func eventRows(count: Int) throws {
         let database = try AppDatabase(DatabaseQueue())
@@ -175,7 +175,7 @@ struct AppDatabaseTests {
             let target: String? = click ? "https://example.com/\(index)?q=ü" : nil
             let time = start.addingTimeInterval(Double(index / 4) / 1000)
             return AssetEvent(kind: click ? .click : .open, partner: "partner-\(index % 7)", campaign: "c\(index % 2)", asset: "a\(index)",
-                              locale: locale, target: target, occurredAt: time, ipHash: "h\(index)", agentClass: "desktop")
+                              locale: locale, target: target, occurredAt: time, ipHash: index % 5 == 0 ? "" : "h\(index)", agentClass: "desktop")
         }
         try database.insert(events)
         let rows = try database.writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM event ORDER BY id") }
@@ -186,6 +186,26 @@ struct AppDatabaseTests {
              String.fromDatabaseValue(event.occurredAt.databaseValue), event.ipHash, event.agentClass]
         }
         #expect(back == written)
+    }
+
+    @Test("an insert refused mid-statement throws SQLite's error, writes none of the batch, and the next insert works")
+    func eventInsertRefused() throws {
+        let database = try AppDatabase(DatabaseQueue())
+        try database.writer.write { db in
+            try db.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON event WHEN NEW.asset = 'a40' BEGIN SELECT RAISE(ABORT, 'refused a40'); END")
+        }
+        let events = (0..<70).map {
+            AssetEvent(kind: .open, partner: "p", campaign: "c", asset: "a\($0)", locale: "en-US", occurredAt: Date(timeIntervalSince1970: 1_800_000_000),
+                       ipHash: "h", agentClass: "desktop")
+        }
+        #expect {
+            try database.insert(events)
+        } throws: { error in
+            (error as? DatabaseError)?.message == "refused a40" && (error as? DatabaseError)?.resultCode == .SQLITE_CONSTRAINT
+        }
+        #expect(try database.eventCount() == 0)
+        try database.insert(Array(events.prefix(40)))
+        #expect(try database.eventCount() == 40)
     }
 
     @Test("the schema refuses an unknown event kind", arguments: Engine.all)

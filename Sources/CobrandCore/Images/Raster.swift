@@ -67,18 +67,55 @@ public enum Raster {
         return Data(bytes: bytes, count: length)
     }
 
-    /// A PNG read back by cairo, an independent decoder: its pixel size and the RGBA of pixel (x, y).
-    public static func pixel(png: Data, x: Int, y: Int) -> (width: Int, height: Int, rgba: UInt32)? {
-        var width: Int32 = 0, height: Int32 = 0
-        var rgba: UInt32 = 0
-        let found = png.withUnsafeBytes { bytes in
-            cobrand_raster_png_pixel(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, Int32(clamping: x),
-                                     Int32(clamping: y), &width, &height, &rgba)
+    /// One drawing under many overlays (a post's artwork under each partner's logo plate): drawn once, its rows
+    /// above `top` encoded once, so each overlay's PNG costs only the rows from `top` down.
+    final class Backdrop: @unchecked Sendable {
+        // Safe: the C backdrop is not changed after it is made; each overlay is drawn on a copy of its rows.
+        private let handle: OpaquePointer
+
+        init(svg: Data, width: Int, height: Int, top: Int) throws(Failure) {
+            var error = [CChar](repeating: 0, count: 256)
+            let handle = svg.withUnsafeBytes { bytes in
+                cobrand_backdrop_new(bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count, Int32(clamping: width),
+                                     Int32(clamping: height), Int32(clamping: top), &error, 256)
+            }
+            guard let handle else { throw Failure(reason: Raster.reason(error)) }
+            self.handle = handle
         }
-        return found == 1 ? (Int(width), Int(height), rgba) : nil
+
+        deinit { cobrand_backdrop_free(handle) }
+
+        /// The backdrop with `overlay`, an SVG on the same canvas that draws nothing above `top`, as PNG.
+        func png(overlay: Data) throws(Failure) -> Data {
+            var length = 0
+            var error = [CChar](repeating: 0, count: 256)
+            let bytes = overlay.withUnsafeBytes { bytes in
+                cobrand_backdrop_png(handle, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count, &length, &error, 256)
+            }
+            guard let bytes else { throw Failure(reason: Raster.reason(error)) }
+            defer { cobrand_raster_free(bytes) }
+            return Data(bytes: bytes, count: length)
+        }
     }
 
-    private static func reason(_ error: [CChar]) -> String {
+    /// A PNG read back by cairo, an independent decoder: its pixel size and the RGBA of pixel (x, y).
+    public static func pixel(png: Data, x: Int, y: Int) -> (width: Int, height: Int, rgba: UInt32)? {
+        guard let image = pixels(png: png), (0..<image.width).contains(x), (0..<image.height).contains(y) else { return nil }
+        return (image.width, image.height, image.rgba[y * image.width + x])
+    }
+
+    /// A PNG read back by cairo: its size and every pixel's RGBA (0xRRGGBBAA), row by row.
+    public static func pixels(png: Data) -> (width: Int, height: Int, rgba: [UInt32])? {
+        var width: Int32 = 0, height: Int32 = 0
+        let rgba = png.withUnsafeBytes { bytes in
+            cobrand_raster_png_rgba(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, &width, &height)
+        }
+        guard let rgba else { return nil }
+        defer { cobrand_raster_free(rgba) }
+        return (Int(width), Int(height), Array(UnsafeBufferPointer(start: rgba, count: Int(width) * Int(height))))
+    }
+
+    fileprivate static func reason(_ error: [CChar]) -> String {
         let text = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         return text.isEmpty ? "the SVG cannot be read" : text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -104,15 +141,14 @@ public final class RasterCache: Sendable {
         version = "\(generator) \(Raster.libraries)"
     }
 
-    /// `shared`: keep it in memory for the other kits too (logos); a share image is one partner's own.
-    func png(svg: Data, width: Int, height: Int, shared: Bool = true) throws(Raster.Failure) -> Data {
-        var hasher = SHA256()
-        hasher.update(data: Data("\(version)\n\(width)x\(height)\n".utf8))
-        hasher.update(data: svg)
-        let key = hasher.finalize().hex
+    /// Backdrops of share images, by digest: drawn once for every partner's image of a post and network.
+    private let backdrops = Mutex<[String: Raster.Backdrop]>([:])
+
+    /// Kept in memory for the other kits too: a logo is drawn once per size, not once per kit.
+    func png(svg: Data, width: Int, height: Int) throws(Raster.Failure) -> Data {
+        let key = digest(width, height, svg)
         if let cached = images.withLock({ $0[key] }) { return cached }
-        // Text is drawn with whatever fonts the machine has: such a drawing is not kept past this build.
-        let store = svg.firstRange(of: Data("<text".utf8)) == nil ? store : nil
+        let store = Self.keepable(svg) ? store : nil
         let png: Data
         if let kept = store?.png(for: key) {
             png = kept
@@ -120,7 +156,39 @@ public final class RasterCache: Sendable {
             png = try Raster.png(svg: svg, width: width, height: height)
             store?.keep(png, for: key)
         }
-        if shared { images.withLock { $0[key] = png } }
+        images.withLock { $0[key] = png }
         return png
     }
+
+    /// A post's share image for one partner (`ShareImage`): its backdrop drawn once per build, the partner's
+    /// plate over it. Kept in the store like any drawing, under the digest of both layers.
+    func png(_ layers: ShareImage.Layers, width: Int, height: Int) throws(Raster.Failure) -> Data {
+        let parts = try ShareImage.parts(layers, width: width, height: height)
+        let (backdropSVG, overlay) = (Data(parts.backdrop.utf8), Data(parts.overlay.utf8))
+        let key = digest(width, height, backdropSVG, overlay, top: parts.top)
+        let store = Self.keepable(backdropSVG) && Self.keepable(overlay) ? store : nil
+        if let kept = store?.png(for: key) { return kept }
+        let backdropKey = digest(width, height, backdropSVG, top: parts.top)
+        let backdrop: Raster.Backdrop
+        if let known = backdrops.withLock({ $0[backdropKey] }) {
+            backdrop = known
+        } else {
+            backdrop = try Raster.Backdrop(svg: backdropSVG, width: width, height: height, top: parts.top)
+            backdrops.withLock { $0[backdropKey] = backdrop }
+        }
+        let png = try backdrop.png(overlay: overlay)
+        store?.keep(png, for: key)
+        return png
+    }
+
+    private func digest(_ width: Int, _ height: Int, _ svgs: Data..., top: Int? = nil) -> String {
+        var hasher = SHA256()
+        hasher.update(data: Data("\(version)\n\(width)x\(height)\n".utf8))
+        if let top { hasher.update(data: Data("over \(top)\n".utf8)) }
+        for svg in svgs { hasher.update(data: svg) }
+        return hasher.finalize().hex
+    }
+
+    /// Text is drawn with whatever fonts the machine has: such a drawing is not kept past this build.
+    private static func keepable(_ svg: Data) -> Bool { svg.firstRange(of: Data("<text".utf8)) == nil }
 }

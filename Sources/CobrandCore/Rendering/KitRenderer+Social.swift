@@ -31,8 +31,7 @@ extension KitRenderer {
                     let (width, height) = network.imageSize
                     do throws(Raster.Failure) {
                         let layers = ShareImage.Layers(artwork: artwork, logo: logo, partnerName: partner.name, rightToLeft: context.locale.isRightToLeft)
-                        let png = try rasters.png(svg: Data(ShareImage.svg(layers, width: width, height: height).utf8), width: width, height: height,
-                                                  shared: false)
+                        let png = try rasters.png(layers, width: width, height: height)
                         image = KitFile(path: "assets/\(post.id)-\(network.rawValue)-\(width)x\(height).png", data: png)
                     } catch {
                         problems.append("post '\(post.id)' has an image \(asset) that cannot be drawn for \(network.rawValue): \(error.reason)")

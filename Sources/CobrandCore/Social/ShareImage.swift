@@ -27,6 +27,29 @@ public enum ShareImage {
 
     /// The composition as one SVG; the images travel inside it as `data:` URIs, which is all librsvg may load.
     static func svg(_ layers: Layers, width: Int, height: Int) throws(Raster.Failure) -> String {
+        let body = try body(layers, width: width, height: height)
+        return document(width, height, body.backdrop + body.overlay)
+    }
+
+    /// The composition as two SVGs on the same canvas: the backdrop (white, then the artwork), the same for every
+    /// partner, and the overlay (the plate and the partner's logo or name), which draws nothing above row `top`.
+    /// A build draws each backdrop once and only the overlays per partner (`RasterCache`).
+    struct Parts: Equatable {
+        let backdrop: String
+        let overlay: String
+        let top: Int
+    }
+
+    static func parts(_ layers: Layers, width: Int, height: Int) throws(Raster.Failure) -> Parts {
+        let body = try body(layers, width: width, height: height)
+        return Parts(backdrop: document(width, height, body.backdrop), overlay: document(width, height, body.overlay), top: body.top)
+    }
+
+    private static func document(_ width: Int, _ height: Int, _ body: String) -> String {
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\">\(body)</svg>"
+    }
+
+    private static func body(_ layers: Layers, width: Int, height: Int) throws(Raster.Failure) -> Parts {
         let margin = height / 20
         let plateHeight = height / 6
         let padding = plateHeight / 6
@@ -48,13 +71,12 @@ public enum ShareImage {
         }
         // Artwork librsvg cannot read would come out as a blank picture: fail here with the reason instead.
         _ = try intrinsicSize(layers.artwork)
-        return """
-            <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)">\
-            <rect width="\(width)" height="\(height)" fill="#FFFFFF"/>\
-            <image width="\(width)" height="\(height)" preserveAspectRatio="xMidYMid slice" href="\(dataURI(layers.artwork))"/>\
-            <rect x="\(plateX)" y="\(plateY)" width="\(plateWidth)" height="\(plateHeight)" rx="\(padding)" fill="#FFFFFF"/>\
-            \(partner)</svg>
-            """
+        return Parts(
+            backdrop: "<rect width=\"\(width)\" height=\"\(height)\" fill=\"#FFFFFF\"/>"
+                + "<image width=\"\(width)\" height=\"\(height)\" preserveAspectRatio=\"xMidYMid slice\" href=\"\(dataURI(layers.artwork))\"/>",
+            overlay: "<rect x=\"\(plateX)\" y=\"\(plateY)\" width=\"\(plateWidth)\" height=\"\(plateHeight)\" rx=\"\(padding)\" fill=\"#FFFFFF\"/>\(partner)",
+            // A row above the plate: its rounded corners' antialiasing stays below it.
+            top: max(0, plateY - 1))
     }
 
     static func intrinsicSize(_ image: Data) throws(Raster.Failure) -> (width: Double, height: Double) {

@@ -51,8 +51,8 @@ public struct TrackingSigner: Sendable {
         return Base64URL.encode(payload) + "." + Base64URL.encode(tag(Array(payload)))
     }
 
-    /// The claims of a valid token; nil for anything forged, altered or malformed. Works on bytes: it runs
-    /// on every tracked hit.
+    /// The claims of a valid token; nil for anything forged, altered or malformed, and for a click whose target
+    /// is not a web address (`WebAddress`). Works on bytes: it runs on every tracked hit.
     public func verify(_ token: String) -> Claims? { verify(token[...]) }
 
     public func verify(_ token: Substring) -> Claims? {
@@ -64,6 +64,8 @@ public struct TrackingSigner: Sendable {
         let fields = payload.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
             .map { String(decoding: $0, as: UTF8.self) }
         guard fields.count == 7, fields[0] == Self.version, let kind = Kind(rawValue: fields[1]) else { return nil }
+        // A click is a redirect: its signed target must be a web address, which a Location header can carry.
+        guard kind != .click || WebAddress.isValid(fields[6]) else { return nil }
         return Claims(kind: kind, partner: fields[2], campaign: fields[3], asset: fields[4], locale: fields[5],
                       target: kind == .click ? fields[6] : nil)
     }
