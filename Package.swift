@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(
             name: "CobrandCoreTests",
             dependencies: [
-                "CobrandCore", "CobrandTesting",
+                "CobrandCore", "CobrandTesting", .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

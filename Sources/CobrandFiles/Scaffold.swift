@@ -119,7 +119,7 @@ public enum Scaffold {
             <body style="font-family:sans-serif">
             <h1>{{t.preview.title}}: {{campaign.title}}, <bdi>{{partner.name}}</bdi></h1>
             {{#files}}<section><h2><a href="{{path}}">{{path}}</a></h2><p>{{media_type}} {{size}}</p>
-            {{#is_html}}<iframe {{#srcdoc}}srcdoc="{{srcdoc}}"{{/srcdoc}}{{^srcdoc}}src="{{path}}"{{/srcdoc}} title="{{path}}" sandbox="allow-same-origin" style="width:100%;height:400px"></iframe>{{/is_html}}{{#is_image}}<img src="{{path}}" alt="{{path}}">{{/is_image}}{{#text}}<pre>{{text}}</pre>{{/text}}</section>
+            {{#is_html}}<iframe {{#srcdoc}}srcdoc="{{{srcdoc_escaped}}}"{{/srcdoc}}{{^srcdoc}}src="{{path}}"{{/srcdoc}} title="{{path}}" sandbox="allow-same-origin" style="width:100%;height:400px"></iframe>{{/is_html}}{{#is_image}}<img src="{{path}}" alt="{{path}}">{{/is_image}}{{#text}}<pre>{{{text_escaped}}}</pre>{{/text}}</section>
             {{/files}}
             </body>
             </html>

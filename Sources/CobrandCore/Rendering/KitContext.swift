@@ -316,15 +316,14 @@ struct KitContext {
             let text = String(decoding: file.data, as: UTF8.self)
             // Looking at a kit is no open: the preview's copy of an email has no open pixel.
             let pixel = tracking.map { $0.baseURL + "/t/o/" }
-            if type == "text/html", text.contains(base) || pixel.map(text.contains) == true {
-                var untracked = text
-                if let pixel {
-                    while let start = untracked.range(of: pixel) {
-                        let end = untracked[start.upperBound...].firstIndex { $0 == "\"" } ?? untracked.endIndex
-                        untracked.replaceSubrange(start.lowerBound..<end, with: Self.blankGIF)
-                    }
+            if type == "text/html" {
+                // Each open pixel, up to its attribute's closing quote, becomes a blank GIF; served images, the kit's copies.
+                let untracked = pixel.map { HTMLText.replacingRuns(from: $0, through: UInt8(ascii: "\""), with: Self.blankGIF, in: text) } ?? text
+                let srcdoc = served.reduce(untracked) { HTMLText.replacing($1.url, with: $1.path, in: $0) }
+                if srcdoc != text || text.utf8.contains(base.utf8) {
+                    entry["srcdoc"] = srcdoc
+                    entry["srcdoc_escaped"] = HTMLText.escaped(srcdoc)
                 }
-                entry["srcdoc"] = served.reduce(untracked) { $0.replacingOccurrences(of: $1.url, with: $1.path) }
             }
             if type == "text/csv", let records = try? CSV.parse(text, file: file.path), let header = records.first {
                 // Tables for CSV (sequence, social posts), so each text can be copied on its own.
@@ -334,6 +333,7 @@ struct KitContext {
                 ]
             } else if ["text/plain", "text/calendar", "application/xml", "application/atom+xml"].contains(type) || file.path.hasSuffix("snippet.html") {
                 entry["text"] = text
+                entry["text_escaped"] = HTMLText.escaped(text)
             }
             return entry
         }

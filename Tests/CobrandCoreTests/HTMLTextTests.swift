@@ -1,0 +1,29 @@
+@testable import CobrandCore
+import Foundation
+import Mustache
+import Testing
+
+@Suite("HTML text on bytes")
+struct HTMLTextTests {
+    @Test("escaping gives the bytes Mustache's {{ }} gives, so a template may put the result in {{{ }}}", arguments: [
+        "", "plain text", "<a href=\"https://v.example/?a=1&b=2\">Tom & Jerry's</a>", "ü & 日本 <b>é</b> 🇦🇪", "\r\n<td>\t'x'</td>\r\n",
+        "&amp; already escaped", "<!--[if mso]><table><![endif]-->",
+    ])
+    func escaped(text: String) throws {
+        let template = try MustacheTemplate(string: "{{x}}")
+        #expect(HTMLText.escaped(text) == template.render(["x": text]))
+    }
+
+    @Test("replacing finds every occurrence, leaves text without one as it is, and cuts runs up to their closing quote", arguments: [
+        ("a https://cdn/a/1.png b https://cdn/a/1.png", "https://cdn/a/1.png", nil, "assets/1.png", "a assets/1.png b assets/1.png"),
+        ("nothing here", "https://cdn/a/", nil, "x", "nothing here"),
+        ("<img src=\"https://t/t/o/abc.gif\" alt=\"\"><img src=\"https://t/t/o/def.gif\">", "https://t/t/o/", UInt8(ascii: "\""), "data:,",
+         "<img src=\"data:,\" alt=\"\"><img src=\"data:,\">"),
+        ("ends https://t/t/o/abc", "https://t/t/o/", UInt8(ascii: "\""), "X", "ends X"),
+        ("日本 https://cdn/a/1.png ü", "https://cdn/a/1.png", nil, "assets/1.png", "日本 assets/1.png ü"),
+    ] as [(String, String, UInt8?, String, String)])
+    func replacing(text: String, prefix: String, end: UInt8?, replacement: String, expected: String) {
+        #expect(HTMLText.replacingRuns(from: prefix, through: end, with: replacement, in: text) == expected)
+        if end == nil { #expect(HTMLText.replacing(prefix, with: replacement, in: text) == expected) }
+    }
+}
