@@ -165,10 +165,11 @@ public final class RasterCache: Sendable {
     func png(_ layers: ShareImage.Layers, width: Int, height: Int) throws(Raster.Failure) -> Data {
         let parts = try ShareImage.parts(layers, width: width, height: height)
         let (backdropSVG, overlay) = (Data(parts.backdrop.utf8), Data(parts.overlay.utf8))
-        let key = digest(width, height, backdropSVG, overlay, top: parts.top)
+        // The artwork, base64 in the backdrop, is most of the bytes: hashed once, for both keys.
+        let backdropKey = digest(width, height, backdropSVG, top: parts.top)
+        let key = digest(width, height, Data(backdropKey.utf8), overlay, top: parts.top)
         let store = Self.keepable(backdropSVG) && Self.keepable(overlay) ? store : nil
         if let kept = store?.png(for: key) { return kept }
-        let backdropKey = digest(width, height, backdropSVG, top: parts.top)
         let backdrop: Raster.Backdrop
         if let known = backdrops.withLock({ $0[backdropKey] }) {
             backdrop = known

@@ -25,6 +25,13 @@ public enum HTMLText {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Whether `text` contains `target`, compared as bytes.
+    public static func contains(_ target: String, in text: String) -> Bool {
+        var text = text
+        let needle = Array(target.utf8)
+        return text.withUTF8 { first(needle, in: $0, from: 0) != nil }
+    }
+
     /// `text` with every occurrence of `target` replaced; `text` itself (no copy) when there is none.
     public static func replacing(_ target: String, with replacement: String, in text: String) -> String {
         replacingRuns(from: target, through: nil, with: replacement, in: text)

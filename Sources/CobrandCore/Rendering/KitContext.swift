@@ -316,14 +316,12 @@ struct KitContext {
             let text = String(decoding: file.data, as: UTF8.self)
             // Looking at a kit is no open: the preview's copy of an email has no open pixel.
             let pixel = tracking.map { $0.baseURL + "/t/o/" }
-            if type == "text/html" {
+            if type == "text/html", HTMLText.contains(base, in: text) || pixel.map({ HTMLText.contains($0, in: text) }) == true {
                 // Each open pixel, up to its attribute's closing quote, becomes a blank GIF; served images, the kit's copies.
                 let untracked = pixel.map { HTMLText.replacingRuns(from: $0, through: UInt8(ascii: "\""), with: Self.blankGIF, in: text) } ?? text
                 let srcdoc = served.reduce(untracked) { HTMLText.replacing($1.url, with: $1.path, in: $0) }
-                if srcdoc != text || text.utf8.contains(base.utf8) {
-                    entry["srcdoc"] = srcdoc
-                    entry["srcdoc_escaped"] = HTMLText.escaped(srcdoc)
-                }
+                entry["srcdoc"] = srcdoc
+                entry["srcdoc_escaped"] = HTMLText.escaped(srcdoc)
             }
             if type == "text/csv", let records = try? CSV.parse(text, file: file.path), let header = records.first {
                 // Tables for CSV (sequence, social posts), so each text can be copied on its own.

@@ -34,7 +34,7 @@ public enum ShareImage {
     /// The composition as two SVGs on the same canvas: the backdrop (white, then the artwork), the same for every
     /// partner, and the overlay (the plate and the partner's logo or name), which draws nothing above row `top`.
     /// A build draws each backdrop once and only the overlays per partner (`RasterCache`).
-    struct Parts: Equatable {
+    struct Parts {
         let backdrop: String
         let overlay: String
         let top: Int
