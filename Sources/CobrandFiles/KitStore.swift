@@ -136,13 +136,12 @@ public struct KitStore: Sendable {
     /// a modification time can (`cp -p`, `rsync -a`, `touch -d`): any write, copy or rename makes it newer,
     /// and then the zip is read and hashed again.
     func existing(_ kit: KitID, inputsHash: String, listed: OutputIndex.Entry?, listedAt: timespec?) -> (entry: OutputIndex.Entry, bytes: Int)? {
-        let folder = output.appendingPathComponent(kit.directory)
         // Anything missing or unreadable just means the kit is built again.
-        guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent("manifest.json").path),
-              let manifest = try? JSONDecoder().decode(KitManifest.self, from: data),
+        guard let data = FileManager.default.contents(atPath: "\(output.path)/\(kit.directory)/manifest.json"),
+              let manifest = KitManifest.summary(of: data),
               manifest.inputsSHA256 == inputsHash
         else { return nil }
-        let bundle = output.appendingPathComponent(kit.bundle).path
+        let bundle = "\(output.path)/\(kit.bundle)"
         let sha256: String
         var info = stat()
         if let listed, listed.bundle == kit.bundle, let listedAt, stat(bundle, &info) == 0, info.st_size > 0,
@@ -152,7 +151,7 @@ public struct KitStore: Sendable {
             guard let zip = FileManager.default.contents(atPath: bundle) else { return nil }
             sha256 = Checksum.sha256(zip)
         }
-        return (OutputIndex.Entry(kit: kit, sha256: sha256, files: manifest.files.count + 1), manifest.files.reduce(data.count) { $0 + $1.size })
+        return (OutputIndex.Entry(kit: kit, sha256: sha256, files: manifest.files + 1), manifest.bytes)
     }
 
     /// Stages a rendered kit: its files and zip beside each other in the temp folder, for `commit`.

@@ -14,6 +14,15 @@ struct HTMLTextTests {
         #expect(HTMLText.escaped(text) == template.render(["x": text]))
     }
 
+    @Test("htmlEscaped escapes what Foundation's four replacements did, and leaves apostrophes", arguments: [
+        "", "plain", "<a href=\"x?a=1&b=2\">Tom & Jerry's</a>", "ü & 日本 <b>é</b> 🇦🇪", "&amp;", "'only'",
+    ])
+    func htmlEscaped(text: String) {
+        let before = text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        #expect(text.htmlEscaped == before)
+    }
+
     @Test("replacing finds every occurrence, leaves text without one as it is, and cuts runs up to their closing quote", arguments: [
         ("a https://cdn/a/1.png b https://cdn/a/1.png", "https://cdn/a/1.png", nil, "assets/1.png", "a assets/1.png b assets/1.png"),
         ("nothing here", "https://cdn/a/", nil, "x", "nothing here"),

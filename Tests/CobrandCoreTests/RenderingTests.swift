@@ -1,4 +1,4 @@
-import CobrandCore
+@testable import CobrandCore
 import CobrandTesting
 import Crypto
 import Foundation
@@ -124,6 +124,27 @@ struct RenderingTests {
         }
         #expect(manifest.generator == "cobrand 0.1.0")
         #expect(manifest.inputsSHA256 == kit.inputsHash)
+    }
+
+    @Test("a manifest's summary, read line by line, is what decoding it in full gives, in any layout and after edits")
+    func manifestSummary() throws {
+        let data = try #require(try kit("alpha", "de-DE").files.first { $0.path == "manifest.json" }).data
+        func decoded(_ data: Data) -> KitManifest.Summary? {
+            (try? JSONDecoder().decode(KitManifest.self, from: data)).map { manifest in
+                KitManifest.Summary(inputsSHA256: manifest.inputsSHA256, files: manifest.files.count, bytes: manifest.files.reduce(data.count) { $0 + $1.size })
+            }
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        let variants = [data, try JSONEncoder().encode(try JSONDecoder().decode(KitManifest.self, from: data))] + [
+            text.replacingOccurrences(of: "\"size\" : ", with: "\"size\" : -"),
+            text.replacingOccurrences(of: "\"inputs_sha256\" : \"", with: "\"inputs_sha256\" : \"0"),
+            text.replacingOccurrences(of: "      \"size\"", with: "      \"bytes\""),
+            text.replacingOccurrences(of: "\n", with: "\r\n"), "{}", "",
+        ].map { Data($0.utf8) }
+        for variant in variants {
+            #expect(KitManifest.summary(of: variant) == decoded(variant))
+        }
+        #expect(try #require(KitManifest.summary(of: data)).files > 5)
     }
 
     @Test("the same inputs give byte-identical zips, also from a separately loaded project")

@@ -119,6 +119,15 @@ struct SelfServiceTests {
     static let png1x1 = Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")!
     static let svg = Data("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><rect width=\"10\" height=\"10\"/></svg>".utf8)
 
+    @Test("an SVG is known by its first tag, after a byte-order mark and blanks, in any case; other text is not an image", arguments: [
+        ("<svg xmlns=\"http://www.w3.org/2000/svg\"/>", LogoUpload.Kind?.some(.svg)), ("\u{FEFF} \n\t<?XML version=\"1.0\"?><SVG/>", .svg),
+        ("<!-- drawn by hand --><svg/>", .svg), ("\u{00A0}<svg/>", .svg), ("<?xml version=\"1.0\"?><html/>", nil), ("<html><svg/></html>", nil),
+        ("svg", nil), ("", nil), ("  <!-- no drawing -->", nil),
+    ])
+    func sniff(text: String, kind: LogoUpload.Kind?) {
+        #expect(LogoUpload.sniff(Data(text.utf8)) == kind)
+    }
+
     @Test("logos are typed by content: a PNG named .svg and an SVG named .png are refused, sizes and pixels are limited")
     func logoTypes() throws {
         #expect(try LogoUpload(filename: "../../etc/logo.png", data: Self.png1x1, maxBytes: 1024, maxPixels: 100).kind == .png)

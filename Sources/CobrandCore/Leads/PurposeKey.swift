@@ -13,8 +13,7 @@ struct PurposeKey: Sendable {
     /// The first 16 bytes of the HMAC of `parts` joined by newlines, base64url without padding (22 characters).
     func code(_ parts: [String]) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data(parts.joined(separator: "\n").utf8), using: key)
-        return Data(mac.prefix(16)).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        return Base64URL.encode(mac.prefix(16))
     }
 
     /// Whether `given` is the code of `parts`, compared in constant time.

@@ -93,7 +93,7 @@ public struct Catalog: Sendable, Equatable {
 
     /// Replaces `{name}` placeholders with `values`; unknown names stay as written, so they show in a preview.
     public static func format(_ message: String, _ values: [String: String]) -> String {
-        guard message.contains("{") else { return message }
+        guard message.utf8.contains(UInt8(ascii: "{")) else { return message }
         var result = ""
         var rest = message[...]
         while let open = rest.firstIndex(of: "{") {

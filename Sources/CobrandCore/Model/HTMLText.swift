@@ -9,17 +9,26 @@ import Glibc
 public enum HTMLText {
     /// `text` escaped for HTML text and quoted attributes, byte for byte as Mustache's `{{ }}` escapes it
     /// (`&`, `<`, `>`, `"` and `'`), so a template can put it in `{{{ }}}`.
-    public static func escaped(_ text: String) -> String {
+    /// Without `apostrophe`, `'` stays as it is (`String.htmlEscaped`). `text` itself when nothing needs escaping.
+    public static func escaped(_ text: String, apostrophe: Bool = true) -> String {
+        func special(_ byte: UInt8) -> Bool {
+            switch byte {
+            case UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\""): true
+            case UInt8(ascii: "'"): apostrophe
+            default: false
+            }
+        }
+        guard text.utf8.contains(where: special) else { return text }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count + text.utf8.count / 16)
         for byte in text.utf8 {
+            guard special(byte) else { bytes.append(byte); continue }
             switch byte {
             case UInt8(ascii: "&"): bytes += Array("&amp;".utf8)
             case UInt8(ascii: "<"): bytes += Array("&lt;".utf8)
             case UInt8(ascii: ">"): bytes += Array("&gt;".utf8)
             case UInt8(ascii: "\""): bytes += Array("&quot;".utf8)
-            case UInt8(ascii: "'"): bytes += Array("&#39;".utf8)
-            default: bytes.append(byte)
+            default: bytes += Array("&#39;".utf8)
             }
         }
         return String(decoding: bytes, as: UTF8.self)

@@ -33,10 +33,11 @@ public enum ContentRules {
     /// CAN-SPAM and list hygiene: every email shows the sender's postal address and an unsubscribe link.
     public static func complianceProblems(_ body: String, addressLines: [String], unsubscribe: String) -> [String] {
         var problems: [String] = []
-        if !addressLines.allSatisfy({ body.contains($0) }) {
+        // Byte search: the lines are the roster's own text, rendered as they are (Foundation's search went through CFString).
+        if !addressLines.allSatisfy({ HTMLText.contains($0, in: body) }) {
             problems.append("does not show the partner's postal address (CAN-SPAM); add {{#partner.address_lines}}{{line}}{{/partner.address_lines}} to the template")
         }
-        if !body.contains(unsubscribe) {
+        if !HTMLText.contains(unsubscribe, in: body) {
             problems.append("has no unsubscribe link; add {{email.unsubscribe_url}} to the template")
         }
         return problems
@@ -171,7 +172,7 @@ public enum HTMLScan {
 
     /// The entities Mustache writes: `&amp; &lt; &gt; &quot;` (and `&#39;`), in one pass.
     static func unescape(_ text: String) -> String {
-        guard text.contains("&") else { return text }
+        guard text.utf8.contains(UInt8(ascii: "&")) else { return text }
         let entities = ["&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": "\"", "&#39;": "'"]
         var result = ""
         var rest = text[...]

@@ -291,6 +291,9 @@ struct KitContext {
         ]
     }
 
+    /// The media types the preview shows as text: HTML in a frame, CSV as a table, the rest as it is.
+    static let previewTextTypes: Set = ["text/html", "text/csv", "text/plain", "text/calendar", "application/xml", "application/atom+xml"]
+
     /// The offline preview lists every file; HTML in a sandboxed frame, images inline, text inline.
     func previewModel(files: [KitFile]) -> [String: Any] {
         var model = common(root: "")
@@ -313,6 +316,8 @@ struct KitContext {
             if file.path != "manifest.json" {
                 entry["size"] = file.data.count.formatted(.number.locale(numbers))
             }
+            // Images and zips are not shown as text: decoding (and repairing) their bytes was a twentieth of a build.
+            guard Self.previewTextTypes.contains(type) else { return entry }
             let text = String(decoding: file.data, as: UTF8.self)
             // Looking at a kit is no open: the preview's copy of an email has no open pixel.
             let pixel = tracking.map { $0.baseURL + "/t/o/" }

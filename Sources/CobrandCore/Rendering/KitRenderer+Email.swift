@@ -53,8 +53,8 @@ extension KitRenderer {
                 subject: subject, date: sendAt, timeZone: timeZone,
                 messageID: "\(id.slug).\(step.id)@\(host)",
                 listUnsubscribe: [unsubscribe, "mailto:\(partner.contactEmail ?? "")?subject=unsubscribe"],
-                text: text.replacingOccurrences(of: placeholder, with: unsubscribe),
-                html: html.replacingOccurrences(of: placeholder.htmlEscaped, with: unsubscribe.htmlEscaped))
+                text: HTMLText.replacing(placeholder, with: unsubscribe, in: text),
+                html: HTMLText.replacing(placeholder.htmlEscaped, with: unsubscribe.htmlEscaped, in: html))
             message.attachments = attachments(step)
             files += [
                 KitFile(path: base + ".html", text: html),
@@ -71,10 +71,7 @@ extension KitRenderer {
 
 extension String {
     /// Escaped for an HTML attribute or text, as Mustache's `{{x}}` does.
-    public var htmlEscaped: String {
-        replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
+    public var htmlEscaped: String { HTMLText.escaped(self, apostrophe: false) }
 
     /// Escaped and in `<bdi>`: right-to-left text and bidi controls (an RLO in a partner's value) stay
     /// inside it and cannot reorder the rest of the line.

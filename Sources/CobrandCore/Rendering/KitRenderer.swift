@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Mustache
+import Synchronization
 
 /// Why a kit could not be rendered.
 public enum RenderError: Error, Equatable, CustomStringConvertible {
@@ -49,6 +50,9 @@ public struct KitRenderer: Sendable {
     public let generator: String
     /// Email and social images drawn so far, shared by the kits this renderer builds.
     let rasters: RasterCache
+    private let rows = RowTexts()
+    /// What the form signer signs with, in every inputs hash: one signature, made once.
+    private let formsFingerprint: String
 
     /// - Parameter drawings: where images drawn by earlier builds are kept; nil draws every image.
     public init(project: Project, tracking: TrackingSigner? = nil, forms: LeadFormSigner? = nil, unsubscribe: UnsubscribeSigner? = nil,
@@ -59,6 +63,7 @@ public struct KitRenderer: Sendable {
         self.forms = forms
         self.unsubscribe = unsubscribe
         self.generator = generator
+        formsFingerprint = forms?.signature(partner: "", campaign: "", asset: "", locale: "") ?? "unsigned"
         campaignsByID = Dictionary(uniqueKeysWithValues: project.campaigns.map { ($0.id, $0) })
         partnersByID = Dictionary(project.partners.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let sorted = project.digests.sorted { $0.key < $1.key }
@@ -100,7 +105,7 @@ public struct KitRenderer: Sendable {
         add(generator)
         add(id.description)
         add(tracking?.fingerprint ?? "untracked")
-        add(forms?.signature(partner: "", campaign: "", asset: "", locale: "") ?? "unsigned")
+        add(formsFingerprint)
         add(unsubscribe?.fingerprint ?? "unsigned")
         add(campaignDigests[id.campaign] ?? "")
         add(project.emailSupportDigest)
@@ -109,10 +114,7 @@ public struct KitRenderer: Sendable {
             add(localeDigests[tag] ?? "")
         }
         if let partner = partnersByID[id.partner] {
-            var row = partner
-            row.line = 0 // moving a row in the file changes nothing in its kits
-            // Encoding a struct of strings and numbers cannot fail.
-            add((try? Self.rowEncoder.encode(row)).map { String(decoding: $0, as: UTF8.self) } ?? "")
+            add(rows.text(of: partner))
             if let logo = partner.logo { add(project.digests["Assets/partners/\(logo)"] ?? "") }
         }
         add(project.digests["Assets/slots/\(id.partner).yaml"] ?? "")
@@ -120,12 +122,26 @@ public struct KitRenderer: Sendable {
         return hasher.finalize().hex
     }
 
-    /// One encoder for every kit's roster row (making one per kit was a tenth of an incremental build).
-    private static let rowEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return encoder
-    }()
+    /// Each partner's roster row as JSON, encoded once for all its kits (the encoder was a twentieth of an
+    /// incremental build); kept for the renderer's life, as the roster cannot change under it.
+    final class RowTexts: Sendable {
+        private let texts = Mutex<[String: String]>([:])
+        private static let encoder = {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            return encoder
+        }()
+
+        func text(of partner: Partner) -> String {
+            if let text = texts.withLock({ $0[partner.id] }) { return text }
+            var row = partner
+            row.line = 0 // moving a row in the file changes nothing in its kits
+            // Encoding a struct of strings and numbers cannot fail.
+            let text = (try? Self.encoder.encode(row)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            texts.withLock { $0[partner.id] = text }
+            return text
+        }
+    }
 
     /// Renders the kit's component files, assets, preview and manifest, and zips them.
     public func render(_ id: KitID) throws(RenderError) -> RenderedKit {
