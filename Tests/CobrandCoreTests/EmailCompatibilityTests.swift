@@ -11,6 +11,21 @@ struct EmailCompatibilityTests {
     static let support = try! EmailSupport(json: data)
     static let clients = ["outlook/windows/2016", "gmail/desktop-webmail"].compactMap(EmailClient.init)
 
+    @Test("decoding only the configured clients gives their levels for every feature, and none for other clients")
+    func onlyConfiguredClients() throws {
+        let some = try EmailSupport(json: Self.data, clients: Self.clients)
+        #expect(Set(some.features.keys) == Set(Self.support.features.keys))
+        var compared = 0
+        for slug in Self.support.features.keys {
+            for client in Self.clients {
+                #expect(some.level(slug, in: client) == Self.support.level(slug, in: client), "\(slug) in \(client)")
+                compared += Self.support.level(slug, in: client) == nil ? 0 : 1
+            }
+            #expect(some.level(slug, in: EmailClient("apple-mail/ios")!) == nil)
+        }
+        #expect(compared > 300)
+    }
+
     @Test("features are found in markup and judged per client: lost content is an error, a plainer look a warning", arguments: [
         (#"<div style="display:flex">"#, ["css-display-flex error"]),
         (#"<td style="border-radius:4px">"#, ["css-border-radius warning"]),

@@ -2,19 +2,32 @@ import Foundation
 import Mustache
 
 /// Reads a `ProjectFiles` into a `Project`, collecting every problem instead of stopping at the first.
-struct Loader {
+struct Loader: Sendable {
     let input: ProjectFiles
     var diagnostics: [Diagnostic] = []
-    /// caniemail's 900 KB of JSON, parsed on another core while the templates, catalogs and roster load here.
-    let emailSupport: Background<Result<EmailSupport, EmailSupport.Problem>>?
 
     init(input: ProjectFiles) {
         self.input = input
-        emailSupport = input.emailSupport.map { data in Background { Result { () throws(EmailSupport.Problem) in try EmailSupport(json: data) } } }
     }
 
     func text(_ path: String) -> String? {
         input[path].map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// `work` on a copy of this loader, on another core; `joined` takes its result and the diagnostics it added.
+    func inBackground<T: Sendable>(_ work: @escaping @Sendable (inout Loader) -> T) -> Background<(T, [Diagnostic])> {
+        Background { [self] in
+            var loader = self
+            loader.diagnostics = []
+            let value = work(&loader)
+            return (value, loader.diagnostics)
+        }
+    }
+
+    mutating func joined<T>(_ job: Background<(T, [Diagnostic])>) -> T {
+        let (value, added) = job.value
+        diagnostics += added
+        return value
     }
 
     mutating func attempt<T>(_ body: () throws(ProjectError) -> T) -> T? {
@@ -31,12 +44,18 @@ struct Loader {
             diagnostics += unknown
         }
         checkURLs(config)
+        // Loading is most of an incremental build, so it uses both cores: the catalogs' YAML, then the email
+        // check, run beside the templates, campaigns and roster.
+        let catalogsJob = inBackground { [config] loader in loader.loadCatalogs(config: config) }
 
         let (templateSources, library) = loadTemplates()
         let articleSources = input.files.filter { $0.key.hasPrefix("Templates/") && $0.key.hasSuffix(".md") }
             .reduce(into: [String: String]()) { $0[String($1.key.dropFirst("Templates/".count))] = String(decoding: $1.value, as: UTF8.self) }
         let campaigns = loadCampaigns(templates: templateSources, articles: articleSources, config: config)
-        let catalogs = loadCatalogs(config: config)
+        let emailJob = inBackground { [config, campaigns, templateSources] loader in
+            loader.checkEmailClients(config: config, campaigns: campaigns, templates: templateSources)
+        }
+        let catalogs = joined(catalogsJob)
 
         let partnerLogos = input.files.filter {
             $0.key.hasPrefix("Assets/partners/") && !$0.key.dropFirst(16).contains("/")
@@ -93,10 +112,10 @@ struct Loader {
             roster = Roster(partners: roster.partners.filter { !badPartners.contains($0.id) }, diagnostics: roster.diagnostics)
         }
 
-        let emailFindings = checkEmailClients(config: config, campaigns: campaigns, templates: templateSources)
+        let emailFindings = joined(emailJob)
         guard !hasSharedErrors else { return nil }
         let digests = input.files.mapValues(Checksum.sha256)
-var project =         Project(config: config, campaigns: campaigns, templateSources: templateSources, library: library, articleSources: articleSources,
+        var project = Project(config: config, campaigns: campaigns, templateSources: templateSources, library: library, articleSources: articleSources,
                        catalogs: catalogs, roster: roster, partnerLogos: partnerLogos, assets: assets, slots: slots,
                        digests: digests, rosterPath: input.rosterPath)
         project.emailFindings = emailFindings
@@ -122,19 +141,19 @@ var project =         Project(config: config, campaigns: campaigns, templateSour
     /// clients (`email.clients`). Each file is checked once, however many emails share it.
     /// Returns the findings by email template, for the kit previews' compatibility tables.
     mutating func checkEmailClients(config: ProjectConfig, campaigns: [Campaign], templates: [String: String]) -> [String: [EmailCompatibility.Finding]] {
-        guard let parsed = emailSupport?.value else {
+        guard let data = input.emailSupport else {
             if input.emailSupportExpected && campaigns.contains(where: \.sendsEmail) {
                 diagnostics.append(.warning("caniemail/features.json", "not found beside the cobrand binary, so emails are not checked against email clients; "
                     + "install cobrand with its Cobrand_CobrandFiles.resources folder, or name a copy with COBRAND_CANIEMAIL"))
             }
             return [:]
         }
+        let clients = config.email.clients
         let support: EmailSupport
-        do { support = try parsed.get() } catch {
+        do { support = try EmailSupport(json: data, clients: clients) } catch {
             diagnostics.append(.warning("caniemail/features.json", "\(error); the email-client check is skipped"))
             return [:]
         }
-        let clients = config.email.clients
         var byFile: [String: [EmailCompatibility.Finding]] = [:]
         var byEmail: [String: [EmailCompatibility.Finding]] = [:]
         for email in EmailCompatibility.emailTemplates(campaigns: campaigns) {
