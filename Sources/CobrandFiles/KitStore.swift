@@ -183,7 +183,7 @@ public struct KitStore: Sendable {
         try Self.writeFile(kit.zip, to: zip)
         try afterFileWrite?(kit.id, "bundle.zip")
         // Before the kit is committed, so no email in place names an image that is not served yet.
-        try ImageStore(output: output).store(kit.files)
+        try ImageStore(output: output).store(kit.files, linkingFrom: folder)
         committed = true
         return (Staged(name: name, directory: kit.id.directory, bundle: kit.id.bundle),
                 OutputIndex.Entry(kit: kit.id, sha256: kit.zipSHA256, files: kit.files.count))

@@ -117,6 +117,14 @@ struct EmailTests {
         }
     }
 
+    @Test("an address with an apostrophe is found in the email as the template escapes it, so the kit builds")
+    func apostropheAddress() throws {
+        let roster = Fixture.rosterHeader + "\nalpha,Alpha,en-US,,,,,Ada Alpha,ada@alpha.example,,1 O'Connell Street,,\n"
+        let kit = try render(["Assets/partners.csv": roster])
+        #expect(String(decoding: try file(kit, "emails/hello.html"), as: UTF8.self).contains("1 O&#39;Connell Street"))
+        #expect(String(decoding: try file(kit, "emails/hello.txt"), as: UTF8.self).contains("1 O'Connell Street"))
+    }
+
     @Test("a partner without a postal address is not built, and the roster row says why")
     func canSpam() throws {
         let roster = Fixture.rosterHeader + "\nalpha,Alpha,en-US,,,,,,ada@alpha.example,,,,\n"

@@ -7,20 +7,21 @@ import Testing
 struct HTMLTextTests {
     @Test("escaping gives the bytes Mustache's {{ }} gives, so a template may put the result in {{{ }}}", arguments: [
         "", "plain text", "<a href=\"https://v.example/?a=1&b=2\">Tom & Jerry's</a>", "ü & 日本 <b>é</b> 🇦🇪", "\r\n<td>\t'x'</td>\r\n",
-        "&amp; already escaped", "<!--[if mso]><table><![endif]-->",
+        "&amp; already escaped", "<!--[if mso]><table><![endif]-->", "&\u{301} and <\u{338} are single characters", "O'Connell <\u{338}&",
     ])
     func escaped(text: String) throws {
         let template = try MustacheTemplate(string: "{{x}}")
         #expect(HTMLText.escaped(text) == template.render(["x": text]))
     }
 
-    @Test("htmlEscaped escapes what Foundation's four replacements did, and leaves apostrophes", arguments: [
-        "", "plain", "<a href=\"x?a=1&b=2\">Tom & Jerry's</a>", "ü & 日本 <b>é</b> 🇦🇪", "&amp;", "'only'",
+    @Test("htmlEscaped escapes &, <, > and double quotes, leaves apostrophes, and treats a combined character as one", arguments: [
+        ("", ""), ("plain", "plain"),
+        ("<a href=\"x?a=1&b=2\">Tom & Jerry's</a>", "&lt;a href=&quot;x?a=1&amp;b=2&quot;&gt;Tom &amp; Jerry's&lt;/a&gt;"),
+        ("ü & 日本 <b>é</b> 🇦🇪", "ü &amp; 日本 &lt;b&gt;é&lt;/b&gt; 🇦🇪"), ("&amp;", "&amp;amp;"), ("'only'", "'only'"),
+        ("&\u{301}<b>", "&\u{301}&lt;b&gt;"),
     ])
-    func htmlEscaped(text: String) {
-        let before = text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-        #expect(text.htmlEscaped == before)
+    func htmlEscaped(text: String, expected: String) {
+        #expect(text.htmlEscaped == expected)
     }
 
     @Test("replacing finds every occurrence, leaves text without one as it is, and cuts runs up to their closing quote", arguments: [

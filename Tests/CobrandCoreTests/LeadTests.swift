@@ -5,6 +5,15 @@ import Testing
 
 @Suite("Lead intake")
 struct LeadTests {
+    @Test("a lead form's signature is the first 16 bytes of its HMAC in URL-safe base64 without padding (values from Python's hmac)", arguments: [
+        (["alpha", "launch", "landing", "en-US"], "pGXcrv_cHp5TKfKPP_tCWw"), (["", "", "", ""], "DIYMFaNZKpTq3fwa1_SgXA"),
+    ])
+    func formSignature(parts: [String], expected: String) {
+        let signer = LeadFormSigner(secret: Data(repeating: 7, count: 32))
+        #expect(signer.signature(partner: parts[0], campaign: parts[1], asset: parts[2], locale: parts[3]) == expected)
+        #expect(signer.verify(expected, partner: parts[0], campaign: parts[1], asset: parts[2], locale: parts[3]))
+    }
+
     @Test("email addresses are normalised, and implausible ones refused", arguments: [
         ("  Jane.Doe@ACME.com ", "jane.doe@acme.com"), ("a+tag@sub.acme.co.uk", "a+tag@sub.acme.co.uk"),
         ("no-at-sign", nil), ("two@@acme.com", nil), ("jane@localhost", nil), ("jane doe@acme.com", nil),

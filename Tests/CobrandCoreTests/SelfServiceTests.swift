@@ -122,7 +122,7 @@ struct SelfServiceTests {
     @Test("an SVG is known by its first tag, after a byte-order mark and blanks, in any case; other text is not an image", arguments: [
         ("<svg xmlns=\"http://www.w3.org/2000/svg\"/>", LogoUpload.Kind?.some(.svg)), ("\u{FEFF} \n\t<?XML version=\"1.0\"?><SVG/>", .svg),
         ("<!-- drawn by hand --><svg/>", .svg), ("\u{00A0}<svg/>", .svg), ("<?xml version=\"1.0\"?><html/>", nil), ("<html><svg/></html>", nil),
-        ("svg", nil), ("", nil), ("  <!-- no drawing -->", nil),
+        ("svg", nil), ("", nil), ("  <!-- no drawing -->", nil), ("<svg\u{301}/>", nil), ("<svg><title>Café</title></svg>", .svg),
     ])
     func sniff(text: String, kind: LogoUpload.Kind?) {
         #expect(LogoUpload.sniff(Data(text.utf8)) == kind)

@@ -128,6 +128,28 @@ struct BuilderTests {
         #expect(try read(temp.url.appendingPathComponent("index.json")) == read(fresh.url.appendingPathComponent("index.json")))
     }
 
+    @Test("each served email image is named by its digest and is a hard link to a kit's own copy, not a second file")
+    func imagesLinked() async throws {
+        let temp = try TempFolder()
+        _ = try await build(try Fixture.loaded(Fixture.alwaysOn), into: temp.url)
+        let served = temp.url.appendingPathComponent(ImageStore.folder)
+        let names = try FileManager.default.contentsOfDirectory(atPath: served.path)
+        #expect(names.count >= 3, "\(names)")
+        var inodes: [UInt64: String] = [:]
+        for case let path as String in try #require(FileManager.default.enumerator(atPath: temp.url.appendingPathComponent("kits").path)) {
+            var info = stat()
+            if stat(temp.url.appendingPathComponent("kits/\(path)").path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG { inodes[UInt64(info.st_ino)] = path }
+        }
+        for name in names {
+            let url = served.appendingPathComponent(name)
+            #expect(Hex.sha256(try read(url)) == String(name.prefix(64)))
+            var info = stat()
+            #expect(stat(url.path, &info) == 0)
+            let twin = try #require(inodes[UInt64(info.st_ino)], "\(name) is not a link to a kit's file")
+            #expect(try read(temp.url.appendingPathComponent("kits/\(twin)")) == read(url))
+        }
+    }
+
     @Test("a bundle changed after index.json was written is read again, even with its old modification time put back, so the index never lists a stale digest")
     func bundleChangedAfterIndex() async throws {
         let temp = try TempFolder()

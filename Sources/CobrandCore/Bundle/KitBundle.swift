@@ -42,37 +42,42 @@ public struct KitManifest: Codable, Equatable, Sendable {
         return Summary(inputsSHA256: manifest.inputsSHA256, files: manifest.files.count, bytes: manifest.files.reduce(data.count) { $0 + $1.size })
     }
 
-    /// `summary` of `encoded()`'s layout, or nil. JSON strings hold no raw newline, so a line always starts outside one.
+    /// `summary` of a manifest exactly as `encoded()` lays it out, line for line, or nil. Only printable ASCII
+    /// without backslashes is taken, so every quoted value is a whole JSON string; anything else (non-ASCII
+    /// text, escapes, another layout, a file cut short) is left to `JSONDecoder`.
     static func scanned(_ data: Data) -> Summary? {
-        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Summary? in
-            let bytes = raw.bindMemory(to: UInt8.self)
-            let hashKey = Array("\"inputs_sha256\" : \"".utf8), sizeKey = Array("\"size\" : ".utf8), pathKey = Array("\"path\" : \"".utf8)
-            var hash: String?
-            var sizes = 0, paths = 0, total = 0
-            var start = 0
-            while start < bytes.count {
-                var end = start
-                while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
-                var at = start
-                while at < end, bytes[at] == UInt8(ascii: " ") { at += 1 }
-                let line = bytes[at..<end]
-                if line.starts(with: sizeKey) {
-                    let digits = line.dropFirst(sizeKey.count)
-                    guard !digits.isEmpty, digits.count < 16, digits.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
-                    total += digits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
-                    sizes += 1
-                } else if line.starts(with: pathKey) {
-                    paths += 1
-                } else if line.starts(with: hashKey) {
-                    let value = line.dropFirst(hashKey.count)
-                    guard hash == nil, value.count == 66, value.suffix(2).elementsEqual("\",".utf8) else { return nil }
-                    hash = String(decoding: value.prefix(64), as: UTF8.self)
-                }
-                start = end + 1
-            }
-            guard let hash, sizes == paths, bytes.first == UInt8(ascii: "{") else { return nil }
-            return Summary(inputsSHA256: hash, files: sizes, bytes: total + bytes.count)
+        guard data.allSatisfy({ (0x20...0x7E).contains($0) && $0 != UInt8(ascii: "\\") || $0 == UInt8(ascii: "\n") }) else { return nil }
+        let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        var at = 0
+        func next() -> String? {
+            defer { at += 1 }
+            return at < lines.count ? lines[at] : nil
         }
+        /// The value of `"key" : "value",` at `indent`, with or without the comma.
+        func string(_ key: String, indent: Int, comma: Bool = true) -> String? {
+            let head = String(repeating: " ", count: indent) + "\"\(key)\" : \"", tail = comma ? "\"," : "\""
+            guard let line = next(), line.hasPrefix(head), line.hasSuffix(tail), line.count >= head.count + tail.count else { return nil }
+            let value = line.dropFirst(head.count).dropLast(tail.count)
+            return value.utf8.contains(UInt8(ascii: "\"")) ? nil : String(value)
+        }
+        guard next() == "{", string("campaign", indent: 2) != nil, next() == "  \"files\" : [" else { return nil }
+        var files = 0, bytes = 0
+        while true {
+            let sizeKey = "      \"size\" : "
+            guard next() == "    {", string("media_type", indent: 6) != nil, string("path", indent: 6) != nil, string("sha256", indent: 6) != nil,
+                  let line = next(), line.hasPrefix(sizeKey) else { return nil }
+            let digits = line.dropFirst(sizeKey.count)
+            guard !digits.isEmpty, digits.count < 16, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber),
+                  digits == "0" || !digits.hasPrefix("0"), let size = Int(digits) else { return nil }
+            files += 1
+            bytes += size
+            let close = next()
+            if close == "    }" { break }
+            guard close == "    }," else { return nil }
+        }
+        guard next() == "  ],", string("generator", indent: 2) != nil, let hash = string("inputs_sha256", indent: 2), string("locale", indent: 2) != nil,
+              string("partner", indent: 2, comma: false) != nil, next() == "}", next() == "", at == lines.count else { return nil }
+        return Summary(inputsSHA256: hash, files: files, bytes: bytes + data.count)
     }
 
     public func encoded() -> Data {

@@ -33,8 +33,8 @@ public struct EmailSupport: Sendable {
         // file, and every build and command that loads the project reads it. Scanning it takes 2 ms; making
         // strings of every client's results took 45, so only the asked-for clients' are decoded.
         let decoder = JSONDecoder()
-        if let clients {
-            decoder.userInfo[File.wanted] = Dictionary(clients.map { ($0.family, [$0.platform]) }, uniquingKeysWith: +).mapValues(Set.init)
+        if let clients, let key = File.wanted {
+            decoder.userInfo[key] = Dictionary(clients.map { ($0.family, [$0.platform]) }, uniquingKeysWith: +).mapValues(Set.init)
         }
         guard let file = try? decoder.decode(File.self, from: json) else { throw Problem(reason: "no features list") }
         var features: [String: Feature] = [:]
@@ -47,7 +47,9 @@ public struct EmailSupport: Sendable {
         commit = file.commit ?? "unknown"
     }
 
-    /// What is read of `features.json`; a field of another shape than expected is left out, as before.
+    /// What is read of `features.json`; a field of another shape than expected is left out. With `wanted`
+    /// clients, each client's results are read on their own: one of another shape leaves only that client
+    /// without results for the feature (read whole, one bad result anywhere drops the feature's `stats`).
     private struct File: Decodable {
         let features: [Entry]
         let commit: String?
@@ -55,7 +57,7 @@ public struct EmailSupport: Sendable {
         enum CodingKeys: CodingKey { case features, commit }
 
         /// In the decoder's `userInfo`: the platforms to decode, by family (`[String: Set<String>]`).
-        static let wanted = CodingUserInfoKey(rawValue: "cobrand.caniemail.clients")!
+        static let wanted = CodingUserInfoKey(rawValue: "cobrand.caniemail.clients")
 
         /// A key of caniemail's client maps.
         struct Name: CodingKey {
@@ -83,7 +85,7 @@ public struct EmailSupport: Sendable {
                 let container = try decoder.container(keyedBy: CodingKeys.self)
                 slug = try? container.decode(String.self, forKey: .slug)
                 title = try? container.decode(String.self, forKey: .title)
-                if let wanted = decoder.userInfo[File.wanted] as? [String: Set<String>] {
+                if let key = File.wanted, let wanted = decoder.userInfo[key] as? [String: Set<String>] {
                     var stats: [String: [String: [String: String]]] = [:]
                     let families = try? container.nestedContainer(keyedBy: Name.self, forKey: .stats)
                     for (family, platforms) in wanted {

@@ -19,6 +19,24 @@ public enum HTMLText {
             }
         }
         guard text.utf8.contains(where: special) else { return text }
+        // Mustache escapes whole `Character`s: `&` or `<` followed by a combining mark is one Character, not in its
+        // table, and stays as it is. Only a non-ASCII byte can start such a mark, so then the text goes Character
+        // by Character; otherwise byte by byte.
+        if zip(text.utf8, text.utf8.dropFirst()).contains(where: { special($0) && $1 >= 0x80 }) {
+            var out = ""
+            out.reserveCapacity(text.utf8.count + text.utf8.count / 16)
+            for character in text {
+                switch character {
+                case "&": out += "&amp;"
+                case "<": out += "&lt;"
+                case ">": out += "&gt;"
+                case "\"": out += "&quot;"
+                case "'" where apostrophe: out += "&#39;"
+                default: out.append(character)
+                }
+            }
+            return out
+        }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count + text.utf8.count / 16)
         for byte in text.utf8 {

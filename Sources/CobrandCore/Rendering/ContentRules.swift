@@ -33,7 +33,8 @@ public enum ContentRules {
     /// CAN-SPAM and list hygiene: every email shows the sender's postal address and an unsubscribe link.
     public static func complianceProblems(_ body: String, addressLines: [String], unsubscribe: String) -> [String] {
         var problems: [String] = []
-        // Byte search: the lines are the roster's own text, rendered as they are (Foundation's search went through CFString).
+        // Byte search (Foundation's went through CFString): the caller passes the lines as the template renders
+        // them, escaped as `{{line}}` escapes them in HTML.
         if !addressLines.allSatisfy({ HTMLText.contains($0, in: body) }) {
             problems.append("does not show the partner's postal address (CAN-SPAM); add {{#partner.address_lines}}{{line}}{{/partner.address_lines}} to the template")
         }

@@ -291,8 +291,8 @@ struct KitContext {
         ]
     }
 
-    /// The media types the preview shows as text: HTML in a frame, CSV as a table, the rest as it is.
-    static let previewTextTypes: Set = ["text/html", "text/csv", "text/plain", "text/calendar", "application/xml", "application/atom+xml"]
+    /// The media types the preview shows as they are (with `snippet.html`); HTML also goes in a frame, CSV in a table.
+    static let previewPlainTypes: Set = ["text/plain", "text/calendar", "application/xml", "application/atom+xml"]
 
     /// The offline preview lists every file; HTML in a sandboxed frame, images inline, text inline.
     func previewModel(files: [KitFile]) -> [String: Any] {
@@ -317,7 +317,7 @@ struct KitContext {
                 entry["size"] = file.data.count.formatted(.number.locale(numbers))
             }
             // Images and zips are not shown as text: decoding (and repairing) their bytes was a twentieth of a build.
-            guard Self.previewTextTypes.contains(type) else { return entry }
+            guard type == "text/html" || type == "text/csv" || Self.previewPlainTypes.contains(type) else { return entry }
             let text = String(decoding: file.data, as: UTF8.self)
             // Looking at a kit is no open: the preview's copy of an email has no open pixel.
             let pixel = tracking.map { $0.baseURL + "/t/o/" }
@@ -334,7 +334,7 @@ struct KitContext {
                     "header": header.fields.map { ["cell": $0] },
                     "rows": records.dropFirst().map { ["cells": $0.fields.map { ["cell": $0, "copy": $0.count > 30] }] },
                 ]
-            } else if ["text/plain", "text/calendar", "application/xml", "application/atom+xml"].contains(type) || file.path.hasSuffix("snippet.html") {
+            } else if Self.previewPlainTypes.contains(type) || file.path.hasSuffix("snippet.html") {
                 entry["text"] = text
                 entry["text_escaped"] = HTMLText.escaped(text)
             }

@@ -38,7 +38,7 @@ extension KitRenderer {
             // An image the build could not place is still relative, which the rules would report again.
             guard inbox.problems.isEmpty else { throw .contentRule(kit: id.description, file: base + ".html", problems: inbox.problems) }
             let problems = ContentRules.emailProblems(html, tracking: tracking, unsubscribe: unsubscribe)
-                + ContentRules.complianceProblems(html, addressLines: lines.map(\.htmlEscaped), unsubscribe: placeholder.htmlEscaped)
+                + ContentRules.complianceProblems(html, addressLines: lines.map { HTMLText.escaped($0) }, unsubscribe: HTMLText.escaped(placeholder))
             guard problems.isEmpty else { throw .contentRule(kit: id.description, file: base + ".html", problems: problems) }
             let textProblems = ContentRules.complianceProblems(text, addressLines: lines, unsubscribe: placeholder)
             guard textProblems.isEmpty else { throw .contentRule(kit: id.description, file: base + ".txt", problems: textProblems) }
@@ -54,7 +54,7 @@ extension KitRenderer {
                 messageID: "\(id.slug).\(step.id)@\(host)",
                 listUnsubscribe: [unsubscribe, "mailto:\(partner.contactEmail ?? "")?subject=unsubscribe"],
                 text: HTMLText.replacing(placeholder, with: unsubscribe, in: text),
-                html: HTMLText.replacing(placeholder.htmlEscaped, with: unsubscribe.htmlEscaped, in: html))
+                html: HTMLText.replacing(HTMLText.escaped(placeholder), with: HTMLText.escaped(unsubscribe), in: html))
             message.attachments = attachments(step)
             files += [
                 KitFile(path: base + ".html", text: html),
@@ -70,7 +70,7 @@ extension KitRenderer {
 }
 
 extension String {
-    /// Escaped for an HTML attribute or text, as Mustache's `{{x}}` does.
+    /// Escaped for HTML text and double-quoted attributes (`&`, `<`, `>`, `"`); unlike Mustache's `{{x}}`, `'` stays.
     public var htmlEscaped: String { HTMLText.escaped(self, apostrophe: false) }
 
     /// Escaped and in `<bdi>`: right-to-left text and bidi controls (an RLO in a partner's value) stay

@@ -60,16 +60,17 @@ public struct LogoUpload: Sendable, Equatable {
         let head = [UInt8](data.prefix(512))
         if head.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
         if head.starts(with: [0xFF, 0xD8, 0xFF]) { return .jpg }
-        // Most files start with `<` after ASCII blanks: decided on bytes, as the text below would decide it
-        // (Foundation's trimming was a hundredth of a build).
+        // An ASCII head that starts with `<` after blanks (most SVGs) is decided on bytes, as the text below would
+        // decide it (Foundation's trimming was a hundredth of a build); non-ASCII text goes the Character way.
         let body = head.starts(with: [0xEF, 0xBB, 0xBF]) ? head.dropFirst(3) : head[...]
-        if let first = body.firstIndex(where: { ![0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C].contains($0) }), body[first] == UInt8(ascii: "<") {
+        if body.allSatisfy({ $0 < 0x80 }),
+           let first = body.firstIndex(where: { ![0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C].contains($0) }), body[first] == UInt8(ascii: "<") {
             let lower = body[first...].map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
             let svg = Array("<svg".utf8)
             let opens = [Array("<?xml".utf8), svg, Array("<!--".utf8)].contains { lower.starts(with: $0) }
             return opens && lower.indices.contains { lower[$0...].starts(with: svg) } ? .svg : nil
         }
-        let text = String(decoding: head.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(head.dropFirst(3)) : head, as: UTF8.self)
+        let text = String(decoding: body, as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         return (text.hasPrefix("<?xml") || text.hasPrefix("<svg") || text.hasPrefix("<!--")) && text.contains("<svg") ? .svg : nil
     }
