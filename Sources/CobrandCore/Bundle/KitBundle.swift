@@ -44,40 +44,62 @@ public struct KitManifest: Codable, Equatable, Sendable {
 
     /// `summary` of a manifest exactly as `encoded()` lays it out, line for line, or nil. Only printable ASCII
     /// without backslashes is taken, so every quoted value is a whole JSON string; anything else (non-ASCII
-    /// text, escapes, another layout, a file cut short) is left to `JSONDecoder`.
+    /// text, escapes, another layout, a file cut short) is left to `JSONDecoder`. On bytes: making a `String`
+    /// of each line cost as much as decoding.
     static func scanned(_ data: Data) -> Summary? {
-        guard data.allSatisfy({ (0x20...0x7E).contains($0) && $0 != UInt8(ascii: "\\") || $0 == UInt8(ascii: "\n") }) else { return nil }
-        let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
-        var at = 0
-        func next() -> String? {
-            defer { at += 1 }
-            return at < lines.count ? lines[at] : nil
+        data.withUnsafeBytes { raw -> Summary? in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var at = 0
+            /// The next line without its newline; nil at the end, for a last line without one, or for a byte
+            /// outside printable ASCII or a backslash.
+            func next() -> Slice<UnsafeBufferPointer<UInt8>>? {
+                var end = at
+                while end < bytes.count, bytes[end] != UInt8(ascii: "\n") {
+                    guard (0x20...0x7E).contains(bytes[end]), bytes[end] != UInt8(ascii: "\\") else { return nil }
+                    end += 1
+                }
+                guard end < bytes.count else { return nil }
+                defer { at = end + 1 }
+                return bytes[at..<end]
+            }
+            func line(_ expected: [UInt8]) -> Bool { next()?.elementsEqual(expected) == true }
+            /// The value of the next line when it is `head` (indent, key and opening quote), a string, and `tail`.
+            func string(_ head: [UInt8], _ tail: [UInt8] = ManifestLines.quoteComma) -> Slice<UnsafeBufferPointer<UInt8>>? {
+                guard let line = next(), line.count >= head.count + tail.count, line.starts(with: head), line.suffix(tail.count).elementsEqual(tail) else { return nil }
+                let value = line.dropFirst(head.count).dropLast(tail.count)
+                return value.contains(UInt8(ascii: "\"")) ? nil : value
+            }
+            typealias L = ManifestLines
+            guard line(L.open), string(L.campaign) != nil, line(L.files) else { return nil }
+            var files = 0, total = 0
+            while true {
+                guard line(L.entryOpen), string(L.mediaType) != nil, string(L.path) != nil, string(L.sha256) != nil,
+                      let size = next(), size.starts(with: L.size) else { return nil }
+                let digits = size.dropFirst(L.size.count)
+                guard !digits.isEmpty, digits.count < 16, digits.allSatisfy({ (0x30...0x39).contains($0) }),
+                      digits.count == 1 || digits.first != UInt8(ascii: "0") else { return nil }
+                total += digits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+                files += 1
+                guard let close = next() else { return nil }
+                if close.elementsEqual(L.entryClose) { break }
+                guard close.elementsEqual(L.entryCloseComma) else { return nil }
+            }
+            guard line(L.filesClose), string(L.generator) != nil, let hash = string(L.inputs), string(L.locale) != nil,
+                  string(L.partner, L.quote) != nil, line(L.close), at == bytes.count else { return nil }
+            return Summary(inputsSHA256: String(decoding: hash, as: UTF8.self), files: files, bytes: total + bytes.count)
         }
-        /// The value of `"key" : "value",` at `indent`, with or without the comma.
-        func string(_ key: String, indent: Int, comma: Bool = true) -> String? {
-            let head = String(repeating: " ", count: indent) + "\"\(key)\" : \"", tail = comma ? "\"," : "\""
-            guard let line = next(), line.hasPrefix(head), line.hasSuffix(tail), line.count >= head.count + tail.count else { return nil }
-            let value = line.dropFirst(head.count).dropLast(tail.count)
-            return value.utf8.contains(UInt8(ascii: "\"")) ? nil : String(value)
-        }
-        guard next() == "{", string("campaign", indent: 2) != nil, next() == "  \"files\" : [" else { return nil }
-        var files = 0, bytes = 0
-        while true {
-            let sizeKey = "      \"size\" : "
-            guard next() == "    {", string("media_type", indent: 6) != nil, string("path", indent: 6) != nil, string("sha256", indent: 6) != nil,
-                  let line = next(), line.hasPrefix(sizeKey) else { return nil }
-            let digits = line.dropFirst(sizeKey.count)
-            guard !digits.isEmpty, digits.count < 16, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber),
-                  digits == "0" || !digits.hasPrefix("0"), let size = Int(digits) else { return nil }
-            files += 1
-            bytes += size
-            let close = next()
-            if close == "    }" { break }
-            guard close == "    }," else { return nil }
-        }
-        guard next() == "  ],", string("generator", indent: 2) != nil, let hash = string("inputs_sha256", indent: 2), string("locale", indent: 2) != nil,
-              string("partner", indent: 2, comma: false) != nil, next() == "}", next() == "", at == lines.count else { return nil }
-        return Summary(inputsSHA256: hash, files: files, bytes: bytes + data.count)
+    }
+
+    /// The lines of `encoded()`'s layout that `scanned` compares, as bytes.
+    private enum ManifestLines {
+        static let open = Array("{".utf8), close = Array("}".utf8)
+        static let campaign = Array("  \"campaign\" : \"".utf8), files = Array("  \"files\" : [".utf8), filesClose = Array("  ],".utf8)
+        static let entryOpen = Array("    {".utf8), entryClose = Array("    }".utf8), entryCloseComma = Array("    },".utf8)
+        static let mediaType = Array("      \"media_type\" : \"".utf8), path = Array("      \"path\" : \"".utf8)
+        static let sha256 = Array("      \"sha256\" : \"".utf8), size = Array("      \"size\" : ".utf8)
+        static let generator = Array("  \"generator\" : \"".utf8), inputs = Array("  \"inputs_sha256\" : \"".utf8)
+        static let locale = Array("  \"locale\" : \"".utf8), partner = Array("  \"partner\" : \"".utf8)
+        static let quoteComma = Array("\",".utf8), quote = Array("\"".utf8)
     }
 
     public func encoded() -> Data {
