@@ -239,11 +239,11 @@ public struct KitStore: Sendable {
         let keepDirs = Set(keep.map(\.directory))
         let keepBundles = Set(keep.map(\.bundle))
         var removed = 0
-        func children(_ url: URL) -> [String] { (try? fm.contentsOfDirectory(atPath: url.path))?.sorted() ?? [] }
+        func children(_ path: String) -> [String] { (try? fm.contentsOfDirectory(atPath: output.path + "/" + path))?.sorted() ?? [] }
         for (root, depth, keepSet) in [("kits", 3, keepDirs), ("bundles", 3, keepBundles)] {
             var paths = [root]
             for _ in 0..<depth {
-                paths = paths.flatMap { path in children(output.appendingPathComponent(path)).filter { !$0.hasPrefix(".") }.map { "\(path)/\($0)" } }
+                paths = paths.flatMap { path in children(path).filter { !$0.hasPrefix(".") }.map { "\(path)/\($0)" } }
             }
             for path in paths where !keepSet.contains(path) {
                 try fm.removeItem(at: output.appendingPathComponent(path))

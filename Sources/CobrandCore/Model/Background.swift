@@ -1,6 +1,11 @@
 import Dispatch
-import Foundation
 import Synchronization
+
+/// One serial queue for all `Background` work. A queue of its own always gets a thread (the callers wait in
+/// `value`, and they may be every worker of GCD's global pool), and it adds one busy thread, not one per job:
+/// with a thread per job, parallel tests starved a `cobrand serve` subprocess enough to break its 50 ms
+/// crash-loss bound. Jobs never wait for each other, so running them in turn cannot deadlock.
+private let backgroundQueue = DispatchQueue(label: "cobrand.background")
 
 /// A value computed on another thread while the caller goes on; `value` waits for it. For the parts of a
 /// project load that need nothing else loaded, so both cores work.
@@ -8,15 +13,12 @@ final class Background<Value: Sendable>: Sendable {
     private let result = Mutex<Value?>(nil)
     private let done = DispatchSemaphore(value: 0)
 
-    /// On a thread of its own, not a GCD worker: the caller blocks in `value`, and on a two-core machine every
-    /// GCD worker may be such a caller (parallel tests, commands loading from async code), with none left to
-    /// run the work.
     init(_ work: @escaping @Sendable () -> Value) {
-        Thread {
+        backgroundQueue.async {
             let value = work()
             self.result.withLock { $0 = value }
             self.done.signal()
-        }.start()
+        }
     }
 
     var value: Value {

@@ -51,8 +51,10 @@ public struct KitRenderer: Sendable {
     /// Email and social images drawn so far, shared by the kits this renderer builds.
     let rasters: RasterCache
     private let rows = RowTexts()
-    /// What the form signer signs with, in every inputs hash: one signature, made once.
-    private let formsFingerprint: String
+    /// The tracking, lead-form and unsubscribe signers' fingerprints, in every inputs hash: HMACs made once.
+    private let signerFingerprints: [String]
+    /// Each catalog locale's fallback chain with each locale's digest, in every inputs hash.
+    private let localeChains: [LocaleTag: [String]]
 
     /// - Parameter drawings: where images drawn by earlier builds are kept; nil draws every image.
     public init(project: Project, tracking: TrackingSigner? = nil, forms: LeadFormSigner? = nil, unsubscribe: UnsubscribeSigner? = nil,
@@ -63,7 +65,8 @@ public struct KitRenderer: Sendable {
         self.forms = forms
         self.unsubscribe = unsubscribe
         self.generator = generator
-        formsFingerprint = forms?.signature(partner: "", campaign: "", asset: "", locale: "") ?? "unsigned"
+        signerFingerprints = [tracking?.fingerprint ?? "untracked", forms?.signature(partner: "", campaign: "", asset: "", locale: "") ?? "unsigned",
+                              unsubscribe?.fingerprint ?? "unsigned"]
         campaignsByID = Dictionary(uniqueKeysWithValues: project.campaigns.map { ($0.id, $0) })
         partnersByID = Dictionary(project.partners.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let sorted = project.digests.sorted { $0.key < $1.key }
@@ -82,9 +85,18 @@ public struct KitRenderer: Sendable {
             }
         }
         self.campaignDigests = campaignDigests
-        localeDigests = Dictionary(uniqueKeysWithValues: project.catalogs.keys.map { tag in
+        let localeDigests = Dictionary(uniqueKeysWithValues: project.catalogs.keys.map { tag in
             (tag, digest { $0.hasPrefix("Locales/\(tag.identifier)/") })
         })
+        self.localeDigests = localeDigests
+        localeChains = Dictionary(uniqueKeysWithValues: project.catalogs.keys.map {
+            ($0, Self.chain($0, defaultLocale: project.config.defaultLocale, digests: localeDigests))
+        })
+    }
+
+    /// `locale`'s fallback chain, each locale followed by its catalog's digest.
+    private static func chain(_ locale: LocaleTag, defaultLocale: LocaleTag, digests: [LocaleTag: String]) -> [String] {
+        locale.fallbackChain(defaultLocale: defaultLocale).flatMap { [$0.identifier, digests[$0] ?? ""] }
     }
 
     /// Every kit the project describes: each campaign for each partner in each of its locales, sorted.
@@ -101,18 +113,17 @@ public struct KitRenderer: Sendable {
     /// caniemail data behind the preview's compatibility table.
     public func inputsHash(for id: KitID) -> String {
         var hasher = SHA256()
-        func add(_ text: String) { hasher.update(data: Data(text.utf8)); hasher.update(data: Data([0])) }
+        func add(_ text: String) {
+            var text = text
+            text.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+            withUnsafeBytes(of: UInt8(0)) { hasher.update(bufferPointer: $0) }
+        }
         add(generator)
         add(id.description)
-        add(tracking?.fingerprint ?? "untracked")
-        add(formsFingerprint)
-        add(unsubscribe?.fingerprint ?? "unsigned")
+        for fingerprint in signerFingerprints { add(fingerprint) }
         add(campaignDigests[id.campaign] ?? "")
         add(project.emailSupportDigest)
-        for tag in id.locale.fallbackChain(defaultLocale: project.config.defaultLocale) {
-            add(tag.identifier)
-            add(localeDigests[tag] ?? "")
-        }
+        for text in localeChains[id.locale] ?? Self.chain(id.locale, defaultLocale: project.config.defaultLocale, digests: localeDigests) { add(text) }
         if let partner = partnersByID[id.partner] {
             add(rows.text(of: partner))
             if let logo = partner.logo { add(project.digests["Assets/partners/\(logo)"] ?? "") }
