@@ -53,6 +53,9 @@ extension Cobrand {
             try await database.sync(partners: project.partners, now: Date())
             try await database.sync(kits: BuildAndSync.kitRows(full.index.kits, output: output, builtAt: Date()))
 
+            // The full build's gigabyte is written back before the first publish, as it long is on a portal's server;
+            // otherwise the publishes' fsyncs queue behind it.
+            sync()
             let publisher = Publisher(project: project, database: database, output: output, logoFolder: root.appendingPathComponent("partner-logos"),
                                       tracking: tracking)
             let partner = String(format: "partner-%05d", partners / 2)
