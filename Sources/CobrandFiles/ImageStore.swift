@@ -28,7 +28,10 @@ public struct ImageStore: Sendable {
                 created = true
             }
             // link(2) makes the name or fails with EEXIST when another build stored the same image first.
-            if let folder, link(folder.path + "/" + file.path, target.path) == 0 || errno == EEXIST { continue }
+            if let folder {
+                let linked = link(folder.path + "/" + file.path, target.path) == 0
+                if linked || errno == EEXIST { continue }
+            }
             let temp = root.appendingPathComponent(".\(UUID().uuidString).tmp")
             try KitStore.writeFile(file.data, to: temp)
             try KitStore.rename(temp, to: target)

@@ -189,8 +189,6 @@ public struct KitStore: Sendable {
                 OutputIndex.Entry(kit: kit.id, sha256: kit.zipSHA256, files: kit.files.count))
     }
 
-    /// Writes a new file without `Data.write`'s fsync per file: durability comes from the rename
-    /// protocol (a kit is complete or absent), not from syncing each of thousands of small files.
     /// The bytes of `url` if it is a regular file, never through a symlink; nil otherwise. What the server
     /// answers from the output folder is read this way.
     public static func regularFile(_ url: URL) -> Data? {
@@ -199,9 +197,18 @@ public struct KitStore: Sendable {
         return FileManager.default.contents(atPath: url.path)
     }
 
+    /// Writes a new file without `Data.write`'s fsync per file: durability comes from the rename
+    /// protocol (a kit is complete or absent), not from syncing each of thousands of small files.
+    /// Only for new paths (a fresh staging folder or temp name): a file already there means two names of one kit
+    /// are the same file on this file system (letter case, on a case-insensitive disk), and writing the second
+    /// over the first would leave the first's name, and the served image linked to it, with the wrong bytes.
     static func writeFile(_ data: Data, to url: URL) throws {
-        let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw posixError("cannot create", url) }
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            guard errno == EEXIST else { throw posixError("cannot create", url) }
+            throw CocoaError(.fileWriteFileExists, userInfo: [NSFilePathErrorKey: url.path, NSLocalizedDescriptionKey:
+                "cannot create \(url.path): another file of the kit has the same name on this file system (names that differ only in letter case?); rename one of them"])
+        }
         defer { close(fd) }
         try data.withUnsafeBytes { buffer in
             var offset = 0

@@ -1,5 +1,5 @@
 import CobrandCore
-import CobrandFiles
+@testable import CobrandFiles
 import CobrandTesting
 import Foundation
 import Testing
@@ -148,6 +148,17 @@ struct BuilderTests {
             let twin = try #require(inodes[UInt64(info.st_ino)], "\(name) is not a link to a kit's file")
             #expect(try read(temp.url.appendingPathComponent("kits/\(twin)")) == read(url))
         }
+    }
+
+    @Test("a kit file is only ever written to a new path: one already there (two names of a kit that are one file) is an error naming it")
+    func writeNewOnly() throws {
+        let temp = try TempFolder()
+        let url = temp.url.appendingPathComponent("assets/Logo.png")
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try KitStore.writeFile(Data("first".utf8), to: url)
+        let error = try #require(throws: CocoaError.self) { try KitStore.writeFile(Data("second".utf8), to: url) }
+        #expect(error.localizedDescription == "cannot create \(url.path): another file of the kit has the same name on this file system (names that differ only in letter case?); rename one of them")
+        #expect(try read(url) == Data("first".utf8))
     }
 
     @Test("a bundle changed after index.json was written is read again, even with its old modification time put back, so the index never lists a stale digest")

@@ -78,7 +78,9 @@ public struct KitManifest: Codable, Equatable, Sendable {
                 let digits = size.dropFirst(L.size.count)
                 guard !digits.isEmpty, digits.count < 16, digits.allSatisfy({ (0x30...0x39).contains($0) }),
                       digits.count == 1 || digits.first != UInt8(ascii: "0") else { return nil }
-                total += digits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+                let (sum, overflow) = total.addingReportingOverflow(digits.reduce(0) { $0 * 10 + Int($1 - 0x30) })
+                guard !overflow else { return nil }
+                total = sum
                 files += 1
                 guard let close = next() else { return nil }
                 if close.elementsEqual(L.entryClose) { break }

@@ -22,6 +22,8 @@ final class Background<Value: Sendable>: Sendable {
     }
 
     var value: Value {
+        // A job waiting for another would wait for itself: the queue runs one at a time.
+        dispatchPrecondition(condition: .notOnQueue(backgroundQueue))
         done.wait()
         defer { done.signal() }
         guard let value = result.withLock({ $0 }) else { preconditionFailure("the worker sets the value before it signals") }
