@@ -11,43 +11,32 @@ public enum HTMLText {
     /// (`&`, `<`, `>`, `"` and `'`), so a template can put it in `{{{ }}}`.
     /// Without `apostrophe`, `'` stays as it is (`String.htmlEscaped`). `text` itself when nothing needs escaping.
     public static func escaped(_ text: String, apostrophe: Bool = true) -> String {
-        func special(_ byte: UInt8) -> Bool {
+        func entity(_ byte: UInt8) -> String? {
             switch byte {
-            case UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\""): true
-            case UInt8(ascii: "'"): apostrophe
-            default: false
+            case UInt8(ascii: "&"): "&amp;"
+            case UInt8(ascii: "<"): "&lt;"
+            case UInt8(ascii: ">"): "&gt;"
+            case UInt8(ascii: "\""): "&quot;"
+            case UInt8(ascii: "'") where apostrophe: "&#39;"
+            default: nil
             }
         }
-        guard text.utf8.contains(where: special) else { return text }
+        guard text.utf8.contains(where: { entity($0) != nil }) else { return text }
         // Mustache escapes whole `Character`s: `&` or `<` followed by a combining mark is one Character, not in its
         // table, and stays as it is. Only a non-ASCII byte can start such a mark, so then the text goes Character
         // by Character; otherwise byte by byte.
-        if zip(text.utf8, text.utf8.dropFirst()).contains(where: { special($0) && $1 >= 0x80 }) {
+        if zip(text.utf8, text.utf8.dropFirst()).contains(where: { entity($0) != nil && $1 >= 0x80 }) {
             var out = ""
             out.reserveCapacity(text.utf8.count + text.utf8.count / 16)
             for character in text {
-                switch character {
-                case "&": out += "&amp;"
-                case "<": out += "&lt;"
-                case ">": out += "&gt;"
-                case "\"": out += "&quot;"
-                case "'" where apostrophe: out += "&#39;"
-                default: out.append(character)
-                }
+                if let ascii = character.asciiValue, let replacement = entity(ascii) { out += replacement } else { out.append(character) }
             }
             return out
         }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count + text.utf8.count / 16)
         for byte in text.utf8 {
-            guard special(byte) else { bytes.append(byte); continue }
-            switch byte {
-            case UInt8(ascii: "&"): bytes += Array("&amp;".utf8)
-            case UInt8(ascii: "<"): bytes += Array("&lt;".utf8)
-            case UInt8(ascii: ">"): bytes += Array("&gt;".utf8)
-            case UInt8(ascii: "\""): bytes += Array("&quot;".utf8)
-            default: bytes += Array("&#39;".utf8)
-            }
+            if let replacement = entity(byte) { bytes += replacement.utf8 } else { bytes.append(byte) }
         }
         return String(decoding: bytes, as: UTF8.self)
     }

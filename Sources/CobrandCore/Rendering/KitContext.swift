@@ -307,6 +307,8 @@ struct KitContext {
             }
         }
         model["compatibility"] = compatibilityModel()
+        // Looking at a kit is no open: the preview's copy of an email has no open pixel.
+        let pixel = tracking.map { $0.baseURL + "/t/o/" }
         model["files"] = files.sorted { $0.path < $1.path }.map { file -> [String: Any] in
             let type = file.mediaType
             var entry: [String: Any] = [
@@ -319,8 +321,6 @@ struct KitContext {
             // Images and zips are not shown as text: decoding (and repairing) their bytes was a twentieth of a build.
             guard type == "text/html" || type == "text/csv" || Self.previewPlainTypes.contains(type) else { return entry }
             let text = String(decoding: file.data, as: UTF8.self)
-            // Looking at a kit is no open: the preview's copy of an email has no open pixel.
-            let pixel = tracking.map { $0.baseURL + "/t/o/" }
             if type == "text/html", HTMLText.contains(base, in: text) || pixel.map({ HTMLText.contains($0, in: text) }) == true {
                 // Each open pixel, up to its attribute's closing quote, becomes a blank GIF; served images, the kit's copies.
                 let untracked = pixel.map { HTMLText.replacingRuns(from: $0, through: UInt8(ascii: "\""), with: Self.blankGIF, in: text) } ?? text
