@@ -102,6 +102,7 @@ let package = Package(
             dependencies: [
                 "CobrandCore", "CobrandTesting", .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"), .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .testTarget(name: "CobrandStoreTests", dependencies: [

@@ -130,9 +130,8 @@ static int write_png(cairo_surface_t *surface, buffer *out) {
     return !out->failed;
 }
 
-unsigned char *cobrand_raster_svg_png(const char *svg, size_t length, int width, int height, size_t *png_length,
-                                      char *error, int capacity) {
-    *png_length = 0;
+/* The SVG drawn at width x height on a new surface (the caller destroys it), or NULL with the reason in `error`. */
+static cairo_surface_t *draw_svg(const char *svg, size_t length, int width, int height, char *error, int capacity) {
     if (width <= 0 || height <= 0 || width > 8192 || height > 8192) {
         fail(NULL, "the image size must be 1 to 8192 pixels each way", error, capacity);
         return NULL;
@@ -146,15 +145,31 @@ unsigned char *cobrand_raster_svg_png(const char *svg, size_t length, int width,
     gboolean drawn = rsvg_handle_render_document(handle, context, &viewport, &problem);
     cairo_destroy(context);
     g_object_unref(handle);
-    buffer out = { NULL, 0, 0, 0 };
-    if (drawn) {
-        if (!write_png(surface, &out)) {
-            free(out.bytes);
-            out.bytes = NULL;
-            fail(NULL, "the PNG cannot be written", error, capacity);
-        }
-    } else {
+    if (!drawn) {
         fail(problem, "the SVG cannot be drawn", error, capacity);
+        cairo_surface_destroy(surface);
+        return NULL;
+    }
+    return surface;
+}
+
+int cobrand_raster_svg_draws(const char *svg, size_t length, int width, int height, char *error, int capacity) {
+    cairo_surface_t *surface = draw_svg(svg, length, width, height, error, capacity);
+    if (surface == NULL) return 0;
+    cairo_surface_destroy(surface);
+    return 1;
+}
+
+unsigned char *cobrand_raster_svg_png(const char *svg, size_t length, int width, int height, size_t *png_length,
+                                      char *error, int capacity) {
+    *png_length = 0;
+    cairo_surface_t *surface = draw_svg(svg, length, width, height, error, capacity);
+    if (surface == NULL) return NULL;
+    buffer out = { NULL, 0, 0, 0 };
+    if (!write_png(surface, &out)) {
+        free(out.bytes);
+        out.bytes = NULL;
+        fail(NULL, "the PNG cannot be written", error, capacity);
     }
     cairo_surface_destroy(surface);
     *png_length = out.bytes != NULL ? out.length : 0;

@@ -93,9 +93,10 @@ public struct Builder: Sendable {
             entries += Self.present(previous.kits.filter { !built.contains($0.dir) }, in: store.output, jobs: jobs)
         }
         report.index = OutputIndex(kits: entries)
-        try store.commit(staged, index: report.index)
-        // Kits gone from the roster go only after the index that no longer lists them is written.
-        if selection.isEverything { report.pruned = try store.prune(keeping: Set(kits)) }
+        try store.commit(staged, index: report.index) {
+            // Kits gone from the roster go only after the index that no longer lists them is written.
+            if selection.isEverything { report.pruned = try store.prune(keeping: Set(kits)) }
+        }
         // Only a build that drew or looked up every kit's images knows which drawings are still needed.
         if selection.isEverything && report.unchanged == 0 { drawings.prune() }
         report.seconds = (ContinuousClock.now - start).seconds

@@ -23,12 +23,12 @@ public struct KitStore: Sendable {
     /// The size of a file of the output folder (`relative` to it), or an error naming it.
     public static func size(of relative: String, in output: URL) throws -> Int {
         let path = output.appendingPathComponent(relative).path
-        do {
-            guard let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int else { throw CocoaError(.fileReadUnknown) }
-            return size
-        } catch {
-            throw OutputError(path: path, reason: "cannot read its size (\(error.localizedDescription)); build again")
+        // stat(2), not FileManager's attributes, which also read extended attributes (1,200 per build's sync).
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw OutputError(path: path, reason: "cannot read its size (\(String(cString: strerror(errno)))); build again")
         }
+        return Int(info.st_size)
     }
 
     public init(output: URL, afterFileWrite: (@Sendable (KitID, String) throws -> Void)? = nil,
@@ -69,9 +69,8 @@ public struct KitStore: Sendable {
                 throw OutputIndex.ReadError(path: journal.path, reason: "\(error)")
             }
             try apply(pending)
-        } else if fm.fileExists(atPath: temp.path) {
-            try fm.removeItem(at: temp)
         }
+        try FolderTree.remove(temp.path)
     }
 
     /// `recover` under the output lock, for a process that does not build (`cobrand serve` at start).
@@ -82,13 +81,20 @@ public struct KitStore: Sendable {
     }
 
     /// Moves the staged kits into place and puts `index` in place, through the journal (see the type's comment).
-    public func commit(_ staged: [Staged], index: OutputIndex) throws {
+    ///
+    /// The temp folder, with the replaced kits moved aside into it, is removed on another thread while
+    /// `meanwhile` runs: removing files is slow on disks mounted with online discard (about 0.1 ms a file
+    /// here, 12 ms for six kits), and waits on the disk, not the CPU.
+    public func commit(_ staged: [Staged], index: OutputIndex, meanwhile: () throws -> Void = {}) throws {
         let text = Data(index.json.utf8)
         try AtomicFile.write(text, to: stagedIndex)
         let pending = Journal(kits: staged)
         try AtomicFile.write(try JSONEncoder().encode(pending), to: journal)
         try apply(pending)
         OutputIndex.remember(text, index, in: output)
+        let removal = Background { [temp] in Result { try FolderTree.remove(temp.path) } }
+        try meanwhile()
+        try removal.value.get()
     }
 
     /// Idempotent: a staged zip or folder already moved is skipped, so recovery can run it again.
@@ -122,7 +128,6 @@ public struct KitStore: Sendable {
             try Self.rename(stagedIndex, to: target)
             AtomicFile.syncFolder(output)
         }
-        try fm.removeItem(at: temp)
     }
 
     /// An existing kit whose inputs hash equals `inputsHash`: its index entry and the bytes of its files.
@@ -242,18 +247,18 @@ public struct KitStore: Sendable {
 
     /// Deletes kit folders and zips that are not in `keep` (partners or locales gone from the roster).
     public func prune(keeping keep: Set<KitID>) throws -> Int {
-        let fm = FileManager.default
         let keepDirs = Set(keep.map(\.directory))
         let keepBundles = Set(keep.map(\.bundle))
         var removed = 0
-        func children(_ path: String) -> [String] { (try? fm.contentsOfDirectory(atPath: output.path + "/" + path))?.sorted() ?? [] }
         for (root, depth, keepSet) in [("kits", 3, keepDirs), ("bundles", 3, keepBundles)] {
             var paths = [root]
             for _ in 0..<depth {
-                paths = paths.flatMap { path in children(path).filter { !$0.hasPrefix(".") }.map { "\(path)/\($0)" } }
+                paths = paths.flatMap { path in
+                    (FolderTree.names(in: output.path + "/" + path) ?? []).filter { !$0.hasPrefix(".") }.sorted().map { "\(path)/\($0)" }
+                }
             }
             for path in paths where !keepSet.contains(path) {
-                try fm.removeItem(at: output.appendingPathComponent(path))
+                try FolderTree.remove(output.path + "/" + path)
                 removed += 1
             }
         }

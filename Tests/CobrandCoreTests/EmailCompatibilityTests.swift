@@ -27,6 +27,22 @@ struct EmailCompatibilityTests {
         #expect(compared > 1_000)
     }
 
+    @Test("decoding only the features a template uses gives their levels and titles, and leaves the others out")
+    func onlyUsedFeatures() throws {
+        let scan = EmailCompatibility.Scan(#"<table><tr><td style="border-radius:4px; display:flex">x</td></tr></table><img src="a.png" alt="">"#)
+        #expect(scan.features.isSuperset(of: ["css-border-radius", "css-display-flex", "html-img"]))
+        let some = try EmailSupport(json: Self.data, clients: Self.clients, features: scan.features)
+        #expect(Set(some.features.keys) == scan.features.intersection(Self.support.features.keys))
+        for slug in scan.features {
+            #expect(some.features[slug]?.title == Self.support.features[slug]?.title)
+            for client in Self.clients { #expect(some.level(slug, in: client) == Self.support.level(slug, in: client), "\(slug) in \(client)") }
+        }
+        #expect(EmailCompatibility.check(scan, support: some, clients: Self.clients)
+            == EmailCompatibility.check(scan, support: Self.support, clients: Self.clients))
+        #expect(throws: EmailSupport.Problem.self) { try EmailSupport(json: Data(#"{"features": []}"#.utf8), features: ["css-x"]) }
+        #expect(try EmailSupport(json: Self.data, features: ["no-such-feature"]).features.isEmpty)
+    }
+
     @Test("a client result of another shape leaves only that client without results; read whole, the feature has none")
     func malformedResult() throws {
         let json = Data(#"{"features": [{"slug": "css-x", "title": "x", "stats": {"gmail": {"ios": {"2024-01": "y"}}, "yahoo": {"desktop-webmail": {"2024-01": 7}}}}]}"#.utf8)

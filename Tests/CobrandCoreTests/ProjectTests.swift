@@ -24,6 +24,16 @@ struct ProjectTests {
         #expect(slash.map(\.message) == ["template syntax error at column 41: a tag is not closed or its name has characters tags cannot have (closing tags cannot contain '/': name templates with dots) (near `{{<_shared/layouts/page.html}}{{/_shared/layouts/page.html}}`)"])
     }
 
+    @Test("syntax errors in several templates are listed in path order, whichever core parsed each")
+    func templateErrorsInOrder() {
+        let broken = ["Templates/_shared/preview.html.mustache", "Templates/always/sheet.html.mustache", "Templates/launch/landing.html.mustache",
+                      "Templates/meetup/register.html.mustache"]
+        let (project, diagnostics) = Project.load(Fixture.project(Dictionary(uniqueKeysWithValues: broken.map { ($0, "{{#open}}") })))
+        #expect(project == nil)
+        #expect(diagnostics.map(\.file) == broken)
+        #expect(diagnostics.allSatisfy { $0.message.hasPrefix("template syntax error") })
+    }
+
     @Test("YAML errors carry the line; type errors carry the key path")
     func yamlErrors() {
         let (_, syntax) = Project.load(Fixture.project(["cobrand.yaml": "vendor:\n  name: [unclosed\n"]))

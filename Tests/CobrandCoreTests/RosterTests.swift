@@ -1,4 +1,5 @@
-import CobrandCore
+@testable import CobrandCore
+import Foundation
 import Testing
 
 @Suite("Roster validation")
@@ -9,6 +10,13 @@ struct RosterTests {
 
     func roster(_ rows: String...) -> Roster {
         Roster(csv: ([header] + rows).joined(separator: "\n"), file: "Assets/partners.csv", locales: locales, logoFiles: logos)
+    }
+
+    @Test("a field is trimmed as Foundation trims white space and line breaks", arguments: [
+        "", " ", "Acme", " Acme ", "\tAcme\n", "A c m e", "\u{00A0}Acme\u{2003}", "\r\n", "Acme\u{85}", "\u{301}é ",
+    ])
+    func trimmed(text: String) {
+        #expect(text.trimmed == text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     @Test("a valid row becomes a partner with every field read")

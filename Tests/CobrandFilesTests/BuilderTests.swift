@@ -272,6 +272,29 @@ struct BuilderTests {
         #expect(OutputIndex(kits: union) == (try index(full.url)))
     }
 
+    @Test("a folder tree is removed whole: nested folders, a name that is not UTF-8, and a link whose target stays")
+    func removeTree() throws {
+        let temp = try TempFolder()
+        let fm = FileManager.default
+        let tree = temp.url.appendingPathComponent("tree"), outside = temp.url.appendingPathComponent("outside")
+        try fm.createDirectory(at: tree.appendingPathComponent("a/b/c"), withIntermediateDirectories: true)
+        try fm.createDirectory(at: outside, withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: tree.appendingPathComponent("a/b/c/file.txt"))
+        try Data("y".utf8).write(to: tree.appendingPathComponent("top.txt"))
+        try Data("kept".utf8).write(to: outside.appendingPathComponent("kept.txt"))
+        try fm.createSymbolicLink(at: tree.appendingPathComponent("a/link"), withDestinationURL: outside)
+        let latin1 = Array((tree.path + "/caf\u{E9}").utf8.dropLast(2)) + [0xE9, 0]
+        let fd = latin1.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_CREAT | O_WRONLY, 0o644) } }
+        #expect(fd >= 0)
+        close(fd)
+        #expect(Set(try #require(FolderTree.names(in: tree.path))).count == 3)
+        try FolderTree.remove(tree.path)
+        #expect(!fm.fileExists(atPath: tree.path))
+        #expect(try String(contentsOf: outside.appendingPathComponent("kept.txt"), encoding: .utf8) == "kept")
+        try FolderTree.remove(tree.path)
+        #expect(FolderTree.names(in: tree.path) == nil)
+    }
+
     @Test("a filtered build keeps the other kits in the index; a full build prunes kits gone from the roster")
     func filterAndPrune() async throws {
         let temp = try TempFolder()

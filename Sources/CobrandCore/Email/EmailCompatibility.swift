@@ -38,9 +38,9 @@ public enum EmailCompatibility {
     ]
 
     /// Where a piece of markup shows.
-    enum Scope { case everyone, msoOnly, notMSO }
+    enum Scope: Sendable { case everyone, msoOnly, notMSO }
 
-    struct Use {
+    struct Use: Sendable {
         let slug: String
         let offset: Int
         let scope: Scope
@@ -51,11 +51,29 @@ public enum EmailCompatibility {
         var partialApplies = false
     }
 
+    /// A template's markup and the features it uses, found once: the support data is then read for only those.
+    public struct Scan: Sendable {
+        let bytes: [UInt8]
+        let uses: [Use]
+
+        public init(_ template: String) {
+            bytes = Array(template.utf8)
+            uses = EmailCompatibility.uses(in: bytes)
+        }
+
+        /// The caniemail slugs to read (`EmailSupport(json:clients:features:)`).
+        public var features: Set<String> { Set(uses.map(\.slug)) }
+    }
+
     public static func check(_ template: String, support: EmailSupport, clients: [EmailClient]) -> [Finding] {
-        let bytes = Array(template.utf8)
+        check(Scan(template), support: support, clients: clients)
+    }
+
+    public static func check(_ scan: Scan, support: EmailSupport, clients: [EmailClient]) -> [Finding] {
+        let bytes = scan.bytes
         var findings: [String: Finding] = [:]
         var order: [String] = []
-        for use in uses(in: bytes) where support.features[use.slug] != nil {
+        for use in scan.uses where support.features[use.slug] != nil {
             let audience = clients.filter { client in
                 switch use.scope {
                 case .everyone: true
@@ -108,12 +126,19 @@ public enum EmailCompatibility {
         var pending = [template]
         while let path = pending.popLast() {
             guard templates[path] != nil, found.insert(path).inserted else { continue }
-            for match in (templates[path] ?? "").matches(of: /\{\{\s*[<>]\s*([^\s}]+)\s*\}\}/) {
+            for match in (templates[path] ?? "").matches(of: partialTag) {
                 if let included = byName[String(match.output.1)] { pending.append(included) }
             }
         }
         return found.sorted()
     }
+
+    // Made once: a regex literal in a function is compiled again each time it runs (a fifth of every load's
+    // email check). `Regex` is not marked Sendable, but it is immutable and compiles its program on first use
+    // behind an atomic compare-and-swap, so sharing one between threads is safe.
+    nonisolated(unsafe) static let partialTag = /\{\{\s*[<>]\s*([^\s}]+)\s*\}\}/
+    nonisolated(unsafe) static let relativeUnit = /[0-9.](rem|vh|vw|vmin|vmax|ch)\b/
+    nonisolated(unsafe) static let conditionalComment = /<!--\[if ([^\]]*)\]>(.*?)<!\[endif\]-->/.dotMatchesNewlines()
 
     static func merge(_ a: [EmailClient], _ b: [EmailClient]) -> [EmailClient] { a + b.filter { !a.contains($0) } }
 
@@ -224,7 +249,7 @@ public enum EmailCompatibility {
                 where value.contains(needle) {
                 add(slug)
             }
-            for match in value.matches(of: /[0-9.](rem|vh|vw|vmin|vmax|ch)\b/) {
+            for match in value.matches(of: relativeUnit) {
                 add("css-unit-\(match.output.1)")
             }
         }
@@ -236,7 +261,7 @@ public enum EmailCompatibility {
     static func conditionalScopes(_ bytes: [UInt8]) -> [(range: Range<Int>, scope: Scope)] {
         let text = String(decoding: bytes, as: UTF8.self)
         var scopes: [(range: Range<Int>, scope: Scope)] = []
-        for match in text.matches(of: /<!--\[if ([^\]]*)\]>(.*?)<!\[endif\]-->/.dotMatchesNewlines()) {
+        for match in text.matches(of: conditionalComment) {
             let condition = match.output.1
             let start = text.utf8.distance(from: text.startIndex, to: match.range.lowerBound)
             let end = text.utf8.distance(from: text.startIndex, to: match.range.upperBound)

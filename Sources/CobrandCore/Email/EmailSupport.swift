@@ -27,22 +27,28 @@ public struct EmailSupport: Sendable {
     /// The data's caniemail commit, named in reports.
     public let commit: String
 
-    /// - Parameter clients: the clients anything will be asked about; nil keeps every client's results.
-    public init(json: Data, clients: [EmailClient]? = nil) throws(Problem) {
+    /// - Parameters:
+    ///   - clients: the clients anything will be asked about; nil keeps every client's results.
+    ///   - features: the slugs anything will be asked about; nil keeps every feature. Others are left out.
+    public init(json: Data, clients: [EmailClient]? = nil, features wanted: Set<String>? = nil) throws(Problem) {
         // JSONDecoder rather than JSONSerialization and casts, which took three times as long on the 900 KB
         // file, and every build and command that loads the project reads it. Scanning it takes 2 ms; making
-        // strings of every client's results took 45, so only the asked-for clients' are decoded.
+        // strings of every client's results took 45, so only the asked-for clients' and features' are decoded.
         let decoder = JSONDecoder()
-        if let clients, let key = File.wanted {
+        if let clients, let key = File.wantedClients {
             decoder.userInfo[key] = Dictionary(clients.map { ($0.family, [$0.platform]) }, uniquingKeysWith: +).mapValues(Set.init)
         }
+        if let wanted, let key = File.wantedFeatures { decoder.userInfo[key] = wanted }
         guard let file = try? decoder.decode(File.self, from: json) else { throw Problem(reason: "no features list") }
         var features: [String: Feature] = [:]
+        var listed = false
         for entry in file.features {
             guard let slug = entry.slug else { continue }
+            listed = true
+            guard wanted?.contains(slug) ?? true else { continue }
             features[slug] = Feature(slug: slug, title: entry.title ?? slug, stats: entry.stats ?? [:], notes: entry.notes ?? [:])
         }
-        guard !features.isEmpty else { throw Problem(reason: "the features list is empty") }
+        guard listed else { throw Problem(reason: "the features list is empty") }
         self.features = features
         commit = file.commit ?? "unknown"
     }
@@ -57,7 +63,9 @@ public struct EmailSupport: Sendable {
         enum CodingKeys: CodingKey { case features, commit }
 
         /// In the decoder's `userInfo`: the platforms to decode, by family (`[String: Set<String>]`).
-        static let wanted = CodingUserInfoKey(rawValue: "cobrand.caniemail.clients")
+        static let wantedClients = CodingUserInfoKey(rawValue: "cobrand.caniemail.clients")
+        /// In the decoder's `userInfo`: the slugs whose title, results and notes are decoded (`Set<String>`).
+        static let wantedFeatures = CodingUserInfoKey(rawValue: "cobrand.caniemail.features")
 
         /// A key of caniemail's client maps.
         struct Name: CodingKey {
@@ -84,8 +92,12 @@ public struct EmailSupport: Sendable {
             init(from decoder: any Decoder) throws {
                 let container = try decoder.container(keyedBy: CodingKeys.self)
                 slug = try? container.decode(String.self, forKey: .slug)
+                if let key = File.wantedFeatures, let wanted = decoder.userInfo[key] as? Set<String>, !wanted.contains(slug ?? "") {
+                    (title, stats, notes) = (nil, nil, nil)
+                    return
+                }
                 title = try? container.decode(String.self, forKey: .title)
-                if let key = File.wanted, let wanted = decoder.userInfo[key] as? [String: Set<String>] {
+                if let key = File.wantedClients, let wanted = decoder.userInfo[key] as? [String: Set<String>] {
                     var stats: [String: [String: [String: String]]] = [:]
                     let families = try? container.nestedContainer(keyedBy: Name.self, forKey: .stats)
                     for (family, platforms) in wanted {

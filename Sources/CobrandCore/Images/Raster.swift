@@ -67,6 +67,16 @@ public enum Raster {
         return Data(bytes: bytes, count: length)
     }
 
+    /// Draws the SVG at `width` x `height` without making a PNG, for checks: throws what stops it drawing.
+    public static func draw(svg: Data, width: Int, height: Int) throws(Failure) {
+        var error = [CChar](repeating: 0, count: 256)
+        let drawn = svg.withUnsafeBytes { bytes in
+            cobrand_raster_svg_draws(bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count, Int32(clamping: width),
+                                     Int32(clamping: height), &error, 256)
+        }
+        guard drawn == 1 else { throw Failure(reason: reason(error)) }
+    }
+
     /// One drawing under many overlays (a post's artwork under each partner's logo plate): drawn once, its rows
     /// above `top` encoded once, so each overlay's PNG costs only the rows from `top` down.
     final class Backdrop: @unchecked Sendable {

@@ -44,11 +44,15 @@ struct Loader: Sendable {
             diagnostics += unknown
         }
         checkURLs(config)
-        // Loading is most of an incremental build, so it uses both cores: the catalogs' YAML, then the email
-        // check, run beside the templates, campaigns and roster.
+        // Loading is most of an incremental build, so it uses both cores: the catalogs' YAML, half the
+        // templates and the email check run beside the other half, the campaigns, the roster and its logos.
         let catalogsJob = inBackground { [config] loader in loader.loadCatalogs(config: config) }
-
-        let (templateSources, library) = loadTemplates()
+        let templateFiles = input.files.filter { $0.key.hasPrefix("Templates/") && $0.key.hasSuffix(".mustache") }.sorted { $0.key < $1.key }
+        let templateSources = templateFiles.reduce(into: [String: String]()) { $0[Self.templateName(path: $1.key)] = String(decoding: $1.value, as: UTF8.self) }
+        let secondHalf = Array(templateFiles[(templateFiles.count / 2)...])
+        let secondHalfJob = inBackground { loader in loader.parseTemplates(secondHalf) }
+        var templates = parseTemplates(templateFiles[..<(templateFiles.count / 2)])
+        let templateDiagnosticsEnd = diagnostics.count
         let articleSources = input.files.filter { $0.key.hasPrefix("Templates/") && $0.key.hasSuffix(".md") }
             .reduce(into: [String: String]()) { $0[String($1.key.dropFirst("Templates/".count))] = String(decoding: $1.value, as: UTF8.self) }
         let campaigns = loadCampaigns(templates: templateSources, articles: articleSources, config: config)
@@ -112,6 +116,14 @@ struct Loader: Sendable {
             roster = Roster(partners: roster.partners.filter { !badPartners.contains($0.id) }, diagnostics: roster.diagnostics)
         }
 
+        let secondHalfStart = diagnostics.count
+        templates += joined(secondHalfJob)
+        // The second half's problems go beside the first half's, so they are listed in path order.
+        let secondHalfProblems = diagnostics[secondHalfStart...]
+        diagnostics.removeSubrange(secondHalfStart...)
+        diagnostics.insert(contentsOf: secondHalfProblems, at: templateDiagnosticsEnd)
+        var library = MustacheLibrary()
+        for (name, template) in templates { library.register(template, named: Project.templateName(name)) }
         let emailFindings = joined(emailJob)
         guard !hasSharedErrors else { return nil }
         let digests = input.files.mapValues(Checksum.sha256)
@@ -149,17 +161,21 @@ struct Loader: Sendable {
             return [:]
         }
         let clients = config.email.clients
+        let chains = EmailCompatibility.emailTemplates(campaigns: campaigns).map { ($0, EmailCompatibility.chain($0, templates: templates)) }
+        let scans = Set(chains.flatMap(\.1)).reduce(into: [String: EmailCompatibility.Scan]()) { $0[$1] = EmailCompatibility.Scan(templates[$1] ?? "") }
         let support: EmailSupport
-        do { support = try EmailSupport(json: data, clients: clients) } catch {
+        do {
+            support = try EmailSupport(json: data, clients: clients, features: scans.values.reduce(into: Set()) { $0.formUnion($1.features) })
+        } catch {
             diagnostics.append(.warning("caniemail/features.json", "\(error); the email-client check is skipped"))
             return [:]
         }
         var byFile: [String: [EmailCompatibility.Finding]] = [:]
         var byEmail: [String: [EmailCompatibility.Finding]] = [:]
-        for email in EmailCompatibility.emailTemplates(campaigns: campaigns) {
-            for path in EmailCompatibility.chain(email, templates: templates) {
-                if byFile[path] == nil {
-                    byFile[path] = EmailCompatibility.check(templates[path] ?? "", support: support, clients: clients)
+        for (email, chain) in chains {
+            for path in chain {
+                if byFile[path] == nil, let scan = scans[path] {
+                    byFile[path] = EmailCompatibility.check(scan, support: support, clients: clients)
                     for finding in byFile[path] ?? [] {
                         diagnostics.append(Diagnostic(finding.severity == .error ? .error : .warning, file: "Templates/\(path).mustache",
                                                       line: finding.line, finding.message))
@@ -178,17 +194,21 @@ struct Loader: Sendable {
         }
     }
 
-    mutating func loadTemplates() -> ([String: String], MustacheLibrary) {
-        var sources: [String: String] = [:]
-        var library = MustacheLibrary()
-        for (path, data) in input.files where path.hasPrefix("Templates/") && path.hasSuffix(".mustache") {
-            let name = String(path.dropFirst("Templates/".count).dropLast(".mustache".count))
+    /// The name a template file is known by: its path under `Templates/` without `.mustache`.
+    static func templateName(path: String) -> String {
+        String(path.dropFirst("Templates/".count).dropLast(".mustache".count))
+    }
+
+    /// Each template file parsed, by name; one that cannot be parsed is a diagnostic instead.
+    mutating func parseTemplates(_ files: some Sequence<(key: String, value: Data)>) -> [(name: String, template: MustacheTemplate)] {
+        var templates: [(name: String, template: MustacheTemplate)] = []
+        for (path, data) in files {
+            let name = Self.templateName(path: path)
             var source = String(decoding: data, as: UTF8.self)
-            sources[name] = source
             // Plain-text outputs must not be HTML-escaped; the pragma sits on line 1 so error lines stay right.
             if name.hasSuffix(".txt") { source = "{{% CONTENT_TYPE: TEXT}}" + source }
             do {
-                library.register(try MustacheTemplate(string: source), named: Project.templateName(name))
+                templates.append((name, try MustacheTemplate(string: source)))
             } catch let error as MustacheTemplate.ParserError {
                 let near = error.context.line.trimmingCharacters(in: .whitespaces)
                 diagnostics.append(.error(path, line: error.context.lineNumber,
@@ -198,7 +218,7 @@ struct Loader: Sendable {
                 diagnostics.append(.error(path, "template cannot be parsed: \(error)"))
             }
         }
-        return (sources, library)
+        return templates
     }
 
     /// swift-mustache's parser errors in words, with the usual fix.

@@ -121,7 +121,7 @@ private struct RowReader {
 
     func value(_ column: String) -> String? {
         guard let index = columns[column], index < record.fields.count else { return nil }
-        let text = record.fields[index].trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = record.fields[index].trimmed
         return text.isEmpty ? nil : text
     }
 
@@ -177,7 +177,7 @@ private struct RowReader {
             return []
         }
         var tags: [LocaleTag] = []
-        let available = known.map(\.identifier).sorted().joined(separator: ", ")
+        var available: String { known.map(\.identifier).sorted().joined(separator: ", ") }
         for part in text.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) }) where !part.isEmpty {
             guard let tag = LocaleTag(part) else {
                 fail("locales", "'\(part)' is not a locale tag; write language-REGION such as de-DE")
@@ -249,10 +249,13 @@ private struct RowReader {
         return text
     }
 
+    /// ISO 3166 codes, made once: ICU lists its regions anew on every call.
+    static let countryCodes = Set(Locale.Region.isoRegions.map(\.identifier))
+
     mutating func country() -> String? {
         guard let text = value("country") else { return nil }
         let code = text.uppercased()
-        guard code.count == 2, Locale.Region.isoRegions.contains(where: { $0.identifier == code }) else {
+        guard code.count == 2, Self.countryCodes.contains(code) else {
             fail("country", "'\(text)' is not an ISO 3166 country code; write two letters such as DE")
             return nil
         }

@@ -15,16 +15,58 @@ enum YAMLInput {
         }
     }
 
-    /// Loads untyped YAML (for catalogs, whose keys are the data).
+    /// Loads untyped YAML (for catalogs, whose keys are the data) as `Yams.load` does.
     static func load(_ text: String, file: String) throws(ProjectError) -> Any? {
         do {
-            return try Yams.load(yaml: text)
+            return try Yams.compose(yaml: text, candidates).map(typed)?.any
         } catch let error as YamlError {
             throw ProjectError([diagnostic(for: error, file: file)])
         } catch {
             throw ProjectError([.error(file, "cannot be read as YAML: \(error)")])
         }
     }
+
+    /// Yams' default rules are seven regular expressions run through Foundation for every plain scalar, keys
+    /// included: two fifths of reading the catalogs, whose keys and messages are nearly all text none of them
+    /// can match. So the document is read with one rule that marks what they could match (keys are resolved
+    /// while it is read, to find duplicates), and `typed` hands only those scalars to the default rules.
+    private static let candidates = Resolver.basic.appending(mayBeTypedRule)
+
+    private static let mayBeTypedName = Tag.Name(rawValue: "tag:cobrand,2026:may-be-typed")
+    private static let mayBeTypedRule = try! Resolver.Rule(mayBeTypedName, "^(?:$|[-+.0-9~<=]|(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL)$)")
+
+    /// `node` with every scalar that has no tag of its own typed: by the default rules when they could match
+    /// it, else as text. A quoted or explicitly tagged scalar keeps its tag.
+    static func typed(_ node: Node) -> Node {
+        switch node {
+        case var .scalar(scalar):
+            switch scalar.tag.rawValue {
+            case mayBeTypedName.rawValue: scalar.tag = Tag(.implicit)
+            case Tag.Name.implicit.rawValue: scalar.tag = Tag(mayBeTyped(scalar.string) ? .implicit : .str)
+            default: return node
+            }
+            return .scalar(scalar)
+        case let .mapping(mapping):
+            return .mapping(Node.Mapping(mapping.map { (typed($0.key), typed($0.value)) }, mapping.tag, mapping.style, mapping.mark))
+        case let .sequence(sequence):
+            return .sequence(Node.Sequence(sequence.map(typed), sequence.tag, sequence.style, sequence.mark))
+        case .alias:
+            return node
+        }
+    }
+
+    /// Whether any of `Resolver.default`'s rules can match `text` (as `mayBeTypedRule` says): each matches
+    /// only the empty string, the words below, or text that starts with a digit, sign, dot, `~`, `<` or `=`.
+    static func mayBeTyped(_ text: String) -> Bool {
+        guard let first = text.utf8.first else { return true }
+        return typedStarts.contains(first) || typedWords.contains(text)
+    }
+
+    private static let typedStarts = Set("0123456789+-.~<=".utf8)
+    private static let typedWords: Set<String> = [
+        "yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
+        "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL",
+    ]
 
     static func diagnostic(for error: YamlError, file: String) -> Diagnostic {
         switch error {

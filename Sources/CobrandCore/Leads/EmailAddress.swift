@@ -12,10 +12,10 @@ public struct EmailAddress: Sendable, Equatable, Hashable, CustomStringConvertib
     /// Nil unless `text` looks like `local@domain.tld`: at most 254 characters, a local part of 1 to 64
     /// characters without spaces, quotes or angle brackets, and a domain with a dot and valid labels.
     public init?(_ text: String) {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let trimmed = text.trimmed.lowercased()
         guard trimmed.count <= 254, let at = trimmed.lastIndex(of: "@") else { return nil }
         let local = trimmed[..<at], domain = trimmed[trimmed.index(after: at)...]
-        let forbidden = Set(" \t\r\n\"<>(),;:[]\\@")
+        let forbidden = Self.forbidden
         guard (1...64).contains(local.count), !local.contains(where: forbidden.contains), !local.hasPrefix("."), !local.hasSuffix("."),
               !local.contains(".."), Domains.registrable(String(domain)) != nil, !domain.contains(where: forbidden.contains),
               let tld = domain.split(separator: ".").last, tld.count >= 2, tld.allSatisfy(\.isLetter) || tld.hasPrefix("xn--")
@@ -23,8 +23,10 @@ public struct EmailAddress: Sendable, Equatable, Hashable, CustomStringConvertib
         normalized = trimmed
     }
 
+    static let forbidden = Set(" \t\r\n\"<>(),;:[]\\@")
+
     /// Whether `text` is an address exactly as written (no surrounding spaces), as roster fields must be.
     public static func isValid(_ text: String) -> Bool {
-        text == text.trimmingCharacters(in: .whitespacesAndNewlines) && EmailAddress(text) != nil
+        text == text.trimmed && EmailAddress(text) != nil
     }
 }

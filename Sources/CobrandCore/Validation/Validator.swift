@@ -204,7 +204,7 @@ public enum LogoCheck {
         do throws(Raster.Failure) {
             let size = try Raster.svgSize(svg)
             let scale = min(1, 64 / max(size.width, size.height))
-            _ = try Raster.png(svg: svg, width: max(1, Int(size.width * scale)), height: max(1, Int(size.height * scale)))
+            try Raster.draw(svg: svg, width: max(1, Int(size.width * scale)), height: max(1, Int(size.height * scale)))
             return nil
         } catch {
             return "cannot be drawn as PNG for emails and social images (\(error.reason)); give its <svg> a viewBox, or export it again"

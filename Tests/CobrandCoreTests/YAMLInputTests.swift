@@ -1,0 +1,48 @@
+@testable import CobrandCore
+import Foundation
+import Testing
+import Yams
+
+@Suite("Reading YAML")
+struct YAMLInputTests {
+    /// A value as text that names each scalar's type, with mappings in key order, so two loads compare whole.
+    static func shape(_ value: Any?) -> String {
+        switch value {
+        case nil: "nil"
+        case let mapping as [AnyHashable: Any]:
+            "{" + mapping.map { "\(shape($0.key.base)): \(shape($0.value))" }.sorted().joined(separator: ", ") + "}"
+        case let list as [Any]: "[" + list.map(shape).joined(separator: ", ") + "]"
+        case let value?: "\(type(of: value))(\(value))"
+        }
+    }
+
+    @Test("untyped YAML reads as Yams' default rules read it: numbers, booleans, nulls, dates and merge keys, quoted text as text", arguments: [
+        "greeting: Hello\nsubject: 'Your {count} seats'\nnested:\n  cta: Book now\n",
+        "a: 1\nb: -2\nc: 0x1F\nd: 0o17\ne: 1_000\nf: 1.5\ng: .5\nh: 1e3\ni: .inf\nj: -.Inf\nk: 190:20:30\n",
+        "a: yes\nb: No\nc: TRUE\nd: off\ne: On\nf: null\ng: ~\nh:\ni: 'yes'\nj: \"1\"\nk: !!str 12\nl: nope\nm: yess\n",
+        "a: 2024-05-01\nb: 2024-05-01 10:00:00 +02:00\nc: 2024-5-1T1:00:00Z\nd: 2024-05-01x\n",
+        "base: &base\n  a: 1\n  b: two\nchild:\n  <<: *base\n  c: three\nlist: [1, '2', three, 4.0, ~, =, <<]\n",
+        "1: one\n-1: minus\ntrue: yes\n~: nothing\n.5: half\n'1': quoted\n",
+        "=: value\n+: plus\n-: minus\n.: dot\n<: less\n",
+        "1: one\n!!str 2: two\n? !!int '3'\n: three\nyes: [on, 'off', !!str true]\n",
+    ])
+    func sameAsYams(yaml: String) throws {
+        let ours = try YAMLInput.load(yaml, file: "x.yaml")
+        let theirs = try Yams.load(yaml: yaml)
+        #expect(Self.shape(ours) == Self.shape(theirs))
+        #expect(Self.shape(ours) != "nil")
+    }
+
+    @Test("only text that one of the default rules could match is handed to them", arguments: [
+        ("", true), ("1", true), ("-x", true), ("+", true), (".inf", true), ("~", true), ("<<", true), ("=", true),
+        ("yes", true), ("OFF", true), ("Null", true), ("Hello", false), ("yess", false), ("nULL", false), ("Book now", false), (" 1", false),
+    ])
+    func mayBeTyped(text: String, expected: Bool) {
+        #expect(YAMLInput.mayBeTyped(text) == expected)
+    }
+
+    @Test("a duplicated key is still a YAML error naming the line")
+    func duplicates() {
+        #expect(throws: ProjectError.self) { try YAMLInput.load("a: 1\nb: 2\na: 3\n", file: "x.yaml") }
+    }
+}
