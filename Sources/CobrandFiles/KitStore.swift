@@ -1,5 +1,6 @@
 import CobrandCore
 import Foundation
+import Synchronization
 
 /// The output folder: kit folders, zips and `index.json`, which always agree.
 ///
@@ -142,7 +143,7 @@ public struct KitStore: Sendable {
     /// and then the zip is read and hashed again.
     func existing(_ kit: KitID, inputsHash: String, listed: OutputIndex.Entry?, listedAt: timespec?) -> (entry: OutputIndex.Entry, bytes: Int)? {
         // Anything missing or unreadable just means the kit is built again.
-        guard let data = FileManager.default.contents(atPath: "\(output.path)/\(kit.directory)/manifest.json"),
+        guard let data = FolderTree.contents(of: "\(output.path)/\(kit.directory)/manifest.json"),
               let manifest = KitManifest.summary(of: data),
               manifest.inputsSHA256 == inputsHash
         else { return nil }
@@ -247,22 +248,21 @@ public struct KitStore: Sendable {
 
     /// Deletes kit folders and zips that are not in `keep` (partners or locales gone from the roster).
     public func prune(keeping keep: Set<KitID>) throws -> Int {
-        let keepDirs = Set(keep.map(\.directory))
-        let keepBundles = Set(keep.map(\.bundle))
-        var removed = 0
-        for (root, depth, keepSet) in [("kits", 3, keepDirs), ("bundles", 3, keepBundles)] {
-            var paths = [root]
-            for _ in 0..<depth {
-                paths = paths.flatMap { path in
-                    (FolderTree.names(in: output.path + "/" + path) ?? []).filter { !$0.hasPrefix(".") }.sorted().map { "\(path)/\($0)" }
-                }
-            }
-            for path in paths where !keepSet.contains(path) {
-                try FolderTree.remove(output.path + "/" + path)
-                removed += 1
-            }
+        let keepPaths = Set(keep.map(\.directory)).union(keep.map(\.bundle))
+        @Sendable func children(_ path: String) -> [String] {
+            (FolderTree.names(in: output.path + "/" + path) ?? []).filter { !$0.hasPrefix(".") }.map { "\(path)/\($0)" }
         }
-        return removed
+        // kits/<campaign>/<partner>/<locale> and bundles/<campaign>/<partner>/<zip>: the last level is a folder
+        // per campaign and partner (1,200 for 200 partners), listed on every core.
+        let folders = ["kits", "bundles"].flatMap(children).flatMap(children)
+        let listed = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: folders.count) { index in
+            let stale = children(folders[index]).filter { !keepPaths.contains($0) }
+            if !stale.isEmpty { listed.withLock { $0 += stale } }
+        }
+        let stale = listed.withLock { $0 }.sorted()
+        for path in stale { try FolderTree.remove(output.path + "/" + path) }
+        return stale.count
     }
 }
 

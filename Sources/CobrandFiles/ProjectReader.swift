@@ -38,7 +38,7 @@ public enum ProjectReader {
                 var info = stat()
                 guard stat(full, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
                 let relative = folder + "/" + path
-                guard let data = fm.contents(atPath: full) else {
+                guard let data = FolderTree.contents(of: full) else {
                     throw ReadError(path: relative, reason: "cannot be read; check its permissions")
                 }
                 files[relative] = data

@@ -18,6 +18,28 @@ struct RenderingTests {
         String(decoding: try #require(kit.files.first { $0.path == path }).data, as: UTF8.self)
     }
 
+    @Test("a kit's messages are its locale's tree with the placeholders filled: the same as formatting and nesting every message")
+    func messageTree() throws {
+        let de = try #require(LocaleTag("de-DE")), en = try #require(LocaleTag("en-US"))
+        var german = Catalog(locale: de, messages: [
+            "email.subject": "Hallo {partner.name}", "email.body": "Text", "email": "shadows the group", "cta": "Jetzt {vendor.name}",
+            "a..b": "{partner.name} zwei Punkte", "trailing.": "{partner.name}", "plain": "{unknown} bleibt",
+        ])
+        german.setPlurals(["seats.left": [.one: "{count} Platz", .other: "{count} Plätze für {partner.name}"]])
+        let english = Catalog(locale: en, messages: ["cta": "Now", "footer.legal": "© {vendor.name}", "only.english": "Hi {partner.name}"])
+        let strings = LocalizedStrings(chain: [german, english])
+        let values = ["partner.name": "Acme & Co", "vendor.name": "Helioscale"]
+        var formatted: [String: String] = [:]
+        for key in strings.keys { formatted[key] = strings.lookup(key).map { Catalog.format($0.text, values) } }
+        for (key, forms) in german.plurals where formatted[key] == nil { formatted[key] = Catalog.format(forms[.other] ?? "", values) }
+        let tree = MessageTree(strings)
+        let filled = tree.filled(values)
+        #expect(NSDictionary(dictionary: filled).isEqual(to: MessageTree.nest(formatted)))
+        #expect((filled["a"] as? [String: Any]).flatMap { ($0[""] as? [String: Any])?["b"] as? String } == "Acme & Co zwei Punkte")
+        #expect(filled["email"] as? String == "shadows the group")
+        #expect(NSDictionary(dictionary: tree.filled(["partner.name": "Other"])).isEqual(to: MessageTree.nest(formatted)) == false)
+    }
+
     @Test("a kit has its component files, assets, preview and manifest")
     func files() throws {
         let kit = try kit("alpha", "en-US")

@@ -52,7 +52,6 @@ struct Loader: Sendable {
         let secondHalf = Array(templateFiles[(templateFiles.count / 2)...])
         let secondHalfJob = inBackground { loader in loader.parseTemplates(secondHalf) }
         var templates = parseTemplates(templateFiles[..<(templateFiles.count / 2)])
-        let templateDiagnosticsEnd = diagnostics.count
         let articleSources = input.files.filter { $0.key.hasPrefix("Templates/") && $0.key.hasSuffix(".md") }
             .reduce(into: [String: String]()) { $0[String($1.key.dropFirst("Templates/".count))] = String(decoding: $1.value, as: UTF8.self) }
         let campaigns = loadCampaigns(templates: templateSources, articles: articleSources, config: config)
@@ -116,12 +115,7 @@ struct Loader: Sendable {
             roster = Roster(partners: roster.partners.filter { !badPartners.contains($0.id) }, diagnostics: roster.diagnostics)
         }
 
-        let secondHalfStart = diagnostics.count
         templates += joined(secondHalfJob)
-        // The second half's problems go beside the first half's, so they are listed in path order.
-        let secondHalfProblems = diagnostics[secondHalfStart...]
-        diagnostics.removeSubrange(secondHalfStart...)
-        diagnostics.insert(contentsOf: secondHalfProblems, at: templateDiagnosticsEnd)
         var library = MustacheLibrary()
         for (name, template) in templates { library.register(template, named: Project.templateName(name)) }
         let emailFindings = joined(emailJob)

@@ -20,8 +20,9 @@ struct KitContext {
     /// Identifies the consent text this partner and locale show next to lead forms; stored with each lead.
     let consentVersion: String
 
+    /// - Parameter messages: the locale's messages (`KitRenderer` keeps one tree per locale); made here when nil.
     init(project: Project, campaign: Campaign, partner: Partner, locale: LocaleTag, tracking: TrackingSigner? = nil, forms: LeadFormSigner? = nil,
-         unsubscribe: UnsubscribeSigner? = nil) {
+         unsubscribe: UnsubscribeSigner? = nil, messages tree: MessageTree? = nil) {
         self.unsubscribe = UnsubscribeLink(partner: partner.id, campaign: campaign.id, locale: locale, signer: unsubscribe)
         self.project = project
         self.forms = forms
@@ -35,18 +36,9 @@ struct KitContext {
         for (name, price) in campaign.prices { values["price.\(name)"] = price.formatted(Locale(identifier: locale.identifier)) }
         values["campaign.title"] = strings.lookup(campaign.title).map { Catalog.format($0.text, values) } ?? ""
         placeholders = values
-        var flat: [String: String] = [:]
-        for key in strings.keys {
-            if let found = strings.lookup(key) { flat[key] = Catalog.format(found.text, values) }
-        }
-        // Without a count, a plural message shows its `other` form.
-        for catalog in strings.chain {
-            for (key, forms) in catalog.plurals where flat[key] == nil {
-                flat[key] = Catalog.format(forms[.other] ?? "", values)
-            }
-        }
-        messages = Self.nest(flat)
-        consentVersion = String(Checksum.sha256(Data((locale.identifier + "\n" + (flat["form.consent"] ?? "")).utf8)).prefix(12))
+        let tree = tree ?? MessageTree(strings)
+        messages = tree.filled(values)
+        consentVersion = String(Checksum.sha256(Data((locale.identifier + "\n" + Catalog.format(tree.flat["form.consent"] ?? "", values)).utf8)).prefix(12))
     }
 
     /// The placeholder names catalogs may use; `validate` reports any other.
@@ -63,21 +55,6 @@ struct KitContext {
             "vendor.name": vendor.name,
             "vendor.legal_name": vendor.legalName ?? vendor.name,
         ]
-    }
-
-    /// `a.b.c` keys to nested dictionaries so templates can write `{{t.a.b.c}}`.
-    static func nest(_ flat: [String: String]) -> [String: Any] {
-        var leaves: [String: Any] = [:]
-        var groups: [String: [String: String]] = [:]
-        for (key, value) in flat {
-            if let dot = key.firstIndex(of: ".") {
-                groups[String(key[..<dot]), default: [:]][String(key[key.index(after: dot)...])] = value
-            } else {
-                leaves[key] = value
-            }
-        }
-        for (key, group) in groups where leaves[key] == nil { leaves[key] = nest(group) }
-        return leaves
     }
 
     /// A date in the kit's locale and `zone`; accented in the pseudo-locale so nothing reads as unlocalized.
@@ -302,7 +279,7 @@ struct KitContext {
         let base = project.config.assetBaseURL + "/a/"
         var served: [(url: String, path: String)] = []
         for file in files {
-            if let format = Raster.format(of: file.data), format != .svg, file.path.hasPrefix("assets/") {
+            if file.path.hasPrefix("assets/"), let format = Raster.format(of: file.data), format != .svg {
                 served.append((EmailImages.url(base: project.config.assetBaseURL, data: file.data, format: format), file.path))
             }
         }
