@@ -93,10 +93,13 @@ public struct Builder: Sendable {
             entries += Self.present(previous.kits.filter { !built.contains($0.dir) }, in: store.output, jobs: jobs)
         }
         report.index = OutputIndex(kits: entries)
-        try store.commit(staged, index: report.index) {
-            // Kits gone from the roster go only after the index that no longer lists them is written.
-            if selection.isEverything { report.pruned = try store.prune(keeping: Set(kits)) }
-        }
+        try store.commit(staged, index: report.index)
+        // The replaced kits go while prune lists: removing files is slow on disks mounted with online discard
+        // (about 0.1 ms a file here, 12 ms for six kits) and waits on the disk, not the CPU.
+        async let removal: Void = store.removeTemp()
+        // Kits gone from the roster go only after the index that no longer lists them is written.
+        if selection.isEverything { report.pruned = try store.prune(keeping: Set(kits)) }
+        try await removal
         // Only a build that drew or looked up every kit's images knows which drawings are still needed.
         if selection.isEverything && report.unchanged == 0 { drawings.prune() }
         report.seconds = (ContinuousClock.now - start).seconds

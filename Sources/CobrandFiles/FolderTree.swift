@@ -6,7 +6,7 @@ import Foundation
 enum FolderTree {
     /// The names in the folder at `path`, without `.` and `..`; nil when it cannot be opened.
     static func names(in path: String) -> [String]? {
-        names(of: open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC))?.map { String(cString: $0) }
+        names(of: open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC))?.map(text)
     }
 
     /// The file's bytes, read with one open, fstat and read: FileManager adds a stat and a seek, and an
@@ -31,36 +31,43 @@ enum FolderTree {
         return complete ? data : nil
     }
 
-    /// Removes `path` and everything in it, without following symbolic links; a missing path is no error.
-    static func remove(_ path: String) throws {
-        if unlink(path) == 0 || errno == ENOENT { return }
-        // Linux answers EISDIR for a folder, POSIX allows EPERM.
-        guard errno == EISDIR || errno == EPERM else { throw failure("cannot remove", path) }
-        try removeContents(open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), path: path)
+    /// Removes `path` and everything in it, without following symbolic links. Returns false when nothing was
+    /// there (also when another process removed it meanwhile).
+    @discardableResult
+    static func remove(_ path: String) throws -> Bool {
+        if unlink(path) == 0 { return true }
+        let refused = errno
+        guard refused != ENOENT else { return false }
+        try removeFolder(open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), path: path, unlinkError: refused)
         guard rmdir(path) == 0 || errno == ENOENT else { throw failure("cannot remove", path) }
+        return true
     }
 
-    /// Empties the open folder `folder` (then closed); `path` names it in errors.
-    /// A folder gone meanwhile (another process removing it too) is no error.
-    private static func removeContents(_ folder: Int32, path: String) throws {
+    /// Empties `folder`, opened after unlink(2) refused its name with `unlinkError` (then closed). Linux refuses
+    /// a folder with EISDIR, POSIX allows EPERM; anything else, or a name that is no folder, is unlink's error.
+    private static func removeFolder(_ folder: Int32, path: String, unlinkError: Int32) throws {
         guard folder >= 0 else {
-            if errno == ENOENT { return }
-            throw failure("cannot open", path)
+            let opening = errno
+            if opening == ENOENT { return } // removed meanwhile
+            // Not a folder after all, or unlink's refusal was not about one: unlink's reason is the one to report.
+            errno = opening == ENOTDIR || (unlinkError != EISDIR && unlinkError != EPERM) ? unlinkError : opening
+            throw failure("cannot remove", path)
         }
         defer { close(folder) }
         // Every name is read before any is removed: readdir's order over a folder that changes is unspecified.
         guard let names = names(of: dup(folder)) else { throw failure("cannot read", path) }
         for name in names {
             if unlinkat(folder, name, 0) == 0 || errno == ENOENT { continue }
-            let reason = errno
-            let child = "\(path)/\(String(cString: name))"
-            guard reason == EISDIR || reason == EPERM else {
-                errno = reason
-                throw failure("cannot remove", child)
-            }
-            try removeContents(openat(folder, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), path: child)
+            let refused = errno
+            let child = path + "/" + Self.text(name)
+            try removeFolder(openat(folder, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), path: child, unlinkError: refused)
             guard unlinkat(folder, name, AT_REMOVEDIR) == 0 || errno == ENOENT else { throw failure("cannot remove", child) }
         }
+    }
+
+    /// A name's bytes as text (bytes that are not UTF-8 shown as U+FFFD).
+    private static func text(_ name: [CChar]) -> String {
+        String(decoding: name.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// The names in the open folder `folder`, which this closes, as C strings: any bytes a name holds.
@@ -79,9 +86,9 @@ enum FolderTree {
         return names
     }
 
-    /// An error naming `path` and errno's reason (read before anything else can change it).
-    private static func failure(_ what: String, _ path: String) -> Error {
+    /// An error naming `path`, errno's reason (read before anything else can change it) and the fix.
+    private static func failure(_ what: String, _ path: String) -> OutputError {
         let reason = String(cString: strerror(errno))
-        return CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "\(what) \(path): \(reason)"])
+        return OutputError(path: path, reason: "\(what) it (\(reason)); check the folder's permissions and that the disk is not full, then run again")
     }
 }

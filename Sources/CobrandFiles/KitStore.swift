@@ -26,7 +26,7 @@ public struct KitStore: Sendable {
         let path = output.appendingPathComponent(relative).path
         // stat(2), not FileManager's attributes, which also read extended attributes (1,200 per build's sync).
         var info = stat()
-        guard stat(path, &info) == 0 else {
+        guard lstat(path, &info) == 0 else {
             throw OutputError(path: path, reason: "cannot read its size (\(String(cString: strerror(errno)))); build again")
         }
         return Int(info.st_size)
@@ -71,7 +71,7 @@ public struct KitStore: Sendable {
             }
             try apply(pending)
         }
-        try FolderTree.remove(temp.path)
+        try removeTemp()
     }
 
     /// `recover` under the output lock, for a process that does not build (`cobrand serve` at start).
@@ -82,20 +82,19 @@ public struct KitStore: Sendable {
     }
 
     /// Moves the staged kits into place and puts `index` in place, through the journal (see the type's comment).
-    ///
-    /// The temp folder, with the replaced kits moved aside into it, is removed on another thread while
-    /// `meanwhile` runs: removing files is slow on disks mounted with online discard (about 0.1 ms a file
-    /// here, 12 ms for six kits), and waits on the disk, not the CPU.
-    public func commit(_ staged: [Staged], index: OutputIndex, meanwhile: () throws -> Void = {}) throws {
+    /// The temp folder is left, with the replaced kits moved aside into it, for `removeTemp`.
+    public func commit(_ staged: [Staged], index: OutputIndex) throws {
         let text = Data(index.json.utf8)
         try AtomicFile.write(text, to: stagedIndex)
         let pending = Journal(kits: staged)
         try AtomicFile.write(try JSONEncoder().encode(pending), to: journal)
         try apply(pending)
         OutputIndex.remember(text, index, in: output)
-        let removal = Background { [temp] in Result { try FolderTree.remove(temp.path) } }
-        try meanwhile()
-        try removal.value.get()
+    }
+
+    /// Removes the temp folder a commit leaves. Call under the output lock.
+    public func removeTemp() throws {
+        try FolderTree.remove(temp.path)
     }
 
     /// Idempotent: a staged zip or folder already moved is skipped, so recovery can run it again.
@@ -260,9 +259,9 @@ public struct KitStore: Sendable {
             let stale = children(folders[index]).filter { !keepPaths.contains($0) }
             if !stale.isEmpty { listed.withLock { $0 += stale } }
         }
-        let stale = listed.withLock { $0 }.sorted()
-        for path in stale { try FolderTree.remove(output.path + "/" + path) }
-        return stale.count
+        var removed = 0
+        for path in listed.withLock({ $0 }).sorted() where try FolderTree.remove(output.path + "/" + path) { removed += 1 }
+        return removed
     }
 }
 

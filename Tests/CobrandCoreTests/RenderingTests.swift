@@ -37,6 +37,12 @@ struct RenderingTests {
         #expect(NSDictionary(dictionary: filled).isEqual(to: MessageTree.nest(formatted)))
         #expect((filled["a"] as? [String: Any]).flatMap { ($0[""] as? [String: Any])?["b"] as? String } == "Acme & Co zwei Punkte")
         #expect(filled["email"] as? String == "shadows the group")
+        #expect(filled["cta"] as? String == "Jetzt Helioscale")
+        #expect(filled["plain"] as? String == "{unknown} bleibt")
+        #expect((filled["footer"] as? [String: Any])?["legal"] as? String == "© Helioscale")
+        #expect((filled["seats"] as? [String: Any])?["left"] as? String == "{count} Plätze für Acme & Co")
+        #expect((filled["trailing"] as? [String: Any])?[""] as? String == "Acme & Co")
+        #expect(Set(filled.keys) == ["email", "cta", "a", "trailing", "plain", "seats", "footer", "only"])
         #expect(NSDictionary(dictionary: tree.filled(["partner.name": "Other"])).isEqual(to: MessageTree.nest(formatted)) == false)
     }
 

@@ -41,8 +41,13 @@ struct YAMLInputTests {
         #expect(YAMLInput.mayBeTyped(text) == expected)
     }
 
-    @Test("a duplicated key is still a YAML error naming the line")
-    func duplicates() {
-        #expect(throws: ProjectError.self) { try YAMLInput.load("a: 1\nb: 2\na: 3\n", file: "x.yaml") }
+    @Test("a duplicated key is the error Yams reports, also when the keys are equal only once typed", arguments: [
+        "a: 1\nb: 2\na: 3\n", "1: a\n!!int 1: b\n", "true: a\n!!bool true: b\n", "x:\n  ~: a\n  !!null ~: b\n",
+    ])
+    func duplicates(yaml: String) throws {
+        var yams: YamlError?
+        do { _ = try Yams.load(yaml: yaml) } catch let error as YamlError { yams = error }
+        let expected = try #require(yams)
+        #expect(throws: ProjectError([YAMLInput.diagnostic(for: expected, file: "x.yaml")])) { try YAMLInput.load(yaml, file: "x.yaml") }
     }
 }

@@ -18,7 +18,9 @@ enum YAMLInput {
     /// Loads untyped YAML (for catalogs, whose keys are the data) as `Yams.load` does.
     static func load(_ text: String, file: String) throws(ProjectError) -> Any? {
         do {
-            return try Yams.compose(yaml: text, candidates).map(typed)?.any
+            guard let candidates, let node = try Yams.compose(yaml: text, candidates) else { return try Yams.load(yaml: text) }
+            // Keys equal only once typed (`1` beside `!!int 1`) are duplicates Yams reports: it reads them again.
+            return try typed(node)?.any ?? Yams.load(yaml: text)
         } catch let error as YamlError {
             throw ProjectError([diagnostic(for: error, file: file)])
         } catch {
@@ -30,14 +32,19 @@ enum YAMLInput {
     /// included: two fifths of reading the catalogs, whose keys and messages are nearly all text none of them
     /// can match. So the document is read with one rule that marks what they could match (keys are resolved
     /// while it is read, to find duplicates), and `typed` hands only those scalars to the default rules.
-    private static let candidates = Resolver.basic.appending(mayBeTypedRule)
+    /// Nil if the rule's pattern were refused: then the default rules read everything.
+    private static let candidates = (try? Resolver.Rule(mayBeTypedName, mayBeTypedPattern)).map(Resolver.basic.appending)
 
     private static let mayBeTypedName = Tag.Name(rawValue: "tag:cobrand,2026:may-be-typed")
-    private static let mayBeTypedRule = try! Resolver.Rule(mayBeTypedName, "^(?:$|[-+.0-9~<=]|(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL)$)")
+
+    /// What `mayBeTyped` says, as a pattern.
+    private static let mayBeTypedPattern = "^(?:$|[" + String(decoding: typedStarts.sorted(), as: UTF8.self).replacingOccurrences(of: "-", with: "\\-")
+        + "]|(?:" + typedWords.sorted().joined(separator: "|") + ")$)"
 
     /// `node` with every scalar that has no tag of its own typed: by the default rules when they could match
-    /// it, else as text. A quoted or explicitly tagged scalar keeps its tag.
-    static func typed(_ node: Node) -> Node {
+    /// it, else as text. A quoted or explicitly tagged scalar keeps its tag. Nil when a mapping then has two
+    /// equal keys.
+    static func typed(_ node: Node) -> Node? {
         switch node {
         case var .scalar(scalar):
             switch scalar.tag.rawValue {
@@ -47,16 +54,27 @@ enum YAMLInput {
             }
             return .scalar(scalar)
         case let .mapping(mapping):
-            return .mapping(Node.Mapping(mapping.map { (typed($0.key), typed($0.value)) }, mapping.tag, mapping.style, mapping.mark))
+            var pairs: [(Node, Node)] = []
+            var keys = Set<Node>()
+            for (key, value) in mapping {
+                guard let key = typed(key), keys.insert(key).inserted, let value = typed(value) else { return nil }
+                pairs.append((key, value))
+            }
+            return .mapping(Node.Mapping(pairs, mapping.tag, mapping.style, mapping.mark))
         case let .sequence(sequence):
-            return .sequence(Node.Sequence(sequence.map(typed), sequence.tag, sequence.style, sequence.mark))
+            var nodes: [Node] = []
+            for item in sequence {
+                guard let item = typed(item) else { return nil }
+                nodes.append(item)
+            }
+            return .sequence(Node.Sequence(nodes, sequence.tag, sequence.style, sequence.mark))
         case .alias:
             return node
         }
     }
 
-    /// Whether any of `Resolver.default`'s rules can match `text` (as `mayBeTypedRule` says): each matches
-    /// only the empty string, the words below, or text that starts with a digit, sign, dot, `~`, `<` or `=`.
+    /// Whether any of `Resolver.default`'s rules can match `text`: each matches only the empty string, the
+    /// words below, or text that starts with a digit, sign, dot, `~`, `<` or `=`.
     static func mayBeTyped(_ text: String) -> Bool {
         guard let first = text.utf8.first else { return true }
         return typedStarts.contains(first) || typedWords.contains(text)

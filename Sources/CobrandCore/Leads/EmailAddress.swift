@@ -23,6 +23,7 @@ public struct EmailAddress: Sendable, Equatable, Hashable, CustomStringConvertib
         normalized = trimmed
     }
 
+    /// Characters an address may not hold outside quotes (which it may not have either).
     static let forbidden = Set(" \t\r\n\"<>(),;:[]\\@")
 
     /// Whether `text` is an address exactly as written (no surrounding spaces), as roster fields must be.

@@ -8,12 +8,12 @@ import Synchronization
 private let backgroundQueue = DispatchQueue(label: "cobrand.background")
 
 /// A value computed on another thread while the caller goes on; `value` waits for it. For the parts of a
-/// project load that need nothing else loaded, and a build's file removals, so both cores work.
-package final class Background<Value: Sendable>: Sendable {
+/// project load that need nothing else loaded, so both cores work.
+final class Background<Value: Sendable>: Sendable {
     private let result = Mutex<Value?>(nil)
     private let done = DispatchSemaphore(value: 0)
 
-    package init(_ work: @escaping @Sendable () -> Value) {
+    init(_ work: @escaping @Sendable () -> Value) {
         backgroundQueue.async {
             let value = work()
             self.result.withLock { $0 = value }
@@ -21,7 +21,7 @@ package final class Background<Value: Sendable>: Sendable {
         }
     }
 
-    package var value: Value {
+    var value: Value {
         // A job waiting for another would wait for itself: the queue runs one at a time.
         dispatchPrecondition(condition: .notOnQueue(backgroundQueue))
         done.wait()

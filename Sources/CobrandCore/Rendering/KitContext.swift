@@ -20,9 +20,9 @@ struct KitContext {
     /// Identifies the consent text this partner and locale show next to lead forms; stored with each lead.
     let consentVersion: String
 
-    /// - Parameter messages: the locale's messages (`KitRenderer` keeps one tree per locale); made here when nil.
+    /// - Parameter messages: the locale's messages (`KitRenderer` keeps one tree per locale).
     init(project: Project, campaign: Campaign, partner: Partner, locale: LocaleTag, tracking: TrackingSigner? = nil, forms: LeadFormSigner? = nil,
-         unsubscribe: UnsubscribeSigner? = nil, messages tree: MessageTree? = nil) {
+         unsubscribe: UnsubscribeSigner? = nil, messages tree: MessageTree) {
         self.unsubscribe = UnsubscribeLink(partner: partner.id, campaign: campaign.id, locale: locale, signer: unsubscribe)
         self.project = project
         self.forms = forms
@@ -36,7 +36,6 @@ struct KitContext {
         for (name, price) in campaign.prices { values["price.\(name)"] = price.formatted(Locale(identifier: locale.identifier)) }
         values["campaign.title"] = strings.lookup(campaign.title).map { Catalog.format($0.text, values) } ?? ""
         placeholders = values
-        let tree = tree ?? MessageTree(strings)
         messages = tree.filled(values)
         consentVersion = String(Checksum.sha256(Data((locale.identifier + "\n" + Catalog.format(tree.flat["form.consent"] ?? "", values)).utf8)).prefix(12))
     }

@@ -51,7 +51,7 @@ public struct KitRenderer: Sendable {
     /// Email and social images drawn so far, shared by the kits this renderer builds.
     let rasters: RasterCache
     private let rows = RowTexts()
-    private let messageTrees = MessageTrees()
+    private let messageTrees: MessageTrees
     /// The tracking, lead-form and unsubscribe signers' fingerprints, in every inputs hash: HMACs made once.
     private let signerFingerprints: [String]
     /// Each catalog locale's fallback chain with each locale's digest, in every inputs hash.
@@ -62,6 +62,7 @@ public struct KitRenderer: Sendable {
                 generator: String = Generator.name, drawings: (any RasterStore)? = nil) {
         rasters = RasterCache(store: drawings, generator: generator)
         self.project = project
+        messageTrees = MessageTrees(project: project)
         self.tracking = tracking
         self.forms = forms
         self.unsubscribe = unsubscribe
@@ -160,7 +161,7 @@ public struct KitRenderer: Sendable {
         guard let campaign = campaignsByID[id.campaign] else { throw .unknownCampaign(id.campaign) }
         guard let partner = partnersByID[id.partner] else { throw .unknownPartner(id.partner) }
         let context = KitContext(project: project, campaign: campaign, partner: partner, locale: id.locale, tracking: tracking, forms: forms,
-                                 unsubscribe: unsubscribe, messages: messageTrees.tree(for: id.locale, in: project))
+                                 unsubscribe: unsubscribe, messages: messageTrees.tree(for: id.locale))
         var files = context.assetFiles()
 
         for component in campaign.components {

@@ -67,7 +67,8 @@ struct MessageTree: @unchecked Sendable {
         if path.count == 1 {
             tree[first] = text
         } else if var group = tree[first] as? [String: Any] {
-            tree[first] = nil // so the group below is the only reference and changes in place
+            // Dropped from the tree first, so a group this kit already copied is changed in place, not copied again.
+            tree[first] = nil
             set(text, at: path.dropFirst(), in: &group)
             tree[first] = group
         }
@@ -77,9 +78,12 @@ struct MessageTree: @unchecked Sendable {
 extension KitRenderer {
     /// Each locale's `MessageTree`, made when a kit of that locale is first rendered.
     final class MessageTrees: Sendable {
+        private let project: Project
         private let trees = Mutex<[LocaleTag: MessageTree]>([:])
 
-        func tree(for locale: LocaleTag, in project: Project) -> MessageTree {
+        init(project: Project) { self.project = project }
+
+        func tree(for locale: LocaleTag) -> MessageTree {
             if let tree = trees.withLock({ $0[locale] }) { return tree }
             let tree = MessageTree(project.strings(for: locale))
             trees.withLock { $0[locale] = tree }
