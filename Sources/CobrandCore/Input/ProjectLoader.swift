@@ -198,15 +198,18 @@ struct Loader: Sendable {
         var templates: [(name: String, template: MustacheTemplate)] = []
         for (path, data) in files {
             let name = Self.templateName(path: path)
-            var source = String(decoding: data, as: UTF8.self)
-            // Plain-text outputs must not be HTML-escaped; the pragma sits on line 1 so error lines stay right.
-            if name.hasSuffix(".txt") { source = "{{% CONTENT_TYPE: TEXT}}" + source }
+            // Plain-text outputs must not be HTML-escaped; the pragma sits on line 1 so error lines stay right,
+            // and errors on line 1 are reported without it.
+            let pragma = name.hasSuffix(".txt") ? Self.textPragma : ""
             do {
-                templates.append((name, try MustacheTemplate(string: source)))
+                templates.append((name, try MustacheTemplate(string: pragma + String(decoding: data, as: UTF8.self))))
             } catch let error as MustacheTemplate.ParserError {
-                let near = error.context.line.trimmingCharacters(in: .whitespaces)
+                let onFirstLine = error.context.lineNumber == 1
+                let line = onFirstLine && error.context.line.hasPrefix(pragma) ? String(error.context.line.dropFirst(pragma.count)) : error.context.line
+                let column = onFirstLine ? max(1, error.context.columnNumber - pragma.count) : error.context.columnNumber
+                let near = line.trimmingCharacters(in: .whitespaces)
                 diagnostics.append(.error(path, line: error.context.lineNumber,
-                    "template syntax error at column \(error.context.columnNumber): \(Self.explain(error.error))"
+                    "template syntax error at column \(column): \(Self.explain(error.error))"
                         + (near.isEmpty ? "" : " (near `\(near)`)")))
             } catch {
                 diagnostics.append(.error(path, "template cannot be parsed: \(error)"))
@@ -214,6 +217,8 @@ struct Loader: Sendable {
         }
         return templates
     }
+
+    static let textPragma = "{{% CONTENT_TYPE: TEXT}}"
 
     /// swift-mustache's parser errors in words, with the usual fix.
     static func explain(_ error: any Error) -> String {
