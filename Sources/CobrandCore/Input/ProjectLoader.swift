@@ -47,8 +47,10 @@ struct Loader: Sendable {
         // Loading is most of an incremental build, so it uses both cores: the catalogs' YAML, half the
         // templates and the email check run beside the other half, the campaigns, the roster and its logos.
         let catalogsJob = inBackground { [config] loader in loader.loadCatalogs(config: config) }
+        // Each template file's path, name and text, decoded once for the campaigns, the email check and the parse.
         let templateFiles = input.files.filter { $0.key.hasPrefix("Templates/") && $0.key.hasSuffix(".mustache") }.sorted { $0.key < $1.key }
-        let templateSources = templateFiles.reduce(into: [String: String]()) { $0[Self.templateName(path: $1.key)] = String(decoding: $1.value, as: UTF8.self) }
+            .map { (path: $0.key, name: Self.templateName(path: $0.key), source: String(decoding: $0.value, as: UTF8.self)) }
+        let templateSources = Dictionary(templateFiles.map { ($0.name, $0.source) }, uniquingKeysWith: { _, last in last })
         let secondHalf = Array(templateFiles[(templateFiles.count / 2)...])
         let secondHalfJob = inBackground { loader in loader.parseTemplates(secondHalf) }
         var templates = parseTemplates(templateFiles[..<(templateFiles.count / 2)])
@@ -194,15 +196,14 @@ struct Loader: Sendable {
     }
 
     /// Each template file parsed, by name; one that cannot be parsed is a diagnostic instead.
-    mutating func parseTemplates(_ files: some Sequence<(key: String, value: Data)>) -> [(name: String, template: MustacheTemplate)] {
+    mutating func parseTemplates(_ files: some Sequence<(path: String, name: String, source: String)>) -> [(name: String, template: MustacheTemplate)] {
         var templates: [(name: String, template: MustacheTemplate)] = []
-        for (path, data) in files {
-            let name = Self.templateName(path: path)
+        for (path, name, source) in files {
             // Plain-text outputs must not be HTML-escaped; the pragma sits on line 1 so error lines stay right,
             // and errors on line 1 are reported without it.
             let pragma = name.hasSuffix(".txt") ? Self.textPragma : ""
             do {
-                templates.append((name, try MustacheTemplate(string: pragma + String(decoding: data, as: UTF8.self))))
+                templates.append((name, try MustacheTemplate(string: pragma + source)))
             } catch let error as MustacheTemplate.ParserError {
                 let onFirstLine = error.context.lineNumber == 1
                 let line = onFirstLine && error.context.line.hasPrefix(pragma) ? String(error.context.line.dropFirst(pragma.count)) : error.context.line
