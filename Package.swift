@@ -33,7 +33,7 @@ let package = Package(
         /// librsvg and cairo (apt: librsvg2-dev) rasterise SVG logos and artwork for email and social images.
         .systemLibrary(name: "CLibRsvg", pkgConfig: "librsvg-2.0", providers: [.apt(["librsvg2-dev"])]),
         /// libpng (apt: libpng-dev, which librsvg2-dev pulls in) writes the PNGs faster than cairo's own writer.
-        .target(name: "CRaster", dependencies: ["CLibRsvg"], linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]),
+        .target(name: "CRaster", dependencies: ["CLibRsvg"], linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z"), .linkedLibrary("m")]),
         .target(name: "CXMLTree", cSettings: [.unsafeFlags(["-I/usr/include/libxml2"])], linkerSettings: [.linkedLibrary("xml2")]),
         /// Pure core: model, validation, rendering, bundle assembly. No file system, clock or network.
         .target(

@@ -3,6 +3,7 @@
 #include <cairo.h>
 #include <librsvg/rsvg.h>
 #include <png.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,11 +32,8 @@ static RsvgHandle *open_svg(const char *svg, size_t length, char *error, int cap
     return handle;
 }
 
-int cobrand_raster_svg_size(const char *svg, size_t length, double *width, double *height, char *error, int capacity) {
-    *width = 0;
-    *height = 0;
-    RsvgHandle *handle = open_svg(svg, length, error, capacity);
-    if (handle == NULL) return 0;
+/* The drawing's size in pixels: its width and height, else its viewBox's. */
+static int handle_size(RsvgHandle *handle, double *width, double *height, char *error, int capacity) {
     gdouble w = 0, h = 0;
     gboolean known = rsvg_handle_get_intrinsic_size_in_pixels(handle, &w, &h);
     if (!known) {
@@ -46,7 +44,6 @@ int cobrand_raster_svg_size(const char *svg, size_t length, double *width, doubl
         rsvg_handle_get_intrinsic_dimensions(handle, &has_width, &lw, &has_height, &lh, &has_viewbox, &box);
         if (has_viewbox) { w = box.width; h = box.height; known = TRUE; }
     }
-    g_object_unref(handle);
     if (!known || w <= 0 || h <= 0) {
         fail(NULL, "the SVG has no width, height or viewBox", error, capacity);
         return 0;
@@ -54,6 +51,16 @@ int cobrand_raster_svg_size(const char *svg, size_t length, double *width, doubl
     *width = w;
     *height = h;
     return 1;
+}
+
+int cobrand_raster_svg_size(const char *svg, size_t length, double *width, double *height, char *error, int capacity) {
+    *width = 0;
+    *height = 0;
+    RsvgHandle *handle = open_svg(svg, length, error, capacity);
+    if (handle == NULL) return 0;
+    int known = handle_size(handle, width, height, error, capacity);
+    g_object_unref(handle);
+    return known;
 }
 
 typedef struct { unsigned char *bytes; size_t length, capacity; int failed; } buffer;
@@ -130,21 +137,18 @@ static int write_png(cairo_surface_t *surface, buffer *out) {
     return !out->failed;
 }
 
-/* The SVG drawn at width x height on a new surface (the caller destroys it), or NULL with the reason in `error`. */
-static cairo_surface_t *draw_svg(const char *svg, size_t length, int width, int height, char *error, int capacity) {
+/* The open SVG drawn at width x height on a new surface (the caller destroys it), or NULL with the reason in `error`. */
+static cairo_surface_t *draw_handle(RsvgHandle *handle, int width, int height, char *error, int capacity) {
     if (width <= 0 || height <= 0 || width > 8192 || height > 8192) {
         fail(NULL, "the image size must be 1 to 8192 pixels each way", error, capacity);
         return NULL;
     }
-    RsvgHandle *handle = open_svg(svg, length, error, capacity);
-    if (handle == NULL) return NULL;
     cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width, height);
     cairo_t *context = cairo_create(surface);
     RsvgRectangle viewport = { 0, 0, width, height };
     GError *problem = NULL;
     gboolean drawn = rsvg_handle_render_document(handle, context, &viewport, &problem);
     cairo_destroy(context);
-    g_object_unref(handle);
     if (!drawn) {
         fail(problem, "the SVG cannot be drawn", error, capacity);
         cairo_surface_destroy(surface);
@@ -153,8 +157,25 @@ static cairo_surface_t *draw_svg(const char *svg, size_t length, int width, int 
     return surface;
 }
 
-int cobrand_raster_svg_draws(const char *svg, size_t length, int width, int height, char *error, int capacity) {
-    cairo_surface_t *surface = draw_svg(svg, length, width, height, error, capacity);
+/* The SVG drawn at width x height on a new surface (the caller destroys it), or NULL with the reason in `error`. */
+static cairo_surface_t *draw_svg(const char *svg, size_t length, int width, int height, char *error, int capacity) {
+    RsvgHandle *handle = open_svg(svg, length, error, capacity);
+    if (handle == NULL) return NULL;
+    cairo_surface_t *surface = draw_handle(handle, width, height, error, capacity);
+    g_object_unref(handle);
+    return surface;
+}
+
+int cobrand_raster_svg_draws(const char *svg, size_t length, int longest, char *error, int capacity) {
+    RsvgHandle *handle = open_svg(svg, length, error, capacity);
+    if (handle == NULL) return 0;
+    double width = 0, height = 0;
+    cairo_surface_t *surface = NULL;
+    if (handle_size(handle, &width, &height, error, capacity)) {
+        double scale = fmin(1, longest / fmax(width, height));
+        surface = draw_handle(handle, (int)fmax(1, width * scale), (int)fmax(1, height * scale), error, capacity);
+    }
+    g_object_unref(handle);
     if (surface == NULL) return 0;
     cairo_surface_destroy(surface);
     return 1;

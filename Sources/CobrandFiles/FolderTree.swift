@@ -17,7 +17,22 @@ enum FolderTree {
         defer { close(file) }
         var info = stat()
         guard fstat(file, &info) == 0 else { return nil }
-        var data = Data(count: Int(info.st_size))
+        return contents(of: file, size: Int(info.st_size))
+    }
+
+    /// Whether the file at `path` is a regular file holding exactly `data` (not through a symbolic link).
+    static func holds(_ data: Data, at path: String) -> Bool {
+        let file = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard file >= 0 else { return false }
+        defer { close(file) }
+        var info = stat()
+        guard fstat(file, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size == data.count else { return false }
+        return contents(of: file, size: data.count) == data
+    }
+
+    /// `size` bytes from the open `file`; nil when it ends sooner or cannot be read.
+    private static func contents(of file: Int32, size: Int) -> Data? {
+        var data = Data(count: size)
         let complete = data.withUnsafeMutableBytes { buffer in
             var offset = 0
             while offset < buffer.count, let start = buffer.baseAddress {

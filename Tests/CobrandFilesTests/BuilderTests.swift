@@ -150,6 +150,45 @@ struct BuilderTests {
         }
     }
 
+    @Test("a kit rendered again links each file still the same, byte for byte, to the one in place; a changed file, or one edited in place since, is written anew; the folder equals a fresh build's")
+    func unchangedFilesLinked() async throws {
+        let temp = try TempFolder()
+        let fresh = try TempFolder()
+        let kits = temp.url.appendingPathComponent("kits")
+        func files(_ root: URL) throws -> [String: (inode: UInt64, data: Data)] {
+            var files: [String: (inode: UInt64, data: Data)] = [:]
+            for case let path as String in try #require(FileManager.default.enumerator(atPath: root.path)) {
+                var info = stat()
+                let url = root.appendingPathComponent(path)
+                if lstat(url.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG { files[path] = (UInt64(info.st_ino), try read(url)) }
+            }
+            return files
+        }
+        _ = try await build(try Fixture.loaded(Fixture.alwaysOn), into: temp.url)
+        // Edited in place after the build, keeping its size: the next build must not link to it.
+        let edited = "launch/alpha/en-US/assets/partner-logo.svg"
+        let logo = try read(kits.appendingPathComponent(edited))
+        try Data(repeating: UInt8(ascii: " "), count: logo.count).write(to: kits.appendingPathComponent(edited))
+        let before = try files(kits)
+        let phone = Fixture.alwaysOn.merging(["Assets/partners.csv": Fixture.roster.replacingOccurrences(of: "+1 555 0100", with: "+1 555 0199")]) { $1 }
+        #expect(try await build(try Fixture.loaded(phone), into: temp.url).rendered > 0)
+        _ = try await build(try Fixture.loaded(phone), into: fresh.url)
+        let after = try files(kits)
+        let expected = try files(fresh.url.appendingPathComponent("kits"))
+        #expect(after.mapValues(\.data) == expected.mapValues(\.data))
+        // Only the kits rendered again: their manifests changed.
+        let rendered = Set(after.keys.filter { $0.hasSuffix("/manifest.json") && before[$0]?.data != after[$0]?.data }.map { ($0 as NSString).deletingLastPathComponent })
+        #expect(rendered.contains("launch/alpha/en-US"), "\(rendered)")
+        var linked: [String] = [], written: [String] = []
+        for (path, file) in after where rendered.contains(where: { path.hasPrefix($0 + "/") }) {
+            let old = try #require(before[path], "\(path) is new")
+            if old.data == file.data { linked.append(path) } else { written.append(path) }
+            #expect((old.inode == file.inode) == (old.data == file.data), "\(path)")
+        }
+        #expect(written.contains(edited) && written.contains("launch/alpha/en-US/manifest.json"), "\(written.sorted())")
+        #expect(linked.contains("launch/alpha/en-US/assets/vendor-logo.svg"), "\(linked.sorted())")
+    }
+
     @Test("a kit file is only ever written to a new path: one already there (two names of a kit that are one file) is an error naming it")
     func writeNewOnly() throws {
         let temp = try TempFolder()

@@ -9,9 +9,10 @@
 /* The SVG's intrinsic size in CSS pixels (from width/height, else the viewBox); 0 when unreadable. */
 int cobrand_raster_svg_size(const char *svg, size_t length, double *width, double *height, char *error, int capacity);
 
-/* Draws the SVG at width x height and throws the pixels away: 1 when it draws, else 0 with the reason in `error`.
-   For checks, which need no PNG (encoding it was most of checking a roster's logos). */
-int cobrand_raster_svg_draws(const char *svg, size_t length, int width, int height, char *error, int capacity);
+/* Reads the SVG once, sizes it as cobrand_raster_svg_size does and draws it with its longest side at most
+   `longest` pixels, throwing the pixels away: 1 when it draws, else 0 with the reason in `error`. For checks,
+   which need no PNG (encoding it was most of checking a roster's logos, and reading it twice half the rest). */
+int cobrand_raster_svg_draws(const char *svg, size_t length, int longest, char *error, int capacity);
 
 /* PNG bytes (8-bit RGBA) of the SVG scaled into width x height pixels, aspect kept and centred; NULL with
    the reason in error. Free the result with cobrand_raster_free. */

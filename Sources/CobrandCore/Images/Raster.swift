@@ -67,12 +67,12 @@ public enum Raster {
         return Data(bytes: bytes, count: length)
     }
 
-    /// Draws the SVG at `width` x `height` without making a PNG, for checks: throws what stops it drawing.
-    public static func draw(svg: Data, width: Int, height: Int) throws(Failure) {
+    /// Sizes the SVG as `svgSize` does and draws it with its longest side at most `longest` pixels, without
+    /// making a PNG, for checks: throws what stops either. The SVG is read once.
+    public static func draw(svg: Data, longest: Int) throws(Failure) {
         var error = [CChar](repeating: 0, count: 256)
         let drawn = svg.withUnsafeBytes { bytes in
-            cobrand_raster_svg_draws(bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count, Int32(clamping: width),
-                                     Int32(clamping: height), &error, 256)
+            cobrand_raster_svg_draws(bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count, Int32(clamping: longest), &error, 256)
         }
         guard drawn == 1 else { throw Failure(reason: reason(error)) }
     }

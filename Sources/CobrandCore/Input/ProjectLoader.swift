@@ -44,23 +44,29 @@ struct Loader: Sendable {
             diagnostics += unknown
         }
         checkURLs(config)
-        // Loading is most of an incremental build, so it uses both cores: the catalogs' YAML, half the
-        // templates and the email check run beside the other half, the campaigns, the roster and its logos.
+        // Loading is a third of an incremental build, so it uses both cores: the catalogs' YAML, part of the
+        // templates and the email check run beside the other part, the campaigns, the roster and its logos.
         let catalogsJob = inBackground { [config] loader in loader.loadCatalogs(config: config) }
         // Each template file's path, name and text, decoded once for the campaigns, the email check and the parse.
         let templateFiles = input.files.filter { $0.key.hasPrefix("Templates/") && $0.key.hasSuffix(".mustache") }.sorted { $0.key < $1.key }
             .map { (path: $0.key, name: Self.templateName(path: $0.key), source: String(decoding: $0.value, as: UTF8.self)) }
         let templateSources = Dictionary(templateFiles.map { ($0.name, $0.source) }, uniquingKeysWith: { _, last in last })
-        let secondHalf = Array(templateFiles[(templateFiles.count / 2)...])
-        let secondHalfJob = inBackground { loader in loader.parseTemplates(secondHalf) }
-        var templates = parseTemplates(templateFiles[..<(templateFiles.count / 2)])
+        // Split by text, not by count (the shared layouts, sorted first, are the longest to parse): three fifths
+        // here, which with the campaigns, the roster and its logos takes about as long as the catalogs, the rest of
+        // the templates and the email check on the other core.
+        var mainShare = templateFiles.reduce(0) { $0 + $1.source.utf8.count } * 3 / 5
+        let split = templateFiles.firstIndex { mainShare -= $0.source.utf8.count; return mainShare < 0 } ?? templateFiles.count
+        let rest = Array(templateFiles[split...])
+        let restJob = inBackground { loader in loader.parseTemplates(rest) }
+        var templates = parseTemplates(templateFiles[..<split])
         let articleSources = input.files.filter { $0.key.hasPrefix("Templates/") && $0.key.hasSuffix(".md") }
             .reduce(into: [String: String]()) { $0[String($1.key.dropFirst("Templates/".count))] = String(decoding: $1.value, as: UTF8.self) }
         let campaigns = loadCampaigns(templates: templateSources, articles: articleSources, config: config)
         let emailJob = inBackground { [config, campaigns, templateSources] loader in
             loader.checkEmailClients(config: config, campaigns: campaigns, templates: templateSources)
         }
-        let catalogs = joined(catalogsJob)
+        // The catalogs are joined last, their diagnostics put here: the roster needs only their locales.
+        let catalogDiagnostics = diagnostics.count
 
         let partnerLogos = input.files.filter {
             $0.key.hasPrefix("Assets/partners/") && !$0.key.dropFirst(16).contains("/")
@@ -79,7 +85,7 @@ struct Loader: Sendable {
 
         var roster = Roster(partners: [])
         if let csv = text(input.rosterPath) {
-            roster = Roster(csv: csv, file: input.rosterPath, locales: Set(catalogs.keys),
+            roster = Roster(csv: csv, file: input.rosterPath, locales: catalogLocales(config: config),
                             logoFiles: Set(partnerLogos.keys))
             diagnostics += roster.diagnostics
         } else {
@@ -117,31 +123,41 @@ struct Loader: Sendable {
             roster = Roster(partners: roster.partners.filter { !badPartners.contains($0.id) }, diagnostics: roster.diagnostics)
         }
 
-        templates += joined(secondHalfJob)
+        // Done here, while the other core finishes: the translators' review states and notes (the default locale's comments).
+        var reviewStates: [LocaleTag: [String: XLIFF.State]] = [:]
+        var notes: [String: String] = [:]
+        var reviewWarnings: [Diagnostic] = []
+        for (path, data) in input.files where path.hasPrefix("Locales/") && path.hasSuffix("/" + Project.reviewStatesFile) {
+            guard let tag = LocaleTag(String(path.split(separator: "/")[1])) else { continue }
+            let rows: [CSV.Record]
+            do { rows = try CSV.parse(String(decoding: data, as: UTF8.self), file: path) } catch {
+                reviewWarnings.append(.warning(path, "\(error.reasonOnly); review states are ignored until it is fixed"))
+                continue
+            }
+            for row in rows.dropFirst() where row.fields.count == 2 {
+                reviewStates[tag, default: [:]][row.fields[0]] = XLIFF.State(rawValue: row.fields[1])
+            }
+        }
+        for (path, data) in input.files where path.hasPrefix("Locales/\(config.defaultLocale)/") && path.hasSuffix(".yaml") {
+            notes.merge(CatalogComments.notes(in: String(decoding: data, as: UTF8.self))) { first, _ in first }
+        }
+        let digests = input.files.mapValues(Checksum.sha256)
+        templates += joined(restJob)
         var library = MustacheLibrary()
         for (name, template) in templates { library.register(template, named: Project.templateName(name)) }
         let emailFindings = joined(emailJob)
+        let (catalogs, added) = catalogsJob.value
+        diagnostics.insert(contentsOf: added, at: catalogDiagnostics)
+        assert(Set(catalogs.keys) == catalogLocales(config: config), "catalogLocales must name the catalogs loadCatalogs makes")
         guard !hasSharedErrors else { return nil }
-        let digests = input.files.mapValues(Checksum.sha256)
         var project = Project(config: config, campaigns: campaigns, templateSources: templateSources, library: library, articleSources: articleSources,
                        catalogs: catalogs, roster: roster, partnerLogos: partnerLogos, assets: assets, slots: slots,
                        digests: digests, rosterPath: input.rosterPath)
         project.emailFindings = emailFindings
         project.emailSupportDigest = input.emailSupport.map(Checksum.sha256) ?? ""
-        for (path, data) in input.files where path.hasPrefix("Locales/") && path.hasSuffix("/" + Project.reviewStatesFile) {
-            guard let tag = LocaleTag(String(path.split(separator: "/")[1])) else { continue }
-            let rows: [CSV.Record]
-            do { rows = try CSV.parse(String(decoding: data, as: UTF8.self), file: path) } catch {
-                diagnostics.append(.warning(path, "\(error.reasonOnly); review states are ignored until it is fixed"))
-                continue
-            }
-            for row in rows.dropFirst() where row.fields.count == 2 {
-                project.reviewStates[tag, default: [:]][row.fields[0]] = XLIFF.State(rawValue: row.fields[1])
-            }
-        }
-        for (path, data) in input.files where path.hasPrefix("Locales/\(config.defaultLocale)/") && path.hasSuffix(".yaml") {
-            project.notes.merge(CatalogComments.notes(in: String(decoding: data, as: UTF8.self))) { first, _ in first }
-        }
+        project.reviewStates = reviewStates
+        diagnostics += reviewWarnings
+        project.notes = notes
         return project
     }
 
@@ -259,6 +275,19 @@ struct Loader: Sendable {
             if problems.errors.isEmpty { campaigns.append(campaign) }
         }
         return campaigns
+    }
+
+    /// The locales `loadCatalogs` makes a catalog for, from the files' paths alone (each `Locales/<locale>/*.yaml`,
+    /// and the pseudo-locale with the default one), so the roster is checked while the catalogs are read.
+    func catalogLocales(config: ProjectConfig) -> Set<LocaleTag> {
+        var locales = Set(input.files.keys.compactMap { path -> LocaleTag? in
+            let parts = path.split(separator: "/")
+            guard path.hasPrefix("Locales/") && path.hasSuffix(".yaml"), parts.count == 3,
+                  let tag = LocaleTag(String(parts[1])), tag.identifier == parts[1] else { return nil }
+            return tag
+        })
+        if locales.contains(config.defaultLocale) { locales.insert(PseudoLocale.tag) }
+        return locales
     }
 
     mutating func loadCatalogs(config: ProjectConfig) -> [LocaleTag: Catalog] {

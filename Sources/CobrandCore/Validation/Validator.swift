@@ -202,9 +202,7 @@ public enum LogoCheck {
     /// Emails and social images carry SVGs as PNG (see `EmailImages`), so an SVG must have a size and draw.
     public static func rasterProblem(_ svg: Data) -> String? {
         do throws(Raster.Failure) {
-            let size = try Raster.svgSize(svg)
-            let scale = min(1, 64 / max(size.width, size.height))
-            try Raster.draw(svg: svg, width: max(1, Int(size.width * scale)), height: max(1, Int(size.height * scale)))
+            try Raster.draw(svg: svg, longest: 64)
             return nil
         } catch {
             return "cannot be drawn as PNG for emails and social images (\(error.reason)); give its <svg> a viewBox, or export it again"
