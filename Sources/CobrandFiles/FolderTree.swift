@@ -9,6 +9,28 @@ enum FolderTree {
         names(of: open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC))?.map(text)
     }
 
+    /// The regular files under the folder `root`, as paths relative to it, symbolic links to files included
+    /// but none followed into a folder (as FileManager's enumerator does); names starting with a dot, and all
+    /// under them, left out. A folder that cannot be listed is left out too.
+    static func regularFiles(under root: String) -> [String] {
+        var files: [String] = []
+        func walk(_ relative: String) {
+            for name in names(in: relative.isEmpty ? root : root + "/" + relative) ?? [] where !name.hasPrefix(".") {
+                let path = relative.isEmpty ? name : relative + "/" + name
+                var info = stat()
+                guard lstat(root + "/" + path, &info) == 0 else { continue }
+                switch info.st_mode & S_IFMT {
+                case S_IFDIR: walk(path)
+                case S_IFREG: files.append(path)
+                case S_IFLNK: if stat(root + "/" + path, &info) == 0, info.st_mode & S_IFMT == S_IFREG { files.append(path) }
+                default: continue
+                }
+            }
+        }
+        walk("")
+        return files
+    }
+
     /// The file's bytes, read with one open, fstat and read: FileManager adds a stat and a seek, and an
     /// incremental build reads every kit's manifest. Nil when it cannot be read whole.
     static func contents(of path: String) -> Data? {

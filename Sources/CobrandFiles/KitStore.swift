@@ -11,8 +11,13 @@ import Synchronization
 /// leaves the old output untouched; one killed after it is finished by `recover`, which every build, publish
 /// and `serve` runs first under the output lock. So a kit folder is never lost, and `index.json` never names
 /// a zip it does not describe.
+///
+/// A kit file is never opened for writing once made: a re-rendered kit's unchanged files are hard links to the
+/// kit in place, and served images are links in `Output/a/`, so writing into one would change them all.
 public struct KitStore: Sendable {
     public let output: URL
+    /// `output.path`, made once: URL's `path` builds a new string each time, 1,200 times a build.
+    let outputPath: String
     /// Called after each file of a kit is written to the temp folder; tests throw from it to simulate a crash.
     let afterFileWrite: (@Sendable (KitID, String) throws -> Void)?
     /// Called after each kit of a commit is moved into place (with its folder); tests throw from it to
@@ -36,6 +41,7 @@ public struct KitStore: Sendable {
                 afterCommitStep: (@Sendable (String) throws -> Void)? = nil) {
         self.afterCommitStep = afterCommitStep
         self.output = output
+        outputPath = output.path
         self.afterFileWrite = afterFileWrite
     }
 
@@ -142,11 +148,11 @@ public struct KitStore: Sendable {
     /// and then the zip is read and hashed again.
     func existing(_ kit: KitID, inputsHash: String, listed: OutputIndex.Entry?, listedAt: timespec?) -> (entry: OutputIndex.Entry, bytes: Int)? {
         // Anything missing or unreadable just means the kit is built again.
-        guard let data = FolderTree.contents(of: "\(output.path)/\(kit.directory)/manifest.json"),
+        guard let data = FolderTree.contents(of: outputPath + "/" + kit.directory + "/manifest.json"),
               let manifest = KitManifest.summary(of: data),
               manifest.inputsSHA256 == inputsHash
         else { return nil }
-        let bundle = "\(output.path)/\(kit.bundle)"
+        let bundle = outputPath + "/" + kit.bundle
         let sha256: String
         var info = stat()
         if let listed, listed.bundle == kit.bundle, let listedAt, stat(bundle, &info) == 0, info.st_size > 0,
@@ -159,10 +165,11 @@ public struct KitStore: Sendable {
         return (OutputIndex.Entry(kit: kit, sha256: sha256, files: manifest.files + 1), manifest.bytes)
     }
 
-    /// Stages a rendered kit: its files and zip beside each other in the temp folder, for `commit`.
+    /// Stages a rendered kit: its files and zip beside each other in the temp folder, for `commit`; returns
+    /// also the bytes written (a file the same as the kit's in place is a link to it instead).
     /// No wrapping folder: every directory created here is renamed into place, never deleted, which keeps
     /// inode churn (the main cost of writing thousands of small files on ext4) low.
-    public func stage(_ kit: RenderedKit) throws -> (Staged, OutputIndex.Entry) {
+    public func stage(_ kit: RenderedKit) throws -> (Staged, OutputIndex.Entry, written: Int) {
         let fm = FileManager.default
         let name = UUID().uuidString
         let folder = temp.appendingPathComponent(name)
@@ -177,8 +184,9 @@ public struct KitStore: Sendable {
         try Self.makeDirectory(folder)
         var folders: Set<String> = [folder.path]
         // The kit as it is in place: a file still the same, byte for byte, is linked instead of written again.
-        let current = output.path + "/" + kit.id.directory + "/"
+        let current = outputPath + "/" + kit.id.directory + "/"
         let linkable = access(current, F_OK) == 0
+        var written = kit.zip.count
         for file in kit.files {
             let url = folder.appendingPathComponent(file.path)
             let parent = url.deletingLastPathComponent()
@@ -187,6 +195,7 @@ public struct KitStore: Sendable {
             }
             if !(linkable && Self.link(url, toSame: file.data, at: current + file.path)) {
                 try Self.writeFile(file.data, to: url)
+                written += file.data.count
             }
             try afterFileWrite?(kit.id, file.path)
         }
@@ -196,7 +205,7 @@ public struct KitStore: Sendable {
         try ImageStore(output: output).store(kit.files, linkingFrom: folder)
         committed = true
         return (Staged(name: name, directory: kit.id.directory, bundle: kit.id.bundle),
-                OutputIndex.Entry(kit: kit.id, sha256: kit.zipSHA256, files: kit.files.count))
+                OutputIndex.Entry(kit: kit.id, sha256: kit.zipSHA256, files: kit.files.count), written)
     }
 
     /// The bytes of `url` if it is a regular file, never through a symlink; nil otherwise. What the server
@@ -260,11 +269,11 @@ public struct KitStore: Sendable {
         guard Foundation.rename(from.path, to.path) == 0 else { throw posixError("cannot move \(from.path) to", to) }
     }
 
-    /// Deletes kit folders and zips that are not in `keep` (partners or locales gone from the roster).
-    public func prune(keeping keep: Set<KitID>) throws -> Int {
+    /// The kit folders and zips that are not in `keep` (partners or locales gone from the roster), for `remove(stale:)`.
+    public func stale(keeping keep: Set<KitID>) -> [String] {
         let keepPaths = Set(keep.map(\.directory)).union(keep.map(\.bundle))
         @Sendable func children(_ path: String) -> [String] {
-            (FolderTree.names(in: output.path + "/" + path) ?? []).filter { !$0.hasPrefix(".") }.map { "\(path)/\($0)" }
+            (FolderTree.names(in: outputPath + "/" + path) ?? []).filter { !$0.hasPrefix(".") }.map { "\(path)/\($0)" }
         }
         // kits/<campaign>/<partner>/<locale> and bundles/<campaign>/<partner>/<zip>: the last level is a folder
         // per campaign and partner (1,200 for 200 partners), listed on every core.
@@ -274,8 +283,13 @@ public struct KitStore: Sendable {
             let stale = children(folders[index]).filter { !keepPaths.contains($0) }
             if !stale.isEmpty { listed.withLock { $0 += stale } }
         }
+        return listed.withLock { $0 }.sorted()
+    }
+
+    /// Deletes the kit folders and zips `stale` lists, relative to the output folder; returns how many were there.
+    public func remove(stale: [String]) throws -> Int {
         var removed = 0
-        for path in listed.withLock({ $0 }).sorted() where try FolderTree.remove(output.path + "/" + path) { removed += 1 }
+        for path in stale where try FolderTree.remove(outputPath + "/" + path) { removed += 1 }
         return removed
     }
 }

@@ -125,6 +125,17 @@ struct ProjectTests {
         #expect(project?.partners.map(\.id) == ["beta"])
     }
 
+    @Test("an SVG logo is sized once and drawn with its longest side at most 64 pixels: very wide, very tall or only a viewBox, it passes", arguments: [
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"20000\" height=\"1\"><rect width=\"20000\" height=\"1\"/></svg>",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"3\" height=\"9000\"><rect width=\"3\" height=\"9000\"/></svg>",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 12000 40\"><rect width=\"12000\" height=\"40\"/></svg>",
+    ])
+    func logoScaledToDraw(content: String) throws {
+        let (project, diagnostics) = Project.load(Fixture.project(["Assets/partners/alpha.svg": content]))
+        #expect(diagnostics.errors == [])
+        #expect(try #require(project).partners.map(\.id) == ["alpha", "beta"])
+    }
+
     @Test("a vendor SVG that emails show but that cannot be drawn is an error naming the file")
     func vendorArtwork() {
         let (_, diagnostics) = Project.load(Fixture.project(["Assets/brand/logo.svg": "<svg xmlns=\"http://www.w3.org/2000/svg\"><text>V</text></svg>"]))

@@ -49,24 +49,31 @@ public struct KitManifest: Codable, Equatable, Sendable {
     static func scanned(_ data: Data) -> Summary? {
         data.withUnsafeBytes { raw -> Summary? in
             let bytes = raw.bindMemory(to: UInt8.self)
+            guard let base = bytes.baseAddress else { return nil }
             var at = 0
             /// The next line without its newline; nil at the end, for a last line without one, or for a byte
-            /// outside printable ASCII or a backslash.
-            func next() -> Slice<UnsafeBufferPointer<UInt8>>? {
-                var end = at
-                while end < bytes.count, bytes[end] != UInt8(ascii: "\n") {
-                    guard (0x20...0x7E).contains(bytes[end]), bytes[end] != UInt8(ascii: "\\") else { return nil }
-                    end += 1
-                }
-                guard end < bytes.count else { return nil }
-                defer { at = end + 1 }
-                return bytes[at..<end]
+            /// outside printable ASCII or a backslash. memchr finds the newline; the bytes are checked without
+            /// a branch per byte, which the compiler vectorizes (a byte at a time was a twentieth of a rebuild).
+            func next() -> UnsafeBufferPointer<UInt8>? {
+                guard at < bytes.count, let newline = memchr(base + at, 0x0A, bytes.count - at) else { return nil }
+                let line = UnsafeBufferPointer(start: base + at, count: UnsafeRawPointer(base + at).distance(to: newline))
+                var outside: UInt8 = 0
+                for byte in line { outside |= (byte &- 0x20 > 0x5E ? 1 : 0) | (byte == UInt8(ascii: "\\") ? 1 : 0) }
+                guard outside == 0 else { return nil }
+                at += line.count + 1
+                return line
             }
-            func line(_ expected: [UInt8]) -> Bool { next()?.elementsEqual(expected) == true }
+            func equal(_ line: UnsafeBufferPointer<UInt8>, _ expected: [UInt8]) -> Bool {
+                guard line.count == expected.count, let start = line.baseAddress else { return line.count == expected.count }
+                return memcmp(start, expected, expected.count) == 0
+            }
+            func line(_ expected: [UInt8]) -> Bool { next().map { equal($0, expected) } == true }
             /// The value of the next line when it is `head` (indent, key and opening quote), a string, and `tail`.
-            func string(_ head: [UInt8], _ tail: [UInt8] = ManifestLines.quoteComma) -> Slice<UnsafeBufferPointer<UInt8>>? {
-                guard let line = next(), line.count >= head.count + tail.count, line.starts(with: head), line.suffix(tail.count).elementsEqual(tail) else { return nil }
-                let value = line.dropFirst(head.count).dropLast(tail.count)
+            func string(_ head: [UInt8], _ tail: [UInt8] = ManifestLines.quoteComma) -> UnsafeBufferPointer<UInt8>? {
+                guard let line = next(), line.count >= head.count + tail.count,
+                      equal(UnsafeBufferPointer(rebasing: line.prefix(head.count)), head),
+                      equal(UnsafeBufferPointer(rebasing: line.suffix(tail.count)), tail) else { return nil }
+                let value = UnsafeBufferPointer(rebasing: line.dropFirst(head.count).dropLast(tail.count))
                 return value.contains(UInt8(ascii: "\"")) ? nil : value
             }
             typealias L = ManifestLines
@@ -74,17 +81,18 @@ public struct KitManifest: Codable, Equatable, Sendable {
             var files = 0, total = 0
             while true {
                 guard line(L.entryOpen), string(L.mediaType) != nil, string(L.path) != nil, string(L.sha256) != nil,
-                      let size = next(), size.starts(with: L.size) else { return nil }
+                      let size = next(), size.count > L.size.count, equal(UnsafeBufferPointer(rebasing: size.prefix(L.size.count)), L.size)
+                else { return nil }
                 let digits = size.dropFirst(L.size.count)
-                guard !digits.isEmpty, digits.count < 16, digits.allSatisfy({ (0x30...0x39).contains($0) }),
+                guard digits.count < 16, digits.allSatisfy({ (0x30...0x39).contains($0) }),
                       digits.count == 1 || digits.first != UInt8(ascii: "0") else { return nil }
                 let (sum, overflow) = total.addingReportingOverflow(digits.reduce(0) { $0 * 10 + Int($1 - 0x30) })
                 guard !overflow else { return nil }
                 total = sum
                 files += 1
                 guard let close = next() else { return nil }
-                if close.elementsEqual(L.entryClose) { break }
-                guard close.elementsEqual(L.entryCloseComma) else { return nil }
+                if equal(close, L.entryClose) { break }
+                guard equal(close, L.entryCloseComma) else { return nil }
             }
             guard line(L.filesClose), string(L.generator) != nil, let hash = string(L.inputs), string(L.locale) != nil,
                   string(L.partner, L.quote) != nil, line(L.close), at == bytes.count else { return nil }

@@ -51,11 +51,15 @@ struct Loader: Sendable {
         let templateFiles = input.files.filter { $0.key.hasPrefix("Templates/") && $0.key.hasSuffix(".mustache") }.sorted { $0.key < $1.key }
             .map { (path: $0.key, name: Self.templateName(path: $0.key), source: String(decoding: $0.value, as: UTF8.self)) }
         let templateSources = Dictionary(templateFiles.map { ($0.name, $0.source) }, uniquingKeysWith: { _, last in last })
-        // Split by text, not by count (the shared layouts, sorted first, are the longest to parse): three fifths
-        // here, which with the campaigns, the roster and its logos takes about as long as the catalogs, the rest of
-        // the templates and the email check on the other core.
-        var mainShare = templateFiles.reduce(0) { $0 + $1.source.utf8.count } * 3 / 5
-        let split = templateFiles.firstIndex { mainShare -= $0.source.utf8.count; return mainShare < 0 } ?? templateFiles.count
+        // Split by text, not by count (the shared layouts, sorted first, are the longest to parse): up to three
+        // fifths here, which with the campaigns, the roster and its logos, the review states and the notes takes
+        // about as long as the catalogs, the rest of the templates and the email check on the other core.
+        let mainShare = templateFiles.reduce(0) { $0 + $1.source.utf8.count } * 3 / 5
+        var split = 0, parsedHere = 0
+        while split < templateFiles.count, parsedHere + templateFiles[split].source.utf8.count <= mainShare {
+            parsedHere += templateFiles[split].source.utf8.count
+            split += 1
+        }
         let rest = Array(templateFiles[split...])
         let restJob = inBackground { loader in loader.parseTemplates(rest) }
         var templates = parseTemplates(templateFiles[..<split])
@@ -65,8 +69,6 @@ struct Loader: Sendable {
         let emailJob = inBackground { [config, campaigns, templateSources] loader in
             loader.checkEmailClients(config: config, campaigns: campaigns, templates: templateSources)
         }
-        // The catalogs are joined last, their diagnostics put here: the roster needs only their locales.
-        let catalogDiagnostics = diagnostics.count
 
         let partnerLogos = input.files.filter {
             $0.key.hasPrefix("Assets/partners/") && !$0.key.dropFirst(16).contains("/")
@@ -146,8 +148,8 @@ struct Loader: Sendable {
         var library = MustacheLibrary()
         for (name, template) in templates { library.register(template, named: Project.templateName(name)) }
         let emailFindings = joined(emailJob)
-        let (catalogs, added) = catalogsJob.value
-        diagnostics.insert(contentsOf: added, at: catalogDiagnostics)
+        // Joined last: the roster needs only the catalogs' locales. (`Project.load` sorts the diagnostics.)
+        let catalogs = joined(catalogsJob)
         assert(Set(catalogs.keys) == catalogLocales(config: config), "catalogLocales must name the catalogs loadCatalogs makes")
         guard !hasSharedErrors else { return nil }
         var project = Project(config: config, campaigns: campaigns, templateSources: templateSources, library: library, articleSources: articleSources,
@@ -281,26 +283,40 @@ struct Loader: Sendable {
     /// and the pseudo-locale with the default one), so the roster is checked while the catalogs are read.
     func catalogLocales(config: ProjectConfig) -> Set<LocaleTag> {
         var locales = Set(input.files.keys.compactMap { path -> LocaleTag? in
-            let parts = path.split(separator: "/")
-            guard path.hasPrefix("Locales/") && path.hasSuffix(".yaml"), parts.count == 3,
-                  let tag = LocaleTag(String(parts[1])), tag.identifier == parts[1] else { return nil }
-            return tag
+            if case .locale(let tag)? = Self.catalogPlace(of: path) { return tag }
+            return nil
         })
         if locales.contains(config.defaultLocale) { locales.insert(PseudoLocale.tag) }
         return locales
     }
 
+    /// Where a catalog file (`Locales/<locale>/<name>.yaml`) belongs, or why it belongs nowhere.
+    enum CatalogPlace {
+        case locale(LocaleTag)
+        case misplaced(Diagnostic)
+    }
+
+    /// Nil for a file that is no catalog.
+    static func catalogPlace(of path: String) -> CatalogPlace? {
+        guard path.hasPrefix("Locales/") && path.hasSuffix(".yaml") else { return nil }
+        let parts = path.split(separator: "/")
+        guard parts.count == 3 else { return .misplaced(.error(path, "catalogs live directly in Locales/<locale>/; move this file")) }
+        guard let tag = LocaleTag(String(parts[1])), tag.identifier == parts[1] else {
+            return .misplaced(.error(path, "'\(parts[1])' is not a locale folder name; name it like en-US"))
+        }
+        return .locale(tag)
+    }
+
     mutating func loadCatalogs(config: ProjectConfig) -> [LocaleTag: Catalog] {
         var catalogs: [LocaleTag: Catalog] = [:]
-        for (path, data) in input.files.sorted(by: { $0.key < $1.key }) where path.hasPrefix("Locales/") && path.hasSuffix(".yaml") {
-            let parts = path.split(separator: "/")
-            guard parts.count == 3 else {
-                diagnostics.append(.error(path, "catalogs live directly in Locales/<locale>/; move this file"))
+        for (path, data) in input.files.sorted(by: { $0.key < $1.key }) {
+            let tag: LocaleTag
+            switch Self.catalogPlace(of: path) {
+            case nil: continue
+            case .misplaced(let problem)?:
+                diagnostics.append(problem)
                 continue
-            }
-            guard let tag = LocaleTag(String(parts[1])), tag.identifier == parts[1] else {
-                diagnostics.append(.error(path, "'\(parts[1])' is not a locale folder name; name it like en-US"))
-                continue
+            case .locale(let locale)?: tag = locale
             }
             var catalog = catalogs[tag] ?? Catalog(locale: tag)
             _ = attempt { () throws(ProjectError) in try catalog.add(yaml: String(decoding: data, as: UTF8.self), file: path) }
