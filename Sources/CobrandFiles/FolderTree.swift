@@ -10,12 +10,17 @@ enum FolderTree {
     }
 
     /// The regular files under the folder `root`, as paths relative to it, symbolic links to files included
-    /// but none followed into a folder (as FileManager's enumerator does); names starting with a dot, and all
-    /// under them, left out. A folder that cannot be listed is left out too.
-    static func regularFiles(under root: String) -> [String] {
+    /// but none followed into a folder; names starting with a dot, and all under them, left out. Empty when
+    /// there is no `root` (or it is no folder); the folders that are there but cannot be listed (relative, "" for `root`) go to
+    /// `unlistable`.
+    static func regularFiles(under root: String, unlistable: inout [String]) -> [String] {
         var files: [String] = []
         func walk(_ relative: String) {
-            for name in names(in: relative.isEmpty ? root : root + "/" + relative) ?? [] where !name.hasPrefix(".") {
+            guard let names = names(in: relative.isEmpty ? root : root + "/" + relative) else {
+                if !(relative.isEmpty && (errno == ENOENT || errno == ENOTDIR)) { unlistable.append(relative) }
+                return
+            }
+            for name in names where !name.hasPrefix(".") {
                 let path = relative.isEmpty ? name : relative + "/" + name
                 var info = stat()
                 guard lstat(root + "/" + path, &info) == 0 else { continue }

@@ -169,7 +169,7 @@ public struct KitStore: Sendable {
     /// also the bytes written (a file the same as the kit's in place is a link to it instead).
     /// No wrapping folder: every directory created here is renamed into place, never deleted, which keeps
     /// inode churn (the main cost of writing thousands of small files on ext4) low.
-    public func stage(_ kit: RenderedKit) throws -> (Staged, OutputIndex.Entry, written: Int) {
+    public func stage(_ kit: RenderedKit) throws -> (staged: Staged, entry: OutputIndex.Entry, written: Int) {
         let fm = FileManager.default
         let name = UUID().uuidString
         let folder = temp.appendingPathComponent(name)
@@ -270,7 +270,8 @@ public struct KitStore: Sendable {
     }
 
     /// The kit folders and zips that are not in `keep` (partners or locales gone from the roster), for `remove(stale:)`.
-    public func stale(keeping keep: Set<KitID>) -> [String] {
+    /// Under the output lock; it may run beside `commit`, which only moves kits in `keep`.
+    func stale(keeping keep: Set<KitID>) -> [String] {
         let keepPaths = Set(keep.map(\.directory)).union(keep.map(\.bundle))
         @Sendable func children(_ path: String) -> [String] {
             (FolderTree.names(in: outputPath + "/" + path) ?? []).filter { !$0.hasPrefix(".") }.map { "\(path)/\($0)" }
@@ -287,7 +288,7 @@ public struct KitStore: Sendable {
     }
 
     /// Deletes the kit folders and zips `stale` lists, relative to the output folder; returns how many were there.
-    public func remove(stale: [String]) throws -> Int {
+    func remove(stale: [String]) throws -> Int {
         var removed = 0
         for path in stale where try FolderTree.remove(outputPath + "/" + path) { removed += 1 }
         return removed

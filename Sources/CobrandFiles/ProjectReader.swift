@@ -29,12 +29,20 @@ public enum ProjectReader {
             files[Project.configPath] = config
         }
         // Hidden files (.DS_Store, editor swap files) are not inputs.
-        let paths = folders.flatMap { folder in FolderTree.regularFiles(under: project.path + "/" + folder).map { folder + "/" + $0 } }
+        let root = project.path
+        var unlistable: [String] = []
+        let paths = folders.flatMap { folder in
+            var inFolder: [String] = []
+            let files = FolderTree.regularFiles(under: root + "/" + folder, unlistable: &inFolder)
+            unlistable += inFolder.map { $0.isEmpty ? folder : folder + "/" + $0 }
+            return files.map { folder + "/" + $0 }
+        }
+        if let folder = unlistable.min() { throw ReadError(path: folder, reason: "cannot be listed; check its permissions") }
         // Read on every core: the files are in the page cache, and opening and reading them is CPU time
         // (a twentieth of an incremental build when read one by one).
         let read = Mutex<(files: [String: Data], unreadable: [String])>(([:], []))
         DispatchQueue.concurrentPerform(iterations: paths.count) { index in
-            let data = FolderTree.contents(of: project.path + "/" + paths[index])
+            let data = FolderTree.contents(of: root + "/" + paths[index])
             read.withLock { read in
                 if let data { read.files[paths[index]] = data } else { read.unreadable.append(paths[index]) }
             }

@@ -125,7 +125,7 @@ struct ProjectTests {
         #expect(project?.partners.map(\.id) == ["beta"])
     }
 
-    @Test("an SVG logo is sized once and drawn with its longest side at most 64 pixels: very wide, very tall or only a viewBox, it passes", arguments: [
+    @Test("a very wide, very tall or viewBox-only SVG logo is accepted: the check draws it scaled to fit 64 pixels", arguments: [
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"20000\" height=\"1\"><rect width=\"20000\" height=\"1\"/></svg>",
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"3\" height=\"9000\"><rect width=\"3\" height=\"9000\"/></svg>",
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 12000 40\"><rect width=\"12000\" height=\"40\"/></svg>",

@@ -171,7 +171,7 @@ struct BuilderTests {
         try Data(repeating: UInt8(ascii: " "), count: logo.count).write(to: kits.appendingPathComponent(edited))
         let before = try files(kits)
         let phone = Fixture.alwaysOn.merging(["Assets/partners.csv": Fixture.roster.replacingOccurrences(of: "+1 555 0100", with: "+1 555 0199")]) { $1 }
-        #expect(try await build(try Fixture.loaded(phone), into: temp.url).rendered > 0)
+        let rebuilt = try await build(try Fixture.loaded(phone), into: temp.url)
         _ = try await build(try Fixture.loaded(phone), into: fresh.url)
         let after = try files(kits)
         let expected = try files(fresh.url.appendingPathComponent("kits"))
@@ -189,6 +189,11 @@ struct BuilderTests {
         #expect(written.sorted() == ["always/alpha/de-DE/manifest.json", "always/alpha/en-US/manifest.json", "launch/alpha/de-DE/manifest.json",
                                      edited, "launch/alpha/en-US/manifest.json"])
         #expect(linked.contains("launch/alpha/en-US/assets/vendor-logo.svg"), "\(linked.sorted())")
+        // Only what was written counts: the written files and the rendered kits' zips.
+        let zips = try index(temp.url).kits.filter { rendered.contains($0.dir.replacingOccurrences(of: "kits/", with: "")) }
+        #expect(zips.count == 4)
+        let zipBytes = try zips.reduce(0) { $0 + (try read(temp.url.appendingPathComponent($1.bundle))).count }
+        #expect(rebuilt.bytesWritten == written.reduce(0) { $0 + (after[$1]?.data.count ?? 0) } + zipBytes)
     }
 
     @Test("a kit file is only ever written to a new path: one already there (two names of a kit that are one file) is an error naming it")

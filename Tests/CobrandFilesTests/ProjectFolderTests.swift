@@ -80,6 +80,39 @@ struct ProjectFolderTests {
         #expect(BlobStore.isContentName(name) == served)
     }
 
+    @Test("a project's inputs are its regular files: hidden names at any depth, folders reached through links, FIFOs and dangling links are not read; links to files are")
+    func inputFiles() throws {
+        let temp = try TempFolder()
+        let root = temp.url
+        let fm = FileManager.default
+        func write(_ path: String, _ text: String = "x") throws {
+            let url = root.appendingPathComponent(path)
+            try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: url)
+        }
+        try write("cobrand.yaml", "vendor: {}")
+        try write("Templates/launch/email.html.mustache")
+        try write("Templates/launch/.email.html.mustache.swp")
+        try write("Templates/.cache/kept.mustache")
+        try write("Assets/.DS_Store")
+        try write("Assets/brand/logo.svg", "<svg/>")
+        try write("Locales/en-US/messages.yaml", "a: b")
+        try write("elsewhere/shared.yaml", "c: d")
+        try write("elsewhere/folder/inside.txt")
+        try fm.createSymbolicLink(atPath: root.appendingPathComponent("Locales/en-US/shared.yaml").path, withDestinationPath: root.appendingPathComponent("elsewhere/shared.yaml").path)
+        try fm.createSymbolicLink(atPath: root.appendingPathComponent("Assets/linked").path, withDestinationPath: root.appendingPathComponent("elsewhere/folder").path)
+        try fm.createSymbolicLink(atPath: root.appendingPathComponent("Assets/dangling.svg").path, withDestinationPath: root.appendingPathComponent("nowhere.svg").path)
+        #expect(mkfifo(root.appendingPathComponent("Assets/pipe.csv").path, 0o644) == 0)
+        let files = try ProjectReader.read(project: root).files
+        #expect(files.mapValues { String(decoding: $0, as: UTF8.self) } == [
+            "cobrand.yaml": "vendor: {}",
+            "Templates/launch/email.html.mustache": "x",
+            "Assets/brand/logo.svg": "<svg/>",
+            "Locales/en-US/messages.yaml": "a: b",
+            "Locales/en-US/shared.yaml": "c: d",
+        ])
+    }
+
     @Test("--partners reads a roster from elsewhere; a missing one is a clear error")
     func rosterOption() throws {
         let temp = try TempFolder()

@@ -64,7 +64,8 @@ public struct KitManifest: Codable, Equatable, Sendable {
                 return line
             }
             func equal(_ line: UnsafeBufferPointer<UInt8>, _ expected: [UInt8]) -> Bool {
-                guard line.count == expected.count, let start = line.baseAddress else { return line.count == expected.count }
+                guard line.count == expected.count else { return false }
+                guard let start = line.baseAddress else { return true }
                 return memcmp(start, expected, expected.count) == 0
             }
             func line(_ expected: [UInt8]) -> Bool { next().map { equal($0, expected) } == true }
