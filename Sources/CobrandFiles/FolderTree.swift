@@ -9,19 +9,18 @@ enum FolderTree {
         names(of: open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC))?.map(text)
     }
 
-    /// The regular files under the folder `root`, as paths relative to it, symbolic links to files included
-    /// but none followed into a folder; names starting with a dot, and all under them, left out. Empty when
-    /// there is no `root` (or it is no folder); the folders that are there but cannot be listed (relative, "" for `root`) go to
-    /// `unlistable`.
-    static func regularFiles(under root: String, unlistable: inout [String]) -> [String] {
+    /// The regular files under `folder` (relative to `root`), as paths relative to `root`: symbolic links to
+    /// files included, none followed into a folder; names starting with a dot, and all under them, left out.
+    /// None when `folder` is not there (or is no folder); folders there that cannot be listed go to `unlistable`.
+    static func regularFiles(under folder: String, in root: String, unlistable: inout [String]) -> [String] {
         var files: [String] = []
         func walk(_ relative: String) {
-            guard let names = names(in: relative.isEmpty ? root : root + "/" + relative) else {
-                if !(relative.isEmpty && (errno == ENOENT || errno == ENOTDIR)) { unlistable.append(relative) }
+            guard let names = names(in: root + "/" + relative) else {
+                if !(relative == folder && (errno == ENOENT || errno == ENOTDIR)) { unlistable.append(relative) }
                 return
             }
             for name in names where !name.hasPrefix(".") {
-                let path = relative.isEmpty ? name : relative + "/" + name
+                let path = relative + "/" + name
                 var info = stat()
                 guard lstat(root + "/" + path, &info) == 0 else { continue }
                 switch info.st_mode & S_IFMT {
@@ -32,7 +31,7 @@ enum FolderTree {
                 }
             }
         }
-        walk("")
+        walk(folder)
         return files
     }
 

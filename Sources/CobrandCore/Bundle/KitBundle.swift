@@ -68,11 +68,13 @@ public struct KitManifest: Codable, Equatable, Sendable {
                 guard let start = line.baseAddress else { return true }
                 return memcmp(start, expected, expected.count) == 0
             }
+            func starts(_ line: UnsafeBufferPointer<UInt8>, _ head: [UInt8]) -> Bool {
+                line.count >= head.count && equal(UnsafeBufferPointer(rebasing: line.prefix(head.count)), head)
+            }
             func line(_ expected: [UInt8]) -> Bool { next().map { equal($0, expected) } == true }
             /// The value of the next line when it is `head` (indent, key and opening quote), a string, and `tail`.
             func string(_ head: [UInt8], _ tail: [UInt8] = ManifestLines.quoteComma) -> UnsafeBufferPointer<UInt8>? {
-                guard let line = next(), line.count >= head.count + tail.count,
-                      equal(UnsafeBufferPointer(rebasing: line.prefix(head.count)), head),
+                guard let line = next(), line.count >= head.count + tail.count, starts(line, head),
                       equal(UnsafeBufferPointer(rebasing: line.suffix(tail.count)), tail) else { return nil }
                 let value = UnsafeBufferPointer(rebasing: line.dropFirst(head.count).dropLast(tail.count))
                 return value.contains(UInt8(ascii: "\"")) ? nil : value
@@ -82,8 +84,7 @@ public struct KitManifest: Codable, Equatable, Sendable {
             var files = 0, total = 0
             while true {
                 guard line(L.entryOpen), string(L.mediaType) != nil, string(L.path) != nil, string(L.sha256) != nil,
-                      let size = next(), size.count > L.size.count, equal(UnsafeBufferPointer(rebasing: size.prefix(L.size.count)), L.size)
-                else { return nil }
+                      let size = next(), size.count > L.size.count, starts(size, L.size) else { return nil }
                 let digits = size.dropFirst(L.size.count)
                 guard digits.count < 16, digits.allSatisfy({ (0x30...0x39).contains($0) }),
                       digits.count == 1 || digits.first != UInt8(ascii: "0") else { return nil }
