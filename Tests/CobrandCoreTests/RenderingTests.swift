@@ -204,6 +204,36 @@ struct RenderingTests {
         #expect(KitRenderer(project: try Fixture.loaded(["Assets/partners.csv": own])).inputsHash(for: id) != renderer.inputsHash(for: id))
     }
 
+    @Test("every roster column of a partner is an input of its kits; the row's line is not")
+    func everyColumnHashed() {
+        let partner = Partner(id: "alpha", name: "Alpha", locales: [LocaleTag("en-US")!], website: "https://alpha.example",
+                              logo: "alpha.png", primaryColor: Color(hex: "#112233"), accentColor: Color(hex: "#445566"),
+                              contactName: "Ann", contactEmail: "ann@alpha.example", phone: "+1 555 0100", address: "1 Main St",
+                              country: "US", timezone: "America/New_York", tier: "gold", region: "NA", line: 2)
+        var withPrivacy = partner
+        withPrivacy.privacyURL = "https://alpha.example/privacy"
+        let changes: [(column: String, change: (inout Partner) -> Void)] = [
+            ("id", { $0.id = "beta" }), ("name", { $0.name = "Beta" }), ("locales", { $0.locales.append(LocaleTag("de-DE")!) }),
+            ("website", { $0.website = nil }), ("privacy_url", { $0.privacyURL = "https://alpha.example/p" }), ("logo", { $0.logo = "a.svg" }),
+            ("primary_color", { $0.primaryColor = Color(hex: "#112234") }), ("accent_color", { $0.accentColor = nil }),
+            ("contact_name", { $0.contactName = "Bo" }), ("contact_email", { $0.contactEmail = "bo@alpha.example" }),
+            ("phone", { $0.phone = "+1 555 0101" }), ("address", { $0.address = "2 Main St" }), ("country", { $0.country = "CA" }),
+            ("timezone", { $0.timezone = "UTC" }), ("tier", { $0.tier = "silver" }), ("region", { $0.region = "EU" }),
+        ]
+        // A field added to Partner and left out of its roster row would be missing here.
+        #expect(changes.map(\.column).sorted() == Array(withPrivacy.rosterRow.keys).sorted())
+        #expect(changes.count == Mirror(reflecting: partner).children.count - 1)
+        let original = KitRenderer.RowDigests().digest(of: withPrivacy)
+        for (column, change) in changes {
+            var changed = withPrivacy
+            change(&changed)
+            #expect(KitRenderer.RowDigests().digest(of: changed) != original, "\(column)")
+        }
+        var moved = withPrivacy
+        moved.line = 40
+        #expect(KitRenderer.RowDigests().digest(of: moved) == original)
+    }
+
     func sha256(_ data: Data) -> String {
         SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }

@@ -50,12 +50,12 @@ public struct KitRenderer: Sendable {
     public let generator: String
     /// Email and social images drawn so far, shared by the kits this renderer builds.
     let rasters: RasterCache
-    private let rows = RowTexts()
+    private let rows = RowDigests()
+    /// For each campaign and catalog locale, the inputs hash of its kits fed with what they all share.
+    private let prefixes: [Prefix: SHA256]
     private let messageTrees: MessageTrees
     /// The tracking, lead-form and unsubscribe signers' fingerprints, in every inputs hash: HMACs made once.
     private let signerFingerprints: [String]
-    /// Each catalog locale's fallback chain with each locale's digest, in every inputs hash.
-    private let localeChains: [LocaleTag: [String]]
 
     /// - Parameter drawings: where images drawn by earlier builds are kept; nil draws every image.
     public init(project: Project, tracking: TrackingSigner? = nil, forms: LeadFormSigner? = nil, unsubscribe: UnsubscribeSigner? = nil,
@@ -91,9 +91,15 @@ public struct KitRenderer: Sendable {
             (tag, digest { $0.hasPrefix("Locales/\(tag.identifier)/") })
         })
         self.localeDigests = localeDigests
-        localeChains = Dictionary(uniqueKeysWithValues: project.catalogs.keys.map {
-            ($0, Self.chain($0, defaultLocale: project.config.defaultLocale, digests: localeDigests))
-        })
+        var prefixes: [Prefix: SHA256] = [:]
+        for campaign in project.campaigns {
+            for locale in project.catalogs.keys {
+                prefixes[Prefix(campaign: campaign.id, locale: locale)] = Self.prefix(generator: generator, signers: signerFingerprints,
+                    campaign: campaignDigests[campaign.id] ?? "", emailSupport: project.emailSupportDigest,
+                    chain: Self.chain(locale, defaultLocale: project.config.defaultLocale, digests: localeDigests))
+            }
+        }
+        self.prefixes = prefixes
     }
 
     /// `locale`'s fallback chain, each locale followed by its catalog's digest.
@@ -114,45 +120,55 @@ public struct KitRenderer: Sendable {
     /// catalogs of the fallback chain, the partner's roster row, logo, slot values and portal changes, and the
     /// caniemail data behind the preview's compatibility table.
     public func inputsHash(for id: KitID) -> String {
-        var hasher = SHA256()
-        func add(_ text: String) {
-            var text = text
-            text.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-            withUnsafeBytes(of: UInt8(0)) { hasher.update(bufferPointer: $0) }
-        }
-        add(generator)
-        add(id.description)
-        for fingerprint in signerFingerprints { add(fingerprint) }
-        add(campaignDigests[id.campaign] ?? "")
-        add(project.emailSupportDigest)
-        for text in localeChains[id.locale] ?? Self.chain(id.locale, defaultLocale: project.config.defaultLocale, digests: localeDigests) { add(text) }
+        var hasher = prefixes[Prefix(campaign: id.campaign, locale: id.locale)]
+            ?? Self.prefix(generator: generator, signers: signerFingerprints, campaign: campaignDigests[id.campaign] ?? "",
+                           emailSupport: project.emailSupportDigest,
+                           chain: Self.chain(id.locale, defaultLocale: project.config.defaultLocale, digests: localeDigests))
+        Self.add(id.description, to: &hasher)
         if let partner = partnersByID[id.partner] {
-            add(rows.text(of: partner))
-            if let logo = partner.logo { add(project.digests["Assets/partners/\(logo)"] ?? "") }
+            rows.digest(of: partner).withUnsafeBytes { hasher.update(bufferPointer: $0) }
+            if let logo = partner.logo { Self.add(project.digests["Assets/partners/\(logo)"] ?? "", to: &hasher) }
         }
-        add(project.digests["Assets/slots/\(id.partner).yaml"] ?? "")
-        add(project.overrideDigests[id.partner] ?? "")
+        Self.add(project.digests["Assets/slots/\(id.partner).yaml"] ?? "", to: &hasher)
+        Self.add(project.overrideDigests[id.partner] ?? "", to: &hasher)
         return hasher.finalize().hex
     }
 
-    /// Each partner's roster row as JSON, encoded once for all its kits (the encoder was a twentieth of an
-    /// incremental build); kept for the renderer's life, as the roster cannot change under it.
-    final class RowTexts: Sendable {
-        private let texts = Mutex<[String: String]>([:])
-        private static let encoder = {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys
-            return encoder
-        }()
+    /// What every kit of a campaign in a locale shares, hashed once: the hash of each kit goes on from a copy.
+    private struct Prefix: Hashable {
+        let campaign: String
+        let locale: LocaleTag
+    }
 
-        func text(of partner: Partner) -> String {
-            if let text = texts.withLock({ $0[partner.id] }) { return text }
-            var row = partner
-            row.line = 0 // moving a row in the file changes nothing in its kits
-            // Encoding a struct of strings and numbers cannot fail.
-            let text = (try? Self.encoder.encode(row)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-            texts.withLock { $0[partner.id] = text }
-            return text
+    private static func prefix(generator: String, signers: [String], campaign: String, emailSupport: String, chain: [String]) -> SHA256 {
+        var hasher = SHA256()
+        for text in [generator] + signers + [campaign, emailSupport] + chain { add(text, to: &hasher) }
+        return hasher
+    }
+
+    /// `text` and a NUL, so that no two sequences of texts hash alike.
+    private static func add(_ text: String, to hasher: inout SHA256) {
+        var text = text
+        text.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        withUnsafeBytes(of: UInt8(0)) { hasher.update(bufferPointer: $0) }
+    }
+
+    /// Each partner's roster row hashed once for all its kits, kept for the renderer's life, as the roster
+    /// cannot change under it.
+    final class RowDigests: Sendable {
+        private let digests = Mutex<[String: SHA256.Digest]>([:])
+
+        func digest(of partner: Partner) -> SHA256.Digest {
+            if let digest = digests.withLock({ $0[partner.id] }) { return digest }
+            // The row's columns, not its line: moving a row in the file changes nothing in its kits.
+            var hasher = SHA256()
+            for (column, value) in partner.rosterRow.sorted(by: { $0.key < $1.key }) {
+                KitRenderer.add(column, to: &hasher)
+                KitRenderer.add(value, to: &hasher)
+            }
+            let digest = hasher.finalize()
+            digests.withLock { $0[partner.id] = digest }
+            return digest
         }
     }
 
