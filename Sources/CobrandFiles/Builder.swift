@@ -52,12 +52,13 @@ public struct Builder: Sendable {
         // What the last index said of each kit, and when it was written: an unchanged kit's bundle not changed
         // since keeps its listed digest, instead of being read and hashed again (most of an incremental build).
         let listed = Listed(index: selection.isEverything ? try? OutputIndex.read(from: store.output) : previous,
-                            at: OutputIndex.changed(in: store.output))
+                            at: OutputIndex.changed(in: store.output), ledger: ManifestLedger.read(from: store.outputPath))
 
         var report = BuildReport()
         report.kits = kits.count
         var entries: [OutputIndex.Entry] = []
         var staged: [KitStore.Staged] = []
+        var ledger = ManifestLedger()
         do {
             try await withThrowingTaskGroup(of: KitOutcome.self) { group in
                 var next = kits.makeIterator()
@@ -68,6 +69,7 @@ public struct Builder: Sendable {
                 for _ in 0..<jobs { addTask() }
                 while let outcome = try await group.next() {
                     entries.append(outcome.entry)
+                    ledger.lines[outcome.entry.dir] = outcome.manifest
                     if let kit = outcome.staged { staged.append(kit) }
                     report.files += outcome.entry.files
                     report.bytes += outcome.bytes
@@ -90,7 +92,9 @@ public struct Builder: Sendable {
         if let previous {
             // A filtered build keeps the other kits already in the index, as long as they are still on disk.
             let built = Set(entries.map(\.dir))
-            entries += Self.present(previous.kits.filter { !built.contains($0.dir) }, in: store.output, jobs: jobs)
+            let kept = Self.present(previous.kits.filter { !built.contains($0.dir) }, in: store.output, jobs: jobs)
+            entries += kept
+            for entry in kept { ledger.lines[entry.dir] = listed.ledger.lines[entry.dir] }
         }
         report.index = OutputIndex(kits: entries)
         // What prune removes is listed while the commit waits on the disk (its fsyncs): the commit only moves
@@ -100,6 +104,8 @@ public struct Builder: Sendable {
         // The replaced kits go while the stale ones do: removing files is slow on disks mounted with online
         // discard (about 0.1 ms a file here, 12 ms for six kits) and waits on the disk, not the CPU.
         async let removal: Void = store.removeTemp()
+        // While the stale kits are still being listed.
+        if ledger != listed.ledger { ledger.write(to: store.outputPath) }
         // Kits gone from the roster go only after the index that no longer lists them is written.
         report.pruned = try store.remove(stale: await stale)
         try await removal
@@ -131,28 +137,33 @@ public struct Builder: Sendable {
         let rendered: Bool
         let bytes: Int
         let bytesWritten: Int
+        /// What its manifest says, and which file says it, for the next build's ledger.
+        let manifest: ManifestLedger.Line?
     }
 
-    /// The previous index's entries by kit folder, and when that index was written.
+    /// The previous index's entries by kit folder and when that index was written, and the manifests' ledger.
     struct Listed: Sendable {
         let entries: [String: OutputIndex.Entry]
         let at: timespec?
+        let ledger: ManifestLedger
 
-        init(index: OutputIndex?, at: timespec?) {
+        init(index: OutputIndex?, at: timespec?, ledger: ManifestLedger) {
             entries = Dictionary((index?.kits ?? []).map { ($0.dir, $0) }, uniquingKeysWith: { first, _ in first })
             self.at = at
+            self.ledger = ledger
         }
     }
 
     func make(_ kit: KitID, listed: Listed) throws -> KitOutcome {
         let hash = renderer.inputsHash(for: kit)
-        if let (entry, bytes) = store.existing(kit, inputsHash: hash, listed: listed.entries[kit.directory], listedAt: listed.at) {
-            return KitOutcome(entry: entry, staged: nil, rendered: false, bytes: bytes, bytesWritten: 0)
+        if let (entry, bytes, manifest) = store.existing(kit, inputsHash: hash, known: listed.ledger.lines[kit.directory],
+                                                         listed: listed.entries[kit.directory], listedAt: listed.at) {
+            return KitOutcome(entry: entry, staged: nil, rendered: false, bytes: bytes, bytesWritten: 0, manifest: manifest)
         }
         let rendered = try renderer.render(kit)
-        let (staged, entry, written) = try store.stage(rendered)
+        let (staged, entry, written, manifest) = try store.stage(rendered)
         let bytes = rendered.files.reduce(0) { $0 + $1.data.count }
-        return KitOutcome(entry: entry, staged: staged, rendered: true, bytes: bytes, bytesWritten: written)
+        return KitOutcome(entry: entry, staged: staged, rendered: true, bytes: bytes, bytesWritten: written, manifest: manifest)
     }
 }
 

@@ -38,10 +38,15 @@ enum FolderTree {
     /// The file's bytes, read with one open, fstat and read: FileManager adds a stat and a seek, and an
     /// incremental build reads every kit's manifest. Nil when it cannot be read whole.
     static func contents(of path: String) -> Data? {
+        var info = stat()
+        return contents(of: path, info: &info)
+    }
+
+    /// `contents(of:)`, also giving the file's status as it was read.
+    static func contents(of path: String, info: inout stat) -> Data? {
         let file = open(path, O_RDONLY | O_CLOEXEC)
         guard file >= 0 else { return nil }
         defer { close(file) }
-        var info = stat()
         guard fstat(file, &info) == 0 else { return nil }
         return contents(of: file, size: Int(info.st_size))
     }

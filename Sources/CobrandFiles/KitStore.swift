@@ -136,22 +136,27 @@ public struct KitStore: Sendable {
         }
     }
 
-    /// An existing kit whose inputs hash equals `inputsHash`: its index entry and the bytes of its files.
-    /// Nil when the kit must be built (missing, changed, or its manifest or zip unreadable).
-    public func existing(_ kit: KitID, inputsHash: String) -> (entry: OutputIndex.Entry, bytes: Int)? {
-        existing(kit, inputsHash: inputsHash, listed: nil, listedAt: nil)
-    }
-
-    /// `existing`, taking the zip's digest from `listed` (the previous index's entry) when the zip's status
-    /// last changed strictly before that index's did (`listedAt`, its ctime). A ctime cannot be set back as
-    /// a modification time can (`cp -p`, `rsync -a`, `touch -d`): any write, copy or rename makes it newer,
-    /// and then the zip is read and hashed again.
-    func existing(_ kit: KitID, inputsHash: String, listed: OutputIndex.Entry?, listedAt: timespec?) -> (entry: OutputIndex.Entry, bytes: Int)? {
+    /// An existing kit whose inputs hash equals `inputsHash`: its index entry, the bytes of its files and its
+    /// manifest's ledger line. Nil when the kit must be built (missing, changed, or its manifest or zip unreadable).
+    ///
+    /// The manifest is read unless `known`, its line in the last ledger, names the very file there. The zip's
+    /// digest is taken from `listed` (the previous index's entry) when the zip's status last changed strictly
+    /// before that index's did (`listedAt`, its ctime). A ctime cannot be set back as a modification time can
+    /// (`cp -p`, `rsync -a`, `touch -d`): any write, copy or rename makes it newer, and then the zip is read and
+    /// hashed again.
+    func existing(_ kit: KitID, inputsHash: String, known: ManifestLedger.Line? = nil, listed: OutputIndex.Entry? = nil,
+                  listedAt: timespec? = nil) -> (entry: OutputIndex.Entry, bytes: Int, manifest: ManifestLedger.Line)? {
         // Anything missing or unreadable just means the kit is built again.
-        guard let data = FolderTree.contents(of: outputPath + "/" + kit.directory + "/manifest.json"),
-              let manifest = KitManifest.summary(of: data),
-              manifest.inputsSHA256 == inputsHash
-        else { return nil }
+        let path = outputPath + "/" + kit.directory + "/manifest.json"
+        let manifest: ManifestLedger.Line
+        if let known, FileIdentity(path: path) == known.identity {
+            manifest = known
+        } else {
+            var info = stat()
+            guard let data = FolderTree.contents(of: path, info: &info), let summary = KitManifest.summary(of: data) else { return nil }
+            manifest = ManifestLedger.Line(summary: summary, identity: FileIdentity(info))
+        }
+        guard manifest.summary.inputsSHA256 == inputsHash else { return nil }
         let bundle = outputPath + "/" + kit.bundle
         let sha256: String
         var info = stat()
@@ -162,14 +167,15 @@ public struct KitStore: Sendable {
             guard let zip = FileManager.default.contents(atPath: bundle) else { return nil }
             sha256 = Checksum.sha256(zip)
         }
-        return (OutputIndex.Entry(kit: kit, sha256: sha256, files: manifest.files + 1), manifest.bytes)
+        return (OutputIndex.Entry(kit: kit, sha256: sha256, files: manifest.summary.files + 1), manifest.summary.bytes, manifest)
     }
 
     /// Stages a rendered kit: its files and zip beside each other in the temp folder, for `commit`; returns
-    /// also the bytes written (a file the same as the kit's in place is a link to it instead).
+    /// also the bytes written (a file the same as the kit's in place is a link to it instead) and its manifest's
+    /// ledger line (the file keeps its inode and change time when its folder is moved into place).
     /// No wrapping folder: every directory created here is renamed into place, never deleted, which keeps
     /// inode churn (the main cost of writing thousands of small files on ext4) low.
-    public func stage(_ kit: RenderedKit) throws -> (staged: Staged, entry: OutputIndex.Entry, written: Int) {
+    func stage(_ kit: RenderedKit) throws -> (staged: Staged, entry: OutputIndex.Entry, written: Int, manifest: ManifestLedger.Line?) {
         let fm = FileManager.default
         let name = UUID().uuidString
         let folder = temp.appendingPathComponent(name)
@@ -204,8 +210,11 @@ public struct KitStore: Sendable {
         // Before the kit is committed, so no email in place names an image that is not served yet.
         try ImageStore(output: output).store(kit.files, linkingFrom: folder)
         committed = true
+        let manifest = kit.files.first { $0.path == "manifest.json" }.flatMap { KitManifest.summary(of: $0.data) }.flatMap { summary in
+            FileIdentity(path: folder.path + "/manifest.json").map { ManifestLedger.Line(summary: summary, identity: $0) }
+        }
         return (Staged(name: name, directory: kit.id.directory, bundle: kit.id.bundle),
-                OutputIndex.Entry(kit: kit.id, sha256: kit.zipSHA256, files: kit.files.count), written)
+                OutputIndex.Entry(kit: kit.id, sha256: kit.zipSHA256, files: kit.files.count), written, manifest)
     }
 
     /// The bytes of `url` if it is a regular file, never through a symlink; nil otherwise. What the server

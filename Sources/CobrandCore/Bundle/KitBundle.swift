@@ -31,6 +31,12 @@ public struct KitManifest: Codable, Equatable, Sendable {
         public let files: Int
         /// The listed files' sizes plus the manifest's own.
         public let bytes: Int
+
+        public init(inputsSHA256: String, files: Int, bytes: Int) {
+            self.inputsSHA256 = inputsSHA256
+            self.files = files
+            self.bytes = bytes
+        }
     }
 
     /// The summary of a manifest; nil when it is not one. One laid out as `encoded()` writes it is read line
