@@ -50,4 +50,43 @@ struct YAMLInputTests {
         let expected = try #require(yams)
         #expect(throws: ProjectError([YAMLInput.diagnostic(for: expected, file: "x.yaml")])) { try YAMLInput.load(yaml, file: "x.yaml") }
     }
+
+    @Test("a catalog read straight from its nodes is the catalog read through Yams' values; what only the general reading takes is left to it", arguments: [
+        ("greeting: Hello\nsubject: 'Your {count} seats'\nnested:\n  cta: Book now\n  deeper: {a: \"x\", b: y}\n", true),
+        ("seats:\n  one: '{count} seat'\n  other: '{count} seats'\nnot_plural:\n  one: x\n  two: y\nfew:\n  one: 1 seat\n  other: 2+ seats\n", true),
+        ("a: 1\nb: -2.5\nc: yes\nd: 10% off\ne: 0x1F\nf: 'yes'\ng: .5\n", true),
+        ("empty: {}\nx: !!str 12\nyes: 'yes'\nno: no\n1: one\n~: tilde\n'2': two\n", true),
+        ("a: null\n", false), ("a:\n", false), ("a: [1, 2]\n", false), ("a: 2024-05-01\n", false),
+        ("1: one\n'1': again\n", false), ("a: x\na.b: y\nb: {c: z}\nb.c: w\n", false),
+        ("base: &base\n  a: x\nchild:\n  <<: *base\n", false),
+        ("seats:\n  one: 1\n  other: many\n", false), ("- a\n- b\n", false),
+    ])
+    func catalogFromNodes(yaml: String, straight: Bool) throws {
+        var general = Catalog(locale: LocaleTag("en-US")!)
+        var generalProblems: ProjectError?
+        do { try general.addAny(yaml: yaml, file: "x.yaml") } catch { generalProblems = error }
+        var fromNodes = Catalog(locale: LocaleTag("en-US")!)
+        let root = try #require(try YAMLInput.compose(yaml, file: "x.yaml"))
+        #expect(fromNodes.addPlain(root, file: "x.yaml") == straight)
+        if straight {
+            #expect(generalProblems == nil)
+            #expect(fromNodes == general)
+        } else {
+            #expect(fromNodes == Catalog(locale: LocaleTag("en-US")!))
+        }
+        var added = Catalog(locale: LocaleTag("en-US")!)
+        var problems: ProjectError?
+        do { try added.add(yaml: yaml, file: "x.yaml") } catch { problems = error }
+        #expect(added == general)
+        #expect(problems == generalProblems)
+    }
+
+    @Test("a key another file defined is left to the general reading, which reports it")
+    func catalogKeyDefinedBefore() throws {
+        var catalog = Catalog(locale: LocaleTag("en-US")!)
+        try catalog.add(yaml: "a: x\n", file: "one.yaml")
+        #expect(throws: ProjectError([.error("two.yaml", field: "a", "is also defined in one.yaml; keep one")])) {
+            try catalog.add(yaml: "a: y\n", file: "two.yaml")
+        }
+    }
 }

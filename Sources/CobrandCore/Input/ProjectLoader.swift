@@ -44,31 +44,21 @@ struct Loader: Sendable {
             diagnostics += unknown
         }
         checkURLs(config)
-        // Loading is a third of an incremental build, so it uses both cores: the catalogs' YAML, part of the
-        // templates and the email check run beside the other part, the campaigns, the roster and its logos.
+        // Loading is a third of an incremental build, so it uses both cores: the catalogs' YAML and the email
+        // check run beside the campaigns, the roster and its logos, then both cores parse the templates.
         let catalogsJob = inBackground { [config] loader in loader.loadCatalogs(config: config) }
         // Each template file's path, name and text, decoded once for the campaigns, the email check and the parse.
         let templateFiles = input.files.filter { $0.key.hasPrefix("Templates/") && $0.key.hasSuffix(".mustache") }.sorted { $0.key < $1.key }
             .map { (path: $0.key, name: Self.templateName(path: $0.key), source: String(decoding: $0.value, as: UTF8.self)) }
         let templateSources = Dictionary(templateFiles.map { ($0.name, $0.source) }, uniquingKeysWith: { _, last in last })
-        // Split by text, not by count (the shared layouts, sorted first, are the longest to parse): up to three
-        // fifths here, which with the campaigns, the roster and its logos, the review states and the notes takes
-        // about as long as the catalogs, the rest of the templates and the email check on the other core.
-        let mainShare = templateFiles.reduce(0) { $0 + $1.source.utf8.count } * 3 / 5
-        var split = 0, parsedHere = 0
-        while split < templateFiles.count, parsedHere + templateFiles[split].source.utf8.count <= mainShare {
-            parsedHere += templateFiles[split].source.utf8.count
-            split += 1
-        }
-        let rest = Array(templateFiles[split...])
-        let restJob = inBackground { loader in loader.parseTemplates(rest) }
-        var templates = parseTemplates(templateFiles[..<split])
         let articleSources = input.files.filter { $0.key.hasPrefix("Templates/") && $0.key.hasSuffix(".md") }
             .reduce(into: [String: String]()) { $0[String($1.key.dropFirst("Templates/".count))] = String(decoding: $1.value, as: UTF8.self) }
         let campaigns = loadCampaigns(templates: templateSources, articles: articleSources, config: config)
         let emailJob = inBackground { [config, campaigns, templateSources] loader in
             loader.checkEmailClients(config: config, campaigns: campaigns, templates: templateSources)
         }
+        let turns = Turns(templateFiles)
+        let templatesJob = inBackground { loader in loader.parseTemplates(turns) }
 
         let partnerLogos = input.files.filter {
             $0.key.hasPrefix("Assets/partners/") && !$0.key.dropFirst(16).contains("/")
@@ -144,7 +134,7 @@ struct Loader: Sendable {
             notes.merge(CatalogComments.notes(in: String(decoding: data, as: UTF8.self))) { first, _ in first }
         }
         let digests = input.files.mapValues(Checksum.sha256)
-        templates += joined(restJob)
+        let templates = parseTemplates(turns) + joined(templatesJob)
         var library = MustacheLibrary()
         for (name, template) in templates { library.register(template, named: Project.templateName(name)) }
         let emailFindings = joined(emailJob)
@@ -213,10 +203,10 @@ struct Loader: Sendable {
         String(path.dropFirst("Templates/".count).dropLast(".mustache".count))
     }
 
-    /// Each template file parsed, by name; one that cannot be parsed is a diagnostic instead.
-    mutating func parseTemplates(_ files: some Sequence<(path: String, name: String, source: String)>) -> [(name: String, template: MustacheTemplate)] {
+    /// Each template file this thread takes in turn, parsed, by name; one that cannot be parsed is a diagnostic instead.
+    mutating func parseTemplates(_ files: Turns<(path: String, name: String, source: String)>) -> [(name: String, template: MustacheTemplate)] {
         var templates: [(name: String, template: MustacheTemplate)] = []
-        for (path, name, source) in files {
+        while let (path, name, source) = files.next() {
             // Plain-text outputs must not be HTML-escaped; the pragma sits on line 1 so error lines stay right,
             // and errors on line 1 are reported without it.
             let pragma = name.hasSuffix(".txt") ? Self.textPragma : ""

@@ -28,6 +28,25 @@ enum YAMLInput {
         }
     }
 
+    /// The document's root node, each scalar still to be typed (`typed`); nil for an empty document, or when
+    /// only `load` can read it.
+    static func compose(_ text: String, file: String) throws(ProjectError) -> Node? {
+        do {
+            guard let candidates else { return nil }
+            return try Yams.compose(yaml: text, candidates)
+        } catch let error as YamlError {
+            throw ProjectError([diagnostic(for: error, file: file)])
+        } catch {
+            throw ProjectError([.error(file, "cannot be read as YAML: \(error)")])
+        }
+    }
+
+    /// A scalar's text, when `typed` leaves it text; nil for any other node or value.
+    static func text(_ node: Node) -> String? {
+        guard case let .scalar(scalar) = typed(node), scalar.tag.rawValue == Tag.Name.str.rawValue else { return nil }
+        return scalar.string
+    }
+
     /// Yams' default rules are seven regular expressions run through Foundation for every plain scalar, keys
     /// included: two fifths of reading the catalogs, whose keys and messages are nearly all text none of them
     /// can match. So the document is read with one rule that marks what they could match (keys are resolved

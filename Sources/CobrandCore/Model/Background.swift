@@ -30,3 +30,18 @@ final class Background<Value: Sendable>: Sendable {
         return value
     }
 }
+
+/// Items taken in turn by whichever thread asks next, so work shared between the caller and a `Background`
+/// job ends on both at about the same time, whatever else each had to do first.
+final class Turns<Item: Sendable>: Sendable {
+    private let items: [Item]
+    private let taken = Atomic<Int>(0)
+
+    init(_ items: [Item]) { self.items = items }
+
+    /// The next item nobody has taken; nil when all are.
+    func next() -> Item? {
+        let index = taken.wrappingAdd(1, ordering: .relaxed).oldValue
+        return index < items.count ? items[index] : nil
+    }
+}
