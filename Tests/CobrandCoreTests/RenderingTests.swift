@@ -194,14 +194,19 @@ struct RenderingTests {
         #expect(changed.inputsHash != first.inputsHash)
     }
 
-    @Test("the inputs hash changes with the partner's row but not with another partner's")
+    @Test("the inputs hash changes with the partner's row, logo and slot values, but not with another partner's")
     func inputsHash() throws {
         let renderer = KitRenderer(project: try Fixture.loaded())
         let id = KitID(campaign: "launch", partner: "alpha", locale: LocaleTag("en-US")!)
+        func hash(_ changes: [String: String?]) throws -> String { KitRenderer(project: try Fixture.loaded(changes)).inputsHash(for: id) }
         let other = Fixture.roster.replacingOccurrences(of: "+49 30 1234", with: "+49 30 9999")
         let own = Fixture.roster.replacingOccurrences(of: "+1 555 0100", with: "+1 555 0199")
-        #expect(KitRenderer(project: try Fixture.loaded(["Assets/partners.csv": other])).inputsHash(for: id) == renderer.inputsHash(for: id))
-        #expect(KitRenderer(project: try Fixture.loaded(["Assets/partners.csv": own])).inputsHash(for: id) != renderer.inputsHash(for: id))
+        #expect(try hash(["Assets/partners.csv": other]) == renderer.inputsHash(for: id))
+        #expect(try hash(["Assets/slots/beta.yaml": "launch:\n  intro: Hallo\n"]) == renderer.inputsHash(for: id))
+        #expect(try hash(["Assets/partners.csv": own]) != renderer.inputsHash(for: id))
+        #expect(try hash(["Assets/slots/alpha.yaml": "launch:\n  intro: Hello\n"]) != renderer.inputsHash(for: id))
+        let logo = #"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><rect width="3" height="4"/></svg>"#
+        #expect(try hash(["Assets/partners/alpha.svg": logo]) != renderer.inputsHash(for: id))
     }
 
     @Test("every roster column of a partner is an input of its kits; the row's line is not")

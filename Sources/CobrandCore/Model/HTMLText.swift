@@ -11,7 +11,7 @@ public enum HTMLText {
     /// (`&`, `<`, `>`, `"` and `'`), so a template can put it in `{{{ }}}`.
     /// Without `apostrophe`, `'` stays as it is (`String.htmlEscaped`). `text` itself when nothing needs escaping.
     public static func escaped(_ text: String, apostrophe: Bool = true) -> String {
-        func entity(_ byte: UInt8) -> String? {
+        func entity(_ byte: UInt8) -> StaticString? {
             switch byte {
             case UInt8(ascii: "&"): "&amp;"
             case UInt8(ascii: "<"): "&lt;"
@@ -21,24 +21,37 @@ public enum HTMLText {
             default: nil
             }
         }
-        guard text.utf8.contains(where: { entity($0) != nil }) else { return text }
-        // Mustache escapes whole `Character`s: `&` or `<` followed by a combining mark is one Character, not in its
-        // table, and stays as it is. Only a non-ASCII byte can start such a mark, so then the text goes Character
-        // by Character; otherwise byte by byte.
-        if zip(text.utf8, text.utf8.dropFirst()).contains(where: { entity($0) != nil && $1 >= 0x80 }) {
-            var out = ""
-            out.reserveCapacity(text.utf8.count + text.utf8.count / 16)
-            for character in text {
-                if let ascii = character.asciiValue, let replacement = entity(ascii) { out += replacement } else { out.append(character) }
+        var text = text
+        return text.withUTF8 { bytes -> String in
+            // Mustache escapes whole `Character`s: `&` or `<` followed by a combining mark is one Character, not in
+            // its table, and stays as it is. Only a non-ASCII byte can start such a mark, so then the text goes
+            // Character by Character; otherwise byte by byte, on the buffer (a preview escapes whole emails).
+            var found = false
+            for (index, byte) in bytes.enumerated() where entity(byte) != nil {
+                found = true
+                if index + 1 < bytes.count, bytes[index + 1] >= 0x80 { return escapedByCharacter(String(decoding: bytes, as: UTF8.self), entity) }
             }
-            return out
+            guard found else { return String(decoding: bytes, as: UTF8.self) }
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count + bytes.count / 16)
+            for byte in bytes {
+                if let replacement = entity(byte) {
+                    replacement.withUTF8Buffer { out.append(contentsOf: $0) }
+                } else {
+                    out.append(byte)
+                }
+            }
+            return String(decoding: out, as: UTF8.self)
         }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count + text.utf8.count / 16)
-        for byte in text.utf8 {
-            if let replacement = entity(byte) { bytes += replacement.utf8 } else { bytes.append(byte) }
+    }
+
+    private static func escapedByCharacter(_ text: String, _ entity: (UInt8) -> StaticString?) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count + text.utf8.count / 16)
+        for character in text {
+            if let ascii = character.asciiValue, let replacement = entity(ascii) { out += replacement.description } else { out.append(character) }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return out
     }
 
     /// Whether `text` contains `target`, compared as bytes.

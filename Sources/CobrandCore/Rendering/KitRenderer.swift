@@ -124,13 +124,14 @@ public struct KitRenderer: Sendable {
             ?? Self.prefix(generator: generator, signers: signerFingerprints, campaign: campaignDigests[id.campaign] ?? "",
                            emailSupport: project.emailSupportDigest,
                            chain: Self.chain(id.locale, defaultLocale: project.config.defaultLocale, digests: localeDigests))
-        Self.add(id.description, to: &hasher)
+        Self.add(id.partner, to: &hasher)
+        let files = [project.digests["Assets/slots/\(id.partner).yaml"] ?? "", project.overrideDigests[id.partner] ?? ""]
         if let partner = partnersByID[id.partner] {
-            rows.digest(of: partner).withUnsafeBytes { hasher.update(bufferPointer: $0) }
-            if let logo = partner.logo { Self.add(project.digests["Assets/partners/\(logo)"] ?? "", to: &hasher) }
+            rows.digest(of: partner, and: (partner.logo.map { [project.digests["Assets/partners/\($0)"] ?? ""] } ?? []) + files)
+                .withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        } else {
+            for text in files { Self.add(text, to: &hasher) }
         }
-        Self.add(project.digests["Assets/slots/\(id.partner).yaml"] ?? "", to: &hasher)
-        Self.add(project.overrideDigests[id.partner] ?? "", to: &hasher)
         return hasher.finalize().hex
     }
 
@@ -153,19 +154,22 @@ public struct KitRenderer: Sendable {
         withUnsafeBytes(of: UInt8(0)) { hasher.update(bufferPointer: $0) }
     }
 
-    /// Each partner's roster row hashed once for all its kits, kept for the renderer's life, as the roster
-    /// cannot change under it.
+    /// Each partner's roster row and the digests of its own files (logo, slots, portal changes), hashed once
+    /// for all its kits and kept for the renderer's life, as the project cannot change under it.
     final class RowDigests: Sendable {
         private let digests = Mutex<[String: SHA256.Digest]>([:])
 
-        func digest(of partner: Partner) -> SHA256.Digest {
+        func digest(of partner: Partner, and files: @autoclosure () -> [String] = []) -> SHA256.Digest {
             if let digest = digests.withLock({ $0[partner.id] }) { return digest }
             // The row's columns, not its line: moving a row in the file changes nothing in its kits.
             var hasher = SHA256()
-            for (column, value) in partner.rosterRow.sorted(by: { $0.key < $1.key }) {
+            let row = partner.rosterRow
+            KitRenderer.add("\(row.count)", to: &hasher)
+            for (column, value) in row.sorted(by: { $0.key < $1.key }) {
                 KitRenderer.add(column, to: &hasher)
                 KitRenderer.add(value, to: &hasher)
             }
+            for file in files() { KitRenderer.add(file, to: &hasher) }
             let digest = hasher.finalize()
             digests.withLock { $0[partner.id] = digest }
             return digest
