@@ -53,12 +53,13 @@ public struct Builder: Sendable {
         // since keeps its listed digest, instead of being read and hashed again (most of an incremental build).
         let listed = Listed(index: selection.isEverything ? try? OutputIndex.read(from: store.output) : previous,
                             at: OutputIndex.changed(in: store.output), ledger: ManifestLedger.read(from: store.outputPath))
+        // Before any manifest is looked at: the next build believes only what this one saw of manifests older than this.
+        var ledger = ManifestLedger.stamp(store.outputPath).map { ManifestLedger(since: $0) }
 
         var report = BuildReport()
         report.kits = kits.count
         var entries: [OutputIndex.Entry] = []
         var staged: [KitStore.Staged] = []
-        var ledger = ManifestLedger()
         do {
             try await withThrowingTaskGroup(of: KitOutcome.self) { group in
                 var next = kits.makeIterator()
@@ -69,7 +70,7 @@ public struct Builder: Sendable {
                 for _ in 0..<jobs { addTask() }
                 while let outcome = try await group.next() {
                     entries.append(outcome.entry)
-                    ledger.lines[outcome.entry.dir] = outcome.manifest
+                    ledger?.lines[outcome.entry.dir] = outcome.manifest
                     if let kit = outcome.staged { staged.append(kit) }
                     report.files += outcome.entry.files
                     report.bytes += outcome.bytes
@@ -94,7 +95,7 @@ public struct Builder: Sendable {
             let built = Set(entries.map(\.dir))
             let kept = Self.present(previous.kits.filter { !built.contains($0.dir) }, in: store.output, jobs: jobs)
             entries += kept
-            for entry in kept { ledger.lines[entry.dir] = listed.ledger.lines[entry.dir] }
+            for entry in kept { ledger?.lines[entry.dir] = listed.ledger?.lines[entry.dir] }
         }
         report.index = OutputIndex(kits: entries)
         // What prune removes is listed while the commit waits on the disk (its fsyncs): the commit only moves
@@ -105,7 +106,7 @@ public struct Builder: Sendable {
         // discard (about 0.1 ms a file here, 12 ms for six kits) and waits on the disk, not the CPU.
         async let removal: Void = store.removeTemp()
         // While the stale kits are still being listed.
-        if ledger != listed.ledger { ledger.write(to: store.outputPath) }
+        ledger?.write(to: store.outputPath)
         // Kits gone from the roster go only after the index that no longer lists them is written.
         report.pruned = try store.remove(stale: await stale)
         try await removal
@@ -145,9 +146,9 @@ public struct Builder: Sendable {
     struct Listed: Sendable {
         let entries: [String: OutputIndex.Entry]
         let at: timespec?
-        let ledger: ManifestLedger
+        let ledger: ManifestLedger?
 
-        init(index: OutputIndex?, at: timespec?, ledger: ManifestLedger) {
+        init(index: OutputIndex?, at: timespec?, ledger: ManifestLedger?) {
             entries = Dictionary((index?.kits ?? []).map { ($0.dir, $0) }, uniquingKeysWith: { first, _ in first })
             self.at = at
             self.ledger = ledger
@@ -156,7 +157,7 @@ public struct Builder: Sendable {
 
     func make(_ kit: KitID, listed: Listed) throws -> KitOutcome {
         let hash = renderer.inputsHash(for: kit)
-        if let (entry, bytes, manifest) = store.existing(kit, inputsHash: hash, known: listed.ledger.lines[kit.directory],
+        if let (entry, bytes, manifest) = store.existing(kit, inputsHash: hash, known: listed.ledger?.lines[kit.directory],
                                                          listed: listed.entries[kit.directory], listedAt: listed.at) {
             return KitOutcome(entry: entry, staged: nil, rendered: false, bytes: bytes, bytesWritten: 0, manifest: manifest)
         }

@@ -36,7 +36,7 @@ enum FolderTree {
     }
 
     /// The file's bytes, read with one open, fstat and read: FileManager adds a stat and a seek, and an
-    /// incremental build reads every kit's manifest. Nil when it cannot be read whole.
+    /// incremental build reads the manifests its ledger cannot vouch for. Nil when it cannot be read whole.
     static func contents(of path: String) -> Data? {
         var info = stat()
         return contents(of: path, info: &info)

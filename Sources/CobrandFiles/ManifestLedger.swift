@@ -12,63 +12,80 @@ struct ManifestLedger: Sendable, Equatable {
         let identity: FileIdentity
     }
 
+    /// When the build that wrote the ledger began (`stamp`). A line about a manifest changed since then is not
+    /// believed: change times come in ticks, so a manifest written, looked at and edited again within one tick
+    /// while that build ran would still look like the file the line names.
+    var since: FileIdentity.Time
     /// By kit folder, relative to the output folder.
     var lines: [String: Line] = [:]
 
     static let path = ".cache/manifests"
-    private static let header = "cobrand manifests 1"
+    private static let stampPath = ".cache/manifests.stamp"
+    private static let header = "cobrand manifests 2"
 
-    /// The ledger of `output`, or an empty one when there is none or it cannot be read whole. A line about a
-    /// manifest changed no earlier than the ledger was written is left out: change times come in ticks of a few
-    /// milliseconds, so an edit in that tick could leave the manifest's identity as the line recorded it.
-    static func read(from output: String) -> ManifestLedger {
+    /// Marks the start of a build: the change time of `.cache/manifests.stamp`, touched now, on the clock and
+    /// in the ticks of the output folder's own file system. Nil when it cannot be touched; then no ledger is written.
+    static func stamp(_ output: String) -> FileIdentity.Time? {
+        mkdir(output + "/.cache", 0o755)
+        let file = open(output + "/" + stampPath, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        guard file >= 0 else { return nil }
+        defer { close(file) }
         var info = stat()
-        guard let data = FolderTree.contents(of: output + "/" + path, info: &info), var ledger = parse(data) else { return ManifestLedger() }
-        let written = (info.st_ctim.tv_sec, info.st_ctim.tv_nsec)
-        ledger.lines = ledger.lines.filter { $0.value.identity.changed < written }
-        return ledger
+        guard futimens(file, nil) == 0, fstat(file, &info) == 0 else { return nil }
+        return FileIdentity(info).changed
     }
 
-    /// The lines of `data`; nil unless it is a whole ledger as `text` writes it. Read on bytes: splitting
-    /// the text by characters took 9 ms for 1,200 lines.
+    /// The ledger of `output`; nil when there is none or it cannot be read whole.
+    static func read(from output: String) -> ManifestLedger? {
+        FolderTree.contents(of: output + "/" + path).flatMap(parse)
+    }
+
+    /// The believable lines of `data` (about manifests changed before the ledger's `since`); nil unless it is
+    /// a whole ledger as `text` writes it. Read on bytes: splitting the text by characters took 9 ms.
     static func parse(_ data: Data) -> ManifestLedger? {
-        data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> ManifestLedger? in
-            let header = Array((Self.header + "\n").utf8)
-            guard bytes.starts(with: header), bytes.last == UInt8(ascii: "\n") else { return nil }
-            var ledger = ManifestLedger()
-            var start = header.count
-            while start < bytes.count {
-                guard let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) else { return nil }
-                let fields = bytes[start..<end].split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false)
-                guard fields.count == 8, let files = number(fields[2]), let bytes = number(fields[3]), let inode = number(fields[4]),
-                      let size = number(fields[5]), let seconds = number(fields[6]), let nanoseconds = number(fields[7])
+        data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) -> ManifestLedger? in
+            var rows = buffer.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            guard buffer.last == UInt8(ascii: "\n"), let first = rows.first else { return nil }
+            rows.removeLast()
+            let head = first.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false)
+            guard head.count == 3, head[0].elementsEqual(header.utf8),
+                  let seconds = number(head[1]).flatMap(Int.init(exactly:)), let nanoseconds = number(head[2]).flatMap(Int.init(exactly:))
+            else { return nil }
+            var ledger = ManifestLedger(since: FileIdentity.Time(seconds: seconds, nanoseconds: nanoseconds))
+            for row in rows.dropFirst() {
+                let fields = row.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false)
+                guard fields.count == 8, let files = number(fields[2]).flatMap(Int.init(exactly:)),
+                      let bytes = number(fields[3]).flatMap(Int.init(exactly:)), let inode = number(fields[4]),
+                      let size = number(fields[5]).flatMap(Int64.init(exactly:)), let seconds = number(fields[6]).flatMap(Int.init(exactly:)),
+                      let nanoseconds = number(fields[7]).flatMap(Int.init(exactly:))
                 else { return nil }
+                let identity = FileIdentity(inode: inode, size: size, changed: FileIdentity.Time(seconds: seconds, nanoseconds: nanoseconds))
+                guard identity.changed < ledger.since else { continue }
                 let summary = KitManifest.Summary(inputsSHA256: String(decoding: fields[1], as: UTF8.self), files: files, bytes: bytes)
-                ledger.lines[String(decoding: fields[0], as: UTF8.self)] = Line(summary: summary,
-                    identity: FileIdentity(inode: UInt64(inode), size: Int64(size), changed: seconds, nanoseconds))
-                start = end + 1
+                ledger.lines[String(decoding: fields[0], as: UTF8.self)] = Line(summary: summary, identity: identity)
             }
             return ledger
         }
     }
 
-    /// The decimal digits of `text` as a number; nil for anything else, or one past `Int.max`.
-    private static func number(_ text: Slice<UnsafeRawBufferPointer>) -> Int? {
+    /// The decimal digits of `text` as a number; nil for anything else, or past `UInt64.max`.
+    private static func number(_ text: Slice<UnsafeRawBufferPointer>) -> UInt64? {
         guard !text.isEmpty else { return nil }
-        var value = 0
+        var value: UInt64 = 0
         for byte in text {
             guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
             let (tens, overflow) = value.multipliedReportingOverflow(by: 10)
-            let (sum, carry) = tens.addingReportingOverflow(Int(byte - UInt8(ascii: "0")))
+            let (sum, carry) = tens.addingReportingOverflow(UInt64(byte - UInt8(ascii: "0")))
             guard !overflow, !carry else { return nil }
             value = sum
         }
         return value
     }
 
-    /// One line per kit, sorted: folder, inputs hash, files, bytes, then the manifest's inode, size and change time.
+    /// The header with `since`, then one line per kit, sorted: folder, inputs hash, files, bytes, then the
+    /// manifest's inode, size and change time.
     var text: Data {
-        var out = Array((Self.header + "\n").utf8)
+        var out = Array("\(Self.header)\t\(since.seconds)\t\(since.nanoseconds)\n".utf8)
         out.reserveCapacity(out.count + 160 * lines.count)
         for (folder, line) in lines.sorted(by: { $0.key < $1.key }) {
             let identity = line.identity
@@ -82,45 +99,15 @@ struct ManifestLedger: Sendable, Equatable {
         return Data(out)
     }
 
-    /// Writes the ledger beside and renames it over the old one, without fsync: after a power cut it may be
-    /// cut short, and then the manifests are read. One that cannot be written is only missed next time.
+    /// Writes the ledger beside (one name: builds hold the output lock) and renames it over the old one,
+    /// without fsync: after a power cut it may be cut short, and then the manifests are read. One that
+    /// cannot be written is only missed next time.
     func write(to output: String) {
-        let folder = output + "/.cache"
-        let temp = folder + "/.manifests." + UUID().uuidString + ".tmp"
-        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let temp = output + "/" + Self.path + ".tmp"
+        unlink(temp)
         guard (try? KitStore.writeFile(text, to: URL(fileURLWithPath: temp))) != nil, rename(temp, output + "/" + Self.path) == 0 else {
             unlink(temp)
             return
         }
-    }
-}
-
-/// Which file a path names, as far as its contents go: inode, size and change time. A write, truncation,
-/// rename or new link changes the change time, which, unlike the modification time, cannot be set back; a
-/// file put in its place has another inode, or else a later change time.
-struct FileIdentity: Sendable, Equatable {
-    let inode: UInt64
-    let size: Int64
-    let changed: (seconds: Int, nanoseconds: Int)
-
-    init(inode: UInt64, size: Int64, changed seconds: Int, _ nanoseconds: Int) {
-        self.inode = inode
-        self.size = size
-        changed = (seconds, nanoseconds)
-    }
-
-    init(_ info: stat) {
-        self.init(inode: UInt64(info.st_ino), size: Int64(info.st_size), changed: info.st_ctim.tv_sec, info.st_ctim.tv_nsec)
-    }
-
-    /// The identity of the regular file at `path` itself (no link followed); nil when there is none.
-    init?(path: String) {
-        var info = stat()
-        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
-        self.init(info)
-    }
-
-    static func == (a: FileIdentity, b: FileIdentity) -> Bool {
-        a.inode == b.inode && a.size == b.size && a.changed == b.changed
     }
 }

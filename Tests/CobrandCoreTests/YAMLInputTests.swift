@@ -60,14 +60,16 @@ struct YAMLInputTests {
         ("1: one\n'1': again\n", false), ("a: x\na.b: y\nb: {c: z}\nb.c: w\n", false),
         ("base: &base\n  a: x\nchild:\n  <<: *base\n", false),
         ("seats:\n  one: 1\n  other: many\n", false), ("- a\n- b\n", false),
+        ("a: .inf\nb: 0o17\nc: -.5\nd: 'x: y'\n", true), ("a: &x hi\nb: *x\n", true), ("'<<': x\n", false),
+        ("seats:\n  one: yes\n  other: many\n", false), ("a: !!binary aGk=\n", false),
     ])
     func catalogFromNodes(yaml: String, straight: Bool) throws {
         var general = Catalog(locale: LocaleTag("en-US")!)
         var generalProblems: ProjectError?
-        do { try general.addAny(yaml: yaml, file: "x.yaml") } catch { generalProblems = error }
+        do { try general.addFromValues(yaml: yaml, file: "x.yaml") } catch { generalProblems = error }
         var fromNodes = Catalog(locale: LocaleTag("en-US")!)
         let root = try #require(try YAMLInput.compose(yaml, file: "x.yaml"))
-        #expect(fromNodes.addPlain(root, file: "x.yaml") == straight)
+        #expect(fromNodes.addFromNodes(root, file: "x.yaml") == straight)
         if straight {
             #expect(generalProblems == nil)
             #expect(fromNodes == general)

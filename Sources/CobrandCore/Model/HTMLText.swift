@@ -21,17 +21,17 @@ public enum HTMLText {
             default: nil
             }
         }
-        var text = text
-        return text.withUTF8 { bytes -> String in
+        var utf8 = text
+        return utf8.withUTF8 { bytes -> String? in
             // Mustache escapes whole `Character`s: `&` or `<` followed by a combining mark is one Character, not in
             // its table, and stays as it is. Only a non-ASCII byte can start such a mark, so then the text goes
             // Character by Character; otherwise byte by byte, on the buffer (a preview escapes whole emails).
             var found = false
             for (index, byte) in bytes.enumerated() where entity(byte) != nil {
                 found = true
-                if index + 1 < bytes.count, bytes[index + 1] >= 0x80 { return escapedByCharacter(String(decoding: bytes, as: UTF8.self), entity) }
+                if index + 1 < bytes.count, bytes[index + 1] >= 0x80 { return escapedByCharacter(text, entity) }
             }
-            guard found else { return String(decoding: bytes, as: UTF8.self) }
+            guard found else { return nil }
             var out: [UInt8] = []
             out.reserveCapacity(bytes.count + bytes.count / 16)
             for byte in bytes {
@@ -42,7 +42,7 @@ public enum HTMLText {
                 }
             }
             return String(decoding: out, as: UTF8.self)
-        }
+        } ?? text
     }
 
     private static func escapedByCharacter(_ text: String, _ entity: (UInt8) -> StaticString?) -> String {

@@ -94,7 +94,8 @@ public struct KitRenderer: Sendable {
         var prefixes: [Prefix: SHA256] = [:]
         for campaign in project.campaigns {
             for locale in project.catalogs.keys {
-                prefixes[Prefix(campaign: campaign.id, locale: locale)] = Self.prefix(generator: generator, signers: signerFingerprints,
+                let prefix = Prefix(campaign: campaign.id, locale: locale)
+                prefixes[prefix] = Self.prefix(prefix, generator: generator, signers: signerFingerprints,
                     campaign: campaignDigests[campaign.id] ?? "", emailSupport: project.emailSupportDigest,
                     chain: Self.chain(locale, defaultLocale: project.config.defaultLocale, digests: localeDigests))
             }
@@ -120,8 +121,9 @@ public struct KitRenderer: Sendable {
     /// catalogs of the fallback chain, the partner's roster row, logo, slot values and portal changes, and the
     /// caniemail data behind the preview's compatibility table.
     public func inputsHash(for id: KitID) -> String {
-        var hasher = prefixes[Prefix(campaign: id.campaign, locale: id.locale)]
-            ?? Self.prefix(generator: generator, signers: signerFingerprints, campaign: campaignDigests[id.campaign] ?? "",
+        let prefix = Prefix(campaign: id.campaign, locale: id.locale)
+        var hasher = prefixes[prefix]
+            ?? Self.prefix(prefix, generator: generator, signers: signerFingerprints, campaign: campaignDigests[id.campaign] ?? "",
                            emailSupport: project.emailSupportDigest,
                            chain: Self.chain(id.locale, defaultLocale: project.config.defaultLocale, digests: localeDigests))
         Self.add(id.partner, to: &hasher)
@@ -141,9 +143,10 @@ public struct KitRenderer: Sendable {
         let locale: LocaleTag
     }
 
-    private static func prefix(generator: String, signers: [String], campaign: String, emailSupport: String, chain: [String]) -> SHA256 {
+    private static func prefix(_ kits: Prefix, generator: String, signers: [String], campaign: String, emailSupport: String,
+                               chain: [String]) -> SHA256 {
         var hasher = SHA256()
-        for text in [generator] + signers + [campaign, emailSupport] + chain { add(text, to: &hasher) }
+        for text in [generator, kits.campaign, kits.locale.identifier] + signers + [campaign, emailSupport] + chain { add(text, to: &hasher) }
         return hasher
     }
 
@@ -155,7 +158,8 @@ public struct KitRenderer: Sendable {
     }
 
     /// Each partner's roster row and the digests of its own files (logo, slots, portal changes), hashed once
-    /// for all its kits and kept for the renderer's life, as the project cannot change under it.
+    /// for all its kits and kept for the renderer's life, as the project cannot change under it: `files` is
+    /// asked for only the first time a partner is seen.
     final class RowDigests: Sendable {
         private let digests = Mutex<[String: SHA256.Digest]>([:])
 
