@@ -66,7 +66,7 @@ struct YAMLInputTests {
     func catalogFromNodes(yaml: String, straight: Bool) throws {
         var general = Catalog(locale: LocaleTag("en-US")!)
         var generalProblems: ProjectError?
-        do { try general.addFromValues(yaml: yaml, file: "x.yaml") } catch { generalProblems = error }
+        do { try general.addFromValues(YAMLInput.load(yaml, file: "x.yaml"), file: "x.yaml") } catch { generalProblems = error }
         var fromNodes = Catalog(locale: LocaleTag("en-US")!)
         let root = try #require(try YAMLInput.compose(yaml, file: "x.yaml"))
         #expect(fromNodes.addFromNodes(root, file: "x.yaml") == straight)

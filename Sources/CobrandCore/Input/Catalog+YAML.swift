@@ -5,13 +5,14 @@ import Yams
 extension Catalog {
     /// Adds the messages of one YAML file, reporting non-text values and keys defined twice.
     mutating func add(yaml: String, file: String) throws(ProjectError) {
-        if let root = try YAMLInput.compose(yaml, file: file), addFromNodes(root, file: file) { return }
-        try addFromValues(yaml: yaml, file: file)
+        let node = try YAMLInput.compose(yaml, file: file)
+        if let node, addFromNodes(node, file: file) { return }
+        try addFromValues(YAMLInput.values(of: node, text: yaml, file: file), file: file)
     }
 
-    /// `add` through `Yams.load`'s values: any document, every problem reported.
-    mutating func addFromValues(yaml: String, file: String) throws(ProjectError) {
-        guard let root = try YAMLInput.load(yaml, file: file) else { return }
+    /// `add` from the document as `Yams.load`'s values (`YAMLInput.load`): any document, every problem reported.
+    mutating func addFromValues(_ root: Any?, file: String) throws(ProjectError) {
+        guard let root else { return }
         guard let mapping = root as? [String: Any] else {
             throw ProjectError([.error(file, "a catalog must be a mapping of keys to messages, such as `email.subject: Hello`")])
         }

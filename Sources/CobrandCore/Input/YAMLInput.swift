@@ -17,23 +17,31 @@ enum YAMLInput {
 
     /// Loads untyped YAML (for catalogs, whose keys are the data) as `Yams.load` does.
     static func load(_ text: String, file: String) throws(ProjectError) -> Any? {
-        do {
-            guard let candidates, let node = try Yams.compose(yaml: text, candidates) else { return try Yams.load(yaml: text) }
+        try values(of: compose(text, file: file), text: text, file: file)
+    }
+
+    /// `load` of a document `compose` has already read: a caller that tried its nodes first reads it once.
+    static func values(of node: Node?, text: String, file: String) throws(ProjectError) -> Any? {
+        try reading(file) {
+            guard let node else { return try Yams.load(yaml: text) }
             // Keys equal only once typed (`1` beside `!!int 1`) are duplicates Yams reports: it reads them again.
             return try typed(node)?.any ?? Yams.load(yaml: text)
-        } catch let error as YamlError {
-            throw ProjectError([diagnostic(for: error, file: file)])
-        } catch {
-            throw ProjectError([.error(file, "cannot be read as YAML: \(error)")])
         }
     }
 
     /// The document's root node, each scalar still to be typed (`typed`); nil for an empty document, or when
     /// only `load` can read it.
     static func compose(_ text: String, file: String) throws(ProjectError) -> Node? {
-        do {
+        try reading(file) {
             guard let candidates else { return nil }
             return try Yams.compose(yaml: text, candidates)
+        }
+    }
+
+    /// `body`, its YAML errors as diagnostics naming `file`.
+    private static func reading<T>(_ file: String, _ body: () throws -> T) throws(ProjectError) -> T {
+        do {
+            return try body()
         } catch let error as YamlError {
             throw ProjectError([diagnostic(for: error, file: file)])
         } catch {
