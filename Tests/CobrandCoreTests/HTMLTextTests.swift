@@ -8,6 +8,7 @@ struct HTMLTextTests {
     @Test("escaping gives the bytes Mustache's {{ }} gives, so a template may put the result in {{{ }}}", arguments: [
         "", "plain text", "<a href=\"https://v.example/?a=1&b=2\">Tom & Jerry's</a>", "ü & 日本 <b>é</b> 🇦🇪", "\r\n<td>\t'x'</td>\r\n",
         "&amp; already escaped", "<!--[if mso]><table><![endif]-->", "&\u{301} and <\u{338} are single characters", "O'Connell <\u{338}&",
+        "\u{600}<b> and \u{600}& join a prepended mark", "é<b>ü&ü\"é'", "👩\u{200D}<", "\u{1F1E6}<\u{1F1EA}",
     ])
     func escaped(text: String) throws {
         let template = try MustacheTemplate(string: "{{x}}")

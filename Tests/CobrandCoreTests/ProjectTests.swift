@@ -1,5 +1,6 @@
 import CobrandCore
 import CobrandTesting
+import Mustache
 import Testing
 
 @Suite("Loading and validating a project")
@@ -22,7 +23,7 @@ struct ProjectTests {
             "template syntax error at column 1: a section is opened but never closed; add its {{/name}} tag")])
         let (_, slash) = Project.load(Fixture.project(["Templates/launch/landing.html.mustache": "{{<_shared/layouts/page.html}}{{/_shared/layouts/page.html}}"]))
         #expect(slash.map(\.message) == ["template syntax error at column 41: a tag is not closed or its name has characters tags cannot have (closing tags cannot contain '/': name templates with dots) (near `{{<_shared/layouts/page.html}}{{/_shared/layouts/page.html}}`)"])
-        // A text template is parsed after a pragma on its first line; its errors are still where the author wrote them.
+        // Every template is parsed after a pragma line; its errors are still where the author wrote them.
         for (source, line) in [("{{<_shared/layouts/page.html}}{{/_shared/layouts/page.html}}", 1), ("Hi\n{{<_shared/layouts/page.html}}{{/_shared/layouts/page.html}}", 2)] {
             let (_, text) = Project.load(Fixture.project(["Templates/launch/hello.txt.mustache": source]))
             #expect(text == [.error("Templates/launch/hello.txt.mustache", line: line, slash[0].message)])
@@ -35,10 +36,25 @@ struct ProjectTests {
                       "Templates/meetup/mail.txt.mustache", "Templates/meetup/register.html.mustache"]
         let (project, diagnostics) = Project.load(Fixture.project(Dictionary(uniqueKeysWithValues: broken.map { ($0, "{{#open}}") })))
         #expect(project == nil)
-        // A text template's error is where the author wrote it, not shifted by the pragma its parse starts with.
+        // An error is where the author wrote it, not shifted by the pragma line the parse starts with.
         #expect(diagnostics == broken.map {
             .error($0, line: 1, "template syntax error at column 10: a section is opened but never closed; add its {{/name}} tag (near `{{#open}}`)")
         })
+    }
+
+    @Test("the pragma line a template is parsed after leaves no text: it renders as Mustache renders it alone", arguments: [
+        "{{#show}}\n<p>{{x}}</p>\n{{/show}}\n", "  {{! a comment }}\n{{x}}", "\n{{x}}\n", "<b>{{x}}</b>{{{x}}}", "{{^show}}no{{/show}}\r\n{{x}}",
+    ])
+    func pragmaLine(source: String) throws {
+        // HTML escaped as Mustache escapes it; plain text not escaped at all.
+        for (name, x) in [("page.html", "Tom & \u{600}<Jerry> \"O'Neil\""), ("mail.txt", "Tom and Jerry")] {
+            let values: [String: Any] = ["show": true, "x": x]
+            let (project, diagnostics) = Project.load(Fixture.project(["Templates/launch/\(name).mustache": source]))
+            #expect(diagnostics.errors.isEmpty)
+            #expect(project?.library.render(values, withTemplate: "launch.\(name)") == (try MustacheTemplate(string: source).render(values)))
+        }
+        let (text, _) = Project.load(Fixture.project(["Templates/launch/mail.txt.mustache": source]))
+        #expect(text?.library.render(["show": true, "x": "<&>"], withTemplate: "launch.mail.txt")?.contains("<&>") == true)
     }
 
     @Test("YAML errors carry the line; type errors carry the key path")

@@ -23,13 +23,15 @@ public enum HTMLText {
         }
         var utf8 = text
         return utf8.withUTF8 { bytes -> String? in
-            // Mustache escapes whole `Character`s: `&` or `<` followed by a combining mark is one Character, not in
-            // its table, and stays as it is. Only a non-ASCII byte can start such a mark, so then the text goes
-            // Character by Character; otherwise byte by byte, on the buffer (a preview escapes whole emails).
+            // Mustache escapes whole `Character`s: `&` or `<` followed by a combining mark, or after a prepended
+            // mark (U+0600), is one Character, not in its table, and stays as it is. An ASCII byte joins a Character
+            // only with a non-ASCII neighbour, so then the text goes Character by Character; otherwise byte by byte,
+            // on the buffer (a preview escapes whole emails).
             var found = false
             for (index, byte) in bytes.enumerated() where entity(byte) != nil {
                 found = true
                 if index + 1 < bytes.count, bytes[index + 1] >= 0x80 { return escapedByCharacter(text, entity) }
+                if index > 0, bytes[index - 1] >= 0x80 { return escapedByCharacter(text, entity) }
             }
             guard found else { return nil }
             var out: [UInt8] = []
