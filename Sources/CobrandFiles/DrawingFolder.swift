@@ -27,7 +27,7 @@ public final class DrawingFolder: RasterStore {
         // a read-only folder) is only drawn again next time.
         let temp = folder.path + "/." + key + "." + UUID().uuidString + ".tmp"
         try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        guard (try? KitStore.writeFile(png, to: URL(fileURLWithPath: temp))) != nil, rename(temp, path(key)) == 0 else {
+        guard (try? KitStore.writeFile(png, to: temp)) != nil, rename(temp, path(key)) == 0 else {
             unlink(temp)
             return
         }

@@ -21,10 +21,10 @@ public struct ImageStore: Sendable {
         var created = false
         for file in files where file.path.hasPrefix("assets/") {
             guard let format = Raster.format(of: file.data), format != .svg else { continue }
-            let target = root.appendingPathComponent(Self.name(file.data, format))
+            let target = root.appendingPathComponent(Self.name(file, format))
             if access(target.path, F_OK) == 0 { continue }
             if !created {
-                try KitStore.makeDirectory(root)
+                try KitStore.makeDirectory(root.path)
                 created = true
             }
             // link(2) makes the name or fails with EEXIST when another build stored the same image first.
@@ -33,7 +33,7 @@ public struct ImageStore: Sendable {
                 if linked || errno == EEXIST { continue }
             }
             let temp = root.appendingPathComponent(".\(UUID().uuidString).tmp")
-            try KitStore.writeFile(file.data, to: temp)
+            try KitStore.writeFile(file.data, to: temp.path)
             try KitStore.rename(temp, to: target)
         }
     }
@@ -47,7 +47,7 @@ public struct ImageStore: Sendable {
         return KitStore.regularFile(root.appendingPathComponent(name)).map { ($0, type) }
     }
 
-    static func name(_ data: Data, _ format: Raster.Format) -> String {
-        (EmailImages.url(base: "", data: data, format: format) as NSString).lastPathComponent
+    static func name(_ file: KitFile, _ format: Raster.Format) -> String {
+        (EmailImages.url(base: "", sha256: file.sha256, format: format) as NSString).lastPathComponent
     }
 }

@@ -110,16 +110,16 @@ public struct KitStore: Sendable {
             let zip = temp.appendingPathComponent("\(kit.name).zip")
             if fm.fileExists(atPath: zip.path) {
                 let bundle = output.appendingPathComponent(kit.bundle)
-                try Self.makeDirectory(bundle.deletingLastPathComponent())
+                try Self.makeDirectory(bundle.deletingLastPathComponent().path)
                 try Self.rename(zip, to: bundle)
             }
             let folder = temp.appendingPathComponent(kit.name)
             guard fm.fileExists(atPath: folder.path) else { continue }
             let target = output.appendingPathComponent(kit.directory)
-            try Self.makeDirectory(target.deletingLastPathComponent())
+            try Self.makeDirectory(target.deletingLastPathComponent().path)
             if Foundation.rename(folder.path, target.path) != 0 {
                 // rename(2) cannot replace a non-empty folder: move the old one aside first (removed with the temp folder).
-                guard errno == ENOTEMPTY || errno == EEXIST else { throw Self.posixError("cannot move \(folder.path) to", target) }
+                guard errno == ENOTEMPTY || errno == EEXIST else { throw Self.posixError("cannot move \(folder.path) to", target.path) }
                 try Self.rename(target, to: temp.appendingPathComponent("\(kit.name).old"))
                 try afterCommitStep?(kit.directory + " (old folder moved aside)")
                 try Self.rename(folder, to: target)
@@ -187,25 +187,26 @@ public struct KitStore: Sendable {
                 try? fm.removeItem(at: zip)
             }
         }
-        try Self.makeDirectory(folder)
-        var folders: Set<String> = [folder.path]
+        try Self.makeDirectory(folder.path)
+        var folders: Set<Substring> = []
         // The kit as it is in place: a file still the same, byte for byte, is linked instead of written again.
         let current = outputPath + "/" + kit.id.directory + "/"
         let linkable = access(current, F_OK) == 0
         var written = kit.zip.count
+        // Paths as text: Foundation's URL appending cost more than the writes' own system calls.
+        let staging = folder.path + "/"
         for file in kit.files {
-            let url = folder.appendingPathComponent(file.path)
-            let parent = url.deletingLastPathComponent()
-            if folders.insert(parent.path).inserted {
-                try Self.makeDirectory(parent)
+            let path = staging + file.path
+            if let slash = file.path.lastIndex(of: "/"), folders.insert(file.path[..<slash]).inserted {
+                try Self.makeDirectory(staging + file.path[..<slash])
             }
-            if !(linkable && Self.link(url, toSame: file.data, at: current + file.path)) {
-                try Self.writeFile(file.data, to: url)
+            if !(linkable && Self.link(path, toSame: file.data, at: current + file.path)) {
+                try Self.writeFile(file.data, to: path)
                 written += file.data.count
             }
             try afterFileWrite?(kit.id, file.path)
         }
-        try Self.writeFile(kit.zip, to: zip)
+        try Self.writeFile(kit.zip, to: zip.path)
         try afterFileWrite?(kit.id, "bundle.zip")
         // Before the kit is committed, so no email in place names an image that is not served yet.
         try ImageStore(output: output).store(kit.files, linkingFrom: folder)
@@ -230,12 +231,12 @@ public struct KitStore: Sendable {
     /// Only for new paths (a fresh staging folder or temp name): a file already there means two names of one kit
     /// are the same file on this file system (letter case, on a case-insensitive disk), and writing the second
     /// over the first would leave the first's name, and the served image linked to it, with the wrong bytes.
-    static func writeFile(_ data: Data, to url: URL) throws {
-        let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    static func writeFile(_ data: Data, to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            guard errno == EEXIST else { throw posixError("cannot create", url) }
-            throw CocoaError(.fileWriteFileExists, userInfo: [NSFilePathErrorKey: url.path, NSLocalizedDescriptionKey:
-                "cannot create \(url.path): another file of the kit has the same name on this file system (names that differ only in letter case?); rename one of them"])
+            guard errno == EEXIST else { throw posixError("cannot create", path) }
+            throw CocoaError(.fileWriteFileExists, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey:
+                "cannot create \(path): another file of the kit has the same name on this file system (names that differ only in letter case?); rename one of them"])
         }
         defer { close(fd) }
         try data.withUnsafeBytes { buffer in
@@ -244,7 +245,7 @@ public struct KitStore: Sendable {
                 let written = Foundation.write(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
-                    throw posixError("cannot write", url)
+                    throw posixError("cannot write", path)
                 }
                 offset += written
             }
@@ -257,25 +258,25 @@ public struct KitStore: Sendable {
     /// frees none. Both matter on ext4 without a journal, where each new inode is found by skipping the ones freed
     /// in the last minutes (`recently_deleted`), up to hundreds of microseconds a file after a rebuild.
     /// Only under the output lock, so the file cannot change between the comparison and the link.
-    static func link(_ url: URL, toSame data: Data, at path: String) -> Bool {
-        FolderTree.holds(data, at: path) && Foundation.link(path, url.path) == 0
+    static func link(_ path: String, toSame data: Data, at existing: String) -> Bool {
+        FolderTree.holds(data, at: existing) && Foundation.link(existing, path) == 0
     }
 
     /// `mkdir -p` in one system call when the parent exists (the common case), instead of a stat per component.
-    static func makeDirectory(_ url: URL) throws {
-        if mkdir(url.path, 0o755) == 0 || errno == EEXIST { return }
-        guard errno == ENOENT else { throw posixError("cannot create folder", url) }
-        try makeDirectory(url.deletingLastPathComponent())
-        guard mkdir(url.path, 0o755) == 0 || errno == EEXIST else { throw posixError("cannot create folder", url) }
+    static func makeDirectory(_ path: String) throws {
+        if mkdir(path, 0o755) == 0 || errno == EEXIST { return }
+        guard errno == ENOENT, let slash = path.lastIndex(of: "/"), slash > path.startIndex else { throw posixError("cannot create folder", path) }
+        try makeDirectory(String(path[..<slash]))
+        guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw posixError("cannot create folder", path) }
     }
 
-    static func posixError(_ what: String, _ url: URL) -> CocoaError {
-        CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path,
-            NSLocalizedDescriptionKey: "\(what) \(url.path): \(String(cString: strerror(errno)))"])
+    static func posixError(_ what: String, _ path: String) -> CocoaError {
+        CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path,
+            NSLocalizedDescriptionKey: "\(what) \(path): \(String(cString: strerror(errno)))"])
     }
 
     static func rename(_ from: URL, to: URL) throws {
-        guard Foundation.rename(from.path, to.path) == 0 else { throw posixError("cannot move \(from.path) to", to) }
+        guard Foundation.rename(from.path, to.path) == 0 else { throw posixError("cannot move \(from.path) to", to.path) }
     }
 
     /// The kit folders and zips that are not in `keep` (partners or locales gone from the roster), for `remove(stale:)`.

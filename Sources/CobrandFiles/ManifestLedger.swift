@@ -105,7 +105,7 @@ struct ManifestLedger: Sendable, Equatable {
     func write(to output: String) {
         let temp = output + "/" + Self.path + ".tmp"
         unlink(temp)
-        guard (try? KitStore.writeFile(text, to: URL(fileURLWithPath: temp))) != nil, rename(temp, output + "/" + Self.path) == 0 else {
+        guard (try? KitStore.writeFile(text, to: temp)) != nil, rename(temp, output + "/" + Self.path) == 0 else {
             unlink(temp)
             return
         }

@@ -161,7 +161,7 @@ public enum AtomicFile {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let temp = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         let fd = open(temp.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw KitStore.posixError("cannot create", temp) }
+        guard fd >= 0 else { throw KitStore.posixError("cannot create", temp.path) }
         var isOpen = true
         do {
             try data.withUnsafeBytes { buffer in
@@ -170,12 +170,12 @@ public enum AtomicFile {
                     let written = Foundation.write(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
                     if written < 0 {
                         if errno == EINTR { continue }
-                        throw KitStore.posixError("cannot write", temp)
+                        throw KitStore.posixError("cannot write", temp.path)
                     }
                     offset += written
                 }
             }
-            guard fsync(fd) == 0 else { throw KitStore.posixError("cannot sync", temp) }
+            guard fsync(fd) == 0 else { throw KitStore.posixError("cannot sync", temp.path) }
             close(fd)
             isOpen = false
             try KitStore.rename(temp, to: url)

@@ -37,4 +37,12 @@ struct HTMLTextTests {
         #expect(HTMLText.replacingRuns(from: prefix, through: end, with: replacement, in: text) == expected)
         if end == nil { #expect(HTMLText.replacing(prefix, with: replacement, in: text) == expected) }
     }
+
+    @Test("contains finds bytes in text and in data, wherever they are, and not a cut-short copy", arguments: [
+        ("<text x=\"1\">", true), ("<svg><text>", true), ("<svg>…<text", true), ("<svg><tex", false), ("", false), ("<TEXT>", false),
+    ])
+    func contains(text: String, expected: Bool) {
+        #expect(HTMLText.contains("<text", in: text) == expected)
+        #expect(HTMLText.contains("<text", in: Data(text.utf8)) == expected)
+    }
 }

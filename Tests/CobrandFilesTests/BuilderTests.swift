@@ -201,8 +201,8 @@ struct BuilderTests {
         let temp = try TempFolder()
         let url = temp.url.appendingPathComponent("assets/Logo.png")
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try KitStore.writeFile(Data("first".utf8), to: url)
-        let error = try #require(throws: CocoaError.self) { try KitStore.writeFile(Data("second".utf8), to: url) }
+        try KitStore.writeFile(Data("first".utf8), to: url.path)
+        let error = try #require(throws: CocoaError.self) { try KitStore.writeFile(Data("second".utf8), to: url.path) }
         #expect(error.localizedDescription == "cannot create \(url.path): another file of the kit has the same name on this file system (names that differ only in letter case?); rename one of them")
         #expect(try read(url) == Data("first".utf8))
     }

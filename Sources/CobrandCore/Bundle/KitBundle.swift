@@ -146,7 +146,7 @@ public enum KitBundle {
         KitManifest(generator: Generator.name, campaign: id.campaign, partner: id.partner, locale: id.locale.identifier,
                     inputsSHA256: inputsHash,
                     files: files.sorted { $0.path < $1.path }.map {
-                        .init(path: $0.path, size: $0.data.count, sha256: Checksum.sha256($0.data), mediaType: $0.mediaType)
+                        .init(path: $0.path, size: $0.data.count, sha256: $0.sha256, mediaType: $0.mediaType)
                     })
     }
 

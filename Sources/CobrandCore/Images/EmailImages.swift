@@ -27,9 +27,9 @@ public struct EmailImages {
         self.cache = cache
     }
 
-    /// The URL an image file is served at.
-    public static func url(base: String, data: Data, format: Raster.Format) -> String {
-        "\(base.trimmingSuffix("/"))/a/\(Checksum.sha256(data)).\(format == .jpeg ? "jpg" : "png")"
+    /// The URL an image is served at, named by the SHA-256 of its bytes.
+    public static func url(base: String, sha256: String, format: Raster.Format) -> String {
+        "\(base.trimmingSuffix("/"))/a/\(sha256).\(format == .jpeg ? "jpg" : "png")"
     }
 
     /// `html`, a file at `path` in the kit, with its images made absolute and raster.
@@ -78,7 +78,7 @@ public struct EmailImages {
         case .png, .jpeg:
             guard let pixels = Raster.pixelSize(data) else { throw Raster.Failure(reason: "its image header cannot be read") }
             let (displayWidth, displayHeight) = Self.displaySize(width: width, height: height, intrinsic: (Double(pixels.width), Double(pixels.height)))
-            return Resolved(url: Self.url(base: assetBase, data: data, format: Raster.format(of: data) ?? .png),
+            return Resolved(url: Self.url(base: assetBase, sha256: Checksum.sha256(data), format: Raster.format(of: data) ?? .png),
                             width: displayWidth, height: displayHeight, file: nil)
         case .svg:
             let intrinsic = try Raster.svgSize(data)
@@ -86,7 +86,7 @@ public struct EmailImages {
             let png = try cache.png(svg: data, width: displayWidth * 2, height: displayHeight * 2)
             let stem = ((kitPath as NSString).deletingPathExtension as NSString).lastPathComponent
             let file = KitFile(path: "assets/\(stem)-\(displayWidth)x\(displayHeight).png", data: png)
-            return Resolved(url: Self.url(base: assetBase, data: png, format: .png), width: displayWidth, height: displayHeight, file: file)
+            return Resolved(url: Self.url(base: assetBase, sha256: file.sha256, format: .png), width: displayWidth, height: displayHeight, file: file)
         case nil:
             throw Raster.Failure(reason: "it is not a PNG, JPEG or SVG file")
         }

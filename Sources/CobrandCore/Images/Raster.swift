@@ -201,5 +201,5 @@ public final class RasterCache: Sendable {
     }
 
     /// Text is drawn with whatever fonts the machine has: such a drawing is not kept past this build.
-    private static func keepable(_ svg: Data) -> Bool { svg.firstRange(of: Data("<text".utf8)) == nil }
+    private static func keepable(_ svg: Data) -> Bool { !HTMLText.contains("<text", in: svg) }
 }

@@ -27,23 +27,31 @@ public enum HTMLText {
             // mark (U+0600), is one Character, not in its table, and stays as it is. An ASCII byte joins a Character
             // only with a non-ASCII neighbour, so then the text goes Character by Character; otherwise byte by byte,
             // on the buffer (a preview escapes whole emails).
-            var found = false
-            for (index, byte) in bytes.enumerated() where entity(byte) != nil {
-                found = true
+            var grows = 0
+            for index in bytes.indices {
+                guard let replacement = entity(bytes[index]) else { continue }
                 if index + 1 < bytes.count, bytes[index + 1] >= 0x80 { return escapedByCharacter(text, entity) }
                 if index > 0, bytes[index - 1] >= 0x80 { return escapedByCharacter(text, entity) }
+                grows += replacement.utf8CodeUnitCount - 1
             }
-            guard found else { return nil }
-            var out: [UInt8] = []
-            out.reserveCapacity(bytes.count + bytes.count / 16)
-            for byte in bytes {
-                if let replacement = entity(byte) {
-                    replacement.withUTF8Buffer { out.append(contentsOf: $0) }
-                } else {
-                    out.append(byte)
+            guard grows > 0 else { return nil }
+            // Written in place, each run between two entities copied whole: the output's exact length is known.
+            return String(unsafeUninitializedCapacity: bytes.count + grows) { out in
+                var (written, runStart) = (0, 0)
+                func copy(_ part: UnsafeBufferPointer<UInt8>) {
+                    guard let base = part.baseAddress, !part.isEmpty else { return }
+                    (out.baseAddress! + written).update(from: base, count: part.count)
+                    written += part.count
                 }
+                for index in bytes.indices {
+                    guard let replacement = entity(bytes[index]) else { continue }
+                    copy(UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                    replacement.withUTF8Buffer(copy)
+                    runStart = index + 1
+                }
+                copy(UnsafeBufferPointer(rebasing: bytes[runStart...]))
+                return written
             }
-            return String(decoding: out, as: UTF8.self)
         } ?? text
     }
 
@@ -61,6 +69,12 @@ public enum HTMLText {
         var text = text
         let needle = Array(target.utf8)
         return text.withUTF8 { first(needle, in: $0, from: 0) != nil }
+    }
+
+    /// Whether `data` contains `target`'s bytes (`Data.firstRange(of:)` compares through generic collections).
+    public static func contains(_ target: String, in data: Data) -> Bool {
+        let needle = Array(target.utf8)
+        return data.withUnsafeBytes { first(needle, in: $0.bindMemory(to: UInt8.self), from: 0) != nil }
     }
 
     /// `text` with every occurrence of `target` replaced; `text` itself (no copy) when there is none.

@@ -36,11 +36,14 @@ public struct KitID: Hashable, Sendable, Comparable, CustomStringConvertible {
 public struct KitFile: Sendable, Equatable {
     public let path: String
     public let data: Data
+    /// Hashed once: the manifest lists it, and an image is also named by it where it is served (`EmailImages.url`).
+    public let sha256: String
     public var mediaType: String { MediaType.of(path) }
 
     public init(path: String, data: Data) {
         self.path = path
         self.data = data
+        sha256 = Checksum.sha256(data)
     }
 
     public init(path: String, text: String) {

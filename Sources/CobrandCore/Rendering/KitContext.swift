@@ -279,7 +279,7 @@ struct KitContext {
         var served: [(url: String, path: String)] = []
         for file in files {
             if file.path.hasPrefix("assets/"), let format = Raster.format(of: file.data), format != .svg {
-                served.append((EmailImages.url(base: project.config.assetBaseURL, data: file.data, format: format), file.path))
+                served.append((EmailImages.url(base: project.config.assetBaseURL, sha256: file.sha256, format: format), file.path))
             }
         }
         model["compatibility"] = compatibilityModel()

@@ -38,7 +38,7 @@ extension KitRenderer {
                     }
                 }
                 if let image { files.append(image) }
-                let imageURL = image.map { EmailImages.url(base: project.config.assetBaseURL, data: $0.data, format: .png) }
+                let imageURL = image.map { EmailImages.url(base: project.config.assetBaseURL, sha256: $0.sha256, format: .png) }
                 rows.append([network.rawValue, text, link ?? "", image?.path ?? "", context.message(post.imageAlt), imageURL ?? "",
                              postAt.map { SendSchedule.local($0, context.timeZone) } ?? ""])
                 perNetwork[network, default: []].append((text, link, imageURL, postAt))
