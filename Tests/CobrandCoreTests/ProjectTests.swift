@@ -42,19 +42,19 @@ struct ProjectTests {
         })
     }
 
-    @Test("the pragma line a template is parsed after leaves no text: it renders as Mustache renders it alone", arguments: [
-        "{{#show}}\n<p>{{x}}</p>\n{{/show}}\n", "  {{! a comment }}\n{{x}}", "\n{{x}}\n", "<b>{{x}}</b>{{{x}}}", "{{^show}}no{{/show}}\r\n{{x}}",
+    @Test("an HTML template renders as Mustache renders its source alone; a text template is not escaped and keeps a first-line tag's newline, as before", arguments: [
+        ("{{#show}}\n<p>{{x}}</p>\n{{/show}}\n", "<p>\(valueEscaped)</p>\n", "\n<p>\(value)</p>\n"),
+        ("  {{! a comment }}\n{{x}}", valueEscaped, "  \n\(value)"),
+        ("<b>{{x}}</b>", "<b>\(valueEscaped)</b>", "<b>\(value)</b>"),
+        ("{{^show}}no{{/show}}\r\n{{x}}", "\r\n\(valueEscaped)", "\r\n\(value)"),
     ])
-    func pragmaLine(source: String) throws {
-        // HTML escaped as Mustache escapes it; plain text not escaped at all.
-        for (name, x) in [("page.html", "Tom & \u{600}<Jerry> \"O'Neil\""), ("mail.txt", "Tom and Jerry")] {
-            let values: [String: Any] = ["show": true, "x": x]
-            let (project, diagnostics) = Project.load(Fixture.project(["Templates/launch/\(name).mustache": source]))
-            #expect(diagnostics.errors.isEmpty)
-            #expect(project?.library.render(values, withTemplate: "launch.\(name)") == (try MustacheTemplate(string: source).render(values)))
-        }
-        let (text, _) = Project.load(Fixture.project(["Templates/launch/mail.txt.mustache": source]))
-        #expect(text?.library.render(["show": true, "x": "<&>"], withTemplate: "launch.mail.txt")?.contains("<&>") == true)
+    func templateEscaping(source: String, html: String, text: String) throws {
+        let values: [String: Any] = ["show": true, "x": value]
+        let (project, diagnostics) = Project.load(Fixture.project(["Templates/launch/page.html.mustache": source, "Templates/launch/mail.txt.mustache": source]))
+        #expect(diagnostics.errors.isEmpty)
+        #expect(project?.library.render(values, withTemplate: "launch.page.html") == html)
+        #expect(html == (try MustacheTemplate(string: source).render(values)))
+        #expect(project?.library.render(values, withTemplate: "launch.mail.txt") == text)
     }
 
     @Test("YAML errors carry the line; type errors carry the key path")
@@ -270,3 +270,7 @@ struct ValidateRenderTests {
         #expect(!missing.contains("portal.status_submitted"))
     }
 }
+
+private let value = "Tom & \u{600}<Jerry> \"O'Neil\""
+/// `value` as Mustache escapes it: `\u{600}<` is one Character, not in its table.
+private let valueEscaped = "Tom &amp; \u{600}<Jerry&gt; &quot;O&#39;Neil&quot;"

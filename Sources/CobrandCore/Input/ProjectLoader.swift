@@ -207,34 +207,24 @@ struct Loader: Sendable {
     mutating func parseTemplates(_ files: Turns<(path: String, name: String, source: String)>) -> [(name: String, template: MustacheTemplate)] {
         var templates: [(name: String, template: MustacheTemplate)] = []
         while let (path, name, source) = files.next() {
+            let prefix = TemplateEscaping.prefix(forTemplateNamed: name)
             do {
-                templates.append((name, try MustacheTemplate(string: Self.pragma(forTemplateNamed: name) + source)))
+                templates.append((name, try MustacheTemplate(string: prefix.text + source)))
             } catch let error as MustacheTemplate.ParserError {
-                let near = error.context.line.trimmingCharacters(in: .whitespaces)
-                diagnostics.append(.error(path, line: max(1, error.context.lineNumber - 1),
-                    "template syntax error at column \(error.context.columnNumber): \(Self.explain(error.error))"
+                // Where the author wrote it: the lines the prefix adds, or on the first line its length, taken off.
+                let line = error.context.lineNumber - prefix.lines
+                let sharesLine = line == 1 && prefix.lines == 0 && error.context.line.hasPrefix(prefix.text)
+                let text = sharesLine ? String(error.context.line.dropFirst(prefix.text.count)) : error.context.line
+                let column = sharesLine ? max(1, error.context.columnNumber - prefix.text.count) : error.context.columnNumber
+                let near = text.trimmingCharacters(in: .whitespaces)
+                diagnostics.append(.error(path, line: line,
+                    "template syntax error at column \(column): \(Self.explain(error.error))"
                         + (near.isEmpty ? "" : " (near `\(near)`)")))
             } catch {
                 diagnostics.append(.error(path, "template cannot be parsed: \(error)"))
             }
         }
         return templates
-    }
-
-    /// The line every template is parsed after, naming how its `{{ }}` values are escaped: not at all for
-    /// plain-text outputs; for the rest `HTMLEscaping`. Standalone on a line of its own, it leaves no text and
-    /// the author's first line parses as it would alone; errors are reported one line up.
-    static func pragma(forTemplateNamed name: String) -> String {
-        _ = htmlEscapingRegistered
-        return name.hasSuffix(".txt") ? "{{% CONTENT_TYPE: TEXT}}\n" : "{{% CONTENT_TYPE: HTML}}\n"
-    }
-
-    private static let htmlEscapingRegistered: Void = MustacheContentTypes.register(HTMLEscaping(), named: "HTML")
-
-    /// Mustache's HTML escaping, byte for byte (`HTMLTextTests`), from `HTMLText.escaped`: the library's own looks
-    /// up every `Character` in a dictionary, a tenth of a full build's CPU (issue 19).
-    struct HTMLEscaping: MustacheContentType {
-        func escapeText(_ text: String) -> String { HTMLText.escaped(text) }
     }
 
     /// swift-mustache's parser errors in words, with the usual fix.

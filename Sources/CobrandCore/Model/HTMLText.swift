@@ -39,8 +39,7 @@ public enum HTMLText {
             return String(unsafeUninitializedCapacity: bytes.count + grows) { out in
                 var (written, runStart) = (0, 0)
                 func copy(_ part: UnsafeBufferPointer<UInt8>) {
-                    guard let base = part.baseAddress, !part.isEmpty else { return }
-                    (out.baseAddress! + written).update(from: base, count: part.count)
+                    _ = UnsafeMutableBufferPointer(rebasing: out[written...]).initialize(fromContentsOf: part)
                     written += part.count
                 }
                 for index in bytes.indices {
@@ -50,6 +49,7 @@ public enum HTMLText {
                     runStart = index + 1
                 }
                 copy(UnsafeBufferPointer(rebasing: bytes[runStart...]))
+                assert(written == bytes.count + grows)
                 return written
             }
         } ?? text
@@ -71,10 +71,10 @@ public enum HTMLText {
         return text.withUTF8 { first(needle, in: $0, from: 0) != nil }
     }
 
-    /// Whether `data` contains `target`'s bytes (`Data.firstRange(of:)` compares through generic collections).
+    /// Whether `data` (an SVG, say) contains `target`'s bytes (`Data.firstRange(of:)` compares through generic collections).
     public static func contains(_ target: String, in data: Data) -> Bool {
         let needle = Array(target.utf8)
-        return data.withUnsafeBytes { first(needle, in: $0.bindMemory(to: UInt8.self), from: 0) != nil }
+        return data.withUnsafeBytes { first(needle, in: $0.assumingMemoryBound(to: UInt8.self), from: 0) != nil }
     }
 
     /// `text` with every occurrence of `target` replaced; `text` itself (no copy) when there is none.
