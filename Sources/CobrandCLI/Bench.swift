@@ -187,7 +187,11 @@ extension Cobrand {
             let start = Date()
             var elapsed: TimeInterval = 0
             var cpu: TimeInterval = 0
-            func threadCPU() -> TimeInterval { let time = cpuSeconds(1); return time.user + time.system }  // RUSAGE_THREAD: the flush runs on this thread
+            // RUSAGE_THREAD (1): the flush runs on this thread.
+            func threadCPU() -> TimeInterval {
+                let time = cpuSeconds(1)
+                return time.user + time.system
+            }
             for index in 0..<events {
                 writer.record(AssetEvent(kind: .open, partner: "partner-\(index % 1_000)", campaign: "cloud-migration", asset: "invite",
                                          locale: "en-US", occurredAt: start.addingTimeInterval(Double(index) / 1_000),
