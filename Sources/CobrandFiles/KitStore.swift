@@ -212,7 +212,7 @@ public struct KitStore: Sendable {
         try ImageStore(output: output).store(kit.files, linkingFrom: folder)
         committed = true
         let manifest = kit.files.first { $0.path == "manifest.json" }.flatMap { KitManifest.summary(of: $0.data) }.flatMap { summary in
-            FileIdentity(path: folder.path + "/manifest.json").map { ManifestLedger.Line(summary: summary, identity: $0) }
+            FileIdentity(path: staging + "manifest.json").map { ManifestLedger.Line(summary: summary, identity: $0) }
         }
         return (Staged(name: name, directory: kit.id.directory, bundle: kit.id.bundle),
                 OutputIndex.Entry(kit: kit.id, sha256: kit.zipSHA256, files: kit.files.count), written, manifest)
@@ -239,6 +239,11 @@ public struct KitStore: Sendable {
                 "cannot create \(path): another file of the kit has the same name on this file system (names that differ only in letter case?); rename one of them"])
         }
         defer { close(fd) }
+        try write(data, to: fd, path: path)
+    }
+
+    /// All of `data` to the open file `fd` (`path` names it in errors), however many writes that takes.
+    static func write(_ data: Data, to fd: Int32, path: String) throws {
         try data.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {

@@ -164,17 +164,7 @@ public enum AtomicFile {
         guard fd >= 0 else { throw KitStore.posixError("cannot create", temp.path) }
         var isOpen = true
         do {
-            try data.withUnsafeBytes { buffer in
-                var offset = 0
-                while offset < buffer.count {
-                    let written = Foundation.write(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        throw KitStore.posixError("cannot write", temp.path)
-                    }
-                    offset += written
-                }
-            }
+            try KitStore.write(data, to: fd, path: temp.path)
             guard fsync(fd) == 0 else { throw KitStore.posixError("cannot sync", temp.path) }
             close(fd)
             isOpen = false

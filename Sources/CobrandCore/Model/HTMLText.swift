@@ -30,8 +30,8 @@ public enum HTMLText {
             var grows = 0
             for index in bytes.indices {
                 guard let replacement = entity(bytes[index]) else { continue }
-                if index + 1 < bytes.count, bytes[index + 1] >= 0x80 { return escapedByCharacter(text, entity) }
-                if index > 0, bytes[index - 1] >= 0x80 { return escapedByCharacter(text, entity) }
+                let joinsNeighbour = (index + 1 < bytes.count && bytes[index + 1] >= 0x80) || (index > 0 && bytes[index - 1] >= 0x80)
+                if joinsNeighbour { return escapedByCharacter(text, entity) }
                 grows += replacement.utf8CodeUnitCount - 1
             }
             guard grows > 0 else { return nil }
