@@ -156,14 +156,17 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// `/t/<kind>/<token>[?query]` split into kind and token; nil for any other shape. On UTF-8 bytes:
     /// splitting a `String` by `Character` costs more than verifying the token.
     static func route(_ path: String) -> (kind: Substring, token: Substring)? {
-        let bytes = path.utf8
-        guard bytes.starts(with: "/t/".utf8) else { return nil }
-        let kindStart = bytes.index(bytes.startIndex, offsetBy: 3)
-        guard let slash = bytes[kindStart...].firstIndex(of: UInt8(ascii: "/")) else { return nil }
-        let tokenStart = bytes.index(after: slash)
-        let end = bytes[tokenStart...].firstIndex(of: UInt8(ascii: "?")) ?? bytes.endIndex
-        guard tokenStart < end, !bytes[tokenStart..<end].contains(UInt8(ascii: "/")) else { return nil }
-        return (path[kindStart..<slash], path[tokenStart..<end])
+        var path = path
+        let offsets: (slash: Int, end: Int)? = path.withUTF8 { bytes in
+            guard bytes.starts(with: "/t/".utf8), let slash = bytes[3...].firstIndex(of: UInt8(ascii: "/")) else { return nil }
+            let end = bytes[(slash + 1)...].firstIndex(of: UInt8(ascii: "?")) ?? bytes.count
+            guard slash + 1 < end, !bytes[(slash + 1)..<end].contains(UInt8(ascii: "/")) else { return nil }
+            return (slash, end)
+        }
+        guard let (slash, end) = offsets else { return nil }
+        let utf8 = path.utf8
+        func at(_ offset: Int) -> String.Index { utf8.index(utf8.startIndex, offsetBy: offset) }
+        return (path[at(3)..<at(slash)], path[at(slash + 1)..<at(end)])
     }
 }
 

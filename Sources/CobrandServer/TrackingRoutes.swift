@@ -116,12 +116,16 @@ public struct TrackingRoutes: Sendable {
     static var pixelResponse: Response { Response(status: .ok, headers: pixelHeaders, body: .init(byteBuffer: ByteBuffer(bytes: pixel))) }
 
     /// Route parameters arrive percent-encoded: decode, strip the `.gif` of pixels, then verify.
+    /// On the token's UTF-8 bytes: `Substring`'s own views cost more per hit than the rest of the answer.
     func claims(_ raw: Substring, kind: TrackingSigner.Kind, suffix: String?) -> TrackingSigner.Claims? {
+        var raw = raw
         // Tokens are URL-safe already; decode only when a client percent-encoded something.
-        guard var token = raw.utf8.contains(UInt8(ascii: "%")) ? raw.removingPercentEncoding.map({ Substring($0) }) : raw else { return nil }
+        let encoded = raw.withUTF8 { $0.contains(UInt8(ascii: "%")) }
+        guard var token = encoded ? raw.removingPercentEncoding.map({ Substring($0) }) : raw else { return nil }
         if let suffix {
-            guard token.utf8.reversed().starts(with: suffix.utf8.reversed()) else { return nil }
-            token = token.dropLast(suffix.count)
+            let utf8 = token.utf8
+            guard utf8.count >= suffix.utf8.count, utf8.suffix(suffix.utf8.count).elementsEqual(suffix.utf8) else { return nil }
+            token = token[..<utf8.index(utf8.endIndex, offsetBy: -suffix.utf8.count)]
         }
         guard let claims = verified.claims(token, signer), claims.kind == kind else { return nil }
         return claims
@@ -146,20 +150,43 @@ public struct TrackingRoutes: Sendable {
 
 /// Tokens that verified lately, so the pixel every recipient of a mailing fetches is checked once rather than
 /// on every hit. Only tokens that verified are kept (forged ones cannot fill it), and the signer's key never
-/// changes while the server runs, so an entry stays as true as the check that put it there. Keyed by the
-/// token's bytes: `String` equality is Unicode equivalence, under which another spelling would match.
+/// changes while the server runs, so an entry stays as true as the check that put it there. Found by a hash
+/// of the token's bytes and then compared byte for byte: `String` equality is Unicode equivalence, under
+/// which another spelling would match, and a lookup allocates nothing.
 final class VerifiedTokens: Sendable {
-    private let entries = Mutex<[[UInt8]: TrackingSigner.Claims]>([:])
+    /// A class: a hit copies one reference out of the table, not the claims' six strings.
+    private final class Entry: Sendable {
+        let token: [UInt8]
+        let claims: TrackingSigner.Claims
+
+        init(token: [UInt8], claims: TrackingSigner.Claims) {
+            self.token = token
+            self.claims = claims
+        }
+
+        func matches(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+            token.count == bytes.count && token.withUnsafeBufferPointer { $0.elementsEqual(bytes) }
+        }
+    }
+
+    /// By the hash of the token's bytes; two tokens of one hash keep the later (it is a cache).
+    private let entries = Mutex<[Int: Entry]>([:])
     /// Past this many tokens the table starts afresh: a bound on memory, not a policy.
     static let capacity = 4_096
 
     func claims(_ token: Substring, _ signer: TrackingSigner) -> TrackingSigner.Claims? {
-        let key = Array(token.utf8)
-        if let known = entries.withLock({ $0[key] }) { return known }
+        var token = token
+        let (hash, known) = token.withUTF8 { bytes in
+            var hasher = Hasher()
+            hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+            let hash = hasher.finalize()
+            return (hash, entries.withLock { $0[hash] }.flatMap { $0.matches(bytes) ? $0.claims : nil })
+        }
+        if let known { return known }
         guard let claims = signer.verify(token) else { return nil }
         entries.withLock { entries in
             if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
-            entries[key] = claims
+            entries[hash] = Entry(token: Array(token.utf8), claims: claims)
         }
         return claims
     }

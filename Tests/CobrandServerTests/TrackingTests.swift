@@ -98,6 +98,29 @@ struct TrackingTests {
         #expect(rows.isEmpty)
     }
 
+    @Test("a token answered again, from the table of verified tokens, records every hit; a percent-encoded spelling is the same token; one changed byte or no .gif is refused",
+          arguments: Path.allCases)
+    func repeatedToken(path: Path) async throws {
+        let token = signer.token(claims(.open))
+        let first = token.unicodeScalars.first!
+        let encoded = "%" + String(first.value, radix: 16, uppercase: true) + token.dropFirst()
+        // A character inside the signature (a base64 digit whose bits all count) changed.
+        let inside = token.index(token.endIndex, offsetBy: -5)
+        let changed = token.replacingCharacters(in: inside...inside, with: token[inside] == "A" ? "g" : "A")
+        let answers: [(uri: String, status: Int)] = [
+            ("/t/o/\(token).gif", 200), ("/t/o/\(token).gif", 200), ("/t/o/\(encoded).gif", 200), ("/t/o/\(token).gif?utm=x", 200),
+            ("/t/o/\(changed).gif", 404), ("/t/o/\(token)", 404), ("/t/o/\(token).gi", 404), ("/t/v/\(token).gif", 404),
+        ]
+        let rows = try await withServer(path) { client in
+            for (uri, status) in answers {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status.code == status, "\(uri)")
+                }
+            }
+        }
+        #expect(rows.map { $0["kind"] as String? } == Array(repeating: "open", count: 4))
+    }
+
     @Test("a click whose signed target could end its Location header (CR LF) or is no web address is refused, never redirected",
           arguments: ["https://vendor.example/\r\nSet-Cookie: session=1", "https://vendor.example/ page", "javascript:alert(1)", "//evil.example/"],
           Path.allCases)
