@@ -116,16 +116,17 @@ public struct TrackingRoutes: Sendable {
     static var pixelResponse: Response { Response(status: .ok, headers: pixelHeaders, body: .init(byteBuffer: ByteBuffer(bytes: pixel))) }
 
     /// Route parameters arrive percent-encoded: decode, strip the `.gif` of pixels, then verify.
-    /// On the token's UTF-8 bytes: `Substring`'s own views cost more per hit than the rest of the answer.
+    /// On the token's UTF-8 buffer: `Substring`'s own views cost more per hit than the rest of the answer.
     func claims(_ raw: Substring, kind: TrackingSigner.Kind, suffix: String?) -> TrackingSigner.Claims? {
         var raw = raw
         // Tokens are URL-safe already; decode only when a client percent-encoded something.
         let encoded = raw.withUTF8 { $0.contains(UInt8(ascii: "%")) }
         guard var token = encoded ? raw.removingPercentEncoding.map({ Substring($0) }) : raw else { return nil }
         if let suffix {
-            let utf8 = token.utf8
-            guard utf8.count >= suffix.utf8.count, utf8.suffix(suffix.utf8.count).elementsEqual(suffix.utf8) else { return nil }
-            token = token[..<utf8.index(utf8.endIndex, offsetBy: -suffix.utf8.count)]
+            // Cut as bytes, not Characters: a scalar that joins the `.` into one Character stays in the token.
+            let cut = suffix.utf8.count
+            guard token.withUTF8({ $0.count >= cut && $0[($0.count - cut)...].elementsEqual(suffix.utf8) }) else { return nil }
+            token = token[..<token.utf8.index(token.utf8.endIndex, offsetBy: -cut)]
         }
         guard let claims = verified.claims(token, signer), claims.kind == kind else { return nil }
         return claims
@@ -154,7 +155,7 @@ public struct TrackingRoutes: Sendable {
 /// of the token's bytes and then compared byte for byte: `String` equality is Unicode equivalence, under
 /// which another spelling would match, and a lookup allocates nothing.
 final class VerifiedTokens: Sendable {
-    /// A class: a hit copies one reference out of the table, not the claims' six strings.
+    /// A class, so the lock is held for one retain, not for copying the claims' strings and the token's array.
     private final class Entry: Sendable {
         let token: [UInt8]
         let claims: TrackingSigner.Claims
@@ -171,22 +172,33 @@ final class VerifiedTokens: Sendable {
 
     /// By the hash of the token's bytes; two tokens of one hash keep the later (it is a cache).
     private let entries = Mutex<[Int: Entry]>([:])
+    private let hash: @Sendable (UnsafeBufferPointer<UInt8>) -> Int
     /// Past this many tokens the table starts afresh: a bound on memory, not a policy.
     static let capacity = 4_096
 
+    /// - Parameter hash: where a token's bytes go in the table; tests pass one that puts every token in one place.
+    init(hash: @escaping @Sendable (UnsafeBufferPointer<UInt8>) -> Int = VerifiedTokens.seededHash) {
+        self.hash = hash
+    }
+
+    /// `Hasher`'s, seeded afresh by each process, so nobody can aim tokens at one place.
+    static func seededHash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var hasher = Hasher()
+        hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+        return hasher.finalize()
+    }
+
     func claims(_ token: Substring, _ signer: TrackingSigner) -> TrackingSigner.Claims? {
         var token = token
-        let (hash, known) = token.withUTF8 { bytes in
-            var hasher = Hasher()
-            hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
-            let hash = hasher.finalize()
-            return (hash, entries.withLock { $0[hash] }.flatMap { $0.matches(bytes) ? $0.claims : nil })
+        let (place, known) = token.withUTF8 { bytes in
+            let place = hash(bytes)
+            return (place, entries.withLock { $0[place] }.flatMap { $0.matches(bytes) ? $0.claims : nil })
         }
         if let known { return known }
         guard let claims = signer.verify(token) else { return nil }
         entries.withLock { entries in
             if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
-            entries[hash] = Entry(token: Array(token.utf8), claims: claims)
+            entries[place] = Entry(token: Array(token.utf8), claims: claims)
         }
         return claims
     }
