@@ -21,7 +21,7 @@ public struct ImageStore: Sendable {
         var created = false
         for file in files where file.path.hasPrefix("assets/") {
             guard let format = Raster.format(of: file.data), format != .svg else { continue }
-            let target = root.appendingPathComponent(Self.name(file, format))
+            let target = root.appendingPathComponent(EmailImages.fileName(sha256: file.sha256, format: format))
             if access(target.path, F_OK) == 0 { continue }
             if !created {
                 try KitStore.makeDirectory(root.path)
@@ -45,9 +45,5 @@ public struct ImageStore: Sendable {
         guard parts.count == 2, parts[0].count == 64, parts[0].utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }),
               let type = ["png": "image/png", "jpg": "image/jpeg"][String(parts[1])] else { return nil }
         return KitStore.regularFile(root.appendingPathComponent(name)).map { ($0, type) }
-    }
-
-    static func name(_ file: KitFile, _ format: Raster.Format) -> String {
-        (EmailImages.url(base: "", sha256: file.sha256, format: format) as NSString).lastPathComponent
     }
 }

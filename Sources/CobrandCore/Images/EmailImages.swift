@@ -29,7 +29,12 @@ public struct EmailImages {
 
     /// The URL an image is served at, named by the SHA-256 of its bytes.
     public static func url(base: String, sha256: String, format: Raster.Format) -> String {
-        "\(base.trimmingSuffix("/"))/a/\(sha256).\(format == .jpeg ? "jpg" : "png")"
+        "\(base.trimmingSuffix("/"))/a/\(fileName(sha256: sha256, format: format))"
+    }
+
+    /// The name an image is served under (in `Output/a/`): the SHA-256 of its bytes and its format's extension.
+    public static func fileName(sha256: String, format: Raster.Format) -> String {
+        "\(sha256).\(format == .jpeg ? "jpg" : "png")"
     }
 
     /// `html`, a file at `path` in the kit, with its images made absolute and raster.
